@@ -1,0 +1,170 @@
+/**
+ * OAuth errors, one class per code. RFC 6749 §4.1.2.1, §4.2.2.1, §5.2; RFC 6750 §3.1;
+ * RFC 7009 §2.2.1. Grants and endpoints throw these; `response.ts` renders them.
+ */
+
+/** Every error code tollgate answers with. */
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
+  | 'access_denied'
+  | 'unsupported_response_type'
+  | 'server_error'
+  | 'temporarily_unavailable'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'unsupported_token_type';
+
+/** The base of every OAuth error: `error` is the RFC code, `description` is safe to send, `cause` is private. */
+export abstract class OAuthError extends Error {
+  abstract readonly error: OAuthErrorCode;
+  abstract readonly status: number;
+  /**
+   * False when the error must never be sent to the redirect URI: an unknown client or a
+   * redirect URI that is not registered (RFC 6749 §4.1.2.1). The host shows a page instead.
+   */
+  readonly redirectable: boolean = true;
+  /** Extra response headers, e.g. `WWW-Authenticate` or `Retry-After`. */
+  readonly headers: Record<string, string> = {};
+
+  /** Sent as `error_description`: safe for clients. The private detail goes in `cause`. */
+  readonly description: string;
+
+  constructor(description: string, options?: { cause?: unknown }) {
+    super(description, options);
+    this.description = description;
+  }
+
+  override get name(): string {
+    return this.constructor.name;
+  }
+}
+
+/** 400: a missing, repeated or malformed parameter. RFC 6749 §5.2. */
+export class InvalidRequestError extends OAuthError {
+  readonly error = 'invalid_request';
+  readonly status = 400;
+}
+
+/** 401: client authentication failed. RFC 6749 §5.2. */
+export class InvalidClientError extends OAuthError {
+  readonly error = 'invalid_client';
+  readonly status = 401;
+  override readonly redirectable = false;
+
+  constructor(description: string, options?: { cause?: unknown; basic?: boolean }) {
+    super(description, options);
+    // RFC 6749 §5.2: a client that tried Basic gets a Basic challenge back.
+    if (options?.basic) this.headers['WWW-Authenticate'] = 'Basic realm="tollgate", charset="UTF-8"';
+  }
+}
+
+/** 400: the code, refresh token or resource owner credentials are invalid, expired or revoked. RFC 6749 §5.2. */
+export class InvalidGrantError extends OAuthError {
+  readonly error = 'invalid_grant';
+  readonly status = 400;
+}
+
+/** 400: this client may not use this grant or response type. RFC 6749 §4.1.2.1, §5.2. */
+export class UnauthorizedClientError extends OAuthError {
+  readonly error = 'unauthorized_client';
+  readonly status = 400;
+}
+
+/** 400: the grant type is not supported. RFC 6749 §5.2. */
+export class UnsupportedGrantTypeError extends OAuthError {
+  readonly error = 'unsupported_grant_type';
+  readonly status = 400;
+}
+
+/** 400: the scope is invalid, unknown, malformed or beyond what was granted. RFC 6749 §5.2. */
+export class InvalidScopeError extends OAuthError {
+  readonly error = 'invalid_scope';
+  readonly status = 400;
+}
+
+/** 400: the resource owner or the server denied the request. RFC 6749 §4.1.2.1. */
+export class AccessDeniedError extends OAuthError {
+  readonly error = 'access_denied';
+  readonly status = 400;
+}
+
+/** 400: the response type is not supported. RFC 6749 §4.1.2.1. */
+export class UnsupportedResponseTypeError extends OAuthError {
+  readonly error = 'unsupported_response_type';
+  readonly status = 400;
+}
+
+/** 500: an unexpected condition. Its description is always generic. RFC 6749 §4.1.2.1. */
+export class ServerError extends OAuthError {
+  readonly error = 'server_error';
+  readonly status = 500;
+}
+
+/** 503: overloaded or down for maintenance. RFC 6749 §4.1.2.1. */
+export class TemporarilyUnavailableError extends OAuthError {
+  readonly error = 'temporarily_unavailable';
+  readonly status = 503;
+}
+
+/** 401: the access token is expired, revoked, malformed or unknown. RFC 6750 §3.1. */
+export class InvalidTokenError extends OAuthError {
+  readonly error = 'invalid_token';
+  readonly status = 401;
+}
+
+/** 403: the token lacks the scope the resource needs. RFC 6750 §3.1. */
+export class InsufficientScopeError extends OAuthError {
+  readonly error = 'insufficient_scope';
+  readonly status = 403;
+}
+
+/** 400: the server cannot revoke this type of token. RFC 7009 §2.2.1. */
+export class UnsupportedTokenTypeError extends OAuthError {
+  readonly error = 'unsupported_token_type';
+  readonly status = 400;
+}
+
+/** Marks an error as one the person must see on a page, never a redirect (RFC 6749 §4.1.2.1). */
+export function notRedirectable<E extends OAuthError>(err: E): E {
+  Object.defineProperty(err, 'redirectable', { value: false });
+  return err;
+}
+
+/** Every code and its class: the registry the docs table and its test are kept in sync with. */
+export const errorClasses: { readonly [C in OAuthErrorCode]: new (description: string) => OAuthError } = {
+  invalid_request: InvalidRequestError,
+  invalid_client: InvalidClientError,
+  invalid_grant: InvalidGrantError,
+  unauthorized_client: UnauthorizedClientError,
+  unsupported_grant_type: UnsupportedGrantTypeError,
+  invalid_scope: InvalidScopeError,
+  access_denied: AccessDeniedError,
+  unsupported_response_type: UnsupportedResponseTypeError,
+  server_error: ServerError,
+  temporarily_unavailable: TemporarilyUnavailableError,
+  invalid_token: InvalidTokenError,
+  insufficient_scope: InsufficientScopeError,
+  unsupported_token_type: UnsupportedTokenTypeError,
+};
+
+/** Stable codes for programmer and configuration mistakes (not OAuth errors). */
+export type ConfigErrorCode = 'ERR_TOLLGATE_INVALID_OPTION' | 'ERR_TOLLGATE_INVALID_CONFIG' | 'ERR_TOLLGATE_MODEL';
+
+/** Thrown at start-up for a bad option or config field; `field` names it. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+
+  readonly code: ConfigErrorCode;
+  readonly field: string;
+
+  constructor(code: ConfigErrorCode, field: string, message: string) {
+    super(`${field}: ${message}`);
+    this.code = code;
+    this.field = field;
+  }
+}

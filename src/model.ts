@@ -1,0 +1,91 @@
+/**
+ * The model: the storage and policy functions the core calls, with the node-oauth2-server
+ * names and meanings (seed 000). Every function may return a value or a promise.
+ * Split per grant so a model implements only what the grants it enables need.
+ */
+import type { AccessToken, AuthorizationCode, Client, RefreshToken, Token, User } from './types.js';
+
+/** A value or a promise of it: a model may be synchronous or not. */
+export type Awaitable<T> = T | Promise<T>;
+
+/** Functions every grant and endpoint uses. */
+export interface BaseModel {
+  /**
+   * The client with this id, or a falsy value. With a secret, return the client only if the
+   * secret matches (compare in constant time: `verifySecret` does). With `null`, just look it up.
+   */
+  getClient(clientId: string, clientSecret: string | null): Awaitable<Client | null | undefined | false>;
+  /** Store a newly issued token; return it (the core sends what it issued, not what this returns). */
+  saveToken(token: Token, client: Client, user: User): Awaitable<Token | null | undefined | false | void>;
+  /** Optional: the scope to grant for a requested one, or a falsy value to refuse. Default: subset of the client's `scope`. */
+  validateScope?(user: User, client: Client, scope: string[]): Awaitable<string[] | null | undefined | false>;
+  /** Optional: an access token value. Default: 256 random bits, base64url. */
+  generateAccessToken?(client: Client, user: User, scope: string[]): Awaitable<string>;
+  /** Optional: a refresh token value. Default: 256 random bits, base64url. */
+  generateRefreshToken?(client: Client, user: User, scope: string[]): Awaitable<string>;
+  /**
+   * Optional (tollgate): revoke every access and refresh token that carries this `grantId`.
+   * Called when a code is replayed or a rotated refresh token is reused (RFC 9700 §4.2.1, §4.14.2).
+   */
+  revokeGrant?(grantId: string): Awaitable<unknown>;
+}
+
+/** RFC 6749 §4.1: the authorization code grant. */
+export interface AuthorizationCodeModel extends BaseModel {
+  saveAuthorizationCode(
+    code: AuthorizationCode,
+    client: Client,
+    user: User,
+  ): Awaitable<AuthorizationCode | null | undefined | false | void>;
+  /** The code, or a falsy value when unknown. Return it with `consumedAt` after redemption to enable replay detection. */
+  getAuthorizationCode(authorizationCode: string): Awaitable<AuthorizationCode | null | undefined | false>;
+  /**
+   * Consume the code. Must be atomic: return true only to the one caller that consumed it,
+   * so that of two parallel redemptions exactly one wins (RFC 6749 §4.1.2).
+   */
+  revokeAuthorizationCode(code: AuthorizationCode): Awaitable<boolean>;
+  /** Optional: an authorization code value. Default: 256 random bits, base64url. */
+  generateAuthorizationCode?(client: Client, user: User, scope: string[]): Awaitable<string>;
+}
+
+/** RFC 6749 §4.3: the resource owner password credentials grant. */
+export interface PasswordModel extends BaseModel {
+  /** The user with these credentials, or a falsy value. Compare passwords with a slow KDF in constant time. */
+  getUser(username: string, password: string, client: Client): Awaitable<User | null | undefined | false>;
+}
+
+/** RFC 6749 §4.4: the client credentials grant. */
+export interface ClientCredentialsModel extends BaseModel {
+  /** The user a client acts as (often a service account standing for the client itself). */
+  getUserFromClient(client: Client): Awaitable<User | null | undefined | false>;
+}
+
+/** RFC 6749 §6: the refresh token grant. */
+export interface RefreshTokenModel extends BaseModel {
+  /** The refresh token, or a falsy value. Return it with `consumedAt` after rotation to enable reuse detection. */
+  getRefreshToken(refreshToken: string): Awaitable<RefreshToken | null | undefined | false>;
+  /** Revoke (consume) a refresh token. Atomic: true only for the one caller that revoked it. */
+  revokeToken(token: RefreshToken): Awaitable<boolean>;
+}
+
+/** RFC 6750: authenticating requests with a bearer token. */
+export interface AuthenticateModel {
+  /** The access token, or a falsy value when unknown or revoked. The core checks expiry. */
+  getAccessToken(accessToken: string): Awaitable<AccessToken | null | undefined | false>;
+  /** Optional: whether the token covers the required scope. Default: every required scope is in the token's. */
+  verifyScope?(token: AccessToken, scope: string[]): Awaitable<boolean>;
+}
+
+/** RFC 7009 and RFC 7662: revocation and introspection need to find and revoke either kind of token. */
+export interface RevocationModel extends AuthenticateModel, RefreshTokenModel {
+  /** Revoke an access token (tollgate). True when it was removed. */
+  revokeAccessToken(token: AccessToken): Awaitable<boolean>;
+}
+
+/** A model that supports every built-in grant and endpoint. */
+export interface Model
+  extends AuthorizationCodeModel,
+    PasswordModel,
+    ClientCredentialsModel,
+    RefreshTokenModel,
+    RevocationModel {}

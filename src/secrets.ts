@@ -1,0 +1,56 @@
+/**
+ * Hashing for what a store must never hold in clear: token values, client secrets, passwords.
+ * Token values and generated client secrets carry 256 random bits, so one SHA-256 is enough and
+ * keeps the hot path cheap; passwords are low-entropy and get scrypt.
+ */
+import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+
+/** The SHA-256 of a token value or high-entropy secret, base64url: what stores index and keep. */
+export function hashToken(value: string): string {
+  return createHash('sha256').update(value).digest('base64url');
+}
+
+/** A client secret's stored form (SHA-256: client secrets tollgate generates carry 256 bits). */
+export const hashSecret = hashToken;
+
+/** Whether `secret` matches a stored `hashSecret` value, compared in constant time. */
+export function verifySecret(secret: string, storedHash: string): boolean {
+  const a = Buffer.from(hashSecret(secret));
+  const b = Buffer.from(storedHash);
+  // Equal-length digests, so timingSafeEqual never throws on a well-formed hash.
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** A new random value of `bytes` bytes, base64url (256 bits by default). */
+export function randomToken(bytes = 32): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 } as const;
+
+function scryptAsync(password: string, salt: Buffer, cost: { N: number; r: number; p: number } = SCRYPT): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scrypt(password, salt, SCRYPT.keylen, { N: cost.N, r: cost.r, p: cost.p, maxmem: 64 * 1024 * 1024 }, (err, key) =>
+      err ? reject(err) : resolve(key),
+    );
+  });
+}
+
+/** A password's stored form: `scrypt$N$r$p$salt$hash`. */
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await scryptAsync(password, salt);
+  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), key.toString('base64url')].join('$');
+}
+
+/** A stored form that no password matches, so an unknown user costs the same scrypt as a known one. */
+export const DUMMY_PASSWORD_HASH = `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${'A'.repeat(22)}$${'A'.repeat(43)}`;
+
+/** Whether `password` matches a `hashPassword` value, in constant time. */
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [scheme, N, r, p, salt, hash] = stored.split('$');
+  if (scheme !== 'scrypt' || salt === undefined || hash === undefined) return false;
+  const expected = Buffer.from(hash, 'base64url');
+  const actual = await scryptAsync(password, Buffer.from(salt, 'base64url'), { N: Number(N), r: Number(r), p: Number(p) });
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+}

@@ -1,0 +1,206 @@
+/**
+ * The in-memory store: the reference implementation of the Model and the Store. Read it first
+ * when writing a model of your own. Token values, codes and secrets are kept as hashes here too,
+ * so that the tests catch a core that relies on a store keeping them in clear.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Store, ClientRegistration, SigningKey, UserRegistration } from './store.js';
+import type { AccessToken, AuthorizationCode, Client, RefreshToken, Token, User } from '../types.js';
+import { DUMMY_PASSWORD_HASH, hashPassword, hashSecret, hashToken, verifyPassword, verifySecret } from '../secrets.js';
+
+interface StoredClient {
+  client: Client;
+  secretHash: string | undefined;
+}
+
+interface StoredUser {
+  user: User;
+  passwordHash: string;
+}
+
+type StoredAccess = Omit<AccessToken, 'accessToken'>;
+type StoredRefresh = Omit<RefreshToken, 'refreshToken'>;
+type StoredCode = Omit<AuthorizationCode, 'authorizationCode'>;
+
+export interface MemoryStoreOptions {
+  /** Clients to register at creation (secrets hashed). */
+  clients?: ClientRegistration[];
+  /** Users to register at creation (passwords hashed). */
+  users?: UserRegistration[];
+}
+
+/** Normalises a registration: a client without a secret is public (RFC 7591 §2, `none`). */
+export function toClient(registration: ClientRegistration): Client {
+  const { client_secret, ...metadata } = registration;
+  return {
+    ...metadata,
+    token_endpoint_auth_method:
+      registration.token_endpoint_auth_method ?? (client_secret === undefined ? 'none' : 'client_secret_basic'),
+  };
+}
+
+/** The same user object every store hands out: its id and username, never the password hash. */
+export function toUser(id: string, username: string): User {
+  return { id, username };
+}
+
+/** Creates an in-memory store. Nothing survives the process: use it for tests, demos and as a model to copy. */
+export async function createMemoryStore(options: MemoryStoreOptions = {}): Promise<Store> {
+  const clients = new Map<string, StoredClient>();
+  const users = new Map<string, StoredUser>();
+  const accessTokens = new Map<string, StoredAccess>();
+  const refreshTokens = new Map<string, StoredRefresh>();
+  const codes = new Map<string, StoredCode>();
+  /** grantId -> hashes of its access and refresh tokens, so a grant is revoked without a scan. */
+  const grants = new Map<string, Set<string>>();
+  const consents = new Map<string, string[]>();
+  let keys: SigningKey[] = [];
+
+  function index(grantId: string, hash: string): void {
+    let set = grants.get(grantId);
+    if (!set) grants.set(grantId, (set = new Set()));
+    set.add(hash);
+  }
+
+  const store: Store = {
+    async getClient(clientId, clientSecret) {
+      const stored = clients.get(clientId);
+      if (!stored) return null;
+      if (clientSecret === null) return stored.client;
+      if (stored.secretHash === undefined) return null;
+      return verifySecret(clientSecret, stored.secretHash) ? stored.client : null;
+    },
+
+    async getUser(username, password) {
+      const stored = [...users.values()].find((u) => u.user.username === username);
+      // Hash even for an unknown user, so the two cases take the same time (no enumeration).
+      const ok = await verifyPassword(password, stored?.passwordHash ?? DUMMY_PASSWORD_HASH);
+      return ok && stored ? stored.user : null;
+    },
+
+    async getUserFromClient(client) {
+      // RFC 9068 §2.2: with no resource owner, the subject is the client itself.
+      return { id: client.client_id };
+    },
+
+    async saveToken(token: Token) {
+      const { accessToken, refreshToken, refreshTokenExpiresAt, ...rest } = token;
+      const accessHash = hashToken(accessToken);
+      accessTokens.set(accessHash, rest);
+      index(token.grantId, accessHash);
+      if (refreshToken !== undefined && refreshTokenExpiresAt !== undefined) {
+        const refreshHash = hashToken(refreshToken);
+        const { accessTokenExpiresAt: _unused, ...shared } = rest;
+        refreshTokens.set(refreshHash, { ...shared, refreshTokenExpiresAt });
+        index(token.grantId, refreshHash);
+      }
+      return token;
+    },
+
+    async getAccessToken(accessToken) {
+      const stored = accessTokens.get(hashToken(accessToken));
+      return stored ? { ...stored, accessToken } : null;
+    },
+
+    async getRefreshToken(refreshToken) {
+      const stored = refreshTokens.get(hashToken(refreshToken));
+      return stored ? { ...stored, refreshToken } : null;
+    },
+
+    async revokeToken(token) {
+      // Keep the rotated token, marked, until it expires: a later reuse is then recognisable.
+      const stored = refreshTokens.get(hashToken(token.refreshToken));
+      if (!stored || stored.consumedAt) return false;
+      stored.consumedAt = new Date();
+      return true;
+    },
+
+    async revokeAccessToken(token) {
+      return accessTokens.delete(hashToken(token.accessToken));
+    },
+
+    async revokeGrant(grantId) {
+      for (const hash of grants.get(grantId) ?? []) {
+        accessTokens.delete(hash);
+        const refresh = refreshTokens.get(hash);
+        if (refresh) refresh.consumedAt ??= new Date();
+      }
+    },
+
+    async saveAuthorizationCode(code) {
+      const { authorizationCode, ...rest } = code;
+      codes.set(hashToken(authorizationCode), rest);
+      return code;
+    },
+
+    async getAuthorizationCode(authorizationCode) {
+      const stored = codes.get(hashToken(authorizationCode));
+      return stored ? { ...stored, authorizationCode } : null;
+    },
+
+    async revokeAuthorizationCode(code) {
+      // Single use (RFC 6749 §4.1.2): only the first caller finds it unconsumed. JavaScript runs this
+      // check-and-set without yielding, which is what makes it atomic here.
+      const stored = codes.get(hashToken(code.authorizationCode));
+      if (!stored || stored.consumedAt) return false;
+      stored.consumedAt = new Date();
+      return true;
+    },
+
+    async saveClient(registration) {
+      const client = toClient(registration);
+      const secret = registration.client_secret;
+      clients.set(client.client_id, { client, secretHash: secret === undefined ? undefined : hashSecret(secret) });
+      return client;
+    },
+
+    async saveUser(registration) {
+      const existing = [...users.values()].find((u) => u.user.username === registration.username);
+      const id = registration.id ?? existing?.user.id ?? randomUUID();
+      if (existing?.user.id !== undefined) users.delete(existing.user.id);
+      const user = toUser(id, registration.username);
+      users.set(id, { user, passwordHash: await hashPassword(registration.password) });
+      return user;
+    },
+
+    async getUserById(id) {
+      return users.get(id)?.user ?? null;
+    },
+
+    async getSigningKeys() {
+      return [...keys];
+    },
+
+    async saveSigningKey(key) {
+      const now = new Date();
+      keys = [key, ...keys.map((k) => (k.retiredAt ? k : { ...k, retiredAt: now }))];
+    },
+
+    async getConsent(userId, clientId) {
+      return consents.get(`${userId}\n${clientId}`) ?? null;
+    },
+
+    async saveConsent(userId, clientId, scope) {
+      consents.set(`${userId}\n${clientId}`, [...scope]);
+    },
+
+    async sweepExpired() {
+      const now = Date.now();
+      let swept = 0;
+      for (const [hash, t] of accessTokens) if (t.accessTokenExpiresAt.getTime() <= now && accessTokens.delete(hash)) swept++;
+      for (const [hash, t] of refreshTokens) if (t.refreshTokenExpiresAt.getTime() <= now && refreshTokens.delete(hash)) swept++;
+      for (const [hash, c] of codes) if (c.expiresAt.getTime() <= now && codes.delete(hash)) swept++;
+      for (const [grantId, hashes] of grants) {
+        for (const hash of hashes) if (!accessTokens.has(hash) && !refreshTokens.has(hash)) hashes.delete(hash);
+        if (hashes.size === 0) grants.delete(grantId);
+      }
+      return swept;
+    },
+
+    async close() {},
+  };
+
+  for (const client of options.clients ?? []) await store.saveClient(client);
+  for (const user of options.users ?? []) await store.saveUser(user);
+  return store;
+}

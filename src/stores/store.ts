@@ -1,0 +1,52 @@
+/**
+ * What a shipped store offers beyond the Model: managing clients, users, signing keys and
+ * remembered consent, the things the server needs. Every shipped store implements `Store`.
+ */
+import type { Model } from '../model.js';
+import type { Client, User } from '../types.js';
+
+/** A client as registered: its metadata plus, for a confidential client, the secret in clear (hashed on save). */
+export interface ClientRegistration extends Omit<Client, 'token_endpoint_auth_method'> {
+  client_secret?: string | undefined;
+  token_endpoint_auth_method?: Client['token_endpoint_auth_method'] | undefined;
+}
+
+/** A resource owner as registered: the password in clear (hashed with scrypt on save). */
+export interface UserRegistration {
+  /** Stable subject identifier; generated when absent. */
+  id?: string | undefined;
+  username: string;
+  password: string;
+}
+
+/** A signing key for JWT access tokens, as JWKs. `privateJwk` never leaves the server. */
+export interface SigningKey {
+  kid: string;
+  alg: string;
+  privateJwk: Record<string, unknown>;
+  publicJwk: Record<string, unknown>;
+  createdAt: Date;
+  /** Set when a newer key replaced it: it verifies, but no longer signs, until `retiredAt` + the token lifetime. */
+  retiredAt?: Date | undefined;
+}
+
+export interface Store extends Model {
+  /** Create or replace a client. A confidential client's secret is stored as a hash. */
+  saveClient(client: ClientRegistration): Promise<Client>;
+  /** Create or replace a user, matched by username. The password is stored as an scrypt hash. */
+  saveUser(user: UserRegistration): Promise<User>;
+  /** The user with this subject id (for the login session), or null. */
+  getUserById(id: string): Promise<User | null>;
+  /** Every signing key, newest first. */
+  getSigningKeys(): Promise<SigningKey[]>;
+  /** Add a signing key and mark every older one retired (not deleted: it still verifies). */
+  saveSigningKey(key: SigningKey): Promise<void>;
+  /** The scopes this user already granted this client, or null. */
+  getConsent(userId: string, clientId: string): Promise<string[] | null>;
+  /** Remember that this user granted this client these scopes. */
+  saveConsent(userId: string, clientId: string, scope: string[]): Promise<void>;
+  /** Delete expired tokens and codes; returns how many rows went. */
+  sweepExpired(): Promise<number>;
+  /** Release connections and files. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,120 @@
+/** The data tollgate passes around: plain requests and responses, clients, users, tokens, codes. */
+
+/** A header map as frameworks hand it over: lower- or mixed-case names, repeated headers as arrays. */
+export type HeaderMap = Record<string, string | readonly string[] | undefined>;
+
+/**
+ * A request as the core sees it: no framework, no socket (the oauthlib seed's shape).
+ * `body` is the raw form body as text, or a body a framework already parsed
+ * (repeated fields as arrays, so duplicates can still be refused, RFC 6749 §3.2).
+ */
+export interface OAuthRequest {
+  method: string;
+  /** Path and query, e.g. `/authorize?response_type=code&...`; an absolute URL also works. */
+  url: string;
+  headers: HeaderMap;
+  body?: string | Uint8Array | Readonly<Record<string, string | readonly string[] | undefined>> | undefined;
+}
+
+/** A response as the core returns it: the host writes it out unchanged. */
+export interface OAuthResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+
+/** Grant type values: RFC 6749 ones, `implicit` (a response type, listed as RFC 7591 §2 does), or any extension URI. */
+export type GrantType =
+  | 'authorization_code'
+  | 'implicit'
+  | 'password'
+  | 'client_credentials'
+  | 'refresh_token'
+  | (string & {});
+
+/**
+ * A registered client, in RFC 7591 metadata names.
+ * @see https://www.rfc-editor.org/rfc/rfc7591#section-2
+ */
+export interface Client {
+  client_id: string;
+  /** `none` marks a public client (RFC 6749 §2.1): it has no secret and must use PKCE. */
+  token_endpoint_auth_method: TokenEndpointAuthMethod;
+  redirect_uris: readonly string[];
+  grant_types: readonly GrantType[];
+  /** Space-separated scopes the client may ask for; absent means any scope `validateScope` allows. */
+  scope?: string | undefined;
+  client_name?: string | undefined;
+  /** Require PKCE even though the client is confidential (it is always required for public clients). */
+  require_pkce?: boolean | undefined;
+  /** Per-client lifetimes in seconds, overriding the server's. */
+  access_token_lifetime?: number | undefined;
+  refresh_token_lifetime?: number | undefined;
+}
+
+/** The resource owner, as the model knows it. `id` (or else `username`) becomes the token's subject. */
+export interface User {
+  id?: string | undefined;
+  username?: string | undefined;
+  [key: string]: unknown;
+}
+
+/**
+ * An issued token pair, as `saveToken` receives it and `getAccessToken` returns it.
+ * Field names follow the node-oauth2-server model (seed 000).
+ */
+export interface Token {
+  accessToken: string;
+  accessTokenExpiresAt: Date;
+  refreshToken?: string | undefined;
+  refreshTokenExpiresAt?: Date | undefined;
+  scope: string[];
+  client: Client;
+  user: User;
+  /**
+   * Ties every token issued under one authorization together, so a replayed code or a reused
+   * refresh token can revoke them all (RFC 6749 §4.1.2, RFC 9700 §4.14.2).
+   */
+  grantId: string;
+  /** Extra fields a grant attaches (e.g. an imported upstream token); stores keep them as JSON. */
+  extra?: Record<string, unknown> | undefined;
+}
+
+/** What the core issues for the bearer check: the access token's own fields. */
+export type AccessToken = Omit<Token, 'refreshToken' | 'refreshTokenExpiresAt'>;
+
+/** A refresh token as `getRefreshToken` returns it. */
+export interface RefreshToken {
+  refreshToken: string;
+  refreshTokenExpiresAt: Date;
+  scope: string[];
+  client: Client;
+  user: User;
+  grantId: string;
+  /**
+   * Set once the token was rotated (`revokeToken` returned true). A store that keeps rotated
+   * tokens until they expire lets the core detect reuse (RFC 9700 §4.14.2); one that deletes
+   * them returns nothing instead, and reuse is simply `invalid_grant`.
+   */
+  consumedAt?: Date | undefined;
+}
+
+export type CodeChallengeMethod = 'S256' | 'plain';
+
+/** An authorization code and everything it is bound to (RFC 6749 §4.1.2, RFC 7636 §4.4). */
+export interface AuthorizationCode {
+  authorizationCode: string;
+  expiresAt: Date;
+  /** The `redirect_uri` sent with the authorization request, if one was sent (§4.1.3). */
+  redirectUri?: string | undefined;
+  scope: string[];
+  client: Client;
+  user: User;
+  codeChallenge?: string | undefined;
+  codeChallengeMethod?: CodeChallengeMethod | undefined;
+  grantId: string;
+  /** Set once redeemed; a store that keeps redeemed codes lets the core detect replay (§4.1.2). */
+  consumedAt?: Date | undefined;
+}
