@@ -1,0 +1,416 @@
+/**
+ * The store contract: one node:test suite that every `Store` must pass, the shipped ones and yours.
+ * It pins down the memory store's semantics, including single use under races (RFC 6749 §4.1.2,
+ * RFC 9700 §4.14.2) and hashed storage.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { hashSecret, hashToken, randomToken } from '../secrets.js';
+import type { SigningKey, Store } from '../stores/store.js';
+import type { AuthorizationCode, Client, Token } from '../types.js';
+
+export interface StoreContractOptions {
+  /**
+   * Everything the store holds, as text (a dump of its tables or keys). When given, the contract
+   * checks that no token value, code, client secret or password appears in it in clear.
+   */
+  rawContents?: () => Promise<string>;
+}
+
+const HOUR = 3_600_000;
+/** How many callers race for one single-use value. */
+const RACERS = 50;
+
+const unique = (label: string): string => `${label}-${randomUUID()}`;
+/** A time `ms` from now, at whole milliseconds so every store can round-trip it exactly. */
+const inMs = (ms: number): Date => new Date(Date.now() + ms);
+
+/**
+ * Registers the contract as a `describe` block named `name`. `createStore` is called once before
+ * the first case and the store is closed after the last. Every case uses fresh random ids, so a
+ * store that already holds data (a shared database) passes too.
+ *
+ * @example
+ * storeContract('my store', () => createMyStore({ url }));
+ */
+export function storeContract(name: string, createStore: () => Promise<Store>, options: StoreContractOptions = {}): void {
+  describe(name, () => {
+    let store: Store;
+    before(async () => {
+      store = await createStore();
+    });
+    after(async () => {
+      // `before` may have failed, leaving nothing to close.
+      if (store !== undefined) await store.close();
+    });
+
+    async function newClient(overrides: Partial<Client> = {}): Promise<{ client: Client; secret: string }> {
+      const secret = randomToken();
+      const client = await store.saveClient({
+        client_id: unique('client'),
+        client_secret: secret,
+        redirect_uris: ['https://client.example.com/cb'],
+        grant_types: ['authorization_code', 'refresh_token'],
+        scope: 'read write',
+        ...overrides,
+      });
+      return { client, secret };
+    }
+
+    async function newToken(overrides: Partial<Token> = {}): Promise<Token> {
+      const { client } = await newClient();
+      const token: Token = {
+        accessToken: randomToken(),
+        accessTokenExpiresAt: inMs(HOUR),
+        refreshToken: randomToken(),
+        refreshTokenExpiresAt: inMs(24 * HOUR),
+        scope: ['read', 'write'],
+        client,
+        user: { id: unique('user'), username: 'alice' },
+        grantId: unique('grant'),
+        ...overrides,
+      };
+      await store.saveToken(token, token.client, token.user);
+      return token;
+    }
+
+    async function newCode(overrides: Partial<AuthorizationCode> = {}): Promise<AuthorizationCode> {
+      const { client } = await newClient();
+      const code: AuthorizationCode = {
+        authorizationCode: randomToken(),
+        expiresAt: inMs(60_000),
+        redirectUri: 'https://client.example.com/cb',
+        scope: ['read'],
+        client,
+        user: { id: unique('user'), username: 'alice' },
+        codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        codeChallengeMethod: 'S256',
+        grantId: unique('grant'),
+        ...overrides,
+      };
+      await store.saveAuthorizationCode(code, code.client, code.user);
+      return code;
+    }
+
+    function newKey(kid: string): SigningKey {
+      return {
+        kid,
+        alg: 'ES256',
+        privateJwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y', d: 'd', kid },
+        publicJwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y', kid },
+        createdAt: inMs(0),
+      };
+    }
+
+    describe('clients', () => {
+      it('round-trips a confidential client and checks its secret (RFC 6749 §2.3.1)', async () => {
+        const { client, secret } = await newClient({ client_name: 'Example' });
+        assert.equal(client.token_endpoint_auth_method, 'client_secret_basic');
+        assert.deepEqual(await store.getClient(client.client_id, null), client);
+        assert.deepEqual(await store.getClient(client.client_id, secret), client);
+        assert.equal(await store.getClient(client.client_id, 'wrong'), null);
+        assert.equal(await store.getClient(client.client_id, ''), null);
+      });
+
+      it('finds no unknown client', async () => {
+        assert.ok(!(await store.getClient(unique('nobody'), null)));
+        assert.ok(!(await store.getClient(unique('nobody'), 'secret')));
+      });
+
+      it('registers a client without a secret as public, and no secret authenticates it (RFC 6749 §2.1)', async () => {
+        const client = await store.saveClient({ client_id: unique('public'), redirect_uris: ['https://a.example/cb'], grant_types: ['authorization_code'] });
+        assert.equal(client.token_endpoint_auth_method, 'none');
+        assert.deepEqual(await store.getClient(client.client_id, null), client);
+        assert.equal(await store.getClient(client.client_id, ''), null);
+        assert.equal(await store.getClient(client.client_id, 'anything'), null);
+      });
+
+      it('replaces a client saved again under the same id, secret included', async () => {
+        const { client, secret } = await newClient();
+        const replaced = await store.saveClient({ ...client, client_secret: 'new-secret', scope: 'read' });
+        assert.deepEqual(await store.getClient(client.client_id, null), replaced);
+        assert.equal(await store.getClient(client.client_id, secret), null);
+        assert.deepEqual(await store.getClient(client.client_id, 'new-secret'), replaced);
+        await store.saveClient({ client_id: client.client_id, redirect_uris: client.redirect_uris, grant_types: client.grant_types });
+        assert.equal(await store.getClient(client.client_id, 'new-secret'), null);
+      });
+
+      it('gives a client its own identity as the user of client credentials (RFC 6749 §4.4)', async () => {
+        const { client } = await newClient();
+        const user = await store.getUserFromClient(client);
+        assert.ok(user && (user.id ?? user.username) !== undefined);
+      });
+    });
+
+    describe('users', () => {
+      it('finds a user by username and password, never by a wrong password (RFC 6749 §4.3.2)', async () => {
+        const username = unique('alice');
+        const saved = await store.saveUser({ username, password: 'tiger' });
+        assert.equal(saved.username, username);
+        assert.equal(typeof saved.id, 'string');
+        assert.deepEqual(await store.getUser(username, 'tiger', (await newClient()).client), saved);
+        assert.equal(await store.getUser(username, 'Tiger', (await newClient()).client), null);
+        assert.equal(await store.getUser(username, '', (await newClient()).client), null);
+      });
+
+      it('finds no unknown user', async () => {
+        assert.equal(await store.getUser(unique('nobody'), 'tiger', (await newClient()).client), null);
+        assert.equal(await store.getUserById(unique('nobody')), null);
+      });
+
+      it('keeps the given id and finds the user by it, without the password hash', async () => {
+        const id = unique('id');
+        const user = await store.saveUser({ id, username: unique('bob'), password: 'pw' });
+        assert.equal(user.id, id);
+        const found = await store.getUserById(id);
+        assert.deepEqual(found, user);
+        assert.ok(!JSON.stringify(found).includes('scrypt'));
+      });
+
+      it('replaces a user saved again under the same username, keeping its id', async () => {
+        const username = unique('carol');
+        const first = await store.saveUser({ username, password: 'old' });
+        const second = await store.saveUser({ username, password: 'new' });
+        assert.equal(second.id, first.id);
+        const client = (await newClient()).client;
+        assert.equal(await store.getUser(username, 'old', client), null);
+        assert.deepEqual(await store.getUser(username, 'new', client), second);
+      });
+    });
+
+    describe('tokens', () => {
+      it('round-trips an access token with its dates, scope, client, user and extra fields', async () => {
+        const extra = { upstream: { token: 'u', n: 1, nested: [true, null] } };
+        const token = await newToken({ extra, user: { id: unique('user'), username: 'alice', email: 'a@example.com' } });
+        const found = await store.getAccessToken(token.accessToken);
+        assert.ok(found);
+        assert.equal(found.accessToken, token.accessToken);
+        assert.ok(found.accessTokenExpiresAt instanceof Date);
+        assert.equal(found.accessTokenExpiresAt.getTime(), token.accessTokenExpiresAt.getTime());
+        assert.deepEqual(found.scope, token.scope);
+        assert.deepEqual(found.client, token.client);
+        assert.deepEqual(found.user, token.user);
+        assert.equal(found.grantId, token.grantId);
+        assert.deepEqual(found.extra, extra);
+      });
+
+      it('round-trips a refresh token, unconsumed', async () => {
+        const token = await newToken();
+        assert.ok(token.refreshToken && token.refreshTokenExpiresAt);
+        const found = await store.getRefreshToken(token.refreshToken);
+        assert.ok(found);
+        assert.equal(found.refreshToken, token.refreshToken);
+        assert.ok(found.refreshTokenExpiresAt instanceof Date);
+        assert.equal(found.refreshTokenExpiresAt.getTime(), token.refreshTokenExpiresAt.getTime());
+        assert.deepEqual(found.scope, token.scope);
+        assert.deepEqual(found.client, token.client);
+        assert.deepEqual(found.user, token.user);
+        assert.equal(found.grantId, token.grantId);
+        assert.equal(found.consumedAt, undefined);
+      });
+
+      it('saves an access token without a refresh token', async () => {
+        const token = await newToken({ refreshToken: undefined, refreshTokenExpiresAt: undefined });
+        assert.ok(await store.getAccessToken(token.accessToken));
+      });
+
+      it('finds no unknown token', async () => {
+        assert.ok(!(await store.getAccessToken(randomToken())));
+        assert.ok(!(await store.getRefreshToken(randomToken())));
+      });
+
+      it('consumes a refresh token once and keeps it, marked, for reuse detection (RFC 9700 §4.14.2)', async () => {
+        const token = await newToken();
+        assert.ok(token.refreshToken);
+        const refresh = await store.getRefreshToken(token.refreshToken);
+        assert.ok(refresh);
+        const before = Date.now();
+        assert.equal(await store.revokeToken(refresh), true);
+        assert.equal(await store.revokeToken(refresh), false);
+        const consumed = await store.getRefreshToken(token.refreshToken);
+        assert.ok(consumed);
+        assert.ok(consumed.consumedAt instanceof Date);
+        // One second of slack for a database clock that runs a little behind this process's.
+        assert.ok(consumed.consumedAt.getTime() >= before - 1000);
+        // Consuming the refresh token leaves its access token alone.
+        assert.ok(await store.getAccessToken(token.accessToken));
+      });
+
+      it('revoking an unknown refresh token reports false', async () => {
+        const token = await newToken();
+        assert.equal(await store.revokeToken({ ...token, refreshToken: randomToken(), refreshTokenExpiresAt: inMs(HOUR) }), false);
+      });
+
+      it('revokes an access token once (RFC 7009 §2.1)', async () => {
+        const token = await newToken();
+        const access = await store.getAccessToken(token.accessToken);
+        assert.ok(access);
+        assert.equal(await store.revokeAccessToken(access), true);
+        assert.ok(!(await store.getAccessToken(token.accessToken)));
+        assert.equal(await store.revokeAccessToken(access), false);
+      });
+
+      it('revokes every token of one grant and nothing else (RFC 9700 §4.14.2)', async () => {
+        const first = await newToken();
+        const second = await newToken({ grantId: first.grantId, accessToken: randomToken(), refreshToken: randomToken() });
+        const other = await newToken();
+        assert.ok(store.revokeGrant);
+        await store.revokeGrant(first.grantId);
+        for (const token of [first, second]) {
+          assert.ok(!(await store.getAccessToken(token.accessToken)));
+          assert.ok(token.refreshToken);
+          const refresh = await store.getRefreshToken(token.refreshToken);
+          assert.ok(refresh && refresh.consumedAt instanceof Date);
+          assert.equal(await store.revokeToken(refresh), false);
+        }
+        assert.ok(await store.getAccessToken(other.accessToken));
+        assert.ok(other.refreshToken);
+        const untouched = await store.getRefreshToken(other.refreshToken);
+        assert.ok(untouched && untouched.consumedAt === undefined);
+      });
+
+      it('revoking an unknown grant is harmless', async () => {
+        await store.revokeGrant?.(unique('grant'));
+      });
+    });
+
+    describe('authorization codes', () => {
+      it('round-trips a code with everything it is bound to (RFC 6749 §4.1.2, RFC 7636 §4.4)', async () => {
+        const code = await newCode();
+        const found = await store.getAuthorizationCode(code.authorizationCode);
+        assert.ok(found);
+        assert.equal(found.authorizationCode, code.authorizationCode);
+        assert.ok(found.expiresAt instanceof Date);
+        assert.equal(found.expiresAt.getTime(), code.expiresAt.getTime());
+        assert.equal(found.redirectUri, code.redirectUri);
+        assert.deepEqual(found.scope, code.scope);
+        assert.deepEqual(found.client, code.client);
+        assert.deepEqual(found.user, code.user);
+        assert.equal(found.codeChallenge, code.codeChallenge);
+        assert.equal(found.codeChallengeMethod, code.codeChallengeMethod);
+        assert.equal(found.grantId, code.grantId);
+        assert.equal(found.consumedAt, undefined);
+      });
+
+      it('round-trips a code without redirect_uri or PKCE', async () => {
+        const code = await newCode({ redirectUri: undefined, codeChallenge: undefined, codeChallengeMethod: undefined });
+        const found = await store.getAuthorizationCode(code.authorizationCode);
+        assert.ok(found);
+        assert.equal(found.redirectUri, undefined);
+        assert.equal(found.codeChallenge, undefined);
+        assert.equal(found.codeChallengeMethod, undefined);
+      });
+
+      it('a code is single-use and kept, marked, for replay detection (RFC 6749 §4.1.2)', async () => {
+        const code = await newCode();
+        assert.equal(await store.revokeAuthorizationCode(code), true);
+        assert.equal(await store.revokeAuthorizationCode(code), false);
+        const found = await store.getAuthorizationCode(code.authorizationCode);
+        assert.ok(found && found.consumedAt instanceof Date);
+      });
+
+      it('finds no unknown code, and revoking one reports false', async () => {
+        assert.ok(!(await store.getAuthorizationCode(randomToken())));
+        const code = await newCode();
+        assert.equal(await store.revokeAuthorizationCode({ ...code, authorizationCode: randomToken() }), false);
+      });
+    });
+
+    describe('signing keys', () => {
+      it('lists keys newest first and retires the older ones without deleting them', async () => {
+        const older = newKey(unique('kid'));
+        const newer = newKey(unique('kid'));
+        await store.saveSigningKey(older);
+        await store.saveSigningKey(newer);
+        const keys = await store.getSigningKeys();
+        assert.deepEqual(keys[0], newer);
+        const retired = keys.find((k) => k.kid === older.kid);
+        assert.ok(retired && retired.retiredAt instanceof Date);
+        assert.deepEqual({ ...retired, retiredAt: undefined }, { ...older, retiredAt: undefined });
+        assert.ok(keys.slice(1).every((k) => k.retiredAt instanceof Date));
+      });
+    });
+
+    describe('consent', () => {
+      it('remembers the scopes a user granted a client, and replaces them', async () => {
+        const userId = unique('user');
+        const clientId = unique('client');
+        assert.equal(await store.getConsent(userId, clientId), null);
+        await store.saveConsent(userId, clientId, ['read']);
+        assert.deepEqual(await store.getConsent(userId, clientId), ['read']);
+        await store.saveConsent(userId, clientId, ['read', 'write']);
+        assert.deepEqual(await store.getConsent(userId, clientId), ['read', 'write']);
+        assert.equal(await store.getConsent(userId, unique('client')), null);
+        assert.equal(await store.getConsent(unique('user'), clientId), null);
+      });
+    });
+
+    describe('expiry', () => {
+      it('sweepExpired removes expired tokens and codes and keeps live ones', async () => {
+        const past = inMs(-HOUR);
+        const expired = await newToken({ accessTokenExpiresAt: past, refreshTokenExpiresAt: past });
+        const expiredCode = await newCode({ expiresAt: past });
+        const live = await newToken();
+        const liveCode = await newCode();
+        const swept = await store.sweepExpired();
+        // A store whose database expires rows by itself (Redis) may report 0.
+        assert.ok(Number.isInteger(swept) && swept >= 0);
+        assert.ok(expired.refreshToken && live.refreshToken);
+        assert.ok(!(await store.getAccessToken(expired.accessToken)));
+        assert.ok(!(await store.getRefreshToken(expired.refreshToken)));
+        assert.ok(!(await store.getAuthorizationCode(expiredCode.authorizationCode)));
+        assert.ok(await store.getAccessToken(live.accessToken));
+        assert.ok(await store.getRefreshToken(live.refreshToken));
+        assert.ok(await store.getAuthorizationCode(liveCode.authorizationCode));
+      });
+    });
+
+    describe('hashed storage', () => {
+      it('a stored hash is not itself a usable token, code or secret', async () => {
+        const token = await newToken();
+        const code = await newCode();
+        const { client, secret } = await newClient();
+        assert.ok(token.refreshToken);
+        assert.ok(!(await store.getAccessToken(hashToken(token.accessToken))));
+        assert.ok(!(await store.getRefreshToken(hashToken(token.refreshToken))));
+        assert.ok(!(await store.getAuthorizationCode(hashToken(code.authorizationCode))));
+        assert.equal(await store.getClient(client.client_id, hashSecret(secret)), null);
+      });
+
+      const { rawContents } = options;
+      it('holds no token, code, secret or password in clear', { skip: rawContents ? false : 'no rawContents() given' }, async () => {
+        assert.ok(rawContents);
+        const token = await newToken();
+        const code = await newCode();
+        const { secret } = await newClient();
+        const password = randomToken();
+        await store.saveUser({ username: unique('dave'), password });
+        const contents = await rawContents();
+        assert.ok(token.refreshToken);
+        for (const value of [token.accessToken, token.refreshToken, code.authorizationCode, secret, password]) {
+          assert.ok(!contents.includes(value), 'a secret value is stored in clear');
+        }
+        // The dump is real: it does hold the hash.
+        assert.ok(contents.includes(hashToken(token.accessToken)));
+      });
+    });
+
+    describe('races', () => {
+      it(`of ${RACERS} parallel redemptions of one code exactly one wins (RFC 6749 §4.1.2)`, async () => {
+        const code = await newCode();
+        const results = await Promise.all(Array.from({ length: RACERS }, () => store.revokeAuthorizationCode(code)));
+        assert.equal(results.filter((won) => won === true).length, 1);
+      });
+
+      it(`of ${RACERS} parallel rotations of one refresh token exactly one wins (RFC 9700 §4.14.2)`, async () => {
+        const token = await newToken();
+        assert.ok(token.refreshToken);
+        const refresh = await store.getRefreshToken(token.refreshToken);
+        assert.ok(refresh);
+        const results = await Promise.all(Array.from({ length: RACERS }, () => store.revokeToken(refresh)));
+        assert.equal(results.filter((won) => won === true).length, 1);
+      });
+    });
+  });
+}

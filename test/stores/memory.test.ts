@@ -1,0 +1,4 @@
+import { storeContract } from '../../src/testing/index.js';
+import { createMemoryStore } from '../../src/stores/memory.js';
+
+storeContract('memory store', () => createMemoryStore());
