@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { Store } from './store.js';
-import type { AccessToken, AuthorizationCode, RefreshToken, Token } from '../types.js';
+import type { AccessToken, AuthorizationCode, Client, RefreshToken, Token } from '../types.js';
 import { toClient, toUser } from './memory.js';
 import { DUMMY_PASSWORD_HASH, hashPassword, hashSecret, hashToken, verifyPassword, verifySecret } from '../secrets.js';
 
@@ -191,7 +191,8 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     async getClient(clientId, clientSecret) {
       const row = sql.getClient.get(clientId);
       if (!row) return null;
-      const client = toClient(JSON.parse(row.metadata));
+      // Saved already normalised by toClient.
+      const client = JSON.parse(row.metadata) as Client;
       if (clientSecret === null) return client;
       if (row.secret_hash === null) return null;
       return verifySecret(clientSecret, row.secret_hash) ? client : null;

@@ -3,11 +3,23 @@
  * visible message on a developer's machine, and fails it under CI=true, where it must be present.
  */
 import { connect } from 'node:net';
+import { userInfo } from 'node:os';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-export const POSTGRES_URL = process.env.TOLLGATE_TEST_POSTGRES_URL ?? 'postgres://127.0.0.1:5432/test';
+export const POSTGRES_URL = withDefaultUser(process.env.TOLLGATE_TEST_POSTGRES_URL ?? 'postgres://127.0.0.1:5432/test');
 export const REDIS_URL = process.env.TOLLGATE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/**
+ * A URL without a user name gets the operating-system user's, as psql does: pg falls back only to
+ * $USER, which containers and CI often leave unset.
+ */
+function withDefaultUser(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.username || process.env.PGUSER) return url;
+  parsed.username = userInfo().username;
+  return parsed.toString();
+}
 
 const DEFAULT_PORTS: Record<string, number> = { 'postgres:': 5432, 'postgresql:': 5432, 'redis:': 6379, 'rediss:': 6379 };
 

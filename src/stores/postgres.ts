@@ -1,0 +1,410 @@
+/**
+ * The PostgreSQL store (pg): for several tollgate processes sharing one database. Same semantics as
+ * the memory store; token values, codes and secrets are kept only as hashes.
+ */
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type { PoolClient, QueryResultRow } from 'pg';
+import type { SigningKey, Store } from './store.js';
+import type { AccessToken, AuthorizationCode, Client, RefreshToken, Token } from '../types.js';
+import { toClient, toUser } from './memory.js';
+import { DUMMY_PASSWORD_HASH, hashPassword, hashSecret, hashToken, verifyPassword, verifySecret } from '../secrets.js';
+
+export interface PostgresStoreOptions {
+  /** e.g. `postgres://user:password@host:5432/db`. */
+  connectionString: string;
+  /** The schema holding tollgate's tables, created if missing. Default `public`. */
+  schema?: string;
+  /** Most connections the pool opens. Default 10. */
+  poolSize?: number;
+}
+
+/** What a token row keeps as JSON beside its indexed columns. */
+type TokenData = Pick<Token, 'scope' | 'client' | 'user' | 'extra'>;
+type CodeData = Pick<AuthorizationCode, 'scope' | 'client' | 'user' | 'redirectUri' | 'codeChallenge' | 'codeChallengeMethod'>;
+
+/** pg parses timestamptz to Date and jsonb to its value. */
+interface AccessRow {
+  grant_id: string;
+  expires_at: Date;
+  data: TokenData;
+}
+
+interface RefreshRow {
+  grant_id: string;
+  expires_at: Date;
+  consumed_at: Date | null;
+  data: TokenData;
+}
+
+interface CodeRow {
+  grant_id: string;
+  expires_at: Date;
+  consumed_at: Date | null;
+  data: CodeData;
+}
+
+interface ClientRow {
+  /** The normalised client, as `toClient` made it on save. */
+  metadata: Client;
+  secret_hash: string | null;
+}
+
+interface UserRow {
+  id: string;
+  username: string;
+  password_hash: string;
+}
+
+interface KeyRow {
+  kid: string;
+  alg: string;
+  private_jwk: Record<string, unknown>;
+  public_jwk: Record<string, unknown>;
+  created_at: Date;
+  retired_at: Date | null;
+}
+
+/**
+ * Schema versions, each applied once and recorded in `tollgate_migrations`. `s` is the quoted
+ * schema name. Append, never edit: a database created by an older release runs the ones it lacks.
+ */
+const MIGRATIONS: readonly ((s: string) => string)[] = [
+  (s) => `
+  CREATE TABLE ${s}.clients (client_id text PRIMARY KEY, metadata jsonb NOT NULL, secret_hash text);
+  CREATE TABLE ${s}.users (id text PRIMARY KEY, username text NOT NULL UNIQUE, password_hash text NOT NULL);
+  CREATE TABLE ${s}.access_tokens (
+    hash text PRIMARY KEY, grant_id text NOT NULL, expires_at timestamptz NOT NULL, data jsonb NOT NULL
+  );
+  CREATE INDEX access_tokens_grant_id ON ${s}.access_tokens (grant_id);
+  CREATE INDEX access_tokens_expires_at ON ${s}.access_tokens (expires_at);
+  CREATE TABLE ${s}.refresh_tokens (
+    hash text PRIMARY KEY, grant_id text NOT NULL, expires_at timestamptz NOT NULL,
+    consumed_at timestamptz, data jsonb NOT NULL
+  );
+  CREATE INDEX refresh_tokens_grant_id ON ${s}.refresh_tokens (grant_id);
+  CREATE INDEX refresh_tokens_expires_at ON ${s}.refresh_tokens (expires_at);
+  CREATE TABLE ${s}.authorization_codes (
+    hash text PRIMARY KEY, grant_id text NOT NULL, expires_at timestamptz NOT NULL,
+    consumed_at timestamptz, data jsonb NOT NULL
+  );
+  CREATE INDEX authorization_codes_expires_at ON ${s}.authorization_codes (expires_at);
+  CREATE TABLE ${s}.signing_keys (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, kid text NOT NULL, alg text NOT NULL,
+    private_jwk jsonb NOT NULL, public_jwk jsonb NOT NULL, created_at timestamptz NOT NULL, retired_at timestamptz
+  );
+  CREATE TABLE ${s}.consents (
+    user_id text NOT NULL, client_id text NOT NULL, scope text[] NOT NULL, PRIMARY KEY (user_id, client_id)
+  );
+  `,
+];
+
+async function inTransaction<T>(pool: pg.Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await work(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * Brings the schema up to date. The advisory lock serialises processes that start together: the
+ * second waits, then finds every migration recorded and does nothing. CREATE SCHEMA runs under the
+ * lock too, since two concurrent IF NOT EXISTS can still collide on the catalog's unique index.
+ */
+async function migrate(pool: pg.Pool, schema: string): Promise<void> {
+  const s = pg.escapeIdentifier(schema);
+  await inTransaction(pool, async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`tollgate_migrations:${schema}`]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${s}.tollgate_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+    );
+    const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${s}.tollgate_migrations`);
+    const applied = new Set(rows.map((row) => row.version));
+    for (const [index, migration] of MIGRATIONS.entries()) {
+      const version = index + 1;
+      if (applied.has(version)) continue;
+      await client.query(migration(s));
+      await client.query(`INSERT INTO ${s}.tollgate_migrations (version) VALUES ($1)`, [version]);
+    }
+  });
+}
+
+function optionalConsumedAt(value: Date | null): { consumedAt?: Date } {
+  return value === null ? {} : { consumedAt: value };
+}
+
+/** Creates a store in PostgreSQL, migrating its schema first. Safe for many processes at once. */
+export async function createPostgresStore(options: PostgresStoreOptions): Promise<Store> {
+  const schema = options.schema ?? 'public';
+  const s = pg.escapeIdentifier(schema);
+  const pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 10 });
+  // An idle connection that dies (server restart, network) is dropped by the pool and replaced on the
+  // next query; without a listener its 'error' event would crash the process.
+  pool.on('error', () => {});
+  try {
+    await migrate(pool, schema);
+  } catch (err) {
+    await pool.end();
+    throw err;
+  }
+
+  /**
+   * Runs one named statement: pg prepares it once per connection and then only binds values. Names
+   * need only be unique within this store: its pool's connections serve no other.
+   */
+  async function query<R extends QueryResultRow>(name: string, text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+    return pool.query<R>({ name: `tollgate_${name}`, text, values });
+  }
+
+  return {
+    async getClient(clientId, clientSecret) {
+      const { rows } = await query<ClientRow>('get_client', `SELECT metadata, secret_hash FROM ${s}.clients WHERE client_id = $1`, [clientId]);
+      const row = rows[0];
+      if (!row) return null;
+      const client = row.metadata;
+      if (clientSecret === null) return client;
+      if (row.secret_hash === null) return null;
+      return verifySecret(clientSecret, row.secret_hash) ? client : null;
+    },
+
+    async getUser(username, password) {
+      const { rows } = await query<UserRow>(
+        'get_user_by_name',
+        `SELECT id, username, password_hash FROM ${s}.users WHERE username = $1`,
+        [username],
+      );
+      const row = rows[0];
+      // Hash even for an unknown user, so the two cases take the same time (no enumeration).
+      const ok = await verifyPassword(password, row?.password_hash ?? DUMMY_PASSWORD_HASH);
+      return ok && row ? toUser(row.id, row.username) : null;
+    },
+
+    async getUserFromClient(client) {
+      // RFC 9068 §2.2: with no resource owner, the subject is the client itself.
+      return { id: client.client_id };
+    },
+
+    async saveToken(token) {
+      const { scope, client, user, extra, grantId } = token;
+      const data = JSON.stringify({ scope, client, user, extra } satisfies TokenData);
+      const refresh =
+        token.refreshToken !== undefined && token.refreshTokenExpiresAt !== undefined
+          ? [hashToken(token.refreshToken), token.refreshTokenExpiresAt]
+          : [null, null];
+      // One statement, so the pair is saved together or not at all; the refresh row is skipped when
+      // there is none.
+      await query(
+        'save_token',
+        `WITH access AS (
+           INSERT INTO ${s}.access_tokens (hash, grant_id, expires_at, data) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (hash) DO UPDATE SET grant_id = excluded.grant_id, expires_at = excluded.expires_at, data = excluded.data
+         )
+         INSERT INTO ${s}.refresh_tokens (hash, grant_id, expires_at, data)
+         SELECT $5, $2, $6, $4 WHERE $5::text IS NOT NULL
+         ON CONFLICT (hash) DO UPDATE
+           SET grant_id = excluded.grant_id, expires_at = excluded.expires_at, consumed_at = NULL, data = excluded.data`,
+        [hashToken(token.accessToken), grantId, token.accessTokenExpiresAt, data, ...refresh],
+      );
+      return token;
+    },
+
+    async getAccessToken(accessToken) {
+      const { rows } = await query<AccessRow>(
+        'get_access',
+        `SELECT grant_id, expires_at, data FROM ${s}.access_tokens WHERE hash = $1`,
+        [hashToken(accessToken)],
+      );
+      const row = rows[0];
+      if (!row) return null;
+      const token: AccessToken = { ...row.data, accessToken, accessTokenExpiresAt: row.expires_at, grantId: row.grant_id };
+      return token;
+    },
+
+    async getRefreshToken(refreshToken) {
+      const { rows } = await query<RefreshRow>(
+        'get_refresh',
+        `SELECT grant_id, expires_at, consumed_at, data FROM ${s}.refresh_tokens WHERE hash = $1`,
+        [hashToken(refreshToken)],
+      );
+      const row = rows[0];
+      if (!row) return null;
+      // `extra` rides along (as in memory.ts) so a rotation can carry it to the new pair.
+      const token: RefreshToken & Pick<Token, 'extra'> = {
+        ...row.data,
+        refreshToken,
+        refreshTokenExpiresAt: row.expires_at,
+        grantId: row.grant_id,
+        ...optionalConsumedAt(row.consumed_at),
+      };
+      return token;
+    },
+
+    async revokeToken(token) {
+      // Check and set in one statement: of parallel callers on any connection, one updates the row.
+      // The rotated token stays, marked, so a later reuse is recognisable (RFC 9700 §4.14.2).
+      const { rowCount } = await query(
+        'consume_refresh',
+        `UPDATE ${s}.refresh_tokens SET consumed_at = now() WHERE hash = $1 AND consumed_at IS NULL RETURNING 1`,
+        [hashToken(token.refreshToken)],
+      );
+      return rowCount === 1;
+    },
+
+    async revokeAccessToken(token) {
+      const { rowCount } = await query('delete_access', `DELETE FROM ${s}.access_tokens WHERE hash = $1`, [hashToken(token.accessToken)]);
+      return rowCount === 1;
+    },
+
+    async revokeGrant(grantId) {
+      await query(
+        'revoke_grant',
+        `WITH access AS (DELETE FROM ${s}.access_tokens WHERE grant_id = $1)
+         UPDATE ${s}.refresh_tokens SET consumed_at = now() WHERE grant_id = $1 AND consumed_at IS NULL`,
+        [grantId],
+      );
+    },
+
+    async saveAuthorizationCode(code) {
+      const { authorizationCode, expiresAt, grantId, consumedAt, ...data } = code;
+      await query(
+        'save_code',
+        `INSERT INTO ${s}.authorization_codes (hash, grant_id, expires_at, consumed_at, data) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (hash) DO UPDATE
+           SET grant_id = excluded.grant_id, expires_at = excluded.expires_at, consumed_at = excluded.consumed_at, data = excluded.data`,
+        [hashToken(authorizationCode), grantId, expiresAt, consumedAt ?? null, JSON.stringify(data satisfies CodeData)],
+      );
+      return code;
+    },
+
+    async getAuthorizationCode(authorizationCode) {
+      const { rows } = await query<CodeRow>(
+        'get_code',
+        `SELECT grant_id, expires_at, consumed_at, data FROM ${s}.authorization_codes WHERE hash = $1`,
+        [hashToken(authorizationCode)],
+      );
+      const row = rows[0];
+      if (!row) return null;
+      const code: AuthorizationCode = {
+        ...row.data,
+        authorizationCode,
+        expiresAt: row.expires_at,
+        grantId: row.grant_id,
+        ...optionalConsumedAt(row.consumed_at),
+      };
+      return code;
+    },
+
+    async revokeAuthorizationCode(code) {
+      // RFC 6749 §4.1.2: single use. The conditional UPDATE is the atomic check-and-set across processes.
+      const { rowCount } = await query(
+        'consume_code',
+        `UPDATE ${s}.authorization_codes SET consumed_at = now() WHERE hash = $1 AND consumed_at IS NULL RETURNING 1`,
+        [hashToken(code.authorizationCode)],
+      );
+      return rowCount === 1;
+    },
+
+    async saveClient(registration) {
+      const client = toClient(registration);
+      const secret = registration.client_secret;
+      await query(
+        'save_client',
+        `INSERT INTO ${s}.clients (client_id, metadata, secret_hash) VALUES ($1, $2, $3)
+         ON CONFLICT (client_id) DO UPDATE SET metadata = excluded.metadata, secret_hash = excluded.secret_hash`,
+        [client.client_id, JSON.stringify(client), secret === undefined ? null : hashSecret(secret)],
+      );
+      return client;
+    },
+
+    async saveUser(registration) {
+      const { username } = registration;
+      const passwordHash = await hashPassword(registration.password);
+      const id = await inTransaction(pool, async (client) => {
+        const { rows } = await client.query<{ id: string }>(`SELECT id FROM ${s}.users WHERE username = $1 FOR UPDATE`, [username]);
+        const id = registration.id ?? rows[0]?.id ?? randomUUID();
+        // As memory.ts: the user replaces whichever rows held this username or this id.
+        await client.query(`DELETE FROM ${s}.users WHERE username = $1 OR id = $2`, [username, id]);
+        await client.query(`INSERT INTO ${s}.users (id, username, password_hash) VALUES ($1, $2, $3)`, [id, username, passwordHash]);
+        return id;
+      });
+      return toUser(id, username);
+    },
+
+    async getUserById(id) {
+      const { rows } = await query<UserRow>('get_user_by_id', `SELECT id, username FROM ${s}.users WHERE id = $1`, [id]);
+      const row = rows[0];
+      return row ? toUser(row.id, row.username) : null;
+    },
+
+    async getSigningKeys() {
+      const { rows } = await query<KeyRow>(
+        'get_keys',
+        `SELECT kid, alg, private_jwk, public_jwk, created_at, retired_at FROM ${s}.signing_keys ORDER BY seq DESC`,
+        [],
+      );
+      return rows.map(
+        (row): SigningKey => ({
+          kid: row.kid,
+          alg: row.alg,
+          privateJwk: row.private_jwk,
+          publicJwk: row.public_jwk,
+          createdAt: row.created_at,
+          ...(row.retired_at === null ? {} : { retiredAt: row.retired_at }),
+        }),
+      );
+    },
+
+    async saveSigningKey(key) {
+      await query(
+        'save_key',
+        `WITH retired AS (UPDATE ${s}.signing_keys SET retired_at = now() WHERE retired_at IS NULL)
+         INSERT INTO ${s}.signing_keys (kid, alg, private_jwk, public_jwk, created_at, retired_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+        [key.kid, key.alg, JSON.stringify(key.privateJwk), JSON.stringify(key.publicJwk), key.createdAt, key.retiredAt ?? null],
+      );
+    },
+
+    async getConsent(userId, clientId) {
+      const { rows } = await query<{ scope: string[] }>(
+        'get_consent',
+        `SELECT scope FROM ${s}.consents WHERE user_id = $1 AND client_id = $2`,
+        [userId, clientId],
+      );
+      return rows[0]?.scope ?? null;
+    },
+
+    async saveConsent(userId, clientId, scope) {
+      await query(
+        'save_consent',
+        `INSERT INTO ${s}.consents (user_id, client_id, scope) VALUES ($1, $2, $3)
+         ON CONFLICT (user_id, client_id) DO UPDATE SET scope = excluded.scope`,
+        [userId, clientId, scope],
+      );
+    },
+
+    async sweepExpired() {
+      // Compared with this process's clock, the one that computed the expiry times.
+      const { rows } = await query<{ swept: number }>(
+        'sweep',
+        `WITH a AS (DELETE FROM ${s}.access_tokens WHERE expires_at <= $1 RETURNING 1),
+              r AS (DELETE FROM ${s}.refresh_tokens WHERE expires_at <= $1 RETURNING 1),
+              c AS (DELETE FROM ${s}.authorization_codes WHERE expires_at <= $1 RETURNING 1)
+         SELECT ((SELECT count(*) FROM a) + (SELECT count(*) FROM r) + (SELECT count(*) FROM c))::integer AS swept`,
+        [new Date()],
+      );
+      return rows[0]?.swept ?? 0;
+    },
+
+    async close() {
+      await pool.end();
+    },
+  };
+}
