@@ -129,6 +129,12 @@ export class UnsupportedTokenTypeError extends OAuthError {
   readonly status = 400;
 }
 
+/** The same error answered with another HTTP status, e.g. 405 or 413 for an `invalid_request`. */
+export function withStatus<E extends OAuthError>(err: E, status: number): E {
+  Object.defineProperty(err, 'status', { value: status });
+  return err;
+}
+
 /** Marks an error as one the person must see on a page, never a redirect (RFC 6749 §4.1.2.1). */
 export function notRedirectable<E extends OAuthError>(err: E): E {
   Object.defineProperty(err, 'redirectable', { value: false });

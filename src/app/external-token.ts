@@ -1,0 +1,53 @@
+/**
+ * The SkyVault guide's `external_token` grant (seed 002), an extension grant (RFC 6749 §4.5)
+ * written only against tollgate's public API: it imports an access token (and optionally a
+ * refresh token) issued by another OAuth server, after the resource owner's credentials check out,
+ * so that the imported token then authenticates here like any other.
+ */
+import type { AuthenticateModel, Grant, PasswordModel } from '../index.js';
+import { InvalidGrantError, InvalidRequestError, validateScope } from '../index.js';
+
+export interface ExternalTokenOptions {
+  /**
+   * Checks an imported token with the server that issued it, before it is accepted.
+   * Resolves to false (or throws an OAuthError) to refuse it. Without it, tokens are imported as given.
+   */
+  verifyUpstream?(accessToken: string): Promise<boolean>;
+}
+
+// RFC 6750 §2.1 b64token: an imported token must be sendable as a Bearer credential.
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+export function externalTokenGrant(options: ExternalTokenOptions = {}): Grant<PasswordModel & AuthenticateModel> {
+  return {
+    type: 'external_token',
+    publicClients: false,
+
+    async handle({ params, client, model, issuer, scope }) {
+      const { username, password, access_token: accessToken, refresh_token: refreshToken } = params;
+      if (username === undefined) throw new InvalidRequestError('Missing parameter: username');
+      if (password === undefined) throw new InvalidRequestError('Missing parameter: password');
+      if (accessToken === undefined) throw new InvalidRequestError('Missing parameter: access_token');
+      if (!B64TOKEN.test(accessToken) || (refreshToken !== undefined && !B64TOKEN.test(refreshToken))) {
+        throw new InvalidRequestError('access_token and refresh_token must be valid bearer token strings (RFC 6750 §2.1)');
+      }
+      const user = await model.getUser(username, password, client);
+      if (!user) throw new InvalidGrantError('The resource owner credentials are invalid');
+      if (options.verifyUpstream && !(await options.verifyUpstream(accessToken))) {
+        throw new InvalidGrantError('The upstream authorization server does not accept this access token');
+      }
+      // An existing token is never overwritten by an import.
+      if (await model.getAccessToken(accessToken)) throw new InvalidGrantError('This access token is already known');
+      const granted = await validateScope(model, user, client, scope);
+      return issuer.issue({
+        client,
+        user,
+        scope: granted,
+        requestedScope: scope,
+        refreshToken: refreshToken !== undefined,
+        values: { accessToken: accessToken, refreshToken },
+        extra: { imported: true },
+      });
+    },
+  };
+}

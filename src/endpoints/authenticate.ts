@@ -1,0 +1,76 @@
+/** Bearer token authentication for protected resources. RFC 6750 §2 (sending the token), §3 (the challenge). */
+import type { AuthenticateModel } from '../model.js';
+import type { AccessToken, OAuthRequest, OAuthResponse } from '../types.js';
+import type { ResolvedOptions } from '../options.js';
+import { InsufficientScopeError, InvalidRequestError, InvalidTokenError, OAuthError } from '../errors.js';
+import { bodyOf, getHeader, isFormRequest, parseParams, queryString } from '../request.js';
+import { bearerChallenge } from '../response.js';
+import { isSubset } from '../scope.js';
+import { asOAuthError } from './boundary.js';
+
+export type AuthenticateResult =
+  | { type: 'authenticated'; token: AccessToken }
+  /** Send `response` as it is: it carries the `WWW-Authenticate` challenge. */
+  | { type: 'error'; error: OAuthError | undefined; response: OAuthResponse };
+
+export interface AuthenticateOptions {
+  /** Scope the resource requires; every token must cover all of it. */
+  scope?: readonly string[];
+}
+
+// RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+
+/** The token from whichever single place it was sent; more than one place is `invalid_request` (§2). */
+function extractToken(request: OAuthRequest, options: ResolvedOptions): string | undefined {
+  const found: string[] = [];
+  const header = getHeader(request.headers, 'authorization');
+  if (header !== undefined && /^bearer(\s|$)/i.test(header)) {
+    const match = BEARER.exec(header);
+    if (!match?.[1]) throw new InvalidRequestError('The Authorization header is not a valid Bearer credential');
+    found.push(match[1]);
+  }
+  // §2.3: the query string only when explicitly enabled (RFC 9700 §2.4: URLs leak).
+  if (options.allowBearerTokensInQueryString && request.url.includes('access_token=')) {
+    const token = parseParams(queryString(request.url)).access_token;
+    if (token !== undefined) found.push(token);
+  }
+  // §2.2: the form body only when enabled, and only for a form-encoded non-GET request.
+  if (options.allowBearerTokensInBody && request.method.toUpperCase() !== 'GET' && isFormRequest(request)) {
+    const token = parseParams(bodyOf(request)).access_token;
+    if (token !== undefined) found.push(token);
+  }
+  if (found.length > 1) throw new InvalidRequestError('Send the access token in exactly one place (RFC 6750 §2)');
+  return found[0];
+}
+
+/**
+ * Checks the bearer token of a request to a protected resource.
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
+ */
+export async function authenticateEndpoint(
+  context: { model: AuthenticateModel; options: ResolvedOptions },
+  request: OAuthRequest,
+  required?: AuthenticateOptions,
+): Promise<AuthenticateResult> {
+  const { model, options } = context;
+  const scope = required?.scope;
+  try {
+    const value = extractToken(request, options);
+    // §3.1: a request without any authentication gets the challenge without an error code.
+    if (value === undefined) return { type: 'error', error: undefined, response: bearerChallenge(options.realm) };
+    const token = await model.getAccessToken(value);
+    // One answer for unknown, revoked and expired: nothing that helps a guesser.
+    if (!token || token.accessTokenExpiresAt.getTime() <= Date.now()) {
+      throw new InvalidTokenError('The access token is invalid, expired or revoked');
+    }
+    if (scope && scope.length > 0) {
+      const covered = model.verifyScope ? await model.verifyScope(token, [...scope]) : isSubset(scope, token.scope);
+      if (!covered) throw new InsufficientScopeError('The access token does not cover the required scope');
+    }
+    return { type: 'authenticated', token };
+  } catch (err) {
+    const { error } = asOAuthError(err, options);
+    return { type: 'error', error, response: bearerChallenge(options.realm, error, error instanceof InsufficientScopeError ? scope : undefined) };
+  }
+}

@@ -1,0 +1,31 @@
+/** Reading a form POST to the token, revocation or introspection endpoint. RFC 6749 §3.2, RFC 7009 §2.1, RFC 7662 §2.1. */
+import type { OAuthRequest } from '../types.js';
+import type { ResolvedOptions } from '../options.js';
+import type { Params } from '../request.js';
+import { bodyLength, bodyOf, isFormRequest, parseParams, queryString } from '../request.js';
+import { InvalidRequestError, withStatus } from '../errors.js';
+
+/**
+ * The parameters of a form POST: POST only, `application/x-www-form-urlencoded` only, each
+ * parameter once, the body no larger than `maxBodyBytes`.
+ * With `queryParams` (the SkyVault leniency), parameters in the URL count too.
+ */
+export function readFormPost(request: OAuthRequest, options: ResolvedOptions, queryParams = false): Params {
+  if (request.method.toUpperCase() !== 'POST') {
+    throw withStatus(new InvalidRequestError('This endpoint accepts only POST'), 405);
+  }
+  if (bodyLength(request) > options.maxBodyBytes) {
+    throw withStatus(new InvalidRequestError(`The request body exceeds ${options.maxBodyBytes} bytes`), 413);
+  }
+  const body = bodyOf(request);
+  const hasBody = typeof body === 'string' ? body !== '' : Object.keys(body).length > 0;
+  if (typeof body === 'string' && hasBody && !isFormRequest(request)) {
+    throw new InvalidRequestError('The request body must be application/x-www-form-urlencoded');
+  }
+  const query = queryString(request.url);
+  if (query === '') return parseParams(body);
+  if (queryParams) return parseParams(body, query);
+  // The parameters belong in the body (RFC 6749 §3.2); a request that sent them only in the URL is refused.
+  if (!hasBody) throw new InvalidRequestError('Request parameters belong in the form body, not the URL');
+  return parseParams(body);
+}

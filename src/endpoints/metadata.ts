@@ -1,0 +1,31 @@
+/** Authorization server metadata. RFC 8414 §2-3. */
+import type { ResolvedOptions } from '../options.js';
+
+/** The §2 metadata document for this server's options and registered grants. */
+export function metadataDocument(options: ResolvedOptions, grantTypes: readonly string[], signed: boolean): Record<string, unknown> {
+  const url = (path: string): string => new URL(path, `${options.issuer}/`).href;
+  const { endpoints } = options;
+  const responseTypes = [
+    ...(options.grantTypes.includes('authorization_code') ? ['code'] : []),
+    ...(options.grantTypes.includes('implicit') ? ['token'] : []),
+  ];
+  const authMethods = ['client_secret_basic', 'client_secret_post', 'none'];
+  return {
+    issuer: options.issuer,
+    ...(responseTypes.length > 0 && { authorization_endpoint: url(endpoints.authorization) }),
+    token_endpoint: url(endpoints.token),
+    ...(signed && { jwks_uri: url(endpoints.jwks) }),
+    ...(options.scopesSupported && { scopes_supported: options.scopesSupported }),
+    response_types_supported: responseTypes,
+    response_modes_supported: ['query', 'fragment'],
+    grant_types_supported: grantTypes,
+    token_endpoint_auth_methods_supported: authMethods,
+    revocation_endpoint: url(endpoints.revocation),
+    revocation_endpoint_auth_methods_supported: authMethods,
+    introspection_endpoint: url(endpoints.introspection),
+    introspection_endpoint_auth_methods_supported: authMethods.filter((m) => m !== 'none'),
+    code_challenge_methods_supported: options.allowPlainPkce ? ['S256', 'plain'] : ['S256'],
+    // RFC 9207 §3: every authorization response carries `iss`.
+    authorization_response_iss_parameter_supported: true,
+  };
+}

@@ -1,0 +1,48 @@
+/** The refresh token grant. RFC 6749 §6, with rotation and reuse detection (RFC 9700 §4.14.2). */
+import type { RefreshTokenModel } from '../model.js';
+import type { Grant } from './grant.js';
+import type { ResolvedOptions } from '../options.js';
+import { InvalidGrantError, InvalidRequestError, InvalidScopeError } from '../errors.js';
+import { isSubset } from '../scope.js';
+
+type RefreshOptions = Pick<ResolvedOptions, 'rotateRefreshTokens' | 'refreshTokenReuseInterval'>;
+
+export function refreshToken(options: RefreshOptions): Grant<RefreshTokenModel> {
+  return {
+    type: 'refresh_token',
+    publicClients: true,
+
+    async handle({ params, client, model, issuer, scope, now }) {
+      if (params.refresh_token === undefined) throw new InvalidRequestError('Missing parameter: refresh_token');
+      const token = await model.getRefreshToken(params.refresh_token);
+      if (!token) throw new InvalidGrantError('The refresh token is invalid or has expired');
+      // RFC 9700 §4.14.2: refresh tokens are bound to the client they were issued to.
+      if (token.client.client_id !== client.client_id) throw new InvalidGrantError('The refresh token was issued to another client');
+      if (token.consumedAt) {
+        const sinceRotation = (now.getTime() - token.consumedAt.getTime()) / 1000;
+        // RFC 9700 §4.14.2: a rotated token presented again means one of two parties holds a
+        // stolen copy; revoke the whole grant. A client racing itself within the interval is spared.
+        if (sinceRotation >= options.refreshTokenReuseInterval) await model.revokeGrant?.(token.grantId);
+        throw new InvalidGrantError('The refresh token has already been used');
+      }
+      if (token.refreshTokenExpiresAt.getTime() <= now.getTime()) throw new InvalidGrantError('The refresh token has expired');
+
+      // §6: the new scope may only narrow the original.
+      if (scope !== undefined && !isSubset(scope, token.scope)) {
+        throw new InvalidScopeError('The requested scope exceeds the scope originally granted');
+      }
+      if (options.rotateRefreshTokens && !(await model.revokeToken(token))) {
+        // Another request rotated it first: exactly one of parallel refreshes wins.
+        throw new InvalidGrantError('The refresh token has already been used');
+      }
+      return issuer.issue({
+        client,
+        user: token.user,
+        scope: scope ?? token.scope,
+        requestedScope: scope ?? token.scope,
+        grantId: token.grantId,
+        refreshToken: options.rotateRefreshTokens,
+      });
+    },
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * Building an OAuthResponse: JSON with no-store (RFC 6749 §5.1), error bodies (§5.2),
+ * authorization redirects (§4.1.2, §4.2.2, RFC 9207) and bearer challenges (RFC 6750 §3).
+ * Every OAuth error is rendered here and nowhere else.
+ */
+import type { OAuthResponse } from './types.js';
+import type { OAuthError } from './errors.js';
+
+const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
+
+/** A JSON response that no cache keeps (RFC 6749 §5.1). */
+export function jsonResponse(status: number, body: unknown, headers?: Record<string, string>): OAuthResponse {
+  return {
+    status,
+    headers: { 'Content-Type': 'application/json;charset=UTF-8', ...NO_STORE, ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+/** Public JSON that caches may keep for a few minutes: metadata (RFC 8414 §3) and key sets. */
+export function publicJsonResponse(body: unknown): OAuthResponse {
+  return {
+    status: 200,
+    headers: { 'Content-Type': 'application/json;charset=UTF-8', 'Cache-Control': 'public, max-age=300' },
+    body: JSON.stringify(body),
+  };
+}
+
+/** The §5.2 error body: `error` and `error_description`, nothing internal. */
+export function errorBody(err: OAuthError): { error: string; error_description: string } {
+  return { error: err.error, error_description: err.description };
+}
+
+/** An error as §5.2 JSON with its status and headers (e.g. `WWW-Authenticate`). */
+export function errorResponse(err: OAuthError): OAuthResponse {
+  return jsonResponse(err.status, errorBody(err), err.headers);
+}
+
+/** Where the authorization response parameters go: the query for `code`, the fragment for `token` (§4.2.2). */
+export type ResponseMode = 'query' | 'fragment';
+
+/**
+ * A redirect to the client's redirect URI carrying `params` in the query or the fragment.
+ * 303 after a POST so the browser never re-posts the form to the client (RFC 9700 §4.12), 302 otherwise.
+ */
+export function redirectResponse(
+  redirectUri: string,
+  params: Record<string, string | undefined>,
+  mode: ResponseMode,
+  method: string,
+): OAuthResponse {
+  const pairs = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) if (value !== undefined) pairs.set(name, value);
+  let location: string;
+  if (mode === 'fragment') {
+    location = `${redirectUri}#${pairs}`;
+  } else {
+    // §3.1.2: the redirect URI may carry a query of its own, which must be kept.
+    const url = new URL(redirectUri);
+    for (const [name, value] of pairs) url.searchParams.append(name, value);
+    location = url.href;
+  }
+  return {
+    status: method.toUpperCase() === 'POST' ? 303 : 302,
+    headers: { Location: location, ...NO_STORE, 'Referrer-Policy': 'no-referrer' },
+    body: '',
+  };
+}
+
+/** An error sent back to the client through the redirect URI (§4.1.2.1, §4.2.2.1), with `iss` (RFC 9207). */
+export function errorRedirect(
+  err: OAuthError,
+  redirectUri: string,
+  state: string | undefined,
+  issuer: string,
+  mode: ResponseMode,
+  method: string,
+): OAuthResponse {
+  return redirectResponse(redirectUri, { ...errorBody(err), state, iss: issuer }, mode, method);
+}
+
+/** Quotes a value for an auth-param (RFC 9110 §11.2 quoted-string). */
+function quote(value: string): string {
+  return `"${value.replace(/["\\]/g, '\\$&')}"`;
+}
+
+/**
+ * The RFC 6750 §3 challenge for a failed bearer check. A request with no token at all gets no
+ * error code (§3.1); every other failure names its code and, for insufficient_scope, the scope.
+ */
+export function bearerChallenge(realm: string, err?: OAuthError, scope?: readonly string[]): OAuthResponse {
+  const parts = [`realm=${quote(realm)}`];
+  if (err) {
+    parts.push(`error=${quote(err.error)}`, `error_description=${quote(err.description)}`);
+    if (scope && scope.length > 0) parts.push(`scope=${quote(scope.join(' '))}`);
+  }
+  const headers = { 'WWW-Authenticate': `Bearer ${parts.join(', ')}` };
+  return err ? jsonResponse(err.status, errorBody(err), headers) : { status: 401, headers: { ...headers, ...NO_STORE }, body: '' };
+}

@@ -1,0 +1,32 @@
+/** How access token values are made: opaque random strings by default, or a format such as JWT (RFC 9068). */
+import type { Client, User } from '../types.js';
+import { randomToken } from '../secrets.js';
+
+/** Everything a self-contained token format may encode. */
+export interface AccessTokenContext {
+  client: Client;
+  user: User;
+  scope: string[];
+  grantId: string;
+  issuedAt: Date;
+  expiresAt: Date;
+}
+
+/** A JSON Web Key Set document (RFC 7517 §5). */
+export interface JsonWebKeySet {
+  keys: Array<Record<string, unknown>>;
+}
+
+/** Makes access token values. The store still records each token, so revocation works for every format. */
+export interface AccessTokenFormat {
+  readonly name: string;
+  generate(context: AccessTokenContext): string | Promise<string>;
+  /** The public keys that verify the tokens, for formats that sign them. */
+  jwks?(): Promise<JsonWebKeySet>;
+}
+
+/** 256 random bits, base64url: unguessable and meaningless (RFC 6749 §10.10). */
+export const opaqueAccessTokens: AccessTokenFormat = {
+  name: 'opaque',
+  generate: () => randomToken(),
+};
