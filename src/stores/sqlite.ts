@@ -94,7 +94,7 @@ function migrate(db: Database.Database): void {
   }).immediate();
 }
 
-function optionalDate(ms: number | null): { consumedAt?: Date } {
+function optionalConsumedAt(ms: number | null): { consumedAt?: Date } {
   return ms === null ? {} : { consumedAt: new Date(ms) };
 }
 
@@ -236,7 +236,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
         refreshToken,
         refreshTokenExpiresAt: new Date(row.expires_at),
         grantId: row.grant_id,
-        ...optionalDate(row.consumed_at),
+        ...optionalConsumedAt(row.consumed_at),
       };
       return token;
     },
@@ -274,7 +274,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
         authorizationCode,
         expiresAt: new Date(row.expires_at),
         grantId: row.grant_id,
-        ...optionalDate(row.consumed_at),
+        ...optionalConsumedAt(row.consumed_at),
       };
       return code;
     },

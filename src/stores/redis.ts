@@ -1,0 +1,331 @@
+/**
+ * The Redis store (ioredis): for several tollgate processes sharing one Redis. Same semantics as the
+ * memory store; every token and code key expires with the value it holds, and values are kept only
+ * as hashes.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import type { SigningKey, Store } from './store.js';
+import type { AccessToken, AuthorizationCode, Client, RefreshToken, Token } from '../types.js';
+import { toClient, toUser } from './memory.js';
+import { DUMMY_PASSWORD_HASH, hashPassword, hashSecret, hashToken, verifyPassword, verifySecret } from '../secrets.js';
+
+export interface RedisStoreOptions {
+  /** e.g. `redis://:password@host:6379/0`. */
+  url: string;
+  /** Put before every key, so several deployments (or test runs) can share one Redis. Default `tollgate:`. */
+  prefix?: string;
+}
+
+/** A token's JSON, kept in the `data` field of its hash; `consumedAt` (ms) is a field of its own. */
+interface TokenRecord extends Pick<Token, 'scope' | 'client' | 'user' | 'extra' | 'grantId'> {
+  expiresAt: number;
+}
+
+interface CodeRecord
+  extends Pick<AuthorizationCode, 'scope' | 'client' | 'user' | 'grantId' | 'redirectUri' | 'codeChallenge' | 'codeChallengeMethod'> {
+  expiresAt: number;
+}
+
+interface ClientRecord {
+  client: Client;
+  secretHash: string | null;
+}
+
+interface UserRecord {
+  username: string;
+  passwordHash: string;
+}
+
+interface KeyRecord extends Omit<SigningKey, 'createdAt' | 'retiredAt'> {
+  createdAt: number;
+}
+
+/**
+ * Saves the keys of one token pair and indexes them under their grant. KEYS[1] is the grant's set,
+ * KEYS[2..] the token keys; ARGV[1] is now (ms), then a JSON value and an expiry (ms) per token key.
+ * The set's own expiry only ever grows, to the latest of its members', so it outlives none of them.
+ */
+const SAVE_TOKEN = `
+local latest, latestAt = 0, nil
+for i = 2, #KEYS do
+  local data, expiresAt = ARGV[i * 2 - 2], ARGV[i * 2 - 1]
+  redis.call('DEL', KEYS[i])
+  redis.call('HSET', KEYS[i], 'data', data)
+  redis.call('PEXPIREAT', KEYS[i], expiresAt)
+  redis.call('SADD', KEYS[1], KEYS[i])
+  if tonumber(expiresAt) > latest then latest, latestAt = tonumber(expiresAt), expiresAt end
+end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 or ttl < latest - tonumber(ARGV[1]) then redis.call('PEXPIREAT', KEYS[1], latestAt) end
+`;
+
+/**
+ * Marks a refresh token or code consumed at ARGV[1] (ms). Returns 1 only to the one caller that
+ * marked it: Redis runs a script whole, so the check and the set cannot interleave.
+ */
+const CONSUME = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+return redis.call('HSETNX', KEYS[1], 'consumedAt', ARGV[1])
+`;
+
+/** Deletes the first ARGV[1] keys (access tokens) and marks the rest (refresh tokens) consumed at ARGV[2]. */
+const REVOKE_GRANT = `
+local accessCount = tonumber(ARGV[1])
+for i, key in ipairs(KEYS) do
+  if i <= accessCount then
+    redis.call('DEL', key)
+  elseif redis.call('EXISTS', key) == 1 then
+    redis.call('HSETNX', key, 'consumedAt', ARGV[2])
+  end
+end
+`;
+
+/**
+ * Appends a signing key and retires the older ones. KEYS[1] lists keys oldest first (so an index
+ * never changes), KEYS[2] maps an index to its retirement time. ARGV: the key's JSON, now (ms),
+ * and the key's own retirement time or ''.
+ */
+const SAVE_SIGNING_KEY = `
+local count = redis.call('LLEN', KEYS[1])
+for i = 0, count - 1 do redis.call('HSETNX', KEYS[2], i, ARGV[2]) end
+redis.call('RPUSH', KEYS[1], ARGV[1])
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[2], count, ARGV[3]) end
+`;
+
+type Script = (keys: readonly string[], args: readonly (string | number)[]) => Promise<unknown>;
+
+/** A Lua script run by its SHA1 (sent once per server, not per call), loaded on first use. */
+function defineScript(redis: Redis, lua: string): Script {
+  const sha = createHash('sha1').update(lua).digest('hex');
+  return async (keys, args) => {
+    try {
+      return await redis.evalsha(sha, keys.length, ...keys, ...args);
+    } catch (err) {
+      // NOSCRIPT: this server has not cached it yet (or was restarted); EVAL runs and caches it.
+      if (!(err instanceof Error && err.message.startsWith('NOSCRIPT'))) throw err;
+      return redis.eval(lua, keys.length, ...keys, ...args);
+    }
+  };
+}
+
+/** Runs a MULTI and throws the first error among its replies. */
+async function execAll(tx: ChainableCommander): Promise<unknown[]> {
+  const replies = (await tx.exec()) ?? [];
+  for (const [err] of replies) if (err) throw err;
+  return replies.map(([, reply]) => reply);
+}
+
+function optionalConsumedAt(ms: string | null | undefined): { consumedAt?: Date } {
+  return ms ? { consumedAt: new Date(Number(ms)) } : {};
+}
+
+/** Creates a store in Redis. Expired tokens and codes leave on their own: every such key carries its expiry. */
+export async function createRedisStore(options: RedisStoreOptions): Promise<Store> {
+  const prefix = options.prefix ?? 'tollgate:';
+  const redis = new Redis(options.url);
+  const key = {
+    client: (clientId: string) => `${prefix}client:${clientId}`,
+    user: (id: string) => `${prefix}user:${id}`,
+    username: (username: string) => `${prefix}username:${username}`,
+    access: (hash: string) => `${prefix}at:${hash}`,
+    refresh: (hash: string) => `${prefix}rt:${hash}`,
+    code: (hash: string) => `${prefix}code:${hash}`,
+    grant: (grantId: string) => `${prefix}grant:${grantId}`,
+    signingKeys: `${prefix}signing-keys`,
+    retiredKeys: `${prefix}signing-keys:retired`,
+    consent: (userId: string) => `${prefix}consent:${userId}`,
+  };
+  const script = {
+    saveToken: defineScript(redis, SAVE_TOKEN),
+    consume: defineScript(redis, CONSUME),
+    revokeGrant: defineScript(redis, REVOKE_GRANT),
+    saveSigningKey: defineScript(redis, SAVE_SIGNING_KEY),
+  };
+
+  async function findUser(username: string): Promise<{ id: string; record: UserRecord } | null> {
+    const id = await redis.get(key.username(username));
+    const json = id === null ? null : await redis.get(key.user(id));
+    return id !== null && json !== null ? { id, record: JSON.parse(json) as UserRecord } : null;
+  }
+
+  return {
+    async getClient(clientId, clientSecret) {
+      const json = await redis.get(key.client(clientId));
+      if (json === null) return null;
+      const { client, secretHash } = JSON.parse(json) as ClientRecord;
+      if (clientSecret === null) return client;
+      if (secretHash === null) return null;
+      return verifySecret(clientSecret, secretHash) ? client : null;
+    },
+
+    async getUser(username, password) {
+      const found = await findUser(username);
+      // Hash even for an unknown user, so the two cases take the same time (no enumeration).
+      const ok = await verifyPassword(password, found?.record.passwordHash ?? DUMMY_PASSWORD_HASH);
+      return ok && found ? toUser(found.id, found.record.username) : null;
+    },
+
+    async getUserFromClient(client) {
+      // RFC 9068 §2.2: with no resource owner, the subject is the client itself.
+      return { id: client.client_id };
+    },
+
+    async saveToken(token) {
+      const { scope, client, user, extra, grantId } = token;
+      const record = (expiresAt: Date): string =>
+        JSON.stringify({ scope, client, user, extra, grantId, expiresAt: expiresAt.getTime() } satisfies TokenRecord);
+      const keys = [key.grant(grantId), key.access(hashToken(token.accessToken))];
+      const args: (string | number)[] = [Date.now(), record(token.accessTokenExpiresAt), token.accessTokenExpiresAt.getTime()];
+      if (token.refreshToken !== undefined && token.refreshTokenExpiresAt !== undefined) {
+        keys.push(key.refresh(hashToken(token.refreshToken)));
+        args.push(record(token.refreshTokenExpiresAt), token.refreshTokenExpiresAt.getTime());
+      }
+      await script.saveToken(keys, args);
+      return token;
+    },
+
+    async getAccessToken(accessToken) {
+      const json = await redis.hget(key.access(hashToken(accessToken)), 'data');
+      if (json === null) return null;
+      const { expiresAt, ...rest } = JSON.parse(json) as TokenRecord;
+      const token: AccessToken = { ...rest, accessToken, accessTokenExpiresAt: new Date(expiresAt) };
+      return token;
+    },
+
+    async getRefreshToken(refreshToken) {
+      const [json, consumedAt] = await redis.hmget(key.refresh(hashToken(refreshToken)), 'data', 'consumedAt');
+      if (!json) return null;
+      const { expiresAt, ...rest } = JSON.parse(json) as TokenRecord;
+      // `extra` rides along (as in memory.ts) so a rotation can carry it to the new pair.
+      const token: RefreshToken & Pick<Token, 'extra'> = {
+        ...rest,
+        refreshToken,
+        refreshTokenExpiresAt: new Date(expiresAt),
+        ...optionalConsumedAt(consumedAt),
+      };
+      return token;
+    },
+
+    async revokeToken(token) {
+      // The rotated token stays, marked, until its key expires, so a later reuse is recognisable
+      // (RFC 9700 §4.14.2).
+      return (await script.consume([key.refresh(hashToken(token.refreshToken))], [Date.now()])) === 1;
+    },
+
+    async revokeAccessToken(token) {
+      return (await redis.del(key.access(hashToken(token.accessToken)))) === 1;
+    },
+
+    async revokeGrant(grantId) {
+      // The grant's set names its members, so no key scan is needed.
+      const members = await redis.smembers(key.grant(grantId));
+      const accessKeys = members.filter((member) => member.startsWith(key.access('')));
+      const refreshKeys = members.filter((member) => member.startsWith(key.refresh('')));
+      if (members.length === 0) return;
+      await script.revokeGrant([...accessKeys, ...refreshKeys], [accessKeys.length, Date.now()]);
+    },
+
+    async saveAuthorizationCode(code) {
+      const { authorizationCode, expiresAt, consumedAt, ...rest } = code;
+      const codeKey = key.code(hashToken(authorizationCode));
+      const record = JSON.stringify({ ...rest, expiresAt: expiresAt.getTime() } satisfies CodeRecord);
+      const tx = redis.multi().del(codeKey).hset(codeKey, 'data', record);
+      if (consumedAt) tx.hset(codeKey, 'consumedAt', consumedAt.getTime());
+      await execAll(tx.pexpireat(codeKey, expiresAt.getTime()));
+      return code;
+    },
+
+    async getAuthorizationCode(authorizationCode) {
+      const [json, consumedAt] = await redis.hmget(key.code(hashToken(authorizationCode)), 'data', 'consumedAt');
+      if (!json) return null;
+      const { expiresAt, ...rest } = JSON.parse(json) as CodeRecord;
+      const code: AuthorizationCode = {
+        ...rest,
+        authorizationCode,
+        expiresAt: new Date(expiresAt),
+        ...optionalConsumedAt(consumedAt),
+      };
+      return code;
+    },
+
+    async revokeAuthorizationCode(code) {
+      // RFC 6749 §4.1.2: single use, decided atomically by the script; the consumed code stays until
+      // it expires so that a replay is recognisable.
+      return (await script.consume([key.code(hashToken(code.authorizationCode))], [Date.now()])) === 1;
+    },
+
+    async saveClient(registration) {
+      const client = toClient(registration);
+      const secret = registration.client_secret;
+      const record: ClientRecord = { client, secretHash: secret === undefined ? null : hashSecret(secret) };
+      await redis.set(key.client(client.client_id), JSON.stringify(record));
+      return client;
+    },
+
+    async saveUser(registration) {
+      const { username } = registration;
+      const passwordHash = await hashPassword(registration.password);
+      const existingId = await redis.get(key.username(username));
+      const id = registration.id ?? existingId ?? randomUUID();
+      const previous = await redis.get(key.user(id));
+      // As memory.ts: the user replaces whichever records held this username or this id. Two admins
+      // saving the same username at once race (last write wins); logins and tokens never take this path.
+      const tx = redis.multi();
+      if (existingId !== null && existingId !== id) tx.del(key.user(existingId));
+      const previousName = previous === null ? null : (JSON.parse(previous) as UserRecord).username;
+      if (previousName !== null && previousName !== username) tx.del(key.username(previousName));
+      tx.set(key.user(id), JSON.stringify({ username, passwordHash } satisfies UserRecord));
+      tx.set(key.username(username), id);
+      await execAll(tx);
+      return toUser(id, username);
+    },
+
+    async getUserById(id) {
+      const json = await redis.get(key.user(id));
+      return json === null ? null : toUser(id, (JSON.parse(json) as UserRecord).username);
+    },
+
+    async getSigningKeys() {
+      const [list, retired] = (await execAll(
+        redis.multi().lrange(key.signingKeys, 0, -1).hgetall(key.retiredKeys),
+      )) as [string[], Record<string, string>];
+      return list
+        .map((json, index): SigningKey => {
+          const { createdAt, ...rest } = JSON.parse(json) as KeyRecord;
+          const retiredAt = retired[String(index)];
+          return {
+            ...rest,
+            createdAt: new Date(createdAt),
+            ...(retiredAt === undefined ? {} : { retiredAt: new Date(Number(retiredAt)) }),
+          };
+        })
+        .reverse();
+    },
+
+    async saveSigningKey(signingKey) {
+      const { createdAt, retiredAt, ...rest } = signingKey;
+      const record = JSON.stringify({ ...rest, createdAt: createdAt.getTime() } satisfies KeyRecord);
+      await script.saveSigningKey([key.signingKeys, key.retiredKeys], [record, Date.now(), retiredAt?.getTime() ?? '']);
+    },
+
+    async getConsent(userId, clientId) {
+      const json = await redis.hget(key.consent(userId), clientId);
+      return json === null ? null : (JSON.parse(json) as string[]);
+    },
+
+    async saveConsent(userId, clientId, scope) {
+      await redis.hset(key.consent(userId), clientId, JSON.stringify(scope));
+    },
+
+    async sweepExpired() {
+      // Nothing to do: every token, code and grant key carries its expiry, and Redis deletes it then.
+      return 0;
+    },
+
+    async close() {
+      await redis.quit();
+    },
+  };
+}

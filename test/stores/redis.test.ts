@@ -1,0 +1,78 @@
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { storeContract } from '../../src/testing/index.js';
+import { createRedisStore } from '../../src/stores/redis.js';
+import { hashToken, randomToken } from '../../src/secrets.js';
+import { REDIS_URL, serviceAvailable } from '../helpers/services.js';
+
+if (await serviceAvailable('Redis', REDIS_URL)) {
+  // One prefix per run, so parallel runs never meet; its keys are deleted at the end.
+  const prefix = `tollgate-test:${randomUUID()}:`;
+  const admin = new Redis(REDIS_URL);
+
+  async function keysOfRun(): Promise<string[]> {
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      keys.push(...batch);
+      cursor = next;
+    } while (cursor !== '0');
+    return keys;
+  }
+
+  after(async () => {
+    const keys = await keysOfRun();
+    if (keys.length > 0) await admin.del(...keys);
+    await admin.quit();
+  });
+
+  /** Every key of this run with its value, whatever its type. */
+  async function dump(): Promise<string> {
+    const contents: unknown[] = [];
+    for (const k of await keysOfRun()) {
+      const type = await admin.type(k);
+      const value =
+        type === 'string' ? await admin.get(k)
+        : type === 'hash' ? await admin.hgetall(k)
+        : type === 'set' ? await admin.smembers(k)
+        : type === 'list' ? await admin.lrange(k, 0, -1)
+        : type;
+      contents.push([k, value]);
+    }
+    return JSON.stringify(contents);
+  }
+
+  storeContract('redis store', () => createRedisStore({ url: REDIS_URL, prefix }), { rawContents: dump });
+
+  describe('redis store, expiry', () => {
+    it('gives every token, code and grant key a TTL, the grant outliving its members', async () => {
+      const store = await createRedisStore({ url: REDIS_URL, prefix });
+      try {
+        const client = await store.saveClient({ client_id: randomUUID(), redirect_uris: [], grant_types: ['password'] });
+        const grantId = randomUUID();
+        const [accessToken, refreshToken, authorizationCode] = [randomToken(), randomToken(), randomToken()];
+        const accessTokenExpiresAt = new Date(Date.now() + 60_000);
+        const refreshTokenExpiresAt = new Date(Date.now() + 600_000);
+        const expiresAt = new Date(Date.now() + 30_000);
+        const base = { scope: [], client, user: { id: 'u' }, grantId };
+        await store.saveToken({ ...base, accessToken, accessTokenExpiresAt, refreshToken, refreshTokenExpiresAt }, client, {});
+        await store.saveAuthorizationCode({ ...base, authorizationCode, expiresAt }, client, {});
+        // PEXPIRETIME (Redis 7) gives the absolute expiry, so the checks are exact.
+        const expiry = async (k: string) => admin.pexpiretime(`${prefix}${k}`);
+        assert.equal(await expiry(`at:${hashToken(accessToken)}`), accessTokenExpiresAt.getTime());
+        assert.equal(await expiry(`rt:${hashToken(refreshToken)}`), refreshTokenExpiresAt.getTime());
+        assert.equal(await expiry(`code:${hashToken(authorizationCode)}`), expiresAt.getTime());
+        assert.equal(await expiry(`grant:${grantId}`), refreshTokenExpiresAt.getTime());
+
+        // A later, shorter-lived token of the same grant never shortens the grant's index.
+        await store.saveToken({ ...base, accessToken: randomToken(), accessTokenExpiresAt: new Date(Date.now() + 1000) }, client, {});
+        assert.equal(await expiry(`grant:${grantId}`), refreshTokenExpiresAt.getTime());
+      } finally {
+        await store.close();
+      }
+    });
+  });
+}
