@@ -93,6 +93,8 @@ export interface RefreshToken {
   client: Client;
   user: User;
   grantId: string;
+  /** Extra fields saved with the token pair (see `Token.extra`). */
+  extra?: Record<string, unknown> | undefined;
   /**
    * Set once the token was rotated (`revokeToken` returned true). A store that keeps rotated
    * tokens until they expire lets the core detect reuse (RFC 9700 §4.14.2); one that deletes
