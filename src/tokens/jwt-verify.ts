@@ -1,0 +1,121 @@
+/** Verifying JWT access tokens at a resource server, without calling the authorization server's store. RFC 9068 §4; RFC 8725 §3.1-3.2. */
+import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify } from 'jose';
+import type { JSONWebKeySet, JWTPayload, JWTVerifyGetKey } from 'jose';
+import type { JsonWebKeySet } from './format.js';
+import type { OAuthError } from '../errors.js';
+import { ConfigError, InvalidTokenError, TemporarilyUnavailableError } from '../errors.js';
+
+export interface JwtVerifierOptions {
+  /** The authorization server's issuer identifier; `iss` must equal it (RFC 9068 §4). */
+  issuer: string;
+  /** This resource server's identifier(s); `aud` must contain one (RFC 9068 §4). */
+  audience: string | string[];
+  /** The JWKS URL (fetched and cached, refetched for an unknown `kid`) or the key set itself. */
+  jwks: URL | JsonWebKeySet;
+  /** Allowed clock skew for `exp`, in seconds or a duration string such as "30s". Default 0. */
+  clockTolerance?: number | string;
+}
+
+/** The claims of a verified access token, by their RFC 9068 §2.2 names. */
+export interface JwtAccessTokenClaims extends JWTPayload {
+  iss: string;
+  sub: string;
+  aud: string | string[];
+  exp: number;
+  iat: number;
+  jti: string;
+  client_id: string;
+  /** Space-separated scopes; absent when none were granted. */
+  scope?: string;
+}
+
+export interface JwtVerifier {
+  /**
+   * The claims of a valid access token. Throws `InvalidTokenError` for any token that is not
+   * one, `TemporarilyUnavailableError` when the JWKS cannot be fetched.
+   */
+  verify(token: string): Promise<JwtAccessTokenClaims>;
+}
+
+// RFC 8725 §3.1: an allow-list of asymmetric algorithms; `none` and HS* never verify (§3.2).
+const ALGORITHMS = ['ES256', 'EdDSA', 'RS256', 'PS256'];
+// RFC 9068 §2.2: every one of these is REQUIRED (iss and aud are required by the issuer and audience options).
+const REQUIRED_CLAIMS = ['exp', 'iat', 'sub', 'jti', 'client_id'];
+
+function keySet(jwks: URL | JsonWebKeySet): JWTVerifyGetKey {
+  if (jwks instanceof URL) return createRemoteJWKSet(jwks);
+  try {
+    return createLocalJWKSet(jwks as JSONWebKeySet);
+  } catch {
+    throw new ConfigError('ERR_TOLLGATE_INVALID_OPTION', 'jwks', 'must be a URL or a JSON Web Key Set ({ keys: [...] })');
+  }
+}
+
+function hasClaimTypes(payload: JWTPayload): payload is JwtAccessTokenClaims {
+  return (
+    typeof payload.sub === 'string' &&
+    typeof payload.jti === 'string' &&
+    typeof payload['client_id'] === 'string' &&
+    (payload['scope'] === undefined || typeof payload['scope'] === 'string')
+  );
+}
+
+/** jose's error, as an OAuth error with a short description; jose's own message stays in `cause`. */
+function asOAuthError(cause: unknown): OAuthError {
+  const code = cause instanceof errors.JOSEError ? cause.code : undefined;
+  const invalid = (description: string): OAuthError => new InvalidTokenError(description, { cause });
+  switch (code) {
+    case 'ERR_JWT_EXPIRED':
+      return invalid('The access token has expired');
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED': {
+      const claim = (cause as errors.JWTClaimValidationFailed).claim;
+      return invalid(claim === 'typ' ? 'The token is not a JWT access token (typ must be at+jwt)' : `The access token's ${claim} claim is not valid`);
+    }
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+    case 'ERR_JOSE_NOT_SUPPORTED':
+      return invalid('The access token is not signed with an accepted algorithm');
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+    case 'ERR_JWKS_NO_MATCHING_KEY':
+    case 'ERR_JWKS_MULTIPLE_MATCHING_KEYS':
+      return invalid('The access token signature is not valid');
+    // Fetching the key set failed: the token may be fine, so the answer is not invalid_token.
+    case undefined:
+    case 'ERR_JOSE_GENERIC':
+    case 'ERR_JWKS_TIMEOUT':
+    case 'ERR_JWKS_INVALID':
+      return new TemporarilyUnavailableError('The signing keys could not be fetched', { cause });
+    default:
+      return invalid('The access token is malformed');
+  }
+}
+
+/**
+ * A verifier for JWT access tokens, for resource servers.
+ * @example
+ * const { verify } = createJwtVerifier({ issuer: 'https://auth.example.com', audience: 'https://api.example.com', jwks: new URL('https://auth.example.com/.well-known/jwks.json') })
+ * @see https://www.rfc-editor.org/rfc/rfc9068#section-4
+ */
+export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
+  const keys = keySet(options.jwks);
+  const verifyOptions = {
+    issuer: options.issuer,
+    audience: options.audience,
+    // RFC 9068 §4: the typ header must be at+jwt (jose also accepts application/at+jwt, as §4 allows).
+    typ: 'at+jwt',
+    algorithms: ALGORITHMS,
+    requiredClaims: REQUIRED_CLAIMS,
+    ...(options.clockTolerance !== undefined && { clockTolerance: options.clockTolerance }),
+  };
+  return {
+    async verify(token) {
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(token, keys, verifyOptions));
+      } catch (err) {
+        throw asOAuthError(err);
+      }
+      if (!hasClaimTypes(payload)) throw new InvalidTokenError('The access token claims are malformed');
+      return payload;
+    },
+  };
+}

@@ -1,0 +1,128 @@
+/** JWT access tokens. RFC 9068, signed with jose by the store's active key. */
+import { randomUUID } from 'node:crypto';
+import { SignJWT, importJWK } from 'jose';
+import type { JWK, JWTPayload } from 'jose';
+import type { Client, User } from '../types.js';
+import type { SigningKey } from '../stores/store.js';
+import type { AccessTokenContext, AccessTokenFormat, JsonWebKeySet } from './format.js';
+import type { SigningAlgorithm, SigningKeyStore } from './signing-keys.js';
+import { ConfigError } from '../errors.js';
+import { formatScope } from '../scope.js';
+import { ensureSigningKey, publishedKeys } from './signing-keys.js';
+
+export interface JwtAccessTokenOptions {
+  /** The `iss` claim: the server's issuer identifier (RFC 9068 §2.2). */
+  issuer: string;
+  /** The `aud` claim: the resource server(s) the tokens are for. Default: the issuer. */
+  audience?: string | string[];
+  /** Where the signing keys live; a key is generated on first use when there is none. */
+  store: SigningKeyStore;
+  /**
+   * The longest lifetime of any access token, in seconds (mind per-client `access_token_lifetime`):
+   * a retired key stays in the JWKS this long, so the tokens it signed verify until they expire.
+   */
+  accessTokenTtl: number;
+  /** Algorithm of the key generated when the store has none. Default ES256. Tokens are signed with the active key's own `alg`. */
+  alg?: SigningAlgorithm;
+  /** Seconds a process trusts its copy of the store's keys before reading them again. Default 5. */
+  keyRefreshInterval?: number;
+}
+
+export interface JwtAccessTokenFormat extends AccessTokenFormat {
+  jwks(): Promise<JsonWebKeySet>;
+  /** Reads the store's keys now instead of at the next refresh, e.g. right after `rotateSigningKey` in this process. */
+  reload(): Promise<void>;
+}
+
+type PrivateKey = Awaited<ReturnType<typeof importJWK>>;
+
+interface KeyState {
+  keys: SigningKey[];
+  signer: { kid: string; alg: string; key: PrivateKey };
+  loadedAt: number;
+}
+
+/** RFC 9068 §2.2: with no resource owner (client credentials), the subject is the client. */
+function subjectOf(user: User, client: Client): string {
+  return user.id ?? user.username ?? client.client_id;
+}
+
+function positiveSeconds(value: number, field: string): number {
+  if (!Number.isFinite(value) || value < 0) throw new ConfigError('ERR_TOLLGATE_INVALID_OPTION', field, 'must be a number of seconds, 0 or more');
+  return value;
+}
+
+/**
+ * An access token format issuing RFC 9068 JWTs. The token is also stored (hashed) like an opaque
+ * one, so revocation and the server's own bearer check keep working.
+ * @see https://www.rfc-editor.org/rfc/rfc9068#section-2
+ */
+export function createJwtAccessTokenFormat(options: JwtAccessTokenOptions): JwtAccessTokenFormat {
+  const { store, alg = 'ES256' } = options;
+  // The same form resolveOptions gives the server's issuer, so `iss` equals the metadata's `issuer` (RFC 8414 §3.3).
+  const issuer = options.issuer.replace(/\/$/, '');
+  const audience = options.audience ?? issuer;
+  const accessTokenTtl = positiveSeconds(options.accessTokenTtl, 'accessTokenTtl');
+  const refreshSeconds = positiveSeconds(options.keyRefreshInterval ?? 5, 'keyRefreshInterval');
+  let state: KeyState | undefined;
+  let loading: Promise<KeyState> | undefined;
+
+  async function load(): Promise<KeyState> {
+    const stored = await store.getSigningKeys();
+    const active = stored[0] ?? (await ensureSigningKey(store, alg));
+    const keys = stored.length > 0 ? stored : [active];
+    // Import only when the active key changed: signing stays one WebCrypto call per token.
+    const signer =
+      state?.signer.kid === active.kid
+        ? state.signer
+        : { kid: active.kid, alg: active.alg, key: await importJWK(active.privateJwk as JWK, active.alg) };
+    return { keys, signer, loadedAt: Date.now() };
+  }
+
+  function refresh(): Promise<KeyState> {
+    loading ??= load()
+      .then((loaded) => (state = loaded))
+      .finally(() => {
+        loading = undefined;
+      });
+    return loading;
+  }
+
+  function fresh(): KeyState | undefined {
+    return state && Date.now() - state.loadedAt < refreshSeconds * 1000 ? state : undefined;
+  }
+
+  return {
+    name: 'jwt',
+
+    async generate({ client, user, scope, issuedAt, expiresAt }: AccessTokenContext) {
+      const { signer } = fresh() ?? (await refresh());
+      const claims: JWTPayload = { client_id: client.client_id };
+      // RFC 9068 §2.2.3: scope as a space-separated string, like the token response's.
+      if (scope.length > 0) claims.scope = formatScope(scope);
+      return new SignJWT(claims)
+        // RFC 9068 §2.1: typ at+jwt, so no other kind of JWT can pass for an access token.
+        .setProtectedHeader({ alg: signer.alg, typ: 'at+jwt', kid: signer.kid })
+        .setIssuer(issuer)
+        .setSubject(subjectOf(user, client))
+        .setAudience(audience)
+        .setIssuedAt(issuedAt)
+        .setExpirationTime(expiresAt)
+        .setJti(randomUUID())
+        .sign(signer.key);
+    },
+
+    async jwks() {
+      const { keys } = fresh() ?? (await refresh());
+      // Another process may go on signing with a key for up to one refresh interval after it retired.
+      const published = publishedKeys(keys, accessTokenTtl + refreshSeconds, new Date());
+      return { keys: published.map((key) => ({ ...key.publicJwk, kid: key.kid, alg: key.alg, use: 'sig' })) };
+    },
+
+    async reload() {
+      // A load already under way may have read the keys before the change the caller knows of.
+      await loading?.catch(() => undefined);
+      await refresh();
+    },
+  };
+}

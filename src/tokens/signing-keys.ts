@@ -1,0 +1,50 @@
+/** Signing keys for JWT access tokens: generation, first-start, rotation, and which keys to publish (RFC 7517, RFC 7638). */
+import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
+import type { SigningKey, Store } from '../stores/store.js';
+
+/** Asymmetric algorithms only: a resource server holds the public key and can never mint tokens (RFC 8725 §3.1). */
+export type SigningAlgorithm = 'ES256' | 'EdDSA';
+
+/** The part of a store that keeps signing keys. */
+export type SigningKeyStore = Pick<Store, 'getSigningKeys' | 'saveSigningKey'>;
+
+/**
+ * A new key pair as JWKs; its `kid` is the RFC 7638 thumbprint of the public key, so every
+ * process and every store names the same key the same way.
+ * @see https://www.rfc-editor.org/rfc/rfc7638#section-3
+ */
+export async function generateSigningKey(alg: SigningAlgorithm = 'ES256'): Promise<SigningKey> {
+  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+  const [privateJwk, publicJwk] = await Promise.all([exportJWK(privateKey), exportJWK(publicKey)]);
+  return { kid: await calculateJwkThumbprint(publicJwk), alg, privateJwk: { ...privateJwk }, publicJwk: { ...publicJwk }, createdAt: new Date() };
+}
+
+/** The active signing key, generated and saved on first start when the store has none. */
+export async function ensureSigningKey(store: SigningKeyStore, alg: SigningAlgorithm = 'ES256'): Promise<SigningKey> {
+  const [active] = await store.getSigningKeys();
+  if (active) return active;
+  const key = await generateSigningKey(alg);
+  await store.saveSigningKey(key);
+  return key;
+}
+
+/** Adds a new active key; the store retires the older ones, which keep verifying the tokens they signed. */
+export async function rotateSigningKey(store: SigningKeyStore, alg: SigningAlgorithm = 'ES256'): Promise<SigningKey> {
+  const key = await generateSigningKey(alg);
+  await store.saveSigningKey(key);
+  return key;
+}
+
+/**
+ * The keys a JWKS must still carry: the active one (the newest, `keys[0]`) and every retired key
+ * that may have signed a token not yet expired, i.e. retired less than `accessTokenTtl` seconds
+ * before `now`. A key without `retiredAt` stopped signing when the next newer key was created.
+ */
+export function publishedKeys(keys: readonly SigningKey[], accessTokenTtl: number, now: Date = new Date()): SigningKey[] {
+  const cutoff = now.getTime() - accessTokenTtl * 1000;
+  return keys.filter((key, i) => {
+    const newer = keys[i - 1];
+    if (newer === undefined) return true;
+    return (key.retiredAt ?? newer.createdAt).getTime() > cutoff;
+  });
+}
