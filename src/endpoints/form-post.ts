@@ -12,14 +12,18 @@ import { InvalidRequestError, withStatus } from '../errors.js';
  */
 export function readFormPost(request: OAuthRequest, options: ResolvedOptions, queryParams = false): Params {
   if (request.method.toUpperCase() !== 'POST') {
-    throw withStatus(new InvalidRequestError('This endpoint accepts only POST'), 405);
+    const err = withStatus(new InvalidRequestError('This endpoint accepts only POST'), 405);
+    // RFC 9110 §15.5.6: a 405 response MUST name the allowed methods.
+    err.headers.Allow = 'POST';
+    throw err;
   }
   if (bodyLength(request) > options.maxBodyBytes) {
     throw withStatus(new InvalidRequestError(`The request body exceeds ${options.maxBodyBytes} bytes`), 413);
   }
   const body = bodyOf(request);
   const hasBody = typeof body === 'string' ? body !== '' : Object.keys(body).length > 0;
-  if (typeof body === 'string' && hasBody && !isFormRequest(request)) {
+  // A body a framework already parsed (e.g. from JSON) is held to the same rule as a raw one.
+  if (hasBody && !isFormRequest(request)) {
     throw new InvalidRequestError('The request body must be application/x-www-form-urlencoded');
   }
   const query = queryString(request.url);
