@@ -1,29 +1,25 @@
 /** Redirect URI validation: exact matching (RFC 6749 §3.1.2, RFC 9700 §2.1), loopback ports (RFC 8252 §7.3). */
 import type { Client } from './types.js';
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]']);
+// RFC 8252 §7.3: http on a loopback IP literal, an optional port, then the rest of the URI.
+const LOOPBACK = /^http:\/\/(127\.0\.0\.1|\[::1\])(?::(\d{1,5}))?([/?].*)?$/;
 
-/** Whether a URI is a loopback IP literal over http, the only case where any port matches. */
-function loopback(uri: string): URL | undefined {
-  if (!uri.startsWith('http://')) return undefined;
-  try {
-    const url = new URL(uri);
-    return LOOPBACK_HOSTS.has(url.hostname) ? url : undefined;
-  } catch {
-    return undefined;
-  }
+/**
+ * A loopback URI with its port taken out, or undefined for any other URI. The rest stays the
+ * string it was: parsing would normalise `/x/../cb` or `%63b` into a match, and the exact-match
+ * rule (RFC 9700 §4.1.3) allows no normalisation beyond the port.
+ */
+function withoutPort(uri: string): string | undefined {
+  const match = LOOPBACK.exec(uri);
+  if (!match || Number(match[2] ?? 0) > 65535 || uri.includes('#')) return undefined;
+  return `http://${match[1]}${match[3] ?? ''}`;
 }
 
 /** Whether `requested` matches `registered`: the same string, or the same loopback URI on another port. */
 export function matchesRedirectUri(requested: string, registered: string): boolean {
   if (requested === registered) return true;
-  const a = loopback(requested);
-  const b = loopback(registered);
-  if (!a || !b) return false;
-  // RFC 8252 §7.3: the port is chosen at run time, everything else must match.
-  a.port = '';
-  b.port = '';
-  return a.href === b.href && !requested.includes('#');
+  const a = withoutPort(requested);
+  return a !== undefined && a === withoutPort(registered);
 }
 
 /**
