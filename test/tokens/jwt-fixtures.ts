@@ -52,10 +52,14 @@ export function validClaims(overrides: JWTPayload = {}): JWTPayload {
   return { iss: ISSUER, sub: 'someone', aud: ISSUER, client_id: 'SkyVaultapp', scope: 'read', iat: now, exp: now + 600, jti: 'jti-1', ...overrides };
 }
 
+/** Header members to set, or to leave out with `undefined`. */
+type HeaderOverrides = { [K in keyof JWTHeaderParameters]?: JWTHeaderParameters[K] | undefined };
+
 /** A JWT signed with `key` (normally the server's own), with whatever header and claims a test needs. */
-export async function signWith(key: SigningKey, claims: JWTPayload, header: Partial<JWTHeaderParameters> = {}): Promise<string> {
+export async function signWith(key: SigningKey, claims: JWTPayload, header: HeaderOverrides = {}): Promise<string> {
   const privateKey = await importJWK(key.privateJwk as JWK, key.alg);
-  return new SignJWT(claims).setProtectedHeader({ alg: key.alg, typ: 'at+jwt', kid: key.kid, ...header }).sign(privateKey);
+  const protectedHeader = { alg: key.alg, typ: 'at+jwt', kid: key.kid, ...header } as JWTHeaderParameters;
+  return new SignJWT(claims).setProtectedHeader(protectedHeader).sign(privateKey);
 }
 
 const segment = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');

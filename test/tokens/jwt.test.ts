@@ -19,13 +19,15 @@ describe('JWT access tokens (RFC 9068)', () => {
   test('a token carries typ at+jwt, the active key\'s alg and kid, and every claim of RFC 9068 §2.2', async () => {
     const { server, store } = await createJwtTestServer();
     const { token, body } = await passwordToken(server, 'read write');
-    const user = await store.getUser('admin', 'tiger');
+    const client = await store.getClient('SkyVaultapp', null);
+    const user = client ? await store.getUser('admin', 'tiger', client) : null;
     const [key] = await store.getSigningKeys();
 
     const { protectedHeader, payload } = await verifyWithJwks(server, token);
     assert.deepEqual(protectedHeader, { alg: 'ES256', typ: 'at+jwt', kid: key?.kid });
     assert.equal(payload.iss, ISSUER);
-    assert.equal(payload.sub, user?.id);
+    assert.ok(user && typeof user.id === 'string');
+    assert.equal(payload.sub, user.id);
     assert.equal(payload.aud, ISSUER);
     assert.equal(payload.client_id, 'SkyVaultapp');
     assert.equal(payload.scope, 'read write');
