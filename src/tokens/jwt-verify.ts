@@ -55,8 +55,8 @@ function hasClaimTypes(payload: JWTPayload): payload is JwtAccessTokenClaims {
   return (
     typeof payload.sub === 'string' &&
     typeof payload.jti === 'string' &&
-    typeof payload['client_id'] === 'string' &&
-    (payload['scope'] === undefined || typeof payload['scope'] === 'string')
+    typeof payload.client_id === 'string' &&
+    (payload.scope === undefined || typeof payload.scope === 'string')
   );
 }
 

@@ -47,7 +47,7 @@ function subjectOf(user: User, client: Client): string {
   return user.id ?? user.username ?? client.client_id;
 }
 
-function positiveSeconds(value: number, field: string): number {
+function seconds(value: number, field: string): number {
   if (!Number.isFinite(value) || value < 0) throw new ConfigError('ERR_TOLLGATE_INVALID_OPTION', field, 'must be a number of seconds, 0 or more');
   return value;
 }
@@ -62,8 +62,8 @@ export function createJwtAccessTokenFormat(options: JwtAccessTokenOptions): JwtA
   // The same form resolveOptions gives the server's issuer, so `iss` equals the metadata's `issuer` (RFC 8414 §3.3).
   const issuer = options.issuer.replace(/\/$/, '');
   const audience = options.audience ?? issuer;
-  const accessTokenTtl = positiveSeconds(options.accessTokenTtl, 'accessTokenTtl');
-  const refreshSeconds = positiveSeconds(options.keyRefreshInterval ?? 5, 'keyRefreshInterval');
+  const accessTokenTtl = seconds(options.accessTokenTtl, 'accessTokenTtl');
+  const refreshSeconds = seconds(options.keyRefreshInterval ?? 5, 'keyRefreshInterval');
   let state: KeyState | undefined;
   let loading: Promise<KeyState> | undefined;
 

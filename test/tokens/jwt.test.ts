@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import type { JSONWebKeySet } from 'jose';
 import type { AuthorizationServer } from '../../src/index.js';
+import { ConfigError } from '../../src/errors.js';
+import { createMemoryStore } from '../../src/stores/memory.js';
+import { createJwtAccessTokenFormat } from '../../src/tokens/jwt.js';
 import { rotateSigningKey } from '../../src/tokens/signing-keys.js';
 import { ISSUER } from '../helpers/fixtures.js';
 import { basicAuth, bearerRequest, form, json, tokenRequest } from '../helpers/http.js';
@@ -103,6 +106,16 @@ describe('JWT access tokens (RFC 9068)', () => {
     assert.equal(after.type, 'error');
     assert.equal(after.response.status, 401);
     assert.match(after.response.headers['WWW-Authenticate'] ?? '', /error="invalid_token"/);
+  });
+
+  test('a bad lifetime is a ConfigError naming the option', async () => {
+    const store = await createMemoryStore();
+    for (const accessTokenTtl of [Number.NaN, -1]) {
+      assert.throws(
+        () => createJwtAccessTokenFormat({ issuer: ISSUER, store, accessTokenTtl }),
+        (err: unknown) => err instanceof ConfigError && err.field === 'accessTokenTtl',
+      );
+    }
   });
 
   test('the signing key is made on first use when the store has none', async () => {
