@@ -1,0 +1,41 @@
+/** The results table: for the terminal and as Markdown for the README. */
+
+const fmt = (value, digits) => (value === undefined ? '' : value.toFixed(digits));
+const mib = (bytes) => (bytes === undefined ? '' : `${(bytes / 1048576).toFixed(0)} MiB`);
+
+/** One row's cells; a void run shows why instead of numbers. */
+export function cells(row) {
+  const base = [row.server, row.scenario, String(row.connections)];
+  if (row.skipped) return [...base, `skipped: ${row.skipped}`, '', '', '', '', '', ''];
+  const errors = row.requests === undefined ? '' : String(row.non2xx + row.socketErrors + row.exhausted);
+  const rss = mib(row.peakRss);
+  if (row.void) return [...base, `VOID: ${row.void}`, '', '', errors, rss, '', ''];
+  return [
+    ...base,
+    fmt(row.rps, 0),
+    fmt(row.p50, 2),
+    fmt(row.p99, 2),
+    errors,
+    rss,
+    row.rpsRatio === undefined ? '' : `${row.rpsRatio.toFixed(2)}x`,
+    row.p99Ratio === undefined ? '' : `${row.p99Ratio.toFixed(2)}x`,
+  ];
+}
+
+export const HEADER = ['server', 'scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'peak RSS', 'req/s vs plain', 'p99 vs plain'];
+
+export function textTable(rows) {
+  const all = [HEADER, ...rows.map(cells)];
+  const widths = HEADER.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  const line = (r) => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [line(HEADER), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map((r) => line(cells(r)))].join('\n');
+}
+
+export function markdownTable(rows) {
+  const esc = (c) => c.replace(/\|/g, '\\|');
+  return [
+    `| ${HEADER.join(' | ')} |`,
+    `| ${HEADER.map((_, i) => (i < 2 ? '---' : '---:')).join(' | ')} |`,
+    ...rows.map((r) => `| ${cells(r).map(esc).join(' | ')} |`),
+  ].join('\n');
+}

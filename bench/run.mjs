@@ -1,0 +1,294 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: tollgate beside bare node:http, @node-oauth/oauth2-server and oidc-provider, in
+ * one run on this machine. Each server runs alone, in its own process, on 127.0.0.1 and a free
+ * port; each scenario gets a fresh process (so peak RSS is that scenario's), a warm-up, then a
+ * bounded load. A run in which any answer was not 2xx is void. See bench/README.md.
+ *
+ *   node bench/run.mjs [--quick] [--duration S] [--warmup S] [--only REGEX] [--scenarios a,b]
+ *                      [--tool wrk|autocannon] [--no-cli] [--no-core]
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { capture, peakRss, run, startServer, stopServer } from './lib/processes.mjs';
+import { markdownTable, textTable } from './lib/table.mjs';
+import { CLIENT_ID, CLIENT_SECRET, MINT_PATH, REDIRECT_URI, SCOPE, USER } from './servers/fixture.mjs';
+
+const BENCH = dirname(fileURLToPath(import.meta.url));
+const ROOT = dirname(BENCH);
+
+const { values: opts } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    only: { type: 'string' },
+    scenarios: { type: 'string' },
+    tool: { type: 'string' },
+    'no-cli': { type: 'boolean', default: false },
+    'no-core': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (opts.help) {
+  console.log('node bench/run.mjs [--quick] [--duration S] [--warmup S] [--only REGEX] [--scenarios cc-32,cc-128,bearer,code,refresh] [--tool wrk|autocannon] [--no-cli] [--no-core]');
+  process.exit(0);
+}
+const DURATION = Number(opts.duration ?? (opts.quick ? 3 : 8));
+const WARMUP = Number(opts.warmup ?? (opts.quick ? 1 : 2));
+if (!(DURATION > 0 && DURATION <= 120) || !(WARMUP >= 0 && WARMUP <= 30)) throw new Error('--duration must be 1-120 s and --warmup 0-30 s');
+
+// ---- set-up: the bench's own dependencies and the built tollgate ------------------------------
+
+if (!existsSync(join(BENCH, 'node_modules', 'autocannon'))) {
+  console.log('bench: installing bench/ dependencies (npm ci --prefix bench)');
+  await run('npm', ['ci', '--prefix', BENCH, '--no-audit', '--no-fund']);
+}
+if (!existsSync(join(ROOT, 'dist', 'index.js'))) {
+  console.log('bench: building tollgate (npm run build)');
+  await run('npm', ['run', 'build', '--silent'], { cwd: ROOT });
+}
+const { load, loadTool } = await import('./lib/load.mjs');
+const TOOL = loadTool(opts.tool);
+
+function reachable(port) {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port, timeout: 1000 });
+    const done = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => done(true)).once('timeout', () => done(false)).once('error', () => done(false));
+  });
+}
+const POSTGRES = process.env.TOLLGATE_BENCH_POSTGRES_URL ?? `postgres://${process.env.PGUSER ?? userInfo().username}@127.0.0.1:5432/test`;
+const REDIS = process.env.TOLLGATE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const services = { postgres: await reachable(5432), redis: await reachable(6379) };
+const scratch = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
+process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
+
+// ---- scenarios --------------------------------------------------------------------------------
+
+const BASIC = `Basic ${Buffer.from(`${encodeURIComponent(CLIENT_ID)}:${encodeURIComponent(CLIENT_SECRET)}`).toString('base64')}`;
+const FORM = { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: BASIC };
+const TOKEN_PATH = '/oauth/token';
+const CC_BODY = `grant_type=client_credentials&scope=${SCOPE}`;
+
+/** The scenario's request; list and chain scenarios also say how to get their single-use items. */
+const SCENARIOS = {
+  'cc-32': { title: 'client_credentials', connections: 32, request: { method: 'POST', path: TOKEN_PATH, headers: FORM, body: CC_BODY } },
+  'cc-128': { title: 'client_credentials', connections: 128, request: { method: 'POST', path: TOKEN_PATH, headers: FORM, body: CC_BODY } },
+  bearer: { title: 'bearer check /secure', connections: 32, bearer: true, request: { method: 'GET', path: '/secure' } },
+  code: {
+    title: 'authorization_code exchange',
+    connections: 32,
+    items: 'code',
+    request: { method: 'POST', path: TOKEN_PATH, headers: FORM, mode: 'list', body: `grant_type=authorization_code&redirect_uri=${encodeURIComponent(REDIRECT_URI)}&code=` },
+  },
+  refresh: {
+    title: 'refresh rotation',
+    connections: 32,
+    items: 'refresh',
+    request: { method: 'POST', path: TOKEN_PATH, headers: FORM, mode: 'chain', body: 'grant_type=refresh_token&refresh_token=' },
+  },
+};
+const ALL = Object.keys(SCENARIOS);
+const DB_SCENARIOS = ['cc-32', 'bearer', 'code', 'refresh'];
+
+// ---- servers ----------------------------------------------------------------------------------
+
+const node = (file, ...args) => ({ command: process.execPath, args: [join(BENCH, 'servers', file), ...args] });
+
+/** `tollgate serve` with a generated config; the throttles are raised so they never answer 429 here. */
+function cli(name, store, format) {
+  const config = {
+    store,
+    accessTokenFormat: format,
+    clients: [
+      {
+        client_id: CLIENT_ID,
+        client_secret: CLIENT_SECRET,
+        redirect_uris: [REDIRECT_URI],
+        grant_types: ['client_credentials', 'authorization_code', 'refresh_token', 'password'],
+        scope: SCOPE,
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+    ],
+    users: [{ username: USER.username, password: USER.password }],
+    rateLimit: { tokenPerClient: { max: 1e9, windowSeconds: 1 }, tokenPerIp: { max: 1e9, windowSeconds: 1 } },
+    logLevel: 'error',
+  };
+  const file = join(scratch, `${name}.json`);
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  return { command: process.execPath, args: [join(ROOT, 'dist', 'cli.js'), 'serve', '--config', file, '--port', '0'] };
+}
+
+const hasCli = existsSync(join(ROOT, 'dist', 'cli.js'));
+const sqliteFile = (name) => `sqlite:${join(scratch, `${name}-${Date.now()}.db`)}`;
+const SERVERS = [
+  { id: 'plain', label: 'plain node:http', reference: true, start: () => node('plain.mjs'), scenarios: ALL },
+  { id: 'node-oauth2-server', label: 'node-oauth2-server 5 (Express 5)', start: () => node('node-oauth2-server.mjs'), scenarios: ALL },
+  { id: 'oidc-provider', label: 'oidc-provider 9', start: () => node('oidc-provider.mjs'), scenarios: ALL },
+  { id: 'core-memory', core: true, label: 'tollgate core, memory', start: () => node('tollgate-core.mjs', '--store', 'memory'), scenarios: ALL },
+  { id: 'core-jwt', core: true, label: 'tollgate core, memory, JWT', start: () => node('tollgate-core.mjs', '--store', 'memory', '--format', 'jwt'), scenarios: ['cc-32', 'bearer'] },
+  { id: 'core-sqlite', core: true, label: 'tollgate core, SQLite', start: () => node('tollgate-core.mjs', '--store', sqliteFile('core')), scenarios: DB_SCENARIOS },
+  { id: 'core-postgres', core: true, label: 'tollgate core, PostgreSQL', needs: 'postgres', start: () => node('tollgate-core.mjs', '--store', POSTGRES), scenarios: DB_SCENARIOS },
+  { id: 'core-redis', core: true, label: 'tollgate core, Redis', needs: 'redis', start: () => node('tollgate-core.mjs', '--store', REDIS), scenarios: DB_SCENARIOS },
+  { id: 'serve-memory', cli: true, label: 'tollgate serve, memory', start: () => cli('memory', 'memory', 'opaque'), scenarios: ['cc-32', 'cc-128', 'bearer', 'refresh'] },
+  { id: 'serve-jwt', cli: true, label: 'tollgate serve, memory, JWT', start: () => cli('jwt', 'memory', 'jwt'), scenarios: ['cc-32', 'bearer'] },
+  { id: 'serve-sqlite', cli: true, label: 'tollgate serve, SQLite', start: () => cli('sqlite', sqliteFile('serve'), 'opaque'), scenarios: ['cc-32', 'bearer'] },
+];
+
+// ---- one measured run ---------------------------------------------------------------------------
+
+async function post(url, path, body, headers) {
+  const response = await fetch(url + path, { method: 'POST', headers, body });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${path} answered ${response.status}: ${text.slice(0, 200)}`);
+  return JSON.parse(text);
+}
+
+/** An access token from the server itself, for the bearer check. */
+async function accessToken(url) {
+  return (await post(url, TOKEN_PATH, CC_BODY, FORM)).access_token;
+}
+
+/**
+ * Single-use items made ahead, through each server's own API (the bench hosts' MINT_PATH). A
+ * `tollgate serve` has no such route: its refresh tokens come from the password grant, and it
+ * cannot mint codes fast enough (one scrypt per /authorize login).
+ */
+async function mint(server, url, kind, n) {
+  if (server.cli) {
+    if (kind === 'code') throw new Skip('codes cannot be pre-minted into a running `tollgate serve` (see tollgate core rows)');
+    const body = `grant_type=password&username=${USER.username}&password=${USER.password}&scope=${SCOPE}`;
+    const tokens = [];
+    for (let i = 0; i < n; i += 4) {
+      const batch = await Promise.all(Array.from({ length: Math.min(4, n - i) }, () => post(url, TOKEN_PATH, body, FORM)));
+      tokens.push(...batch.map((b) => b.refresh_token));
+    }
+    return tokens;
+  }
+  const values = [];
+  for (let left = n; left > 0; left -= 5000) {
+    values.push(...(await post(url, MINT_PATH, JSON.stringify({ kind, n: Math.min(5000, left) }), { 'Content-Type': 'application/json' })));
+  }
+  if (values.some((v) => typeof v !== 'string' || v === '')) throw new Error(`minting ${kind} gave an empty value`);
+  return values;
+}
+
+class Skip extends Error {}
+
+/** How many single-use items a run of `seconds` needs: this server's measured issuance rate, with room. */
+function itemsFor(server, scenario, seconds) {
+  if (scenario.items === 'refresh') return scenario.connections * 2;
+  const rate = measuredRate.get(server.id) ?? 25_000;
+  return Math.ceil(rate * 1.4 * seconds) + scenario.connections * 4;
+}
+const measuredRate = new Map();
+
+async function measure(server, name) {
+  const scenario = SCENARIOS[name];
+  const row = { server: server.label, serverId: server.id, scenarioId: name, scenario: scenario.title, connections: scenario.connections };
+  for (let attempt = 1; ; attempt++) {
+    const started = await startServer({ ...server.start(), cwd: BENCH });
+    try {
+      const request = { ...scenario.request };
+      if (scenario.bearer) request.headers = { Authorization: `Bearer ${await accessToken(started.url)}` };
+      const prepare = async (seconds) =>
+        scenario.items ? mint(server, started.url, scenario.items, itemsFor(server, scenario, seconds) * attempt) : undefined;
+      const options = { url: started.url, request, connections: scenario.connections };
+      if (WARMUP > 0) await load(TOOL, { ...options, items: await prepare(WARMUP), seconds: WARMUP });
+      const result = await load(TOOL, { ...options, items: await prepare(DURATION), seconds: DURATION });
+      Object.assign(row, result, { peakRss: peakRss(started.child.pid) });
+      if (result.exhausted > 0 && attempt === 1) continue; // ran out of pre-minted items: once more with twice as many
+      const reasons = [];
+      if (result.non2xx > 0) reasons.push(`${result.non2xx} non-2xx (first: ${result.firstBad})`);
+      if (result.socketErrors > 0) reasons.push(`${result.socketErrors} socket errors`);
+      if (result.exhausted > 0) reasons.push(`ran out of pre-minted items (${result.exhausted})`);
+      if (result.requests === 0) reasons.push('no request completed');
+      if (reasons.length > 0) row.void = reasons.join('; ');
+      if (name === 'cc-32' && !row.void) measuredRate.set(server.id, result.rps);
+      return row;
+    } catch (err) {
+      if (err instanceof Skip) return { ...row, skipped: err.message };
+      return { ...row, void: `failed: ${err.message.split('\n')[0]}` };
+    } finally {
+      await stopServer(started);
+    }
+  }
+}
+
+// ---- the run ----------------------------------------------------------------------------------
+
+const only = opts.only ? new RegExp(opts.only, 'i') : undefined;
+const wanted = opts.scenarios ? opts.scenarios.split(',') : ALL;
+for (const s of wanted) if (!SCENARIOS[s]) throw new Error(`unknown scenario "${s}" (known: ${ALL.join(', ')})`);
+
+const cpu = (await capture('nproc', [])).trim();
+console.log(`bench: ${TOOL}${TOOL === 'wrk' ? ' (1 thread)' : ''}, ${WARMUP} s warm-up + ${DURATION} s per scenario, node ${process.version}, ${cpu} CPUs`);
+if (!hasCli) console.log('bench: dist/cli.js not found: `tollgate serve` rows skipped (the core rows run through bench/servers/tollgate-core.mjs)');
+
+const rows = [];
+const notes = [];
+for (const server of SERVERS) {
+  if (only && !server.reference && !only.test(server.id) && !only.test(server.label)) continue;
+  if ((server.cli && (opts['no-cli'] || !hasCli)) || (server.core && opts['no-core'])) continue;
+  for (const name of server.scenarios.filter((s) => wanted.includes(s))) {
+    let row;
+    if (server.needs && !services[server.needs]) {
+      row = { server: server.label, serverId: server.id, scenarioId: name, scenario: SCENARIOS[name].title, connections: SCENARIOS[name].connections, skipped: `${server.needs} not reachable` };
+    } else {
+      process.stdout.write(`  ${server.label} / ${name} ... `);
+      row = await measure(server, name);
+      console.log(row.skipped ? `skipped (${row.skipped})` : row.void ? `VOID: ${row.void}` : `${row.rps.toFixed(0)} req/s, p99 ${row.p99.toFixed(2)} ms`);
+    }
+    rows.push(row);
+  }
+}
+
+// Ratios to plain node:http measured in this same run; the bearer check on JWTs compares with plain's bearer check.
+for (const row of rows) {
+  const plain = rows.find((r) => r.serverId === 'plain' && r.scenarioId === row.scenarioId);
+  if (!plain || plain.void || plain.skipped || row.void || row.skipped) continue;
+  row.rpsRatio = row.rps / plain.rps;
+  row.p99Ratio = row.p99 / plain.p99;
+}
+
+const TARGETS = [
+  { server: 'core-memory', scenario: 'cc-32', rps: 0.7, what: 'token issuance, memory store' },
+  { server: 'core-sqlite', scenario: 'cc-32', rps: 0.5, what: 'token issuance, SQLite store' },
+  { server: 'core-memory', scenario: 'bearer', rps: 0.7, what: 'bearer check, opaque, memory' },
+  { server: 'core-jwt', scenario: 'bearer', rps: 0.7, what: 'bearer check, JWT' },
+  { server: 'serve-memory', scenario: 'cc-32', rps: 0.7, what: 'token issuance, memory store (tollgate serve)' },
+  { server: 'serve-sqlite', scenario: 'cc-32', rps: 0.5, what: 'token issuance, SQLite store (tollgate serve)' },
+  { server: 'serve-memory', scenario: 'bearer', rps: 0.7, what: 'bearer check, opaque, memory (tollgate serve)' },
+  { server: 'serve-jwt', scenario: 'bearer', rps: 0.7, what: 'bearer check, JWT (tollgate serve)' },
+];
+for (const t of TARGETS) {
+  const row = rows.find((r) => r.serverId === t.server && r.scenarioId === t.scenario);
+  if (!row || row.rpsRatio === undefined) continue;
+  const ok = row.rpsRatio >= t.rps && row.p99Ratio <= 2;
+  notes.push(`${ok ? 'MET ' : 'MISS'}  ${t.what}: ${row.rpsRatio.toFixed(2)}x plain req/s (target >= ${t.rps}x), p99 ${row.p99Ratio.toFixed(2)}x plain (target <= 2x)`);
+}
+
+console.log(`\n${textTable(rows)}\n`);
+if (notes.length > 0) console.log(`targets (same run, 32 connections):\n  ${notes.join('\n  ')}\n`);
+
+const md = [
+  `# tollgate bench: latest run`,
+  '',
+  `${new Date().toISOString()}, node ${process.version}, ${cpu} CPUs, ${TOOL}${TOOL === 'wrk' ? ' (1 thread)' : ''}, ${WARMUP} s warm-up + ${DURATION} s per scenario. Errors = non-2xx + socket errors; a run with any is void. Peak RSS = the server process's VmHWM.`,
+  '',
+  markdownTable(rows),
+  '',
+  ...(notes.length > 0 ? ['Targets (same run, 32 connections):', '', ...notes.map((n) => `- ${n}`), ''] : []),
+].join('\n');
+mkdirSync(join(BENCH, 'results'), { recursive: true });
+writeFileSync(join(BENCH, 'results', 'latest.md'), md);
+writeFileSync(join(BENCH, 'results', 'latest.json'), JSON.stringify({ date: new Date().toISOString(), tool: TOOL, duration: DURATION, warmup: WARMUP, rows }, null, 2));
+console.log('bench: wrote bench/results/latest.md and latest.json');

@@ -1,0 +1,42 @@
+/** The one client, user and scope every server under test is set up with, and the bench-only mint route's shape. */
+export const CLIENT_ID = 'bench';
+export const CLIENT_SECRET = 'bench-secret-4bd2f0c6a1e94e0f8d6b2a7c';
+export const REDIRECT_URI = 'https://client.example/cb';
+export const SCOPE = 'read';
+export const USER = { id: 'u-alice', username: 'alice', password: 'wonderland' };
+
+/** Servers mount their pre-minting route here (bench only: codes and refresh tokens made ahead of a run). */
+export const MINT_PATH = '/__bench/mint';
+
+/** Prints the line the runner waits for, in the shape `tollgate serve` prints: one line with the base URL. */
+export function announce(server, name) {
+  const { port } = server.address();
+  process.stdout.write(`${name} listening on http://127.0.0.1:${port}\n`);
+}
+
+/** Reads `--name value` flags. */
+export function flag(name, fallback) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? fallback : process.argv[i + 1];
+}
+
+/** Collects a request body as a string. */
+export function readBody(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** Stops on SIGTERM/SIGINT after closing the server. */
+export function stopOnSignal(server, cleanup = async () => {}) {
+  const stop = () => {
+    server.close();
+    server.closeAllConnections?.();
+    cleanup().finally(() => process.exit(0));
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}

@@ -1,0 +1,125 @@
+/**
+ * tollgate's core on bare node:http, through its own node adapter (dist/adapters/node.js): the
+ * library as a user embeds it, without the CLI's Fastify app. `/secure` calls `authenticate`.
+ *   node tollgate-core.mjs --store memory|sqlite:<path>|postgres://…|redis://… --format opaque|jwt
+ */
+import { createServer } from 'node:http';
+import { createAuthorizationServer } from '../../dist/index.js';
+import { createRequestListener, sendOAuthResponse, toOAuthRequest } from '../../dist/adapters/node.js';
+import { createJwtAccessTokenFormat } from '../../dist/tokens/jwt.js';
+import { CLIENT_ID, CLIENT_SECRET, MINT_PATH, REDIRECT_URI, SCOPE, USER, announce, flag, readBody, stopOnSignal } from './fixture.mjs';
+
+const storeSpec = flag('store', 'memory');
+const format = flag('format', 'opaque');
+
+/** Removes what a run left in a shared database: its own schema or key prefix. */
+let cleanup = async () => {};
+
+async function openStore(spec) {
+  if (spec === 'memory') return (await import('../../dist/stores/memory.js')).createMemoryStore();
+  if (spec.startsWith('sqlite:')) return (await import('../../dist/stores/sqlite.js')).createSqliteStore({ filename: spec.slice(7) });
+  if (spec.startsWith('postgres')) {
+    const { createPostgresStore } = await import('../../dist/stores/postgres.js');
+    // A schema of its own, so a run never meets another run's (or the test suite's) rows.
+    const schema = `bench_${process.pid}`;
+    cleanup = async () => {
+      const { default: pg } = await import('pg');
+      const client = new pg.Client({ connectionString: spec });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await client.end();
+    };
+    return createPostgresStore({ connectionString: spec, schema });
+  }
+  if (spec.startsWith('redis')) {
+    const prefix = `bench:${process.pid}:`;
+    cleanup = async () => {
+      const { Redis } = await import('ioredis');
+      const redis = new Redis(spec);
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+        if (keys.length > 0) await redis.unlink(...keys);
+        cursor = next;
+      } while (cursor !== '0');
+      await redis.quit();
+    };
+    return (await import('../../dist/stores/redis.js')).createRedisStore({ url: spec, prefix });
+  }
+  throw new Error(`unknown --store ${spec}`);
+}
+
+const store = await openStore(storeSpec);
+await store.saveClient({
+  client_id: CLIENT_ID,
+  client_secret: CLIENT_SECRET,
+  redirect_uris: [REDIRECT_URI],
+  grant_types: ['client_credentials', 'authorization_code', 'refresh_token'],
+  scope: SCOPE,
+  token_endpoint_auth_method: 'client_secret_basic',
+});
+const user = await store.saveUser({ id: USER.id, username: USER.username, password: USER.password });
+
+const httpServer = createServer();
+await new Promise((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
+const issuer = `http://127.0.0.1:${httpServer.address().port}`;
+
+const server = createAuthorizationServer({
+  issuer,
+  grantTypes: ['client_credentials', 'authorization_code', 'refresh_token'],
+  model: store,
+  ...(format === 'jwt' ? { accessTokenFormat: createJwtAccessTokenFormat({ issuer, store, accessTokenTtl: 3600 }) } : {}),
+});
+
+const AUTHORIZE = `/authorize?response_type=code&client_id=${CLIENT_ID}&redirect_uri=${encodeURIComponent(REDIRECT_URI)}&scope=${SCOPE}&state=bench`;
+
+/** A code through the core's own authorization endpoint, as if the person had allowed it. */
+async function mintCode() {
+  const answer = await server.authorize({ method: 'GET', url: AUTHORIZE, headers: {} }, { user, allow: true });
+  return new URL(answer.response.headers.Location).searchParams.get('code');
+}
+
+async function mintRefreshToken() {
+  const code = await mintCode();
+  const body = `grant_type=authorization_code&code=${code}&redirect_uri=${encodeURIComponent(REDIRECT_URI)}`;
+  const basic = Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64');
+  const headers = { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${basic}` };
+  const response = await server.token({ method: 'POST', url: '/oauth/token', headers, body });
+  return JSON.parse(response.body).refresh_token;
+}
+
+async function secure(req, res) {
+  const result = await server.authenticate(await toOAuthRequest(req));
+  if (result.type !== 'authenticated') return sendOAuthResponse(res, result.response);
+  res.writeHead(200, { 'Content-Type': 'text/plain' }).end('Secure Hello!');
+}
+
+async function mint(req, res) {
+  const { kind, n } = JSON.parse(await readBody(req));
+  const values = [];
+  // Sixteen at a time: a database store answers far sooner with its pool busy.
+  for (let i = 0; i < n; i += 16) {
+    const batch = Array.from({ length: Math.min(16, n - i) }, () => (kind === 'code' ? mintCode() : mintRefreshToken()));
+    values.push(...(await Promise.all(batch)));
+  }
+  res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(values));
+}
+
+const listener = createRequestListener(server, {
+  fallback(req, res) {
+    const path = req.url.split('?', 1)[0];
+    const handler = path === '/secure' ? secure : path === MINT_PATH ? mint : undefined;
+    if (!handler) return void res.writeHead(404).end();
+    handler(req, res).catch((err) => {
+      console.error(err);
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  },
+});
+httpServer.on('request', listener);
+announce(httpServer, `tollgate core (${storeSpec}, ${format})`);
+stopOnSignal(httpServer, async () => {
+  await store.close();
+  await cleanup();
+});
