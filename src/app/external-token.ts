@@ -4,15 +4,16 @@
  * refresh token) issued by another OAuth server, after the resource owner's credentials check out,
  * so that the imported token then authenticates here like any other.
  */
-import type { AuthenticateModel, Grant, PasswordModel } from '../index.js';
+import type { AuthenticateModel, Client, Grant, PasswordModel } from '../index.js';
 import { InvalidGrantError, InvalidRequestError, validateScope } from '../index.js';
 
 export interface ExternalTokenOptions {
   /**
    * Checks an imported token with the server that issued it, before it is accepted.
    * Resolves to false (or throws an OAuthError) to refuse it. Without it, tokens are imported as given.
+   * `username` is the resource owner who signed in here, so the check can bind the token to them.
    */
-  verifyUpstream?(accessToken: string): Promise<boolean>;
+  verifyUpstream?(accessToken: string, context: { username: string; client: Client }): Promise<boolean>;
 }
 
 // RFC 6750 §2.1 b64token: an imported token must be sendable as a Bearer credential.
@@ -33,7 +34,7 @@ export function externalTokenGrant(options: ExternalTokenOptions = {}): Grant<Pa
       }
       const user = await model.getUser(username, password, client);
       if (!user) throw new InvalidGrantError('The resource owner credentials are invalid');
-      if (options.verifyUpstream && !(await options.verifyUpstream(accessToken))) {
+      if (options.verifyUpstream && !(await options.verifyUpstream(accessToken, { username, client }))) {
         throw new InvalidGrantError('The upstream authorization server does not accept this access token');
       }
       // An existing token is never overwritten by an import.

@@ -1,0 +1,291 @@
+/** The server's JSON config file (DESIGN.md "Config file"): read once at start, every field checked, errors naming the field. */
+import { readFile } from 'node:fs/promises';
+import type { ClientRegistration, UserRegistration } from '../index.js';
+import { ConfigError } from '../index.js';
+
+/** At most `max` requests per `windowSeconds`, per key. */
+export interface RateLimitRule {
+  max: number;
+  windowSeconds: number;
+}
+
+export interface RateLimits {
+  /** Token endpoint requests per client_id. */
+  tokenPerClient: RateLimitRule;
+  /** Token endpoint requests per client IP address. */
+  tokenPerIp: RateLimitRule;
+  /** Sign-in attempts per username. */
+  loginPerUsername: RateLimitRule;
+  /** Sign-in attempts per client IP address. */
+  loginPerIp: RateLimitRule;
+}
+
+/** The upstream authorization server whose tokens the external_token grant imports (seed 002's properties). */
+export interface UpstreamConfig {
+  /** RFC 7662 introspection endpoint at the upstream: every imported token is checked there. */
+  introspectionUri: string;
+  clientId: string;
+  clientSecret: string;
+  accessTokenUri?: string | undefined;
+  userAuthorizationUri?: string | undefined;
+}
+
+export interface ServerConfig {
+  /** Absent: the URL the server listens on. */
+  issuer?: string | undefined;
+  host: string;
+  port: number;
+  store: string;
+  accessTokenFormat: 'opaque' | 'jwt';
+  /** The `aud` of JWT access tokens. Default: the issuer. */
+  audience?: string | undefined;
+  accessTokenTtl: number;
+  refreshTokenTtl: number;
+  authorizationCodeTtl: number;
+  clients: ClientRegistration[];
+  users: UserRegistration[];
+  skyvaultCompat: boolean;
+  upstream?: UpstreamConfig | undefined;
+  rateLimit: RateLimits;
+  /** Largest request body in bytes. */
+  bodyLimit: number;
+  /** Signs the login session cookie; generated at start when absent (sessions then end with the process). */
+  sessionSecret?: string | undefined;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+/** Generous enough that tests and benchmarks are never throttled unless they ask to be. */
+export const DEFAULT_RATE_LIMITS: RateLimits = {
+  tokenPerClient: { max: 1000, windowSeconds: 1 },
+  tokenPerIp: { max: 5000, windowSeconds: 1 },
+  loginPerUsername: { max: 10, windowSeconds: 60 },
+  loginPerIp: { max: 100, windowSeconds: 60 },
+};
+
+const GRANT_TYPES = ['authorization_code', 'implicit', 'password', 'client_credentials', 'refresh_token', 'external_token'];
+const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+type Json = Record<string, unknown>;
+
+function fail(field: string, message: string): never {
+  throw new ConfigError('ERR_TOLLGATE_INVALID_CONFIG', field, message);
+}
+
+const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
+
+function object(value: unknown, field: string, allowed: readonly string[]): Json {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(field, `must be an object, not ${show(value)}`);
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) fail(`${field}.${key}`, `is not a known field; allowed: ${allowed.join(', ')}`);
+  }
+  return value as Json;
+}
+
+function string(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value === '') fail(field, `must be a non-empty string, not ${show(value)}`);
+  return value;
+}
+
+function optionalString(value: unknown, field: string): string | undefined {
+  return value === undefined ? undefined : string(value, field);
+}
+
+function integer(value: unknown, field: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    fail(field, `must be a whole number from ${min} to ${max}, not ${show(value)}`);
+  }
+  return value;
+}
+
+function boolean(value: unknown, field: string): boolean {
+  if (typeof value !== 'boolean') fail(field, `must be true or false, not ${show(value)}`);
+  return value;
+}
+
+function oneOf<T extends string>(value: unknown, field: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly unknown[]).includes(value)) fail(field, `must be one of ${allowed.join(', ')}, not ${show(value)}`);
+  return value as T;
+}
+
+function array(value: unknown, field: string): unknown[] {
+  if (!Array.isArray(value)) fail(field, `must be an array, not ${show(value)}`);
+  return value;
+}
+
+function httpUrl(value: unknown, field: string): string {
+  const text = string(value, field);
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) fail(field, `${show(text)} is not an absolute http(s) URL`);
+  return text;
+}
+
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '127.0.0.1' || hostname === '[::1]';
+}
+
+function issuerUrl(value: unknown, field: string): string {
+  const url = new URL(httpUrl(value, field));
+  // RFC 8414 §2: https, without query or fragment (http only on this machine).
+  if (url.protocol !== 'https:' && !isLoopback(url.hostname)) fail(field, `must use https (http only for localhost), not ${show(value)}`);
+  if (url.search || url.hash) fail(field, `must not have a query or fragment: ${show(value)}`);
+  return url.href.replace(/\/$/, '');
+}
+
+function storeSpec(value: unknown, field: string): string {
+  const text = string(value, field);
+  const ok =
+    text === 'memory' ||
+    (text.startsWith('sqlite:') && text.length > 'sqlite:'.length) ||
+    /^postgres(ql)?:\/\/./.test(text) ||
+    /^rediss?:\/\/./.test(text);
+  if (!ok) fail(field, `must be "memory", "sqlite:<path>", "postgres://…" or "redis://…", not ${show(text)}`);
+  return text;
+}
+
+function rateLimitRule(value: unknown, field: string): RateLimitRule {
+  const rule = object(value, field, ['max', 'windowSeconds']);
+  return { max: integer(rule.max, `${field}.max`, 1, 1e9), windowSeconds: integer(rule.windowSeconds, `${field}.windowSeconds`, 1, 86_400) };
+}
+
+function rateLimits(value: unknown, field: string): RateLimits {
+  if (value === undefined) return DEFAULT_RATE_LIMITS;
+  const names = Object.keys(DEFAULT_RATE_LIMITS) as Array<keyof RateLimits>;
+  const given = object(value, field, names);
+  const limits = { ...DEFAULT_RATE_LIMITS };
+  for (const name of names) if (given[name] !== undefined) limits[name] = rateLimitRule(given[name], `${field}.${name}`);
+  return limits;
+}
+
+function client(value: unknown, field: string): ClientRegistration {
+  const c = object(value, field, [
+    'client_id', 'client_secret', 'client_name', 'redirect_uris', 'grant_types', 'scope',
+    'token_endpoint_auth_method', 'require_pkce', 'access_token_lifetime', 'refresh_token_lifetime',
+  ]);
+  const clientId = string(c.client_id, `${field}.client_id`);
+  const secret = optionalString(c.client_secret, `${field}.client_secret`);
+  const grantTypes = array(c.grant_types ?? ['authorization_code', 'refresh_token'], `${field}.grant_types`).map((g, i) =>
+    oneOf(g, `${field}.grant_types[${i}]`, GRANT_TYPES),
+  );
+  const redirectUris = array(c.redirect_uris ?? [], `${field}.redirect_uris`).map((uri, i) => {
+    const checked = httpUrl(uri, `${field}.redirect_uris[${i}]`);
+    // RFC 6749 §3.1.2: the redirection endpoint URI MUST NOT include a fragment.
+    if (new URL(checked).hash) fail(`${field}.redirect_uris[${i}]`, `${show(checked)} must not have a fragment (RFC 6749 §3.1.2)`);
+    return checked;
+  });
+  if (redirectUris.length === 0 && (grantTypes.includes('authorization_code') || grantTypes.includes('implicit'))) {
+    fail(`${field}.redirect_uris`, 'needs at least one URI for the authorization_code and implicit grants');
+  }
+  const method = c.token_endpoint_auth_method === undefined ? undefined : oneOf(c.token_endpoint_auth_method, `${field}.token_endpoint_auth_method`, AUTH_METHODS);
+  if (secret === undefined && method !== undefined && method !== 'none') {
+    fail(`${field}.token_endpoint_auth_method`, `is ${show(method)} but the client has no client_secret (a client without one is public: "none")`);
+  }
+  if (secret !== undefined && method === 'none') fail(`${field}.client_secret`, 'is set but token_endpoint_auth_method is "none" (a public client)');
+  const registration: ClientRegistration = { client_id: clientId, redirect_uris: redirectUris, grant_types: grantTypes };
+  if (secret !== undefined) registration.client_secret = secret;
+  if (method !== undefined) registration.token_endpoint_auth_method = method as ClientRegistration['token_endpoint_auth_method'];
+  if (c.client_name !== undefined) registration.client_name = string(c.client_name, `${field}.client_name`);
+  if (c.scope !== undefined) registration.scope = string(c.scope, `${field}.scope`);
+  if (c.require_pkce !== undefined) registration.require_pkce = boolean(c.require_pkce, `${field}.require_pkce`);
+  if (c.access_token_lifetime !== undefined) registration.access_token_lifetime = integer(c.access_token_lifetime, `${field}.access_token_lifetime`, 1, 1e9);
+  if (c.refresh_token_lifetime !== undefined) registration.refresh_token_lifetime = integer(c.refresh_token_lifetime, `${field}.refresh_token_lifetime`, 1, 1e9);
+  return registration;
+}
+
+function user(value: unknown, field: string): UserRegistration {
+  const u = object(value, field, ['id', 'username', 'password']);
+  const registration: UserRegistration = { username: string(u.username, `${field}.username`), password: string(u.password, `${field}.password`) };
+  if (u.id !== undefined) registration.id = string(u.id, `${field}.id`);
+  return registration;
+}
+
+function upstream(value: unknown, field: string): UpstreamConfig {
+  const u = object(value, field, ['introspectionUri', 'clientId', 'clientSecret', 'accessTokenUri', 'userAuthorizationUri']);
+  return {
+    introspectionUri: httpUrl(u.introspectionUri, `${field}.introspectionUri`),
+    clientId: string(u.clientId, `${field}.clientId`),
+    clientSecret: string(u.clientSecret, `${field}.clientSecret`),
+    accessTokenUri: u.accessTokenUri === undefined ? undefined : httpUrl(u.accessTokenUri, `${field}.accessTokenUri`),
+    userAuthorizationUri: u.userAuthorizationUri === undefined ? undefined : httpUrl(u.userAuthorizationUri, `${field}.userAuthorizationUri`),
+  };
+}
+
+/** Refuses what would be ambiguous: repeated ids, and a client_id a user could be mistaken for. */
+function checkIdentities(clients: ClientRegistration[], users: UserRegistration[]): void {
+  const seen = new Map<string, number>();
+  clients.forEach((c, i) => {
+    const first = seen.get(c.client_id);
+    if (first !== undefined) fail(`config.clients[${i}].client_id`, `${show(c.client_id)} is already used by config.clients[${first}]`);
+    seen.set(c.client_id, i);
+  });
+  const usernames = new Set<string>();
+  users.forEach((u, i) => {
+    if (usernames.has(u.username)) fail(`config.users[${i}].username`, `${show(u.username)} is listed twice`);
+    usernames.add(u.username);
+    for (const name of [u.username, u.id]) {
+      const clash = name === undefined ? undefined : seen.get(name);
+      // RFC 9700 §4.15: a token's `sub` must never be mistakable for a client acting on its own behalf.
+      if (clash !== undefined) {
+        fail(`config.clients[${clash}].client_id`, `${show(name)} is also a user's id or username (RFC 9700 §4.15: a client_id must not be mistakable for a user)`);
+      }
+    }
+  });
+}
+
+const FIELDS = [
+  'issuer', 'host', 'port', 'store', 'accessTokenFormat', 'audience', 'accessTokenTtl', 'refreshTokenTtl',
+  'authorizationCodeTtl', 'clients', 'users', 'skyvaultCompat', 'upstream', 'rateLimit', 'bodyLimit',
+  'sessionSecret', 'logLevel',
+];
+
+/** Checks a parsed config file and fills in the defaults. Throws ConfigError naming the first bad field. */
+export function validateConfig(value: unknown): ServerConfig {
+  const c = object(value, 'config', FIELDS);
+  const clients = array(c.clients ?? [], 'config.clients').map((v, i) => client(v, `config.clients[${i}]`));
+  const users = array(c.users ?? [], 'config.users').map((v, i) => user(v, `config.users[${i}]`));
+  checkIdentities(clients, users);
+  const sessionSecret = optionalString(c.sessionSecret, 'config.sessionSecret');
+  if (sessionSecret !== undefined && sessionSecret.length < 32) fail('config.sessionSecret', 'must be at least 32 characters');
+  return {
+    issuer: c.issuer === undefined ? undefined : issuerUrl(c.issuer, 'config.issuer'),
+    host: optionalString(c.host, 'config.host') ?? '127.0.0.1',
+    port: c.port === undefined ? 9191 : integer(c.port, 'config.port', 0, 65_535),
+    store: c.store === undefined ? 'memory' : storeSpec(c.store, 'config.store'),
+    accessTokenFormat: c.accessTokenFormat === undefined ? 'opaque' : oneOf(c.accessTokenFormat, 'config.accessTokenFormat', ['opaque', 'jwt']),
+    audience: optionalString(c.audience, 'config.audience'),
+    accessTokenTtl: c.accessTokenTtl === undefined ? 3600 : integer(c.accessTokenTtl, 'config.accessTokenTtl', 1, 1e9),
+    refreshTokenTtl: c.refreshTokenTtl === undefined ? 1_209_600 : integer(c.refreshTokenTtl, 'config.refreshTokenTtl', 1, 1e9),
+    // RFC 6749 §4.1.2: ten minutes at most.
+    authorizationCodeTtl: c.authorizationCodeTtl === undefined ? 600 : integer(c.authorizationCodeTtl, 'config.authorizationCodeTtl', 1, 600),
+    clients,
+    users,
+    skyvaultCompat: c.skyvaultCompat === undefined ? false : boolean(c.skyvaultCompat, 'config.skyvaultCompat'),
+    upstream: c.upstream === undefined ? undefined : upstream(c.upstream, 'config.upstream'),
+    rateLimit: rateLimits(c.rateLimit, 'config.rateLimit'),
+    bodyLimit: c.bodyLimit === undefined ? 64 * 1024 : integer(c.bodyLimit, 'config.bodyLimit', 1024, 16 * 1024 * 1024),
+    sessionSecret,
+    logLevel: c.logLevel === undefined ? 'info' : oneOf(c.logLevel, 'config.logLevel', LOG_LEVELS),
+  };
+}
+
+/** Reads and checks a config file. */
+export async function loadConfig(path: string): Promise<ServerConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    fail('config', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    fail('config', `${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  return validateConfig(parsed);
+}

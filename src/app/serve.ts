@@ -1,0 +1,104 @@
+/** `tollgate serve`: open the store, load the config's clients and users, listen, and stop cleanly. */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { Store } from '../index.js';
+import type { ServerConfig } from './config.js';
+import { ensureSigningKey } from '../tokens/signing-keys.js';
+import { buildApp } from './app.js';
+import { openStore } from './open-store.js';
+import { randomId } from './session.js';
+
+export interface RunningServer {
+  /** The base URL the server listens on. */
+  url: string;
+  /** The issuer identifier: the config's, or `url`. */
+  issuer: string;
+  /** Stops accepting connections, finishes what is in flight, closes the store. */
+  close(): Promise<void>;
+}
+
+const SWEEP_INTERVAL_MS = 60_000;
+/** Client secrets are kept as one SHA-256: fine for 256 random bits, not for a word a person picked. */
+const MIN_SECRET_LENGTH = 32;
+
+/** Loads the config's clients and users into the store (hashing secrets and passwords); returns warnings to log. */
+async function register(store: Store, config: ServerConfig): Promise<string[]> {
+  const warnings: string[] = [];
+  for (const [i, client] of config.clients.entries()) {
+    if (client.client_secret !== undefined && client.client_secret.length < MIN_SECRET_LENGTH) {
+      warnings.push(
+        `config.clients[${i}].client_secret (client "${client.client_id}") is shorter than ${MIN_SECRET_LENGTH} characters: too short to be safe with a fast hash; use a long random secret`,
+      );
+    }
+    await store.saveClient(client);
+  }
+  for (const user of config.users) await store.saveUser(user);
+  return warnings;
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+function baseUrl({ address, family, port }: AddressInfo): string {
+  const host = address === '0.0.0.0' || address === '::' ? 'localhost' : family === 'IPv6' ? `[${address}]` : address;
+  return `http://${host}:${port}`;
+}
+
+/** Starts the server; `port` overrides the config's (0: any free port). */
+export async function serve(config: ServerConfig, options: { port?: number } = {}): Promise<RunningServer> {
+  const store = await openStore(config.store);
+  const httpServer = createServer();
+  let sweeper: NodeJS.Timeout | undefined;
+  try {
+    const warnings = await register(store, config);
+    if (config.accessTokenFormat === 'jwt') await ensureSigningKey(store);
+    // Listen first: without a configured issuer, the issuer is the URL this socket gets.
+    const url = baseUrl(await listen(httpServer, options.port ?? config.port, config.host));
+    const issuer = config.issuer ?? url;
+    const app = await buildApp(
+      { ...config, issuer },
+      {
+        store,
+        sessionSecret: config.sessionSecret ?? randomId(),
+        serverFactory: (handler) => httpServer.on('request', handler),
+      },
+    );
+    await app.ready();
+    for (const warning of warnings) app.log.warn(warning);
+    sweeper = setInterval(() => {
+      store.sweepExpired().catch((err: unknown) => app.log.error({ err }, 'sweeping expired tokens failed'));
+    }, SWEEP_INTERVAL_MS).unref();
+
+    let closing: Promise<void> | undefined;
+    return {
+      url,
+      issuer,
+      close() {
+        closing ??= (async () => {
+          clearInterval(sweeper);
+          const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+          httpServer.closeIdleConnections();
+          // In-flight requests get a few seconds to finish; then their connections go too.
+          setTimeout(() => httpServer.closeAllConnections(), 5000).unref();
+          await closed;
+          await app.close();
+          await store.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    clearInterval(sweeper);
+    if (httpServer.listening) httpServer.close();
+    await store.close();
+    throw err;
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The sign-in session: a cookie holding its own state, HMAC-signed (node:crypto), so any process
+ * with the same secret can read it. It carries the signed-in user, the CSRF token every form
+ * echoes (RFC 9700 §4.7), and the authorization request waiting for login and consent.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export interface PendingAuthorization {
+  /** The authorization request's parameters, form-encoded as they came. */
+  params: string;
+  /** Names this request on its consent form, so a decision never lands on a request the person did not see. */
+  nonce: string;
+}
+
+export interface Session {
+  /** The anti-CSRF token: random, new with every sign-in. */
+  csrf: string;
+  userId?: string | undefined;
+  pending?: PendingAuthorization | undefined;
+  /** Expiry, milliseconds since the epoch. */
+  exp: number;
+}
+
+export interface Sessions {
+  /** The session in the request's cookies, if it is there, authentic and unexpired. */
+  read(cookieHeader: string | undefined): Session | undefined;
+  /** A new, anonymous session. */
+  create(): Session;
+  /** The `Set-Cookie` value that stores this session. */
+  cookie(session: Session): string;
+  /** Constant-time check of a submitted CSRF token against the session's. */
+  checkCsrf(session: Session, submitted: string | null): boolean;
+}
+
+const COOKIE = 'tollgate_session';
+
+export function randomId(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+function equal(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export function createSessions(options: { secret: string; secure: boolean; ttlSeconds: number }): Sessions {
+  const sign = (payload: string): string => createHmac('sha256', options.secret).update(payload).digest('base64url');
+  // HttpOnly: scripts never see it; SameSite=Lax: other sites' forms never carry it; Path: only the pages need it.
+  const attributes = `Path=/authorize; HttpOnly; SameSite=Lax; Max-Age=${options.ttlSeconds}${options.secure ? '; Secure' : ''}`;
+
+  return {
+    read(cookieHeader) {
+      const value = cookieHeader
+        ?.split(';')
+        .map((part) => part.trim())
+        .find((part) => part.startsWith(`${COOKIE}=`))
+        ?.slice(COOKIE.length + 1);
+      const dot = value?.indexOf('.') ?? -1;
+      if (value === undefined || dot === -1) return undefined;
+      const payload = value.slice(0, dot);
+      if (!equal(sign(payload), value.slice(dot + 1))) return undefined;
+      try {
+        const session = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Session;
+        return typeof session.exp === 'number' && session.exp > Date.now() && typeof session.csrf === 'string' ? session : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+
+    create() {
+      return { csrf: randomId(), exp: Date.now() + options.ttlSeconds * 1000 };
+    },
+
+    cookie(session) {
+      const payload = Buffer.from(JSON.stringify(session)).toString('base64url');
+      return `${COOKIE}=${payload}.${sign(payload)}; ${attributes}`;
+    },
+
+    checkCsrf(session, submitted) {
+      return submitted !== null && equal(session.csrf, submitted);
+    },
+  };
+}

@@ -1,0 +1,150 @@
+/**
+ * The pages a person sees at the authorization endpoint: sign-in, consent and error. Every value
+ * goes through `escapeHtml` (the `html` template does it); every page carries headers that keep
+ * it out of frames (RFC 9700 §4.16), out of caches, and its URL out of Referer (RFC 9700 §4.2.4).
+ */
+import { createHash } from 'node:crypto';
+
+/** Markup that is already safe: the only thing `html` interpolates without escaping. */
+export interface SafeHtml {
+  readonly safe: string;
+}
+
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
+}
+
+function isSafe(value: unknown): value is SafeHtml {
+  return typeof value === 'object' && value !== null && 'safe' in value;
+}
+
+/** A template tag: interpolated values are escaped, nested `html` and arrays of it are kept. */
+export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeHtml {
+  const render = (value: unknown): string =>
+    Array.isArray(value) ? value.map(render).join('') : isSafe(value) ? value.safe : escapeHtml(String(value ?? ''));
+  return { safe: strings.reduce((out, s, i) => out + render(values[i - 1]) + s) };
+}
+
+const CSS = `
+:root{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1f2933;background:#eef1f5}
+body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;padding:1rem;box-sizing:border-box}
+main{background:#fff;border:1px solid #cbd2d9;border-radius:10px;padding:2rem;width:100%;max-width:24rem;box-shadow:0 2px 8px rgba(15,23,42,.08)}
+.brand{margin:0 0 1.5rem;font-size:.875rem;font-weight:700;letter-spacing:.08em;text-transform:uppercase;color:#52606d}
+h1{font-size:1.375rem;line-height:1.3;margin:0 0 .5rem}
+p{line-height:1.5;margin:.5rem 0 1rem}
+label{display:block;font-weight:600;margin:1rem 0 .375rem}
+input{box-sizing:border-box;width:100%;padding:.625rem .75rem;font:inherit;color:inherit;border:1px solid #7b8794;border-radius:6px}
+button{font:inherit;font-weight:600;padding:.625rem 1.25rem;border-radius:6px;border:2px solid #1d4ed8;background:#1d4ed8;color:#fff;cursor:pointer}
+button:hover{background:#1e40af;border-color:#1e40af}
+button.secondary{background:#fff;color:#1d4ed8}
+button.secondary:hover{background:#eff6ff}
+:focus-visible{outline:3px solid #b45309;outline-offset:2px}
+.actions{display:flex;gap:.75rem;margin-top:1.5rem}
+.alert{background:#fdecec;border:1px solid #b91c1c;color:#7f1d1d;padding:.75rem;border-radius:6px;margin:1rem 0}
+.scopes{margin:.5rem 0 0;padding-left:1.25rem;line-height:1.7}
+.scopes code{font-size:.95em;background:#f1f5f9;padding:.1rem .35rem;border-radius:4px}
+.muted{color:#52606d;font-size:.875rem}
+`;
+
+/** The CSP allows exactly this stylesheet and nothing else: no script at all. */
+const CSP = [
+  "default-src 'none'",
+  `style-src 'sha256-${createHash('sha256').update(CSS).digest('base64')}'`,
+  "img-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** Headers for every page. */
+export const PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Type': 'text/html; charset=utf-8',
+  'Content-Security-Policy': CSP,
+  'X-Frame-Options': 'DENY',
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-store',
+  Pragma: 'no-cache',
+  'X-Content-Type-Options': 'nosniff',
+};
+
+function page(title: string, body: SafeHtml): string {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title} · tollgate</title>
+<style>${{ safe: CSS }}</style>
+</head>
+<body>
+<main>
+<p class="brand">tollgate</p>
+${body}
+</main>
+</body>
+</html>
+`.safe;
+}
+
+export interface LoginView {
+  clientName: string;
+  csrf: string;
+  username?: string | undefined;
+  error?: string | undefined;
+}
+
+export function loginPage(view: LoginView): string {
+  return page(
+    'Sign in',
+    html`<h1>Sign in</h1>
+<p>to continue to <strong>${view.clientName}</strong></p>
+${view.error === undefined ? '' : html`<p class="alert" role="alert">${view.error}</p>`}
+<form method="post" action="/authorize/login">
+<input type="hidden" name="csrf_token" value="${view.csrf}">
+<label for="username">Username</label>
+<input id="username" name="username" autocomplete="username" required autofocus value="${view.username ?? ''}">
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+<div class="actions"><button type="submit">Sign in</button></div>
+</form>`,
+  );
+}
+
+export interface ConsentView {
+  clientName: string;
+  username: string;
+  scopes: readonly string[];
+  csrf: string;
+  nonce: string;
+}
+
+export function consentPage(view: ConsentView): string {
+  const asked =
+    view.scopes.length === 0
+      ? html`<p>It asks for basic access to your account, with no particular scope.</p>`
+      : html`<p>It asks for:</p><ul class="scopes">${view.scopes.map((s) => html`<li><code>${s}</code></li>`)}</ul>`;
+  return page(
+    'Allow access?',
+    html`<h1><strong>${view.clientName}</strong> wants to access your account</h1>
+<p class="muted">Signed in as ${view.username}</p>
+${asked}
+<form method="post" action="/authorize/consent">
+<input type="hidden" name="csrf_token" value="${view.csrf}">
+<input type="hidden" name="request" value="${view.nonce}">
+<div class="actions">
+<button type="submit" name="decision" value="allow">Allow</button>
+<button type="submit" name="decision" value="deny" class="secondary">Deny</button>
+</div>
+</form>`,
+  );
+}
+
+export function errorPage(title: string, description: string): string {
+  return page(
+    title,
+    html`<h1>${title}</h1>
+<p class="alert" role="alert">${description}</p>
+<p class="muted">You can close this page and go back to the application you came from.</p>`,
+  );
+}

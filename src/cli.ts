@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+/** The `tollgate` command: `serve` runs the server, `keys rotate` adds a new JWT signing key. */
+import { parseArgs } from 'node:util';
+import { ConfigError } from './index.js';
+import { loadConfig } from './app/config.js';
+import { serve } from './app/serve.js';
+import { openStore } from './app/open-store.js';
+import { rotateSigningKey } from './tokens/signing-keys.js';
+
+const USAGE = `Usage:
+  tollgate serve --config <file.json> [--port <n>]   run the server (--port 0: any free port)
+  tollgate keys rotate --config <file.json>          add a new JWT signing key; older keys keep verifying
+  tollgate --help`;
+
+class UsageError extends Error {}
+
+function parse(args: string[], options: { port?: boolean }) {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: { config: { type: 'string' }, ...(options.port && { port: { type: 'string' as const } }) },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { config, port } = parsed.values as { config?: string; port?: string };
+  if (config === undefined) throw new UsageError('--config <file.json> is required');
+  if (port !== undefined && !/^\d{1,5}$/.test(port)) throw new UsageError(`--port must be a number from 0 to 65535, not "${port}"`);
+  const portNumber = port === undefined ? undefined : Number(port);
+  if (portNumber !== undefined && portNumber > 65_535) throw new UsageError(`--port must be a number from 0 to 65535, not "${port}"`);
+  return { config, port: portNumber };
+}
+
+async function runServe(args: string[]): Promise<void> {
+  const { config: file, port } = parse(args, { port: true });
+  const config = await loadConfig(file);
+  const server = await serve(config, port === undefined ? {} : { port });
+  const issuer = server.issuer === server.url ? '' : ` (issuer ${server.issuer})`;
+  process.stdout.write(`tollgate listening on ${server.url}${issuer}\n`);
+  const stop = (): void => {
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error('tollgate: error while stopping', err);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+async function runKeysRotate(args: string[]): Promise<void> {
+  const { config: file } = parse(args, {});
+  const config = await loadConfig(file);
+  const store = await openStore(config.store);
+  try {
+    const key = await rotateSigningKey(store);
+    process.stdout.write(`new signing key ${key.kid} (${key.alg}); earlier keys stay published until their tokens expire\n`);
+  } finally {
+    await store.close();
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (command === 'serve') return runServe(rest);
+  if (command === 'keys' && rest[0] === 'rotate') return runKeysRotate(rest.slice(1));
+  throw new UsageError(command === undefined ? 'a command is required' : `unknown command "${[command, ...rest.slice(0, command === 'keys' ? 1 : 0)].join(' ')}"`);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof UsageError) {
+    process.stderr.write(`tollgate: ${err.message}\n\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (err instanceof ConfigError) {
+    process.stderr.write(`tollgate: invalid configuration: ${err.message}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`tollgate: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
