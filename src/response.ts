@@ -26,9 +26,21 @@ export function publicJsonResponse(body: unknown): OAuthResponse {
   };
 }
 
+const DESCRIPTION_MAX = 200;
+
+/**
+ * RFC 6749 §5.2: error_description is limited to %x20-21 / %x23-5B / %x5D-7E. Descriptions may
+ * quote what the client sent, so `"` becomes `'`, anything else outside the set becomes `?`, and
+ * a long echo is cut short.
+ */
+function describeError(err: OAuthError): string {
+  const text = err.description.replace(/"/g, "'").replace(/[^\x20-\x21\x23-\x5B\x5D-\x7E]/g, '?');
+  return text.length > DESCRIPTION_MAX ? `${text.slice(0, DESCRIPTION_MAX)}...` : text || err.error;
+}
+
 /** The §5.2 error body: `error` and `error_description`, nothing internal. */
 export function errorBody(err: OAuthError): { error: string; error_description: string } {
-  return { error: err.error, error_description: err.description };
+  return { error: err.error, error_description: describeError(err) };
 }
 
 /** An error as §5.2 JSON with its status and headers (e.g. `WWW-Authenticate`). */
@@ -91,7 +103,7 @@ function quote(value: string): string {
 export function bearerChallenge(realm: string, err?: OAuthError, scope?: readonly string[]): OAuthResponse {
   const parts = [`realm=${quote(realm)}`];
   if (err) {
-    parts.push(`error=${quote(err.error)}`, `error_description=${quote(err.description)}`);
+    parts.push(`error=${quote(err.error)}`, `error_description=${quote(describeError(err))}`);
     if (scope && scope.length > 0) parts.push(`scope=${quote(scope.join(' '))}`);
   }
   const headers = { 'WWW-Authenticate': `Bearer ${parts.join(', ')}` };
