@@ -1,0 +1,35 @@
+/** node-oauth2-server's Response: what the host writes back, status, headers (lower-cased) and a body object. */
+export interface ResponseOptions {
+  headers?: Readonly<Record<string, string>>;
+  body?: Record<string, unknown>;
+  [property: string]: unknown;
+}
+
+export class Response {
+  status = 200;
+  body: Record<string, unknown>;
+  headers: Record<string, string> = {};
+  [property: string]: unknown;
+
+  constructor({ headers = {}, body = {}, ...otherOptions }: ResponseOptions = {}) {
+    this.body = body;
+    for (const [name, value] of Object.entries(headers)) this.headers[name.toLowerCase()] = value;
+    for (const [property, value] of Object.entries(otherOptions)) if (!(property in this)) this[property] = value;
+  }
+
+  /** A header by case-insensitive name. */
+  get(field: string): string | undefined {
+    return this.headers[field.toLowerCase()];
+  }
+
+  /** Sets a header, by case-insensitive name. */
+  set(field: string, value: string): void {
+    this.headers[field.toLowerCase()] = value;
+  }
+
+  /** A 302 to `url`. */
+  redirect(url: string): void {
+    this.set('Location', url);
+    this.status = 302;
+  }
+}

@@ -1,0 +1,304 @@
+/**
+ * node-oauth2-server's `OAuth2Server` over the tollgate core: `token`, `authorize` and
+ * `authenticate` take their Request and Response, fill the Response, and resolve with what their
+ * model returned, or reject with their error classes.
+ */
+import type { AuthorizationServer } from '../authorization-server.js';
+import type { BuiltInGrantType } from '../options.js';
+import type { Grant } from '../grants/grant.js';
+import type { OAuthRequest, OAuthResponse } from '../types.js';
+import type { CompatAuthorizationCode, CompatClient, CompatModel, CompatToken, CompatUser } from './model.js';
+import { createAuthorizationServer } from '../authorization-server.js';
+import { InvalidRequestError as CoreInvalidRequestError } from '../errors.js';
+import { isFormRequest } from '../request.js';
+import { errorRedirect } from '../response.js';
+import { InvalidArgumentError, InvalidClientError, InvalidRequestError, OAuthError, ServerError, UnauthorizedRequestError, errorFor } from './errors.js';
+import { compatClient, compatToken, toModel } from './model.js';
+import { Request } from './request.js';
+import { Response } from './response.js';
+
+/** Their extension grant: a class built with the lifetimes and model, whose `handle` resolves to the saved token. */
+export type ExtendedGrantType = new (options: GrantTypeOptions) => { handle(request: Request, client: CompatClient): Promise<CompatToken> };
+
+export interface GrantTypeOptions {
+  accessTokenLifetime: number;
+  refreshTokenLifetime: number;
+  model: CompatModel;
+  alwaysIssueNewRefreshToken: boolean;
+}
+
+export interface AuthenticateHandler {
+  /** The logged-in resource owner, or a falsy value. */
+  handle(request: Request, response: Response): unknown;
+}
+
+export interface OAuth2ServerOptions {
+  model: CompatModel;
+  /** tollgate: the issuer sent as `iss` in authorization responses (RFC 9207). Default `http://localhost`. */
+  issuer?: string;
+  accessTokenLifetime?: number;
+  refreshTokenLifetime?: number;
+  authorizationCodeLifetime?: number;
+  allowBearerTokensInQueryString?: boolean;
+  /** Per grant type: `false` lets a client without a secret use it (never `client_credentials`, RFC 6749 §4.4). */
+  requireClientAuthentication?: Readonly<Record<string, boolean>>;
+  alwaysIssueNewRefreshToken?: boolean;
+  allowEmptyState?: boolean;
+  enablePlainPKCE?: boolean;
+  extendedGrantTypes?: Readonly<Record<string, ExtendedGrantType>>;
+  authenticateHandler?: AuthenticateHandler;
+  scope?: string | readonly string[];
+  addAcceptedScopesHeader?: boolean;
+  addAuthorizedScopesHeader?: boolean;
+  /** tollgate: receives unexpected errors (answered as `server_error`). */
+  onError?: (error: unknown) => void;
+}
+
+/** The request as the core sees it: their parsed query and body, repeated fields as arrays. */
+function toOAuthRequest(request: Request, headers = request.headers, body = request.body): OAuthRequest {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(request.query)) {
+    for (const item of Array.isArray(value) ? value : [value]) if (typeof item === 'string') query.append(name, item);
+  }
+  const search = query.toString();
+  return { method: request.method, url: search ? `/?${search}` : '/', headers, body: body as OAuthRequest['body'] };
+}
+
+/** HTTP Basic credentials, form-encoded first (RFC 6749 §2.3.1). */
+function basic(clientId: string, clientSecret: string): string {
+  const encode = (value: string): string => encodeURIComponent(value).replace(/%20/g, '+');
+  return `Basic ${Buffer.from(`${encode(clientId)}:${encode(clientSecret)}`).toString('base64')}`;
+}
+
+function assertArguments(request: unknown, response: unknown): asserts request is Request {
+  if (!(request instanceof Request)) throw new InvalidArgumentError('Invalid argument: `request` must be an instance of Request');
+  if (!(response instanceof Response)) throw new InvalidArgumentError('Invalid argument: `response` must be an instance of Response');
+}
+
+/** Copies a core response into theirs: status, headers, and the JSON body as an object. */
+function fill(response: Response, answer: OAuthResponse): void {
+  response.status = answer.status;
+  for (const [name, value] of Object.entries(answer.headers)) response.set(name, value);
+  if (answer.body !== '') response.body = JSON.parse(answer.body) as Record<string, unknown>;
+}
+
+/** Fills their Response with a core error answer and returns their error for it. */
+function failure(response: Response, answer: OAuthResponse): OAuthError {
+  fill(response, answer);
+  const location = answer.headers.Location;
+  const params = location ? new URL(location).searchParams : undefined;
+  const body = params ? { error: params.get('error'), error_description: params.get('error_description') } : response.body;
+  if (typeof body.error !== 'string') return new UnauthorizedRequestError('Unauthorized request: no authentication given');
+  return errorFor(body.error, typeof body.error_description === 'string' ? body.error_description : '', params ? undefined : answer.status);
+}
+
+/** Fills their Response with an error found before the core was asked, as their handlers do. */
+function rejected(response: Response, error: OAuthError): OAuthError {
+  response.status = error.code;
+  response.body = { error: error.name, error_description: error.message };
+  return error;
+}
+
+/** Their error for an exception: theirs as is, anything else wrapped as a server error. */
+function asOAuthError(err: unknown, response: Response): OAuthError {
+  if (err instanceof OAuthError) return err;
+  return rejected(response, new ServerError('The authorization server encountered an unexpected condition', { code: 500, inner: err }));
+}
+
+type Resolved = OAuth2ServerOptions & {
+  accessTokenLifetime: number;
+  refreshTokenLifetime: number;
+  authorizationCodeLifetime: number;
+};
+
+export class OAuth2Server {
+  static Request = Request;
+  static Response = Response;
+
+  readonly options: OAuth2ServerOptions;
+  readonly #servers = new Map<string, AuthorizationServer>();
+  readonly #savedTokens = new Map<string, CompatToken>();
+  readonly #savedCodes = new Map<string, CompatAuthorizationCode>();
+
+  constructor(options: OAuth2ServerOptions) {
+    if (!options?.model) throw new InvalidArgumentError('Missing parameter: `model`');
+    this.options = options;
+  }
+
+  #resolve(options: Partial<OAuth2ServerOptions> | undefined): Resolved {
+    return { accessTokenLifetime: 3600, refreshTokenLifetime: 1_209_600, authorizationCodeLifetime: 300, ...this.options, ...options };
+  }
+
+  /**
+   * The core server for these options (cached: their per-call options may differ). At the token
+   * endpoint a client that sends no secret is public; elsewhere the secret is never sent.
+   */
+  #core(options: Resolved, atTokenEndpoint: boolean): AuthorizationServer {
+    const key = JSON.stringify([
+      atTokenEndpoint,
+      options.issuer,
+      options.accessTokenLifetime,
+      options.refreshTokenLifetime,
+      options.authorizationCodeLifetime,
+      options.alwaysIssueNewRefreshToken,
+      options.enablePlainPKCE,
+      options.allowBearerTokensInQueryString,
+      Object.keys(options.extendedGrantTypes ?? {}),
+    ]);
+    let server = this.#servers.get(key);
+    if (!server) {
+      const { model } = options;
+      const grantTypes: BuiltInGrantType[] = [];
+      if (model.getAuthorizationCode && model.saveAuthorizationCode && model.revokeAuthorizationCode) grantTypes.push('authorization_code');
+      if (model.getUser) grantTypes.push('password');
+      if (model.getUserFromClient) grantTypes.push('client_credentials');
+      if (model.getRefreshToken && model.revokeToken) grantTypes.push('refresh_token');
+      server = createAuthorizationServer({
+        issuer: options.issuer ?? 'http://localhost',
+        grantTypes,
+        model: toModel(model, { publicWithoutSecret: atTokenEndpoint, savedTokens: this.#savedTokens, savedCodes: this.#savedCodes }) as never,
+        grants: Object.entries(options.extendedGrantTypes ?? {}).map(([type, GrantType]) => this.#extensionGrant(type, GrantType, options)),
+        accessTokenTtl: options.accessTokenLifetime,
+        refreshTokenTtl: options.refreshTokenLifetime,
+        authorizationCodeTtl: options.authorizationCodeLifetime,
+        rotateRefreshTokens: options.alwaysIssueNewRefreshToken !== false,
+        allowPlainPkce: options.enablePlainPKCE === true,
+        allowBearerTokensInQueryString: options.allowBearerTokensInQueryString === true,
+        // Theirs accepts a token in a form body (RFC 6750 §2.2) without an option.
+        allowBearerTokensInBody: true,
+        ...(options.onError && { onError: options.onError }),
+      });
+      this.#servers.set(key, server);
+    }
+    return server;
+  }
+
+  /** Their extension grant class as a tollgate Grant: it saves through their model itself. */
+  #extensionGrant(type: string, GrantType: ExtendedGrantType, options: Resolved): Grant {
+    return {
+      type,
+      handle: async ({ client, credentials }) => {
+        const theirs = compatClient(client);
+        const grant = new GrantType({
+          accessTokenLifetime: theirs.accessTokenLifetime ?? options.accessTokenLifetime,
+          refreshTokenLifetime: theirs.refreshTokenLifetime ?? options.refreshTokenLifetime,
+          model: options.model,
+          alwaysIssueNewRefreshToken: options.alwaysIssueNewRefreshToken !== false,
+        });
+        const token = await grant.handle(credentials.request as Request, theirs);
+        if (!token?.accessToken) throw new CoreInvalidRequestError('The extension grant issued no token');
+        this.#savedTokens.set(token.accessToken, token);
+        const expiresAt = token.accessTokenExpiresAt?.getTime() ?? Date.now() + options.accessTokenLifetime * 1000;
+        return {
+          access_token: token.accessToken,
+          token_type: 'Bearer',
+          expires_in: Math.max(0, Math.round((expiresAt - Date.now()) / 1000)),
+          ...(token.refreshToken !== undefined && { refresh_token: token.refreshToken }),
+          ...(token.scope && token.scope.length > 0 && { scope: token.scope.join(' ') }),
+        };
+      },
+    };
+  }
+
+  /**
+   * RFC 6749 §3.2: issues tokens; resolves with the token object the model's `saveToken` returned.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2
+   */
+  async token(request: Request, response: Response, options?: Partial<OAuth2ServerOptions>): Promise<CompatToken> {
+    assertArguments(request, response);
+    const resolved = this.#resolve(options);
+    try {
+      const headers = { ...request.headers };
+      const body = { ...request.body };
+      if (request.method === 'POST' && !isFormRequest({ method: request.method, url: '/', headers })) {
+        throw rejected(response, new InvalidRequestError('Invalid request: content must be application/x-www-form-urlencoded'));
+      }
+      // Their client_secret in the body and in Basic are equivalent: the core takes it as Basic.
+      const { client_id: clientId, client_secret: clientSecret, grant_type: grantType, code_verifier: verifier } = body;
+      if (headers.authorization === undefined && typeof clientId === 'string' && typeof clientSecret === 'string') {
+        headers.authorization = basic(clientId, clientSecret);
+        delete body.client_id;
+        delete body.client_secret;
+      } else if (headers.authorization === undefined && typeof grantType === 'string') {
+        const exempt = resolved.requireClientAuthentication?.[grantType] === false;
+        // RFC 9700 §2.1.1: a client without a secret redeems a code only with PKCE.
+        if (grantType === 'authorization_code' && verifier === undefined && exempt) {
+          throw rejected(response, new InvalidRequestError('Missing parameter: `code_verifier` (a client without a secret must use PKCE)'));
+        }
+        if (!exempt && !(grantType === 'authorization_code' && verifier !== undefined)) {
+          throw rejected(response, new InvalidClientError('Invalid client: cannot retrieve client credentials'));
+        }
+      }
+      const answer = await this.#core(resolved, true).token(toOAuthRequest(request, headers, body), { request });
+      if (answer.status !== 200) throw failure(response, answer);
+      fill(response, answer);
+      const accessToken = response.body.access_token as string;
+      const saved = this.#savedTokens.get(accessToken);
+      this.#savedTokens.delete(accessToken);
+      return saved ?? (response.body as unknown as CompatToken);
+    } catch (err) {
+      throw asOAuthError(err, response);
+    }
+  }
+
+  /**
+   * RFC 6749 §4.1.1: answers an authorization request for the user `authenticateHandler` returns
+   * (or the bearer token's user); resolves with the code object `saveAuthorizationCode` returned.
+   * `allowed=false` in the query or body denies.
+   */
+  async authorize(request: Request, response: Response, options?: Partial<OAuth2ServerOptions>): Promise<CompatAuthorizationCode> {
+    assertArguments(request, response);
+    const resolved = this.#resolve(options);
+    const core = this.#core(resolved, false);
+    try {
+      const oauthRequest = toOAuthRequest(request);
+      const checked = await core.authorize(oauthRequest);
+      if (checked.type !== 'interaction') throw failure(response, checked.response);
+      const { redirectUri, state, responseMode } = checked.request;
+      if (state === undefined && !resolved.allowEmptyState) {
+        const missing = new CoreInvalidRequestError('Missing parameter: `state`');
+        throw failure(response, errorRedirect(missing, redirectUri, state, core.options.issuer, responseMode, request.method));
+      }
+      const user = await this.#user(request, response, resolved);
+      const allow = request.query.allowed !== 'false' && request.body.allowed !== 'false';
+      const answer = await core.authorize(oauthRequest, { user: user as CompatUser, allow });
+      const code = answer.response.headers.Location && new URL(answer.response.headers.Location).searchParams.get('code');
+      if (answer.type !== 'redirect' || !code) throw failure(response, answer.response);
+      fill(response, answer.response);
+      const saved = this.#savedCodes.get(code);
+      this.#savedCodes.delete(code);
+      return saved ?? ({ authorizationCode: code } as CompatAuthorizationCode);
+    } catch (err) {
+      throw asOAuthError(err, response);
+    }
+  }
+
+  async #user(request: Request, response: Response, options: Resolved): Promise<object> {
+    if (options.authenticateHandler) {
+      const user: unknown = await options.authenticateHandler.handle(request, response);
+      if (!user || typeof user !== 'object') throw new ServerError('Server error: `handle()` did not return a `user` object', { code: 500 });
+      return user;
+    }
+    return (await this.authenticate(request, response, options)).user;
+  }
+
+  /**
+   * RFC 6750: checks the bearer token; resolves with the token object `getAccessToken` returned.
+   * @see https://www.rfc-editor.org/rfc/rfc6750#section-2
+   */
+  async authenticate(request: Request, response: Response, options?: Partial<OAuth2ServerOptions>): Promise<CompatToken> {
+    assertArguments(request, response);
+    const resolved: Resolved = { addAcceptedScopesHeader: true, addAuthorizedScopesHeader: true, ...this.#resolve(options) };
+    const scope = typeof resolved.scope === 'string' ? resolved.scope.split(' ').filter(Boolean) : resolved.scope;
+    try {
+      const result = await this.#core(resolved, false).authenticate(toOAuthRequest(request), scope ? { scope } : {});
+      if (result.type === 'error') throw failure(response, result.response);
+      const token = compatToken(result.token);
+      if (scope && resolved.addAcceptedScopesHeader) response.set('X-Accepted-OAuth-Scopes', scope.join(' '));
+      if (scope && resolved.addAuthorizedScopesHeader) response.set('X-OAuth-Scopes', result.token.scope.join(' '));
+      return token;
+    } catch (err) {
+      throw asOAuthError(err, response);
+    }
+  }
+}
