@@ -38,8 +38,6 @@ async function runServe(args: string[]): Promise<void> {
   const { config: file, port } = parse(args, { port: true });
   const config = await loadConfig(file);
   const server = await serve(config, port === undefined ? {} : { port });
-  const issuer = server.issuer === server.url ? '' : ` (issuer ${server.issuer})`;
-  process.stdout.write(`tollgate listening on ${server.url}${issuer}\n`);
   const stop = (): void => {
     server.close().then(
       () => process.exit(0),
@@ -49,8 +47,11 @@ async function runServe(args: string[]): Promise<void> {
       },
     );
   };
+  // Before the URL is printed: whoever reads it may signal at once.
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  const issuer = server.issuer === server.url ? '' : ` (issuer ${server.issuer})`;
+  process.stdout.write(`tollgate listening on ${server.url}${issuer}\n`);
 }
 
 async function runKeysRotate(args: string[]): Promise<void> {
