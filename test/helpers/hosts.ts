@@ -45,7 +45,7 @@ function lowerCased(response: OAuthResponse): OAuthResponse {
 /** The protected resource behind `authenticate`: `Secure Hello!` for a valid token (seed 002). */
 const SECURE_BODY = 'Secure Hello!';
 
-function coreHarness(server: AuthorizationServer, store: Store): Harness {
+export function coreHarness(server: AuthorizationServer, store: Store): Harness {
   return {
     host: 'core',
     server,
