@@ -6,7 +6,6 @@ export interface RequestOptions {
   method?: string;
   query?: Readonly<Record<string, unknown>>;
   body?: Readonly<Record<string, unknown>>;
-  [property: string]: unknown;
 }
 
 export class Request {

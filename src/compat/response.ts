@@ -2,7 +2,6 @@
 export interface ResponseOptions {
   headers?: Readonly<Record<string, string>>;
   body?: Record<string, unknown>;
-  [property: string]: unknown;
 }
 
 export class Response {
@@ -11,7 +10,9 @@ export class Response {
   headers: Record<string, string> = {};
   [property: string]: unknown;
 
-  constructor({ headers = {}, body = {}, ...otherOptions }: ResponseOptions = {}) {
+  /** Takes their options, or a framework's response object whose other properties are kept. */
+  constructor(options: ResponseOptions | object = {}) {
+    const { headers = {}, body = {}, ...otherOptions } = options as ResponseOptions;
     this.body = body;
     for (const [name, value] of Object.entries(headers)) this.headers[name.toLowerCase()] = value;
     for (const [property, value] of Object.entries(otherOptions)) if (!(property in this)) this[property] = value;

@@ -1,0 +1,18 @@
+/** tollgate on plain node:http. */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createRequestListener, sendOAuthResponse, toOAuthRequest } from '../../src/adapters/node.js';
+import { PORT, announce, createDemoServer } from '../shared/demo.js';
+
+const server = await createDemoServer();
+const http = createServer(
+  createRequestListener(server, {
+    // Everything that is not an OAuth endpoint: the protected resource.
+    async fallback(req, res) {
+      const result = await server.authenticate(await toOAuthRequest(req), { scope: ['read'] });
+      if (result.type === 'error') return sendOAuthResponse(res, result.response);
+      res.end(`Hello, ${result.token.client.client_id}!`);
+    },
+  }),
+);
+http.listen(PORT, () => announce((http.address() as AddressInfo).port));
