@@ -1,0 +1,57 @@
+/** `accessTokenFormat: "jwt"`: RFC 9068 tokens verified with jose against the JWKS, and `tollgate keys rotate`. */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import type { JSONWebKeySet } from 'jose';
+import type { RunningCli } from '../helpers/app-server.js';
+import { demoConfig, runCli, startCli, tempDir, writeConfig } from '../helpers/app-server.js';
+import { postToken } from '../helpers/app-agent.js';
+
+const ISSUER = 'http://localhost:9191';
+
+async function jwks(url: string): Promise<JSONWebKeySet> {
+  return (await (await fetch(`${url}/.well-known/jwks.json`)).json()) as JSONWebKeySet;
+}
+
+describe('JWT access tokens', () => {
+  const dir = tempDir();
+  const file = writeConfig(demoConfig({ issuer: ISSUER, accessTokenFormat: 'jwt', audience: 'https://api.example.com', store: `sqlite:${join(dir, 'jwt.db')}` }), dir);
+  let cli: RunningCli | undefined;
+  after(() => cli?.stop());
+
+  test('tokens verify against the published JWKS with iss, aud and typ at+jwt (RFC 9068 §2, §4)', async () => {
+    cli = await startCli(undefined, { configFile: file });
+    const { json } = await postToken(cli.url, { grant_type: 'password', username: 'admin', password: 'tiger', scope: 'read' }, ['SkyVaultapp', 'secret']);
+    const token = json.access_token as string;
+    const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(await jwks(cli.url)), {
+      issuer: ISSUER,
+      audience: 'https://api.example.com',
+      typ: 'at+jwt',
+      algorithms: ['ES256', 'EdDSA'],
+    });
+    assert.equal(payload.client_id, 'SkyVaultapp');
+    assert.equal(payload.scope, 'read');
+    assert.ok(protectedHeader.kid);
+    const metadata = (await (await fetch(`${cli.url}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
+    assert.equal(metadata.jwks_uri, `${ISSUER}/.well-known/jwks.json`);
+    assert.equal((await fetch(`${cli.url}/secure`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
+  });
+
+  test('keys rotate: new tokens use the new key; a token signed before still verifies against the JWKS', async () => {
+    assert.ok(cli);
+    const before = (await postToken(cli.url, { grant_type: 'client_credentials' }, ['SkyVaultapp', 'secret'])).json.access_token as string;
+    const rotated = await runCli(['keys', 'rotate', '--config', file]);
+    assert.equal(rotated.code, 0, rotated.stderr);
+    const kid = /new signing key (\S+)/.exec(rotated.stdout)?.[1];
+    assert.ok(kid);
+    // A restart reads the store's keys afresh, whatever the key cache interval.
+    await cli.stop();
+    cli = await startCli(undefined, { configFile: file });
+    const after = (await postToken(cli.url, { grant_type: 'client_credentials' }, ['SkyVaultapp', 'secret'])).json.access_token as string;
+    assert.equal(decodeProtectedHeader(after).kid, kid);
+    assert.notEqual(decodeProtectedHeader(before).kid, kid);
+    const keys = createLocalJWKSet(await jwks(cli.url));
+    for (const token of [before, after]) await jwtVerify(token, keys, { issuer: ISSUER, audience: 'https://api.example.com' });
+  });
+});
