@@ -9,7 +9,8 @@ import type { Grant } from '../grants/grant.js';
 import type { OAuthRequest, OAuthResponse } from '../types.js';
 import type { CompatAuthorizationCode, CompatClient, CompatModel, CompatToken, CompatUser } from './model.js';
 import { createAuthorizationServer } from '../authorization-server.js';
-import { InvalidRequestError as CoreInvalidRequestError } from '../errors.js';
+import { InvalidRequestError as CoreInvalidRequestError, errorClasses } from '../errors.js';
+import type { OAuthErrorCode } from '../errors.js';
 import { isFormRequest } from '../request.js';
 import { errorRedirect } from '../response.js';
 import { InvalidArgumentError, InvalidClientError, InvalidRequestError, OAuthError, ServerError, UnauthorizedRequestError, errorFor } from './errors.js';
@@ -185,7 +186,11 @@ export class OAuth2Server {
           model: options.model,
           alwaysIssueNewRefreshToken: options.alwaysIssueNewRefreshToken !== false,
         });
-        const token = await grant.handle(credentials.request as Request, theirs);
+        const token = await grant.handle(credentials.request as Request, theirs).catch((err: unknown) => {
+          // Their grant throws their errors; the core answers its own, so an RFC code crosses over as such.
+          const CoreError = err instanceof OAuthError && Object.hasOwn(errorClasses, err.name) ? errorClasses[err.name as OAuthErrorCode] : undefined;
+          throw CoreError ? new CoreError(err instanceof Error ? err.message : '') : err;
+        });
         if (!token?.accessToken) throw new CoreInvalidRequestError('The extension grant issued no token');
         this.#savedTokens.set(token.accessToken, token);
         const expiresAt = token.accessTokenExpiresAt?.getTime() ?? Date.now() + options.accessTokenLifetime * 1000;

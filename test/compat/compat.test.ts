@@ -16,7 +16,7 @@ import OAuth2Server, {
   Response,
   UnauthorizedRequestError,
 } from '../../src/compat/index.js';
-import type { AuthorizationCode, Client, Model, Token, User } from '../../src/compat/index.js';
+import type { AuthorizationCode, Client, GrantTypeOptions, Model, Token, User } from '../../src/compat/index.js';
 import { pkcePair } from '../helpers/flows.js';
 
 const REDIRECT = 'http://localhost:3030/cb';
@@ -215,6 +215,31 @@ describe('tollgate/compat: node-oauth2-server API over the tollgate core', () =>
     assert.equal(new URL(response.get('location') ?? '').searchParams.get('error'), 'invalid_request');
     const allowed = await oauth.authorize(request, new Response(), { authenticateHandler, allowEmptyState: true });
     assert.ok(allowed.authorizationCode);
+  });
+
+  test('extendedGrantTypes: their grant class issues through their model (RFC 6749 §4.5)', async () => {
+    const { db, model } = memoryModel();
+    (db.clients[0] as Client).grants = ['urn:example:otp'];
+    class OtpGrantType {
+      readonly model: Model;
+      readonly lifetime: number;
+      constructor(options: GrantTypeOptions) {
+        this.model = options.model;
+        this.lifetime = options.accessTokenLifetime;
+      }
+      async handle(request: Request, client: Client): Promise<Token> {
+        if (request.body.otp !== '123456') throw new InvalidGrantError('Invalid grant: wrong one-time password');
+        const token = { accessToken: `otp-${Date.now()}`, accessTokenExpiresAt: new Date(Date.now() + this.lifetime * 1000), scope: [], grantId: 'otp' };
+        return (await this.model.saveToken(token, client, { id: '123' })) as Token;
+      }
+    }
+    const oauth = new OAuth2Server({ model, accessTokenLifetime: 60, extendedGrantTypes: { 'urn:example:otp': OtpGrantType } });
+    const credentials = { client_id: 'application', client_secret: 'secret' };
+    const response = new Response();
+    const token = await oauth.token(tokenRequest({ grant_type: 'urn:example:otp', otp: '123456', ...credentials }), response);
+    assert.equal(response.body.access_token, token.accessToken);
+    assert.equal(response.body.expires_in, 60);
+    await rejects(oauth.token(tokenRequest({ grant_type: 'urn:example:otp', otp: 'nope', ...credentials }), new Response()), InvalidGrantError, 'invalid_grant', 400);
   });
 
   test('authenticate resolves with the token getAccessToken returned, and sets the scope headers (RFC 6750 §2.1)', async () => {
