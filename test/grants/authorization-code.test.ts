@@ -73,13 +73,7 @@ describeHosts('authorization_code grant (RFC 6749 §4.1.3, RFC 7636)', (setup) =
     assertError(await refresh(h, String(first.refresh_token)), 400, 'invalid_grant');
   });
 
-  it('a wrong code_verifier burns the code (RFC 9700 §4.2.1)', async () => {
-    const h = await setup();
-    const { verifier, challenge } = pkcePair();
-    const code = await getCode(h, { challenge });
-    assertError(await redeem(h, code, { code_verifier: pkcePair().verifier }), 400, 'invalid_grant');
-    assertError(await redeem(h, code, { code_verifier: verifier }), 400, 'invalid_grant');
-  });
+  // A wrong code_verifier burning the code: test/security/codes-and-pkce.test.ts.
 
   it('a code_verifier without a challenge is refused (PKCE downgrade, RFC 9700 §2.1.1)', async () => {
     const h = await setup();
