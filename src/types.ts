@@ -71,6 +71,11 @@ export interface Token {
   refreshToken?: string | undefined;
   refreshTokenExpiresAt?: Date | undefined;
   scope: string[];
+  /**
+   * The refresh token's scope, when it is wider than the access token's: a refresh that narrows
+   * the scope keeps the original grant in the new refresh token (RFC 6749 §6). Default: `scope`.
+   */
+  refreshTokenScope?: string[] | undefined;
   client: Client;
   user: User;
   /**
@@ -83,7 +88,7 @@ export interface Token {
 }
 
 /** What the core issues for the bearer check: the access token's own fields. */
-export type AccessToken = Omit<Token, 'refreshToken' | 'refreshTokenExpiresAt'>;
+export type AccessToken = Omit<Token, 'refreshToken' | 'refreshTokenExpiresAt' | 'refreshTokenScope'>;
 
 /** A refresh token as `getRefreshToken` returns it. */
 export interface RefreshToken {

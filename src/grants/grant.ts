@@ -27,6 +27,8 @@ export interface IssueRequest {
   grantId?: string | undefined;
   /** Issue a refresh token too, if the client is registered for the refresh_token grant. */
   refreshToken: boolean;
+  /** The refresh token's scope when wider than the access token's (a narrowing refresh, RFC 6749 §6). */
+  refreshTokenScope?: string[] | undefined;
   /** Values to issue instead of generated ones: an extension grant importing tokens made elsewhere. */
   values?: { accessToken: string; refreshToken?: string | undefined } | undefined;
   /** Extra fields kept with the token in the store. */

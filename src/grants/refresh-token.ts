@@ -42,6 +42,8 @@ export function refreshToken(options: RefreshOptions): Grant<RefreshTokenModel> 
         requestedScope: scope ?? token.scope,
         grantId: token.grantId,
         refreshToken: options.rotateRefreshTokens,
+        // §6: narrowing applies to this access token; the grant itself, and so the new refresh token, keeps its scope.
+        refreshTokenScope: token.scope,
       });
     },
   };

@@ -84,14 +84,14 @@ export async function createMemoryStore(options: MemoryStoreOptions = {}): Promi
     },
 
     async saveToken(token: Token) {
-      const { accessToken, refreshToken, refreshTokenExpiresAt, ...rest } = token;
+      const { accessToken, refreshToken, refreshTokenExpiresAt, refreshTokenScope, ...rest } = token;
       const accessHash = hashToken(accessToken);
       accessTokens.set(accessHash, rest);
       index(token.grantId, accessHash);
       if (refreshToken !== undefined && refreshTokenExpiresAt !== undefined) {
         const refreshHash = hashToken(refreshToken);
         const { accessTokenExpiresAt: _unused, ...shared } = rest;
-        refreshTokens.set(refreshHash, { ...shared, refreshTokenExpiresAt });
+        refreshTokens.set(refreshHash, { ...shared, scope: refreshTokenScope ?? rest.scope, refreshTokenExpiresAt });
         index(token.grantId, refreshHash);
       }
       return token;

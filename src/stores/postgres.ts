@@ -195,11 +195,11 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
 
     async saveToken(token) {
       const { scope, client, user, extra, grantId } = token;
-      const data = JSON.stringify({ scope, client, user, extra } satisfies TokenData);
+      const data = (scopeOf: string[]): string => JSON.stringify({ scope: scopeOf, client, user, extra } satisfies TokenData);
       const refresh =
         token.refreshToken !== undefined && token.refreshTokenExpiresAt !== undefined
-          ? [hashToken(token.refreshToken), token.refreshTokenExpiresAt]
-          : [null, null];
+          ? [hashToken(token.refreshToken), token.refreshTokenExpiresAt, data(token.refreshTokenScope ?? scope)]
+          : [null, null, null];
       // One statement, so the pair is saved together or not at all; the refresh row is skipped when
       // there is none.
       await query(
@@ -209,10 +209,10 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
            ON CONFLICT (hash) DO UPDATE SET grant_id = excluded.grant_id, expires_at = excluded.expires_at, data = excluded.data
          )
          INSERT INTO ${s}.refresh_tokens (hash, grant_id, expires_at, data)
-         SELECT $5, $2, $6, $4 WHERE $5::text IS NOT NULL
+         SELECT $5, $2, $6, $7 WHERE $5::text IS NOT NULL
          ON CONFLICT (hash) DO UPDATE
            SET grant_id = excluded.grant_id, expires_at = excluded.expires_at, consumed_at = NULL, data = excluded.data`,
-        [hashToken(token.accessToken), grantId, token.accessTokenExpiresAt, data, ...refresh],
+        [hashToken(token.accessToken), grantId, token.accessTokenExpiresAt, data(scope), ...refresh],
       );
       return token;
     },

@@ -174,13 +174,13 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
 
     async saveToken(token) {
       const { scope, client, user, extra, grantId } = token;
-      const record = (expiresAt: Date): string =>
-        JSON.stringify({ scope, client, user, extra, grantId, expiresAt: expiresAt.getTime() } satisfies TokenRecord);
+      const record = (expiresAt: Date, scopeOf = scope): string =>
+        JSON.stringify({ scope: scopeOf, client, user, extra, grantId, expiresAt: expiresAt.getTime() } satisfies TokenRecord);
       const keys = [key.grant(grantId), key.access(hashToken(token.accessToken))];
       const args: (string | number)[] = [Date.now(), record(token.accessTokenExpiresAt), token.accessTokenExpiresAt.getTime()];
       if (token.refreshToken !== undefined && token.refreshTokenExpiresAt !== undefined) {
         keys.push(key.refresh(hashToken(token.refreshToken)));
-        args.push(record(token.refreshTokenExpiresAt), token.refreshTokenExpiresAt.getTime());
+        args.push(record(token.refreshTokenExpiresAt, token.refreshTokenScope), token.refreshTokenExpiresAt.getTime());
       }
       await script.saveToken(keys, args);
       return token;

@@ -159,10 +159,11 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
 
   const saveTokenRows = db.transaction((token: Token) => {
     const { scope, client, user, extra, grantId } = token;
-    const data = JSON.stringify({ scope, client, user, extra } satisfies TokenData);
-    sql.saveAccess.run(hashToken(token.accessToken), grantId, token.accessTokenExpiresAt.getTime(), data);
+    const data = (scopeOf: string[]): string => JSON.stringify({ scope: scopeOf, client, user, extra } satisfies TokenData);
+    sql.saveAccess.run(hashToken(token.accessToken), grantId, token.accessTokenExpiresAt.getTime(), data(scope));
     if (token.refreshToken !== undefined && token.refreshTokenExpiresAt !== undefined) {
-      sql.saveRefresh.run(hashToken(token.refreshToken), grantId, token.refreshTokenExpiresAt.getTime(), data);
+      const refreshData = data(token.refreshTokenScope ?? scope);
+      sql.saveRefresh.run(hashToken(token.refreshToken), grantId, token.refreshTokenExpiresAt.getTime(), refreshData);
     }
   });
 

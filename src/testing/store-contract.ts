@@ -210,6 +210,16 @@ export function storeContract(name: string, createStore: () => Promise<Store>, o
         assert.equal(found.consumedAt, undefined);
       });
 
+      it('keeps a wider refresh token scope apart from the access token\'s (RFC 6749 §6)', async () => {
+        const token = await newToken({ scope: ['read'], refreshTokenScope: ['read', 'write'] });
+        assert.ok(token.refreshToken);
+        const access = await store.getAccessToken(token.accessToken);
+        const refresh = await store.getRefreshToken(token.refreshToken);
+        assert.ok(access && refresh);
+        assert.deepEqual(access.scope, ['read']);
+        assert.deepEqual(refresh.scope, ['read', 'write']);
+      });
+
       it('saves an access token without a refresh token', async () => {
         const token = await newToken({ refreshToken: undefined, refreshTokenExpiresAt: undefined });
         assert.ok(await store.getAccessToken(token.accessToken));

@@ -10,7 +10,7 @@ import { formatScope, sameScope } from '../scope.js';
 
 export function createTokenIssuer(model: BaseModel, options: ResolvedOptions, format: AccessTokenFormat): TokenIssuer {
   return {
-    async issue({ client, user, scope, requestedScope, grantId = randomUUID(), refreshToken, values, extra }: IssueRequest) {
+    async issue({ client, user, scope, requestedScope, grantId = randomUUID(), refreshToken, refreshTokenScope, values, extra }: IssueRequest) {
       const issuedAt = new Date();
       const accessTtl = client.access_token_lifetime ?? options.accessTokenTtl;
       const accessTokenExpiresAt = new Date(issuedAt.getTime() + accessTtl * 1000);
@@ -27,6 +27,7 @@ export function createTokenIssuer(model: BaseModel, options: ResolvedOptions, fo
         token.refreshToken =
           values?.refreshToken ?? (model.generateRefreshToken ? await model.generateRefreshToken(client, user, scope) : randomToken());
         token.refreshTokenExpiresAt = new Date(issuedAt.getTime() + refreshTtl * 1000);
+        if (refreshTokenScope !== undefined && !sameScope(refreshTokenScope, scope)) token.refreshTokenScope = refreshTokenScope;
       }
       await model.saveToken(token, client, user);
 

@@ -53,7 +53,6 @@ describeHosts('refresh_token grant (RFC 6749 §6, RFC 9700 §4.14)', (setup) => 
 
   it(
     'a narrowed refresh keeps the refresh token\'s original scope (RFC 6749 §6)',
-    { todo: 'Token has one scope for both tokens: the rotated refresh token is saved with the narrowed scope' },
     async () => {
       const h = await setup();
       const tokens = await codeTokens(h, 'read write');
