@@ -110,7 +110,7 @@ export interface BasicCredentials {
  */
 export function basicCredentials(request: OAuthRequest): BasicCredentials | undefined | 'malformed' {
   const header = getHeader(request.headers, 'authorization');
-  if (header === undefined || !/^basic /i.test(header)) return undefined;
+  if (header === undefined || !/^basic(\s|$)/i.test(header)) return undefined;
   const encoded = header.slice(6).trim();
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded)) return 'malformed';
   const decoded = Buffer.from(encoded, 'base64').toString('utf8');

@@ -16,6 +16,16 @@ function defaultScope(client: Client, requested: string[] | undefined): string[]
   return isSubset(requested, allowed) ? requested : false;
 }
 
+const REFUSED = 'The requested scope is invalid, unknown, or exceeds what this client may ask for';
+
+/**
+ * Refuses at once, before the person signs in, a scope the default policy would refuse after.
+ * A model with its own `validateScope` decides only once the user is known.
+ */
+export function precheckScope(model: BaseModel, client: Client, requested: string[] | undefined): void {
+  if (!model.validateScope && defaultScope(client, requested) === false) throw new InvalidScopeError(REFUSED);
+}
+
 /** The scope to grant, or `invalid_scope` when the model (or the default policy) refuses. */
 export async function validateScope(
   model: BaseModel,
@@ -26,6 +36,6 @@ export async function validateScope(
   const granted = model.validateScope
     ? await model.validateScope(user, client, requested ?? [])
     : defaultScope(client, requested);
-  if (!granted) throw new InvalidScopeError('The requested scope is invalid, unknown, or exceeds what this client may ask for');
+  if (!granted) throw new InvalidScopeError(REFUSED);
   return granted;
 }

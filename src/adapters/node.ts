@@ -4,6 +4,7 @@ import type { AuthorizationServer } from '../authorization-server.js';
 import type { AuthorizationDecision, AuthorizationRequest } from '../endpoints/authorize.js';
 import type { OAuthRequest, OAuthResponse } from '../types.js';
 import { pathOf } from '../request.js';
+import { endpointRoutes } from './routes.js';
 
 /**
  * Reads a request into an OAuthRequest. The body is read up to `maxBodyBytes + 1` bytes only:
@@ -44,13 +45,7 @@ export interface NodeHandlerOptions {
 /** A node:http request listener serving the token, authorization, revocation, introspection, metadata and JWKS endpoints. */
 export function createRequestListener(server: AuthorizationServer, handlerOptions: NodeHandlerOptions = {}) {
   const { endpoints, maxBodyBytes } = server.options;
-  const routes = new Map<string, (request: OAuthRequest) => Promise<OAuthResponse> | OAuthResponse>([
-    [endpoints.token, server.token],
-    [endpoints.revocation, server.revoke],
-    [endpoints.introspection, server.introspect],
-    ['/.well-known/oauth-authorization-server', server.metadata],
-    [endpoints.jwks, server.jwks],
-  ]);
+  const routes = endpointRoutes(server);
 
   async function authorize(req: IncomingMessage, res: ServerResponse, request: OAuthRequest): Promise<void> {
     const result = await server.authorize(request);

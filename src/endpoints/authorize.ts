@@ -18,12 +18,12 @@ import {
   UnsupportedResponseTypeError,
   notRedirectable,
 } from '../errors.js';
-import { bodyOf, parseParams, queryString } from '../request.js';
+import { bodyLength, bodyOf, isFormRequest, parseParams, queryString } from '../request.js';
 import { errorRedirect, redirectResponse } from '../response.js';
 import { resolveRedirectUri } from '../redirect-uri.js';
 import { parseScope } from '../scope.js';
 import { checkCodeChallenge } from '../pkce.js';
-import { validateScope } from '../validate-scope.js';
+import { precheckScope, validateScope } from '../validate-scope.js';
 import { randomToken } from '../secrets.js';
 import { asOAuthError } from './boundary.js';
 
@@ -88,6 +88,9 @@ async function validate(context: AuthorizeEndpointContext, request: OAuthRequest
   // §3.1: GET must be supported, POST may be.
   if (method !== 'GET' && method !== 'POST') throw notRedirectable(new InvalidRequestError('The authorization endpoint accepts GET and POST'));
   // A repeated parameter may be the client_id or redirect_uri itself, so nothing can be trusted yet.
+  if (method === 'POST' && bodyLength(request) > 0 && !isFormRequest(request)) {
+    throw notRedirectable(new InvalidRequestError('A POST to the authorization endpoint must be application/x-www-form-urlencoded'));
+  }
   let params;
   try {
     params = method === 'POST' ? parseParams(queryString(request.url), bodyOf(request)) : parseParams(queryString(request.url));
@@ -124,6 +127,7 @@ async function validate(context: AuthorizeEndpointContext, request: OAuthRequest
 
   try {
     const scope = parseScope(params.scope);
+    precheckScope(model, client, scope);
     let codeChallenge: string | undefined;
     let codeChallengeMethod: CodeChallengeMethod | undefined;
     if (responseType === 'code') {

@@ -29,7 +29,7 @@ export function readFormPost(request: OAuthRequest, options: ResolvedOptions, qu
   const query = queryString(request.url);
   if (query === '') return parseParams(body);
   if (queryParams) return parseParams(body, query);
-  // The parameters belong in the body (RFC 6749 §3.2); a request that sent them only in the URL is refused.
-  if (!hasBody) throw new InvalidRequestError('Request parameters belong in the form body, not the URL');
-  return parseParams(body);
+  // The parameters belong in the body (RFC 6749 §3.2): URLs end up in logs and histories, so a
+  // request that puts any in the URL (a client_secret, say) is refused rather than half-read.
+  throw new InvalidRequestError('Request parameters belong in the form body, not the URL');
 }

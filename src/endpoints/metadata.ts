@@ -3,7 +3,8 @@ import type { ResolvedOptions } from '../options.js';
 
 /** The §2 metadata document for this server's options and registered grants. */
 export function metadataDocument(options: ResolvedOptions, grantTypes: readonly string[], signed: boolean): Record<string, unknown> {
-  const url = (path: string): string => new URL(path, `${options.issuer}/`).href;
+  // The issuer may have a path (RFC 8414 §2, e.g. one issuer per tenant): endpoints live beneath it.
+  const url = (path: string): string => `${options.issuer}${path}`;
   const { endpoints } = options;
   const responseTypes = [
     ...(options.grantTypes.includes('authorization_code') ? ['code'] : []),

@@ -91,6 +91,24 @@ describeHosts('authorization endpoint (RFC 6749 §3.1, §4.1.1)', (setup) => {
     assertErrorRedirect(await h.authorize(codeRequest({ scope: 'read admin' }), { user: resourceOwner, allow: true }), 'invalid_scope');
   });
 
+  it('a scope beyond the client\'s is refused before the person signs in (RFC 6749 §4.1.2.1)', async () => {
+    const h = await setup();
+    // No decision yet: the default policy already knows the answer, so no login page is shown for it.
+    assertErrorRedirect(await h.authorize(codeRequest({ scope: 'read admin' })), 'invalid_scope');
+  });
+
+  it('a POST that is not a form is refused on a page, never redirected (RFC 6749 §3.1)', async () => {
+    const h = await setup();
+    const outcome = await h.authorize({
+      method: 'POST',
+      url: '/authorize',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ response_type: 'code', client_id: 'SkyVaultapp', redirect_uri: REDIRECT_URI }),
+    });
+    assert.equal(outcome.type, 'error');
+    assert.equal(json(outcome.response).error, 'invalid_request');
+  });
+
   it('a denial is redirected with access_denied (RFC 6749 §4.1.2.1)', async () => {
     const h = await setup();
     assertErrorRedirect(await h.authorize(codeRequest(), { user: resourceOwner, allow: false }), 'access_denied');

@@ -48,4 +48,12 @@ describeHosts('authorization server metadata (RFC 8414)', (setup) => {
     assert.equal(body.issuer, 'https://auth.example.com');
     assert.equal(body.token_endpoint, 'https://auth.example.com/t');
   });
+
+  it('keeps the issuer\'s path in every endpoint URL (RFC 8414 §2)', async () => {
+    const h = await setup({ issuer: 'https://auth.example.com/tenant-a' });
+    const body = json(await h.metadata());
+    assert.equal(body.issuer, 'https://auth.example.com/tenant-a');
+    assert.equal(body.token_endpoint, 'https://auth.example.com/tenant-a/oauth/token');
+    assert.equal(body.authorization_endpoint, 'https://auth.example.com/tenant-a/authorize');
+  });
 });

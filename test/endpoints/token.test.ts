@@ -63,11 +63,11 @@ describeHosts('token endpoint (RFC 6749 §3.2)', (setup) => {
     const strict = await setup();
     const url = '/oauth/token?grant_type=password&username=admin&password=tiger';
     assertError(await strict.token({ method: 'POST', url, headers: { authorization: basicAuth(...SKYVAULT) } }), 400, 'invalid_request');
-    // Query parameters never add to a form body: the client secret in the URL does not authenticate.
+    // Query parameters never add to a form body: a client secret in the URL is refused outright.
     assertError(
       await strict.token({ method: 'POST', url: `/oauth/token?client_secret=${POSTER[1]}`, headers: FORM, body: form({ grant_type: 'client_credentials', client_id: POSTER[0] }) }),
-      401,
-      'invalid_client',
+      400,
+      'invalid_request',
     );
     // The SkyVault guide's curl example, as written (seed 002).
     const compat = await setup({ skyvaultCompat: true });

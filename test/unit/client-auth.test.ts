@@ -36,6 +36,10 @@ describe('client authentication (RFC 6749 §2.3)', () => {
     const basicFailure = await auth({}, basicAuth('SkyVaultapp', 'nope')).catch((err: unknown) => err);
     assert.equal((basicFailure as { error: string }).error, 'invalid_client');
     assert.match((basicFailure as { headers: Record<string, string> }).headers['WWW-Authenticate'] ?? '', /^Basic realm=/);
+    // An empty Basic header was still an attempt at Basic: it gets the challenge too.
+    const emptyBasic = await auth({}, 'Basic').catch((err: unknown) => err);
+    assert.equal((emptyBasic as { error: string }).error, 'invalid_client');
+    assert.match((emptyBasic as { headers: Record<string, string> }).headers['WWW-Authenticate'] ?? '', /^Basic realm=/);
     const postFailure = await auth({ client_id: 'poster', client_secret: 'nope' }).catch((err: unknown) => err);
     assert.equal((postFailure as { error: string }).error, 'invalid_client');
     assert.deepEqual((postFailure as { headers: Record<string, string> }).headers, {});
