@@ -37,9 +37,8 @@ describe('pages in Chromium', { skip: browser === undefined }, () => {
   before(async () => {
     await new Promise<void>((resolve) => client.listen(0, '127.0.0.1', resolve));
     redirectUri = `http://127.0.0.1:${(client.address() as AddressInfo).port}/cb`;
-    const config = demoConfig();
-    for (const c of config.clients as Array<{ redirect_uris: string[] }>) c.redirect_uris = [redirectUri];
-    cli = await startCli(config);
+    const clients = (demoConfig().clients as Array<Record<string, unknown>>).map((c) => ({ ...c, redirect_uris: [redirectUri] }));
+    cli = await startCli(demoConfig({ clients }));
     context = await (browser as Browser).newContext({ viewport: { width: 800, height: 640 } });
   });
   after(async () => {

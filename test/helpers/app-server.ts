@@ -5,28 +5,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { admin, skyvault, spa } from './fixtures.js';
 
 export const CLI = join(import.meta.dirname, '../../dist/cli.js');
-export const REDIRECT_URI = 'https://client.example.com/cb';
+export { REDIRECT_URI } from './fixtures.js';
 
-/** The SkyVault demo set-up on the memory store: the confidential demo client, a public client, and admin/tiger. */
+/** The SkyVault demo set-up on the memory store: the fixtures' demo client, public client and admin/tiger. */
 export function demoConfig(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    store: 'memory',
-    clients: [
-      {
-        client_id: 'SkyVaultapp',
-        client_secret: 'secret',
-        client_name: 'SkyVault',
-        redirect_uris: [REDIRECT_URI],
-        grant_types: ['authorization_code', 'refresh_token', 'client_credentials', 'password', 'implicit', 'external_token'],
-        scope: 'read write',
-      },
-      { client_id: 'spa', client_name: 'Single-page app', redirect_uris: ['https://spa.example.com/cb'], grant_types: ['authorization_code', 'refresh_token'], scope: 'read write' },
-    ],
-    users: [{ username: 'admin', password: 'tiger' }],
-    ...overrides,
-  };
+  return { store: 'memory', clients: [skyvault, spa], users: [admin], ...overrides };
 }
 
 /** A temp directory for this test file's configs and databases. */
