@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, test as baseTest } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import type { AuthorizationDecision, AuthorizationServer, HeaderMap } from '../../src/index.js';
 import { REDIRECT_URI, createTestServer } from '../helpers/fixtures.js';
 import { SERVICE, SKYVAULT, pkcePair, resourceOwner } from '../helpers/flows.js';
@@ -42,15 +42,8 @@ export type StartHost = (server: AuthorizationServer) => Promise<RunningHost>;
 
 const MAX_BODY = 4096;
 
-/** Cases a host is known to fail, by test name, with the reason: run and reported as TODO, not hidden. */
-export type KnownGaps = Readonly<Record<string, string>>;
-
-export function adapterContract(name: string, start: StartHost, knownGaps: KnownGaps = {}): void {
+export function adapterContract(name: string, start: StartHost): void {
   describe(`adapter contract: ${name}`, () => {
-    const test = (title: string, fn: () => Promise<void>): void => {
-      const gap = knownGaps[title];
-      baseTest(title, gap === undefined ? {} : { todo: gap }, fn);
-    };
     let host: RunningHost;
     let server: AuthorizationServer;
 
