@@ -5,10 +5,9 @@
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyRequest, FastifyServerFactory } from 'fastify';
 import type { AccessTokenFormat, BuiltInGrantType, Grant, Store } from '../index.js';
-import { createAuthorizationServer, InvalidRequestError, ServerError } from '../index.js';
+import { createAuthorizationServer, createJwtAccessTokenFormat, InvalidRequestError, ServerError } from '../index.js';
 import type { ServerConfig } from './config.js';
 import { tollgate } from '../adapters/fastify.js';
-import { createJwtAccessTokenFormat } from '../tokens/jwt.js';
 import { externalTokenGrant } from './external-token.js';
 import { createUpstreamVerifier } from './upstream.js';
 import { createRateLimiter } from './rate-limit.js';
