@@ -38,7 +38,7 @@ if (opts.help) {
   console.log('node bench/run.mjs [--quick] [--duration S] [--warmup S] [--only REGEX] [--scenarios cc-32,cc-128,bearer,code,refresh] [--tool wrk|autocannon] [--no-cli] [--no-core]');
   process.exit(0);
 }
-const DURATION = Number(opts.duration ?? (opts.quick ? 3 : 8));
+const DURATION = Number(opts.duration ?? (opts.quick ? 3 : 6));
 const WARMUP = Number(opts.warmup ?? (opts.quick ? 1 : 2));
 if (!(DURATION > 0 && DURATION <= 120) || !(WARMUP >= 0 && WARMUP <= 30)) throw new Error('--duration must be 1-120 s and --warmup 0-30 s');
 
