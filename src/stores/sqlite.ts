@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import type { Store } from './store.js';
 import type { AccessToken, AuthorizationCode, Client, RefreshToken, Token } from '../types.js';
 import { toClient, toUser } from './memory.js';
+import { createGroupCommit } from './sqlite-group-commit.js';
 import { DUMMY_PASSWORD_HASH, hashPassword, hashSecret, hashToken, verifyPassword, verifySecret } from '../secrets.js';
 
 export interface SqliteStoreOptions {
@@ -108,6 +109,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
   // Several processes may share the file: wait for the write lock instead of failing with SQLITE_BUSY.
   db.pragma('busy_timeout = 5000');
   migrate(db);
+  const { write, flush } = createGroupCommit(db);
 
   // Prepared once; each call only binds values.
   const sql = {
@@ -212,7 +214,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     },
 
     async saveToken(token) {
-      saveTokenRows(token);
+      await write(() => saveTokenRows(token));
       return token;
     },
 
@@ -244,25 +246,27 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
 
     async revokeToken(token) {
       // Keep the rotated token, marked, until it expires: a later reuse is then recognisable (RFC 9700 §4.14.2).
-      return sql.consumeRefresh.run(Date.now(), hashToken(token.refreshToken)).changes === 1;
+      return write(() => sql.consumeRefresh.run(Date.now(), hashToken(token.refreshToken)).changes === 1);
     },
 
     async revokeAccessToken(token) {
-      return sql.deleteAccess.run(hashToken(token.accessToken)).changes === 1;
+      return write(() => sql.deleteAccess.run(hashToken(token.accessToken)).changes === 1);
     },
 
     async revokeGrant(grantId) {
-      revokeGrantRows(grantId);
+      await write(() => revokeGrantRows(grantId));
     },
 
     async saveAuthorizationCode(code) {
       const { authorizationCode, expiresAt, grantId, consumedAt, ...data } = code;
-      sql.saveCode.run(
-        hashToken(authorizationCode),
-        grantId,
-        expiresAt.getTime(),
-        consumedAt?.getTime() ?? null,
-        JSON.stringify(data satisfies CodeData),
+      await write(() =>
+        sql.saveCode.run(
+          hashToken(authorizationCode),
+          grantId,
+          expiresAt.getTime(),
+          consumedAt?.getTime() ?? null,
+          JSON.stringify(data satisfies CodeData),
+        ),
       );
       return code;
     },
@@ -282,21 +286,24 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
 
     async revokeAuthorizationCode(code) {
       // RFC 6749 §4.1.2: single use. The conditional UPDATE is the atomic check-and-set.
-      return sql.consumeCode.run(Date.now(), hashToken(code.authorizationCode)).changes === 1;
+      return write(() => sql.consumeCode.run(Date.now(), hashToken(code.authorizationCode)).changes === 1);
     },
 
     async saveClient(registration) {
       const client = toClient(registration);
       const secret = registration.client_secret;
-      sql.saveClient.run(client.client_id, JSON.stringify(client), secret === undefined ? null : hashSecret(secret));
+      await write(() => sql.saveClient.run(client.client_id, JSON.stringify(client), secret === undefined ? null : hashSecret(secret)));
       return client;
     },
 
     async saveUser(registration) {
       const passwordHash = await hashPassword(registration.password);
-      // Read and write with no await between them: better-sqlite3 is synchronous, so nothing interleaves.
-      const id = registration.id ?? sql.getUserByName.get(registration.username)?.id ?? randomUUID();
-      sql.saveUser.run(id, registration.username, passwordHash);
+      // Read and write in one synchronous step: better-sqlite3 is synchronous, so nothing interleaves.
+      const id = await write(() => {
+        const chosen = registration.id ?? sql.getUserByName.get(registration.username)?.id ?? randomUUID();
+        sql.saveUser.run(chosen, registration.username, passwordHash);
+        return chosen;
+      });
       return toUser(id, registration.username);
     },
 
@@ -317,7 +324,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     },
 
     async saveSigningKey(key) {
-      saveKeyRows(key);
+      await write(() => saveKeyRows(key));
     },
 
     async getConsent(userId, clientId) {
@@ -326,14 +333,15 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     },
 
     async saveConsent(userId, clientId, scope) {
-      sql.saveConsent.run(userId, clientId, JSON.stringify(scope));
+      await write(() => sql.saveConsent.run(userId, clientId, JSON.stringify(scope)));
     },
 
     async sweepExpired() {
-      return sweepRows(Date.now());
+      return write(() => sweepRows(Date.now()));
     },
 
     async close() {
+      flush();
       db.close();
     },
   };
