@@ -1,43 +1,53 @@
 #!/usr/bin/env node
 /** The `tollgate` command: `serve` runs the server, `keys rotate` adds a new JWT signing key. */
+import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { ConfigError } from './index.js';
-import { loadConfig } from './app/config.js';
+import { loadConfig, workerCount } from './app/config.js';
 import { serve } from './app/serve.js';
+import { runWorker, serveWorkers } from './app/workers.js';
 import { openStore } from './app/open-store.js';
 import { rotateSigningKey } from './tokens/signing-keys.js';
 
 const USAGE = `Usage:
-  tollgate serve --config <file.json> [--port <n>]   run the server (--port 0: any free port)
-  tollgate keys rotate --config <file.json>          add a new JWT signing key; older keys keep verifying
+  tollgate serve --config <file.json> [--port <n>] [--workers <n>]
+      run the server (--port 0: any free port; --workers: processes sharing the port and the store)
+  tollgate keys rotate --config <file.json>
+      add a new JWT signing key; older keys keep verifying
   tollgate --help`;
 
 class UsageError extends Error {}
 
-function parse(args: string[], options: { port?: boolean }) {
+function parse(args: string[], options: { serve?: boolean }) {
   let parsed;
   try {
     parsed = parseArgs({
       args,
-      options: { config: { type: 'string' }, ...(options.port && { port: { type: 'string' as const } }) },
+      options: {
+        config: { type: 'string' },
+        ...(options.serve && { port: { type: 'string' as const }, workers: { type: 'string' as const } }),
+      },
       strict: true,
       allowPositionals: false,
     });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const { config, port } = parsed.values as { config?: string; port?: string };
+  const { config, port, workers } = parsed.values as { config?: string; port?: string; workers?: string };
   if (config === undefined) throw new UsageError('--config <file.json> is required');
   if (port !== undefined && !/^\d{1,5}$/.test(port)) throw new UsageError(`--port must be a number from 0 to 65535, not "${port}"`);
   const portNumber = port === undefined ? undefined : Number(port);
   if (portNumber !== undefined && portNumber > 65_535) throw new UsageError(`--port must be a number from 0 to 65535, not "${port}"`);
-  return { config, port: portNumber };
+  if (workers !== undefined && !/^\d{1,3}$/.test(workers)) throw new UsageError(`--workers must be a number of processes, not "${workers}"`);
+  return { config, port: portNumber, workers: workers === undefined ? undefined : Number(workers) };
 }
 
 async function runServe(args: string[]): Promise<void> {
-  const { config: file, port } = parse(args, { port: true });
+  const { config: file, port, workers } = parse(args, { serve: true });
   const config = await loadConfig(file);
-  const server = await serve(config, port === undefined ? {} : { port });
+  const count = workers === undefined ? config.workers : workerCount(workers, config.store, '--workers');
+  const where = port === undefined ? {} : { port };
+  const server = count > 1 ? await serveWorkers(config, { ...where, count }) : await serve(config, where);
   const stop = (): void => {
     server.close().then(
       () => process.exit(0),
@@ -77,7 +87,9 @@ async function main(argv: string[]): Promise<void> {
   throw new UsageError(command === undefined ? 'a command is required' : `unknown command "${[command, ...rest.slice(0, command === 'keys' ? 1 : 0)].join(' ')}"`);
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
+// node:cluster runs this file again in each worker, which takes its orders from the primary.
+if (cluster.isWorker) runWorker();
+else main(process.argv.slice(2)).catch((err: unknown) => {
   if (err instanceof UsageError) {
     process.stderr.write(`tollgate: ${err.message}\n\n${USAGE}\n`);
     process.exit(2);

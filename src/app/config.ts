@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { ClientRegistration, UserRegistration } from '../index.js';
 import { ConfigError } from '../index.js';
+import { parseStoreSpec } from './open-store.js';
 
 /** At most `max` requests per `windowSeconds`, per key. */
 export interface RateLimitRule {
@@ -49,6 +50,8 @@ export interface ServerConfig {
   rateLimit: RateLimits;
   /** Largest request body in bytes. */
   bodyLimit: number;
+  /** Processes serving the port (node:cluster); 1: this process alone. */
+  workers: number;
   /** Signs the login session cookie; generated at start when absent (sessions then end with the process). */
   sessionSecret?: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -64,6 +67,7 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
 
 const GRANT_TYPES = ['authorization_code', 'implicit', 'password', 'client_credentials', 'refresh_token', 'external_token'];
 const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
+const MAX_WORKERS = 256;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 type Json = Record<string, unknown>;
@@ -139,13 +143,24 @@ function issuerUrl(value: unknown, field: string): string {
 
 function storeSpec(value: unknown, field: string): string {
   const text = string(value, field);
-  const ok =
-    text === 'memory' ||
-    (text.startsWith('sqlite:') && text.length > 'sqlite:'.length) ||
-    /^postgres(ql)?:\/\/./.test(text) ||
-    /^rediss?:\/\/./.test(text);
-  if (!ok) fail(field, `must be "memory", "sqlite:<path>", "postgres://…" or "redis://…", not ${show(text)}`);
+  try {
+    parseStoreSpec(text);
+  } catch (err) {
+    fail(field, (err as Error).message);
+  }
   return text;
+}
+
+/**
+ * How many processes serve (`--workers`, or the config's `workers`). Each process has its own
+ * memory, so the memory store would give each worker tokens the others cannot see.
+ */
+export function workerCount(value: unknown, store: string, field: string): number {
+  const count = integer(value, field, 1, MAX_WORKERS);
+  if (count > 1 && store === 'memory') {
+    fail(field, `${count} processes cannot share the "memory" store (each would see only its own tokens); use sqlite:, postgres:// or redis://`);
+  }
+  return count;
 }
 
 function rateLimitRule(value: unknown, field: string): RateLimitRule {
@@ -240,7 +255,7 @@ function checkIdentities(clients: ClientRegistration[], users: UserRegistration[
 const FIELDS = [
   'issuer', 'host', 'port', 'store', 'accessTokenFormat', 'audience', 'accessTokenTtl', 'refreshTokenTtl',
   'authorizationCodeTtl', 'clients', 'users', 'skyvaultCompat', 'upstream', 'rateLimit', 'bodyLimit',
-  'sessionSecret', 'logLevel',
+  'sessionSecret', 'logLevel', 'workers',
 ];
 
 /** Checks a parsed config file and fills in the defaults. Throws ConfigError naming the first bad field. */
@@ -251,11 +266,12 @@ export function validateConfig(value: unknown): ServerConfig {
   checkIdentities(clients, users);
   const sessionSecret = optionalString(c.sessionSecret, 'config.sessionSecret');
   if (sessionSecret !== undefined && sessionSecret.length < 32) fail('config.sessionSecret', 'must be at least 32 characters');
+  const store = c.store === undefined ? 'memory' : storeSpec(c.store, 'config.store');
   return {
     issuer: c.issuer === undefined ? undefined : issuerUrl(c.issuer, 'config.issuer'),
     host: optionalString(c.host, 'config.host') ?? '127.0.0.1',
     port: c.port === undefined ? 9191 : integer(c.port, 'config.port', 0, 65_535),
-    store: c.store === undefined ? 'memory' : storeSpec(c.store, 'config.store'),
+    store,
     accessTokenFormat: c.accessTokenFormat === undefined ? 'opaque' : oneOf(c.accessTokenFormat, 'config.accessTokenFormat', ['opaque', 'jwt']),
     audience: optionalString(c.audience, 'config.audience'),
     accessTokenTtl: c.accessTokenTtl === undefined ? 3600 : integer(c.accessTokenTtl, 'config.accessTokenTtl', 1, 1e9),
@@ -268,6 +284,7 @@ export function validateConfig(value: unknown): ServerConfig {
     upstream: c.upstream === undefined ? undefined : upstream(c.upstream, 'config.upstream'),
     rateLimit: rateLimits(c.rateLimit, 'config.rateLimit'),
     bodyLimit: c.bodyLimit === undefined ? 64 * 1024 : integer(c.bodyLimit, 'config.bodyLimit', 1024, 16 * 1024 * 1024),
+    workers: c.workers === undefined ? 1 : workerCount(c.workers, store, 'config.workers'),
     sessionSecret,
     logLevel: c.logLevel === undefined ? 'info' : oneOf(c.logLevel, 'config.logLevel', LOG_LEVELS),
   };
