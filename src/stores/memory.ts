@@ -48,18 +48,20 @@ export function toUser(id: string, username: string): User {
 export async function createMemoryStore(options: MemoryStoreOptions = {}): Promise<Store> {
   const clients = new Map<string, StoredClient>();
   const users = new Map<string, StoredUser>();
+  const byUsername = new Map<string, StoredUser>();
   const accessTokens = new Map<string, StoredAccess>();
   const refreshTokens = new Map<string, StoredRefresh>();
   const codes = new Map<string, StoredCode>();
   /** grantId -> hashes of its access and refresh tokens, so a grant is revoked without a scan. */
-  const grants = new Map<string, Set<string>>();
+  const grants = new Map<string, string[]>();
   const consents = new Map<string, string[]>();
   let keys: SigningKey[] = [];
 
   function index(grantId: string, hash: string): void {
-    let set = grants.get(grantId);
-    if (!set) grants.set(grantId, (set = new Set()));
-    set.add(hash);
+    // An array, not a Set: most grants hold one or two tokens, and this runs for every token issued.
+    const hashes = grants.get(grantId);
+    if (hashes) hashes.push(hash);
+    else grants.set(grantId, [hash]);
   }
 
   const store: Store = {
@@ -72,7 +74,7 @@ export async function createMemoryStore(options: MemoryStoreOptions = {}): Promi
     },
 
     async getUser(username, password) {
-      const stored = [...users.values()].find((u) => u.user.username === username);
+      const stored = byUsername.get(username);
       // Hash even for an unknown user, so the two cases take the same time (no enumeration).
       const ok = await verifyPassword(password, stored?.passwordHash ?? DUMMY_PASSWORD_HASH);
       return ok && stored ? stored.user : null;
@@ -155,11 +157,16 @@ export async function createMemoryStore(options: MemoryStoreOptions = {}): Promi
     },
 
     async saveUser(registration) {
-      const existing = [...users.values()].find((u) => u.user.username === registration.username);
+      const existing = byUsername.get(registration.username);
       const id = registration.id ?? existing?.user.id ?? randomUUID();
       if (existing?.user.id !== undefined) users.delete(existing.user.id);
+      // Like SQL's REPLACE: a user already holding this id under another username goes too.
+      const clash = users.get(id);
+      if (clash?.user.username !== undefined) byUsername.delete(clash.user.username);
       const user = toUser(id, registration.username);
-      users.set(id, { user, passwordHash: await hashPassword(registration.password) });
+      const stored = { user, passwordHash: await hashPassword(registration.password) };
+      users.set(id, stored);
+      byUsername.set(registration.username, stored);
       return user;
     },
 
@@ -191,8 +198,9 @@ export async function createMemoryStore(options: MemoryStoreOptions = {}): Promi
       for (const [hash, t] of refreshTokens) if (t.refreshTokenExpiresAt.getTime() <= now && refreshTokens.delete(hash)) swept++;
       for (const [hash, c] of codes) if (c.expiresAt.getTime() <= now && codes.delete(hash)) swept++;
       for (const [grantId, hashes] of grants) {
-        for (const hash of hashes) if (!accessTokens.has(hash) && !refreshTokens.has(hash)) hashes.delete(hash);
-        if (hashes.size === 0) grants.delete(grantId);
+        const live = hashes.filter((hash) => accessTokens.has(hash) || refreshTokens.has(hash));
+        if (live.length === 0) grants.delete(grantId);
+        else grants.set(grantId, live);
       }
       return swept;
     },
