@@ -96,11 +96,6 @@ export async function serveWorkers(config: ServerConfig, options: { port?: numbe
     return stopping;
   }
 
-  function giveUp(reason: string): void {
-    process.stderr.write(`tollgate: ${reason}; stopping\n`);
-    stopAll().then(() => process.exit(1), () => process.exit(1));
-  }
-
   /** Forks one worker; resolves with its URL and issuer once it listens, rejects if it fails first. */
   function fork(): Promise<{ url: string; issuer: string }> {
     const worker = cluster.fork();
@@ -116,7 +111,7 @@ export async function serveWorkers(config: ServerConfig, options: { port?: numbe
       });
       worker.once('exit', (code, signal) => {
         live.delete(worker);
-        const how = signal ? `signal ${signal}` : `code ${code}`;
+        const how = `${signal ? `signal ${signal}` : `code ${code}`}${failure === undefined ? '' : `: ${failure}`}`;
         reject(new Error(failure ?? `a worker exited (${how}) before listening`));
         // Exit code 0 is a worker that was told to stop; anything else died.
         if (stopping || !started || (code === 0 && !signal)) return;
@@ -124,11 +119,16 @@ export async function serveWorkers(config: ServerConfig, options: { port?: numbe
         restarts.push(now);
         while ((restarts[0] ?? now) <= now - RESTART_WINDOW_MS) restarts.shift();
         if (restarts.length > MAX_RESTARTS) {
-          giveUp(`workers died ${restarts.length} times within ${RESTART_WINDOW_MS / 1000} s (last: pid ${worker.process.pid}, ${how})`);
+          // A crash loop (a store gone, a bad deploy): restarting faster will not help; stop and say why.
+          process.stderr.write(
+            `tollgate: workers died ${restarts.length} times within ${RESTART_WINDOW_MS / 1000} s (last: pid ${worker.process.pid}, ${how}); stopping\n`,
+          );
+          stopAll().finally(() => process.exit(1));
           return;
         }
         process.stderr.write(`tollgate: worker pid ${worker.process.pid} died (${how}); starting another\n`);
-        fork().catch((err: unknown) => giveUp(`a replacement worker could not start: ${(err as Error).message}`));
+        // A replacement that fails to start is one more death, counted here when it exits.
+        fork().catch(() => {});
       });
     });
   }
