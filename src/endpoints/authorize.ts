@@ -3,7 +3,6 @@
  * (RFC 7636 §4.3) and `iss` (RFC 9207). The host logs the person in and asks consent; the core
  * validates the request before that and answers with the redirect after.
  */
-import { randomUUID } from 'node:crypto';
 import type { AuthorizationCodeModel, BaseModel } from '../model.js';
 import type { AuthorizationCode, Client, CodeChallengeMethod, OAuthRequest, OAuthResponse, User } from '../types.js';
 import type { TokenIssuer } from '../grants/grant.js';
@@ -25,6 +24,7 @@ import { parseScope } from '../scope.js';
 import { checkCodeChallenge } from '../pkce.js';
 import { precheckScope, validateScope } from '../validate-scope.js';
 import { randomToken } from '../secrets.js';
+import { newGrantId } from '../grant-id.js';
 import { asOAuthError } from './boundary.js';
 
 /** A validated authorization request: what the host shows on the consent page and hands back. */
@@ -188,7 +188,7 @@ async function respond(
     user: decision.user,
     codeChallenge: request.codeChallenge,
     codeChallengeMethod: request.codeChallengeMethod,
-    grantId: randomUUID(),
+    grantId: newGrantId(),
   };
   await codes.saveAuthorizationCode(code, client, decision.user);
   return redirectResponse(redirectUri, { code: value, state, iss: options.issuer }, responseMode, method);

@@ -1,16 +1,16 @@
 /** The token issuer every grant goes through: lifetimes, values, refresh tokens, storage, the §5.1 body. */
-import { randomUUID } from 'node:crypto';
 import type { BaseModel } from '../model.js';
 import type { IssueRequest, TokenIssuer, TokenResponseBody } from '../grants/grant.js';
 import type { ResolvedOptions } from '../options.js';
 import type { AccessTokenFormat } from './format.js';
 import type { Token } from '../types.js';
 import { randomToken } from '../secrets.js';
+import { newGrantId } from '../grant-id.js';
 import { formatScope, sameScope } from '../scope.js';
 
 export function createTokenIssuer(model: BaseModel, options: ResolvedOptions, format: AccessTokenFormat): TokenIssuer {
   return {
-    async issue({ client, user, scope, requestedScope, grantId = randomUUID(), refreshToken, refreshTokenScope, values, extra }: IssueRequest) {
+    async issue({ client, user, scope, requestedScope, grantId = newGrantId(), refreshToken, refreshTokenScope, values, extra }: IssueRequest) {
       const issuedAt = new Date();
       const accessTtl = client.access_token_lifetime ?? options.accessTokenTtl;
       const accessTokenExpiresAt = new Date(issuedAt.getTime() + accessTtl * 1000);

@@ -77,3 +77,48 @@ describe('sqlite store, durability', () => {
     }
   });
 });
+
+describe('sqlite store, migrations', () => {
+  it('brings a database of schema 1 (WITHOUT ROWID token tables) up to date and keeps its tokens', async () => {
+    const file = join(dir, 'schema-1.db');
+    // The token tables as schema 1 made them, with one token in each.
+    const old = new Database(file);
+    old.exec(`
+      CREATE TABLE access_tokens (hash TEXT PRIMARY KEY, grant_id TEXT NOT NULL, expires_at INTEGER NOT NULL, data TEXT NOT NULL) STRICT, WITHOUT ROWID;
+      CREATE TABLE refresh_tokens (hash TEXT PRIMARY KEY, grant_id TEXT NOT NULL, expires_at INTEGER NOT NULL, consumed_at INTEGER, data TEXT NOT NULL) STRICT, WITHOUT ROWID;
+      CREATE TABLE authorization_codes (hash TEXT PRIMARY KEY, grant_id TEXT NOT NULL, expires_at INTEGER NOT NULL, consumed_at INTEGER, data TEXT NOT NULL) STRICT, WITHOUT ROWID;
+      CREATE TABLE clients (client_id TEXT PRIMARY KEY, metadata TEXT NOT NULL, secret_hash TEXT) STRICT;
+      CREATE TABLE users (id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL) STRICT;
+      CREATE TABLE signing_keys (seq INTEGER PRIMARY KEY AUTOINCREMENT, kid TEXT NOT NULL, alg TEXT NOT NULL, private_jwk TEXT NOT NULL, public_jwk TEXT NOT NULL, created_at INTEGER NOT NULL, retired_at INTEGER) STRICT;
+      CREATE TABLE consents (user_id TEXT NOT NULL, client_id TEXT NOT NULL, scope TEXT NOT NULL, PRIMARY KEY (user_id, client_id)) STRICT, WITHOUT ROWID;
+      PRAGMA user_version = 1;
+    `);
+    const store1 = await createSqliteStore({ filename: join(dir, 'schema-1-source.db') });
+    const client = await store1.saveClient({ client_id: 'c', client_secret: 's', redirect_uris: [], grant_types: ['refresh_token'] });
+    const token = { accessToken: randomToken(), accessTokenExpiresAt: new Date(Date.now() + 60_000), refreshToken: randomToken(), refreshTokenExpiresAt: new Date(Date.now() + 60_000), scope: ['read'], client, user: { id: 'u' }, grantId: 'g' };
+    await store1.saveToken(token, client, token.user);
+    await store1.close();
+    // Copy the rows as schema 1 held them.
+    const source = new Database(join(dir, 'schema-1-source.db'), { readonly: true });
+    for (const table of ['access_tokens', 'refresh_tokens']) {
+      for (const row of source.prepare(`SELECT * FROM ${table}`).all() as Record<string, unknown>[]) {
+        const columns = Object.keys(row);
+        old.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`).run(...Object.values(row));
+      }
+    }
+    source.close();
+    old.close();
+
+    const store = await createSqliteStore({ filename: file });
+    try {
+      assert.equal((await store.getAccessToken(token.accessToken) || undefined)?.grantId, 'g');
+      assert.equal((await store.getRefreshToken(token.refreshToken) || undefined)?.grantId, 'g');
+      assert.equal(await store.revokeToken({ ...token, refreshTokenExpiresAt: token.refreshTokenExpiresAt }), true);
+      const db = new Database(file, { readonly: true });
+      assert.equal(db.pragma('user_version', { simple: true }), 2);
+      db.close();
+    } finally {
+      await store.close();
+    }
+  });
+});
