@@ -167,3 +167,34 @@ describe('rate limits', () => {
     assert.match(body.error_description ?? '', /^Too many requests; retry after \d+ seconds$/);
   });
 });
+
+describe('rate limits per IP address', () => {
+  let cli: RunningCli;
+  before(async () => {
+    cli = await startCli(demoConfig({ rateLimit: { tokenPerIp: { max: 2, windowSeconds: 60 }, loginPerIp: { max: 3, windowSeconds: 60 } } }));
+  });
+  after(() => cli.stop());
+
+  test('sign-in attempts are rate-limited per IP address, whatever the username: 429 with Retry-After', async () => {
+    const agent = createAgent(cli.url);
+    const csrf = hiddenField((await agent.get(query(REQUEST))).body, 'csrf_token');
+    const statuses = [];
+    // A different username each time: only the per-IP limit can stop these.
+    for (let i = 0; i < 4; i++) statuses.push((await agent.post('/authorize/login', { csrf_token: csrf, username: `guess-${i}`, password: 'x' })).status);
+    assert.deepEqual(statuses, [200, 200, 200, 429]);
+  });
+
+  test('token requests are rate-limited per IP address, whatever the client: 429 with Retry-After', async () => {
+    const send = (client: string) =>
+      fetch(`${cli.url}/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `grant_type=authorization_code&code=x&client_id=${client}`,
+      });
+    assert.notEqual((await send('a')).status, 429);
+    assert.notEqual((await send('b')).status, 429);
+    const refused = await send('c');
+    assert.equal(refused.status, 429);
+    assert.match(refused.headers.get('retry-after') ?? '', /^\d+$/);
+  });
+});
