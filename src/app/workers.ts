@@ -1,8 +1,8 @@
 /**
  * `tollgate serve --workers N`: N processes (node:cluster) sharing one listening port and one store.
- * The primary serves nothing itself: it prepares the store, forks the workers, hands each the config
- * (with one session secret for all, so a sign-in begun at one worker finishes at another), reports
- * the URL once, replaces a worker that dies, and stops them all on SIGINT/SIGTERM.
+ * The primary serves nothing itself: it forks the workers, hands each the config (with one session
+ * secret for all, so a sign-in begun at one worker finishes at another), reports the URL once,
+ * replaces a worker that dies, and stops them all on SIGINT/SIGTERM.
  */
 import cluster from 'node:cluster';
 import type { Worker } from 'node:cluster';
@@ -11,9 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { ServerConfig } from './config.js';
 import type { RunningServer } from './serve.js';
 import { serve } from './serve.js';
-import { openStore } from './open-store.js';
 import { randomId } from './session.js';
-import { ensureSigningKey } from '../tokens/signing-keys.js';
 
 /** Primary to worker: what to serve. */
 interface StartMessage {
@@ -56,22 +54,8 @@ function freePort(host: string): Promise<number> {
   });
 }
 
-/**
- * Brings the store up to date once, before the workers race each other to it: migrations, and the
- * first JWT signing key (two workers creating one each would publish two).
- */
-async function prepareStore(config: ServerConfig): Promise<void> {
-  const store = await openStore(config.store);
-  try {
-    if (config.accessTokenFormat === 'jwt') await ensureSigningKey(store);
-  } finally {
-    await store.close();
-  }
-}
-
 /** Runs in the primary: forks `count` workers and resolves once every one of them listens. */
 export async function serveWorkers(config: ServerConfig, options: { port?: number; count: number }): Promise<RunningServer> {
-  await prepareStore(config);
   const requested = options.port ?? config.port;
   const port = requested === 0 ? await freePort(config.host) : requested;
   const workerConfig: ServerConfig = { ...config, sessionSecret: config.sessionSecret ?? randomId() };
@@ -133,9 +117,14 @@ export async function serveWorkers(config: ServerConfig, options: { port?: numbe
     });
   }
 
+  // One at a time: the first migrates the store, registers the config's clients and users and makes
+  // the first JWT signing key; the others then find all that done instead of racing to do it too.
   let first: { url: string; issuer: string } | undefined;
   try {
-    [first] = await Promise.all(Array.from({ length: options.count }, fork));
+    for (let i = 0; i < options.count; i++) {
+      const listening = await fork();
+      first ??= listening;
+    }
   } catch (err) {
     await stopAll();
     throw err;

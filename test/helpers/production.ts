@@ -77,6 +77,22 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** For after(), whatever state the test left: SIGTERM each server, then SIGKILL it and its workers if it lingers. */
+export async function stopServers(servers: readonly Served[]): Promise<void> {
+  await Promise.all(
+    servers.map(async (server) => {
+      const workers = await childPids(server.pid);
+      const kill = (): void => {
+        for (const pid of [server.pid, ...workers]) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+      };
+      const timer = setTimeout(kill, 10_000);
+      await server.stop('SIGTERM');
+      clearTimeout(timer);
+      kill();
+    }),
+  );
+}
+
 /** Polls `check` every 100 ms until it holds, at most `attempts` times; the last result. */
 export async function eventually<T>(check: () => Promise<T> | T, accept: (value: T) => boolean, attempts = 100): Promise<T> {
   let value = await check();

@@ -7,15 +7,10 @@ import { join } from 'node:path';
 import { demoConfig, REDIRECT_URI, runCli, tempDir, writeConfig } from '../helpers/app-server.js';
 import { hiddenField } from '../helpers/app-agent.js';
 import type { Served } from '../helpers/production.js';
-import { childPids, clientToken, eventually, isAlive, secureStatus, send, serve } from '../helpers/production.js';
+import { childPids, clientToken, eventually, isAlive, secureStatus, send, serve, stopServers } from '../helpers/production.js';
 
 const running: Served[] = [];
-after(async () => {
-  // Even after a failure: the primary stops its workers; a worker left behind is killed by pid.
-  const orphans = (await Promise.all(running.map((s) => childPids(s.pid)))).flat();
-  await Promise.all(running.map((s) => s.stop('SIGKILL')));
-  for (const pid of orphans) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-});
+after(() => stopServers(running));
 
 function sqliteConfig(overrides: Record<string, unknown> = {}): string {
   const dir = tempDir();

@@ -1,0 +1,88 @@
+/**
+ * Two `tollgate serve` servers on one PostgreSQL, and two on one Redis (DESIGN.md "Scaling out"),
+ * the second with two workers: they share nothing but the store, and behave as one server. Each backend runs in a schema or key
+ * prefix of its own, removed afterwards.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { demoConfig, REDIRECT_URI, writeConfig } from '../helpers/app-server.js';
+import { POSTGRES_URL, REDIS_URL, serviceAvailable } from '../helpers/services.js';
+import type { Served } from '../helpers/production.js';
+import { clientToken, mintCode, stopServers, postForm, postgresSchema, redisPrefix, secureStatus, serve } from '../helpers/production.js';
+
+const running: Served[] = [];
+const cleanups: Array<() => Promise<void>> = [];
+after(async () => {
+  await stopServers(running);
+  for (const cleanup of cleanups) await cleanup();
+});
+
+const backends = [
+  { name: 'PostgreSQL', url: POSTGRES_URL, store: () => { const s = postgresSchema(); return { url: s.url, cleanup: s.drop }; } },
+  { name: 'Redis', url: REDIS_URL, store: () => { const p = redisPrefix(); return { url: p.url, cleanup: p.clear }; } },
+];
+
+const ROUNDS = 10;
+
+for (const backend of backends) {
+  if (!(await serviceAvailable(backend.name, backend.url))) continue;
+
+  describe(`tollgate serve and tollgate serve --workers 2 on one ${backend.name}`, () => {
+    let a: Served;
+    let b: Served;
+    before(async () => {
+      const store = backend.store();
+      cleanups.push(store.cleanup);
+      const file = writeConfig(
+        demoConfig({ store: store.url, skyvaultCompat: true, sessionSecret: randomBytes(32).toString('base64url'), logLevel: 'warn' }),
+      );
+      // The second is a cluster: a code raced between them meets three processes.
+      a = await serve(file);
+      running.push(a);
+      b = await serve(file, ['--workers', '2']);
+      running.push(b);
+    });
+
+    test('a code redeemed at both at once gives exactly one token response (RFC 6749 §4.1.2, single use)', async () => {
+      for (let round = 0; round < ROUNDS; round++) {
+        const code = await mintCode(round % 2 === 0 ? a.url : b.url);
+        const params = { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI };
+        const replies = await Promise.all([a, b].map((server) => postForm(server.url, '/oauth/token', params)));
+        const statuses = replies.map((reply) => reply.status).sort();
+        assert.deepEqual(statuses, [200, 400], `round ${round}: ${replies.map((r) => r.body).join(' | ')}`);
+        const refused = replies.find((reply) => reply.status === 400);
+        assert.equal((JSON.parse(refused?.body ?? '{}') as { error?: string }).error, 'invalid_grant');
+      }
+    });
+
+    test('a token issued by one process authenticates at the other (RFC 6750 §2)', async () => {
+      const fromA = await clientToken(a.url);
+      const fromB = await clientToken(b.url);
+      assert.equal(await secureStatus(b.url, fromA), 200);
+      assert.equal(await secureStatus(a.url, fromB), 200);
+    });
+
+    test('a revocation at one process is seen at the other at once (RFC 7009 §2.1)', async () => {
+      const token = await clientToken(a.url);
+      assert.equal(await secureStatus(b.url, token), 200);
+      const revoked = await postForm(a.url, '/oauth/revoke', { token });
+      assert.equal(revoked.status, 200);
+      assert.equal(await secureStatus(b.url, token), 401);
+      const introspection = await postForm(b.url, '/oauth/introspect', { token });
+      assert.deepEqual(JSON.parse(introspection.body), { active: false });
+    });
+
+    test('a code replayed at the other process revokes the token issued from it (RFC 6749 §4.1.2)', async () => {
+      const code = await mintCode(a.url);
+      const params = { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI };
+      const first = await postForm(a.url, '/oauth/token', params);
+      assert.equal(first.status, 200);
+      const { access_token: token } = JSON.parse(first.body) as { access_token: string };
+      assert.equal(await secureStatus(b.url, token), 200);
+      const replay = await postForm(b.url, '/oauth/token', params);
+      assert.equal(replay.status, 400);
+      assert.equal(await secureStatus(a.url, token), 401);
+    });
+  });
+}
