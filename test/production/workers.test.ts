@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { demoConfig, REDIRECT_URI, runCli, tempDir, writeConfig } from '../helpers/app-server.js';
 import { hiddenField } from '../helpers/app-agent.js';
 import type { Served } from '../helpers/production.js';
-import { childPids, clientToken, eventually, isAlive, secureStatus, send, serve, stopServers } from '../helpers/production.js';
+import { childPids, clientToken, eventually, isAlive, mintCode, postForm, secureStatus, send, serve, stopServers } from '../helpers/production.js';
 
 const running: Served[] = [];
 after(() => stopServers(running));
@@ -82,6 +82,16 @@ describe('tollgate serve --workers 2', () => {
     assert.equal(`${location.origin}${location.pathname}`, REDIRECT_URI);
     assert.ok(location.searchParams.get('code'));
     assert.equal(location.searchParams.get('state'), 'st');
+  });
+
+  test('a code redeemed at two workers at once gives exactly one token response (RFC 6749 §4.1.2, single use on SQLite)', async () => {
+    const server = await start(['--workers', '2'], { skyvaultCompat: true });
+    for (let round = 0; round < 10; round++) {
+      const params = { grant_type: 'authorization_code', code: await mintCode(server.url), redirect_uri: REDIRECT_URI };
+      // Two connections at once: the primary gives them to different workers.
+      const replies = await Promise.all([0, 1].map(() => postForm(server.url, '/oauth/token', params)));
+      assert.deepEqual(replies.map((reply) => reply.status).sort(), [200, 400], `round ${round}`);
+    }
   });
 
   test('a worker that dies is replaced, and the server keeps answering at the same URL', async () => {
