@@ -84,6 +84,8 @@ export async function serveWorkers(config: ServerConfig, options: { port?: numbe
   function fork(): Promise<{ url: string; issuer: string }> {
     const worker = cluster.fork();
     live.add(worker);
+    // A message to a worker that has just died fails here; its 'exit' below deals with the death.
+    worker.on('error', () => {});
     return new Promise((resolve, reject) => {
       let failure: string | undefined;
       worker.on('message', (value: unknown) => {
