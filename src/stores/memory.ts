@@ -157,6 +157,9 @@ export async function createMemoryStore(options: MemoryStoreOptions = {}): Promi
     },
 
     async saveUser(registration) {
+      // Hash first: the look-up and the write below then run with no await between them, so parallel
+      // saves of one username agree on its id.
+      const passwordHash = await hashPassword(registration.password);
       const existing = byUsername.get(registration.username);
       const id = registration.id ?? existing?.user.id ?? randomUUID();
       if (existing?.user.id !== undefined) users.delete(existing.user.id);
@@ -164,7 +167,7 @@ export async function createMemoryStore(options: MemoryStoreOptions = {}): Promi
       const clash = users.get(id);
       if (clash?.user.username !== undefined) byUsername.delete(clash.user.username);
       const user = toUser(id, registration.username);
-      const stored = { user, passwordHash: await hashPassword(registration.password) };
+      const stored = { user, passwordHash };
       users.set(id, stored);
       byUsername.set(registration.username, stored);
       return user;

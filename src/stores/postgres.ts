@@ -329,7 +329,10 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       const { username } = registration;
       const passwordHash = await hashPassword(registration.password);
       const id = await inTransaction(pool, async (client) => {
-        const { rows } = await client.query<{ id: string }>(`SELECT id FROM ${s}.users WHERE username = $1 FOR UPDATE`, [username]);
+        // Serialise saves of one username across processes: FOR UPDATE would lock nothing while the row
+        // does not exist yet, and two first starts would both insert it (or one would re-id the user).
+        await client.query(`SELECT pg_advisory_xact_lock(hashtext('tollgate_user:' || $1))`, [username]);
+        const { rows } = await client.query<{ id: string }>(`SELECT id FROM ${s}.users WHERE username = $1`, [username]);
         const id = registration.id ?? rows[0]?.id ?? randomUUID();
         // As memory.ts: the user replaces whichever rows held this username or this id.
         await client.query(`DELETE FROM ${s}.users WHERE username = $1 OR id = $2`, [username, id]);

@@ -267,11 +267,12 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     async saveUser(registration) {
       const { username } = registration;
       const passwordHash = await hashPassword(registration.password);
+      // A new username claims its id with SET NX, so parallel first saves (processes starting at once) agree on it.
+      if (registration.id === undefined) await redis.set(key.username(username), randomUUID(), 'NX');
       const existingId = await redis.get(key.username(username));
       const id = registration.id ?? existingId ?? randomUUID();
       const previous = await redis.get(key.user(id));
-      // As memory.ts: the user replaces whichever records held this username or this id. Two admins
-      // saving the same username at once race (last write wins); logins and tokens never take this path.
+      // As memory.ts: the user replaces whichever records held this username or this id.
       const tx = redis.multi();
       if (existingId !== null && existingId !== id) tx.del(key.user(existingId));
       const previousName = previous === null ? null : (JSON.parse(previous) as UserRecord).username;

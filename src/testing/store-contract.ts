@@ -407,6 +407,13 @@ export function storeContract(name: string, createStore: () => Promise<Store>, o
     });
 
     describe('races', () => {
+      it(`${RACERS} parallel saves of one new username make one user with one id (processes starting at once)`, async () => {
+        const username = unique('racer');
+        const users = await Promise.all(Array.from({ length: RACERS }, () => store.saveUser({ username, password: 'pw' })));
+        assert.equal(new Set(users.map((user) => user.id)).size, 1);
+        assert.equal((await store.getUserById(String(users[0]?.id)))?.username, username);
+      });
+
       it(`of ${RACERS} parallel redemptions of one code exactly one wins (RFC 6749 §4.1.2)`, async () => {
         const code = await newCode();
         const results = await Promise.all(Array.from({ length: RACERS }, () => store.revokeAuthorizationCode(code)));
