@@ -1,5 +1,6 @@
 /** Proof Key for Code Exchange. RFC 7636 §4.1-4.6. */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { hashToken } from './secrets.js';
 import type { CodeChallengeMethod } from './types.js';
 import { InvalidGrantError, InvalidRequestError } from './errors.js';
 
@@ -27,7 +28,8 @@ export function checkCodeChallenge(
 
 /** The S256 challenge for a verifier: BASE64URL(SHA256(ASCII(verifier))) (§4.2). */
 export function s256(verifier: string): string {
-  return createHash('sha256').update(verifier, 'ascii').digest('base64url');
+  // The verifier is ASCII by its grammar (§4.1), so hashing its UTF-8 bytes is hashing ASCII(verifier).
+  return hashToken(verifier);
 }
 
 /** Verifies the token request's `code_verifier` against the stored challenge (§4.6). */

@@ -3,11 +3,12 @@
  * Token values and generated client secrets carry 256 random bits, so one SHA-256 is enough and
  * keeps the hot path cheap; passwords are low-entropy and get scrypt.
  */
-import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, randomFillSync, scrypt, timingSafeEqual } from 'node:crypto';
 
 /** The SHA-256 of a token value or high-entropy secret, base64url: what stores index and keep. */
 export function hashToken(value: string): string {
-  return createHash('sha256').update(value).digest('base64url');
+  // The one-shot crypto.hash: a third of createHash's cost, and no Hash object for the GC, on every bearer check.
+  return hash('sha256', value, 'base64url');
 }
 
 /** A client secret's stored form (SHA-256: client secrets tollgate generates carry 256 bits). */
@@ -21,9 +22,36 @@ export function verifySecret(secret: string, storedHash: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/**
+ * Random bytes are drawn from the CSPRNG 8 KiB at a time: one call per 256 tokens instead of one
+ * per token (the same batching Node's randomUUID does). Every byte is used once.
+ */
+const POOL_SIZE = 8192;
+const pool = Buffer.allocUnsafe(POOL_SIZE);
+let poolOffset = POOL_SIZE;
+
+/** The start of `size` unused random bytes in `pool`. */
+function takeRandom(size: number): number {
+  if (size > POOL_SIZE) throw new RangeError(`at most ${POOL_SIZE} random bytes at a time`);
+  if (poolOffset + size > POOL_SIZE) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const start = poolOffset;
+  poolOffset += size;
+  return start;
+}
+
+/** `size` new random bytes, in a buffer of their own. */
+export function randomBytesFromPool(size: number): Buffer {
+  const start = takeRandom(size);
+  return Buffer.from(pool.subarray(start, start + size));
+}
+
 /** A new random value of `bytes` bytes, base64url (256 bits by default). */
 export function randomToken(bytes = 32): string {
-  return randomBytes(bytes).toString('base64url');
+  const start = takeRandom(bytes);
+  return pool.toString('base64url', start, start + bytes);
 }
 
 const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 } as const;

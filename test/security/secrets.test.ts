@@ -3,7 +3,7 @@ import { afterEach, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { syncBuiltinESMExports } from 'node:module';
-import { hashSecret, verifySecret } from '../../src/secrets.js';
+import { hashSecret, randomBytesFromPool, randomToken, verifySecret } from '../../src/secrets.js';
 
 afterEach(() => {
   mock.restoreAll();
@@ -32,4 +32,13 @@ it('client secrets are stored as digests, never in clear', () => {
   const stored = hashSecret('s3cret-s3cret-s3cret');
   assert.notEqual(stored, 's3cret-s3cret-s3cret');
   assert.match(stored, /^[A-Za-z0-9_-]{43}$/);
+});
+
+it('random token values never repeat, across refills of the random pool (RFC 6749 §10.10)', () => {
+  // 2,000 tokens of 32 bytes span several 8 KiB refills; a byte reused anywhere would show as a repeat.
+  const tokens = Array.from({ length: 2000 }, () => randomToken());
+  assert.equal(new Set(tokens).size, tokens.length);
+  for (const token of tokens) assert.match(token, /^[A-Za-z0-9_-]{43}$/);
+  const ids = Array.from({ length: 2000 }, () => randomBytesFromPool(16).toString('hex'));
+  assert.equal(new Set(ids).size, ids.length);
 });
