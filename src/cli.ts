@@ -70,7 +70,10 @@ async function runKeysRotate(args: string[]): Promise<void> {
   const store = await openStore(config.store);
   try {
     const key = await rotateSigningKey(store);
-    process.stdout.write(`new signing key ${key.kid} (${key.alg}); earlier keys stay published until their tokens expire\n`);
+    const signsFrom = new Date(key.createdAt.getTime() + config.keyActivationDelay * 1000).toISOString();
+    process.stdout.write(
+      `new signing key ${key.kid} (${key.alg}): published now, signs from ${signsFrom}; earlier keys stay published until their tokens expire\n`,
+    );
   } finally {
     await store.close();
   }

@@ -50,7 +50,13 @@ function accessTokenFormat(config: AppConfig, store: Store): AccessTokenFormat |
   if (config.accessTokenFormat !== 'jwt') return undefined;
   // A retired key stays published as long as the longest-lived token it may have signed.
   const longest = Math.max(config.accessTokenTtl, ...config.clients.map((c) => c.access_token_lifetime ?? 0));
-  return createJwtAccessTokenFormat({ issuer: config.issuer, audience: config.audience ?? config.issuer, store, accessTokenTtl: longest });
+  return createJwtAccessTokenFormat({
+    issuer: config.issuer,
+    audience: config.audience ?? config.issuer,
+    store,
+    accessTokenTtl: longest,
+    keyActivationDelay: config.keyActivationDelay,
+  });
 }
 
 /** The client a token request names, for its rate limit: from Basic credentials or the form. Not authentication. */

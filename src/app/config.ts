@@ -40,6 +40,8 @@ export interface ServerConfig {
   accessTokenFormat: 'opaque' | 'jwt';
   /** The `aud` of JWT access tokens. Default: the issuer. */
   audience?: string | undefined;
+  /** Seconds a rotated-in JWT signing key is published before it signs (JWKS caches must learn it first). */
+  keyActivationDelay: number;
   accessTokenTtl: number;
   refreshTokenTtl: number;
   authorizationCodeTtl: number;
@@ -255,7 +257,7 @@ function checkIdentities(clients: ClientRegistration[], users: UserRegistration[
 const FIELDS = [
   'issuer', 'host', 'port', 'store', 'accessTokenFormat', 'audience', 'accessTokenTtl', 'refreshTokenTtl',
   'authorizationCodeTtl', 'clients', 'users', 'skyvaultCompat', 'upstream', 'rateLimit', 'bodyLimit',
-  'sessionSecret', 'logLevel', 'workers',
+  'sessionSecret', 'logLevel', 'workers', 'keyActivationDelay',
 ];
 
 /** Checks a parsed config file and fills in the defaults. Throws ConfigError naming the first bad field. */
@@ -274,6 +276,8 @@ export function validateConfig(value: unknown): ServerConfig {
     store,
     accessTokenFormat: c.accessTokenFormat === undefined ? 'opaque' : oneOf(c.accessTokenFormat, 'config.accessTokenFormat', ['opaque', 'jwt']),
     audience: optionalString(c.audience, 'config.audience'),
+    // Default: the JWKS's own max-age, so no cache of it can miss the key that signs.
+    keyActivationDelay: c.keyActivationDelay === undefined ? 300 : integer(c.keyActivationDelay, 'config.keyActivationDelay', 0, 86_400),
     accessTokenTtl: c.accessTokenTtl === undefined ? 3600 : integer(c.accessTokenTtl, 'config.accessTokenTtl', 1, 1e9),
     refreshTokenTtl: c.refreshTokenTtl === undefined ? 1_209_600 : integer(c.refreshTokenTtl, 'config.refreshTokenTtl', 1, 1e9),
     // RFC 6749 §4.1.2: ten minutes at most.

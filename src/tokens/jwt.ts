@@ -26,6 +26,17 @@ export interface JwtAccessTokenOptions {
   alg?: SigningAlgorithm;
   /** Seconds a process trusts its copy of the store's keys before reading them again. Default 5. */
   keyRefreshInterval?: number;
+  /**
+   * Seconds a new key is published before it signs. Resource servers cache the JWKS (it is served
+   * with `max-age=300`), so a key that signed at once could meet a cache that does not know it yet.
+   * Default 300. The first key of a store signs at once: there is no other.
+   */
+  keyActivationDelay?: number;
+}
+
+/** The key to sign with: the newest one published for at least `delay`, else the oldest (the one most widely cached). */
+export function signingKeyAt(keys: readonly SigningKey[], delaySeconds: number, now: number): SigningKey | undefined {
+  return keys.find((key) => key.createdAt.getTime() <= now - delaySeconds * 1000) ?? keys[keys.length - 1];
 }
 
 export interface JwtAccessTokenFormat extends AccessTokenFormat {
@@ -64,13 +75,15 @@ export function createJwtAccessTokenFormat(options: JwtAccessTokenOptions): JwtA
   const audience = options.audience ?? issuer;
   const accessTokenTtl = seconds(options.accessTokenTtl, 'accessTokenTtl');
   const refreshSeconds = seconds(options.keyRefreshInterval ?? 5, 'keyRefreshInterval');
+  const activationDelay = seconds(options.keyActivationDelay ?? 300, 'keyActivationDelay');
   let state: KeyState | undefined;
   let loading: Promise<KeyState> | undefined;
 
   async function load(): Promise<KeyState> {
     const stored = await store.getSigningKeys();
-    const active = stored[0] ?? (await ensureSigningKey(store, alg));
-    const keys = stored.length > 0 ? stored : [active];
+    const keys = stored.length > 0 ? stored : [await ensureSigningKey(store, alg)];
+    // Re-evaluated at every refresh, so a published key starts signing once its delay has passed.
+    const active = signingKeyAt(keys, activationDelay, Date.now()) as SigningKey;
     // Import only when the active key changed: signing stays one WebCrypto call per token.
     const signer =
       state?.signer.kid === active.kid
@@ -114,8 +127,9 @@ export function createJwtAccessTokenFormat(options: JwtAccessTokenOptions): JwtA
 
     async jwks() {
       const { keys } = fresh() ?? (await refresh());
-      // Another process may go on signing with a key for up to one refresh interval after it retired.
-      const published = publishedKeys(keys, accessTokenTtl + refreshSeconds, new Date());
+      // A retired key goes on signing until its successor activates, and in other processes for one
+      // refresh interval more; the tokens it signed then live a token lifetime.
+      const published = publishedKeys(keys, accessTokenTtl + refreshSeconds + activationDelay, new Date());
       return { keys: published.map((key) => ({ ...key.publicJwk, kid: key.kid, alg: key.alg, use: 'sig' })) };
     },
 

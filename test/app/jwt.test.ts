@@ -1,6 +1,7 @@
 /** `accessTokenFormat: "jwt"`: RFC 9068 tokens verified with jose against the JWKS, and `tollgate keys rotate`. */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import type { JSONWebKeySet } from 'jose';
@@ -38,20 +39,26 @@ describe('JWT access tokens', () => {
     assert.equal((await fetch(`${cli.url}/secure`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
   });
 
-  test('keys rotate: new tokens use the new key; a token signed before still verifies against the JWKS', async () => {
+  test('keys rotate: the new key is published at once and signs after keyActivationDelay; a token signed before still verifies', async () => {
     assert.ok(cli);
     const before = (await postToken(cli.url, { grant_type: 'client_credentials' }, ['SkyVaultapp', 'secret'])).json.access_token as string;
     const rotated = await runCli(['keys', 'rotate', '--config', file]);
     assert.equal(rotated.code, 0, rotated.stderr);
-    const kid = /new signing key (\S+)/.exec(rotated.stdout)?.[1];
-    assert.ok(kid);
+    const kid = /new signing key (\S+) \(ES256\): published now, signs from (\S+);/.exec(rotated.stdout)?.[1];
+    assert.ok(kid, rotated.stdout);
     // A restart reads the store's keys afresh, whatever the key cache interval.
     await cli.stop();
     cli = await startCli(undefined, { configFile: file });
+    // The default delay (300 s): JWKS caches learn the key before any token needs it.
+    assert.ok((await jwks(cli.url)).keys.some((key) => key.kid === kid));
+    const during = (await postToken(cli.url, { grant_type: 'client_credentials' }, ['SkyVaultapp', 'secret'])).json.access_token as string;
+    assert.equal(decodeProtectedHeader(during).kid, decodeProtectedHeader(before).kid);
+    // With no delay, the same store's newest key signs.
+    await cli.stop();
+    cli = await startCli(undefined, { configFile: writeConfig({ ...JSON.parse(readFileSync(file, 'utf8')), keyActivationDelay: 0 }, dir) });
     const after = (await postToken(cli.url, { grant_type: 'client_credentials' }, ['SkyVaultapp', 'secret'])).json.access_token as string;
     assert.equal(decodeProtectedHeader(after).kid, kid);
-    assert.notEqual(decodeProtectedHeader(before).kid, kid);
     const keys = createLocalJWKSet(await jwks(cli.url));
-    for (const token of [before, after]) await jwtVerify(token, keys, { issuer: ISSUER, audience: 'https://api.example.com' });
+    for (const token of [before, during, after]) await jwtVerify(token, keys, { issuer: ISSUER, audience: 'https://api.example.com' });
   });
 });

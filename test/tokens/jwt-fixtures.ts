@@ -18,10 +18,13 @@ export interface JwtTestServer {
   format: JwtAccessTokenFormat;
 }
 
-/** A server with the password and client_credentials grants, issuing JWTs (ES256 unless told). */
+/**
+ * A server with the password and client_credentials grants, issuing JWTs (ES256 unless told).
+ * New keys sign at once unless a test asks for an activation delay.
+ */
 export async function createJwtTestServer(options: Partial<Omit<JwtAccessTokenOptions, 'store'>> = {}): Promise<JwtTestServer> {
   const store = await createMemoryStore({ clients: [skyvault, service], users: [admin] });
-  const format = createJwtAccessTokenFormat({ issuer: ISSUER, accessTokenTtl: TTL, ...options, store });
+  const format = createJwtAccessTokenFormat({ issuer: ISSUER, accessTokenTtl: TTL, keyActivationDelay: 0, ...options, store });
   const server = createAuthorizationServer({
     issuer: ISSUER,
     grantTypes: ['password', 'client_credentials', 'refresh_token'],

@@ -168,4 +168,26 @@ describe('signing key rotation', () => {
     mock.timers.tick(2_000);
     assert.deepEqual((await publishedJwks(server)).keys.map((k) => k.kid), [fresh.kid]);
   });
+
+  test('a new key is published before it signs, and its predecessor stays published until the tokens it signed expire', async () => {
+    mock.timers.enable({ apis: ['Date'], now: Date.now() });
+    const { server, store, format } = await createJwtTestServer({ keyRefreshInterval: 5, keyActivationDelay: 300 });
+    const oldKid = decodeProtectedHeader((await passwordToken(server)).token).kid;
+    const fresh = await rotateSigningKey(store, 'ES256');
+    await format.reload();
+
+    // Published at once, so caches of the JWKS learn it; still the old key signing.
+    assert.deepEqual((await publishedJwks(server)).keys.map((k) => k.kid), [fresh.kid, oldKid]);
+    assert.equal(decodeProtectedHeader((await passwordToken(server)).token).kid, oldKid);
+    mock.timers.tick(300_000);
+    await format.reload();
+    assert.equal(decodeProtectedHeader((await passwordToken(server)).token).kid, fresh.kid);
+    // The old key signed until just now: published for a token lifetime (plus a refresh interval) more.
+    mock.timers.tick((TTL + 4) * 1000);
+    await format.reload();
+    assert.deepEqual((await publishedJwks(server)).keys.map((k) => k.kid), [fresh.kid, oldKid]);
+    mock.timers.tick(2_000);
+    await format.reload();
+    assert.deepEqual((await publishedJwks(server)).keys.map((k) => k.kid), [fresh.kid]);
+  });
 });
