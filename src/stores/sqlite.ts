@@ -3,16 +3,11 @@
  * the memory store; token values, codes and secrets are kept only as hashes.
  */
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
 import Database from 'better-sqlite3';
 import type { Store } from './store.js';
 import type { AccessToken, AuthorizationCode, Client, RefreshToken, Token } from '../types.js';
 import { toClient, toUser } from './memory.js';
 import { createGroupCommit } from './sqlite-group-commit.js';
-import { startCheckpointer } from './sqlite-checkpointer.js';
-import type { Checkpointer } from './sqlite-checkpointer.js';
-
-const require = createRequire(import.meta.url);
 import { DUMMY_PASSWORD_HASH, hashPassword, hashSecret, hashToken, verifyPassword, verifySecret } from '../secrets.js';
 
 export interface SqliteStoreOptions {
@@ -130,14 +125,6 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
   db.pragma('synchronous = FULL');
   // Several processes may share the file: wait for the write lock instead of failing with SQLITE_BUSY.
   db.pragma('busy_timeout = 5000');
-  // Checkpoints run in a worker thread (see sqlite-checkpointer.ts); should it die, this connection takes them back.
-  let checkpointer: Checkpointer | undefined;
-  if (options.filename !== ':memory:') {
-    db.pragma('wal_autocheckpoint = 0');
-    checkpointer = startCheckpointer(options.filename, require.resolve('better-sqlite3'), () => {
-      if (db.open) db.pragma('wal_autocheckpoint = 1000');
-    });
-  }
   migrate(db);
   const { write, flush } = createGroupCommit(db);
 
@@ -371,7 +358,6 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     },
 
     async close() {
-      await checkpointer?.stop();
       flush();
       db.close();
     },
