@@ -3,7 +3,7 @@ import type { AuthenticateModel } from '../model.js';
 import type { AccessToken, OAuthRequest, OAuthResponse } from '../types.js';
 import type { ResolvedOptions } from '../options.js';
 import { InsufficientScopeError, InvalidRequestError, InvalidTokenError, OAuthError } from '../errors.js';
-import { bodyOf, getHeader, isFormRequest, parseParams, queryString } from '../request.js';
+import { bodyOf, getHeader, isFormRequest, queryString } from '../request.js';
 import { bearerChallenge } from '../response.js';
 import { isSubset } from '../scope.js';
 import { asOAuthError } from './boundary.js';
@@ -21,24 +21,29 @@ export interface AuthenticateOptions {
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
-/** The token from whichever single place it was sent; more than one place is `invalid_request` (§2). */
+/** The `access_token` values a form-encoded source carries; the resource's own parameters are its business. */
+function accessTokensIn(source: string | Readonly<Record<string, unknown>>): string[] {
+  if (typeof source === 'string') return new URLSearchParams(source).getAll('access_token');
+  const value = source.access_token;
+  return (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string' && v !== '');
+}
+
+/** The token from whichever single place it was sent; more than one is `invalid_request` (§2). */
 function extractToken(request: OAuthRequest, options: ResolvedOptions): string | undefined {
-  const found: string[] = [];
+  let token: string | undefined;
   const header = getHeader(request.headers, 'authorization');
   if (header !== undefined && /^bearer(\s|$)/i.test(header)) {
-    const match = BEARER.exec(header);
-    if (!match?.[1]) throw new InvalidRequestError('The Authorization header is not a valid Bearer credential');
-    found.push(match[1]);
+    token = BEARER.exec(header)?.[1];
+    if (token === undefined) throw new InvalidRequestError('The Authorization header is not a valid Bearer credential');
   }
+  // The common case (a header, nothing else allowed) returns here without allocating anything more.
+  if (!options.allowBearerTokensInQueryString && !options.allowBearerTokensInBody) return token;
+  const found = token === undefined ? [] : [token];
   // §2.3: the query string only when explicitly enabled (RFC 9700 §2.4: URLs leak).
-  if (options.allowBearerTokensInQueryString && request.url.includes('access_token=')) {
-    const token = parseParams(queryString(request.url)).access_token;
-    if (token !== undefined) found.push(token);
-  }
+  if (options.allowBearerTokensInQueryString) found.push(...accessTokensIn(queryString(request.url)));
   // §2.2: the form body only when enabled, and only for a form-encoded non-GET request.
   if (options.allowBearerTokensInBody && request.method.toUpperCase() !== 'GET' && isFormRequest(request)) {
-    const token = parseParams(bodyOf(request)).access_token;
-    if (token !== undefined) found.push(token);
+    found.push(...accessTokensIn(bodyOf(request)));
   }
   if (found.length > 1) throw new InvalidRequestError('Send the access token in exactly one place (RFC 6750 §2)');
   return found[0];

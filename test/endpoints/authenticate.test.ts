@@ -48,6 +48,14 @@ describeHosts('bearer authentication (RFC 6750)', (setup) => {
     assert.equal(ok.status, 200);
   });
 
+  it('the resource\'s own query parameters, repeated or not, do not disturb a query token (RFC 6750 §2.3)', async () => {
+    const h = await setup({ allowBearerTokensInQueryString: true });
+    const token = await accessToken(h);
+    const ok = await h.authenticate({ method: 'GET', url: `/secure?page=1&page=2&access_token=${token}`, headers: {} });
+    assert.equal(ok.status, 200);
+    assertChallenge(await h.authenticate({ method: 'GET', url: `/secure?access_token=${token}&access_token=${token}`, headers: {} }), 400, 'invalid_request');
+  });
+
   it('a token sent in two places is 400 invalid_request (RFC 6750 §2)', async () => {
     const h = await setup({ allowBearerTokensInQueryString: true, allowBearerTokensInBody: true });
     const token = await accessToken(h);
