@@ -19,24 +19,47 @@ export type OAuthErrorCode =
   | 'insufficient_scope'
   | 'unsupported_token_type';
 
-/** The base of every OAuth error: `error` is the RFC code, `description` is safe to send, `cause` is private. */
+/** How one error is answered, when it differs from its code's defaults. */
+export interface OAuthErrorOptions {
+  /** The private detail: logged through `onError`, never sent. */
+  cause?: unknown;
+  /** Another HTTP status for the same code, e.g. 405 or 413 for an `invalid_request`, 429 for a rate limit. */
+  status?: number;
+  /** Extra response headers, e.g. `Allow`, `Retry-After` or a `WWW-Authenticate` challenge. */
+  headers?: Readonly<Record<string, string>>;
+  /** False when the error must be shown to the person, never sent to the redirect URI (RFC 6749 §4.1.2.1). */
+  redirectable?: boolean;
+}
+
+/**
+ * The base of every OAuth error: `error` is the RFC code, `description` is safe to send, `cause` is
+ * private. Status, headers and redirectability are fixed at construction; `response.ts` renders them.
+ */
 export abstract class OAuthError extends Error {
+  /** The code's HTTP status; a subclass sets its own. */
+  static readonly status: number = 400;
+  /** Whether errors of this code may go to a trusted redirect URI; a subclass may say no. */
+  static readonly redirectable: boolean = true;
+
   abstract readonly error: OAuthErrorCode;
-  abstract readonly status: number;
+  readonly status: number;
   /**
    * False when the error must never be sent to the redirect URI: an unknown client or a
    * redirect URI that is not registered (RFC 6749 §4.1.2.1). The host shows a page instead.
    */
-  readonly redirectable: boolean = true;
+  readonly redirectable: boolean;
   /** Extra response headers, e.g. `WWW-Authenticate` or `Retry-After`. */
-  readonly headers: Record<string, string> = {};
-
+  readonly headers: Readonly<Record<string, string>>;
   /** Sent as `error_description`: safe for clients. The private detail goes in `cause`. */
   readonly description: string;
 
-  constructor(description: string, options?: { cause?: unknown }) {
-    super(description, options);
+  constructor(description: string, options: OAuthErrorOptions = {}) {
+    super(description, options.cause === undefined ? undefined : { cause: options.cause });
+    const defaults = new.target as unknown as { status: number; redirectable: boolean };
     this.description = description;
+    this.status = options.status ?? defaults.status;
+    this.redirectable = options.redirectable ?? defaults.redirectable;
+    this.headers = options.headers ?? {};
   }
 
   override get name(): string {
@@ -47,98 +70,92 @@ export abstract class OAuthError extends Error {
 /** 400: a missing, repeated or malformed parameter. RFC 6749 §5.2. */
 export class InvalidRequestError extends OAuthError {
   readonly error = 'invalid_request';
-  readonly status = 400;
+  static override readonly status = 400;
 }
 
 /** 401: client authentication failed. RFC 6749 §5.2. */
 export class InvalidClientError extends OAuthError {
   readonly error = 'invalid_client';
-  readonly status = 401;
-  override readonly redirectable = false;
+  static override readonly status = 401;
+  static override readonly redirectable = false;
 
-  constructor(description: string, options?: { cause?: unknown; basic?: boolean }) {
-    super(description, options);
+  constructor(description: string, options: OAuthErrorOptions & { basic?: boolean } = {}) {
     // RFC 6749 §5.2: a client that tried Basic gets a Basic challenge back.
-    if (options?.basic) this.headers['WWW-Authenticate'] = 'Basic realm="tollgate", charset="UTF-8"';
+    const challenge = options.basic ? { 'WWW-Authenticate': 'Basic realm="tollgate", charset="UTF-8"' } : undefined;
+    super(description, challenge ? { ...options, headers: { ...challenge, ...options.headers } } : options);
   }
 }
 
 /** 400: the code, refresh token or resource owner credentials are invalid, expired or revoked. RFC 6749 §5.2. */
 export class InvalidGrantError extends OAuthError {
   readonly error = 'invalid_grant';
-  readonly status = 400;
+  static override readonly status = 400;
 }
 
 /** 400: this client may not use this grant or response type. RFC 6749 §4.1.2.1, §5.2. */
 export class UnauthorizedClientError extends OAuthError {
   readonly error = 'unauthorized_client';
-  readonly status = 400;
+  static override readonly status = 400;
 }
 
 /** 400: the grant type is not supported. RFC 6749 §5.2. */
 export class UnsupportedGrantTypeError extends OAuthError {
   readonly error = 'unsupported_grant_type';
-  readonly status = 400;
+  static override readonly status = 400;
 }
 
 /** 400: the scope is invalid, unknown, malformed or beyond what was granted. RFC 6749 §5.2. */
 export class InvalidScopeError extends OAuthError {
   readonly error = 'invalid_scope';
-  readonly status = 400;
+  static override readonly status = 400;
 }
 
 /** 400: the resource owner or the server denied the request. RFC 6749 §4.1.2.1. */
 export class AccessDeniedError extends OAuthError {
   readonly error = 'access_denied';
-  readonly status = 400;
+  static override readonly status = 400;
 }
 
 /** 400: the response type is not supported. RFC 6749 §4.1.2.1. */
 export class UnsupportedResponseTypeError extends OAuthError {
   readonly error = 'unsupported_response_type';
-  readonly status = 400;
+  static override readonly status = 400;
 }
 
 /** 500: an unexpected condition. Its description is always generic. RFC 6749 §4.1.2.1. */
 export class ServerError extends OAuthError {
   readonly error = 'server_error';
-  readonly status = 500;
+  static override readonly status = 500;
 }
 
-/** 503: overloaded or down for maintenance. RFC 6749 §4.1.2.1. */
+/** 503: overloaded, down for maintenance, or the store cannot be reached. RFC 6749 §4.1.2.1. */
 export class TemporarilyUnavailableError extends OAuthError {
   readonly error = 'temporarily_unavailable';
-  readonly status = 503;
+  static override readonly status = 503;
+
+  /** `retryAfter`: seconds, sent as `Retry-After` (RFC 9110 §10.2.3). */
+  constructor(description: string, options: OAuthErrorOptions & { retryAfter?: number } = {}) {
+    const { retryAfter, ...rest } = options;
+    super(description, retryAfter === undefined ? rest : { ...rest, headers: { 'Retry-After': String(retryAfter), ...rest.headers } });
+  }
 }
 
 /** 401: the access token is expired, revoked, malformed or unknown. RFC 6750 §3.1. */
 export class InvalidTokenError extends OAuthError {
   readonly error = 'invalid_token';
-  readonly status = 401;
+  static override readonly status = 401;
 }
 
 /** 403: the token lacks the scope the resource needs. RFC 6750 §3.1. */
 export class InsufficientScopeError extends OAuthError {
   readonly error = 'insufficient_scope';
-  readonly status = 403;
+  static override readonly status = 403;
 }
 
 /** 400: the server cannot revoke this type of token. RFC 7009 §2.2.1. */
 export class UnsupportedTokenTypeError extends OAuthError {
   readonly error = 'unsupported_token_type';
-  readonly status = 400;
-}
-
-/** The same error answered with another HTTP status, e.g. 405 or 413 for an `invalid_request`. */
-export function withStatus<E extends OAuthError>(err: E, status: number): E {
-  Object.defineProperty(err, 'status', { value: status });
-  return err;
-}
-
-/** Marks an error as one the person must see on a page, never a redirect (RFC 6749 §4.1.2.1). */
-export function notRedirectable<E extends OAuthError>(err: E): E {
-  Object.defineProperty(err, 'redirectable', { value: false });
-  return err;
+  static override readonly status = 400;
 }
 
 /** Every code and its class: the registry the docs table and its test are kept in sync with. */

@@ -15,7 +15,6 @@ import {
   OAuthError,
   UnauthorizedClientError,
   UnsupportedResponseTypeError,
-  notRedirectable,
 } from '../errors.js';
 import { bodyLength, bodyOf, isFormRequest, parseParams, queryString } from '../request.js';
 import { errorRedirect, redirectResponse } from '../response.js';
@@ -68,6 +67,9 @@ export interface AuthorizeEndpointContext {
   options: ResolvedOptions;
 }
 
+/** Until client_id and redirect_uri check out, errors are shown to the person, never redirected (§4.1.2.1). */
+const PAGE_ONLY = { redirectable: false } as const;
+
 const RESPONSE_TYPES = { code: 'authorization_code', token: 'implicit' } as const;
 
 /** Thrown once the redirect URI is trusted: the error then goes back to the client. */
@@ -86,30 +88,29 @@ async function validate(context: AuthorizeEndpointContext, request: OAuthRequest
   const { model, options } = context;
   const method = request.method.toUpperCase();
   // §3.1: GET must be supported, POST may be.
-  if (method !== 'GET' && method !== 'POST') throw notRedirectable(new InvalidRequestError('The authorization endpoint accepts GET and POST'));
+  if (method !== 'GET' && method !== 'POST') throw new InvalidRequestError('The authorization endpoint accepts GET and POST', PAGE_ONLY);
   // A repeated parameter may be the client_id or redirect_uri itself, so nothing can be trusted yet.
   if (method === 'POST' && bodyLength(request) > 0 && !isFormRequest(request)) {
-    throw notRedirectable(new InvalidRequestError('A POST to the authorization endpoint must be application/x-www-form-urlencoded'));
+    throw new InvalidRequestError('A POST to the authorization endpoint must be application/x-www-form-urlencoded', PAGE_ONLY);
   }
   let params;
   try {
     params = method === 'POST' ? parseParams(queryString(request.url), bodyOf(request)) : parseParams(queryString(request.url));
   } catch (err) {
-    throw err instanceof OAuthError ? notRedirectable(err) : err;
+    throw err instanceof InvalidRequestError ? new InvalidRequestError(err.description, PAGE_ONLY) : err;
   }
 
   // §4.1.2.1: until client_id and redirect_uri check out, errors are shown, never redirected.
-  if (params.client_id === undefined) throw notRedirectable(new InvalidRequestError('Missing parameter: client_id'));
+  if (params.client_id === undefined) throw new InvalidRequestError('Missing parameter: client_id', PAGE_ONLY);
   const client = await model.getClient(params.client_id, null);
   if (!client) throw new InvalidClientError('Unknown client_id');
   const redirectUri = resolveRedirectUri(client, params.redirect_uri);
   if (redirectUri === undefined) {
-    throw notRedirectable(
-      new InvalidRequestError(
-        params.redirect_uri === undefined
-          ? 'Missing parameter: redirect_uri (this client has several registered)'
-          : 'The redirect_uri is not registered for this client',
-      ),
+    throw new InvalidRequestError(
+      params.redirect_uri === undefined
+        ? 'Missing parameter: redirect_uri (this client has several registered)'
+        : 'The redirect_uri is not registered for this client',
+      PAGE_ONLY,
     );
   }
 

@@ -3,7 +3,7 @@ import type { OAuthRequest } from '../types.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Params } from '../request.js';
 import { bodyLength, bodyOf, isFormRequest, parseParams, queryString } from '../request.js';
-import { InvalidRequestError, withStatus } from '../errors.js';
+import { InvalidRequestError } from '../errors.js';
 
 /**
  * The parameters of a form POST: POST only, `application/x-www-form-urlencoded` only, each
@@ -12,13 +12,11 @@ import { InvalidRequestError, withStatus } from '../errors.js';
  */
 export function readFormPost(request: OAuthRequest, options: ResolvedOptions, queryParams = false): Params {
   if (request.method.toUpperCase() !== 'POST') {
-    const err = withStatus(new InvalidRequestError('This endpoint accepts only POST'), 405);
     // RFC 9110 §15.5.6: a 405 response MUST name the allowed methods.
-    err.headers.Allow = 'POST';
-    throw err;
+    throw new InvalidRequestError('This endpoint accepts only POST', { status: 405, headers: { Allow: 'POST' } });
   }
   if (bodyLength(request) > options.maxBodyBytes) {
-    throw withStatus(new InvalidRequestError(`The request body exceeds ${options.maxBodyBytes} bytes`), 413);
+    throw new InvalidRequestError(`The request body exceeds ${options.maxBodyBytes} bytes`, { status: 413 });
   }
   const body = bodyOf(request);
   const hasBody = typeof body === 'string' ? body !== '' : Object.keys(body).length > 0;
