@@ -1,21 +1,21 @@
-/** createAuthorizationServer: validates the options, wires model and grants, returns the endpoints. */
-import type { BuiltInGrantType, AuthorizationServerOptions, ResolvedOptions } from './options.js';
+/** createAuthorizationServer: validates the options, wires model and grants, returns the endpoints and their router. */
+import type { AuthorizationServerOptions, BuiltInGrantType, ResolvedOptions } from './options.js';
 import type { OAuthRequest, OAuthResponse } from './types.js';
-import type { Grant } from './grants/grant.js';
 import type { AuthorizationDecision, AuthorizeAnswer, AuthorizeResult } from './endpoints/authorize.js';
 import type { AuthenticateOptions, AuthenticateResult } from './endpoints/authenticate.js';
 import type { JsonWebKeySet } from './tokens/format.js';
+import type { Endpoint, Router } from './handle.js';
 import { resolveOptions } from './options.js';
-import { builtInGrants } from './grants/index.js';
 import { createTokenIssuer } from './tokens/issuer.js';
 import { opaqueAccessTokens } from './tokens/format.js';
 import { tokenEndpoint } from './endpoints/token.js';
-import { authorizeEndpoint } from './endpoints/authorize.js';
+import { authorizationParams, authorizeEndpoint } from './endpoints/authorize.js';
 import { authenticateEndpoint } from './endpoints/authenticate.js';
 import { revokeEndpoint } from './endpoints/revoke.js';
 import { introspectEndpoint } from './endpoints/introspect.js';
-import { metadataDocument } from './endpoints/metadata.js';
+import { METADATA_PATH, metadataDocument } from './endpoints/metadata.js';
 import { publicJsonResponse } from './response.js';
+import { createRouter } from './handle.js';
 
 /** The oauthlib seed's shape of a token endpoint answer. */
 export interface TokenTriple {
@@ -24,7 +24,12 @@ export interface TokenTriple {
   status: number;
 }
 
-export interface AuthorizationServer {
+/**
+ * An authorization server: `handle` serves every endpoint by path (what adapters call); the
+ * endpoints are also callable one by one.
+ */
+export interface AuthorizationServer extends Router {
+  /** The options as resolved at creation: defaults filled in, every value checked. */
   readonly options: ResolvedOptions;
   /** RFC 6749 §3.2: the token endpoint, every grant. */
   token(request: OAuthRequest, credentials?: Readonly<Record<string, unknown>>): Promise<OAuthResponse>;
@@ -67,28 +72,51 @@ export function createAuthorizationServer<const G extends BuiltInGrantType>(
   const model = options.model;
   const format = options.accessTokenFormat ?? opaqueAccessTokens;
   const issuer = createTokenIssuer(model, resolved, format);
-  const grants = builtInGrants(resolved);
-  for (const grant of options.grants ?? []) grants.set(grant.type, grant as Grant);
-  const tokenContext = { model, grants, issuer, options: resolved };
   const context = { model, issuer, options: resolved };
-  const metadata = publicJsonResponse(metadataDocument(resolved, [...resolved.grantTypes, ...(options.grants ?? []).map((g) => g.type)], format.jwks !== undefined));
+  const authorization = authorizeEndpoint(context);
+  const metadataResponse = publicJsonResponse(metadataDocument(resolved, format.jwks !== undefined));
+
+  const token: AuthorizationServer['token'] = (request, credentials) => tokenEndpoint(context, request, credentials);
+  const revoke: AuthorizationServer['revoke'] = (request) => revokeEndpoint(context, request);
+  const introspect: AuthorizationServer['introspect'] = (request) => introspectEndpoint(context, request);
+  const metadata = (): OAuthResponse => metadataResponse;
+  async function jwks(): Promise<OAuthResponse> {
+    const set: JsonWebKeySet = format.jwks ? await format.jwks() : { keys: [] };
+    return publicJsonResponse(set);
+  }
+
+  async function authorize(request: OAuthRequest, decision?: AuthorizationDecision): Promise<AuthorizeResult> {
+    let validated;
+    try {
+      validated = await authorization.validate(authorizationParams(request));
+    } catch (err) {
+      return authorization.answerError(err, undefined, request.method);
+    }
+    return decision ? authorization.decide(validated, decision, request.method) : { type: 'interaction', request: validated };
+  }
+
+  const { endpoints } = resolved;
+  const routes = new Map<string, Endpoint>([
+    [endpoints.token, token],
+    [endpoints.revocation, revoke],
+    [endpoints.introspection, introspect],
+    [METADATA_PATH, metadata],
+    [endpoints.jwks, jwks],
+  ]);
 
   return {
     options: resolved,
-    token: (request, credentials) => tokenEndpoint(tokenContext, request, credentials),
+    ...createRouter(resolved, routes, authorization),
+    token,
     async createTokenResponse(uri, method, body, headers, credentials) {
-      const { status, headers: out, body: text } = await tokenEndpoint(tokenContext, { method, url: uri, headers, body }, credentials);
+      const { status, headers: out, body: text } = await token({ method, url: uri, headers, body }, credentials);
       return { headers: out, body: text, status };
     },
-    authorize: ((request: OAuthRequest, decision?: AuthorizationDecision) =>
-      authorizeEndpoint(context, request, decision)) as AuthorizationServer['authorize'],
+    authorize: authorize as AuthorizationServer['authorize'],
     authenticate: (request, required) => authenticateEndpoint(context, request, required),
-    revoke: (request) => revokeEndpoint(context, request),
-    introspect: (request) => introspectEndpoint(context, request),
-    metadata: () => metadata,
-    async jwks() {
-      const set: JsonWebKeySet = format.jwks ? await format.jwks() : { keys: [] };
-      return publicJsonResponse(set);
-    },
+    revoke,
+    introspect,
+    metadata,
+    jwks,
   };
 }

@@ -1,20 +1,17 @@
-/** tollgate: an OAuth 2.0 authorization server core. Plain requests in, plain responses out. */
+/**
+ * tollgate: an OAuth 2.0 authorization server core. Plain requests in, plain responses out.
+ * This entry has what an application needs: the server, the Model it runs on, grants, errors.
+ * JWT access tokens and their keys are in `tollgate/jwt`; every error detail in `tollgate/errors`;
+ * stores, adapters and compatibility each have an entry of their own.
+ */
 export { createAuthorizationServer } from './authorization-server.js';
-export type { AuthorizationServer, TokenTriple } from './authorization-server.js';
-export type {
-  AccessToken,
-  AuthorizationCode,
-  Client,
-  CodeChallengeMethod,
-  GrantType,
-  HeaderMap,
-  OAuthRequest,
-  OAuthResponse,
-  RefreshToken,
-  Token,
-  TokenEndpointAuthMethod,
-  User,
-} from './types.js';
+export type { AuthorizationServer } from './authorization-server.js';
+export type { AuthorizationServerOptions, BuiltInGrantType } from './options.js';
+
+// The plain request and response, and the data the Model keeps.
+export type { AccessToken, AuthorizationCode, Client, OAuthRequest, OAuthResponse, RefreshToken, Token, User } from './types.js';
+
+// The Model (seed 000's functions), split per grant.
 export type {
   Awaitable,
   AuthenticateModel,
@@ -26,18 +23,35 @@ export type {
   RefreshTokenModel,
   RevocationModel,
 } from './model.js';
-export type { AuthorizationServerOptions, BuiltInGrantType, EndpointPaths, ModelFor, ResolvedOptions } from './options.js';
-export type { Grant, GrantContext, IssueRequest, TokenIssuer, TokenResponseBody } from './grants/grant.js';
-export type { Params } from './request.js';
-export type { AuthorizationDecision, AuthorizationRequest, AuthorizeAnswer, AuthorizeResult } from './endpoints/authorize.js';
+
+// Grants as modules, and the browser flow a host takes part in.
+export type { AuthorizationResponder, AuthorizeContext, Grant, GrantContext, TokenIssuer, TokenResponseBody } from './grants/grant.js';
+export type { AuthorizationDecision, AuthorizationRequest, AuthorizeResult } from './endpoints/authorize.js';
+export type { HandleOptions, Interaction, InteractionContext, InteractionOutcome } from './interaction.js';
 export type { AuthenticateOptions, AuthenticateResult } from './endpoints/authenticate.js';
-export type { AccessTokenContext, AccessTokenFormat, JsonWebKeySet } from './tokens/format.js';
-export { createJwtAccessTokenFormat } from './tokens/jwt.js';
-export type { JwtAccessTokenFormat, JwtAccessTokenOptions } from './tokens/jwt.js';
-export { ensureSigningKey, generateSigningKey, publishedKeys, rotateSigningKey } from './tokens/signing-keys.js';
-export type { SigningAlgorithm, SigningKeyStore } from './tokens/signing-keys.js';
-export type { ClientRegistration, SigningKey, Store, UserRegistration } from './stores/store.js';
-export * from './errors.js';
+export type { AccessTokenFormat } from './tokens/format.js';
+
+// Errors: one class per RFC code; a host renders any of them with errorResponse.
+export {
+  AccessDeniedError,
+  ConfigError,
+  InsufficientScopeError,
+  InvalidClientError,
+  InvalidGrantError,
+  InvalidRequestError,
+  InvalidScopeError,
+  InvalidTokenError,
+  OAuthError,
+  ServerError,
+  TemporarilyUnavailableError,
+  UnauthorizedClientError,
+  UnsupportedGrantTypeError,
+  UnsupportedResponseTypeError,
+  UnsupportedTokenTypeError,
+} from './errors.js';
+export { errorResponse } from './response.js';
+
+// For grants and models: the scope policy and the hashing a store must use.
 export { validateScope } from './validate-scope.js';
-export { formatScope, parseScope } from './scope.js';
-export { hashPassword, hashSecret, hashToken, randomToken, verifyPassword, verifySecret } from './secrets.js';
+export { parseScope } from './scope.js';
+export { hashPassword, hashSecret, verifyPassword, verifySecret } from './secrets.js';

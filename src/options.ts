@@ -1,24 +1,17 @@
 /** Options of `createAuthorizationServer`, their defaults (lifetimes in seconds), and their validation. */
-import type { AuthenticateModel, AuthorizationCodeModel, BaseModel, ClientCredentialsModel, PasswordModel, RefreshTokenModel } from './model.js';
+import type { AuthenticateModel, BaseModel } from './model.js';
 import type { Grant } from './grants/grant.js';
+import type { BuiltInGrantModel, BuiltInGrantType } from './grants/index.js';
 import type { AccessTokenFormat } from './tokens/format.js';
 import { ConfigError } from './errors.js';
+import { builtInGrant, builtInGrantTypes, isBuiltInGrantType } from './grants/index.js';
 
-/** The grants tollgate implements itself; `implicit` is the `response_type=token` flow (RFC 6749 §4.2). */
-export type BuiltInGrantType = 'authorization_code' | 'implicit' | 'password' | 'client_credentials' | 'refresh_token';
-
-interface GrantModels {
-  authorization_code: AuthorizationCodeModel;
-  implicit: BaseModel;
-  password: PasswordModel;
-  client_credentials: ClientCredentialsModel;
-  refresh_token: RefreshTokenModel;
-}
+export type { BuiltInGrantType } from './grants/index.js';
 
 type Intersect<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
 
 /** The model a server with these grants needs: only the functions those grants call, plus the bearer check. */
-export type ModelFor<G extends BuiltInGrantType> = Intersect<GrantModels[G]> & AuthenticateModel & BaseModel;
+export type ModelFor<G extends BuiltInGrantType> = Intersect<BuiltInGrantModel<G>> & AuthenticateModel & BaseModel;
 
 /** Paths advertised in metadata (RFC 8414 §2); the host mounts the endpoints there. */
 export interface EndpointPaths {
@@ -76,6 +69,8 @@ export interface AuthorizationServerOptions<G extends BuiltInGrantType = BuiltIn
 export interface ResolvedOptions {
   issuer: string;
   grantTypes: readonly BuiltInGrantType[];
+  /** Every grant the server answers, built-in and extension, by `grant_type`. */
+  grants: ReadonlyMap<string, Grant>;
   accessTokenTtl: number;
   refreshTokenTtl: number;
   authorizationCodeTtl: number;
@@ -100,21 +95,6 @@ export const DEFAULT_ENDPOINTS: EndpointPaths = {
   introspection: '/oauth/introspect',
   jwks: '/.well-known/jwks.json',
 };
-
-const BUILT_IN: readonly BuiltInGrantType[] = ['authorization_code', 'implicit', 'password', 'client_credentials', 'refresh_token'];
-
-/** Model functions each grant calls; checked at start so a missing one fails loudly, not mid-request. */
-const REQUIRED_MODEL_FUNCTIONS: Record<BuiltInGrantType, readonly string[]> = {
-  authorization_code: ['getClient', 'saveToken', 'saveAuthorizationCode', 'getAuthorizationCode', 'revokeAuthorizationCode'],
-  implicit: ['getClient', 'saveToken'],
-  password: ['getClient', 'saveToken', 'getUser'],
-  client_credentials: ['getClient', 'saveToken', 'getUserFromClient'],
-  refresh_token: ['getClient', 'saveToken', 'getRefreshToken', 'revokeToken'],
-};
-
-function isBuiltIn(type: string): type is BuiltInGrantType {
-  return (BUILT_IN as readonly string[]).includes(type);
-}
 
 function invalid(field: string, message: string): ConfigError {
   return new ConfigError('ERR_TOLLGATE_INVALID_OPTION', field, message);
@@ -146,33 +126,41 @@ function validateIssuer(issuer: unknown): string {
 /** Checks every option once, at start, and fills in the defaults. Throws ConfigError naming the field. */
 export function resolveOptions(options: AuthorizationServerOptions): ResolvedOptions {
   const issuer = validateIssuer(options.issuer);
-  if (!Array.isArray(options.grantTypes)) throw invalid('grantTypes', `must list the built-in grants to enable: ${BUILT_IN.join(', ')}`);
+  if (!Array.isArray(options.grantTypes)) throw invalid('grantTypes', `must list the built-in grants to enable: ${builtInGrantTypes.join(', ')}`);
   const model = options.model as unknown as Record<string, unknown> | undefined;
   if (typeof model !== 'object' || model === null) throw invalid('model', 'is required');
-  const grantTypes: readonly string[] = options.grantTypes;
-  for (const type of grantTypes) {
-    if (!isBuiltIn(type)) throw invalid('grantTypes', `"${type}" is not built in; register extension grants with "grants"`);
-    for (const fn of REQUIRED_MODEL_FUNCTIONS[type]) {
-      if (typeof model[fn] !== 'function') throw new ConfigError('ERR_TOLLGATE_MODEL', `model.${fn}`, `is required by the ${type} grant`);
+  const rotation = {
+    rotateRefreshTokens: options.rotateRefreshTokens ?? true,
+    refreshTokenReuseInterval: options.refreshTokenReuseInterval ?? 0,
+  };
+  const grants = new Map<string, Grant>();
+  for (const type of options.grantTypes as readonly string[]) {
+    if (!isBuiltInGrantType(type)) throw invalid('grantTypes', `"${type}" is not built in; register extension grants with "grants"`);
+    grants.set(type, builtInGrant(type, rotation));
+  }
+  for (const grant of options.grants ?? []) {
+    if (typeof grant.type !== 'string' || grant.type === '' || (typeof grant.handle !== 'function' && grant.authorization === undefined)) {
+      throw invalid('grants', 'each grant needs a "type" and a "handle" function (or an "authorization" half)');
+    }
+    if (isBuiltInGrantType(grant.type)) throw invalid('grants', `"${grant.type}" is a built-in grant type`);
+    grants.set(grant.type, grant);
+  }
+  for (const grant of grants.values()) {
+    for (const fn of grant.requires ?? []) {
+      if (typeof model[fn] !== 'function') throw new ConfigError('ERR_TOLLGATE_MODEL', `model.${fn}`, `is required by the ${grant.type} grant`);
     }
   }
   if (typeof model['getAccessToken'] !== 'function') {
     throw new ConfigError('ERR_TOLLGATE_MODEL', 'model.getAccessToken', 'is required for bearer authentication');
   }
-  for (const grant of options.grants ?? []) {
-    if (typeof grant.type !== 'string' || grant.type === '' || typeof grant.handle !== 'function') {
-      throw invalid('grants', 'each grant needs a "type" and a "handle" function');
-    }
-    if (isBuiltIn(grant.type)) throw invalid('grants', `"${grant.type}" is a built-in grant type`);
-  }
   return {
     issuer,
     grantTypes: [...options.grantTypes],
+    grants,
     accessTokenTtl: seconds(options.accessTokenTtl, 3600, 'accessTokenTtl'),
     refreshTokenTtl: seconds(options.refreshTokenTtl, 1_209_600, 'refreshTokenTtl'),
     authorizationCodeTtl: seconds(options.authorizationCodeTtl, 600, 'authorizationCodeTtl', 600),
-    rotateRefreshTokens: options.rotateRefreshTokens ?? true,
-    refreshTokenReuseInterval: options.refreshTokenReuseInterval ?? 0,
+    ...rotation,
     requirePkce: options.requirePkce ?? false,
     allowPlainPkce: options.allowPlainPkce ?? false,
     allowBearerTokensInQueryString: options.allowBearerTokensInQueryString ?? false,

@@ -29,11 +29,16 @@ export function queryString(url: string): string {
   return url.slice(q + 1, hash === -1 ? undefined : hash);
 }
 
-/** The path of a request URL, without its query. */
-export function pathOf(url: string): string {
+/**
+ * The path of a request URL, without its query; undefined for a request-target that has none
+ * (`*` of `OPTIONS *`, a malformed absolute URL). Total: it never throws on what a client sent.
+ */
+export function pathOf(url: string): string | undefined {
   const q = url.indexOf('?');
   const path = q === -1 ? url : url.slice(0, q);
-  return path.startsWith('/') ? path : new URL(path).pathname;
+  if (path.startsWith('/')) return path;
+  // RFC 9112 §3.2.2: the absolute-form, as proxies send it.
+  return URL.canParse(path) ? new URL(path).pathname : undefined;
 }
 
 /**

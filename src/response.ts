@@ -4,7 +4,7 @@
  * Every OAuth error is rendered here and nowhere else.
  */
 import type { OAuthResponse } from './types.js';
-import type { OAuthError } from './errors.js';
+import { OAuthError, ServerError } from './errors.js';
 
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
 
@@ -43,9 +43,19 @@ export function errorBody(err: OAuthError): { error: string; error_description: 
   return { error: err.error, error_description: describeError(err) };
 }
 
-/** An error as §5.2 JSON with its status and headers (e.g. `WWW-Authenticate`). */
+/** An error as §5.2 JSON with its status and headers (e.g. `WWW-Authenticate`, `Retry-After`). */
 export function errorResponse(err: OAuthError): OAuthResponse {
   return jsonResponse(err.status, errorBody(err), err.headers);
+}
+
+/**
+ * The error to answer with: an OAuthError as it is; anything else is a generic `server_error`,
+ * and the original goes to `onError` only, never to the client.
+ */
+export function oauthErrorOf(err: unknown, onError: (error: unknown) => void): OAuthError {
+  if (err instanceof OAuthError) return err;
+  onError(err);
+  return new ServerError('The authorization server encountered an unexpected condition', { cause: err });
 }
 
 /** Where the authorization response parameters go: the query for `code`, the fragment for `token` (§4.2.2). */

@@ -14,6 +14,8 @@ export interface OAuthRequest {
   url: string;
   headers: HeaderMap;
   body?: string | Uint8Array | Readonly<Record<string, string | readonly string[] | undefined>> | undefined;
+  /** The client's address as the host sees it (after the proxies it trusts): for rate limits, never for trust. */
+  ip?: string | undefined;
 }
 
 /** A response as the core returns it: the host writes it out unchanged. */

@@ -2,6 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { AuthorizationServer } from '../authorization-server.js';
 import type { AuthenticateOptions } from '../endpoints/authenticate.js';
+import type { HandleOptions } from '../interaction.js';
 import type { AccessToken, OAuthRequest, OAuthResponse } from '../types.js';
 
 declare module 'fastify' {
@@ -22,6 +23,7 @@ export function toOAuthRequest(request: FastifyRequest): OAuthRequest {
     method: request.method,
     url: request.url,
     headers: request.headers,
+    ip: request.ip,
     body: typeof body === 'string' || body instanceof Uint8Array ? body : undefined,
   };
 }
@@ -31,7 +33,7 @@ export function sendOAuthResponse(reply: FastifyReply, response: OAuthResponse):
   return reply.code(response.status).headers(response.headers).send(response.body);
 }
 
-export interface TollgatePluginOptions {
+export interface TollgatePluginOptions extends HandleOptions {
   server: AuthorizationServer;
   /** Largest body Fastify reads. Default: the server's `maxBodyBytes`. */
   bodyLimit?: number;
@@ -43,14 +45,13 @@ function keepRaw(app: FastifyInstance, contentType: string, bodyLimit: number): 
 }
 
 /**
- * Mounts the token, revocation, introspection, metadata and JWKS endpoints at the server's paths,
- * and decorates the instance with `authenticate` (and requests with `oauth`) for the caller's routes.
- * @example app.register(tollgate, { server }); app.get('/me', { preHandler: app.authenticate() }, handler)
+ * Mounts the core's endpoints at the server's paths, answered by `server.handle` (the
+ * authorization endpoint too, with an `interaction`), and decorates the instance with
+ * `authenticate` (and requests with `oauth`) for the caller's routes.
+ * @example app.register(tollgate, { server, interaction }); app.get('/me', { preHandler: app.authenticate() }, handler)
  */
 export async function tollgate(app: FastifyInstance, options: TollgatePluginOptions): Promise<void> {
-  const { server } = options;
-  const { endpoints } = server.options;
-  const bodyLimit = options.bodyLimit ?? server.options.maxBodyBytes;
+  const { server, bodyLimit = server.options.maxBodyBytes, ...handleOptions } = options;
 
   app.decorateRequest('oauth', null);
   app.decorate('authenticate', (required?: AuthenticateOptions): preHandlerAsyncHookHandler => {
@@ -69,25 +70,18 @@ export async function tollgate(app: FastifyInstance, options: TollgatePluginOpti
     scope.removeAllContentTypeParsers();
     keepRaw(scope, 'application/x-www-form-urlencoded', bodyLimit);
     keepRaw(scope, '*', bodyLimit);
-    const posts = new Map<string, (request: OAuthRequest) => Promise<OAuthResponse>>([
-      [endpoints.token, server.token],
-      [endpoints.revocation, server.revoke],
-      [endpoints.introspection, server.introspect],
-    ]);
-    // Every method reaches the core, which answers 405 itself for anything but POST.
-    for (const [path, endpoint] of posts) {
-      scope.all(path, async (request, reply) => sendOAuthResponse(reply, await endpoint(toOAuthRequest(request))));
-    }
+    const answer = async (request: OAuthRequest, reply: FastifyReply) => {
+      const response = await server.handle(request, handleOptions);
+      return response ? sendOAuthResponse(reply, response) : reply.callNotFound();
+    };
+    // Every method reaches the core, which answers a wrong one itself.
+    for (const path of server.paths) scope.all(path, async (request, reply) => answer(toOAuthRequest(request), reply));
     // Fastify stops reading a body over its limit; the core is handed one byte too many, as the node
     // adapter does, so the refusal is the core's own (RFC 6749 §5.2 body), not Fastify's.
     scope.setErrorHandler(async (err: { code?: string }, request, reply) => {
-      const endpoint = posts.get(request.routeOptions.url ?? '');
-      if (err.code !== 'FST_ERR_CTP_BODY_TOO_LARGE' || !endpoint) throw err;
-      const oversized = { ...toOAuthRequest(request), body: new Uint8Array(server.options.maxBodyBytes + 1) };
-      return sendOAuthResponse(reply, await endpoint(oversized));
+      if (err.code !== 'FST_ERR_CTP_BODY_TOO_LARGE') throw err;
+      return answer({ ...toOAuthRequest(request), body: new Uint8Array(server.options.maxBodyBytes + 1) }, reply);
     });
-    scope.get('/.well-known/oauth-authorization-server', async (_request, reply) => sendOAuthResponse(reply, server.metadata()));
-    scope.get(endpoints.jwks, async (_request, reply) => sendOAuthResponse(reply, await server.jwks()));
   });
 }
 // Like fastify-plugin: the decorators belong to the instance that registers the plugin, not to a child scope.

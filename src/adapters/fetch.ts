@@ -4,19 +4,10 @@
  */
 import type { AuthorizationServer } from '../authorization-server.js';
 import type { AuthenticateOptions } from '../endpoints/authenticate.js';
-import type { AuthorizationDecision, AuthorizationRequest } from '../endpoints/authorize.js';
+import type { HandleOptions } from '../interaction.js';
 import type { AccessToken, OAuthRequest, OAuthResponse } from '../types.js';
-import { endpointRoutes } from './routes.js';
 
-/**
- * Logs the person in and asks consent for a valid authorization request; resolves to the
- * decision, or to a Response of its own (a login form, a consent page) to send instead.
- */
-export type FetchInteract = (request: Request, authorization: AuthorizationRequest) => Promise<AuthorizationDecision | Response>;
-
-export interface FetchHandlerOptions {
-  /** Serves the authorization endpoint too, with this login and consent step. */
-  interact?: FetchInteract;
+export interface FetchHandlerOptions extends HandleOptions {
   /** Answers paths that are not OAuth endpoints. Default: 404. */
   fallback?: (request: Request) => Response | Promise<Response>;
 }
@@ -76,29 +67,19 @@ export async function authenticate(server: AuthorizationServer, request: Request
 }
 
 /**
- * A Fetch handler serving the token, revocation, introspection, metadata and JWKS endpoints at the
- * server's paths (and the authorization endpoint with `interact`). Every method reaches the
- * endpoints, so the core answers a wrong one itself.
+ * A Fetch handler serving the core's endpoints through `server.handle` (the authorization endpoint
+ * too, with an `interaction`); other paths go to `fallback`. Every method reaches the endpoints,
+ * so the core answers a wrong one itself.
  * @example app.all('*', (c) => handler(c.req.raw)) // Hono; Bun.serve({ fetch: handler }); Deno.serve(handler)
  */
 export function fetchHandler(server: AuthorizationServer, options: FetchHandlerOptions = {}): (request: Request) => Promise<Response> {
-  const { endpoints, maxBodyBytes } = server.options;
-  const routes = endpointRoutes(server);
-  const { interact, fallback } = options;
+  const { maxBodyBytes } = server.options;
+  const { fallback, ...handleOptions } = options;
+  const notFound = (): Response => new Response('Not found', { status: 404, headers: { 'Content-Type': 'text/plain' } });
 
   return async (request) => {
-    const path = new URL(request.url).pathname;
-    const route = routes.get(path);
-    if (route) return sendOAuthResponse(await route(await toOAuthRequest(request, maxBodyBytes)));
-    if (!interact || path !== endpoints.authorization) {
-      return fallback ? fallback(request) : new Response('Not found', { status: 404, headers: { 'Content-Type': 'text/plain' } });
-    }
-    // A clone, so that `interact` can still read the body of a login form posted here.
-    const oauthRequest = await toOAuthRequest(request.clone(), maxBodyBytes);
-    const result = await server.authorize(oauthRequest);
-    if (result.type !== 'interaction') return sendOAuthResponse(result.response);
-    const decision = await interact(request, result.request);
-    if (decision instanceof Response) return decision;
-    return sendOAuthResponse((await server.authorize(oauthRequest, decision)).response);
+    if (!server.serves(request.url)) return fallback ? fallback(request) : notFound();
+    const response = await server.handle(await toOAuthRequest(request, maxBodyBytes), handleOptions);
+    return response ? sendOAuthResponse(response) : notFound();
   };
 }

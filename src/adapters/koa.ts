@@ -2,25 +2,13 @@
 import type { Context, Middleware, Next } from 'koa';
 import type { AuthorizationServer } from '../authorization-server.js';
 import type { AuthenticateOptions } from '../endpoints/authenticate.js';
-import type { AuthorizationDecision, AuthorizationRequest } from '../endpoints/authorize.js';
+import type { HandleOptions } from '../interaction.js';
 import type { AccessToken, OAuthRequest, OAuthResponse } from '../types.js';
-import { endpointRoutes } from './routes.js';
 import { toOAuthRequest as readNodeRequest } from './node.js';
 
 /** What `authenticate` leaves in `ctx.state.oauth` for the middleware after it. */
 export interface KoaOAuthState {
   token: AccessToken;
-}
-
-/**
- * Logs the person in and asks consent for a valid authorization request; resolves to the
- * decision, or to undefined after answering through `ctx` itself (a login form, a consent page).
- */
-export type KoaInteract = (ctx: Context, request: AuthorizationRequest) => Promise<AuthorizationDecision | undefined>;
-
-export interface KoaOptions {
-  /** Serves the authorization endpoint too, with this login and consent step. */
-  interact?: KoaInteract;
 }
 
 /** The middleware `koa(server)` returns, with the bearer middleware bound to the same server. */
@@ -35,8 +23,8 @@ export interface OAuthMiddleware extends Middleware {
  */
 export async function toOAuthRequest(ctx: Context, maxBodyBytes?: number): Promise<OAuthRequest> {
   const parsed = (ctx.request as { body?: OAuthRequest['body'] | null }).body;
-  if (parsed !== undefined && parsed !== null) return { method: ctx.method, url: ctx.originalUrl, headers: ctx.headers, body: parsed };
-  return { ...(await readNodeRequest(ctx.req, maxBodyBytes)), url: ctx.originalUrl };
+  if (parsed !== undefined && parsed !== null) return { method: ctx.method, url: ctx.originalUrl, headers: ctx.headers, body: parsed, ip: ctx.ip };
+  return { ...(await readNodeRequest(ctx.req, maxBodyBytes)), url: ctx.originalUrl, ip: ctx.ip };
 }
 
 /** Writes an OAuthResponse as it is: the core's headers are set first, so Koa keeps their Content-Type. */
@@ -65,26 +53,17 @@ export function authenticate(server: AuthorizationServer, options?: Authenticate
 }
 
 /**
- * Middleware serving the token, revocation, introspection, metadata and JWKS endpoints at the
- * server's paths (and the authorization endpoint with `interact`); other paths go to `next`.
- * Every method reaches the endpoints, so the core answers a wrong one itself.
- * @example const oauth = koa(server); app.use(oauth); router.get('/me', oauth.authenticate({ scope: ['read'] }), handler)
+ * Middleware serving the core's endpoints through `server.handle` (the authorization endpoint too,
+ * with an `interaction`); other paths go to `next`. Every method reaches the endpoints, so the
+ * core answers a wrong one itself.
+ * @example const oauth = koa(server, { interaction }); app.use(oauth); router.get('/me', oauth.authenticate({ scope: ['read'] }), handler)
  */
-export function koa(server: AuthorizationServer, options: KoaOptions = {}): OAuthMiddleware {
-  const { endpoints, maxBodyBytes } = server.options;
-  const routes = endpointRoutes(server);
-  const { interact } = options;
-
+export function koa(server: AuthorizationServer, options: HandleOptions = {}): OAuthMiddleware {
+  const { maxBodyBytes } = server.options;
   const middleware: Middleware = async (ctx, next) => {
-    const route = routes.get(ctx.path);
-    if (route) return sendOAuthResponse(ctx, await route(await toOAuthRequest(ctx, maxBodyBytes)));
-    if (!interact || ctx.path !== endpoints.authorization) return next();
-    const request = await toOAuthRequest(ctx, maxBodyBytes);
-    const result = await server.authorize(request);
-    if (result.type !== 'interaction') return sendOAuthResponse(ctx, result.response);
-    const decision = await interact(ctx, result.request);
-    if (decision === undefined) return;
-    sendOAuthResponse(ctx, (await server.authorize(request, decision)).response);
+    if (!server.serves(ctx.originalUrl)) return next();
+    const response = await server.handle(await toOAuthRequest(ctx, maxBodyBytes), options);
+    return response ? sendOAuthResponse(ctx, response) : next();
   };
   return Object.assign(middleware, {
     authenticate: (required?: AuthenticateOptions) => authenticate(server, required),

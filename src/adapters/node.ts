@@ -1,17 +1,15 @@
 /** The node:http host: IncomingMessage -> OAuthRequest, OAuthResponse -> ServerResponse, and a request listener. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthorizationServer } from '../authorization-server.js';
-import type { AuthorizationDecision, AuthorizationRequest } from '../endpoints/authorize.js';
+import type { HandleOptions } from '../interaction.js';
 import type { OAuthRequest, OAuthResponse } from '../types.js';
-import { pathOf } from '../request.js';
-import { endpointRoutes } from './routes.js';
 
 /**
  * Reads a request into an OAuthRequest. The body is read up to `maxBodyBytes + 1` bytes only:
  * an oversized body reaches the core still oversized, and the core refuses it.
  */
 export function toOAuthRequest(req: IncomingMessage, maxBodyBytes = 64 * 1024): Promise<OAuthRequest> {
-  const request = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers };
+  const request = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, ip: req.socket.remoteAddress };
   if (req.method === 'GET' || req.method === 'HEAD') return Promise.resolve({ ...request, body: '' });
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -32,43 +30,32 @@ export function sendOAuthResponse(res: ServerResponse, response: OAuthResponse):
   res.end(response.body);
 }
 
-export interface NodeHandlerOptions {
-  /**
-   * Logs the person in and asks consent for a valid authorization request; resolves to the
-   * decision, or to undefined after writing a page (a login form) to `res` itself.
-   */
-  interact?(req: IncomingMessage, res: ServerResponse, request: AuthorizationRequest): Promise<AuthorizationDecision | undefined>;
+export interface NodeHandlerOptions extends HandleOptions {
   /** Called for paths that are not OAuth endpoints. Default: 404. */
   fallback?(req: IncomingMessage, res: ServerResponse): void;
 }
 
-/** A node:http request listener serving the token, authorization, revocation, introspection, metadata and JWKS endpoints. */
-export function createRequestListener(server: AuthorizationServer, handlerOptions: NodeHandlerOptions = {}) {
-  const { endpoints, maxBodyBytes } = server.options;
-  const routes = endpointRoutes(server);
-
-  async function authorize(req: IncomingMessage, res: ServerResponse, request: OAuthRequest): Promise<void> {
-    const result = await server.authorize(request);
-    if (result.type !== 'interaction') return sendOAuthResponse(res, result.response);
-    if (!handlerOptions.interact) return sendOAuthResponse(res, { status: 501, headers: { 'Content-Type': 'text/plain' }, body: 'No login handler configured' });
-    const decision = await handlerOptions.interact(req, res, result.request);
-    if (decision === undefined) return;
-    const answered = await server.authorize(request, decision);
-    sendOAuthResponse(res, answered.response);
-  }
+/**
+ * A node:http request listener: the core's endpoints through `server.handle` (the authorization
+ * endpoint too, with an `interaction`), everything else to `fallback`.
+ */
+export function createRequestListener(server: AuthorizationServer, options: NodeHandlerOptions = {}) {
+  const { maxBodyBytes } = server.options;
+  const { fallback, ...handleOptions } = options;
 
   return (req: IncomingMessage, res: ServerResponse): void => {
-    const path = pathOf(req.url ?? '/');
-    const route = routes.get(path);
-    if (!route && path !== endpoints.authorization) {
-      if (handlerOptions.fallback) return handlerOptions.fallback(req, res);
+    const notFound = (): void => {
+      if (fallback) return fallback(req, res);
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found');
-      return;
-    }
+    };
+    if (!server.serves(req.url ?? '/')) return notFound();
     toOAuthRequest(req, maxBodyBytes)
-      .then((request) => (route ? Promise.resolve(route(request)).then((response) => sendOAuthResponse(res, response)) : authorize(req, res, request)))
+      .then(async (request) => {
+        const response = await server.handle(request, handleOptions);
+        return response ? sendOAuthResponse(res, response) : notFound();
+      })
       .catch((err: unknown) => {
-        // Only transport failures reach here (the core answers every protocol error itself).
+        // Only transport failures reach here (handle answers every protocol error itself).
         server.options.onError(err);
         if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
         res.end();

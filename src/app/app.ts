@@ -4,16 +4,20 @@
  */
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyRequest, FastifyServerFactory } from 'fastify';
-import type { AccessTokenFormat, BuiltInGrantType, Grant, Store } from '../index.js';
-import { createAuthorizationServer, createJwtAccessTokenFormat, InvalidRequestError, ServerError } from '../index.js';
+import type { AccessTokenFormat, BuiltInGrantType, Grant } from '../index.js';
+import type { Store } from '../stores/store.js';
+import { createAuthorizationServer, errorResponse, InvalidRequestError, ServerError } from '../index.js';
+import { createJwtAccessTokenFormat } from '../jwt.js';
 import type { ServerConfig } from './config.js';
-import { tollgate } from '../adapters/fastify.js';
+import { sendOAuthResponse, tollgate } from '../adapters/fastify.js';
 import { externalTokenGrant } from './external-token.js';
 import { createUpstreamVerifier } from './upstream.js';
 import { createRateLimiter } from './rate-limit.js';
 import { createSessions } from './session.js';
-import { mountInteraction } from './interaction.js';
-import { sendOAuthError } from './replies.js';
+import { createInteraction } from './interaction.js';
+import { createSignIn } from './sign-in.js';
+import { createConsent } from './consent.js';
+import { mountSignOut } from './sign-out.js';
 
 /** The config once the issuer is known (the listening URL when the file names none). */
 export type AppConfig = ServerConfig & { issuer: string };
@@ -105,14 +109,15 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     onError: (err) => app.log.error({ err }, 'unexpected error in the OAuth core'),
   });
 
-  // Fastify's own refusals (a body over the limit, a malformed header) answered as RFC 6749 §5.2 errors.
+  // Fastify's own refusals (a body over the limit, a malformed header) answered as RFC 6749 §5.2
+  // errors; anything else is the core's generic server_error, never Fastify's own error body.
   app.setErrorHandler((err: { statusCode?: number; message: string }, _request, reply) => {
     const status = err.statusCode ?? 500;
     if (status >= 500) {
       app.log.error({ err }, 'unexpected error');
-      return sendOAuthError(reply, 500, new ServerError('The authorization server encountered an unexpected condition'));
+      return sendOAuthResponse(reply, errorResponse(new ServerError('The authorization server encountered an unexpected condition')));
     }
-    return sendOAuthError(reply, status, new InvalidRequestError(err.message));
+    return sendOAuthResponse(reply, errorResponse(new InvalidRequestError(err.message, { status })));
   });
   app.setNotFoundHandler((_request, reply) => reply.code(404).type('text/plain; charset=utf-8').send('Not found'));
 
@@ -123,19 +128,26 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     const verdicts = [tokenLimits.perIp.hit(request.ip), ...(clientId === undefined ? [] : [tokenLimits.perClient.hit(clientId)])];
     const refused = verdicts.find((v) => !v.allowed);
     if (refused && !refused.allowed) {
-      const error = new InvalidRequestError(`Too many requests; retry after ${refused.retryAfter} seconds`);
-      return sendOAuthError(reply, 429, error, { 'Retry-After': String(refused.retryAfter) });
+      const error = new InvalidRequestError(`Too many requests; retry after ${refused.retryAfter} seconds`, {
+        status: 429,
+        headers: { 'Retry-After': String(refused.retryAfter) },
+      });
+      return sendOAuthResponse(reply, errorResponse(error));
     }
   });
 
-  await app.register(tollgate, { server, bodyLimit: config.bodyLimit });
-  mountInteraction(app, {
-    server,
+  const sessions = createSessions({ secret: deps.sessionSecret, secure: config.issuer.startsWith('https:'), ttlSeconds: SESSION_TTL_SECONDS });
+  const authorizationPath = server.options.endpoints.authorization;
+  const signIn = createSignIn(app, {
     store,
-    sessions: createSessions({ secret: deps.sessionSecret, secure: config.issuer.startsWith('https:'), ttlSeconds: SESSION_TTL_SECONDS }),
+    sessions,
     loginLimits: { perUsername: createRateLimiter(config.rateLimit.loginPerUsername), perIp: createRateLimiter(config.rateLimit.loginPerIp) },
-    skyvaultCompat: config.skyvaultCompat,
+    authorizationPath,
   });
+  const consent = createConsent({ store, sessions, action: authorizationPath });
+  const interaction = createInteraction({ store, sessions, signIn, consent, skyvaultCompat: config.skyvaultCompat });
+  await app.register(tollgate, { server, bodyLimit: config.bodyLimit, interaction });
+  mountSignOut(app, { store, sessions });
 
   app.get('/secure', { preHandler: app.authenticate() }, async (_request, reply) => reply.type('text/plain; charset=utf-8').send('Secure Hello!'));
 

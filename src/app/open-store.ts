@@ -2,7 +2,7 @@
 import { mkdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import type { Store } from '../index.js';
+import type { Store } from '../stores/store.js';
 import { createMemoryStore } from '../stores/memory.js';
 
 /** A config's `store` value, read: what to open and with which options. */

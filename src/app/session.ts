@@ -6,8 +6,10 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export interface PendingAuthorization {
-  /** The authorization request's parameters, form-encoded as they came. */
+  /** The authorization request's parameters, re-encoded from the parsed request (never the raw bytes). */
   params: string;
+  /** The client's name, for the sign-in page. */
+  clientName: string;
   /** Names this request on its consent form, so a decision never lands on a request the person did not see. */
   nonce: string;
 }
@@ -28,11 +30,15 @@ export interface Sessions {
   create(): Session;
   /** The `Set-Cookie` value that stores this session. */
   cookie(session: Session): string;
+  /** The `Set-Cookie` value that ends the session (sign-out). */
+  clear(): string;
   /** Constant-time check of a submitted CSRF token against the session's. */
   checkCsrf(session: Session, submitted: string | null): boolean;
 }
 
 const COOKIE = 'tollgate_session';
+/** RFC 6265bis §4.1.3.2: a `__Host-` cookie is Secure, host-only and Path=/, so no subdomain or path can plant or shadow it. */
+const HOST_COOKIE = `__Host-${COOKIE}`;
 
 export function randomId(): string {
   return randomBytes(24).toString('base64url');
@@ -46,16 +52,18 @@ function equal(a: string, b: string): boolean {
 
 export function createSessions(options: { secret: string; secure: boolean; ttlSeconds: number }): Sessions {
   const sign = (payload: string): string => createHmac('sha256', options.secret).update(payload).digest('base64url');
-  // HttpOnly: scripts never see it; SameSite=Lax: other sites' forms never carry it; Path: only the pages need it.
-  const attributes = `Path=/authorize; HttpOnly; SameSite=Lax; Max-Age=${options.ttlSeconds}${options.secure ? '; Secure' : ''}`;
+  // HttpOnly: scripts never see it; SameSite=Lax: other sites' forms never carry it; on https the
+  // __Host- prefix makes the browser refuse one set by anyone else.
+  const name = options.secure ? HOST_COOKIE : COOKIE;
+  const attributes = `Path=/; HttpOnly; SameSite=Lax${options.secure ? '; Secure' : ''}`;
 
   return {
     read(cookieHeader) {
       const value = cookieHeader
         ?.split(';')
         .map((part) => part.trim())
-        .find((part) => part.startsWith(`${COOKIE}=`))
-        ?.slice(COOKIE.length + 1);
+        .find((part) => part.startsWith(`${name}=`))
+        ?.slice(name.length + 1);
       const dot = value?.indexOf('.') ?? -1;
       if (value === undefined || dot === -1) return undefined;
       const payload = value.slice(0, dot);
@@ -74,7 +82,11 @@ export function createSessions(options: { secret: string; secure: boolean; ttlSe
 
     cookie(session) {
       const payload = Buffer.from(JSON.stringify(session)).toString('base64url');
-      return `${COOKIE}=${payload}.${sign(payload)}; ${attributes}`;
+      return `${name}=${payload}.${sign(payload)}; ${attributes}; Max-Age=${options.ttlSeconds}`;
+    },
+
+    clear() {
+      return `${name}=; ${attributes}; Max-Age=0`;
     },
 
     checkCsrf(session, submitted) {

@@ -1,9 +1,10 @@
 /**
- * The pages a person sees at the authorization endpoint: sign-in, consent and error. Every value
+ * The pages a person sees at the authorization endpoint: sign-in, consent, error and sign-out. Every value
  * goes through `escapeHtml` (the `html` template does it); every page carries headers that keep
  * it out of frames (RFC 9700 §4.16), out of caches, and its URL out of Referer (RFC 9700 §4.2.4).
  */
 import { createHash } from 'node:crypto';
+import type { OAuthResponse } from '../index.js';
 
 /** Markup that is already safe: the only thing `html` interpolates without escaping. */
 export interface SafeHtml {
@@ -68,6 +69,11 @@ export const PAGE_HEADERS: Readonly<Record<string, string>> = {
   'X-Content-Type-Options': 'nosniff',
 };
 
+/** A page as the core's response shape, with the page headers (and any extra, e.g. `Set-Cookie`). */
+export function pageResponse(status: number, page: string, headers: Record<string, string> = {}): OAuthResponse {
+  return { status, headers: { ...PAGE_HEADERS, ...headers }, body: page };
+}
+
 function page(title: string, body: SafeHtml): string {
   return html`<!doctype html>
 <html lang="en">
@@ -88,6 +94,8 @@ ${body}
 }
 
 export interface LoginView {
+  /** Where the form posts. */
+  action: string;
   clientName: string;
   csrf: string;
   username?: string | undefined;
@@ -100,7 +108,7 @@ export function loginPage(view: LoginView): string {
     html`<h1>Sign in</h1>
 <p>to continue to <strong>${view.clientName}</strong></p>
 ${view.error === undefined ? '' : html`<p class="alert" role="alert">${view.error}</p>`}
-<form method="post" action="/authorize/login">
+<form method="post" action="${view.action}">
 <input type="hidden" name="csrf_token" value="${view.csrf}">
 <label for="username">Username</label>
 <input id="username" name="username" autocomplete="username" required autofocus value="${view.username ?? ''}">
@@ -112,6 +120,8 @@ ${view.error === undefined ? '' : html`<p class="alert" role="alert">${view.erro
 }
 
 export interface ConsentView {
+  /** Where the form posts: the authorization endpoint, which resumes the waiting request. */
+  action: string;
   clientName: string;
   username: string;
   scopes: readonly string[];
@@ -129,7 +139,7 @@ export function consentPage(view: ConsentView): string {
     html`<h1><strong>${view.clientName}</strong> wants to access your account</h1>
 <p class="muted">Signed in as ${view.username}</p>
 ${asked}
-<form method="post" action="/authorize/consent">
+<form method="post" action="${view.action}">
 <input type="hidden" name="csrf_token" value="${view.csrf}">
 <input type="hidden" name="request" value="${view.nonce}">
 <div class="actions">
@@ -146,5 +156,28 @@ export function errorPage(title: string, description: string): string {
     html`<h1>${title}</h1>
 <p class="alert" role="alert">${description}</p>
 <p class="muted">You can close this page and go back to the application you came from.</p>`,
+  );
+}
+
+export interface SignOutView {
+  action: string;
+  csrf: string;
+  /** The signed-in person, if anyone is. */
+  username: string | undefined;
+}
+
+/** The sign-out page: a confirmation form (CSRF-protected), or word that nobody is signed in. */
+export function signOutPage(view: SignOutView): string {
+  if (view.username === undefined) {
+    return page('Signed out', html`<h1>You are signed out</h1><p class="muted">You can close this page.</p>`);
+  }
+  return page(
+    'Sign out',
+    html`<h1>Sign out?</h1>
+<p class="muted">Signed in as ${view.username}</p>
+<form method="post" action="${view.action}">
+<input type="hidden" name="csrf_token" value="${view.csrf}">
+<div class="actions"><button type="submit">Sign out</button></div>
+</form>`,
   );
 }

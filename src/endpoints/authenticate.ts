@@ -4,9 +4,8 @@ import type { AccessToken, OAuthRequest, OAuthResponse } from '../types.js';
 import type { ResolvedOptions } from '../options.js';
 import { InsufficientScopeError, InvalidRequestError, InvalidTokenError, OAuthError } from '../errors.js';
 import { bodyOf, getHeader, isFormRequest, queryString } from '../request.js';
-import { bearerChallenge } from '../response.js';
+import { bearerChallenge, oauthErrorOf } from '../response.js';
 import { isSubset } from '../scope.js';
-import { asOAuthError } from './boundary.js';
 
 export type AuthenticateResult =
   | { type: 'authenticated'; token: AccessToken }
@@ -75,7 +74,7 @@ export async function authenticateEndpoint(
     }
     return { type: 'authenticated', token };
   } catch (err) {
-    const { error } = asOAuthError(err, options);
+    const error = oauthErrorOf(err, options.onError);
     return { type: 'error', error, response: bearerChallenge(options.realm, error, error instanceof InsufficientScopeError ? scope : undefined) };
   }
 }

@@ -1,12 +1,13 @@
 /**
- * Authorization endpoint. RFC 6749 §3.1, §4.1.1-4.1.2 (code), §4.2.1-4.2.2 (implicit), with PKCE
- * (RFC 7636 §4.3) and `iss` (RFC 9207). The host logs the person in and asks consent; the core
- * validates the request before that and answers with the redirect after.
+ * Authorization endpoint. RFC 6749 §3.1, §4.1.1-4.1.2 (code), §4.2.1-4.2.2 (implicit), with `iss`
+ * (RFC 9207). It validates the request before the person is asked, and answers with the redirect
+ * after; the response type itself (code, token, an extension's) is the grant's authorization half.
  */
-import type { AuthorizationCodeModel, BaseModel } from '../model.js';
-import type { AuthorizationCode, Client, CodeChallengeMethod, OAuthRequest, OAuthResponse, User } from '../types.js';
-import type { TokenIssuer } from '../grants/grant.js';
+import type { BaseModel } from '../model.js';
+import type { OAuthRequest, OAuthResponse, User } from '../types.js';
+import type { AuthorizationRequest, Grant, TokenIssuer } from '../grants/grant.js';
 import type { ResolvedOptions } from '../options.js';
+import type { Params } from '../request.js';
 import type { ResponseMode } from '../response.js';
 import {
   AccessDeniedError,
@@ -17,32 +18,14 @@ import {
   UnsupportedResponseTypeError,
 } from '../errors.js';
 import { bodyLength, bodyOf, isFormRequest, parseParams, queryString } from '../request.js';
-import { errorRedirect, redirectResponse } from '../response.js';
+import { errorRedirect, errorResponse, oauthErrorOf, redirectResponse } from '../response.js';
 import { resolveRedirectUri } from '../redirect-uri.js';
 import { parseScope } from '../scope.js';
-import { checkCodeChallenge } from '../pkce.js';
 import { precheckScope, validateScope } from '../validate-scope.js';
-import { randomToken } from '../secrets.js';
-import { newGrantId } from '../grant-id.js';
-import { asOAuthError } from './boundary.js';
 
-/** A validated authorization request: what the host shows on the consent page and hands back. */
-export interface AuthorizationRequest {
-  client: Client;
-  responseType: 'code' | 'token';
-  /** Where the response goes: the registered URI the request named, or the only one registered. */
-  redirectUri: string;
-  /** Whether the request named the redirect URI itself (then the token request must repeat it, §4.1.3). */
-  redirectUriSent: boolean;
-  /** The scope asked for, syntax-checked; undefined when the request had none. */
-  scope: string[] | undefined;
-  state: string | undefined;
-  codeChallenge: string | undefined;
-  codeChallengeMethod: CodeChallengeMethod | undefined;
-  responseMode: ResponseMode;
-}
+export type { AuthorizationRequest } from '../grants/grant.js';
 
-/** The resource owner's answer, from the host's login and consent pages. */
+/** The resource owner's answer, from the host's sign-in and consent pages. */
 export interface AuthorizationDecision {
   user: User;
   allow: boolean;
@@ -51,10 +34,10 @@ export interface AuthorizationDecision {
 }
 
 export type AuthorizeResult =
-  /** Valid: the host must log the person in and ask consent, then call again with the decision. */
+  /** Valid: the host must sign the person in and ask consent, then call again with the decision. */
   | { type: 'interaction'; request: AuthorizationRequest }
-  /** A redirect to the client: the code, the token, or an error the client may see. */
-  | { type: 'redirect'; response: OAuthResponse }
+  /** A redirect to the client: the code, the token (then `scope` is what was granted), or an error the client may see. */
+  | { type: 'redirect'; response: OAuthResponse; scope?: string[] | undefined }
   /** An error the person must see on a page, never sent to the redirect URI (§4.1.2.1). */
   | { type: 'error'; error: OAuthError; response: OAuthResponse };
 
@@ -62,15 +45,13 @@ export type AuthorizeResult =
 export type AuthorizeAnswer = Exclude<AuthorizeResult, { type: 'interaction' }>;
 
 export interface AuthorizeEndpointContext {
-  model: BaseModel & Partial<AuthorizationCodeModel>;
+  model: BaseModel;
   issuer: TokenIssuer;
   options: ResolvedOptions;
 }
 
 /** Until client_id and redirect_uri check out, errors are shown to the person, never redirected (§4.1.2.1). */
 const PAGE_ONLY = { redirectable: false } as const;
-
-const RESPONSE_TYPES = { code: 'authorization_code', token: 'implicit' } as const;
 
 /** Thrown once the redirect URI is trusted: the error then goes back to the client. */
 class Redirectable extends Error {
@@ -84,8 +65,23 @@ class Redirectable extends Error {
   }
 }
 
-async function validate(context: AuthorizeEndpointContext, request: OAuthRequest): Promise<AuthorizationRequest> {
-  const { model, options } = context;
+/**
+ * Where errors for a response type no enabled grant answers go: the fragment for `token`, whose
+ * client reads only the fragment (RFC 6749 §4.2.2.1), the query otherwise (§4.1.2.1).
+ */
+function defaultResponseMode(responseType: string | undefined): ResponseMode {
+  return responseType === 'token' ? 'fragment' : 'query';
+}
+
+/** The enabled grants that answer at this endpoint, by `response_type`. */
+function responseTypes(options: ResolvedOptions): ReadonlyMap<string, Grant> {
+  const byType = new Map<string, Grant>();
+  for (const grant of options.grants.values()) if (grant.authorization) byType.set(grant.authorization.responseType, grant);
+  return byType;
+}
+
+/** The authorization request's parameters: the query, and for a POST the form body too (§3.1). */
+export function authorizationParams(request: OAuthRequest): Params {
   const method = request.method.toUpperCase();
   // §3.1: GET must be supported, POST may be.
   if (method !== 'GET' && method !== 'POST') throw new InvalidRequestError('The authorization endpoint accepts GET and POST', PAGE_ONLY);
@@ -93,131 +89,77 @@ async function validate(context: AuthorizeEndpointContext, request: OAuthRequest
   if (method === 'POST' && bodyLength(request) > 0 && !isFormRequest(request)) {
     throw new InvalidRequestError('A POST to the authorization endpoint must be application/x-www-form-urlencoded', PAGE_ONLY);
   }
-  let params;
   try {
-    params = method === 'POST' ? parseParams(queryString(request.url), bodyOf(request)) : parseParams(queryString(request.url));
+    return method === 'POST' ? parseParams(queryString(request.url), bodyOf(request)) : parseParams(queryString(request.url));
   } catch (err) {
-    throw err instanceof InvalidRequestError ? new InvalidRequestError(err.description, PAGE_ONLY) : err;
-  }
-
-  // §4.1.2.1: until client_id and redirect_uri check out, errors are shown, never redirected.
-  if (params.client_id === undefined) throw new InvalidRequestError('Missing parameter: client_id', PAGE_ONLY);
-  const client = await model.getClient(params.client_id, null);
-  if (!client) throw new InvalidClientError('Unknown client_id');
-  const redirectUri = resolveRedirectUri(client, params.redirect_uri);
-  if (redirectUri === undefined) {
-    throw new InvalidRequestError(
-      params.redirect_uri === undefined
-        ? 'Missing parameter: redirect_uri (this client has several registered)'
-        : 'The redirect_uri is not registered for this client',
-      PAGE_ONLY,
-    );
-  }
-
-  const { response_type: responseType, state } = params;
-  const responseMode: ResponseMode = responseType === 'token' ? 'fragment' : 'query';
-  const fail = (error: OAuthError): Redirectable => new Redirectable(error, { redirectUri, state, responseMode });
-
-  if (responseType === undefined) throw fail(new InvalidRequestError('Missing parameter: response_type'));
-  if (responseType !== 'code' && responseType !== 'token') {
-    throw fail(new UnsupportedResponseTypeError(`Unsupported response_type "${responseType}"`));
-  }
-  const grantType = RESPONSE_TYPES[responseType];
-  if (!options.grantTypes.includes(grantType)) throw fail(new UnsupportedResponseTypeError(`response_type=${responseType} is not enabled`));
-  if (!client.grant_types.includes(grantType)) throw fail(new UnauthorizedClientError(`This client may not use response_type=${responseType}`));
-
-  try {
-    const scope = parseScope(params.scope);
-    precheckScope(model, client, scope);
-    let codeChallenge: string | undefined;
-    let codeChallengeMethod: CodeChallengeMethod | undefined;
-    if (responseType === 'code') {
-      codeChallengeMethod = checkCodeChallenge(params.code_challenge, params.code_challenge_method, options.allowPlainPkce);
-      codeChallenge = params.code_challenge;
-      // RFC 9700 §2.1.1: public clients must use PKCE; others when configured to.
-      const pkceRequired = client.token_endpoint_auth_method === 'none' || client.require_pkce === true || options.requirePkce;
-      if (pkceRequired && codeChallenge === undefined) throw new InvalidRequestError('PKCE is required: send code_challenge with code_challenge_method=S256');
-    }
-    return {
-      client,
-      responseType,
-      redirectUri,
-      redirectUriSent: params.redirect_uri !== undefined,
-      scope,
-      state,
-      codeChallenge,
-      codeChallengeMethod,
-      responseMode,
-    };
-  } catch (err) {
-    throw err instanceof OAuthError ? fail(err) : err;
+    throw err instanceof OAuthError ? new InvalidRequestError(err.description, PAGE_ONLY) : err;
   }
 }
 
-async function respond(
-  context: AuthorizeEndpointContext,
-  request: AuthorizationRequest,
-  decision: AuthorizationDecision,
-  method: string,
-): Promise<OAuthResponse> {
+/** The authorization endpoint: validation before the interaction, the answer after it. */
+export interface AuthorizeEndpoint {
+  /** Checks an authorization request's parameters; throws what `answerError` turns into a page or a redirect. */
+  validate(params: Params): Promise<AuthorizationRequest>;
+  /** The redirect for a validated request and the resource owner's decision. */
+  decide(request: AuthorizationRequest, decision: AuthorizationDecision, method: string): Promise<AuthorizeAnswer>;
+  /** An error as the answer it must be: a redirect once the redirect URI is trusted, a page otherwise. */
+  answerError(err: unknown, validated: AuthorizationRequest | undefined, method: string): AuthorizeAnswer;
+}
+
+export function authorizeEndpoint(context: AuthorizeEndpointContext): AuthorizeEndpoint {
   const { model, issuer, options } = context;
-  const { client, redirectUri, state, responseMode } = request;
-  if (!decision.allow) throw new AccessDeniedError('The resource owner denied the request');
-  const scope = await validateScope(model, decision.user, client, decision.scope ?? request.scope);
+  const byResponseType = responseTypes(options);
 
-  if (request.responseType === 'token') {
-    // §4.2.2: the token goes in the fragment, and never with a refresh token.
-    const token = await issuer.issue({ client, user: decision.user, scope, requestedScope: request.scope, refreshToken: false });
-    const { access_token, token_type, expires_in } = token;
-    return redirectResponse(
-      redirectUri,
-      { access_token, token_type, expires_in: String(expires_in), scope: token.scope, state, iss: options.issuer },
-      responseMode,
-      method,
-    );
+  async function validate(params: Params): Promise<AuthorizationRequest> {
+    // §4.1.2.1: until client_id and redirect_uri check out, errors are shown, never redirected.
+    if (params.client_id === undefined) throw new InvalidRequestError('Missing parameter: client_id', PAGE_ONLY);
+    const client = await model.getClient(params.client_id, null);
+    if (!client) throw new InvalidClientError('Unknown client_id');
+    const redirectUri = resolveRedirectUri(client, params.redirect_uri);
+    if (redirectUri === undefined) {
+      throw new InvalidRequestError(
+        params.redirect_uri === undefined
+          ? 'Missing parameter: redirect_uri (this client has several registered)'
+          : 'The redirect_uri is not registered for this client',
+        PAGE_ONLY,
+      );
+    }
+
+    const { response_type: responseType, state } = params;
+    const grant = responseType === undefined ? undefined : byResponseType.get(responseType);
+    const responseMode: ResponseMode = grant?.authorization?.responseMode ?? defaultResponseMode(responseType);
+    const fail = (error: OAuthError): Redirectable => new Redirectable(error, { redirectUri, state, responseMode });
+
+    if (responseType === undefined) throw fail(new InvalidRequestError('Missing parameter: response_type'));
+    if (!grant?.authorization) throw fail(new UnsupportedResponseTypeError(`Unsupported response_type "${responseType}"`));
+    if (!client.grant_types.includes(grant.type)) throw fail(new UnauthorizedClientError(`This client may not use response_type=${responseType}`));
+
+    try {
+      const scope = parseScope(params.scope);
+      precheckScope(model, client, scope);
+      const pkce = grant.authorization.validate?.(params, client, options);
+      return {
+        client,
+        responseType,
+        redirectUri,
+        redirectUriSent: params.redirect_uri !== undefined,
+        scope,
+        state,
+        codeChallenge: pkce?.codeChallenge,
+        codeChallengeMethod: pkce?.codeChallengeMethod,
+        responseMode,
+      };
+    } catch (err) {
+      throw err instanceof OAuthError ? fail(err) : err;
+    }
   }
 
-  const codes = model as AuthorizationCodeModel;
-  const value = codes.generateAuthorizationCode ? await codes.generateAuthorizationCode(client, decision.user, scope) : randomToken();
-  // §4.1.2: the code is bound to the client, redirect URI, scope, user and PKCE challenge.
-  const code: AuthorizationCode = {
-    authorizationCode: value,
-    expiresAt: new Date(Date.now() + options.authorizationCodeTtl * 1000),
-    redirectUri: request.redirectUriSent ? redirectUri : undefined,
-    scope,
-    client,
-    user: decision.user,
-    codeChallenge: request.codeChallenge,
-    codeChallengeMethod: request.codeChallengeMethod,
-    grantId: newGrantId(),
-  };
-  await codes.saveAuthorizationCode(code, client, decision.user);
-  return redirectResponse(redirectUri, { code: value, state, iss: options.issuer }, responseMode, method);
-}
-
-/**
- * Handles an authorization request. Without a decision, it validates the request and asks the
- * host for an interaction; with the resource owner's decision, it answers with the redirect.
- * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
- */
-export async function authorizeEndpoint(
-  context: AuthorizeEndpointContext,
-  request: OAuthRequest,
-  decision?: AuthorizationDecision,
-): Promise<AuthorizeResult> {
-  const { options } = context;
-  const method = request.method;
-  let validated: AuthorizationRequest | undefined;
-  try {
-    validated = await validate(context, request);
-    if (decision === undefined) return { type: 'interaction', request: validated };
-    return { type: 'redirect', response: await respond(context, validated, decision, method) };
-  } catch (err) {
+  function answerError(err: unknown, validated: AuthorizationRequest | undefined, method: string): AuthorizeAnswer {
     if (err instanceof Redirectable) {
       const { redirectUri, state, responseMode } = err.request;
       return { type: 'redirect', response: errorRedirect(err.error, redirectUri, state, options.issuer, responseMode, method) };
     }
-    const { error, response } = asOAuthError(err, options);
+    const error = oauthErrorOf(err, options.onError);
     // Once the redirect URI is trusted, every error goes back to the client (§4.1.2.1), server_error included.
     if (validated && error.redirectable) {
       return {
@@ -225,6 +167,22 @@ export async function authorizeEndpoint(
         response: errorRedirect(error, validated.redirectUri, validated.state, options.issuer, validated.responseMode, method),
       };
     }
-    return { type: 'error', error, response };
+    return { type: 'error', error, response: errorResponse(error) };
   }
+
+  async function decide(request: AuthorizationRequest, decision: AuthorizationDecision, method: string): Promise<AuthorizeAnswer> {
+    try {
+      if (!decision.allow) throw new AccessDeniedError('The resource owner denied the request');
+      const { client, redirectUri, state, responseMode } = request;
+      const scope = await validateScope(model, decision.user, client, decision.scope ?? request.scope);
+      const responder = byResponseType.get(request.responseType)?.authorization;
+      if (!responder) throw new UnsupportedResponseTypeError(`Unsupported response_type "${request.responseType}"`);
+      const params = await responder.respond({ request, user: decision.user, scope, model, issuer, settings: options });
+      return { type: 'redirect', response: redirectResponse(redirectUri, { ...params, state, iss: options.issuer }, responseMode, method), scope };
+    } catch (err) {
+      return answerError(err, request, method);
+    }
+  }
+
+  return { validate, decide, answerError };
 }

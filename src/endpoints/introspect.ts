@@ -5,9 +5,8 @@ import type { ResolvedOptions } from '../options.js';
 import type { FoundToken } from './find-token.js';
 import { InvalidClientError, InvalidRequestError } from '../errors.js';
 import { authenticateClient } from '../client-auth.js';
-import { jsonResponse } from '../response.js';
+import { errorResponse, jsonResponse, oauthErrorOf } from '../response.js';
 import { formatScope } from '../scope.js';
-import { asOAuthError } from './boundary.js';
 import { findToken } from './find-token.js';
 import { readFormPost } from './form-post.js';
 
@@ -52,6 +51,6 @@ export async function introspectEndpoint({ model, options }: Context, request: O
     // §2.2: an inactive token gets nothing but `active: false`.
     return jsonResponse(200, found && expiresAt ? describe(found, expiresAt, options.issuer) : { active: false });
   } catch (err) {
-    return asOAuthError(err, options).response;
+    return errorResponse(oauthErrorOf(err, options.onError));
   }
 }

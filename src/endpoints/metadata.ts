@@ -1,15 +1,17 @@
 /** Authorization server metadata. RFC 8414 §2-3. */
 import type { ResolvedOptions } from '../options.js';
 
-/** The §2 metadata document for this server's options and registered grants. */
-export function metadataDocument(options: ResolvedOptions, grantTypes: readonly string[], signed: boolean): Record<string, unknown> {
+/** RFC 8414 §3: where the metadata is published (below the issuer's path, when it has one). */
+export const METADATA_PATH = '/.well-known/oauth-authorization-server';
+
+/** The §2 metadata document for this server's options and grants. */
+export function metadataDocument(options: ResolvedOptions, signed: boolean): Record<string, unknown> {
   // The issuer may have a path (RFC 8414 §2, e.g. one issuer per tenant): endpoints live beneath it.
   const url = (path: string): string => `${options.issuer}${path}`;
   const { endpoints } = options;
-  const responseTypes = [
-    ...(options.grantTypes.includes('authorization_code') ? ['code'] : []),
-    ...(options.grantTypes.includes('implicit') ? ['token'] : []),
-  ];
+  const grants = [...options.grants.values()];
+  const responseTypes = grants.flatMap((grant) => (grant.authorization ? [grant.authorization.responseType] : []));
+  const responseModes = [...new Set(grants.flatMap((grant) => (grant.authorization ? [grant.authorization.responseMode] : [])))];
   const authMethods = ['client_secret_basic', 'client_secret_post', 'none'];
   return {
     issuer: options.issuer,
@@ -18,8 +20,8 @@ export function metadataDocument(options: ResolvedOptions, grantTypes: readonly 
     ...(signed && { jwks_uri: url(endpoints.jwks) }),
     ...(options.scopesSupported && { scopes_supported: options.scopesSupported }),
     response_types_supported: responseTypes,
-    response_modes_supported: ['query', 'fragment'],
-    grant_types_supported: grantTypes,
+    response_modes_supported: responseModes,
+    grant_types_supported: grants.map((grant) => grant.type),
     token_endpoint_auth_methods_supported: authMethods,
     revocation_endpoint: url(endpoints.revocation),
     revocation_endpoint_auth_methods_supported: authMethods,

@@ -4,8 +4,7 @@ import type { OAuthRequest, OAuthResponse } from '../types.js';
 import type { ResolvedOptions } from '../options.js';
 import { InvalidRequestError, UnauthorizedClientError, UnsupportedTokenTypeError } from '../errors.js';
 import { authenticateClient } from '../client-auth.js';
-import { jsonResponse } from '../response.js';
-import { asOAuthError } from './boundary.js';
+import { errorResponse, jsonResponse, oauthErrorOf } from '../response.js';
 import { findToken } from './find-token.js';
 import { readFormPost } from './form-post.js';
 
@@ -37,6 +36,6 @@ export async function revokeEndpoint({ model, options }: Context, request: OAuth
     }
     return jsonResponse(200, {});
   } catch (err) {
-    return asOAuthError(err, options).response;
+    return errorResponse(oauthErrorOf(err, options.onError));
   }
 }

@@ -1,18 +1,16 @@
 /** Token endpoint. RFC 6749 §3.2, §5; the steps every grant shares, then the grant itself. */
 import type { BaseModel } from '../model.js';
 import type { OAuthRequest, OAuthResponse } from '../types.js';
-import type { Grant, TokenIssuer } from '../grants/grant.js';
+import type { TokenIssuer } from '../grants/grant.js';
 import type { ResolvedOptions } from '../options.js';
 import { InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } from '../errors.js';
 import { authenticateClient } from '../client-auth.js';
-import { jsonResponse } from '../response.js';
+import { errorResponse, jsonResponse, oauthErrorOf } from '../response.js';
 import { parseScope } from '../scope.js';
-import { asOAuthError } from './boundary.js';
 import { readFormPost } from './form-post.js';
 
 export interface TokenEndpointContext {
   model: BaseModel;
-  grants: ReadonlyMap<string, Grant>;
   issuer: TokenIssuer;
   options: ResolvedOptions;
 }
@@ -26,15 +24,16 @@ export async function tokenEndpoint(
   request: OAuthRequest,
   credentials: Readonly<Record<string, unknown>> = {},
 ): Promise<OAuthResponse> {
-  const { model, grants, issuer, options } = context;
+  const { model, issuer, options } = context;
   try {
     // skyvaultCompat: the SkyVault guide's curl examples put every parameter in the URL.
     const params = readFormPost(request, options, options.skyvaultCompat);
     const client = await authenticateClient(request, params, model);
     const type = params.grant_type;
     if (type === undefined) throw new InvalidRequestError('Missing parameter: grant_type');
-    const grant = grants.get(type);
-    if (!grant) throw new UnsupportedGrantTypeError(`Unsupported grant_type "${type}"`);
+    const grant = options.grants.get(type);
+    // A grant with no token endpoint half (implicit) is not a grant_type here (§4.2: it issues at /authorize).
+    if (!grant?.handle) throw new UnsupportedGrantTypeError(`Unsupported grant_type "${type}"`);
     if (!client.grant_types.includes(type)) throw new UnauthorizedClientError(`This client may not use the ${type} grant`);
     if (client.token_endpoint_auth_method === 'none' && !grant.publicClients) {
       throw new UnauthorizedClientError(`The ${type} grant is for confidential clients only`);
@@ -43,6 +42,6 @@ export async function tokenEndpoint(
     const body = await grant.handle({ params, client, model, issuer, scope, request, credentials, now: new Date() });
     return jsonResponse(200, body);
   } catch (err) {
-    return asOAuthError(err, options).response;
+    return errorResponse(oauthErrorOf(err, options.onError));
   }
 }

@@ -1,9 +1,15 @@
-/** The authorization code grant's token request. RFC 6749 §4.1.3, with PKCE (RFC 7636 §4.5-4.6). */
+/**
+ * The authorization code grant, both halves: minting the code at the authorization endpoint
+ * (RFC 6749 §4.1.1-4.1.2, PKCE RFC 7636 §4.3-4.4) and redeeming it at the token endpoint
+ * (§4.1.3, RFC 7636 §4.5-4.6).
+ */
 import type { AuthorizationCodeModel } from '../model.js';
 import type { AuthorizationCode } from '../types.js';
 import type { Grant } from './grant.js';
 import { InvalidGrantError, InvalidRequestError } from '../errors.js';
-import { verifyCodeVerifier } from '../pkce.js';
+import { checkCodeChallenge, verifyCodeVerifier } from '../pkce.js';
+import { randomToken } from '../secrets.js';
+import { newGrantId } from '../grant-id.js';
 
 /** RFC 6749 §4.1.2, RFC 9700 §4.2.1: a replayed code revokes what was issued from it. */
 async function refuseReplay(model: AuthorizationCodeModel, code: AuthorizationCode): Promise<never> {
@@ -14,6 +20,40 @@ async function refuseReplay(model: AuthorizationCodeModel, code: AuthorizationCo
 export const authorizationCode: Grant<AuthorizationCodeModel> = {
   type: 'authorization_code',
   publicClients: true,
+  requires: ['getClient', 'saveToken', 'saveAuthorizationCode', 'getAuthorizationCode', 'revokeAuthorizationCode'],
+
+  authorization: {
+    responseType: 'code',
+    responseMode: 'query',
+
+    validate(params, client, settings) {
+      const codeChallengeMethod = checkCodeChallenge(params.code_challenge, params.code_challenge_method, settings.allowPlainPkce);
+      const codeChallenge = params.code_challenge;
+      // RFC 9700 §2.1.1: public clients must use PKCE; others when configured to.
+      const required = client.token_endpoint_auth_method === 'none' || client.require_pkce === true || settings.requirePkce;
+      if (required && codeChallenge === undefined) throw new InvalidRequestError('PKCE is required: send code_challenge with code_challenge_method=S256');
+      return { codeChallenge, codeChallengeMethod };
+    },
+
+    async respond({ request, user, scope, model, settings }) {
+      const { client } = request;
+      const value = model.generateAuthorizationCode ? await model.generateAuthorizationCode(client, user, scope) : randomToken();
+      // §4.1.2: the code is bound to the client, redirect URI, scope, user and PKCE challenge.
+      const code: AuthorizationCode = {
+        authorizationCode: value,
+        expiresAt: new Date(Date.now() + settings.authorizationCodeTtl * 1000),
+        redirectUri: request.redirectUriSent ? request.redirectUri : undefined,
+        scope,
+        client,
+        user,
+        codeChallenge: request.codeChallenge,
+        codeChallengeMethod: request.codeChallengeMethod,
+        grantId: newGrantId(),
+      };
+      await model.saveAuthorizationCode(code, client, user);
+      return { code: value };
+    },
+  },
 
   async handle({ params, client, model, issuer, now }) {
     if (params.code === undefined) throw new InvalidRequestError('Missing parameter: code');

@@ -8,6 +8,7 @@ export const clientCredentials: Grant<ClientCredentialsModel> = {
   type: 'client_credentials',
   // §4.4: "MUST only be used by confidential clients".
   publicClients: false,
+  requires: ['getClient', 'saveToken', 'getUserFromClient'],
 
   async handle({ client, model, issuer, scope }) {
     const user = await model.getUserFromClient(client);

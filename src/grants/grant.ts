@@ -1,10 +1,13 @@
 /**
  * A grant type as a module (RFC 6749 §4, §4.5): it validates its own parameters and issues tokens
- * through the shared TokenIssuer. The token endpoint does everything grants share.
+ * through the shared TokenIssuer. A grant that starts at the authorization endpoint (code,
+ * implicit) carries that half too, so a response type and its grant type are one object.
+ * The endpoints do everything grants share.
  */
-import type { BaseModel } from '../model.js';
-import type { Client, OAuthRequest, User } from '../types.js';
+import type { BaseModel, Model } from '../model.js';
+import type { Client, CodeChallengeMethod, OAuthRequest, User } from '../types.js';
 import type { Params } from '../request.js';
+import type { ResponseMode } from '../response.js';
 
 /** The §5.1 success body. Extension grants may add fields of their own. */
 export interface TokenResponseBody {
@@ -55,6 +58,56 @@ export interface GrantContext<M extends BaseModel = BaseModel> {
   now: Date;
 }
 
+/** A validated authorization request (RFC 6749 §4.1.1, §4.2.1): what the consent page shows and the grant answers. */
+export interface AuthorizationRequest {
+  client: Client;
+  /** The `response_type` asked for, answered by the grant that registered it. */
+  responseType: string;
+  /** Where the response goes: the registered URI the request named, or the only one registered. */
+  redirectUri: string;
+  /** Whether the request named the redirect URI itself (then the token request must repeat it, §4.1.3). */
+  redirectUriSent: boolean;
+  /** The scope asked for, syntax-checked; undefined when the request had none. */
+  scope: string[] | undefined;
+  state: string | undefined;
+  /** RFC 7636 §4.3, for `response_type=code`. */
+  codeChallenge: string | undefined;
+  codeChallengeMethod: CodeChallengeMethod | undefined;
+  responseMode: ResponseMode;
+}
+
+/** The server settings an authorization half reads. */
+export interface AuthorizationSettings {
+  /** Seconds an authorization code lives (RFC 6749 §4.1.2). */
+  authorizationCodeTtl: number;
+  /** Require PKCE from every client (RFC 9700 §2.1.1). */
+  requirePkce: boolean;
+  /** Accept `code_challenge_method=plain` (RFC 7636 §4.2). */
+  allowPlainPkce: boolean;
+}
+
+/** What an authorization half gets once the resource owner has allowed the request. */
+export interface AuthorizeContext<M extends BaseModel = BaseModel> {
+  request: AuthorizationRequest;
+  user: User;
+  /** The scope granted (after `validateScope`). */
+  scope: string[];
+  model: M;
+  issuer: TokenIssuer;
+  settings: AuthorizationSettings;
+}
+
+/** The authorization endpoint half of a grant: the `response_type` it answers (RFC 6749 §3.1.1). */
+export interface AuthorizationResponder<M extends BaseModel = BaseModel> {
+  readonly responseType: string;
+  /** Where its response parameters go (RFC 6749 §4.1.2: the query; §4.2.2: the fragment). */
+  readonly responseMode: ResponseMode;
+  /** Checks the parameters this response type adds (PKCE for `code`); throws an OAuthError to refuse. */
+  validate?(params: Params, client: Client, settings: AuthorizationSettings): Pick<AuthorizationRequest, 'codeChallenge' | 'codeChallengeMethod'>;
+  /** Answers an allowed request: the parameters for the redirect (the code, or the token). */
+  respond(context: AuthorizeContext<M>): Promise<Record<string, string | undefined>>;
+}
+
 /**
  * A grant type. Register extension grants with `createAuthorizationServer({ grants: [myGrant] })`;
  * an absolute URI `type` is fine (RFC 6749 §4.5).
@@ -63,5 +116,10 @@ export interface Grant<M extends BaseModel = BaseModel> {
   readonly type: string;
   /** Whether public clients (no secret) may use it. Default false. */
   readonly publicClients?: boolean;
-  handle(context: GrantContext<M>): Promise<TokenResponseBody>;
+  /** Model functions it calls: checked at start, so a missing one fails loudly, not mid-request. */
+  readonly requires?: readonly (keyof Model)[];
+  /** The token endpoint half (RFC 6749 §3.2); absent for a grant issued only at the authorization endpoint (implicit). */
+  handle?(context: GrantContext<M>): Promise<TokenResponseBody>;
+  /** The authorization endpoint half, for grants that start there. */
+  readonly authorization?: AuthorizationResponder<M>;
 }

@@ -1,20 +1,39 @@
-/** The built-in grant registry: `grant_type` value -> Grant. */
-import type { BuiltInGrantType, ResolvedOptions } from '../options.js';
+/**
+ * The built-in grants: the one list from which the grant type names, the model each needs and the
+ * server's registry derive. Extension grants (RFC 6749 §4.5) join the registry beside them.
+ */
+import type { BaseModel } from '../model.js';
 import type { Grant } from './grant.js';
+import type { RefreshOptions } from './refresh-token.js';
 import { authorizationCode } from './authorization-code.js';
 import { clientCredentials } from './client-credentials.js';
+import { implicit } from './implicit.js';
 import { password } from './password.js';
 import { refreshToken } from './refresh-token.js';
 
-/** The token-endpoint grants for the enabled built-in types (`implicit` has none: it issues at /authorize). */
-export function builtInGrants(options: ResolvedOptions): Map<string, Grant> {
-  const all: Record<Exclude<BuiltInGrantType, 'implicit'>, Grant> = {
-    authorization_code: authorizationCode as Grant,
-    client_credentials: clientCredentials as Grant,
-    password: password as Grant,
-    refresh_token: refreshToken(options) as Grant,
-  };
-  const registry = new Map<string, Grant>();
-  for (const type of options.grantTypes) if (type !== 'implicit') registry.set(type, all[type]);
-  return registry;
+/** Each built-in grant by its `grant_type` value (`implicit` as RFC 7591 §2 names the `response_type=token` flow). */
+const BUILT_IN_GRANTS = {
+  authorization_code: () => authorizationCode,
+  implicit: () => implicit,
+  password: () => password,
+  client_credentials: () => clientCredentials,
+  refresh_token: (options: RefreshOptions) => refreshToken(options),
+} as const;
+
+/** The grants tollgate implements itself. */
+export type BuiltInGrantType = keyof typeof BUILT_IN_GRANTS;
+
+/** The model functions a built-in grant calls. */
+export type BuiltInGrantModel<G extends BuiltInGrantType> = ReturnType<(typeof BUILT_IN_GRANTS)[G]> extends Grant<infer M> ? M : BaseModel;
+
+/** Every built-in grant type name. */
+export const builtInGrantTypes = Object.keys(BUILT_IN_GRANTS) as BuiltInGrantType[];
+
+export function isBuiltInGrantType(type: string): type is BuiltInGrantType {
+  return Object.hasOwn(BUILT_IN_GRANTS, type);
+}
+
+/** The built-in grant of this type, made for these settings. */
+export function builtInGrant(type: BuiltInGrantType, options: RefreshOptions): Grant {
+  return BUILT_IN_GRANTS[type](options);
 }

@@ -7,6 +7,7 @@ import { validateScope } from '../validate-scope.js';
 export const password: Grant<PasswordModel> = {
   type: 'password',
   publicClients: true,
+  requires: ['getClient', 'saveToken', 'getUser'],
 
   async handle({ params, client, model, issuer, scope }) {
     const { username, password: secret } = params;

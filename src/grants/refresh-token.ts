@@ -5,12 +5,14 @@ import type { ResolvedOptions } from '../options.js';
 import { InvalidGrantError, InvalidRequestError, InvalidScopeError } from '../errors.js';
 import { isSubset } from '../scope.js';
 
-type RefreshOptions = Pick<ResolvedOptions, 'rotateRefreshTokens' | 'refreshTokenReuseInterval'>;
+/** The settings the refresh grant reads: rotation (RFC 9700 §4.14.2) and its grace interval. */
+export type RefreshOptions = Pick<ResolvedOptions, 'rotateRefreshTokens' | 'refreshTokenReuseInterval'>;
 
 export function refreshToken(options: RefreshOptions): Grant<RefreshTokenModel> {
   return {
     type: 'refresh_token',
     publicClients: true,
+    requires: ['getClient', 'saveToken', 'getRefreshToken', 'revokeToken'],
 
     async handle({ params, client, model, issuer, scope, now }) {
       if (params.refresh_token === undefined) throw new InvalidRequestError('Missing parameter: refresh_token');

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import type { AuthorizationDecision, AuthorizationServer, HeaderMap } from '../../src/index.js';
+import type { AuthorizationServer, Interaction } from '../../src/index.js';
 import { REDIRECT_URI, createTestServer } from '../helpers/fixtures.js';
 import { SERVICE, SKYVAULT, pkcePair, resourceOwner } from '../helpers/flows.js';
 import { basicAuth, form } from '../helpers/http.js';
@@ -23,10 +23,10 @@ export const SECURE_BODY = 'Secure Hello!';
 /** The header with which a test asks the login and consent step to deny. */
 const DENY = 'x-test-deny';
 
-/** The test's login and consent step: the resource owner is logged in, and allows unless told to deny. */
-export function decide(headers: HeaderMap): AuthorizationDecision {
-  return { user: resourceOwner, allow: headers[DENY] === undefined };
-}
+/** The test's sign-in and consent step, the same for every host: the resource owner is signed in, and allows unless told to deny. */
+export const interaction: Interaction = {
+  authorize: async ({ request }) => ({ type: 'decision', decision: { user: resourceOwner, allow: request.headers[DENY] === undefined } }),
+};
 
 export interface RunningHost {
   /** Base URL, e.g. `http://127.0.0.1:54321`. */

@@ -9,12 +9,12 @@ import { createTestServer } from '../helpers/fixtures.js';
 import { SERVICE } from '../helpers/flows.js';
 import { basicAuth } from '../helpers/http.js';
 import type { RunningHost } from './contract.js';
-import { RESOURCES, SECURE_BODY, adapterContract, decide, listen } from './contract.js';
+import { RESOURCES, SECURE_BODY, adapterContract, interaction, listen } from './contract.js';
 
 function startExpress(server: AuthorizationServer, parseForms = false): Promise<RunningHost> {
   const app = createApp();
   if (parseForms) app.use(urlencoded({ extended: false }));
-  const oauth = express(server, { interact: async (req) => decide(req.headers) });
+  const oauth = express(server, { interaction });
   app.use(oauth);
   for (const [path, scope] of Object.entries(RESOURCES)) {
     app.all(path, oauth.authenticate(scope ? { scope } : {}), (_req, res) => {

@@ -1,21 +1,12 @@
-/**
- * The adapter contract against Fastify. The plugin mounts no authorization endpoint, so this host
- * mounts one through the adapter's own `toOAuthRequest` and `sendOAuthResponse`.
- */
+/** The adapter contract against Fastify. */
 import Fastify from 'fastify';
 import type { AddressInfo } from 'node:net';
-import { sendOAuthResponse, toOAuthRequest, tollgate } from '../../src/adapters/fastify.js';
-import { RESOURCES, SECURE_BODY, adapterContract, decide } from './contract.js';
+import { tollgate } from '../../src/adapters/fastify.js';
+import { RESOURCES, SECURE_BODY, adapterContract, interaction } from './contract.js';
 
 adapterContract('Fastify', async (server) => {
   const app = Fastify();
-  await app.register(tollgate, { server });
-  app.all(server.options.endpoints.authorization, async (request, reply) => {
-    const oauthRequest = toOAuthRequest(request);
-    const result = await server.authorize(oauthRequest);
-    if (result.type !== 'interaction') return sendOAuthResponse(reply, result.response);
-    return sendOAuthResponse(reply, (await server.authorize(oauthRequest, decide(request.headers))).response);
-  });
+  await app.register(tollgate, { server, interaction });
   for (const [path, scope] of Object.entries(RESOURCES)) {
     app.all(path, { preHandler: app.authenticate(scope ? { scope } : {}) }, async () => SECURE_BODY);
   }

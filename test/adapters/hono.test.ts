@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { authenticate, fetchHandler } from '../../src/adapters/fetch.js';
-import { RESOURCES, SECURE_BODY, adapterContract, decide } from './contract.js';
+import { RESOURCES, SECURE_BODY, adapterContract, interaction } from './contract.js';
 
 adapterContract('Fetch API under Hono', (server) => {
   const app = new Hono();
@@ -13,7 +13,7 @@ adapterContract('Fetch API under Hono', (server) => {
       return result.type === 'error' ? result.response : c.text(SECURE_BODY);
     });
   }
-  const handler = fetchHandler(server, { interact: async (request) => decide(Object.fromEntries(request.headers)) });
+  const handler = fetchHandler(server, { interaction });
   app.all('*', (c) => handler(c.req.raw));
   return new Promise((resolve) => {
     const http = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {

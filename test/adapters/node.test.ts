@@ -1,11 +1,11 @@
 /** The adapter contract against node:http through `createRequestListener`. */
 import { createServer } from 'node:http';
 import { createRequestListener, sendOAuthResponse, toOAuthRequest } from '../../src/adapters/node.js';
-import { RESOURCES, SECURE_BODY, adapterContract, decide, listen } from './contract.js';
+import { RESOURCES, SECURE_BODY, adapterContract, interaction, listen } from './contract.js';
 
 adapterContract('node:http', (server) => {
   const listener = createRequestListener(server, {
-    interact: async (req) => decide(req.headers),
+    interaction,
     fallback(req, res) {
       const path = new URL(req.url ?? '/', 'http://host').pathname;
       if (!(path in RESOURCES)) return void res.writeHead(404).end();

@@ -53,7 +53,7 @@ describe('pages at /authorize', () => {
     assert.match(consent.body, />Deny<\/button>/);
     assert.match(consent.body, /<code>read<\/code>/);
     assert.match(consent.body, /<code>write<\/code>/);
-    const redirect = await agent.post('/authorize/consent', {
+    const redirect = await agent.post('/authorize', {
       csrf_token: hiddenField(consent.body, 'csrf_token'),
       request: hiddenField(consent.body, 'request'),
       decision: 'allow',
@@ -110,7 +110,7 @@ describe('pages at /authorize', () => {
     const consent = await authorizeThroughPages(agent, { ...REQUEST, scope: 'write', client_id: 'spa', redirect_uri: 'https://spa.example.com/cb', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' }, { decision: 'deny' });
     assert.equal(consent.status, 303);
     const shown = await agent.get(query({ ...REQUEST, client_id: 'spa', redirect_uri: 'https://spa.example.com/cb', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' }));
-    const page = await agent.post('/authorize/consent', { csrf_token: hiddenField(shown.body, 'csrf_token'), request: 'another-request', decision: 'allow' });
+    const page = await agent.post('/authorize', { csrf_token: hiddenField(shown.body, 'csrf_token'), request: 'another-request', decision: 'allow' });
     assert.equal(page.status, 403);
     assert.equal(page.location, undefined);
   });

@@ -58,8 +58,8 @@ export async function authorizeThroughPages(
     if (page.status !== 303 || page.location === undefined) return page;
     page = await agent.get(page.location);
   }
-  if (page.status === 200 && page.body.includes('action="/authorize/consent"')) {
-    page = await agent.post('/authorize/consent', {
+  if (page.status === 200 && page.body.includes('name="decision"')) {
+    page = await agent.post('/authorize', {
       csrf_token: hiddenField(page.body, 'csrf_token'),
       request: hiddenField(page.body, 'request'),
       decision,

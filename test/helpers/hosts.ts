@@ -6,7 +6,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe } from 'node:test';
-import type { AuthorizationDecision, AuthorizationServer, OAuthRequest, OAuthResponse, Store } from '../../src/index.js';
+import type { AuthorizationDecision, AuthorizationServer, OAuthRequest, OAuthResponse } from '../../src/index.js';
+import type { Store } from '../../src/stores/store.js';
 import { createRequestListener, sendOAuthResponse, toOAuthRequest } from '../../src/adapters/node.js';
 import { createTestServer } from './fixtures.js';
 
@@ -87,12 +88,13 @@ async function startHttpBridge(): Promise<{ setup(server: AuthorizationServer, s
   function listen(server: AuthorizationServer): void {
     current = server;
     listener = createRequestListener(server, {
-      async interact(req, res) {
-        const decision = decisions.get(String(req.headers[DECISION]));
-        if (decision) return decision;
-        // Without a decision the test only wanted to know the request is valid.
-        res.writeHead(200, { 'x-test-interaction': '1' }).end();
-        return undefined;
+      interaction: {
+        async authorize({ request }) {
+          const decision = decisions.get(String(request.headers[DECISION]));
+          if (decision) return { type: 'decision', decision };
+          // Without a decision the test only wanted to know the request is valid.
+          return { type: 'response', response: { status: 200, headers: { 'x-test-interaction': '1' }, body: '' } };
+        },
       },
       fallback(req, res) {
         const required = req.headers[REQUIRED_SCOPE];

@@ -24,7 +24,7 @@ describe('node:http host (createRequestListener)', () => {
 
   before(async () => {
     const { server } = await createTestServer({ maxBodyBytes: 2048 });
-    http.on('request', createRequestListener(server, { interact: async () => ({ user: resourceOwner, allow: true }) }));
+    http.on('request', createRequestListener(server, { interaction: { authorize: async () => ({ type: 'decision', decision: { user: resourceOwner, allow: true } }) } }));
     plain.on('request', createRequestListener(server));
     base = await listen(http);
     plainBase = await listen(plain);

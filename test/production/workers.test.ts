@@ -71,8 +71,8 @@ describe('tollgate serve --workers 2', () => {
     const signedIn = await page('/authorize/login', { csrf_token: hiddenField(login.body, 'csrf_token'), username: 'admin', password: 'tiger' });
     assert.equal(signedIn.status, 303);
     const consent = await page(signedIn.headers.location as string);
-    assert.match(consent.body, /action="\/authorize\/consent"/);
-    const decided = await page('/authorize/consent', {
+    assert.match(consent.body, /action="\/authorize"/);
+    const decided = await page('/authorize', {
       csrf_token: hiddenField(consent.body, 'csrf_token'),
       request: hiddenField(consent.body, 'request'),
       decision: 'allow',

@@ -1,0 +1,69 @@
+/**
+ * Asking the resource owner's consent (RFC 6749 §3.1, §10.2): the consent page, its decision, and
+ * remembered consent, which is never applied to a public client (RFC 8252 §8.6): anyone can
+ * claim a public client's id, so a page must show whom the person is authorizing.
+ */
+import type { AuthorizationDecision, AuthorizationRequest, OAuthRequest, OAuthResponse, User } from '../index.js';
+import type { Store } from '../stores/store.js';
+import { parseScope } from '../index.js';
+import { bodyParams } from './form.js';
+import type { PendingAuthorization, Session, Sessions } from './session.js';
+import { consentPage, pageResponse } from './views.js';
+
+/** The scope the person is asked for: what the client asked, or by default all it is registered for. */
+export function askedScope(authorization: AuthorizationRequest): string[] {
+  return authorization.scope ?? parseScope(authorization.client.scope) ?? [];
+}
+
+export interface Consent {
+  /** Whether this user already granted this client every scope asked (public clients: never). */
+  remembered(user: User, authorization: AuthorizationRequest): Promise<boolean>;
+  /** The consent page for a waiting request, with the cookie that keeps it. */
+  page(session: Session, user: User, pending: PendingAuthorization, authorization: AuthorizationRequest): OAuthResponse;
+  /**
+   * The decision a consent form carries, when it belongs to this session (CSRF token) and to the
+   * request the person was shown (its nonce); undefined otherwise.
+   */
+  decision(request: OAuthRequest, session: Session, user: User): AuthorizationDecision | undefined;
+  /** Remembers the scopes granted, added to what this user granted this client before. */
+  remember(user: User, authorization: AuthorizationRequest): Promise<void>;
+}
+
+export function createConsent(options: { store: Store; sessions: Sessions; action: string }): Consent {
+  const { store, sessions, action } = options;
+
+  return {
+    async remembered(user, authorization) {
+      if (user.id === undefined || authorization.client.token_endpoint_auth_method === 'none') return false;
+      const granted = await store.getConsent(user.id, authorization.client.client_id);
+      return granted !== null && askedScope(authorization).every((scope) => granted.includes(scope));
+    },
+
+    page(session, user, pending, authorization) {
+      const view = {
+        action,
+        clientName: pending.clientName,
+        username: user.username ?? user.id ?? '',
+        scopes: askedScope(authorization),
+        csrf: session.csrf,
+        nonce: pending.nonce,
+      };
+      return pageResponse(200, consentPage(view), { 'Set-Cookie': sessions.cookie({ ...session, pending }) });
+    },
+
+    decision(request, session, user) {
+      const form = bodyParams(request);
+      if (!sessions.checkCsrf(session, form.get('csrf_token')) || form.get('request') !== session.pending?.nonce) return undefined;
+      const choice = form.get('decision');
+      if (choice !== 'allow' && choice !== 'deny') return undefined;
+      return { user, allow: choice === 'allow' };
+    },
+
+    async remember(user, authorization) {
+      if (user.id === undefined) return;
+      const clientId = authorization.client.client_id;
+      const before = (await store.getConsent(user.id, clientId)) ?? [];
+      await store.saveConsent(user.id, clientId, [...new Set([...before, ...askedScope(authorization)])]);
+    },
+  };
+}

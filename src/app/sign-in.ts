@@ -1,0 +1,129 @@
+/**
+ * Signing the resource owner in (RFC 6749 §3.1 leaves how to the server): the sign-in page, its
+ * form, and the SkyVault guide's Basic credentials at the authorization endpoint. Every password
+ * check here is rate-limited, and a wrong password and an unknown user look the same.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Client, InteractionOutcome, OAuthRequest, OAuthResponse, User } from '../index.js';
+import type { Store } from '../stores/store.js';
+import { AccessDeniedError, InvalidRequestError, errorResponse } from '../index.js';
+import type { PendingAuthorization, Session, Sessions } from './session.js';
+import type { RateLimiter } from './rate-limit.js';
+import { sendOAuthResponse } from '../adapters/fastify.js';
+import { loginPage, pageResponse } from './views.js';
+import { FORM_EXPIRED, problemPage } from './problem.js';
+import { header } from './form.js';
+
+export interface SignInOptions {
+  store: Store;
+  sessions: Sessions;
+  loginLimits: { perUsername: RateLimiter; perIp: RateLimiter };
+  /** The authorization endpoint, where a signed-in person is sent back. */
+  authorizationPath: string;
+}
+
+/** The path the sign-in form posts to. */
+export const SIGN_IN_PATH = '/authorize/login';
+
+/** Longest username looked at: anything longer is no account's, and must not cost memory or hashing. */
+const MAX_USERNAME = 256;
+
+/** RFC 7617 credentials of a person (not form-encoded, unlike a client's, RFC 6749 §2.3.1). */
+export function basicUser(header: string | undefined): { username: string; password: string } | undefined {
+  if (header === undefined || !/^basic /i.test(header)) return undefined;
+  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon === -1 ? undefined : { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+export interface SignIn {
+  /** The sign-in page for a waiting request, with the cookie that keeps it. */
+  page(session: Session, pending: PendingAuthorization): OAuthResponse;
+  /**
+   * Checks a person's password, rate-limited per IP address first and then per username; answers
+   * the user, null for wrong credentials, or the seconds to wait.
+   */
+  check(ip: string | undefined, username: string, password: string, client: Client): Promise<User | null | { retryAfter: number }>;
+  /**
+   * The SkyVault guide's Basic credentials as sign-in and consent in one (seed 002; only with
+   * skyvaultCompat): the decision, or the refusal; undefined when the request carries none.
+   */
+  basic(request: OAuthRequest, client: Client): Promise<InteractionOutcome | undefined>;
+}
+
+export function createSignIn(app: FastifyInstance, options: SignInOptions): SignIn {
+  const { store, sessions, loginLimits, authorizationPath } = options;
+
+  async function check(ip: string | undefined, username: string, password: string, client: Client) {
+    const byIp = loginLimits.perIp.hit(ip ?? '');
+    if (!byIp.allowed) return { retryAfter: byIp.retryAfter };
+    // An over-long name is no account's: refused before it reaches a limiter's memory or scrypt.
+    if (username.length > MAX_USERNAME) return null;
+    const byName = loginLimits.perUsername.hit(username);
+    if (!byName.allowed) return { retryAfter: byName.retryAfter };
+    return (await store.getUser(username, password, client)) || null;
+  }
+
+  function page(
+    session: Session,
+    pending: PendingAuthorization,
+    extra: { username?: string; error?: string; status?: number; headers?: Record<string, string> } = {},
+  ): OAuthResponse {
+    const { status = 200, headers, ...shown } = extra;
+    const view = { action: SIGN_IN_PATH, clientName: pending.clientName, csrf: session.csrf, ...shown };
+    return pageResponse(status, loginPage(view), { 'Set-Cookie': sessions.cookie({ ...session, pending }), ...headers });
+  }
+
+  /** POST /authorize/login: on success a new session (a new CSRF token with the new identity) and 303 back. */
+  async function submit(request: FastifyRequest): Promise<OAuthResponse> {
+    const contentType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+    if (contentType !== 'application/x-www-form-urlencoded') {
+      return problemPage(415, 'The sign-in form must be sent as application/x-www-form-urlencoded.');
+    }
+    const form = new URLSearchParams(typeof request.body === 'string' ? request.body : '');
+    const session = sessions.read(request.headers.cookie);
+    const pending = session?.pending;
+    // RFC 9700 §4.7: only a form from this session's page counts.
+    if (!session || !pending || !sessions.checkCsrf(session, form.get('csrf_token'))) return problemPage(403, FORM_EXPIRED);
+
+    const username = (form.get('username') ?? '').slice(0, MAX_USERNAME + 1);
+    const client = await store.getClient(new URLSearchParams(pending.params).get('client_id') ?? '', null);
+    if (!client) return problemPage(403, FORM_EXPIRED);
+    const user = await check(request.ip, username, form.get('password') ?? '', client);
+    if (user !== null && 'retryAfter' in user) {
+      const error = `Too many sign-in attempts. Try again in ${user.retryAfter} seconds.`;
+      return page(session, pending, { username, error, status: 429, headers: { 'Retry-After': String(user.retryAfter) } });
+    }
+    if (user?.id === undefined) {
+      // One message for an unknown user and a wrong password: nothing to enumerate accounts with.
+      return page(session, pending, { username, error: 'Incorrect username or password.' });
+    }
+    const signedIn: Session = { ...sessions.create(), userId: user.id, pending };
+    // 303, never 307: the browser must not re-post the password anywhere (RFC 9700 §4.12).
+    return { status: 303, headers: { Location: `${authorizationPath}?${pending.params}`, 'Set-Cookie': sessions.cookie(signedIn) }, body: '' };
+  }
+
+  async function basic(request: OAuthRequest, client: Client): Promise<InteractionOutcome | undefined> {
+    const owner = basicUser(header(request, 'authorization'));
+    if (!owner) return undefined;
+    const user = await check(request.ip, owner.username, owner.password, client);
+    if (user !== null && 'retryAfter' in user) {
+      const error = new InvalidRequestError(`Too many sign-in attempts; retry after ${user.retryAfter} seconds`, {
+        status: 429,
+        headers: { 'Retry-After': String(user.retryAfter) },
+      });
+      return { type: 'response', response: errorResponse(error) };
+    }
+    if (!user) {
+      const refusal = new AccessDeniedError('The resource owner credentials are invalid', {
+        status: 401,
+        headers: { 'WWW-Authenticate': 'Basic realm="tollgate", charset="UTF-8"' },
+      });
+      return { type: 'response', response: errorResponse(refusal) };
+    }
+    return { type: 'decision', decision: { user, allow: true } };
+  }
+
+  app.post(SIGN_IN_PATH, async (request, reply) => sendOAuthResponse(reply, await submit(request)));
+  return { page, check, basic };
+}

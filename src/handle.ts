@@ -1,0 +1,79 @@
+/**
+ * The one router: every endpoint the core serves, by path, and the browser authorization flow run
+ * once per HTTP request through validate -> interact -> decide. Adapters convert a request, call
+ * `handle`, and write what it answers; nothing protocol lives in them.
+ */
+import type { OAuthRequest, OAuthResponse } from './types.js';
+import type { ResolvedOptions } from './options.js';
+import type { AuthorizeEndpoint, AuthorizationRequest } from './endpoints/authorize.js';
+import type { HandleOptions, Interaction } from './interaction.js';
+import type { Params } from './request.js';
+import { authorizationParams } from './endpoints/authorize.js';
+import { errorResponse, oauthErrorOf } from './response.js';
+import { isFormRequest, parseParams, pathOf } from './request.js';
+
+/** An endpoint that needs nothing but the request. */
+export type Endpoint = (request: OAuthRequest, credentials?: Readonly<Record<string, unknown>>) => Promise<OAuthResponse> | OAuthResponse;
+
+export interface Router {
+  /** Every path the core serves: its endpoints, and the authorization endpoint. */
+  readonly paths: readonly string[];
+  /** Whether `handle` answers this URL: adapters pass everything else to the host's own routes. */
+  serves(url: string): boolean;
+  /** The core's answer, or undefined when the path is not one of its endpoints. Never throws. */
+  handle(request: OAuthRequest, options?: HandleOptions): Promise<OAuthResponse | undefined>;
+}
+
+/** Without an interaction nobody can sign in or consent: the endpoint says so, and never issues anything. */
+const NO_INTERACTION: OAuthResponse = {
+  status: 501,
+  headers: { 'Content-Type': 'text/plain; charset=utf-8' },
+  body: 'The authorization endpoint has no interaction (sign-in and consent) configured',
+};
+
+export function createRouter(options: ResolvedOptions, routes: ReadonlyMap<string, Endpoint>, authorize: AuthorizeEndpoint): Router {
+  const authorizationPath = options.endpoints.authorization;
+
+  /** §3.1, one pass: the request (or the one a page's form continues) is validated once, then decided. */
+  async function authorizationFlow(request: OAuthRequest, interaction: Interaction): Promise<OAuthResponse> {
+    // RFC 9700 §4.12: a form POST is answered 303, so the browser never re-posts it to the client.
+    const method = isFormRequest(request) ? 'POST' : 'GET';
+    let validated: AuthorizationRequest | undefined;
+    try {
+      const pending = method.toUpperCase() === 'POST' ? await interaction.resume?.(request) : undefined;
+      const params: Params = pending === undefined ? authorizationParams(request) : parseParams(pending);
+      validated = await authorize.validate(params);
+      const context = { request, authorization: validated, params };
+      const outcome = await interaction.authorize(context);
+      if (outcome.type === 'response') return outcome.response;
+      const answer = await authorize.decide(validated, outcome.decision, method);
+      if (answer.type === 'redirect' && answer.scope) await interaction.granted?.({ ...context, user: outcome.decision.user, scope: answer.scope });
+      const response = answer.type === 'error' ? (interaction.errorPage?.(answer.error, request) ?? answer.response) : answer.response;
+      return outcome.headers ? { ...response, headers: { ...response.headers, ...outcome.headers } } : response;
+    } catch (err) {
+      const answer = authorize.answerError(err, validated, method);
+      return answer.type === 'error' ? (interaction.errorPage?.(answer.error, request) ?? answer.response) : answer.response;
+    }
+  }
+
+  function serves(url: string): boolean {
+    const path = pathOf(url);
+    return path !== undefined && (routes.has(path) || path === authorizationPath);
+  }
+
+  async function handle(request: OAuthRequest, handleOptions: HandleOptions = {}): Promise<OAuthResponse | undefined> {
+    try {
+      const path = pathOf(request.url);
+      if (path === undefined) return undefined;
+      const { interaction, credentials } = handleOptions;
+      if (path === authorizationPath) return interaction ? await authorizationFlow(request, interaction) : NO_INTERACTION;
+      const endpoint = routes.get(path);
+      return endpoint ? await endpoint(request, credentials) : undefined;
+    } catch (err) {
+      // The endpoints answer their own errors; this is the last fence, so that no request escapes as a throw.
+      return errorResponse(oauthErrorOf(err, options.onError));
+    }
+  }
+
+  return { paths: [...routes.keys(), authorizationPath], serves, handle };
+}

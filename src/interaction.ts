@@ -1,0 +1,49 @@
+/**
+ * The host's part of a browser flow: who is signed in, what they decided, which page to show.
+ * The core runs each authorization request once through validate -> interact -> decide
+ * (`handle`); a host supplies only this.
+ */
+import type { Awaitable } from './model.js';
+import type { OAuthRequest, OAuthResponse, User } from './types.js';
+import type { Params } from './request.js';
+import type { AuthorizationRequest } from './grants/grant.js';
+import type { AuthorizationDecision } from './endpoints/authorize.js';
+import type { OAuthError } from './errors.js';
+
+/** A validated authorization request, and the HTTP request that carried it (or continued it from a page). */
+export interface InteractionContext {
+  request: OAuthRequest;
+  authorization: AuthorizationRequest;
+  /** The authorization request's parameters as parsed (each once): what a host keeps to resume it. */
+  params: Params;
+}
+
+/** What the host answers: the resource owner's decision, or a page to show first. */
+export type InteractionOutcome =
+  /** Decided: the core answers with the redirect, adding `headers` (a session cookie, say). */
+  | { type: 'decision'; decision: AuthorizationDecision; headers?: Record<string, string> | undefined }
+  /** Not yet: send this page (a sign-in form, a consent page, a refusal). */
+  | { type: 'response'; response: OAuthResponse };
+
+export interface Interaction {
+  /** Decides a valid authorization request, or shows a page first. */
+  authorize(context: InteractionContext): Promise<InteractionOutcome>;
+  /**
+   * When a page's form is posted back to the authorization endpoint: the waiting request's
+   * parameters (form-encoded) from the host's session, so the core validates that request and
+   * not the form. Undefined when the POST is an authorization request of its own (§3.1).
+   */
+  resume?(request: OAuthRequest): Awaitable<string | undefined>;
+  /** After a code or token was issued: e.g. remember the consent. */
+  granted?(context: InteractionContext & { user: User; scope: string[] }): Awaitable<void>;
+  /** The page for an error that must not go to the redirect URI (RFC 6749 §4.1.2.1). Default: the §5.2 JSON. */
+  errorPage?(error: OAuthError, request: OAuthRequest): OAuthResponse;
+}
+
+/** What a host passes to `handle`: the same option names on every adapter. */
+export interface HandleOptions {
+  /** Serves the authorization endpoint with this sign-in and consent step; without it that path is not served. */
+  interaction?: Interaction | undefined;
+  /** Extra credentials for the grants (the oauthlib seed's `credentials`), e.g. the client's IP address. */
+  credentials?: Readonly<Record<string, unknown>> | undefined;
+}

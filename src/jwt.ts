@@ -1,0 +1,11 @@
+/**
+ * `tollgate/jwt`: JWT access tokens (RFC 9068). The issuing side (the access token format and its
+ * signing keys) and the verifying side, for resource servers, which need nothing else of tollgate.
+ */
+export { createJwtAccessTokenFormat } from './tokens/jwt.js';
+export type { JwtAccessTokenFormat, JwtAccessTokenOptions } from './tokens/jwt.js';
+export type { AccessTokenContext, JsonWebKeySet } from './tokens/format.js';
+export { ensureSigningKey, generateSigningKey, publishedKeys, rotateSigningKey } from './tokens/signing-keys.js';
+export type { SigningAlgorithm, SigningKeyStore } from './tokens/signing-keys.js';
+export { createJwtVerifier } from './tokens/jwt-verify.js';
+export type { JwtAccessTokenClaims, JwtVerifier, JwtVerifierOptions } from './tokens/jwt-verify.js';
