@@ -8,10 +8,15 @@ import type { Params } from './request.js';
 import { basicCredentials } from './request.js';
 import { InvalidClientError, InvalidRequestError } from './errors.js';
 
-interface Presented {
-  method: TokenEndpointAuthMethod;
+interface Credentials {
   clientId: string;
   secret: string | null;
+}
+
+interface Presented {
+  method: TokenEndpointAuthMethod;
+  /** What to check, in order: for Basic, the form-decoded credentials, then the raw ones when they differ. */
+  candidates: readonly Credentials[];
 }
 
 /** Which method the request uses; more than one is refused (§2.3: "MUST NOT use more than one"). */
@@ -23,14 +28,26 @@ function presented(request: OAuthRequest, params: Params): Presented {
     if (bodySecret !== undefined) {
       throw new InvalidRequestError('Use only one client authentication method per request (RFC 6749 §2.3)');
     }
-    if (bodyId !== undefined && bodyId !== basic.clientId) {
-      throw new InvalidRequestError('client_id does not match the Basic credentials');
-    }
-    return { method: 'client_secret_basic', clientId: basic.clientId, secret: basic.clientSecret };
+    // §2.3.1 says to form-encode, but many clients send id and secret raw: when the two readings
+    // differ, the raw one is a second candidate, checked only if the decoded one fails.
+    const candidates = [basic, ...(basic.asSent ? [basic.asSent] : [])]
+      .filter((c) => bodyId === undefined || bodyId === c.clientId)
+      .map((c) => ({ clientId: c.clientId, secret: c.clientSecret }));
+    if (candidates.length === 0) throw new InvalidRequestError('client_id does not match the Basic credentials');
+    return { method: 'client_secret_basic', candidates };
   }
   if (bodyId === undefined) throw new InvalidClientError('Client authentication is required');
-  if (bodySecret !== undefined) return { method: 'client_secret_post', clientId: bodyId, secret: bodySecret };
-  return { method: 'none', clientId: bodyId, secret: null };
+  if (bodySecret !== undefined) return { method: 'client_secret_post', candidates: [{ clientId: bodyId, secret: bodySecret }] };
+  return { method: 'none', candidates: [{ clientId: bodyId, secret: null }] };
+}
+
+/** The first candidate the model accepts. The model compares each secret (in constant time, for the shipped stores) and returns nothing on a mismatch. */
+async function firstAccepted(model: BaseModel, candidates: readonly Credentials[]): Promise<Client | null> {
+  for (const { clientId, secret } of candidates) {
+    const client = await model.getClient(clientId, secret);
+    if (client) return client;
+  }
+  return null;
 }
 
 /**
@@ -39,10 +56,9 @@ function presented(request: OAuthRequest, params: Params): Presented {
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3
  */
 export async function authenticateClient(request: OAuthRequest, params: Params, model: BaseModel): Promise<Client> {
-  const { method, clientId, secret } = presented(request, params);
+  const { method, candidates } = presented(request, params);
   const basic = method === 'client_secret_basic';
-  // The model compares the secret (in constant time, for the shipped stores) and returns nothing on a mismatch.
-  const client = await model.getClient(clientId, secret);
+  const client = await firstAccepted(model, candidates);
   if (!client) throw new InvalidClientError('Client authentication failed', { basic });
   if (client.token_endpoint_auth_method !== method) {
     throw new InvalidClientError(

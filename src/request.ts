@@ -106,12 +106,20 @@ export function isFormRequest(request: OAuthRequest): boolean {
 export interface BasicCredentials {
   clientId: string;
   clientSecret: string;
+  /**
+   * The id and secret exactly as sent, when they differ from the form-decoded ones above. Many
+   * clients (`curl -u`, the MCP SDK, several fetch-based ones) skip the RFC 6749 §2.3.1
+   * form-encoding, so a secret holding `+` or `%` reaches us raw; client authentication tries
+   * this form when the decoded one fails.
+   */
+  asSent?: { clientId: string; clientSecret: string };
 }
 
 /**
  * HTTP Basic credentials from the Authorization header, or undefined when another scheme (or
- * none) is used. RFC 6749 §2.3.1: id and secret are form-urlencoded before Base64.
- * `malformed` when the header says Basic but cannot be decoded.
+ * none) is used. RFC 6749 §2.3.1: id and secret are form-urlencoded before Base64; values that
+ * cannot be form-decoded (a stray `%`) were evidently sent raw and are returned as sent.
+ * `malformed` when the header says Basic but cannot be decoded (bad Base64, no colon).
  */
 export function basicCredentials(request: OAuthRequest): BasicCredentials | undefined | 'malformed' {
   const header = getHeader(request.headers, 'authorization');
@@ -121,16 +129,21 @@ export function basicCredentials(request: OAuthRequest): BasicCredentials | unde
   const decoded = Buffer.from(encoded, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon === -1) return 'malformed';
-  try {
-    return { clientId: formDecode(decoded.slice(0, colon)), clientSecret: formDecode(decoded.slice(colon + 1)) };
-  } catch {
-    return 'malformed';
-  }
+  const sent = { clientId: decoded.slice(0, colon), clientSecret: decoded.slice(colon + 1) };
+  const clientId = formDecode(sent.clientId);
+  const clientSecret = formDecode(sent.clientSecret);
+  if (clientId === undefined || clientSecret === undefined) return sent;
+  if (clientId === sent.clientId && clientSecret === sent.clientSecret) return sent;
+  return { clientId, clientSecret, asSent: sent };
 }
 
-/** application/x-www-form-urlencoded decoding of one value (`+` is a space). */
-function formDecode(value: string): string {
+/** application/x-www-form-urlencoded decoding of one value (`+` is a space); undefined when it is not validly encoded. */
+function formDecode(value: string): string | undefined {
   // Most ids and secrets have nothing encoded: skip the decoding on the token endpoint's hot path.
   if (!value.includes('%') && !value.includes('+')) return value;
-  return decodeURIComponent(value.replace(/\+/g, ' '));
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
 }

@@ -54,6 +54,12 @@ export interface Client {
   /** Per-client lifetimes in seconds, overriding the server's. */
   access_token_lifetime?: number | undefined;
   refresh_token_lifetime?: number | undefined;
+  /**
+   * May introspect access tokens issued to other clients (a resource server's client, RFC 7662 §4).
+   * Without it a client introspects only its own tokens; another client's refresh tokens are never
+   * shown to anyone. Default false.
+   */
+  introspection_allowed?: boolean | undefined;
 }
 
 /** The resource owner, as the model knows it. `id` (or else `username`) becomes the token's subject. */

@@ -179,22 +179,38 @@ function rateLimits(value: unknown, field: string): RateLimits {
   return limits;
 }
 
+/**
+ * A registered redirect URI: absolute http(s), no fragment (RFC 6749 §3.1.2), and https unless the
+ * host is the loopback interface (RFC 8252 §7.3) or the client opted out with `allowInsecureRedirect`.
+ */
+function redirectUri(value: unknown, field: string, allowInsecure: boolean): string {
+  const checked = httpUrl(value, field);
+  const url = new URL(checked);
+  // RFC 6749 §3.1.2: the redirection endpoint URI MUST NOT include a fragment.
+  if (url.hash) fail(field, `${show(checked)} must not have a fragment (RFC 6749 §3.1.2)`);
+  // RFC 6749 §3.1.2.1: codes and tokens travel in this URI; over plain http anyone on the path reads them.
+  if (url.protocol === 'http:' && !isLoopback(url.hostname) && !allowInsecure) {
+    fail(field, `${show(checked)} uses plain http; only loopback hosts may (RFC 6749 §3.1.2.1, RFC 8252 §7.3), or set allowInsecureRedirect`);
+  }
+  return checked;
+}
+
 function client(value: unknown, field: string): ClientRegistration {
   const c = object(value, field, [
     'client_id', 'client_secret', 'client_name', 'redirect_uris', 'grant_types', 'scope',
     'token_endpoint_auth_method', 'require_pkce', 'access_token_lifetime', 'refresh_token_lifetime',
+    'introspection_allowed', 'allowInsecureRedirect',
   ]);
   const clientId = string(c.client_id, `${field}.client_id`);
   const secret = optionalString(c.client_secret, `${field}.client_secret`);
   const grantTypes = array(c.grant_types ?? ['authorization_code', 'refresh_token'], `${field}.grant_types`).map((g, i) =>
     oneOf(g, `${field}.grant_types[${i}]`, GRANT_TYPES),
   );
-  const redirectUris = array(c.redirect_uris ?? [], `${field}.redirect_uris`).map((uri, i) => {
-    const checked = httpUrl(uri, `${field}.redirect_uris[${i}]`);
-    // RFC 6749 §3.1.2: the redirection endpoint URI MUST NOT include a fragment.
-    if (new URL(checked).hash) fail(`${field}.redirect_uris[${i}]`, `${show(checked)} must not have a fragment (RFC 6749 §3.1.2)`);
-    return checked;
-  });
+  // Config-only: it decides what the file may register and is not stored with the client.
+  const allowInsecureRedirect = c.allowInsecureRedirect === undefined ? false : boolean(c.allowInsecureRedirect, `${field}.allowInsecureRedirect`);
+  const redirectUris = array(c.redirect_uris ?? [], `${field}.redirect_uris`).map((uri, i) =>
+    redirectUri(uri, `${field}.redirect_uris[${i}]`, allowInsecureRedirect),
+  );
   if (redirectUris.length === 0 && (grantTypes.includes('authorization_code') || grantTypes.includes('implicit'))) {
     fail(`${field}.redirect_uris`, 'needs at least one URI for the authorization_code and implicit grants');
   }
@@ -211,6 +227,12 @@ function client(value: unknown, field: string): ClientRegistration {
   if (c.require_pkce !== undefined) registration.require_pkce = boolean(c.require_pkce, `${field}.require_pkce`);
   if (c.access_token_lifetime !== undefined) registration.access_token_lifetime = integer(c.access_token_lifetime, `${field}.access_token_lifetime`, 1, 1e9);
   if (c.refresh_token_lifetime !== undefined) registration.refresh_token_lifetime = integer(c.refresh_token_lifetime, `${field}.refresh_token_lifetime`, 1, 1e9);
+  if (c.introspection_allowed !== undefined) {
+    const allowed = boolean(c.introspection_allowed, `${field}.introspection_allowed`);
+    // RFC 7662 §2.1: introspection needs client authentication, which a public client cannot give.
+    if (allowed && secret === undefined) fail(`${field}.introspection_allowed`, 'is true but the client has no client_secret (a public client cannot introspect)');
+    registration.introspection_allowed = allowed;
+  }
   return registration;
 }
 

@@ -15,6 +15,12 @@ export interface CompatClient {
   grants?: readonly string[] | undefined;
   accessTokenLifetime?: number | undefined;
   refreshTokenLifetime?: number | undefined;
+  /**
+   * tollgate: the client has no secret (RFC 6749 §2.1, a single-page or native app). Only such a
+   * client redeems a code with its `code_verifier` and no client authentication; any other client
+   * must send its secret, PKCE or not (RFC 6749 §3.2.1).
+   */
+  public?: boolean | undefined;
   [key: string]: unknown;
 }
 

@@ -71,6 +71,12 @@ function basic(clientId: string, clientSecret: string): string {
   return `Basic ${Buffer.from(`${encode(clientId)}:${encode(clientSecret)}`).toString('base64')}`;
 }
 
+/** Whether the model knows this client and does not mark it `public`. (An unknown client is the core's to refuse.) */
+async function isConfidentialClient(model: CompatModel, clientId: string): Promise<boolean> {
+  const client = await model.getClient(clientId, null);
+  return client ? client.public !== true : false;
+}
+
 function assertArguments(request: unknown, response: unknown): asserts request is Request {
   if (!(request instanceof Request)) throw new InvalidArgumentError('Invalid argument: `request` must be an instance of Request');
   if (!(response instanceof Response)) throw new InvalidArgumentError('Invalid argument: `response` must be an instance of Response');
@@ -232,6 +238,11 @@ export class OAuth2Server {
         }
         if (!exempt && !(grantType === 'authorization_code' && verifier !== undefined)) {
           throw rejected(response, new InvalidClientError('Invalid client: cannot retrieve client credentials'));
+        }
+        // RFC 6749 §3.2.1: a confidential client authenticates at the token endpoint; PKCE proves
+        // only that the redeemer started the flow, not that it is the client (theirs skips the secret).
+        if (grantType === 'authorization_code' && typeof clientId === 'string' && (await isConfidentialClient(resolved.model, clientId))) {
+          throw rejected(response, new InvalidClientError('Invalid client: this client must authenticate with its client_secret', { code: 401 }));
         }
       }
       const answer = await this.#core(resolved, true).token(toOAuthRequest(request, headers, body), { request });

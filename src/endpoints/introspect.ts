@@ -1,6 +1,6 @@
 /** Token introspection. RFC 7662. */
 import type { AuthenticateModel, BaseModel, RefreshTokenModel } from '../model.js';
-import type { OAuthRequest, OAuthResponse } from '../types.js';
+import type { Client, OAuthRequest, OAuthResponse } from '../types.js';
 import type { ResolvedOptions } from '../options.js';
 import type { FoundToken } from './find-token.js';
 import { InvalidClientError, InvalidRequestError } from '../errors.js';
@@ -17,6 +17,17 @@ function activeUntil(found: FoundToken, now: number): Date | undefined {
   const expiresAt = found.kind === 'access_token' ? found.token.accessTokenExpiresAt : found.token.refreshTokenExpiresAt;
   if (found.kind === 'refresh_token' && found.token.consumedAt) return undefined;
   return expiresAt.getTime() > now ? expiresAt : undefined;
+}
+
+/**
+ * RFC 7662 §4: the server decides which clients may learn about which tokens. A client may always
+ * introspect its own; another client's access tokens only when it is registered with
+ * `introspection_allowed` (a resource server's client); another client's refresh tokens never,
+ * since only the client they were issued to may present them (RFC 6749 §6).
+ */
+function mayIntrospect(caller: Client, found: FoundToken): boolean {
+  if (found.token.client.client_id === caller.client_id) return true;
+  return found.kind === 'access_token' && caller.introspection_allowed === true;
 }
 
 /** The §2.2 response for an active token. */
@@ -47,9 +58,12 @@ export async function introspectEndpoint({ model, options }: Context, request: O
     if (client.token_endpoint_auth_method === 'none') throw new InvalidClientError('Introspection requires client authentication');
     if (params.token === undefined) throw new InvalidRequestError('Missing parameter: token');
     const found = await findToken(model, params.token, params.token_type_hint);
-    const expiresAt = found && activeUntil(found, Date.now());
+    // §2.2: a token the caller may not see is answered exactly as an unknown one, so the answer
+    // does not even reveal that it exists.
+    const visible = found && mayIntrospect(client, found) ? found : undefined;
+    const expiresAt = visible && activeUntil(visible, Date.now());
     // §2.2: an inactive token gets nothing but `active: false`.
-    return jsonResponse(200, found && expiresAt ? describe(found, expiresAt, options.issuer) : { active: false });
+    return jsonResponse(200, visible && expiresAt ? describe(visible, expiresAt, options.issuer) : { active: false });
   } catch (err) {
     return errorResponse(oauthErrorOf(err, options.onError));
   }

@@ -51,6 +51,24 @@ function keySet(jwks: URL | JsonWebKeySet): JWTVerifyGetKey {
   }
 }
 
+const isNonEmptyString = (value: unknown): value is string => typeof value === 'string' && value !== '';
+
+/**
+ * RFC 9068 §4: the resource server MUST check `iss` and `aud`. jose skips a check whose option is
+ * absent or empty, so a verifier created without them (possible from JavaScript) would accept
+ * tokens from any issuer, for any audience: refuse to create it.
+ */
+function assertIssuerAndAudience(options: JwtVerifierOptions): void {
+  const { issuer, audience } = options as Partial<JwtVerifierOptions>;
+  if (!isNonEmptyString(issuer)) {
+    throw new ConfigError('ERR_TOLLGATE_INVALID_OPTION', 'issuer', "is required: the authorization server's issuer identifier, which every token's iss must equal (RFC 9068 §4)");
+  }
+  const audiences: unknown[] = Array.isArray(audience) ? audience : [audience];
+  if (audiences.length === 0 || !audiences.every(isNonEmptyString)) {
+    throw new ConfigError('ERR_TOLLGATE_INVALID_OPTION', 'audience', "is required: this resource server's identifier (or a non-empty list of them), which every token's aud must contain (RFC 9068 §4)");
+  }
+}
+
 function hasClaimTypes(payload: JWTPayload): payload is JwtAccessTokenClaims {
   return (
     typeof payload.sub === 'string' &&
@@ -90,12 +108,14 @@ function asOAuthError(cause: unknown): OAuthError {
 }
 
 /**
- * A verifier for JWT access tokens, for resource servers.
+ * A verifier for JWT access tokens, for resource servers. Throws `ConfigError`
+ * (`ERR_TOLLGATE_INVALID_OPTION`) when `issuer` or `audience` is missing or empty.
  * @example
  * const { verify } = createJwtVerifier({ issuer: 'https://auth.example.com', audience: 'https://api.example.com', jwks: new URL('https://auth.example.com/.well-known/jwks.json') })
  * @see https://www.rfc-editor.org/rfc/rfc9068#section-4
  */
 export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
+  assertIssuerAndAudience(options);
   const keys = keySet(options.jwks);
   const verifyOptions = {
     issuer: options.issuer,

@@ -26,7 +26,7 @@ function memoryModel() {
   const db = {
     clients: [
       { id: 'application', clientSecret: 'secret', grants: ['password', 'refresh_token', 'client_credentials', 'authorization_code'], redirectUris: [REDIRECT] },
-      { id: 'spa', grants: ['authorization_code'], redirectUris: [REDIRECT] },
+      { id: 'spa', grants: ['authorization_code'], redirectUris: [REDIRECT], public: true },
     ] as Array<Client & { clientSecret?: string }>,
     users: [{ id: '123', username: 'pedroetb', password: 'password' }],
     tokens: [] as Token[],
@@ -195,6 +195,27 @@ describe('tollgate/compat: node-oauth2-server API over the tollgate core', () =>
     const redeem = { grant_type: 'authorization_code', code: code.authorizationCode as string, redirect_uri: REDIRECT, client_id: 'spa', code_verifier: verifier };
     const token = await oauth.token(tokenRequest(redeem), new Response());
     assert.equal(token.client.id, 'spa');
+  });
+
+  test('a confidential client cannot redeem a PKCE code without its secret (RFC 6749 §3.2.1; node-oauth2-server 5 lets it)', async () => {
+    const { oauth } = setup();
+    const { verifier, challenge } = pkcePair();
+    const { code } = await authorizeCode(oauth, { code_challenge: challenge, code_challenge_method: 'S256' });
+    const redeem = { grant_type: 'authorization_code', code: code.authorizationCode as string, redirect_uri: REDIRECT, code_verifier: verifier };
+    const response = new Response();
+    await rejects(oauth.token(tokenRequest({ ...redeem, client_id: 'application' }), response), InvalidClientError, 'invalid_client', 401);
+    assert.equal(response.status, 401);
+    assert.equal(response.body.error, 'invalid_client');
+    // Even where their option exempts the grant from client authentication.
+    await rejects(
+      oauth.token(tokenRequest({ ...redeem, client_id: 'application' }), new Response(), { requireClientAuthentication: { authorization_code: false } }),
+      InvalidClientError,
+      'invalid_client',
+      401,
+    );
+    // The code was not consumed by the refused attempts: with its secret the client redeems it.
+    const token = await oauth.token(tokenRequest({ ...redeem, client_id: 'application', client_secret: 'secret' }), new Response());
+    assert.equal(token.client.id, 'application');
   });
 
   test('allowed=false denies: AccessDeniedError and a redirect with access_denied (RFC 6749 §4.1.2.1)', async () => {

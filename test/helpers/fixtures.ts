@@ -28,7 +28,7 @@ export const spa: ClientRegistration = {
   scope: 'read write',
 };
 
-/** A confidential client that authenticates with client_secret_post. */
+/** A confidential client that authenticates with client_secret_post, and may introspect other clients' access tokens (RFC 7662 §4). */
 export const poster: ClientRegistration = {
   client_id: 'poster',
   client_secret: 'poster-secret',
@@ -36,6 +36,7 @@ export const poster: ClientRegistration = {
   grant_types: ['client_credentials', 'authorization_code', 'refresh_token'],
   scope: 'read',
   token_endpoint_auth_method: 'client_secret_post',
+  introspection_allowed: true,
 };
 
 /** A confidential client registered for client_credentials only. */

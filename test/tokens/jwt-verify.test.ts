@@ -180,3 +180,27 @@ test('a key set that is not a JWKS is a ConfigError naming jwks', () => {
     (err: unknown) => err instanceof ConfigError && err.field === 'jwks',
   );
 });
+
+describe('createJwtVerifier refuses to be created without the checks RFC 9068 §4 requires', () => {
+  // From JavaScript the types do not stop a missing option; without it jose would skip the check.
+  const create = (options: Record<string, unknown>) => () => createJwtVerifier({ jwks, ...options } as never);
+  const isConfigError = (field: string) => (err: unknown) =>
+    err instanceof ConfigError && err.code === 'ERR_TOLLGATE_INVALID_OPTION' && err.field === field && err.message.startsWith(`${field}: `);
+
+  test('a verifier without issuer is a ConfigError naming issuer (it would accept tokens from any issuer)', () => {
+    assert.throws(create({ audience: ISSUER }), isConfigError('issuer'));
+    assert.throws(create({ issuer: '', audience: ISSUER }), isConfigError('issuer'));
+    assert.throws(create({ issuer: 42, audience: ISSUER }), isConfigError('issuer'));
+  });
+
+  test('a verifier without audience is a ConfigError naming audience (it would accept tokens for any audience)', () => {
+    for (const audience of [undefined, '', [], [''], [ISSUER, ''], 7]) {
+      assert.throws(create({ issuer: ISSUER, audience }), isConfigError('audience'), JSON.stringify(audience));
+    }
+  });
+
+  test('with both set, the verifier is created (one audience or a list)', () => {
+    assert.doesNotThrow(create({ issuer: ISSUER, audience: ISSUER }));
+    assert.doesNotThrow(create({ issuer: ISSUER, audience: [ISSUER, 'https://api.example'] }));
+  });
+});

@@ -1,0 +1,79 @@
+/** The server's config file: redirect URI schemes and the introspection permission, checked at start with errors naming the field. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError } from '../../src/errors.js';
+import { loadConfig, validateConfig } from '../../src/app/config.js';
+import { poster, service, skyvault, spa } from '../helpers/fixtures.js';
+
+const SECRET = 's'.repeat(40);
+const withClient = (client: Record<string, unknown>) => validateConfig({ clients: [{ client_id: 'app', client_secret: SECRET, ...client }] });
+
+/** Asserts a ConfigError for `field` whose message is exactly `message`. */
+function refused(run: () => unknown, field: string, message: string): void {
+  assert.throws(run, (err: unknown) => {
+    assert.ok(err instanceof ConfigError, String(err));
+    assert.equal(err.code, 'ERR_TOLLGATE_INVALID_CONFIG');
+    assert.equal(err.field, field);
+    assert.equal(err.message, `${field}: ${message}`);
+    return true;
+  });
+}
+
+describe('config: redirect URIs use https, except on loopback (RFC 6749 §3.1.2.1, RFC 8252 §7.3)', () => {
+  it('a plain-http redirect URI on a non-loopback host is a ConfigError naming the field', () => {
+    refused(
+      () => withClient({ redirect_uris: ['https://app.example/ok', 'http://app.example/cb'] }),
+      'config.clients[0].redirect_uris[1]',
+      '"http://app.example/cb" uses plain http; only loopback hosts may (RFC 6749 §3.1.2.1, RFC 8252 §7.3), or set allowInsecureRedirect',
+    );
+    // Names that merely start like a loopback host are not one.
+    for (const uri of ['http://localhost.evil.example/cb', 'http://127.0.0.1.nip.io/cb', 'http://10.0.0.1/cb', 'http://[::2]/cb']) {
+      assert.throws(() => withClient({ redirect_uris: [uri] }), /uses plain http/, uri);
+    }
+  });
+
+  it('loopback hosts may use plain http, on any port', () => {
+    const uris = ['http://127.0.0.1/cb', 'http://127.0.0.1:8123/cb', 'http://[::1]:9000/cb', 'http://localhost:3000/cb', 'https://app.example/cb'];
+    assert.deepEqual(withClient({ redirect_uris: uris }).clients[0]?.redirect_uris, uris);
+  });
+
+  it('allowInsecureRedirect: true admits plain http for that client only, and is not stored with it', () => {
+    const config = validateConfig({
+      clients: [
+        { client_id: 'legacy', client_secret: SECRET, redirect_uris: ['http://intranet.example/cb'], allowInsecureRedirect: true },
+        { client_id: 'modern', client_secret: SECRET, redirect_uris: ['https://app.example/cb'] },
+      ],
+    });
+    assert.deepEqual(config.clients[0]?.redirect_uris, ['http://intranet.example/cb']);
+    assert.equal('allowInsecureRedirect' in (config.clients[0] ?? {}), false);
+    refused(
+      () => validateConfig({ clients: [{ client_id: 'a', client_secret: SECRET, redirect_uris: ['http://x.example/cb'], allowInsecureRedirect: true }, { client_id: 'b', client_secret: SECRET, redirect_uris: ['http://x.example/cb'] }] }),
+      'config.clients[1].redirect_uris[0]',
+      '"http://x.example/cb" uses plain http; only loopback hosts may (RFC 6749 §3.1.2.1, RFC 8252 §7.3), or set allowInsecureRedirect',
+    );
+    refused(() => withClient({ redirect_uris: ['https://app.example/cb'], allowInsecureRedirect: 'yes' }), 'config.clients[0].allowInsecureRedirect', 'must be true or false, not "yes"');
+  });
+
+  it('the demo config and the test fixtures still load', async () => {
+    const demo = await loadConfig('config/demo.json');
+    assert.ok(demo.clients.length > 0);
+    assert.equal(validateConfig({ clients: [skyvault, spa, poster, service] }).clients.length, 4);
+  });
+});
+
+describe('config: introspection_allowed (RFC 7662 §4)', () => {
+  it('is kept on the client when true or false, and absent by default', () => {
+    assert.equal(withClient({ grant_types: ['client_credentials'], introspection_allowed: true }).clients[0]?.introspection_allowed, true);
+    assert.equal(withClient({ grant_types: ['client_credentials'], introspection_allowed: false }).clients[0]?.introspection_allowed, false);
+    assert.equal('introspection_allowed' in (withClient({ grant_types: ['client_credentials'] }).clients[0] ?? {}), false);
+  });
+
+  it('must be a boolean, and only a confidential client may have it', () => {
+    refused(() => withClient({ grant_types: ['client_credentials'], introspection_allowed: 'true' }), 'config.clients[0].introspection_allowed', 'must be true or false, not "true"');
+    refused(
+      () => validateConfig({ clients: [{ client_id: 'spa', redirect_uris: ['https://spa.example/cb'], introspection_allowed: true }] }),
+      'config.clients[0].introspection_allowed',
+      'is true but the client has no client_secret (a public client cannot introspect)',
+    );
+  });
+});
