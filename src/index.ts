@@ -36,7 +36,7 @@ export { createJwtAccessTokenFormat } from './tokens/jwt.js';
 export type { JwtAccessTokenFormat, JwtAccessTokenOptions } from './tokens/jwt.js';
 export { ensureSigningKey, generateSigningKey, publishedKeys, rotateSigningKey } from './tokens/signing-keys.js';
 export type { SigningAlgorithm, SigningKeyStore } from './tokens/signing-keys.js';
-export type { ClientRegistration, SigningKey, Store, UserRegistration } from './stores/store.js';
+export type { SigningKey } from './tokens/signing-keys.js';
 export * from './errors.js';
 export { validateScope } from './validate-scope.js';
 export { formatScope, parseScope } from './scope.js';

@@ -4,7 +4,8 @@
  */
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyRequest, FastifyServerFactory } from 'fastify';
-import type { AccessTokenFormat, BuiltInGrantType, Grant, Store } from '../index.js';
+import type { AccessTokenFormat, BuiltInGrantType, Grant } from '../index.js';
+import type { Store } from '../stores/store.js';
 import { createAuthorizationServer, createJwtAccessTokenFormat, InvalidRequestError, ServerError } from '../index.js';
 import type { ServerConfig } from './config.js';
 import { tollgate } from '../adapters/fastify.js';

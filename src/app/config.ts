@@ -1,6 +1,6 @@
 /** The server's JSON config file (DESIGN.md "Config file"): read once at start, every field checked, errors naming the field. */
 import { readFile } from 'node:fs/promises';
-import type { ClientRegistration, UserRegistration } from '../index.js';
+import type { ClientRegistration, UserRegistration } from '../stores/store.js';
 import { ConfigError } from '../index.js';
 import { parseStoreSpec } from './open-store.js';
 

@@ -4,7 +4,8 @@
  * parameters, and is answered by `server.authorize(request, { user, allow })`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AuthorizationServer, AuthorizeResult, OAuthRequest, OAuthResponse, Store, User } from '../index.js';
+import type { AuthorizationServer, AuthorizeResult, OAuthRequest, OAuthResponse, User } from '../index.js';
+import type { Store } from '../stores/store.js';
 import { AccessDeniedError, InvalidRequestError, parseScope } from '../index.js';
 import type { Session, Sessions } from './session.js';
 import type { RateLimiter } from './rate-limit.js';

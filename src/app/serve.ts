@@ -2,7 +2,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import type { Store } from '../index.js';
+import type { Store } from '../stores/store.js';
 import { ensureSigningKey } from '../index.js';
 import type { ServerConfig } from './config.js';
 import { buildApp } from './app.js';

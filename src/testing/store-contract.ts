@@ -7,7 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { hashSecret, hashToken, randomToken } from '../secrets.js';
-import type { SigningKey, Store } from '../stores/store.js';
+import type { Store } from '../stores/store.js';
+import type { SigningKey } from '../tokens/signing-keys.js';
 import type { AuthorizationCode, Client, Token } from '../types.js';
 
 export interface StoreContractOptions {

@@ -1,7 +1,7 @@
 /** Test fixtures: the SkyVault demo client and user, a few more clients, and a server over the memory store. */
 import { createAuthorizationServer } from '../../src/index.js';
-import type { AuthorizationServer, AuthorizationServerOptions, Grant, Store } from '../../src/index.js';
-import type { ClientRegistration } from '../../src/stores/store.js';
+import type { AuthorizationServer, AuthorizationServerOptions, Grant } from '../../src/index.js';
+import type { ClientRegistration, Store } from '../../src/stores/store.js';
 import { createMemoryStore } from '../../src/stores/memory.js';
 import { externalTokenGrant } from '../../src/app/external-token.js';
 

@@ -6,7 +6,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe } from 'node:test';
-import type { AuthorizationDecision, AuthorizationServer, OAuthRequest, OAuthResponse, Store } from '../../src/index.js';
+import type { AuthorizationDecision, AuthorizationServer, OAuthRequest, OAuthResponse } from '../../src/index.js';
+import type { Store } from '../../src/stores/store.js';
 import { createRequestListener, sendOAuthResponse, toOAuthRequest } from '../../src/adapters/node.js';
 import { createTestServer } from './fixtures.js';
 
