@@ -163,7 +163,7 @@ describe('sqlite store, when its file goes away', () => {
       await assert.rejects(store.ping(), isUnavailable(/deleted/));
       await assert.rejects(store.saveClient({ ...client, client_id: 'd' }), isUnavailable(/deleted/));
       const token = { accessToken: randomToken(), accessTokenExpiresAt: new Date(Date.now() + 60_000), scope: [], client, user: { id: 'u' }, grantId: 'g' };
-      await assert.rejects(store.saveToken(token, client, token.user), isUnavailable(/deleted/));
+      await assert.rejects(async () => store.saveToken(token, client, token.user), isUnavailable(/deleted/));
       assert.equal(logged.mock.callCount(), 1);
       assert.match(String(logged.mock.calls[0]?.arguments[0]), /SQLite database file .*deleted\.db was deleted/);
     } finally {
