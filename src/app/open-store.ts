@@ -1,7 +1,5 @@
 /** Opens the store a config names: `memory`, `sqlite:<path>`, `postgres://…` or `redis://…`. Drivers load only when used. */
-import { mkdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
-import { dirname, resolve } from 'node:path';
 import type { Store } from '../stores/store.js';
 import { createMemoryStore } from '../stores/memory.js';
 
@@ -97,7 +95,7 @@ export async function openStore(spec: string): Promise<Store> {
     case 'memory':
       return createMemoryStore();
     case 'sqlite': {
-      if (store.filename !== ':memory:') await mkdir(dirname(resolve(store.filename)), { recursive: true });
+      // The store creates the file 0600 and a missing directory 0700 itself.
       const { createSqliteStore } = await import('../stores/sqlite.js');
       return createSqliteStore({ filename: store.filename });
     }

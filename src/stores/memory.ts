@@ -4,19 +4,15 @@
  * so that the tests catch a core that relies on a store keeping them in clear.
  */
 import { randomUUID } from 'node:crypto';
-import type { Store, ClientRegistration, SigningKey, UserRegistration } from './store.js';
-import type { AccessToken, AuthorizationCode, Client, RefreshToken, Token, User } from '../types.js';
-import { DUMMY_PASSWORD_HASH, hashPassword, hashSecret, hashToken, verifyPassword, verifySecret } from '../secrets.js';
+import type { Store, ClientRegistration, UserRegistration } from './store.js';
+import type { AccessToken, AuthorizationCode, RefreshToken, Token } from '../types.js';
+import type { SigningKey } from '../tokens/signing-keys.js';
+import { hashPassword, hashSecret, hashToken } from '../secrets.js';
+import { credentialPolicy } from './policy.js';
+import type { StoredClient, StoredUser } from './policy.js';
+import { toClient, toUser } from './records.js';
 
-interface StoredClient {
-  client: Client;
-  secretHash: string | undefined;
-}
-
-interface StoredUser {
-  user: User;
-  passwordHash: string;
-}
+export type { ClientRegistration, Store, UserRegistration } from './store.js';
 
 type StoredAccess = Omit<AccessToken, 'accessToken'>;
 type StoredRefresh = Omit<RefreshToken, 'refreshToken'>;
@@ -27,21 +23,6 @@ export interface MemoryStoreOptions {
   clients?: ClientRegistration[];
   /** Users to register at creation (passwords hashed). */
   users?: UserRegistration[];
-}
-
-/** Normalises a registration: a client without a secret is public (RFC 7591 §2, `none`). */
-export function toClient(registration: ClientRegistration): Client {
-  const { client_secret, ...metadata } = registration;
-  return {
-    ...metadata,
-    token_endpoint_auth_method:
-      registration.token_endpoint_auth_method ?? (client_secret === undefined ? 'none' : 'client_secret_basic'),
-  };
-}
-
-/** The same user object every store hands out: its id and username, never the password hash. */
-export function toUser(id: string, username: string): User {
-  return { id, username };
 }
 
 /** Creates an in-memory store. Nothing survives the process: use it for tests, demos and as a model to copy. */
@@ -65,25 +46,11 @@ export async function createMemoryStore(options: MemoryStoreOptions = {}): Promi
   }
 
   const store: Store = {
-    async getClient(clientId, clientSecret) {
-      const stored = clients.get(clientId);
-      if (!stored) return null;
-      if (clientSecret === null) return stored.client;
-      if (stored.secretHash === undefined) return null;
-      return verifySecret(clientSecret, stored.secretHash) ? stored.client : null;
-    },
-
-    async getUser(username, password) {
-      const stored = byUsername.get(username);
-      // Hash even for an unknown user, so the two cases take the same time (no enumeration).
-      const ok = await verifyPassword(password, stored?.passwordHash ?? DUMMY_PASSWORD_HASH);
-      return ok && stored ? stored.user : null;
-    },
-
-    async getUserFromClient(client) {
-      // RFC 9068 §2.2: with no resource owner, the subject is the client itself.
-      return { id: client.client_id };
-    },
+    // The secret check, the constant-time user look-up and the client as user: src/stores/policy.ts.
+    ...credentialPolicy({
+      findClient: async (clientId) => clients.get(clientId) ?? null,
+      findUser: async (username) => byUsername.get(username) ?? null,
+    }),
 
     async saveToken(token: Token) {
       const { accessToken, refreshToken, refreshTokenExpiresAt, refreshTokenScope, ...rest } = token;
@@ -152,7 +119,7 @@ export async function createMemoryStore(options: MemoryStoreOptions = {}): Promi
     async saveClient(registration) {
       const client = toClient(registration);
       const secret = registration.client_secret;
-      clients.set(client.client_id, { client, secretHash: secret === undefined ? undefined : hashSecret(secret) });
+      clients.set(client.client_id, { client, secretHash: secret === undefined ? null : hashSecret(secret) });
       return client;
     },
 
@@ -206,6 +173,10 @@ export async function createMemoryStore(options: MemoryStoreOptions = {}): Promi
         else grants.set(grantId, live);
       }
       return swept;
+    },
+
+    async ping() {
+      // Nothing can be down: the data lives in this process.
     },
 
     async close() {},

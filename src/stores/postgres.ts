@@ -5,10 +5,16 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { PoolClient, QueryResultRow } from 'pg';
-import type { SigningKey, Store } from './store.js';
+import type { Store } from './store.js';
 import type { AccessToken, AuthorizationCode, Client, RefreshToken, Token } from '../types.js';
-import { toClient, toUser } from './memory.js';
-import { DUMMY_PASSWORD_HASH, hashPassword, hashSecret, hashToken, verifyPassword, verifySecret } from '../secrets.js';
+import type { SigningKey } from '../tokens/signing-keys.js';
+import { hashPassword, hashSecret, hashToken } from '../secrets.js';
+import { credentialPolicy, isLookupKey } from './policy.js';
+import { optionalConsumedAt, toClient, toUser } from './records.js';
+import type { CodeData, TokenData } from './records.js';
+import { errorCode, guardUnavailable, isNetworkError } from './unavailable.js';
+
+export type { ClientRegistration, Store, UserRegistration } from './store.js';
 
 export interface PostgresStoreOptions {
   /** e.g. `postgres://user:password@host:5432/db`. */
@@ -17,11 +23,25 @@ export interface PostgresStoreOptions {
   schema?: string;
   /** Most connections the pool opens. Default 10. */
   poolSize?: number;
+  /** Milliseconds to wait for a connection (a new one, or a free one of the pool) before answering 503. Default 5000. */
+  connectTimeoutMs?: number;
 }
 
-/** What a token row keeps as JSON beside its indexed columns. */
-type TokenData = Pick<Token, 'scope' | 'client' | 'user' | 'extra'>;
-type CodeData = Pick<AuthorizationCode, 'scope' | 'client' | 'user' | 'redirectUri' | 'codeChallenge' | 'codeChallengeMethod'>;
+/**
+ * SQLSTATEs that mean the database cannot serve or cannot write now: class 08 (connection
+ * exception), class 53 (insufficient resources: disk full, out of memory, too many connections),
+ * 57P01-57P03 (shutting down, crashed, not yet accepting connections) and 25006 (a read-only
+ * transaction: a standby after a failover).
+ */
+const UNAVAILABLE_SQLSTATE = /^(08|53|57P0[123]$|25006$)/;
+
+/** What pg itself says when the socket dies or the pool gives up waiting for a connection. */
+const UNAVAILABLE_MESSAGE = /Connection terminated|timeout exceeded when trying to connect|not queryable|Connection ended unexpectedly/;
+
+function isPostgresUnavailable(err: unknown): boolean {
+  if (isNetworkError(err) || UNAVAILABLE_SQLSTATE.test(errorCode(err) ?? '')) return true;
+  return err instanceof Error && UNAVAILABLE_MESSAGE.test(err.message);
+}
 
 /** pg parses timestamptz to Date and jsonb to its value. */
 interface AccessRow {
@@ -138,15 +158,16 @@ async function migrate(pool: pg.Pool, schema: string): Promise<void> {
   });
 }
 
-function optionalConsumedAt(value: Date | null): { consumedAt?: Date } {
-  return value === null ? {} : { consumedAt: value };
-}
-
 /** Creates a store in PostgreSQL, migrating its schema first. Safe for many processes at once. */
 export async function createPostgresStore(options: PostgresStoreOptions): Promise<Store> {
   const schema = options.schema ?? 'public';
   const s = pg.escapeIdentifier(schema);
-  const pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 10 });
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.poolSize ?? 10,
+    // Without a limit a request waits forever for a database that does not answer; with one it gets a 503.
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+  });
   // An idle connection that dies (server restart, network) is dropped by the pool and replaced on the
   // next query; without a listener its 'error' event would crash the process.
   pool.on('error', () => {});
@@ -165,33 +186,24 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     return pool.query<R>({ name: `tollgate_${name}`, text, values });
   }
 
-  return {
-    async getClient(clientId, clientSecret) {
-      const { rows } = await query<ClientRow>('get_client', `SELECT metadata, secret_hash FROM ${s}.clients WHERE client_id = $1`, [clientId]);
-      const row = rows[0];
-      if (!row) return null;
-      const client = row.metadata;
-      if (clientSecret === null) return client;
-      if (row.secret_hash === null) return null;
-      return verifySecret(clientSecret, row.secret_hash) ? client : null;
-    },
-
-    async getUser(username, password) {
-      const { rows } = await query<UserRow>(
-        'get_user_by_name',
-        `SELECT id, username, password_hash FROM ${s}.users WHERE username = $1`,
-        [username],
-      );
-      const row = rows[0];
-      // Hash even for an unknown user, so the two cases take the same time (no enumeration).
-      const ok = await verifyPassword(password, row?.password_hash ?? DUMMY_PASSWORD_HASH);
-      return ok && row ? toUser(row.id, row.username) : null;
-    },
-
-    async getUserFromClient(client) {
-      // RFC 9068 §2.2: with no resource owner, the subject is the client itself.
-      return { id: client.client_id };
-    },
+  const store: Store = {
+    // The secret check, the constant-time user look-up and the client as user: src/stores/policy.ts.
+    ...credentialPolicy({
+      async findClient(clientId) {
+        const { rows } = await query<ClientRow>('get_client', `SELECT metadata, secret_hash FROM ${s}.clients WHERE client_id = $1`, [clientId]);
+        const row = rows[0];
+        return row ? { client: row.metadata, secretHash: row.secret_hash } : null;
+      },
+      async findUser(username) {
+        const { rows } = await query<UserRow>(
+          'get_user_by_name',
+          `SELECT id, username, password_hash FROM ${s}.users WHERE username = $1`,
+          [username],
+        );
+        const row = rows[0];
+        return row ? { user: toUser(row.id, row.username), passwordHash: row.password_hash } : null;
+      },
+    }),
 
     async saveToken(token) {
       const { scope, client, user, extra, grantId } = token;
@@ -343,6 +355,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
 
     async getUserById(id) {
+      if (!isLookupKey(id)) return null;
       const { rows } = await query<UserRow>('get_user_by_id', `SELECT id, username FROM ${s}.users WHERE id = $1`, [id]);
       const row = rows[0];
       return row ? toUser(row.id, row.username) : null;
@@ -376,6 +389,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
 
     async getConsent(userId, clientId) {
+      if (!isLookupKey(userId) || !isLookupKey(clientId)) return null;
       const { rows } = await query<{ scope: string[] }>(
         'get_consent',
         `SELECT scope FROM ${s}.consents WHERE user_id = $1 AND client_id = $2`,
@@ -406,8 +420,15 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       return rows[0]?.swept ?? 0;
     },
 
+    async ping() {
+      // A round trip on a pooled connection that also proves a primary that takes writes: assigning
+      // a transaction id commits one, and a standby refuses it with SQLSTATE 25006.
+      await pool.query('SELECT txid_current()');
+    },
+
     async close() {
       await pool.end();
     },
   };
+  return guardUnavailable(store, isPostgresUnavailable);
 }

@@ -6,10 +6,16 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { ChainableCommander } from 'ioredis';
-import type { SigningKey, Store } from './store.js';
-import type { AccessToken, AuthorizationCode, Client, RefreshToken, Token } from '../types.js';
-import { toClient, toUser } from './memory.js';
-import { DUMMY_PASSWORD_HASH, hashPassword, hashSecret, hashToken, verifyPassword, verifySecret } from '../secrets.js';
+import type { Store } from './store.js';
+import type { AccessToken, AuthorizationCode, RefreshToken, Token } from '../types.js';
+import type { SigningKey } from '../tokens/signing-keys.js';
+import { hashPassword, hashSecret, hashToken } from '../secrets.js';
+import { credentialPolicy } from './policy.js';
+import type { StoredClient } from './policy.js';
+import { optionalConsumedAt, toClient, toUser } from './records.js';
+import { guardUnavailable, isNetworkError } from './unavailable.js';
+
+export type { ClientRegistration, Store, UserRegistration } from './store.js';
 
 export interface RedisStoreOptions {
   /** e.g. `redis://:password@host:6379/0`. */
@@ -26,11 +32,6 @@ interface TokenRecord extends Pick<Token, 'scope' | 'client' | 'user' | 'extra' 
 interface CodeRecord
   extends Pick<AuthorizationCode, 'scope' | 'client' | 'user' | 'grantId' | 'redirectUri' | 'codeChallenge' | 'codeChallengeMethod'> {
   expiresAt: number;
-}
-
-interface ClientRecord {
-  client: Client;
-  secretHash: string | null;
 }
 
 interface UserRecord {
@@ -110,6 +111,41 @@ function defineScript(redis: Redis, lua: string): Script {
   };
 }
 
+/**
+ * Redis errors that mean it cannot serve or cannot write now: the connection is down (ioredis gave
+ * up on the command, or the socket failed), or the server refuses for the moment: still loading its
+ * data, a read-only replica, a failed save (MISCONF), out of memory, no primary.
+ */
+const UNAVAILABLE_REPLY = /^(LOADING|READONLY|MISCONF|OOM|MASTERDOWN|TRYAGAIN|CLUSTERDOWN)\b/;
+
+function isRedisUnavailable(err: unknown): boolean {
+  if (isNetworkError(err)) return true;
+  if (!(err instanceof Error)) return false;
+  return (
+    err.name === 'MaxRetriesPerRequestError' ||
+    err.message === 'Connection is closed.' ||
+    err.message.startsWith("Stream isn't writeable") ||
+    UNAVAILABLE_REPLY.test(err.message)
+  );
+}
+
+/**
+ * Reports a lost connection on one line, once per outage. ioredis emits `error` at every failed
+ * reconnect, and with no listener prints each with its stack as "[ioredis] Unhandled error event".
+ */
+function reportConnectionErrors(redis: Redis): void {
+  let reported = false;
+  redis.on('error', (err: Error) => {
+    if (reported) return;
+    reported = true;
+    // The message names host and port (never the URL, which may hold a password).
+    console.error(`tollgate: the Redis store cannot reach Redis (${err.message}); retrying, requests answer 503 meanwhile`);
+  });
+  redis.on('ready', () => {
+    reported = false;
+  });
+}
+
 /** Runs a MULTI and throws the first error among its replies. */
 async function execAll(tx: ChainableCommander): Promise<unknown[]> {
   const replies = (await tx.exec()) ?? [];
@@ -117,14 +153,21 @@ async function execAll(tx: ChainableCommander): Promise<unknown[]> {
   return replies.map(([, reply]) => reply);
 }
 
-function optionalConsumedAt(ms: string | null | undefined): { consumedAt?: Date } {
-  return ms ? { consumedAt: new Date(Number(ms)) } : {};
+/** A `consumedAt` field as HMGET answers it: milliseconds as text, or null when unset. */
+function consumedAtOf(ms: string | null | undefined): { consumedAt?: Date } {
+  return optionalConsumedAt(ms ? Number(ms) : null);
 }
 
 /** Creates a store in Redis. Expired tokens and codes leave on their own: every such key carries its expiry. */
 export async function createRedisStore(options: RedisStoreOptions): Promise<Store> {
   const prefix = options.prefix ?? 'tollgate:';
-  const redis = new Redis(options.url);
+  const redis = new Redis(options.url, {
+    // A command waits through at most two reconnect attempts (ioredis's default is 20, about 20 s of
+    // silence) and then fails, which the store answers 503; a connection killed and reopened at once
+    // loses nothing.
+    maxRetriesPerRequest: 1,
+  });
+  reportConnectionErrors(redis);
   const key = {
     client: (clientId: string) => `${prefix}client:${clientId}`,
     user: (id: string) => `${prefix}user:${id}`,
@@ -136,6 +179,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     signingKeys: `${prefix}signing-keys`,
     retiredKeys: `${prefix}signing-keys:retired`,
     consent: (userId: string) => `${prefix}consent:${userId}`,
+    health: `${prefix}health`,
   };
   const script = {
     saveToken: defineScript(redis, SAVE_TOKEN),
@@ -144,33 +188,21 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     saveSigningKey: defineScript(redis, SAVE_SIGNING_KEY),
   };
 
-  async function findUser(username: string): Promise<{ id: string; record: UserRecord } | null> {
-    const id = await redis.get(key.username(username));
-    const json = id === null ? null : await redis.get(key.user(id));
-    return id !== null && json !== null ? { id, record: JSON.parse(json) as UserRecord } : null;
-  }
-
-  return {
-    async getClient(clientId, clientSecret) {
-      const json = await redis.get(key.client(clientId));
-      if (json === null) return null;
-      const { client, secretHash } = JSON.parse(json) as ClientRecord;
-      if (clientSecret === null) return client;
-      if (secretHash === null) return null;
-      return verifySecret(clientSecret, secretHash) ? client : null;
-    },
-
-    async getUser(username, password) {
-      const found = await findUser(username);
-      // Hash even for an unknown user, so the two cases take the same time (no enumeration).
-      const ok = await verifyPassword(password, found?.record.passwordHash ?? DUMMY_PASSWORD_HASH);
-      return ok && found ? toUser(found.id, found.record.username) : null;
-    },
-
-    async getUserFromClient(client) {
-      // RFC 9068 §2.2: with no resource owner, the subject is the client itself.
-      return { id: client.client_id };
-    },
+  const store: Store = {
+    // The secret check, the constant-time user look-up and the client as user: src/stores/policy.ts.
+    ...credentialPolicy({
+      async findClient(clientId) {
+        const json = await redis.get(key.client(clientId));
+        return json === null ? null : (JSON.parse(json) as StoredClient);
+      },
+      async findUser(username) {
+        const id = await redis.get(key.username(username));
+        const json = id === null ? null : await redis.get(key.user(id));
+        if (id === null || json === null) return null;
+        const record = JSON.parse(json) as UserRecord;
+        return { user: toUser(id, record.username), passwordHash: record.passwordHash };
+      },
+    }),
 
     async saveToken(token) {
       const { scope, client, user, extra, grantId } = token;
@@ -203,7 +235,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
         ...rest,
         refreshToken,
         refreshTokenExpiresAt: new Date(expiresAt),
-        ...optionalConsumedAt(consumedAt),
+        ...consumedAtOf(consumedAt),
       };
       return token;
     },
@@ -245,7 +277,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
         ...rest,
         authorizationCode,
         expiresAt: new Date(expiresAt),
-        ...optionalConsumedAt(consumedAt),
+        ...consumedAtOf(consumedAt),
       };
       return code;
     },
@@ -259,7 +291,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     async saveClient(registration) {
       const client = toClient(registration);
       const secret = registration.client_secret;
-      const record: ClientRecord = { client, secretHash: secret === undefined ? null : hashSecret(secret) };
+      const record: StoredClient = { client, secretHash: secret === undefined ? null : hashSecret(secret) };
       await redis.set(key.client(client.client_id), JSON.stringify(record));
       return client;
     },
@@ -325,8 +357,17 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
       return 0;
     },
 
+    async ping() {
+      // PING and a write that expires on its own: a replica (READONLY), a failed save (MISCONF) or
+      // a full memory (OOM) refuses the SET.
+      await execAll(redis.multi().ping().set(key.health, String(Date.now()), 'PX', 10_000));
+    },
+
     async close() {
-      await redis.quit();
+      // QUIT needs a live connection; without one, just stop reconnecting.
+      if (redis.status === 'ready') await redis.quit();
+      else redis.disconnect();
     },
   };
+  return guardUnavailable(store, isRedisUnavailable);
 }

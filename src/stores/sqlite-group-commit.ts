@@ -13,16 +13,24 @@ export interface GroupCommit {
   flush(): void;
 }
 
-export function createGroupCommit(db: Database): GroupCommit {
-  let batch: { committed: Promise<void>; commit(): void } | undefined;
+export interface GroupCommitOptions {
+  /** Runs before each batch begins; throwing refuses the batch's first write (e.g. the database file is gone). */
+  beforeBatch?: () => void;
+}
+
+export function createGroupCommit(db: Database, options: GroupCommitOptions = {}): GroupCommit {
+  let batch: { committed: Promise<void>; commit(): void; abort(error: unknown): void } | undefined;
 
   function open(): NonNullable<typeof batch> {
+    options.beforeBatch?.();
     // IMMEDIATE takes the write lock now, so another process cannot slip a write in between.
     db.exec('BEGIN IMMEDIATE');
     let settle!: (error?: unknown) => void;
     const committed = new Promise<void>((resolve, reject) => {
       settle = (error) => (error === undefined ? resolve() : reject(error));
     });
+    // Nobody may be awaiting yet when an abort rejects it.
+    committed.catch(() => {});
     const current = {
       committed,
       commit() {
@@ -36,6 +44,11 @@ export function createGroupCommit(db: Database): GroupCommit {
           settle(error);
         }
       },
+      abort(error: unknown) {
+        if (batch !== current) return;
+        batch = undefined;
+        settle(error);
+      },
     };
     setImmediate(current.commit);
     return current;
@@ -43,13 +56,19 @@ export function createGroupCommit(db: Database): GroupCommit {
 
   return {
     write(statements) {
-      const current = batch ?? (batch = open());
-      // Statements run synchronously, so checks-and-sets (single use) stay atomic; a failing one is
-      // undone by SQLite alone (statement atomicity) and fails only its caller.
+      let current: NonNullable<typeof batch>;
       let result: ReturnType<typeof statements>;
       try {
+        current = batch ?? (batch = open());
+        // Statements run synchronously, so checks-and-sets (single use) stay atomic; a failing one is
+        // undone by SQLite alone (statement atomicity) and fails only its caller.
         result = statements();
       } catch (error) {
+        // Some errors (SQLITE_FULL, SQLITE_IOERR, …) make SQLite roll back the whole transaction: the
+        // batch's earlier writes are gone, so they fail too, and the next write starts a new batch
+        // instead of running outside any transaction. That is what lets a full disk recover on the
+        // first write after space is freed.
+        if (batch !== undefined && !db.inTransaction) batch.abort(error);
         return Promise.reject(error);
       }
       return current.committed.then(() => result);

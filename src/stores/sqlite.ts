@@ -3,21 +3,25 @@
  * the memory store; token values, codes and secrets are kept only as hashes.
  */
 import { randomUUID } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Store } from './store.js';
 import type { AccessToken, AuthorizationCode, Client, RefreshToken, Token } from '../types.js';
-import { toClient, toUser } from './memory.js';
+import type { SigningKey } from '../tokens/signing-keys.js';
 import { createGroupCommit } from './sqlite-group-commit.js';
-import { DUMMY_PASSWORD_HASH, hashPassword, hashSecret, hashToken, verifyPassword, verifySecret } from '../secrets.js';
+import { hashPassword, hashSecret, hashToken } from '../secrets.js';
+import { credentialPolicy } from './policy.js';
+import { optionalConsumedAt, toClient, toUser } from './records.js';
+import type { CodeData, TokenData } from './records.js';
+import { errorCode, guardUnavailable, storeUnavailable } from './unavailable.js';
+
+export type { ClientRegistration, Store, UserRegistration } from './store.js';
 
 export interface SqliteStoreOptions {
   /** The database file, created if missing (`:memory:` for a throwaway database). */
   filename: string;
 }
-
-/** What a token row keeps as JSON beside its indexed columns. */
-type TokenData = Pick<Token, 'scope' | 'client' | 'user' | 'extra'>;
-type CodeData = Pick<AuthorizationCode, 'scope' | 'client' | 'user' | 'redirectUri' | 'codeChallenge' | 'codeChallengeMethod'>;
 
 /** Times are INTEGER milliseconds since the epoch: exact `Date` round trips, cheap comparisons. */
 interface AccessRow {
@@ -112,13 +116,63 @@ function migrate(db: Database.Database): void {
   }).immediate();
 }
 
-function optionalConsumedAt(ms: number | null): { consumedAt?: Date } {
-  return ms === null ? {} : { consumedAt: new Date(ms) };
+/**
+ * SQLite errors that mean the database cannot serve or cannot write now (disk full, read-only file or
+ * mount, I/O error, file not openable): answered 503, not 500. Extended codes share the prefix
+ * (`SQLITE_READONLY_DBMOVED`, `SQLITE_IOERR_WRITE`, …).
+ */
+const UNAVAILABLE = /^SQLITE_(FULL|READONLY|IOERR|CANTOPEN)/;
+
+function isSqliteUnavailable(err: unknown): boolean {
+  return UNAVAILABLE.test(errorCode(err) ?? '');
+}
+
+/** The one U32 SQLite keeps for its owner in the header ("tllg"); `ping` rewrites it to prove a write. */
+const APPLICATION_ID = 0x746c6c67;
+
+/** Whether `filename` names a file on disk (not `:memory:` or an anonymous temporary database). */
+function onDisk(filename: string): boolean {
+  return filename !== ':memory:' && filename !== '';
+}
+
+/**
+ * Creates the file, and its directory when missing, readable by this user only: the file holds the
+ * JWT private keys and token hashes (SECURITY-CHECKLIST: files 0600 in a 0700 directory). SQLite
+ * gives the `-wal` and `-shm` files the mode of the database file, so they are 0600 too.
+ */
+function createPrivately(filename: string): void {
+  mkdirSync(dirname(resolve(filename)), { recursive: true, mode: 0o700 });
+  try {
+    closeSync(openSync(filename, 'wx', 0o600));
+  } catch (err) {
+    if (errorCode(err) !== 'EEXIST') throw err;
+  }
 }
 
 /** Creates a store in an SQLite file (WAL mode). Suits one process, or a few on one machine sharing the file. */
 export async function createSqliteStore(options: SqliteStoreOptions): Promise<Store> {
-  const db = new Database(options.filename);
+  const { filename } = options;
+  if (onDisk(filename)) createPrivately(filename);
+  const db = new Database(filename);
+  /**
+   * The file this connection opened, by device and inode. If it is deleted or replaced, SQLite keeps
+   * writing to the unlinked inode and every token is lost at the next restart; so each write batch
+   * and each ping compares, and refuses with 503 and one log line instead.
+   */
+  const opened = onDisk(filename) ? statSync(filename) : undefined;
+  let reportedGone = false;
+  function checkFile(): void {
+    if (opened === undefined) return;
+    const now = statSync(filename, { throwIfNoEntry: false });
+    if (now !== undefined && now.ino === opened.ino && now.dev === opened.dev) return;
+    const what = now === undefined ? 'was deleted' : 'was replaced by another file';
+    const err = new Error(`the SQLite database file ${filename} ${what} while open; restart tollgate to use the file now at that path`);
+    if (!reportedGone) {
+      reportedGone = true;
+      console.error(`tollgate: ${err.message}`);
+    }
+    throw storeUnavailable(err);
+  }
   db.pragma('journal_mode = WAL');
   // A token answered with 200 must survive a crash. In WAL mode NORMAL only syncs at checkpoints, so
   // a power loss can drop the last commits; FULL syncs the WAL at every commit.
@@ -126,7 +180,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
   // Several processes may share the file: wait for the write lock instead of failing with SQLITE_BUSY.
   db.pragma('busy_timeout = 5000');
   migrate(db);
-  const { write, flush } = createGroupCommit(db);
+  const { write, flush } = createGroupCommit(db, { beforeBatch: checkFile });
 
   // Prepared once; each call only binds values.
   const sql = {
@@ -174,6 +228,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     sweepAccess: db.prepare<[number]>('DELETE FROM access_tokens WHERE expires_at <= ?'),
     sweepRefresh: db.prepare<[number]>('DELETE FROM refresh_tokens WHERE expires_at <= ?'),
     sweepCodes: db.prepare<[number]>('DELETE FROM authorization_codes WHERE expires_at <= ?'),
+    stamp: db.prepare(`PRAGMA application_id = ${APPLICATION_ID}`),
   };
 
   const saveTokenRows = db.transaction((token: Token) => {
@@ -191,7 +246,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     sql.revokeGrantRefresh.run(Date.now(), grantId);
   });
 
-  const saveKeyRows = db.transaction((key: Parameters<Store['saveSigningKey']>[0]) => {
+  const saveKeyRows = db.transaction((key: SigningKey) => {
     sql.retireKeys.run(Date.now());
     sql.saveKey.run(
       key.kid,
@@ -207,28 +262,19 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     return sql.sweepAccess.run(now).changes + sql.sweepRefresh.run(now).changes + sql.sweepCodes.run(now).changes;
   });
 
-  return {
-    async getClient(clientId, clientSecret) {
-      const row = sql.getClient.get(clientId);
-      if (!row) return null;
-      // Saved already normalised by toClient.
-      const client = JSON.parse(row.metadata) as Client;
-      if (clientSecret === null) return client;
-      if (row.secret_hash === null) return null;
-      return verifySecret(clientSecret, row.secret_hash) ? client : null;
-    },
-
-    async getUser(username, password) {
-      const row = sql.getUserByName.get(username);
-      // Hash even for an unknown user, so the two cases take the same time (no enumeration).
-      const ok = await verifyPassword(password, row?.password_hash ?? DUMMY_PASSWORD_HASH);
-      return ok && row ? toUser(row.id, row.username) : null;
-    },
-
-    async getUserFromClient(client) {
-      // RFC 9068 §2.2: with no resource owner, the subject is the client itself.
-      return { id: client.client_id };
-    },
+  const store: Store = {
+    // The secret check, the constant-time user look-up and the client as user: src/stores/policy.ts.
+    ...credentialPolicy({
+      async findClient(clientId) {
+        const row = sql.getClient.get(clientId);
+        // Saved already normalised by toClient.
+        return row ? { client: JSON.parse(row.metadata) as Client, secretHash: row.secret_hash } : null;
+      },
+      async findUser(username) {
+        const row = sql.getUserByName.get(username);
+        return row ? { user: toUser(row.id, row.username), passwordHash: row.password_hash } : null;
+      },
+    }),
 
     async saveToken(token) {
       await write(() => saveTokenRows(token));
@@ -357,9 +403,17 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
       return write(() => sweepRows(Date.now()));
     },
 
+    async ping() {
+      // A real write: rewriting the header's application id commits one page through the group
+      // commit (and its fsync), so a full disk, a read-only file or a vanished file fails here.
+      checkFile();
+      await write(() => sql.stamp.run());
+    },
+
     async close() {
       flush();
       db.close();
     },
   };
+  return guardUnavailable(store, isSqliteUnavailable);
 }

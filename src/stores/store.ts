@@ -4,6 +4,7 @@
  */
 import type { Model } from '../model.js';
 import type { Client, User } from '../types.js';
+import type { SigningKeyStore } from '../tokens/signing-keys.js';
 
 /** A client as registered: its metadata plus, for a confidential client, the secret in clear (hashed on save). */
 export interface ClientRegistration extends Omit<Client, 'token_endpoint_auth_method'> {
@@ -19,34 +20,25 @@ export interface UserRegistration {
   password: string;
 }
 
-/** A signing key for JWT access tokens, as JWKs. `privateJwk` never leaves the server. */
-export interface SigningKey {
-  kid: string;
-  alg: string;
-  privateJwk: Record<string, unknown>;
-  publicJwk: Record<string, unknown>;
-  createdAt: Date;
-  /** Set when a newer key replaced it: it verifies, but no longer signs, until `retiredAt` + the token lifetime. */
-  retiredAt?: Date | undefined;
-}
-
-export interface Store extends Model {
+/** The Model, the signing keys (`SigningKeyStore`) and what the server manages besides. */
+export interface Store extends Model, SigningKeyStore {
   /** Create or replace a client. A confidential client's secret is stored as a hash. */
   saveClient(client: ClientRegistration): Promise<Client>;
   /** Create or replace a user, matched by username. The password is stored as an scrypt hash. */
   saveUser(user: UserRegistration): Promise<User>;
   /** The user with this subject id (for the login session), or null. */
   getUserById(id: string): Promise<User | null>;
-  /** Every signing key, newest first. */
-  getSigningKeys(): Promise<SigningKey[]>;
-  /** Add a signing key and mark every older one retired (not deleted: it still verifies). */
-  saveSigningKey(key: SigningKey): Promise<void>;
   /** The scopes this user already granted this client, or null. */
   getConsent(userId: string, clientId: string): Promise<string[] | null>;
   /** Remember that this user granted this client these scopes. */
   saveConsent(userId: string, clientId: string, scope: string[]): Promise<void>;
   /** Delete expired tokens and codes; returns how many rows went. */
   sweepExpired(): Promise<number>;
+  /**
+   * One real round trip that proves the store can serve and write now (for `/health` and `/ready`).
+   * Throws `TemporarilyUnavailableError` (with `retryAfter`) when it cannot.
+   */
+  ping(): Promise<void>;
   /** Release connections and files. */
   close(): Promise<void>;
 }

@@ -7,7 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { hashSecret, hashToken, randomToken } from '../secrets.js';
-import type { SigningKey, Store } from '../stores/store.js';
+import type { Store } from '../stores/store.js';
+import type { SigningKey } from '../tokens/signing-keys.js';
 import type { AuthorizationCode, Client, Token } from '../types.js';
 
 export interface StoreContractOptions {
@@ -403,6 +404,60 @@ export function storeContract(name: string, createStore: () => Promise<Store>, o
         }
         // The dump is real: it does hold the hash.
         assert.ok(contents.includes(hashToken(token.accessToken)));
+      });
+    });
+
+    describe('bad input', () => {
+      // A NUL byte in a client_id, username, token or code is not found, never an exception: on
+      // PostgreSQL the byte is refused in text (SQLSTATE 22021), which would answer 500 instead of
+      // invalid_client / invalid_grant / invalid_token (RFC 6749 §5.2, RFC 6750 §3.1).
+      it('an id or value containing U+0000 is simply not found, on every look-up', async () => {
+        const { client, secret } = await newClient();
+        const username = unique('nul');
+        const user = await store.saveUser({ username, password: 'tiger' });
+        const token = await newToken();
+        const code = await newCode();
+        assert.ok(token.refreshToken);
+        // Appended to a real id, the byte must not be cut off and the rest matched either.
+        for (const clientId of [`${client.client_id}\u0000`, '\u0000', `a\u0000${client.client_id}`]) {
+          assert.equal(await store.getClient(clientId, null), null);
+          assert.equal(await store.getClient(clientId, secret), null);
+        }
+        assert.equal(await store.getUser(`${username}\u0000`, 'tiger', client), null);
+        assert.equal(await store.getUser('\u0000', 'tiger', client), null);
+        assert.equal(await store.getUserById(`${String(user.id)}\u0000`), null);
+        assert.equal(await store.getConsent(`${String(user.id)}\u0000`, client.client_id), null);
+        assert.equal(await store.getConsent(String(user.id), `${client.client_id}\u0000`), null);
+        assert.ok(!(await store.getAccessToken(`${token.accessToken}\u0000`)));
+        assert.ok(!(await store.getRefreshToken(`${token.refreshToken}\u0000`)));
+        assert.ok(!(await store.getAuthorizationCode(`${code.authorizationCode}\u0000`)));
+        assert.equal(await store.revokeToken({ ...token, refreshToken: `${token.refreshToken}\u0000`, refreshTokenExpiresAt: inMs(HOUR) }), false);
+        assert.equal(await store.revokeAuthorizationCode({ ...code, authorizationCode: `${code.authorizationCode}\u0000` }), false);
+        // And the real ones are still there, untouched.
+        assert.deepEqual(await store.getClient(client.client_id, secret), client);
+        assert.deepEqual(await store.getUser(username, 'tiger', client), user);
+      });
+    });
+
+    describe('passwords', () => {
+      it('a password with a trailing U+0000 does not match (scrypt\'s HMAC pads keys with zero bytes, RFC 2104 §2)', async () => {
+        const username = unique('padded');
+        const user = await store.saveUser({ username, password: 'tiger' });
+        const client = (await newClient()).client;
+        assert.equal(await store.getUser(username, 'tiger\u0000', client), null);
+        assert.equal(await store.getUser(username, 'tiger\u0000\u0000', client), null);
+        assert.deepEqual(await store.getUser(username, 'tiger', client), user);
+      });
+    });
+
+    describe('health', () => {
+      it('ping resolves on a store that can serve and write, again and again (for /health and /ready)', async () => {
+        // Several in one turn too: on a store that batches writes they share one commit.
+        await Promise.all([store.ping(), store.ping(), store.ping()]);
+        await store.ping();
+        // The store still serves normally afterwards.
+        const { client } = await newClient();
+        assert.deepEqual(await store.getClient(client.client_id, null), client);
       });
     });
 

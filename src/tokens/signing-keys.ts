@@ -1,12 +1,30 @@
 /** Signing keys for JWT access tokens: generation, first-start, rotation, and which keys to publish (RFC 7517, RFC 7638). */
 import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
-import type { SigningKey, Store } from '../stores/store.js';
 
 /** Asymmetric algorithms only: a resource server holds the public key and can never mint tokens (RFC 8725 §3.1). */
 export type SigningAlgorithm = 'ES256' | 'EdDSA';
 
-/** The part of a store that keeps signing keys. */
-export type SigningKeyStore = Pick<Store, 'getSigningKeys' | 'saveSigningKey'>;
+/** A signing key for JWT access tokens, as JWKs. `privateJwk` never leaves the server. */
+export interface SigningKey {
+  kid: string;
+  alg: string;
+  privateJwk: Record<string, unknown>;
+  publicJwk: Record<string, unknown>;
+  createdAt: Date;
+  /** Set when a newer key replaced it: it verifies, but no longer signs, until `retiredAt` + the token lifetime. */
+  retiredAt?: Date | undefined;
+}
+
+/**
+ * The part of a store that keeps signing keys. Declared here, on the tokens floor, so that the core
+ * never imports from the stores; every shipped `Store` is one.
+ */
+export interface SigningKeyStore {
+  /** Every signing key, newest first. */
+  getSigningKeys(): Promise<SigningKey[]>;
+  /** Add a signing key and mark every older one retired (not deleted: it still verifies). */
+  saveSigningKey(key: SigningKey): Promise<void>;
+}
 
 /**
  * A new key pair as JWKs; its `kid` is the RFC 7638 thumbprint of the public key, so every

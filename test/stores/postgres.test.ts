@@ -1,15 +1,52 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { createServer, connect } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
 import pg from 'pg';
 import { storeContract } from '../../src/testing/index.js';
 import { createPostgresStore } from '../../src/stores/postgres.js';
 import { POSTGRES_URL, serviceAvailable } from '../helpers/services.js';
+import { TemporarilyUnavailableError } from '../../src/errors.js';
+
+/** A 503 temporarily_unavailable with Retry-After, the driver's error kept as its cause (RFC 6749 §4.1.2.1). */
+function isUnavailable(err: unknown): boolean {
+  return err instanceof TemporarilyUnavailableError && err.status === 503 && Number(err.headers['Retry-After']) > 0 && err.cause !== undefined;
+}
+
+/** A TCP relay to `target` that can be cut (port closed, connections dropped) and reopened on the same port. */
+async function relay(target: URL): Promise<{ url: string; cut(): Promise<void>; reopen(): Promise<void>; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let port = 0;
+  let server: Server;
+  const listen = async () => {
+    server = createServer((inbound) => {
+      const outbound = connect(Number(target.port) || 5432, target.hostname);
+      for (const socket of [inbound, outbound]) {
+        sockets.add(socket);
+        socket.on('close', () => sockets.delete(socket));
+        socket.on('error', () => {});
+      }
+      inbound.pipe(outbound).pipe(inbound);
+    });
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  };
+  const cut = async () => {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  };
+  await listen();
+  const url = new URL(target);
+  url.hostname = '127.0.0.1';
+  url.port = String(port);
+  return { url: url.href, cut, reopen: listen, close: cut };
+}
 
 if (await serviceAvailable('PostgreSQL', POSTGRES_URL)) {
   // One schema per run, so parallel runs and earlier leftovers never meet; dropped at the end.
   const schema = `tollgate_test_${randomUUID().replaceAll('-', '')}`;
-  const admin = new pg.Pool({ connectionString: POSTGRES_URL, max: 1 });
+  const admin = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 });
   const schemas = [schema, `${schema}_migrations`];
   after(async () => {
     for (const name of schemas) await admin.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(name)} CASCADE`);
@@ -33,6 +70,56 @@ if (await serviceAvailable('PostgreSQL', POSTGRES_URL)) {
   // A pool of several connections, so the contract's races run on different backends at once.
   storeContract('postgres store', () => createPostgresStore({ connectionString: POSTGRES_URL, schema, poolSize: 8 }), {
     rawContents: dump,
+  });
+
+  describe('postgres store, when the database is down', () => {
+    it('answers 503 with Retry-After while the database is unreachable (closed port), and recovers alone', async () => {
+      const proxy = await relay(new URL(POSTGRES_URL));
+      const store = await createPostgresStore({ connectionString: proxy.url, schema, poolSize: 2 });
+      try {
+        await store.ping();
+        await proxy.cut();
+        // Connections dropped and the port closed: the pool's next connection is refused.
+        await assert.rejects(async () => store.getClient(randomUUID(), null), isUnavailable);
+        await assert.rejects(store.ping(), isUnavailable);
+        await assert.rejects(store.saveConsent('u', 'c', ['read']), isUnavailable);
+        await proxy.reopen();
+        await store.ping();
+        assert.equal(await store.getClient(randomUUID(), null), null);
+      } finally {
+        await store.close();
+        await proxy.close();
+      }
+    });
+
+    it('answers 503 when its backend is killed mid-query (pg_terminate_backend, SQLSTATE 57P01)', async () => {
+      const store = await createPostgresStore({ connectionString: POSTGRES_URL, schema, poolSize: 1 });
+      const locker = await admin.connect();
+      try {
+        const client = await store.saveClient({ client_id: randomUUID(), redirect_uris: [], grant_types: ['password'] });
+        // Hold a lock the store's next query must wait for, so its backend is busy when it is killed.
+        await locker.query('BEGIN');
+        await locker.query(`LOCK TABLE ${pg.escapeIdentifier(schema)}.clients IN ACCESS EXCLUSIVE MODE`);
+        const waiting = Promise.resolve(store.getClient(client.client_id, null));
+        let pids: number[] = [];
+        while (pids.length === 0) {
+          const { rows } = await admin.query<{ pid: number }>(
+            "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1",
+            [`%${pg.escapeIdentifier(schema)}.clients%`],
+          );
+          pids = rows.map((row) => row.pid);
+        }
+        await admin.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [pids]);
+        await assert.rejects(waiting, isUnavailable);
+        await locker.query('ROLLBACK');
+        // The pool replaces the dead connection on the next query.
+        assert.deepEqual(await store.getClient(client.client_id, null), client);
+      } finally {
+        await locker.query('ROLLBACK').catch(() => {});
+        locker.release();
+        await store.close();
+      }
+    });
   });
 
   describe('postgres store, migrations', () => {

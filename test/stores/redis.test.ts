@@ -1,11 +1,48 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { storeContract } from '../../src/testing/index.js';
 import { createRedisStore } from '../../src/stores/redis.js';
 import { hashToken, randomToken } from '../../src/secrets.js';
 import { REDIS_URL, serviceAvailable } from '../helpers/services.js';
+import { TemporarilyUnavailableError } from '../../src/errors.js';
+
+/** A local port nothing listens on: bound once, then released. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A 503 temporarily_unavailable with Retry-After, the driver's error kept as its cause (RFC 6749 §4.1.2.1). */
+function isUnavailable(err: unknown): boolean {
+  return err instanceof TemporarilyUnavailableError && err.status === 503 && Number(err.headers['Retry-After']) > 0 && err.cause !== undefined;
+}
+
+// Needs no Redis at all: nothing listens on the port.
+describe('redis store, when Redis is down', () => {
+  it('answers 503 with Retry-After at a closed port, and logs one line instead of ioredis\'s unhandled error stacks', async (t) => {
+    const printed = t.mock.method(console, 'error', () => {});
+    const store = await createRedisStore({ url: `redis://127.0.0.1:${await closedPort()}`, prefix: 'unreachable:' });
+    try {
+      await assert.rejects(async () => store.getClient(randomUUID(), null), isUnavailable);
+      await assert.rejects(store.ping(), isUnavailable);
+      await assert.rejects(store.saveConsent('u', 'c', ['read']), isUnavailable);
+      const lines = printed.mock.calls.map((call) => call.arguments.map(String).join(' '));
+      assert.deepEqual(lines.filter((line) => line.includes('[ioredis]')), []);
+      // Several reconnects failed by now, and they make one line, naming the cause.
+      assert.equal(lines.length, 1);
+      assert.match(lines[0] ?? '', /^tollgate: the Redis store cannot reach Redis \(.*ECONNREFUSED.*\)/);
+    } finally {
+      await store.close();
+    }
+  });
+});
 
 if (await serviceAvailable('Redis', REDIS_URL)) {
   // One prefix per run, so parallel runs never meet; its keys are deleted at the end.

@@ -46,3 +46,46 @@ describe('SQLite group commit', () => {
     await pending;
   });
 });
+
+describe('SQLite group commit, when the disk is full', () => {
+  it('recovers on the next write once space exists: a batch SQLite rolled back is not reused (SQLITE_FULL)', async () => {
+    const { db, write } = setup();
+    db.exec('CREATE TABLE b (v INTEGER PRIMARY KEY, data BLOB)');
+    db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
+    const insert = (v: number) => () => db.prepare('INSERT INTO b VALUES (?, zeroblob(20000))').run(v).changes;
+
+    // A small write joins the batch, then one that needs pages fails: SQLite rolls the whole
+    // transaction back, so the small one fails too (it was never committed) …
+    const small = write(() => db.prepare('INSERT INTO t VALUES (1)').run().changes);
+    const full = write(insert(1));
+    // … and a write later in the same turn starts a new batch instead of running outside a transaction.
+    const later = write(() => db.prepare('INSERT INTO t VALUES (2)').run().changes);
+    assert.equal(db.inTransaction, true);
+    await assert.rejects(full, (err: unknown) => (err as { code?: string }).code === 'SQLITE_FULL');
+    await assert.rejects(small, (err: unknown) => (err as { code?: string }).code === 'SQLITE_FULL');
+    assert.equal(await later, 1);
+    assert.deepEqual(db.prepare('SELECT v FROM t').pluck().all(), [2]);
+
+    // Space again: the very next write succeeds.
+    db.pragma('max_page_count = 1000000');
+    assert.equal(await write(insert(2)), 1);
+    assert.deepEqual(db.prepare('SELECT v FROM b').pluck().all(), [2]);
+    assert.equal(db.inTransaction, false);
+  });
+
+  it('a batch refused before it begins (beforeBatch throws) fails its writer, and the next write tries again', async () => {
+    const db = new Database(':memory:');
+    db.exec('CREATE TABLE t (v INTEGER PRIMARY KEY)');
+    let refuse = true;
+    const { write } = createGroupCommit(db, {
+      beforeBatch: () => {
+        if (refuse) throw new Error('gone');
+      },
+    });
+    await assert.rejects(write(() => db.prepare('INSERT INTO t VALUES (1)').run()), /gone/);
+    assert.equal(db.inTransaction, false);
+    refuse = false;
+    await write(() => db.prepare('INSERT INTO t VALUES (1)').run());
+    assert.deepEqual(db.prepare('SELECT v FROM t').pluck().all(), [1]);
+  });
+});

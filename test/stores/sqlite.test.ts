@@ -1,12 +1,13 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { storeContract } from '../../src/testing/index.js';
 import { createSqliteStore } from '../../src/stores/sqlite.js';
 import { randomToken } from '../../src/secrets.js';
+import { TemporarilyUnavailableError } from '../../src/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tollgate-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -117,6 +118,68 @@ describe('sqlite store, migrations', () => {
       const db = new Database(file, { readonly: true });
       assert.equal(db.pragma('user_version', { simple: true }), 2);
       db.close();
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('sqlite store, file modes', () => {
+  it('creates the database and its -wal and -shm files 0600, in a new directory 0700 (they hold the JWT private keys)', async () => {
+    const parent = join(dir, 'private');
+    const folder = join(parent, 'data');
+    const file = join(folder, 'tollgate.db');
+    const store = await createSqliteStore({ filename: file });
+    try {
+      // A write, so that the WAL and its index surely exist.
+      await store.saveClient({ client_id: 'c', redirect_uris: [], grant_types: ['password'] });
+      for (const path of [file, `${file}-wal`, `${file}-shm`]) assert.equal(statSync(path).mode & 0o777, 0o600, path);
+      for (const path of [parent, folder]) assert.equal(statSync(path).mode & 0o777, 0o700, path);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('sqlite store, when its file goes away', () => {
+  /** Asserts a 503 temporarily_unavailable with Retry-After, as the core renders it (RFC 6749 §4.1.2.1). */
+  function isUnavailable(pattern: RegExp) {
+    return (err: unknown) =>
+      err instanceof TemporarilyUnavailableError &&
+      err.status === 503 &&
+      Number(err.headers['Retry-After']) > 0 &&
+      err.cause instanceof Error &&
+      pattern.test(err.cause.message);
+  }
+
+  it('a deleted database file answers 503 with Retry-After on writes and ping, logged once (no silent token loss)', async (t) => {
+    const file = join(dir, 'deleted.db');
+    const store = await createSqliteStore({ filename: file });
+    const logged = t.mock.method(console, 'error', () => {});
+    try {
+      await store.ping();
+      const client = await store.saveClient({ client_id: 'c', redirect_uris: [], grant_types: ['password'] });
+      rmSync(file);
+      await assert.rejects(store.ping(), isUnavailable(/deleted/));
+      await assert.rejects(store.saveClient({ ...client, client_id: 'd' }), isUnavailable(/deleted/));
+      const token = { accessToken: randomToken(), accessTokenExpiresAt: new Date(Date.now() + 60_000), scope: [], client, user: { id: 'u' }, grantId: 'g' };
+      await assert.rejects(async () => store.saveToken(token, client, token.user), isUnavailable(/deleted/));
+      assert.equal(logged.mock.callCount(), 1);
+      assert.match(String(logged.mock.calls[0]?.arguments[0]), /SQLite database file .*deleted\.db was deleted/);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a database file replaced by another answers 503 on ping and writes (inode check)', async (t) => {
+    const file = join(dir, 'replaced.db');
+    const store = await createSqliteStore({ filename: file });
+    t.mock.method(console, 'error', () => {});
+    try {
+      writeFileSync(join(dir, 'other.db'), '');
+      renameSync(join(dir, 'other.db'), file);
+      await assert.rejects(store.ping(), isUnavailable(/replaced/));
+      await assert.rejects(store.saveConsent('u', 'c', ['read']), isUnavailable(/replaced/));
     } finally {
       await store.close();
     }

@@ -6,7 +6,7 @@ import { createAuthorizationServer } from '../../src/index.js';
 import type { AuthorizationServer } from '../../src/index.js';
 import type { Store } from '../../src/stores/store.js';
 import type { JsonWebKeySet } from '../../src/jwt.js';
-import type { SigningKey } from '../../src/stores/store.js';
+import type { SigningKey } from '../../src/jwt.js';
 import { createMemoryStore } from '../../src/stores/memory.js';
 import { createJwtAccessTokenFormat } from '../../src/tokens/jwt.js';
 import type { JwtAccessTokenFormat, JwtAccessTokenOptions } from '../../src/tokens/jwt.js';

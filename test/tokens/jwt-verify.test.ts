@@ -7,7 +7,7 @@ import type { JsonWebKey as NodeJsonWebKey } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import type { AuthorizationServer } from '../../src/index.js';
 import type { JsonWebKeySet } from '../../src/jwt.js';
-import type { SigningKey } from '../../src/stores/store.js';
+import type { SigningKey } from '../../src/jwt.js';
 import { ConfigError, InvalidTokenError, TemporarilyUnavailableError } from '../../src/errors.js';
 import { createRequestListener } from '../../src/adapters/node.js';
 import { createJwtVerifier } from '../../src/tokens/jwt-verify.js';

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { calculateJwkThumbprint } from 'jose';
-import type { SigningKey } from '../../src/stores/store.js';
+import type { SigningKey } from '../../src/jwt.js';
 import { createMemoryStore } from '../../src/stores/memory.js';
 import { ensureSigningKey, generateSigningKey, publishedKeys, rotateSigningKey } from '../../src/tokens/signing-keys.js';
 
