@@ -18,6 +18,10 @@ export interface RateLimiter {
   hit(key: string): RateLimitVerdict;
   /** Whether one more request for `key` would be allowed, without counting it. */
   check(key: string): RateLimitVerdict;
+  /** The requests counted for `key` in the sliding window (the previous window's share included). */
+  count(key: string): number;
+  /** Takes back one counted request for `key`: for a request counted up front that turned out not to count. */
+  undo(key: string): void;
   /** How many keys the limiter holds now (bounded by `maxKeys`). */
   readonly size: number;
 }
@@ -58,11 +62,14 @@ export function createRateLimiter({ max, windowSeconds }: RateLimitRule, options
     sweptAt = t;
   }
 
-  function verdict(w: Window | undefined, t: number, start: number): RateLimitVerdict {
+  function weighted(w: Window | undefined, t: number, start: number): number {
     const previous = w === undefined ? 0 : w.start === start ? w.previous : w.start === start - size ? w.current : 0;
     const current = w?.start === start ? w.current : 0;
-    const count = previous * (1 - (t - start) / size) + current;
-    if (count < max) return { allowed: true };
+    return previous * (1 - (t - start) / size) + current;
+  }
+
+  function verdict(w: Window | undefined, t: number, start: number): RateLimitVerdict {
+    if (weighted(w, t, start) < max) return { allowed: true };
     // Until the current window ends: by then at least its share of the count has begun to slide out.
     return { allowed: false, retryAfter: Math.max(1, Math.ceil((start + size - t) / 1000)) };
   }
@@ -96,6 +103,16 @@ export function createRateLimiter({ max, windowSeconds }: RateLimitRule, options
     check(key) {
       const t = now();
       return verdict(windows.get(digest(key)), t, t - (t % size));
+    },
+    count(key) {
+      const t = now();
+      return weighted(windows.get(digest(key)), t, t - (t % size));
+    },
+    undo(key) {
+      const w = windows.get(digest(key));
+      if (w === undefined) return;
+      if (w.current > 0) w.current--;
+      else if (w.previous > 0) w.previous--;
     },
     get size() {
       return windows.size;
