@@ -3,7 +3,7 @@
  * consent pages, the /secure demo resource and /health. Uses only tollgate's public API.
  */
 import Fastify from 'fastify';
-import type { FastifyInstance, FastifyRequest, FastifyServerFactory } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerFactory } from 'fastify';
 import type { AccessTokenFormat, BuiltInGrantType, Grant, Store } from '../index.js';
 import { createAuthorizationServer, createJwtAccessTokenFormat, InvalidRequestError, ServerError } from '../index.js';
 import type { ServerConfig } from './config.js';
@@ -11,6 +11,7 @@ import { tollgate } from '../adapters/fastify.js';
 import { externalTokenGrant } from './external-token.js';
 import { createUpstreamVerifier } from './upstream.js';
 import { createRateLimiter } from './rate-limit.js';
+import { createPasswordGuard } from './password-guard.js';
 import { createSessions } from './session.js';
 import { mountInteraction } from './interaction.js';
 import { sendOAuthError } from './replies.js';
@@ -59,6 +60,16 @@ function accessTokenFormat(config: AppConfig, store: Store): AccessTokenFormat |
   });
 }
 
+/**
+ * A token request's parameter, for its rate limits: from the raw form body, else the URL (where
+ * skyvaultCompat reads them too). Not validation: the core refuses repeated or misplaced ones.
+ */
+function tokenParam(request: FastifyRequest, name: string): string | undefined {
+  const body = typeof request.body === 'string' ? request.body : '';
+  const q = request.url.indexOf('?');
+  return new URLSearchParams(body).get(name) || (q === -1 ? undefined : new URLSearchParams(request.url.slice(q + 1)).get(name) || undefined);
+}
+
 /** The client a token request names, for its rate limit: from Basic credentials or the form. Not authentication. */
 function claimedClientId(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
@@ -66,9 +77,28 @@ function claimedClientId(request: FastifyRequest): string | undefined {
     const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
     return decoded.slice(0, Math.max(0, decoded.indexOf(':'))) || undefined;
   }
-  const body = typeof request.body === 'string' ? request.body : '';
-  const q = request.url.indexOf('?');
-  return new URLSearchParams(body).get('client_id') ?? (q === -1 ? undefined : new URLSearchParams(request.url.slice(q + 1)).get('client_id') ?? undefined);
+  return tokenParam(request, 'client_id');
+}
+
+/** Grants that check a resource owner's password, and so go through the password guard. */
+const PASSWORD_GRANTS = new Set(['password', 'external_token']);
+/** RFC 6749 §5.2 errors the token endpoint gives only after the client authenticated (see endpoints/token.ts). */
+const AFTER_CLIENT_AUTHENTICATION = new Set(['invalid_grant', 'invalid_scope', 'unauthorized_client', 'unsupported_grant_type']);
+
+/** The `error` of a JSON error body (RFC 6749 §5.2), if the payload is one. */
+function errorCode(payload: unknown): string | undefined {
+  if (typeof payload !== 'string' || !payload.startsWith('{')) return undefined;
+  try {
+    const { error } = JSON.parse(payload) as { error?: unknown };
+    return typeof error === 'string' ? error : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function tooManyRequests(reply: FastifyReply, retryAfter: number): FastifyReply {
+  const error = new InvalidRequestError(`Too many requests; retry after ${retryAfter} seconds`);
+  return sendOAuthError(reply, 429, error, { 'Retry-After': String(retryAfter) });
 }
 
 export async function buildApp(config: AppConfig, deps: AppDependencies): Promise<FastifyInstance> {
@@ -117,15 +147,43 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
   app.setNotFoundHandler((_request, reply) => reply.code(404).type('text/plain; charset=utf-8').send('Not found'));
 
   const tokenLimits = { perClient: createRateLimiter(config.rateLimit.tokenPerClient), perIp: createRateLimiter(config.rateLimit.tokenPerIp) };
+  const passwordGuard = createPasswordGuard({
+    perIp: config.rateLimit.loginPerIp,
+    perUsernameAndIp: config.rateLimit.loginPerUsernameAndIp,
+    perUsername: config.rateLimit.loginPerUsername,
+  });
+  /** What each token request let through still has to count once its answer is known. */
+  const pendingTokenRequests = new WeakMap<FastifyRequest, { clientId: string | undefined; username: string | undefined }>();
+  // Every request counts per IP. The client_id a request names is not yet authenticated, so it is
+  // only checked here and counted once the answer shows it authenticated (onSend): otherwise
+  // anyone could exhaust a client's limit by naming it.
   app.addHook('preHandler', async (request, reply) => {
     if (request.routeOptions.url !== server.options.endpoints.token) return;
     const clientId = claimedClientId(request);
-    const verdicts = [tokenLimits.perIp.hit(request.ip), ...(clientId === undefined ? [] : [tokenLimits.perClient.hit(clientId)])];
-    const refused = verdicts.find((v) => !v.allowed);
-    if (refused && !refused.allowed) {
-      const error = new InvalidRequestError(`Too many requests; retry after ${refused.retryAfter} seconds`);
-      return sendOAuthError(reply, 429, error, { 'Retry-After': String(refused.retryAfter) });
+    const byIp = tokenLimits.perIp.hit(request.ip);
+    if (!byIp.allowed) return tooManyRequests(reply, byIp.retryAfter);
+    const byClient = clientId === undefined ? undefined : tokenLimits.perClient.check(clientId);
+    if (byClient && !byClient.allowed) return tooManyRequests(reply, byClient.retryAfter);
+    const username = PASSWORD_GRANTS.has(tokenParam(request, 'grant_type') ?? '') ? tokenParam(request, 'username') : undefined;
+    if (username !== undefined) {
+      const verdict = passwordGuard.check({ username, ip: request.ip });
+      if (!verdict.allowed) return tooManyRequests(reply, verdict.retryAfter);
     }
+    pendingTokenRequests.set(request, { clientId, username });
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    const pending = pendingTokenRequests.get(request);
+    if (pending === undefined) return payload;
+    pendingTokenRequests.delete(request);
+    const ok = reply.statusCode === 200;
+    const error = ok ? undefined : errorCode(payload);
+    if (pending.clientId !== undefined && (ok || AFTER_CLIENT_AUTHENTICATION.has(error ?? ''))) tokenLimits.perClient.hit(pending.clientId);
+    if (pending.username !== undefined) {
+      // invalid_grant is a wrong username or password (RFC 6749 §5.2); anything else never got to compare it.
+      const outcome = ok ? 'success' : error === 'invalid_grant' ? 'failure' : 'unchecked';
+      passwordGuard.record({ username: pending.username, ip: request.ip, outcome });
+    }
+    return payload;
   });
 
   await app.register(tollgate, { server, bodyLimit: config.bodyLimit });
