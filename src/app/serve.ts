@@ -49,7 +49,7 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
 
 /** Whether a host name or address reaches this machine only. */
 function isLoopback(host: string): boolean {
-  return host === 'localhost' || host.startsWith('127.') || host === '::1' || host === '[::1]';
+  return host === 'localhost' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === '::1' || host === '[::1]';
 }
 
 /**
