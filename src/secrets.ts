@@ -4,6 +4,8 @@
  * keeps the hot path cheap; passwords are low-entropy and get scrypt.
  */
 import { hash, randomBytes, randomFillSync, scrypt, timingSafeEqual } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { TemporarilyUnavailableError } from './errors.js';
 
 /** The SHA-256 of a token value or high-entropy secret, base64url: what stores index and keep. */
 export function hashToken(value: string): string {
@@ -64,10 +66,56 @@ function scryptAsync(password: string, salt: Buffer, cost: { N: number; r: numbe
   });
 }
 
+/** How many scrypt computations run at once, and how many password checks may wait for one. */
+export interface PasswordHashingLimits {
+  concurrent: number;
+  queued: number;
+}
+
+/**
+ * Each scrypt takes about 16 MiB and tens of milliseconds of a libuv thread. Anyone can make the
+ * server check a password (a sign-in, a password grant), so without a cap a flood of them queues
+ * without bound, in memory and in time, ahead of every legitimate check. Twice the cores keeps the
+ * threads busy; past a short queue a check is refused at once with 503 `temporarily_unavailable`
+ * and `Retry-After` (RFC 6749 §4.1.2.1's code for an overloaded server; RFC 9110 §10.2.3).
+ */
+let limits: PasswordHashingLimits = { concurrent: 2 * availableParallelism(), queued: 8 * availableParallelism() };
+let running = 0;
+const waiting: Array<() => void> = [];
+
+/** Replaces the limits (tests use tiny ones); returns the previous ones. */
+export function setPasswordHashingLimits(next: PasswordHashingLimits): PasswordHashingLimits {
+  const previous = limits;
+  limits = next;
+  return previous;
+}
+
+/**
+ * Runs `work` in one of the scrypt slots. `refuseWhenBusy`: the caller may be anyone (a password
+ * check), so a full queue refuses it; otherwise (hashing a password the operator registers) it waits.
+ */
+async function inScryptSlot<T>(work: () => Promise<T>, refuseWhenBusy: boolean): Promise<T> {
+  if (running < limits.concurrent) running++;
+  else {
+    if (refuseWhenBusy && waiting.length >= limits.queued) {
+      throw new TemporarilyUnavailableError('Too many password checks in progress; retry shortly', { retryAfter: 1 });
+    }
+    // The slot is handed over by the one finishing, so `running` already counts this caller.
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  }
+  try {
+    return await work();
+  } finally {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  }
+}
+
 /** A password's stored form: `scrypt$N$r$p$salt$hash`. */
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
-  const key = await scryptAsync(password, salt);
+  const key = await inScryptSlot(() => scryptAsync(password, salt), false);
   return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), key.toString('base64url')].join('$');
 }
 
@@ -79,6 +127,6 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const [scheme, N, r, p, salt, hash] = stored.split('$');
   if (scheme !== 'scrypt' || salt === undefined || hash === undefined) return false;
   const expected = Buffer.from(hash, 'base64url');
-  const actual = await scryptAsync(password, Buffer.from(salt, 'base64url'), { N: Number(N), r: Number(r), p: Number(p) });
+  const actual = await inScryptSlot(() => scryptAsync(password, Buffer.from(salt, 'base64url'), { N: Number(N), r: Number(r), p: Number(p) }), true);
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }

@@ -3,7 +3,7 @@
  * consent pages, the /secure demo resource and /health. Uses only tollgate's public API.
  */
 import Fastify from 'fastify';
-import type { FastifyInstance, FastifyRequest, FastifyServerFactory } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerFactory } from 'fastify';
 import type { AccessTokenFormat, BuiltInGrantType, Grant } from '../index.js';
 import type { Store } from '../stores/store.js';
 import { createAuthorizationServer, errorResponse, InvalidRequestError, ServerError } from '../index.js';
@@ -13,6 +13,7 @@ import { sendOAuthResponse, tollgate } from '../adapters/fastify.js';
 import { externalTokenGrant } from './external-token.js';
 import { createUpstreamVerifier } from './upstream.js';
 import { createRateLimiter } from './rate-limit.js';
+import { createPasswordGuard } from './password-guard.js';
 import { createSessions } from './session.js';
 import { createInteraction } from './interaction.js';
 import { createSignIn } from './sign-in.js';
@@ -63,6 +64,16 @@ function accessTokenFormat(config: AppConfig, store: Store): AccessTokenFormat |
   });
 }
 
+/**
+ * A token request's parameter, for its rate limits: from the raw form body, else the URL (where
+ * skyvaultCompat reads them too). Not validation: the core refuses repeated or misplaced ones.
+ */
+function tokenParam(request: FastifyRequest, name: string): string | undefined {
+  const body = typeof request.body === 'string' ? request.body : '';
+  const q = request.url.indexOf('?');
+  return new URLSearchParams(body).get(name) || (q === -1 ? undefined : new URLSearchParams(request.url.slice(q + 1)).get(name) || undefined);
+}
+
 /** The client a token request names, for its rate limit: from Basic credentials or the form. Not authentication. */
 function claimedClientId(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
@@ -70,9 +81,31 @@ function claimedClientId(request: FastifyRequest): string | undefined {
     const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
     return decoded.slice(0, Math.max(0, decoded.indexOf(':'))) || undefined;
   }
-  const body = typeof request.body === 'string' ? request.body : '';
-  const q = request.url.indexOf('?');
-  return new URLSearchParams(body).get('client_id') ?? (q === -1 ? undefined : new URLSearchParams(request.url.slice(q + 1)).get('client_id') ?? undefined);
+  return tokenParam(request, 'client_id');
+}
+
+/** Grants that check a resource owner's password, and so go through the password guard. */
+const PASSWORD_GRANTS = new Set(['password', 'external_token']);
+/** RFC 6749 §5.2 errors the token endpoint gives only after the client authenticated (see endpoints/token.ts). */
+const AFTER_CLIENT_AUTHENTICATION = new Set(['invalid_grant', 'invalid_scope', 'unauthorized_client', 'unsupported_grant_type']);
+
+/** The `error` of a JSON error body (RFC 6749 §5.2), if the payload is one. */
+function errorCode(payload: unknown): string | undefined {
+  if (typeof payload !== 'string' || !payload.startsWith('{')) return undefined;
+  try {
+    const { error } = JSON.parse(payload) as { error?: unknown };
+    return typeof error === 'string' ? error : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function tooManyRequests(reply: FastifyReply, retryAfter: number): FastifyReply {
+  const error = new InvalidRequestError(`Too many requests; retry after ${retryAfter} seconds`, {
+    status: 429,
+    headers: { 'Retry-After': String(retryAfter) },
+  });
+  return sendOAuthResponse(reply, errorResponse(error));
 }
 
 export async function buildApp(config: AppConfig, deps: AppDependencies): Promise<FastifyInstance> {
@@ -122,18 +155,43 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
   app.setNotFoundHandler((_request, reply) => reply.code(404).type('text/plain; charset=utf-8').send('Not found'));
 
   const tokenLimits = { perClient: createRateLimiter(config.rateLimit.tokenPerClient), perIp: createRateLimiter(config.rateLimit.tokenPerIp) };
+  const passwordGuard = createPasswordGuard({
+    perIp: config.rateLimit.loginPerIp,
+    perUsernameAndIp: config.rateLimit.loginPerUsernameAndIp,
+    perUsername: config.rateLimit.loginPerUsername,
+  });
+  /** What each token request let through still has to count once its answer is known. */
+  const pendingTokenRequests = new WeakMap<FastifyRequest, { clientId: string | undefined; username: string | undefined }>();
+  // Every request counts per IP. The client_id a request names is not yet authenticated, so it is
+  // only checked here and counted once the answer shows it authenticated (onSend): otherwise
+  // anyone could exhaust a client's limit by naming it.
   app.addHook('preHandler', async (request, reply) => {
     if (request.routeOptions.url !== server.options.endpoints.token) return;
     const clientId = claimedClientId(request);
-    const verdicts = [tokenLimits.perIp.hit(request.ip), ...(clientId === undefined ? [] : [tokenLimits.perClient.hit(clientId)])];
-    const refused = verdicts.find((v) => !v.allowed);
-    if (refused && !refused.allowed) {
-      const error = new InvalidRequestError(`Too many requests; retry after ${refused.retryAfter} seconds`, {
-        status: 429,
-        headers: { 'Retry-After': String(refused.retryAfter) },
-      });
-      return sendOAuthResponse(reply, errorResponse(error));
+    const byIp = tokenLimits.perIp.hit(request.ip);
+    if (!byIp.allowed) return tooManyRequests(reply, byIp.retryAfter);
+    const byClient = clientId === undefined ? undefined : tokenLimits.perClient.check(clientId);
+    if (byClient && !byClient.allowed) return tooManyRequests(reply, byClient.retryAfter);
+    const username = PASSWORD_GRANTS.has(tokenParam(request, 'grant_type') ?? '') ? tokenParam(request, 'username') : undefined;
+    if (username !== undefined) {
+      const verdict = passwordGuard.check({ username, ip: request.ip });
+      if (!verdict.allowed) return tooManyRequests(reply, verdict.retryAfter);
     }
+    pendingTokenRequests.set(request, { clientId, username });
+  });
+  app.addHook('onSend', async (request, reply, payload) => {
+    const pending = pendingTokenRequests.get(request);
+    if (pending === undefined) return payload;
+    pendingTokenRequests.delete(request);
+    const ok = reply.statusCode === 200;
+    const error = ok ? undefined : errorCode(payload);
+    if (pending.clientId !== undefined && (ok || AFTER_CLIENT_AUTHENTICATION.has(error ?? ''))) tokenLimits.perClient.hit(pending.clientId);
+    if (pending.username !== undefined) {
+      // invalid_grant is a wrong username or password (RFC 6749 §5.2); anything else never got to compare it.
+      const outcome = ok ? 'success' : error === 'invalid_grant' ? 'failure' : 'unchecked';
+      passwordGuard.record({ username: pending.username, ip: request.ip, outcome });
+    }
+    return payload;
   });
 
   const sessions = createSessions({ secret: deps.sessionSecret, secure: config.issuer.startsWith('https:'), ttlSeconds: SESSION_TTL_SECONDS });
@@ -141,7 +199,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
   const signIn = createSignIn(app, {
     store,
     sessions,
-    loginLimits: { perUsername: createRateLimiter(config.rateLimit.loginPerUsername), perIp: createRateLimiter(config.rateLimit.loginPerIp) },
+    passwordGuard,
     authorizationPath,
   });
   const consent = createConsent({ store, sessions, action: authorizationPath });
@@ -151,16 +209,18 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
 
   app.get('/secure', { preHandler: app.authenticate() }, async (_request, reply) => reply.type('text/plain; charset=utf-8').send('Secure Hello!'));
 
-  app.get('/health', async (_request, reply) => {
+  // Load balancers and orchestrators: a real round trip to the store, a write included (Store.ping).
+  const probe = async (_request: FastifyRequest, reply: FastifyReply) => {
     try {
-      // A read that must reach the store: a dead connection fails here, not on the next token request.
-      await store.getClient('\u0000health', null);
+      await store.ping();
       return reply.send({ status: 'ok' });
     } catch (err) {
-      app.log.error({ err }, 'health check: the store did not answer');
-      return reply.code(503).send({ status: 'unavailable' });
+      app.log.error({ err }, 'health check: the store cannot serve');
+      return reply.code(503).header('Retry-After', '2').send({ status: 'unavailable' });
     }
-  });
+  };
+  app.get('/health', probe);
+  app.get('/ready', probe);
 
   return app;
 }

@@ -15,10 +15,24 @@ export interface RateLimits {
   tokenPerClient: RateLimitRule;
   /** Token endpoint requests per client IP address. */
   tokenPerIp: RateLimitRule;
-  /** Sign-in attempts per username. */
+  /** Failed password checks per username across every IP address: the ceiling for a spread attack (see password-guard.ts). */
   loginPerUsername: RateLimitRule;
-  /** Sign-in attempts per client IP address. */
+  /** Failed password checks per (username, IP address) pair. */
+  loginPerUsernameAndIp: RateLimitRule;
+  /** Password checks (sign-in form, password and external_token grants, compat Basic) per client IP address. */
   loginPerIp: RateLimitRule;
+}
+
+/** The HTTP server's own limits: slow or idle clients must not hold connections for long. */
+export interface HttpLimits {
+  /** Seconds to receive a whole request, body included (Node's `requestTimeout`). */
+  requestTimeout: number;
+  /** Seconds to receive the request headers (Node's `headersTimeout`); at most `requestTimeout`. */
+  headersTimeout: number;
+  /** Seconds an idle keep-alive connection stays open. */
+  keepAliveTimeout: number;
+  /** Open connections at most; more are closed as they arrive. */
+  maxConnections: number;
 }
 
 /** The upstream authorization server whose tokens the external_token grant imports (seed 002's properties). */
@@ -50,6 +64,7 @@ export interface ServerConfig {
   skyvaultCompat: boolean;
   upstream?: UpstreamConfig | undefined;
   rateLimit: RateLimits;
+  http: HttpLimits;
   /** Largest request body in bytes. */
   bodyLimit: number;
   /** Processes serving the port (node:cluster); 1: this process alone. */
@@ -63,9 +78,12 @@ export interface ServerConfig {
 export const DEFAULT_RATE_LIMITS: RateLimits = {
   tokenPerClient: { max: 1000, windowSeconds: 1 },
   tokenPerIp: { max: 5000, windowSeconds: 1 },
-  loginPerUsername: { max: 10, windowSeconds: 60 },
+  loginPerUsername: { max: 50, windowSeconds: 3600 },
+  loginPerUsernameAndIp: { max: 5, windowSeconds: 300 },
   loginPerIp: { max: 100, windowSeconds: 60 },
 };
+
+export const DEFAULT_HTTP_LIMITS: HttpLimits = { requestTimeout: 30, headersTimeout: 10, keepAliveTimeout: 5, maxConnections: 1000 };
 
 const GRANT_TYPES = ['authorization_code', 'implicit', 'password', 'client_credentials', 'refresh_token', 'external_token'];
 const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
@@ -195,11 +213,24 @@ function redirectUri(value: unknown, field: string, allowInsecure: boolean): str
   return checked;
 }
 
+/** The `http` object: the server's connection limits, in seconds (and a count). */
+function httpLimits(value: unknown, field: string): HttpLimits {
+  if (value === undefined) return DEFAULT_HTTP_LIMITS;
+  const given = object(value, field, Object.keys(DEFAULT_HTTP_LIMITS));
+  const limits = { ...DEFAULT_HTTP_LIMITS };
+  for (const name of Object.keys(DEFAULT_HTTP_LIMITS) as Array<keyof HttpLimits>) {
+    if (given[name] !== undefined) limits[name] = integer(given[name], `${field}.${name}`, 1, name === 'maxConnections' ? 1e6 : 3600);
+  }
+  // Node refuses a headers timeout longer than the whole request's.
+  if (limits.headersTimeout > limits.requestTimeout) fail(`${field}.headersTimeout`, `must not exceed requestTimeout (${limits.requestTimeout})`);
+  return limits;
+}
+
 function client(value: unknown, field: string): ClientRegistration {
   const c = object(value, field, [
     'client_id', 'client_secret', 'client_name', 'redirect_uris', 'grant_types', 'scope',
     'token_endpoint_auth_method', 'require_pkce', 'access_token_lifetime', 'refresh_token_lifetime',
-    'introspection_allowed', 'allowInsecureRedirect',
+    'introspection_allowed', 'allowInsecureRedirect', 'allowPublicPasswordGrant',
   ]);
   const clientId = string(c.client_id, `${field}.client_id`);
   const secret = optionalString(c.client_secret, `${field}.client_secret`);
@@ -219,6 +250,11 @@ function client(value: unknown, field: string): ClientRegistration {
     fail(`${field}.token_endpoint_auth_method`, `is ${show(method)} but the client has no client_secret (a client without one is public: "none")`);
   }
   if (secret !== undefined && method === 'none') fail(`${field}.client_secret`, 'is set but token_endpoint_auth_method is "none" (a public client)');
+  // RFC 9700 §2.4: a public client on the password grant lets anyone guess passwords with no client credentials at all.
+  const publicPassword = c.allowPublicPasswordGrant === undefined ? false : boolean(c.allowPublicPasswordGrant, `${field}.allowPublicPasswordGrant`);
+  if (secret === undefined && grantTypes.includes('password') && !publicPassword) {
+    fail(`${field}.grant_types`, 'has "password" but the client is public (no client_secret); set "allowPublicPasswordGrant": true to allow it anyway (discouraged, RFC 9700 §2.4)');
+  }
   const registration: ClientRegistration = { client_id: clientId, redirect_uris: redirectUris, grant_types: grantTypes };
   if (secret !== undefined) registration.client_secret = secret;
   if (method !== undefined) registration.token_endpoint_auth_method = method as ClientRegistration['token_endpoint_auth_method'];
@@ -279,7 +315,7 @@ function checkIdentities(clients: ClientRegistration[], users: UserRegistration[
 const FIELDS = [
   'issuer', 'host', 'port', 'store', 'accessTokenFormat', 'audience', 'accessTokenTtl', 'refreshTokenTtl',
   'authorizationCodeTtl', 'clients', 'users', 'skyvaultCompat', 'upstream', 'rateLimit', 'bodyLimit',
-  'sessionSecret', 'logLevel', 'workers', 'keyActivationDelay',
+  'sessionSecret', 'logLevel', 'workers', 'keyActivationDelay', 'http',
 ];
 
 /** Checks a parsed config file and fills in the defaults. Throws ConfigError naming the first bad field. */
@@ -309,6 +345,7 @@ export function validateConfig(value: unknown): ServerConfig {
     skyvaultCompat: c.skyvaultCompat === undefined ? false : boolean(c.skyvaultCompat, 'config.skyvaultCompat'),
     upstream: c.upstream === undefined ? undefined : upstream(c.upstream, 'config.upstream'),
     rateLimit: rateLimits(c.rateLimit, 'config.rateLimit'),
+    http: httpLimits(c.http, 'config.http'),
     bodyLimit: c.bodyLimit === undefined ? 64 * 1024 : integer(c.bodyLimit, 'config.bodyLimit', 1024, 16 * 1024 * 1024),
     workers: c.workers === undefined ? 1 : workerCount(c.workers, store, 'config.workers'),
     sessionSecret,

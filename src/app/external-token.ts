@@ -4,7 +4,7 @@
  * refresh token) issued by another OAuth server, after the resource owner's credentials check out,
  * so that the imported token then authenticates here like any other.
  */
-import type { AuthenticateModel, Client, Grant, PasswordModel } from '../index.js';
+import type { AuthenticateModel, Client, Grant, PasswordModel, RefreshTokenModel } from '../index.js';
 import { InvalidGrantError, InvalidRequestError, validateScope } from '../index.js';
 
 export interface ExternalTokenOptions {
@@ -19,7 +19,10 @@ export interface ExternalTokenOptions {
 // RFC 6750 §2.1 b64token: an imported token must be sendable as a Bearer credential.
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
-export function externalTokenGrant(options: ExternalTokenOptions = {}): Grant<PasswordModel & AuthenticateModel> {
+/** What the grant reads: the resource owner, and whether a token value is already known. */
+type ExternalTokenModel = PasswordModel & AuthenticateModel & Pick<RefreshTokenModel, 'getRefreshToken'>;
+
+export function externalTokenGrant(options: ExternalTokenOptions = {}): Grant<ExternalTokenModel> {
   return {
     type: 'external_token',
     publicClients: false,
@@ -37,8 +40,12 @@ export function externalTokenGrant(options: ExternalTokenOptions = {}): Grant<Pa
       if (options.verifyUpstream && !(await options.verifyUpstream(accessToken, { username, client }))) {
         throw new InvalidGrantError('The upstream authorization server does not accept this access token');
       }
-      // An existing token is never overwritten by an import.
+      // An existing token is never overwritten by an import. Rotated refresh tokens are still known
+      // (kept for reuse detection, RFC 9700 §4.14.2), so an import cannot revive one either.
       if (await model.getAccessToken(accessToken)) throw new InvalidGrantError('This access token is already known');
+      if (refreshToken !== undefined && (await model.getRefreshToken(refreshToken))) {
+        throw new InvalidGrantError('This refresh token is already known');
+      }
       const granted = await validateScope(model, user, client, scope);
       return issuer.issue({
         client,

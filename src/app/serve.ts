@@ -1,7 +1,7 @@
 /** `tollgate serve`: open the store, load the config's clients and users, listen, and stop cleanly. */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { Store } from '../stores/store.js';
 import { ensureSigningKey } from '../jwt.js';
 import type { ServerConfig } from './config.js';
@@ -47,6 +47,29 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
   });
 }
 
+/** Whether a host name or address reaches this machine only. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === '::1' || host === '[::1]';
+}
+
+/**
+ * The HTTP server, with the config's limits (SECURITY-CHECKLIST "Input and operations"): a client
+ * sending its headers or body slowly is cut off, idle keep-alive connections end, and connections
+ * past the cap are closed as they arrive, so slow clients cannot hold every socket.
+ */
+function createHttpServer(config: ServerConfig): Server {
+  const { requestTimeout, headersTimeout, keepAliveTimeout, maxConnections } = config.http;
+  const server = createServer({
+    requestTimeout: requestTimeout * 1000,
+    headersTimeout: headersTimeout * 1000,
+    // Node enforces the two timeouts only when it checks its connections (every 30 s by default).
+    connectionsCheckingInterval: 1000,
+  });
+  server.keepAliveTimeout = keepAliveTimeout * 1000;
+  server.maxConnections = maxConnections;
+  return server;
+}
+
 function baseUrl({ address, family, port }: AddressInfo): string {
   const host = address === '0.0.0.0' || address === '::' ? 'localhost' : family === 'IPv6' ? `[${address}]` : address;
   return `http://${host}:${port}`;
@@ -55,7 +78,20 @@ function baseUrl({ address, family, port }: AddressInfo): string {
 /** Starts the server; `port` overrides the config's (0: any free port). */
 export async function serve(config: ServerConfig, options: { port?: number } = {}): Promise<RunningServer> {
   const store = await openStore(config.store);
-  const httpServer = createServer();
+  const httpServer = createHttpServer(config);
+  // While stopping, every response says `Connection: close`, so a keep-alive client moves to
+  // another process instead of sending its next request to one about to go (RFC 9112 §9.6).
+  let stopping = false;
+  const inFlight = new Set<ServerResponse>();
+  const closeAfter = (res: ServerResponse): void => {
+    if (!res.headersSent) res.setHeader('Connection', 'close');
+  };
+  // Registered before the app's listener, so it sees each request first.
+  httpServer.on('request', (_req, res) => {
+    if (stopping) closeAfter(res);
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+  });
   let sweeper: NodeJS.Timeout | undefined;
   try {
     const warnings = await register(store, config);
@@ -73,6 +109,13 @@ export async function serve(config: ServerConfig, options: { port?: number } = {
     );
     await app.ready();
     for (const warning of warnings) app.log.warn(warning);
+    if (config.skyvaultCompat && !(isLoopback(new URL(issuer).hostname) && isLoopback(config.host))) {
+      app.log.warn(
+        `WARNING: skyvaultCompat is on at ${issuer}, reachable beyond this machine: token parameters are read from URLs, ` +
+          'and HTTP Basic at /authorize (GET too) signs the resource owner in and issues codes and implicit tokens without a consent page. ' +
+          'Turn it off outside a local demo (README, "skyvaultCompat").',
+      );
+    }
     sweeper = setInterval(() => {
       store.sweepExpired().catch((err: unknown) => app.log.error({ err }, 'sweeping expired tokens failed'));
     }, SWEEP_INTERVAL_MS).unref();
@@ -84,7 +127,10 @@ export async function serve(config: ServerConfig, options: { port?: number } = {
       close() {
         closing ??= (async () => {
           clearInterval(sweeper);
+          stopping = true;
+          for (const res of inFlight) closeAfter(res);
           const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+          // Idle keep-alive connections go at once; busy ones close after their response.
           httpServer.closeIdleConnections();
           // In-flight requests get a few seconds to finish; then their connections go too.
           setTimeout(() => httpServer.closeAllConnections(), 5000).unref();

@@ -8,16 +8,18 @@ import type { Client, InteractionOutcome, OAuthRequest, OAuthResponse, User } fr
 import type { Store } from '../stores/store.js';
 import { AccessDeniedError, InvalidRequestError, errorResponse } from '../index.js';
 import type { PendingAuthorization, Session, Sessions } from './session.js';
-import type { RateLimiter } from './rate-limit.js';
+import type { PasswordGuard } from './password-guard.js';
 import { sendOAuthResponse } from '../adapters/fastify.js';
 import { loginPage, pageResponse } from './views.js';
 import { FORM_EXPIRED, problemPage } from './problem.js';
 import { header } from './form.js';
+import { MAX_USERNAME_LENGTH } from './password-guard.js';
 
 export interface SignInOptions {
   store: Store;
   sessions: Sessions;
-  loginLimits: { perUsername: RateLimiter; perIp: RateLimiter };
+  /** The one limiter every password check goes through (the token endpoint's grants too). */
+  passwordGuard: PasswordGuard;
   /** The authorization endpoint, where a signed-in person is sent back. */
   authorizationPath: string;
 }
@@ -25,8 +27,6 @@ export interface SignInOptions {
 /** The path the sign-in form posts to. */
 export const SIGN_IN_PATH = '/authorize/login';
 
-/** Longest username looked at: anything longer is no account's, and must not cost memory or hashing. */
-const MAX_USERNAME = 256;
 
 /** RFC 7617 credentials of a person (not form-encoded, unlike a client's, RFC 6749 §2.3.1). */
 export function basicUser(header: string | undefined): { username: string; password: string } | undefined {
@@ -40,8 +40,8 @@ export interface SignIn {
   /** The sign-in page for a waiting request, with the cookie that keeps it. */
   page(session: Session, pending: PendingAuthorization): OAuthResponse;
   /**
-   * Checks a person's password, rate-limited per IP address first and then per username; answers
-   * the user, null for wrong credentials, or the seconds to wait.
+   * Checks a person's password through the password guard (per IP address first, then per
+   * username and address); answers the user, null for wrong credentials, or the seconds to wait.
    */
   check(ip: string | undefined, username: string, password: string, client: Client): Promise<User | null | { retryAfter: number }>;
   /**
@@ -52,16 +52,16 @@ export interface SignIn {
 }
 
 export function createSignIn(app: FastifyInstance, options: SignInOptions): SignIn {
-  const { store, sessions, loginLimits, authorizationPath } = options;
+  const { store, sessions, passwordGuard, authorizationPath } = options;
 
   async function check(ip: string | undefined, username: string, password: string, client: Client) {
-    const byIp = loginLimits.perIp.hit(ip ?? '');
-    if (!byIp.allowed) return { retryAfter: byIp.retryAfter };
-    // An over-long name is no account's: refused before it reaches a limiter's memory or scrypt.
-    if (username.length > MAX_USERNAME) return null;
-    const byName = loginLimits.perUsername.hit(username);
-    if (!byName.allowed) return { retryAfter: byName.retryAfter };
-    return (await store.getUser(username, password, client)) || null;
+    const attempt = { username, ip: ip ?? '' };
+    const verdict = passwordGuard.check(attempt);
+    if (!verdict.allowed) return { retryAfter: verdict.retryAfter };
+    // An over-long name is no account's: refused before scrypt (the guard caps what it keeps too).
+    const user = username.length > MAX_USERNAME_LENGTH ? null : (await store.getUser(username, password, client)) || null;
+    passwordGuard.record({ ...attempt, outcome: user ? 'success' : 'failure' });
+    return user;
   }
 
   function page(
@@ -86,7 +86,7 @@ export function createSignIn(app: FastifyInstance, options: SignInOptions): Sign
     // RFC 9700 §4.7: only a form from this session's page counts.
     if (!session || !pending || !sessions.checkCsrf(session, form.get('csrf_token'))) return problemPage(403, FORM_EXPIRED);
 
-    const username = (form.get('username') ?? '').slice(0, MAX_USERNAME + 1);
+    const username = (form.get('username') ?? '').slice(0, MAX_USERNAME_LENGTH + 1);
     const client = await store.getClient(new URLSearchParams(pending.params).get('client_id') ?? '', null);
     if (!client) return problemPage(403, FORM_EXPIRED);
     const user = await check(request.ip, username, form.get('password') ?? '', client);

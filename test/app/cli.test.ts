@@ -62,6 +62,22 @@ describe('tollgate serve', () => {
     assert.match(cli.output(), /config\.clients\[0\]\.client_secret .*too short to be safe with a fast hash/);
     assert.doesNotMatch(cli.output(), /Zq9-short/);
   });
+
+  test('skyvaultCompat with an issuer beyond loopback is warned about loudly at start', async () => {
+    const cli = await startCli(demoConfig({ skyvaultCompat: true, issuer: 'https://auth.example.com' }));
+    assert.equal(await cli.stop(), 0);
+    assert.match(cli.output(), /"level":40,.*WARNING: skyvaultCompat is on at https:\/\/auth\.example\.com/);
+    assert.match(cli.output(), /without a consent page/);
+  });
+
+  test('skyvaultCompat on loopback only (the demo) starts without that warning; the issuer alone is not enough when listening on every interface', async () => {
+    const local = await startCli(demoConfig({ skyvaultCompat: true }));
+    assert.equal(await local.stop(), 0);
+    assert.doesNotMatch(local.output(), /skyvaultCompat is on/);
+    const exposed = await startCli(demoConfig({ skyvaultCompat: true, issuer: 'http://localhost:9191', host: '0.0.0.0' }));
+    assert.equal(await exposed.stop(), 0);
+    assert.match(exposed.output(), /WARNING: skyvaultCompat is on/);
+  });
 });
 
 describe('tollgate serve: configuration errors exit 1 and name the field', () => {
@@ -82,6 +98,12 @@ describe('tollgate serve: configuration errors exit 1 and name the field', () =>
       /config\.clients\[0\]\.client_id: "admin" is also a user's id or username/,
     ],
     ['a wrong accessTokenFormat', demoConfig({ accessTokenFormat: 'paseto' }), /config\.accessTokenFormat: must be one of opaque, jwt/],
+    [
+      'a public client on the password grant without allowPublicPasswordGrant (RFC 9700 §2.4)',
+      demoConfig({ clients: [{ client_id: 'cli-app', grant_types: ['password'] }] }),
+      /config\.clients\[0\]\.grant_types: has "password" but the client is public .*allowPublicPasswordGrant/,
+    ],
+    ['a headers timeout longer than the request timeout', demoConfig({ http: { requestTimeout: 5, headersTimeout: 10 } }), /config\.http\.headersTimeout: must not exceed requestTimeout/],
   ];
   for (const [name, config, message] of cases) {
     test(`${name}`, async () => {

@@ -17,7 +17,11 @@ const ANSWERS: Record<string, { status: number; body: Record<string, unknown> }>
   'expired-token': { status: 200, body: { active: true, username: 'admin', exp: 1000 } },
   'revoked-token': { status: 200, body: { active: false } },
   'broken-token': { status: 500, body: {} },
+  'text-exp-token': { status: 200, body: { active: true, username: 'admin', exp: String(Math.floor(Date.now() / 1000) + 3600) } },
+  'huge-token': { status: 200, body: { active: true, username: 'admin', padding: 'x'.repeat(1024 * 1024) } },
 };
+/** Tokens the upstream answers with an endless chunked body (no Content-Length to refuse it by). */
+const ENDLESS = 'endless-token';
 
 describe('external_token checked against the upstream', () => {
   const upstream = createServer((req, res) => {
@@ -28,7 +32,23 @@ describe('external_token checked against the upstream', () => {
         res.writeHead(401).end();
         return;
       }
-      const answer = ANSWERS[new URLSearchParams(body).get('token') ?? ''] ?? { status: 200, body: { active: false } };
+      const token = new URLSearchParams(body).get('token') ?? '';
+      if (token === ENDLESS) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"active":true,"username":"admin","padding":"');
+        // Writes until the reader goes away; a whole read would take 50 MB.
+        const chunk = 'x'.repeat(64 * 1024);
+        let written = 0;
+        const pump = (): void => {
+          while (written < 800 && res.write(chunk)) written++;
+          if (written < 800 && !res.destroyed) res.once('drain', pump);
+          else res.end('"}');
+        };
+        res.on('close', () => (written = 800));
+        pump();
+        return;
+      }
+      const answer = ANSWERS[token] ?? { status: 200, body: { active: false } };
       res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
     });
   });
@@ -71,6 +91,21 @@ describe('external_token checked against the upstream', () => {
       assert.equal(status, 400, token);
       assert.equal(json.error, 'invalid_grant');
       assert.equal((await fetch(`${cli.url}/secure`, { headers: { authorization: `Bearer ${token}` } })).status, 401);
+    }
+  });
+
+  test('an upstream exp that is not a number is refused (invalid_grant), not ignored (RFC 7662 §2.2)', async () => {
+    const { status, json } = await importToken('text-exp-token');
+    assert.equal(status, 400);
+    assert.equal(json.error, 'invalid_grant');
+  });
+
+  test('an upstream answer over 64 KiB is refused, by its Content-Length or while streaming: 503 temporarily_unavailable', async () => {
+    for (const token of ['huge-token', ENDLESS]) {
+      const { status, json } = await importToken(token);
+      assert.equal(status, 503, token);
+      assert.equal(json.error, 'temporarily_unavailable');
+      assert.match(String(json.error_description), /more than 65536 bytes/);
     }
   });
 

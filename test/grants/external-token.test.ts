@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { describeHosts } from '../helpers/hosts.js';
 import { tokenRequest } from '../helpers/http.js';
 import { externalTokenGrant } from '../../src/app/external-token.js';
-import { SERVICE, SKYVAULT, accepted, assertError, assertTokens, refresh } from '../helpers/flows.js';
+import { SERVICE, SKYVAULT, accepted, assertError, assertTokens, codeTokens, refresh } from '../helpers/flows.js';
 
 const imported = () => randomBytes(16).toString('hex');
 const externalRequest = (params: Record<string, string>, auth: readonly [string, string] = SKYVAULT) =>
@@ -48,6 +48,25 @@ describeHosts('external_token grant (seed 002, RFC 6749 §4.5)', (setup) => {
     const accessToken = imported();
     assertTokens(await h.token(externalRequest({ username: 'admin', password: 'tiger', access_token: accessToken })));
     assertError(await h.token(externalRequest({ username: 'admin', password: 'tiger', access_token: accessToken })), 400, 'invalid_grant');
+  });
+
+  it('an already known refresh token is never overwritten by an import (invalid_grant), and keeps working for its owner', async () => {
+    const h = await setup();
+    const refreshToken = imported();
+    assertTokens(await h.token(externalRequest({ username: 'admin', password: 'tiger', access_token: imported(), refresh_token: refreshToken })));
+    const second = imported();
+    assertError(await h.token(externalRequest({ username: 'admin', password: 'tiger', access_token: second, refresh_token: refreshToken })), 400, 'invalid_grant');
+    assert.equal(await accepted(h, second), false);
+    assertTokens(await refresh(h, refreshToken));
+  });
+
+  it('a rotated refresh token cannot be revived by an import (RFC 9700 §4.14.2)', async () => {
+    const h = await setup();
+    const { refresh_token: rotated } = await codeTokens(h);
+    assertTokens(await refresh(h, rotated));
+    assertError(await h.token(externalRequest({ username: 'admin', password: 'tiger', access_token: imported(), refresh_token: rotated })), 400, 'invalid_grant');
+    // Still recognised as reused, not as a fresh token.
+    assertError(await refresh(h, rotated), 400, 'invalid_grant');
   });
 
   it('only clients registered for it may use it (unauthorized_client)', async () => {
