@@ -71,8 +71,8 @@ export function createAuthorizationServer<const G extends BuiltInGrantType>(
   const resolved = resolveOptions(options as unknown as AuthorizationServerOptions);
   const model = options.model;
   const format = options.accessTokenFormat ?? opaqueAccessTokens;
-  const issuer = createTokenIssuer(model, resolved, format);
-  const context = { model, issuer, options: resolved };
+  const tokens = createTokenIssuer(model, resolved, format);
+  const context = { model, tokens, options: resolved };
   const authorization = authorizeEndpoint(context);
   const metadataResponse = publicJsonResponse(metadataDocument(resolved, format.jwks !== undefined));
 

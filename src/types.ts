@@ -130,6 +130,8 @@ export interface AuthorizationCode {
   codeChallenge?: string | undefined;
   codeChallengeMethod?: CodeChallengeMethod | undefined;
   grantId: string;
+  /** Extra fields a grant attaches (OpenID Connect's nonce, RFC 8707 resources); stores keep them as JSON. */
+  extra?: Record<string, unknown> | undefined;
   /** Set once redeemed; a store that keeps redeemed codes lets the core detect replay (§4.1.2). */
   consumedAt?: Date | undefined;
 }

@@ -27,7 +27,7 @@ export function externalTokenGrant(options: ExternalTokenOptions = {}): Grant<Ex
     type: 'external_token',
     publicClients: false,
 
-    async handle({ params, client, model, issuer, scope }) {
+    async handle({ params, client, model, tokens, scope }) {
       const { username, password, access_token: accessToken, refresh_token: refreshToken } = params;
       if (username === undefined) throw new InvalidRequestError('Missing parameter: username');
       if (password === undefined) throw new InvalidRequestError('Missing parameter: password');
@@ -47,7 +47,7 @@ export function externalTokenGrant(options: ExternalTokenOptions = {}): Grant<Ex
         throw new InvalidGrantError('This refresh token is already known');
       }
       const granted = await validateScope(model, user, client, scope);
-      return issuer.issue({
+      return tokens.issue({
         client,
         user,
         scope: granted,

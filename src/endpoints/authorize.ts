@@ -46,7 +46,7 @@ export type AuthorizeAnswer = Exclude<AuthorizeResult, { type: 'interaction' }>;
 
 export interface AuthorizeEndpointContext {
   model: BaseModel;
-  issuer: TokenIssuer;
+  tokens: TokenIssuer;
   options: ResolvedOptions;
 }
 
@@ -107,7 +107,7 @@ export interface AuthorizeEndpoint {
 }
 
 export function authorizeEndpoint(context: AuthorizeEndpointContext): AuthorizeEndpoint {
-  const { model, issuer, options } = context;
+  const { model, tokens, options } = context;
   const byResponseType = responseTypes(options);
 
   async function validate(params: Params): Promise<AuthorizationRequest> {
@@ -177,7 +177,7 @@ export function authorizeEndpoint(context: AuthorizeEndpointContext): AuthorizeE
       const scope = await validateScope(model, decision.user, client, decision.scope ?? request.scope);
       const responder = byResponseType.get(request.responseType)?.authorization;
       if (!responder) throw new UnsupportedResponseTypeError(`Unsupported response_type "${request.responseType}"`);
-      const params = await responder.respond({ request, user: decision.user, scope, model, issuer, settings: options });
+      const params = await responder.respond({ request, user: decision.user, scope, model, tokens, settings: options });
       return { type: 'redirect', response: redirectResponse(redirectUri, { ...params, state, iss: options.issuer }, responseMode, method), scope };
     } catch (err) {
       return answerError(err, request, method);

@@ -11,7 +11,7 @@ import { readFormPost } from './form-post.js';
 
 export interface TokenEndpointContext {
   model: BaseModel;
-  issuer: TokenIssuer;
+  tokens: TokenIssuer;
   options: ResolvedOptions;
 }
 
@@ -24,7 +24,7 @@ export async function tokenEndpoint(
   request: OAuthRequest,
   credentials: Readonly<Record<string, unknown>> = {},
 ): Promise<OAuthResponse> {
-  const { model, issuer, options } = context;
+  const { model, tokens, options } = context;
   try {
     // skyvaultCompat: the SkyVault guide's curl examples put every parameter in the URL.
     const params = readFormPost(request, options, options.skyvaultCompat);
@@ -39,7 +39,7 @@ export async function tokenEndpoint(
       throw new UnauthorizedClientError(`The ${type} grant is for confidential clients only`);
     }
     const scope = parseScope(params.scope);
-    const body = await grant.handle({ params, client, model, issuer, scope, request, credentials, now: new Date() });
+    const body = await grant.handle({ params, client, model, tokens, scope, request, credentials, now: new Date() });
     return jsonResponse(200, body);
   } catch (err) {
     return errorResponse(oauthErrorOf(err, options.onError));

@@ -55,7 +55,7 @@ export const authorizationCode: Grant<AuthorizationCodeModel> = {
     },
   },
 
-  async handle({ params, client, model, issuer, now }) {
+  async handle({ params, client, model, tokens, now }) {
     if (params.code === undefined) throw new InvalidRequestError('Missing parameter: code');
     const code = await model.getAuthorizationCode(params.code);
     if (!code) throw new InvalidGrantError('The authorization code is invalid or has expired');
@@ -78,7 +78,7 @@ export const authorizationCode: Grant<AuthorizationCodeModel> = {
     }
     verifyCodeVerifier(params.code_verifier, code.codeChallenge, code.codeChallengeMethod);
 
-    return issuer.issue({
+    return tokens.issue({
       client,
       user: code.user,
       scope: code.scope,

@@ -10,11 +10,11 @@ export const clientCredentials: Grant<ClientCredentialsModel> = {
   publicClients: false,
   requires: ['getClient', 'saveToken', 'getUserFromClient'],
 
-  async handle({ client, model, issuer, scope }) {
+  async handle({ client, model, tokens, scope }) {
     const user = await model.getUserFromClient(client);
     if (!user) throw new InvalidGrantError('This client has no resource owner to act as');
     const granted = await validateScope(model, user, client, scope);
     // §4.4.3: "A refresh token SHOULD NOT be included."
-    return issuer.issue({ client, user, scope: granted, requestedScope: scope, refreshToken: false });
+    return tokens.issue({ client, user, scope: granted, requestedScope: scope, refreshToken: false });
   },
 };

@@ -49,7 +49,8 @@ export interface GrantContext<M extends BaseModel = BaseModel> {
   /** The authenticated client, already allowed this grant type. */
   client: Client;
   model: M;
-  issuer: TokenIssuer;
+  /** Issues the tokens (not to be confused with the server's issuer identifier, a URL). */
+  tokens: TokenIssuer;
   /** The `scope` parameter, syntax-checked (§3.3); undefined when absent. */
   scope: string[] | undefined;
   request: OAuthRequest;
@@ -93,7 +94,7 @@ export interface AuthorizeContext<M extends BaseModel = BaseModel> {
   /** The scope granted (after `validateScope`). */
   scope: string[];
   model: M;
-  issuer: TokenIssuer;
+  tokens: TokenIssuer;
   settings: AuthorizationSettings;
 }
 

@@ -13,9 +13,9 @@ export const implicit: Grant<BaseModel> = {
     // §4.2.2: the token travels in the fragment, which the browser never sends to a server.
     responseMode: 'fragment',
 
-    async respond({ request, user, scope, issuer }) {
+    async respond({ request, user, scope, tokens }) {
       // §4.2.2: "The authorization server MUST NOT issue a refresh token."
-      const token = await issuer.issue({ client: request.client, user, scope, requestedScope: request.scope, refreshToken: false });
+      const token = await tokens.issue({ client: request.client, user, scope, requestedScope: request.scope, refreshToken: false });
       const { access_token, token_type, expires_in } = token;
       return { access_token, token_type, expires_in: String(expires_in), scope: token.scope };
     },

@@ -9,7 +9,7 @@ export const password: Grant<PasswordModel> = {
   publicClients: true,
   requires: ['getClient', 'saveToken', 'getUser'],
 
-  async handle({ params, client, model, issuer, scope }) {
+  async handle({ params, client, model, tokens, scope }) {
     const { username, password: secret } = params;
     if (username === undefined) throw new InvalidRequestError('Missing parameter: username');
     if (secret === undefined) throw new InvalidRequestError('Missing parameter: password');
@@ -17,6 +17,6 @@ export const password: Grant<PasswordModel> = {
     // One answer for an unknown user and a wrong password: no account enumeration.
     if (!user) throw new InvalidGrantError('The resource owner credentials are invalid');
     const granted = await validateScope(model, user, client, scope);
-    return issuer.issue({ client, user, scope: granted, requestedScope: scope, refreshToken: true });
+    return tokens.issue({ client, user, scope: granted, requestedScope: scope, refreshToken: true });
   },
 };

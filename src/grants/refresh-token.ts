@@ -14,7 +14,7 @@ export function refreshToken(options: RefreshOptions): Grant<RefreshTokenModel> 
     publicClients: true,
     requires: ['getClient', 'saveToken', 'getRefreshToken', 'revokeToken'],
 
-    async handle({ params, client, model, issuer, scope, now }) {
+    async handle({ params, client, model, tokens, scope, now }) {
       if (params.refresh_token === undefined) throw new InvalidRequestError('Missing parameter: refresh_token');
       const token = await model.getRefreshToken(params.refresh_token);
       if (!token) throw new InvalidGrantError('The refresh token is invalid or has expired');
@@ -37,7 +37,7 @@ export function refreshToken(options: RefreshOptions): Grant<RefreshTokenModel> 
         // Another request rotated it first: exactly one of parallel refreshes wins.
         throw new InvalidGrantError('The refresh token has already been used');
       }
-      return issuer.issue({
+      return tokens.issue({
         client,
         user: token.user,
         scope: scope ?? token.scope,

@@ -9,7 +9,7 @@ import type { AuthorizationCode, Client, Token, User } from '../types.js';
 /** What a token row keeps beside its indexed columns (hash, grant, expiry). */
 export type TokenData = Pick<Token, 'scope' | 'client' | 'user' | 'extra'>;
 /** What a code row keeps beside its indexed columns. */
-export type CodeData = Pick<AuthorizationCode, 'scope' | 'client' | 'user' | 'redirectUri' | 'codeChallenge' | 'codeChallengeMethod'>;
+export type CodeData = Pick<AuthorizationCode, 'scope' | 'client' | 'user' | 'redirectUri' | 'codeChallenge' | 'codeChallengeMethod' | 'extra'>;
 
 /** Normalises a registration: a client without a secret is public (RFC 7591 §2, `none`). */
 export function toClient(registration: ClientRegistration): Client {

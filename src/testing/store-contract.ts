@@ -304,6 +304,14 @@ export function storeContract(name: string, createStore: () => Promise<Store>, o
         assert.equal(found.consumedAt, undefined);
       });
 
+      it('round-trips a code with the extra fields an authorization half attaches (a nonce, resources)', async () => {
+        const extra = { nonce: 'n-0S6_WzA2Mj', resources: ['https://mcp.example.com/'], authTime: 1_700_000_000 };
+        const code = await newCode({ extra });
+        const found = await store.getAuthorizationCode(code.authorizationCode);
+        assert.ok(found);
+        assert.deepEqual(found.extra, extra);
+      });
+
       it('round-trips a code without redirect_uri or PKCE', async () => {
         const code = await newCode({ redirectUri: undefined, codeChallenge: undefined, codeChallengeMethod: undefined });
         const found = await store.getAuthorizationCode(code.authorizationCode);
