@@ -16,6 +16,7 @@ import { createRateLimiter } from './rate-limit.js';
 import { createPasswordGuard } from './password-guard.js';
 import { createSessions } from './session.js';
 import { createInteraction } from './interaction.js';
+import { createLogDestination } from './log-destination.js';
 import { createSignIn } from './sign-in.js';
 import { createConsent } from './consent.js';
 import { mountSignOut } from './sign-out.js';
@@ -110,11 +111,13 @@ function tooManyRequests(reply: FastifyReply, retryAfter: number): FastifyReply 
 
 export async function buildApp(config: AppConfig, deps: AppDependencies): Promise<FastifyInstance> {
   const { store } = deps;
+  const logs = createLogDestination();
   const app = Fastify({
     bodyLimit: config.bodyLimit,
     ...(deps.serverFactory && { serverFactory: deps.serverFactory }),
     logger: {
       level: config.logLevel,
+      stream: logs.stream,
       // Secrets travel in these headers; the serializer below never logs headers, this is the second fence.
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie'], censor: '[redacted]' },
       serializers: {
@@ -122,6 +125,9 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
       },
     },
   });
+
+  // Buffered lines reach stdout before the app is gone (close, SIGTERM, a crash).
+  app.addHook('onClose', async () => logs.close());
 
   const grants: Grant[] = [];
   if (config.clients.some((c) => c.grant_types.includes('external_token'))) {
