@@ -25,6 +25,10 @@ export type InteractionOutcome =
   /** Not yet: send this page (a sign-in form, a consent page, a refusal). */
   | { type: 'response'; response: OAuthResponse };
 
+/**
+ * The host's part of the authorization endpoint (RFC 6749 §3.1 leaves it to the server): who is
+ * signed in, which page to show, what the person decided.
+ */
 export interface Interaction {
   /** Decides a valid authorization request, or shows a page first. */
   authorize(context: InteractionContext): Promise<InteractionOutcome>;

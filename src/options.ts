@@ -22,6 +22,10 @@ export interface EndpointPaths {
   jwks: string;
 }
 
+/**
+ * Options of `createAuthorizationServer`: the issuer, the grants and the model, lifetimes and
+ * leniencies.
+ */
 export interface AuthorizationServerOptions<G extends BuiltInGrantType = BuiltInGrantType> {
   /** The issuer identifier: an https URL (http only for localhost), no query or fragment (RFC 8414 §2). */
   issuer: string;

@@ -33,6 +33,7 @@ export function sendOAuthResponse(reply: FastifyReply, response: OAuthResponse):
   return reply.code(response.status).headers(response.headers).send(response.body);
 }
 
+/** Options of the `tollgate` Fastify plugin: the server, its body limit, and the `handle` options. */
 export interface TollgatePluginOptions extends HandleOptions {
   server: AuthorizationServer;
   /** Largest body Fastify reads. Default: the server's `maxBodyBytes`. */

@@ -7,6 +7,7 @@ import type { AuthenticateOptions } from '../endpoints/authenticate.js';
 import type { HandleOptions } from '../interaction.js';
 import type { AccessToken, OAuthRequest, OAuthResponse } from '../types.js';
 
+/** Options of `fetchHandler`: the `handle` options, and what answers the other paths. */
 export interface FetchHandlerOptions extends HandleOptions {
   /** Answers paths that are not OAuth endpoints. Default: 404. */
   fallback?: (request: Request) => Response | Promise<Response>;
@@ -50,6 +51,7 @@ export function sendOAuthResponse(response: OAuthResponse): Response {
   return new Response(response.body === '' ? null : response.body, { status: response.status, headers: response.headers });
 }
 
+/** What the Fetch `authenticate` answers: the token, or the challenge as a ready Response. */
 export type FetchAuthenticateResult = { type: 'authenticated'; token: AccessToken } | { type: 'error'; response: Response };
 
 /**

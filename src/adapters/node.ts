@@ -30,6 +30,7 @@ export function sendOAuthResponse(res: ServerResponse, response: OAuthResponse):
   res.end(response.body);
 }
 
+/** Options of `createRequestListener`: the `handle` options, and what answers the other paths. */
 export interface NodeHandlerOptions extends HandleOptions {
   /** Called for paths that are not OAuth endpoints. Default: 404. */
   fallback?(req: IncomingMessage, res: ServerResponse): void;

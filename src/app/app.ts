@@ -154,6 +154,9 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     const status = err.statusCode ?? 500;
     if (status >= 500) {
       app.log.error({ err }, 'unexpected error');
+      // Headers set before the failure go: one that could not be written (a raw CR/LF) would fail
+      // this answer too, and Fastify would fall back to its own body with the exception's message.
+      for (const name of Object.keys(reply.getHeaders())) reply.removeHeader(name);
       return sendOAuthResponse(reply, errorResponse(new ServerError('The authorization server encountered an unexpected condition')));
     }
     return sendOAuthResponse(reply, errorResponse(new InvalidRequestError(err.message, { status })));

@@ -87,6 +87,12 @@ export function createInteraction(options: InteractionOptions): Interaction {
     errorPage(error, request) {
       // A page's form whose request is gone (an expired session) is told so, not "missing client_id".
       if (request.method.toUpperCase() === 'POST' && isPageForm(request)) return problemPage(403, FORM_EXPIRED);
+      // The server's own failure (a store that cannot serve: 503 with Retry-After) keeps its status
+      // and headers, so browsers and monitors see it as such (RFC 9110 §15.6.4), not as a bad request.
+      if (error.status >= 500) {
+        const page = problemPage(error.status, error.description);
+        return { ...page, headers: { ...page.headers, ...error.headers } };
+      }
       return problemPage(400, error.description);
     },
   };

@@ -6,6 +6,7 @@ import { STATUS_CODES } from 'node:http';
 
 export type ErrorProperties = Readonly<Record<string, unknown>> & { code?: number; name?: string };
 
+/** Their base error: `name` the RFC 6749 §5.2 code, `code` = `status` = `statusCode` the HTTP status, `inner` a wrapped error. */
 export class OAuthError extends Error {
   code: number;
   status: number;
@@ -35,19 +36,33 @@ function errorClass(name: string, code: number): OAuthErrorClass {
   };
 }
 
+/** access_denied (RFC 6749 §4.1.2.1): the resource owner or server refused. */
 export const AccessDeniedError = errorClass('access_denied', 400);
+/** insufficient_scope (RFC 6750 §3.1): the token lacks the scope the resource requires. */
 export const InsufficientScopeError = errorClass('insufficient_scope', 403);
+/** invalid_argument: a programming error in the options or model (theirs, not an RFC code). */
 export const InvalidArgumentError = errorClass('invalid_argument', 500);
+/** invalid_client (RFC 6749 §5.2): client authentication failed. */
 export const InvalidClientError = errorClass('invalid_client', 400);
+/** invalid_grant (RFC 6749 §5.2): the code, refresh token or credentials are invalid, expired or revoked. */
 export const InvalidGrantError = errorClass('invalid_grant', 400);
+/** invalid_request (RFC 6749 §5.2): a parameter is missing, repeated or malformed. */
 export const InvalidRequestError = errorClass('invalid_request', 400);
+/** invalid_scope (RFC 6749 §5.2): the scope asked is unknown or exceeds the grant. */
 export const InvalidScopeError = errorClass('invalid_scope', 400);
+/** invalid_token (RFC 6750 §3.1): the access token is expired, revoked or malformed. */
 export const InvalidTokenError = errorClass('invalid_token', 401);
+/** server_error (RFC 6749 §4.1.2.1): an unexpected condition (status 503, as theirs). */
 export const ServerError = errorClass('server_error', 503);
+/** unauthorized_client (RFC 6749 §5.2): the client may not use this grant type. */
 export const UnauthorizedClientError = errorClass('unauthorized_client', 400);
+/** unauthorized_request: a request to a protected resource without credentials (RFC 6750 §3.1, no error code). */
 export const UnauthorizedRequestError = errorClass('unauthorized_request', 401);
+/** unsupported_grant_type (RFC 6749 §5.2): the grant type is not supported. */
 export const UnsupportedGrantTypeError = errorClass('unsupported_grant_type', 400);
+/** unsupported_response_type (RFC 6749 §4.1.2.1): the response type is not supported. */
 export const UnsupportedResponseTypeError = errorClass('unsupported_response_type', 400);
+/** unsupported_token_type (RFC 7009 §2.2.1): the token type cannot be revoked. */
 export const UnsupportedTokenTypeError = errorClass('unsupported_token_type', 400);
 
 const BY_CODE: Readonly<Record<string, OAuthErrorClass>> = {

@@ -24,6 +24,7 @@ export interface CompatClient {
   [key: string]: unknown;
 }
 
+/** Their user: whatever object the model returns; tollgate reads only `id` when it has one. */
 export type CompatUser = Record<string, unknown>;
 
 /** Their token, as `saveToken` returns it and `getAccessToken` / `getRefreshToken` return it. */

@@ -1,6 +1,7 @@
 /** node-oauth2-server's Request: a framework's request reduced to headers (lower-cased), method, query and body. */
 import { InvalidArgumentError } from './errors.js';
 
+/** What their Request is built from: a framework request's headers, method, query and parsed body. */
 export interface RequestOptions {
   headers?: Readonly<Record<string, string | readonly string[] | undefined>>;
   method?: string;
@@ -8,6 +9,7 @@ export interface RequestOptions {
   body?: Readonly<Record<string, unknown>>;
 }
 
+/** Their Request: the framework's request as the server reads it (headers lower-cased). */
 export class Request {
   body: Record<string, unknown>;
   headers: Record<string, string | readonly string[] | undefined> = {};

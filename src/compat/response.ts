@@ -4,6 +4,7 @@ export interface ResponseOptions {
   body?: Record<string, unknown>;
 }
 
+/** Their Response: status, headers and body the server fills in for the host to write back. */
 export class Response {
   status = 200;
   body: Record<string, unknown>;

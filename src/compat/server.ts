@@ -21,6 +21,7 @@ import { Response } from './response.js';
 /** Their extension grant: a class built with the lifetimes and model, whose `handle` resolves to the saved token. */
 export type ExtendedGrantType = new (options: GrantTypeOptions) => { handle(request: Request, client: CompatClient): Promise<CompatToken> };
 
+/** What their extension grant's constructor is given: the server's lifetimes and the model. */
 export interface GrantTypeOptions {
   accessTokenLifetime: number;
   refreshTokenLifetime: number;
@@ -28,11 +29,13 @@ export interface GrantTypeOptions {
   alwaysIssueNewRefreshToken: boolean;
 }
 
+/** Their `authorize` option `authenticateHandler`: who the resource owner is, as the host knows it. */
 export interface AuthenticateHandler {
   /** The logged-in resource owner, or a falsy value. */
   handle(request: Request, response: Response): unknown;
 }
 
+/** Their constructor options: the model, lifetimes and leniencies, with tollgate's `issuer` added. */
 export interface OAuth2ServerOptions {
   model: CompatModel;
   /** tollgate: the issuer sent as `iss` in authorization responses (RFC 9207). Default `http://localhost`. */
@@ -118,6 +121,10 @@ type Resolved = OAuth2ServerOptions & {
   authorizationCodeLifetime: number;
 };
 
+/**
+ * node-oauth2-server's server: `token`, `authorize`, `authenticate` and `revoke` on their Request and
+ * Response, answered by the tollgate core (differences: docs/migrating-from-node-oauth2-server.md).
+ */
 export class OAuth2Server {
   static Request = Request;
   static Response = Response;

@@ -7,11 +7,16 @@ import { bodyOf, getHeader, isFormRequest, queryString } from '../request.js';
 import { bearerChallenge, oauthErrorOf } from '../response.js';
 import { isSubset } from '../scope.js';
 
+/**
+ * What `authenticate` answers for a request to a protected resource (RFC 6750): the token, or the
+ * challenge to send.
+ */
 export type AuthenticateResult =
   | { type: 'authenticated'; token: AccessToken }
   /** Send `response` as it is: it carries the `WWW-Authenticate` challenge. */
   | { type: 'error'; error: OAuthError | undefined; response: OAuthResponse };
 
+/** What a protected resource requires of the bearer token. */
 export interface AuthenticateOptions {
   /** Scope the resource requires; every token must cover all of it. */
   scope?: readonly string[];

@@ -33,6 +33,7 @@ export interface AuthorizationDecision {
   scope?: string[] | undefined;
 }
 
+/** What `authorize` answers for an authorization request (RFC 6749 §4.1.1, §4.2.1). */
 export type AuthorizeResult =
   /** Valid: the host must sign the person in and ask consent, then call again with the decision. */
   | { type: 'interaction'; request: AuthorizationRequest }

@@ -43,6 +43,10 @@ export interface TokenIssuer {
   issue(request: IssueRequest): Promise<TokenResponseBody>;
 }
 
+/**
+ * What a grant's token-endpoint half is handed for one request (RFC 6749 §3.2): the parameters,
+ * the authenticated client, the model and the token issuer.
+ */
 export interface GrantContext<M extends BaseModel = BaseModel> {
   /** The request's parameters: duplicates refused, empty values dropped (RFC 6749 §3.2). */
   params: Params;

@@ -18,6 +18,7 @@ type StoredAccess = Omit<AccessToken, 'accessToken'>;
 type StoredRefresh = Omit<RefreshToken, 'refreshToken'>;
 type StoredCode = Omit<AuthorizationCode, 'authorizationCode'>;
 
+/** Options of `createMemoryStore`: the clients and users it starts with. */
 export interface MemoryStoreOptions {
   /** Clients to register at creation (secrets hashed). */
   clients?: ClientRegistration[];

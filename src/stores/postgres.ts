@@ -16,6 +16,7 @@ import { errorCode, guardUnavailable, isNetworkError } from './unavailable.js';
 
 export type { ClientRegistration, Store, UserRegistration } from './store.js';
 
+/** Options of `createPostgresStore`: the database, schema and connection pool. */
 export interface PostgresStoreOptions {
   /** e.g. `postgres://user:password@host:5432/db`. */
   connectionString: string;

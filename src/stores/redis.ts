@@ -17,6 +17,7 @@ import { guardUnavailable, isNetworkError } from './unavailable.js';
 
 export type { ClientRegistration, Store, UserRegistration } from './store.js';
 
+/** Options of `createRedisStore`: the server and the key prefix. */
 export interface RedisStoreOptions {
   /** e.g. `redis://:password@host:6379/0`. */
   url: string;

@@ -18,6 +18,7 @@ import { errorCode, guardUnavailable, storeUnavailable } from './unavailable.js'
 
 export type { ClientRegistration, Store, UserRegistration } from './store.js';
 
+/** Options of `createSqliteStore`: the database file. */
 export interface SqliteStoreOptions {
   /** The database file, created if missing (`:memory:` for a throwaway database). */
   filename: string;

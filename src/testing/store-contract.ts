@@ -11,6 +11,7 @@ import type { Store } from '../stores/store.js';
 import type { SigningKey } from '../tokens/signing-keys.js';
 import type { AuthorizationCode, Client, Token } from '../types.js';
 
+/** Options of the store contract suite. */
 export interface StoreContractOptions {
   /**
    * Everything the store holds, as text (a dump of its tables or keys). When given, the contract

@@ -5,6 +5,7 @@ import type { JsonWebKeySet } from './format.js';
 import type { OAuthError } from '../errors.js';
 import { ConfigError, InvalidTokenError, TemporarilyUnavailableError } from '../errors.js';
 
+/** Options of `createJwtVerifier`: whose tokens (issuer), for whom (audience), checked with which keys. */
 export interface JwtVerifierOptions {
   /** The authorization server's issuer identifier; `iss` must equal it (RFC 9068 §4). */
   issuer: string;
@@ -29,6 +30,7 @@ export interface JwtAccessTokenClaims extends JWTPayload {
   scope?: string;
 }
 
+/** A resource server's check of RFC 9068 JWT access tokens, made by `createJwtVerifier`. */
 export interface JwtVerifier {
   /**
    * The claims of a valid access token. Throws `InvalidTokenError` for any token that is not

@@ -9,6 +9,10 @@ import { ConfigError } from '../errors.js';
 import { formatScope } from '../scope.js';
 import { ensureSigningKey, publishedKeys } from './signing-keys.js';
 
+/**
+ * Options of `createJwtAccessTokenFormat`: the `iss` and `aud` claims, the key store and key
+ * rotation timing.
+ */
 export interface JwtAccessTokenOptions {
   /** The `iss` claim: the server's issuer identifier (RFC 9068 §2.2). */
   issuer: string;
@@ -38,6 +42,10 @@ export function signingKeyAt(keys: readonly SigningKey[], delaySeconds: number, 
   return keys.find((key) => key.createdAt.getTime() <= now - delaySeconds * 1000) ?? keys[keys.length - 1];
 }
 
+/**
+ * The RFC 9068 access token format, which also publishes its public keys (`jwks`, served at the
+ * JWKS endpoint).
+ */
 export interface JwtAccessTokenFormat extends AccessTokenFormat {
   jwks(): Promise<JsonWebKeySet>;
   /** Reads the store's keys now instead of at the next refresh, e.g. right after `rotateSigningKey` in this process. */

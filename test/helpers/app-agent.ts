@@ -12,6 +12,8 @@ export interface Agent {
   get(path: string): Promise<PageResponse>;
   /** Posts a form; `fields` are sent in this order. */
   post(path: string, fields: Record<string, string>): Promise<PageResponse>;
+  /** Posts `body` exactly as given (raw CR/LF, any character), with this content type. */
+  postRaw(path: string, body: string, contentType?: string): Promise<PageResponse>;
 }
 
 /** The value of a hidden input on a page. */
@@ -40,6 +42,8 @@ export function createAgent(baseUrl: string): Agent {
     get: (path) => request(path, { method: 'GET' }),
     post: (path, fields) =>
       request(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() }),
+    postRaw: (path, body, contentType = 'application/x-www-form-urlencoded') =>
+      request(path, { method: 'POST', headers: { 'content-type': contentType }, body }),
   };
 }
 
