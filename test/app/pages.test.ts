@@ -133,9 +133,11 @@ describe('pages at /authorize', () => {
 });
 
 describe('rate limits', () => {
+  // Hour-long windows: the sliding window weighs the previous window by its overlap, so a test that
+  // straddled a minute boundary could see its count dip just below the limit.
   let cli: RunningCli;
   before(async () => {
-    cli = await startCli(demoConfig({ rateLimit: { tokenPerClient: { max: 2, windowSeconds: 60 }, loginPerUsername: { max: 3, windowSeconds: 60 } } }));
+    cli = await startCli(demoConfig({ rateLimit: { tokenPerClient: { max: 2, windowSeconds: 3600 }, loginPerUsername: { max: 3, windowSeconds: 3600 } } }));
   });
   after(() => cli.stop());
 
@@ -171,7 +173,7 @@ describe('rate limits', () => {
 describe('rate limits per IP address', () => {
   let cli: RunningCli;
   before(async () => {
-    cli = await startCli(demoConfig({ rateLimit: { tokenPerIp: { max: 2, windowSeconds: 60 }, loginPerIp: { max: 3, windowSeconds: 60 } } }));
+    cli = await startCli(demoConfig({ rateLimit: { tokenPerIp: { max: 2, windowSeconds: 3600 }, loginPerIp: { max: 3, windowSeconds: 3600 } } }));
   });
   after(() => cli.stop());
 
