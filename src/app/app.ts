@@ -115,6 +115,12 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
   const app = Fastify({
     bodyLimit: config.bodyLimit,
     ...(deps.serverFactory && { serverFactory: deps.serverFactory }),
+    // What Fastify refuses before routing (a malformed request-target or header) is answered in the
+    // RFC 6749 §5.2 shape too, never with Fastify's own body, which would echo the request back.
+    frameworkErrors: (err, _request, reply) => {
+      const status = err.statusCode !== undefined && err.statusCode < 500 ? err.statusCode : 400;
+      void sendOAuthResponse(reply, errorResponse(new InvalidRequestError('The request is malformed', { status })));
+    },
     logger: {
       level: config.logLevel,
       stream: logs.stream,
