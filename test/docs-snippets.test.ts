@@ -137,7 +137,7 @@ const SERVICE_SECRET = 'change-me-to-32-random-characters!!';
 const WEB_SECRET = 'another-secret-of-32-random-chars!!';
 const REDIRECT_URI = 'http://localhost:8080/callback';
 const PASSWORD = 'correct horse battery staple';
-const insecure = { execute: [client.allowInsecureRequests], algorithm: 'oauth2' } as const;
+const insecure: client.DiscoveryRequestOptions = { execute: [client.allowInsecureRequests], algorithm: 'oauth2' };
 
 async function freePort(): Promise<number> {
   const probe = createServer().listen(0, '127.0.0.1');
