@@ -3,14 +3,15 @@
  * its own (saved as NAME, importing `tollgate` as a user would: this package, built in dist/), and a
  * block after `<!-- quote: PATH -->` is an excerpt that must still be in that source file verbatim.
  * The snippets are typechecked together, then run: the adapter ones as servers, driven by
- * openid-client (and Chromium for one), the others imported. Needs `npm run build` first.
+ * openid-client (and Chromium for one), the others imported or run. README's layout tree is checked
+ * against src/. Needs `npm run build` first.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import * as client from 'openid-client';
@@ -63,11 +64,21 @@ describe('the docs name what they quote and show', () => {
       'adapters.md:fastify.ts',
       'adapters.md:koa.ts',
       'adapters.md:hono.ts',
+      'model.md:store-contract.test.ts',
       'model.md:model.ts',
       'grants.md:api-key-grant.ts',
     ]);
     for (const { target, code } of snippets) assert.ok(code.startsWith(`// ${target}\n`), `${target} starts with "// ${target}"`);
     assert.ok(quotes.length >= 10, `found ${quotes.length} quotes`);
+  });
+
+  test("README's layout tree has one line per folder of src/, and every folder", () => {
+    const readme = readFileSync(`${ROOT}README.md`, 'utf8');
+    const tree = /<!-- layout:begin -->\s*```\n([\s\S]*?)```/.exec(readme)?.[1];
+    assert.ok(tree, 'README has the layout block');
+    const listed = [...tree.matchAll(/^ {2}([a-z-]+)\/ /gm)].map((m) => m[1]);
+    const folders = readdirSync(`${ROOT}src`, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    assert.deepEqual(listed, folders);
   });
 
   test('every quoted excerpt is still in its source file, verbatim', () => {
@@ -105,6 +116,20 @@ describe('docs/model.md: the minimal model', () => {
     const wrong = await server.handle(formPost('/oauth/token', { grant_type: 'client_credentials' }, `reports-service:${secret}x`));
     assert.equal(wrong?.status, 401);
     assert.equal((JSON.parse(wrong.body) as { error: string }).error, 'invalid_client');
+  });
+});
+
+describe('docs/model.md: the store contract', () => {
+  test('the store contract block runs as a node:test suite and passes, races included (RFC 6749 §4.1.2, RFC 9700 §4.14.2)', () => {
+    // Without the runner's NODE_TEST_CONTEXT, the child reports in TAP on its stdout, as when a user runs it.
+    const { NODE_TEST_CONTEXT: _parent, ...env } = process.env;
+    const file = fileOf('model.md', 'store-contract.test.ts');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', file], { cwd: ROOT, encoding: 'utf8', env });
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    const passed = Number(/^# pass (\d+)$/m.exec(run.stdout)?.[1]);
+    assert.ok(passed >= 30, `the contract ran ${passed} cases`);
+    assert.match(run.stdout, /^# fail 0$/m);
+    assert.match(run.stdout, /exactly one wins/);
   });
 });
 
