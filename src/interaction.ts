@@ -46,7 +46,7 @@ export interface Interaction {
 
 /** What a host passes to `handle`: the same option names on every adapter. */
 export interface HandleOptions {
-  /** Serves the authorization endpoint with this sign-in and consent step; without it that path is not served. */
+  /** Serves the authorization endpoint with this sign-in and consent step; without it that path answers 501, never a code. */
   interaction?: Interaction | undefined;
   /** Extra credentials for the grants (the oauthlib seed's `credentials`), e.g. the client's IP address. */
   credentials?: Readonly<Record<string, unknown>> | undefined;

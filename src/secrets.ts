@@ -128,5 +128,7 @@ export async function verifyPassword(password: string, stored: string): Promise<
   if (scheme !== 'scrypt' || salt === undefined || hash === undefined) return false;
   const expected = Buffer.from(hash, 'base64url');
   const actual = await inScryptSlot(() => scryptAsync(password, Buffer.from(salt, 'base64url'), { N: Number(N), r: Number(r), p: Number(p) }), true);
-  return expected.length === actual.length && timingSafeEqual(expected, actual);
+  // scrypt keys its HMAC with the password, and HMAC pads a short key with zero bytes (RFC 2104 §2):
+  // `tiger\0` would match `tiger`. No password holds U+0000; the check comes after the hash, so it costs the same.
+  return !password.includes('\u0000') && expected.length === actual.length && timingSafeEqual(expected, actual);
 }

@@ -137,7 +137,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
 
   const grants: Grant[] = [];
   if (config.clients.some((c) => c.grant_types.includes('external_token'))) {
-    grants.push(externalTokenGrant(config.upstream ? { verifyUpstream: createUpstreamVerifier(config.upstream) } : {}) as Grant);
+    grants.push(externalTokenGrant(config.upstream ? { verifyUpstream: createUpstreamVerifier(config.upstream) } : {}));
   }
   const format = accessTokenFormat(config, store);
   const server = createAuthorizationServer({

@@ -26,6 +26,7 @@ export function externalTokenGrant(options: ExternalTokenOptions = {}): Grant<Ex
   return {
     type: 'external_token',
     publicClients: false,
+    requires: ['getClient', 'saveToken', 'getUser', 'getAccessToken', 'getRefreshToken'],
 
     async handle({ params, client, model, tokens, scope }) {
       const { username, password, access_token: accessToken, refresh_token: refreshToken } = params;

@@ -50,10 +50,9 @@ export function credentialPolicy(source: CredentialSource): Pick<Store, 'getClie
     async getUser(username, password) {
       const stored = isLookupKey(username) ? await source.findUser(username) : null;
       // Hash even for an unknown user, so the two cases take the same time (no enumeration).
+      // verifyPassword refuses a password holding U+0000 (RFC 2104 §2 zero padding), for every model.
       const ok = await verifyPassword(password, stored?.passwordHash ?? DUMMY_PASSWORD_HASH);
-      // scrypt keys PBKDF2-HMAC-SHA256 with the password, and HMAC pads a short key with zero bytes
-      // (RFC 2104 §2): "tiger\0" would match "tiger". A password holding U+0000 never matches.
-      return ok && stored && isLookupKey(password) ? stored.user : null;
+      return ok && stored ? stored.user : null;
     },
 
     async getUserFromClient(client) {

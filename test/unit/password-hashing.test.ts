@@ -42,3 +42,10 @@ describe('password hashing concurrency cap', () => {
     assert.equal(await verifyPassword('pw-3', hashes[3] ?? ''), true);
   });
 });
+
+test('verifyPassword never matches a password holding U+0000, though scrypt alone would (RFC 2104 §2 pads HMAC keys with zeros)', async () => {
+  const stored = await hashPassword('tiger');
+  assert.equal(await verifyPassword('tiger', stored), true);
+  assert.equal(await verifyPassword('tiger\u0000', stored), false);
+  assert.equal(await verifyPassword('tiger\u0000\u0000', stored), false);
+});
