@@ -22,9 +22,9 @@ export interface Consent {
   page(session: Session, user: User, pending: PendingAuthorization, authorization: AuthorizationRequest): OAuthResponse;
   /**
    * The decision a consent form carries, when it belongs to this session (CSRF token) and to the
-   * request the person was shown (its nonce); undefined otherwise.
+   * request the person was shown (its nonce), the first time it is sent; undefined otherwise.
    */
-  decision(request: OAuthRequest, session: Session, user: User): AuthorizationDecision | undefined;
+  decision(request: OAuthRequest, session: Session, user: User): Promise<AuthorizationDecision | undefined>;
   /** Remembers the scopes granted, added to what this user granted this client before. */
   remember(user: User, authorization: AuthorizationRequest): Promise<void>;
 }
@@ -51,11 +51,15 @@ export function createConsent(options: { store: Store; sessions: Sessions; actio
       return pageResponse(200, consentPage(view), { 'Set-Cookie': sessions.cookie({ ...session, pending }) });
     },
 
-    decision(request, session, user) {
+    async decision(request, session, user) {
       const form = bodyParams(request);
-      if (!sessions.checkCsrf(session, form.get('csrf_token')) || form.get('request') !== session.pending?.nonce) return undefined;
+      const nonce = session.pending?.nonce;
+      if (!sessions.checkCsrf(session, form.get('csrf_token')) || nonce === undefined || form.get('request') !== nonce) return undefined;
       const choice = form.get('decision');
       if (choice !== 'allow' && choice !== 'deny') return undefined;
+      // The cookie holds its own state, so a saved copy of it could post the same form again: the
+      // store remembers each decided request, so a decision counts once (RFC 9700 §4.7).
+      if (!(await store.useOnce(`consent:${nonce}`, new Date(session.exp)))) return undefined;
       return { user, allow: choice === 'allow' };
     },
 

@@ -63,7 +63,7 @@ export function createInteraction(options: InteractionOptions): Interaction {
 
       if (isPageForm(request)) {
         // The consent form, resumed by the core: a decision only for this session and the request it was shown.
-        const decision = user && consent.decision(request, session, user);
+        const decision = user && (await consent.decision(request, session, user));
         if (!decision) return { type: 'response', response: problemPage(403, FORM_EXPIRED) };
         return { type: 'decision', decision, headers: { 'Set-Cookie': sessions.cookie({ ...session, pending: undefined }) } };
       }

@@ -37,6 +37,8 @@ export async function createMemoryStore(options: MemoryStoreOptions = {}): Promi
   /** grantId -> hashes of its access and refresh tokens, so a grant is revoked without a scan. */
   const grants = new Map<string, string[]>();
   const consents = new Map<string, string[]>();
+  /** Single-use values (hashed) and when each may be forgotten. */
+  const usedOnce = new Map<string, number>();
   let keys: SigningKey[] = [];
 
   function index(grantId: string, hash: string): void {
@@ -162,9 +164,19 @@ export async function createMemoryStore(options: MemoryStoreOptions = {}): Promi
       consents.set(`${userId}\n${clientId}`, [...scope]);
     },
 
+    async useOnce(value, expiresAt) {
+      // Check and set with no await between them: of parallel callers, only the first sees it absent.
+      const hash = hashToken(value);
+      const until = usedOnce.get(hash);
+      if (until !== undefined && until > Date.now()) return false;
+      usedOnce.set(hash, expiresAt.getTime());
+      return true;
+    },
+
     async sweepExpired() {
       const now = Date.now();
       let swept = 0;
+      for (const [hash, until] of usedOnce) if (until <= now && usedOnce.delete(hash)) swept++;
       for (const [hash, t] of accessTokens) if (t.accessTokenExpiresAt.getTime() <= now && accessTokens.delete(hash)) swept++;
       for (const [hash, t] of refreshTokens) if (t.refreshTokenExpiresAt.getTime() <= now && refreshTokens.delete(hash)) swept++;
       for (const [hash, c] of codes) if (c.expiresAt.getTime() <= now && codes.delete(hash)) swept++;

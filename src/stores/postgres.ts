@@ -118,6 +118,11 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
     user_id text NOT NULL, client_id text NOT NULL, scope text[] NOT NULL, PRIMARY KEY (user_id, client_id)
   );
   `,
+  // 2: the replay cache of single-use values (Store.useOnce).
+  (s) => `
+  CREATE TABLE ${s}.used_once (hash text PRIMARY KEY, expires_at timestamptz NOT NULL);
+  CREATE INDEX used_once_expires_at ON ${s}.used_once (expires_at);
+  `,
 ];
 
 async function inTransaction<T>(pool: pg.Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
@@ -408,14 +413,26 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       );
     },
 
+    async useOnce(value, expiresAt) {
+      // One statement: the row is inserted, or taken over once expired, for exactly one caller.
+      const { rowCount } = await query(
+        'use_once',
+        `INSERT INTO ${s}.used_once (hash, expires_at) VALUES ($1, $2)
+         ON CONFLICT (hash) DO UPDATE SET expires_at = excluded.expires_at WHERE ${s}.used_once.expires_at <= $3`,
+        [hashToken(value), expiresAt, new Date()],
+      );
+      return rowCount === 1;
+    },
+
     async sweepExpired() {
       // Compared with this process's clock, the one that computed the expiry times.
       const { rows } = await query<{ swept: number }>(
         'sweep',
         `WITH a AS (DELETE FROM ${s}.access_tokens WHERE expires_at <= $1 RETURNING 1),
               r AS (DELETE FROM ${s}.refresh_tokens WHERE expires_at <= $1 RETURNING 1),
-              c AS (DELETE FROM ${s}.authorization_codes WHERE expires_at <= $1 RETURNING 1)
-         SELECT ((SELECT count(*) FROM a) + (SELECT count(*) FROM r) + (SELECT count(*) FROM c))::integer AS swept`,
+              c AS (DELETE FROM ${s}.authorization_codes WHERE expires_at <= $1 RETURNING 1),
+              u AS (DELETE FROM ${s}.used_once WHERE expires_at <= $1 RETURNING 1)
+         SELECT ((SELECT count(*) FROM a) + (SELECT count(*) FROM r) + (SELECT count(*) FROM c) + (SELECT count(*) FROM u))::integer AS swept`,
         [new Date()],
       );
       return rows[0]?.swept ?? 0;

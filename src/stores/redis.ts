@@ -181,6 +181,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     retiredKeys: `${prefix}signing-keys:retired`,
     consent: (userId: string) => `${prefix}consent:${userId}`,
     health: `${prefix}health`,
+    usedOnce: (hash: string) => `${prefix}once:${hash}`,
   };
   const script = {
     saveToken: defineScript(redis, SAVE_TOKEN),
@@ -351,6 +352,12 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
 
     async saveConsent(userId, clientId, scope) {
       await redis.hset(key.consent(userId), clientId, JSON.stringify(scope));
+    },
+
+    async useOnce(value, expiresAt) {
+      // SET NX is the atomic check-and-set; PXAT lets Redis forget it when it may be used again.
+      const set = await redis.set(key.usedOnce(hashToken(value)), '1', 'PXAT', expiresAt.getTime(), 'NX');
+      return set === 'OK';
     },
 
     async sweepExpired() {

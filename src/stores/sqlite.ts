@@ -105,6 +105,10 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX ${table}_expires_at ON ${table} (expires_at);`,
     )
     .join('\n'),
+  // 3: the replay cache of single-use values (Store.useOnce).
+  `
+  CREATE TABLE used_once (hash TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) STRICT, WITHOUT ROWID;
+  CREATE INDEX used_once_expires_at ON used_once (expires_at);`,
 ];
 
 function migrate(db: Database.Database): void {
@@ -229,6 +233,11 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     sweepAccess: db.prepare<[number]>('DELETE FROM access_tokens WHERE expires_at <= ?'),
     sweepRefresh: db.prepare<[number]>('DELETE FROM refresh_tokens WHERE expires_at <= ?'),
     sweepCodes: db.prepare<[number]>('DELETE FROM authorization_codes WHERE expires_at <= ?'),
+    // Inserted, or taken over once expired: `changes === 1` only for the one caller that marked it.
+    useOnce: db.prepare<[string, number, number]>(
+      'INSERT INTO used_once (hash, expires_at) VALUES (?, ?) ON CONFLICT (hash) DO UPDATE SET expires_at = excluded.expires_at WHERE used_once.expires_at <= ?',
+    ),
+    sweepUsedOnce: db.prepare<[number]>('DELETE FROM used_once WHERE expires_at <= ?'),
     stamp: db.prepare(`PRAGMA application_id = ${APPLICATION_ID}`),
   };
 
@@ -260,7 +269,12 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
   });
 
   const sweepRows = db.transaction((now: number) => {
-    return sql.sweepAccess.run(now).changes + sql.sweepRefresh.run(now).changes + sql.sweepCodes.run(now).changes;
+    return (
+      sql.sweepAccess.run(now).changes +
+      sql.sweepRefresh.run(now).changes +
+      sql.sweepCodes.run(now).changes +
+      sql.sweepUsedOnce.run(now).changes
+    );
   });
 
   const store: Store = {
@@ -398,6 +412,10 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
 
     async saveConsent(userId, clientId, scope) {
       await write(() => sql.saveConsent.run(userId, clientId, JSON.stringify(scope)));
+    },
+
+    async useOnce(value, expiresAt) {
+      return write(() => sql.useOnce.run(hashToken(value), expiresAt.getTime(), Date.now()).changes === 1);
     },
 
     async sweepExpired() {

@@ -32,6 +32,12 @@ export interface Store extends Model, SigningKeyStore {
   getConsent(userId: string, clientId: string): Promise<string[] | null>;
   /** Remember that this user granted this client these scopes. */
   saveConsent(userId: string, clientId: string, scope: string[]): Promise<void>;
+  /**
+   * Marks a single-use value as used until `expiresAt`: true only for the first caller, atomically,
+   * even across processes sharing the store. The replay cache for what must count once (a consent
+   * decision; later a JWT `jti`, a DPoP proof, a PAR `request_uri`). Keys are kept hashed.
+   */
+  useOnce(value: string, expiresAt: Date): Promise<boolean>;
   /** Delete expired tokens and codes; returns how many rows went. */
   sweepExpired(): Promise<number>;
   /**

@@ -287,6 +287,31 @@ export function storeContract(name: string, createStore: () => Promise<Store>, o
       });
     });
 
+    describe('single-use values (the replay cache)', () => {
+      it('useOnce is true for the first use and false for a replay, until it expires', async () => {
+        const value = unique('nonce');
+        const later = new Date(Date.now() + 60_000);
+        assert.equal(await store.useOnce(value, later), true);
+        assert.equal(await store.useOnce(value, later), false);
+        assert.equal(await store.useOnce(unique('nonce'), later), true, 'another value is its own');
+      });
+
+      it('useOnce is atomic: of parallel uses of one value exactly one wins', async () => {
+        const value = unique('jti');
+        const later = new Date(Date.now() + 60_000);
+        const results = await Promise.all(Array.from({ length: 16 }, () => store.useOnce(value, later)));
+        assert.equal(results.filter(Boolean).length, 1);
+      });
+
+      it('an expired single-use value may be used again', async () => {
+        const value = unique('nonce');
+        assert.equal(await store.useOnce(value, new Date(Date.now() + 50)), true);
+        await new Promise((resolve) => setTimeout(resolve, 80));
+        assert.equal(await store.useOnce(value, new Date(Date.now() + 60_000)), true);
+        assert.equal(await store.useOnce(value, new Date(Date.now() + 60_000)), false);
+      });
+    });
+
     describe('authorization codes', () => {
       it('round-trips a code with everything it is bound to (RFC 6749 §4.1.2, RFC 7636 §4.4)', async () => {
         const code = await newCode();

@@ -148,4 +148,29 @@ describe('sign-in and consent hardening (tollgate serve)', () => {
     assert.equal(replay.location, undefined);
     assert.equal(codeOf(replay), null);
   });
+
+  test('a consent form replayed with a saved copy of the old cookie is refused: the store counts each decision once (RFC 9700 §4.7)', async () => {
+    const agent = createAgent(cli.url);
+    const fields = await signInForm(agent, publicRequest('https://spa.example.com/cb', 'saved'));
+    const signedIn = await agent.post('/authorize/login', fields);
+    const consent = await agent.get(signedIn.location ?? '');
+    assert.ok(isConsentPage(consent));
+    const form = new URLSearchParams({ csrf_token: hiddenField(consent.body, 'csrf_token'), request: hiddenField(consent.body, 'request'), decision: 'allow' });
+    // The cookie as it stood before the decision, as a script or a stolen copy would keep it.
+    const cookie = /tollgate_session=[^;]+/.exec(consent.headers.get('set-cookie') ?? '')?.[0];
+    assert.ok(cookie, 'the consent page sets the session cookie');
+    const post = () =>
+      fetch(`${cli.url}/authorize`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: form.toString(),
+      });
+    const first = await post();
+    assert.equal(first.status, 303);
+    assert.ok(new URL(first.headers.get('location') ?? '').searchParams.get('code'));
+    const replay = await post();
+    assert.equal(replay.status, 403);
+    assert.equal(replay.headers.get('location'), null);
+  });
 });
