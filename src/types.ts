@@ -60,6 +60,8 @@ export interface Client {
    * shown to anyone. Default false.
    */
   introspection_allowed?: boolean | undefined;
+  /** OpenID Connect Registration §2: the `alg` of this client's ID tokens. Default RS256 (Core §15.1). */
+  id_token_signed_response_alg?: 'RS256' | 'ES256' | 'EdDSA' | undefined;
 }
 
 /** The resource owner, as the model knows it. `id` (or else `username`) becomes the token's subject. */
