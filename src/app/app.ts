@@ -4,7 +4,7 @@
  */
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerFactory } from 'fastify';
-import type { AccessTokenFormat, BuiltInGrantType, Grant } from '../index.js';
+import type { AccessTokenFormat, BuiltInGrantType, Grant, User } from '../index.js';
 import type { Store } from '../stores/store.js';
 import { createAuthorizationServer, errorResponse, InvalidRequestError, ServerError } from '../index.js';
 import { createJwtAccessTokenFormat } from '../jwt.js';
@@ -19,6 +19,8 @@ import { createInteraction } from './interaction.js';
 import { createSignIn } from './sign-in.js';
 import { createConsent } from './consent.js';
 import { mountSignOut } from './sign-out.js';
+import { createOpenIdProvider } from '../oidc/index.js';
+import { parseScope } from '../index.js';
 
 /** The config once the issuer is known (the listening URL when the file names none). */
 export type AppConfig = ServerConfig & { issuer: string };
@@ -62,6 +64,17 @@ function accessTokenFormat(config: AppConfig, store: Store): AccessTokenFormat |
     accessTokenTtl: longest,
     keyActivationDelay: config.keyActivationDelay,
   });
+}
+
+/** OpenID Connect is on when a configured client may ask for scope openid (Core §3.1.2.1); otherwise the server is plain OAuth. */
+function usesOpenId(config: ServerConfig): boolean {
+  return config.clients.some((client) => parseScope(client.scope)?.includes('openid') ?? false);
+}
+
+/** getUserClaims for the model (OpenID Connect Core §5.3.2): the config users' `claims`; the core releases those the scope asks for. */
+function configuredClaims(config: ServerConfig): (user: User) => Readonly<Record<string, unknown>> | undefined {
+  const byUsername = new Map(config.users.map((u) => [u.username, u.claims]));
+  return (user) => (user.username === undefined ? undefined : byUsername.get(user.username));
 }
 
 /**
@@ -128,10 +141,12 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     grants.push(externalTokenGrant(config.upstream ? { verifyUpstream: createUpstreamVerifier(config.upstream) } : {}) as Grant);
   }
   const format = accessTokenFormat(config, store);
+  const openid = usesOpenId(config) ? createOpenIdProvider({ keys: store, keyActivationDelay: config.keyActivationDelay }) : undefined;
   const server = createAuthorizationServer({
     issuer: config.issuer,
     grantTypes: enabledGrants(config),
-    model: store,
+    model: openid ? { ...store, getUserClaims: configuredClaims(config) } : store,
+    ...(openid && { openid }),
     grants,
     accessTokenTtl: config.accessTokenTtl,
     refreshTokenTtl: config.refreshTokenTtl,
