@@ -136,7 +136,7 @@ describe('openid-client against tollgate serve, a person in Chromium', { skip: b
     assert.equal(refreshed.claims()?.aud, 'rp');
   });
 
-  test('prompt=none with a session that already consented answers with a code and no page', async () => {
+  test('oidcc-prompt-none-logged-in: prompt=none with a session that already consented answers with a code and no page', async () => {
     const request = await authorizationRequest(config, { prompt: 'none' });
     await page.goto(request.url.href);
     await page.waitForURL(`${redirectUri}**`);
@@ -167,7 +167,7 @@ describe('prompt, max_age and login_hint at the pages (an agent, no browser)', (
     config = await discover();
   });
 
-  test('prompt=none without a session gives login_required at the redirect URI, which openid-client reports', async () => {
+  test('oidcc-prompt-none-not-logged-in: prompt=none without a session gives login_required at the redirect URI, which openid-client reports', async () => {
     const request = await authorizationRequest(config, { prompt: 'none' });
     const response = await createAgent(cli.url).get(request.url.pathname + request.url.search);
     assert.equal(response.status, 302);
@@ -204,7 +204,7 @@ describe('prompt, max_age and login_hint at the pages (an agent, no browser)', (
     assert.match(page.body, /name="decision"/);
   });
 
-  test('prompt=login shows the sign-in page to a signed-in person, prefilled from login_hint', async () => {
+  test('oidcc-prompt-login, oidcc-login-hint: prompt=login shows the sign-in page to a signed-in person, prefilled from login_hint', async () => {
     const agent = createAgent(cli.url);
     await authorizeThroughPages(agent, Object.fromEntries((await authorizationRequest(config)).url.searchParams));
     const request = await authorizationRequest(config, { prompt: 'login', login_hint: 'admin' });
@@ -220,6 +220,43 @@ describe('prompt, max_age and login_hint at the pages (an agent, no browser)', (
     assert.ok(redirected(done.location).searchParams.get('code'));
     // The sign-in was for that request only: the same URL again asks again.
     assert.equal((await agent.get(request.url.pathname + request.url.search)).status, 200);
+  });
+
+  /** Signs in through a first request (consent remembered), and answers the agent. */
+  async function signedInAgent() {
+    const agent = createAgent(cli.url);
+    const first = await authorizeThroughPages(agent, Object.fromEntries((await authorizationRequest(config)).url.searchParams));
+    assert.ok(redirected(first.location).searchParams.get('code'));
+    return agent;
+  }
+
+  test('oidcc-max-age-1: a sign-in older than max_age=1 is asked again, and auth_time is the new one', async () => {
+    const agent = await signedInAgent();
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const request = await authorizationRequest(config, { max_age: '1' });
+    const page = await agent.get(request.url.pathname + request.url.search);
+    assert.equal(page.status, 200);
+    assert.match(page.body, /action="\/authorize\/login"/);
+    const signedInAt = Math.floor(Date.now() / 1000);
+    const signedIn = await agent.post('/authorize/login', { csrf_token: hiddenField(page.body, 'csrf_token'), username: 'admin', password: 'tiger' });
+    const done = await agent.get(signedIn.location ?? '');
+    const tokens = await oidc.authorizationCodeGrant(config, redirected(done.location), {
+      pkceCodeVerifier: request.verifier, expectedNonce: request.nonce, expectedState: request.state, maxAge: 1,
+    });
+    assert.ok((tokens.claims()?.auth_time ?? 0) >= signedInAt);
+  });
+
+  test('oidcc-max-age-10000: a recent sign-in is enough for max_age=10000; the ID token has auth_time', async () => {
+    const signedInAt = Math.floor(Date.now() / 1000);
+    const agent = await signedInAgent();
+    const request = await authorizationRequest(config, { max_age: '10000' });
+    const answer = await agent.get(request.url.pathname + request.url.search);
+    assert.equal(answer.status, 302, 'no page');
+    const tokens = await oidc.authorizationCodeGrant(config, redirected(answer.location), {
+      pkceCodeVerifier: request.verifier, expectedNonce: request.nonce, expectedState: request.state, maxAge: 10000,
+    });
+    const authTime = tokens.claims()?.auth_time as number;
+    assert.ok(authTime >= signedInAt && authTime <= Math.floor(Date.now() / 1000));
   });
 
   test('a plain OAuth request (no openid) is unchanged: no ID token', async () => {
