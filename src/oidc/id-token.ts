@@ -79,7 +79,9 @@ export function createIdTokenSigner(options: IdTokenSignerOptions): IdTokenSigne
 
   return {
     async sign({ issuer, client, user, accessToken, nonce, authTime }) {
-      const alg = (client.id_token_signed_response_alg ?? DEFAULT_ID_TOKEN_ALGORITHM) as IdTokenSigningAlgorithm;
+      const alg = client.id_token_signed_response_alg ?? DEFAULT_ID_TOKEN_ALGORITHM;
+      // A model may hand back any stored value: never `none` or a symmetric algorithm (RFC 8725 §3.1).
+      if (!ID_TOKEN_ALGORITHMS.includes(alg)) throw new Error(`Client ${client.client_id} has an unsupported id_token_signed_response_alg`);
       const key = await signer(alg);
       const subject = subjectOf(user);
       // Core §2: sub is REQUIRED; a grant without an end-user (client credentials) has no ID token to give.

@@ -71,7 +71,7 @@ export async function ensureKeyFor(store: SigningKeyStore, alg: IdTokenSigningAl
 }
 
 /** Adds a new active key; the store retires the older ones, which keep verifying the tokens they signed. */
-export async function rotateSigningKey(store: SigningKeyStore, alg: SigningAlgorithm = 'ES256'): Promise<SigningKey> {
+export async function rotateSigningKey(store: SigningKeyStore, alg: IdTokenSigningAlgorithm = 'ES256'): Promise<SigningKey> {
   const key = await generateSigningKey(alg);
   await store.saveSigningKey(key);
   return key;

@@ -10,7 +10,7 @@ import type { JWTPayload, JSONWebKeySet } from 'jose';
 import { createAuthorizationServer } from '../../src/index.js';
 import type { AuthorizationServer, Interaction, InteractionContext, InteractionOutcome, OAuthResponse, User } from '../../src/index.js';
 import { ConsentRequiredError, LoginRequiredError, accessTokenHash, createOpenIdProvider } from '../../src/oidc/index.js';
-import { createJwtAccessTokenFormat } from '../../src/jwt.js';
+import { createJwtAccessTokenFormat, rotateSigningKey } from '../../src/jwt.js';
 import { createMemoryStore } from '../../src/stores/memory.js';
 import type { Store } from '../../src/stores/store.js';
 import type { ClientRegistration } from '../../src/stores/store.js';
@@ -51,7 +51,7 @@ const interaction: Interaction = {
 };
 const allow = (): InteractionOutcome => ({ type: 'decision', decision: { user, allow: true, authTime: SIGNED_IN_AT } });
 
-async function build(options: { jwtAccessTokens?: boolean; allowBearerTokensInBody?: boolean } = {}): Promise<void> {
+async function build(options: { jwtAccessTokens?: boolean; allowBearerTokensInBody?: boolean; immediateKeys?: boolean } = {}): Promise<void> {
   store = await createMemoryStore({ clients: CLIENTS, users: [{ id: 'user-ada', username: 'ada', password: 'lovelace' }] });
   user = (await store.getUserById('user-ada')) as User;
   const model = { ...store, getUserClaims: async () => CLAIMS };
@@ -60,7 +60,7 @@ async function build(options: { jwtAccessTokens?: boolean; allowBearerTokensInBo
     grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
     model,
     onError: () => {},
-    openid: createOpenIdProvider({ keys: store }),
+    openid: createOpenIdProvider({ keys: store, ...(options.immediateKeys && { keyActivationDelay: 0, keyRefreshInterval: 0 }) }),
     ...(options.jwtAccessTokens && { accessTokenFormat: createJwtAccessTokenFormat({ issuer: ISSUER, store, accessTokenTtl: 3600 }) }),
     ...(options.allowBearerTokensInBody && { allowBearerTokensInBody: true }),
   });
@@ -183,6 +183,18 @@ describe('OpenID Connect in the core', () => {
       const response = await handle(tokenRequest({ grant_type: 'client_credentials', scope: 'openid read' }, secretOf('rp')));
       assert.equal(response.status, 200, response.body);
       assert.equal(json(response).id_token, undefined);
+    });
+
+    test('rotating the RS256 key: the new key signs, the old one stays published so ID tokens it signed still verify', async () => {
+      await build({ immediateKeys: true });
+      const before = await tokens({ scope: 'openid' });
+      const oldKid = decodeProtectedHeader(before.id_token as string).kid;
+      const rotated = await rotateSigningKey(store, 'RS256');
+      const after = await tokens({ scope: 'openid' });
+      assert.equal(decodeProtectedHeader(after.id_token as string).kid, rotated.kid);
+      assert.notEqual(rotated.kid, oldKid);
+      await verifyIdToken(before.id_token);
+      await verifyIdToken(after.id_token);
     });
 
     test('with JWT access tokens in the same store, access tokens stay on their own ES256 chain and ID tokens on RS256; one JWKS verifies both', async () => {
