@@ -18,7 +18,7 @@ import { createSessions } from './session.js';
 import { createInteraction } from './interaction.js';
 import { createSignIn } from './sign-in.js';
 import { createConsent } from './consent.js';
-import { mountSignOut } from './sign-out.js';
+import { SIGN_OUT_PATH, mountSignOut } from './sign-out.js';
 import { createOpenIdProvider } from '../oidc/index.js';
 import { parseScope } from '../index.js';
 
@@ -141,7 +141,9 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     grants.push(externalTokenGrant(config.upstream ? { verifyUpstream: createUpstreamVerifier(config.upstream) } : {}) as Grant);
   }
   const format = accessTokenFormat(config, store);
-  const openid = usesOpenId(config) ? createOpenIdProvider({ keys: store, keyActivationDelay: config.keyActivationDelay }) : undefined;
+  const openid = usesOpenId(config)
+    ? createOpenIdProvider({ keys: store, keyActivationDelay: config.keyActivationDelay, endSessionPath: SIGN_OUT_PATH })
+    : undefined;
   const server = createAuthorizationServer({
     issuer: config.issuer,
     grantTypes: enabledGrants(config),
@@ -220,7 +222,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
   const consent = createConsent({ store, sessions, action: authorizationPath });
   const interaction = createInteraction({ store, sessions, signIn, consent, skyvaultCompat: config.skyvaultCompat });
   await app.register(tollgate, { server, bodyLimit: config.bodyLimit, interaction });
-  mountSignOut(app, { store, sessions });
+  mountSignOut(app, { store, sessions, openid: openid && { provider: openid, issuer: config.issuer } });
 
   app.get('/secure', { preHandler: app.authenticate() }, async (_request, reply) => reply.type('text/plain; charset=utf-8').send('Secure Hello!'));
 

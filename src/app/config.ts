@@ -237,6 +237,7 @@ function client(value: unknown, field: string): ClientRegistration {
     'client_id', 'client_secret', 'client_name', 'redirect_uris', 'grant_types', 'scope',
     'token_endpoint_auth_method', 'require_pkce', 'access_token_lifetime', 'refresh_token_lifetime',
     'introspection_allowed', 'allowInsecureRedirect', 'allowPublicPasswordGrant', 'id_token_signed_response_alg',
+    'post_logout_redirect_uris',
   ]);
   const clientId = string(c.client_id, `${field}.client_id`);
   const secret = optionalString(c.client_secret, `${field}.client_secret`);
@@ -274,6 +275,12 @@ function client(value: unknown, field: string): ClientRegistration {
     // RFC 7662 §2.1: introspection needs client authentication, which a public client cannot give.
     if (allowed && secret === undefined) fail(`${field}.introspection_allowed`, 'is true but the client has no client_secret (a public client cannot introspect)');
     registration.introspection_allowed = allowed;
+  }
+  if (c.post_logout_redirect_uris !== undefined) {
+    // RP-Initiated Logout 1.0 §3.1: the same rules as redirect URIs (absolute, no fragment, https off loopback).
+    registration.post_logout_redirect_uris = array(c.post_logout_redirect_uris, `${field}.post_logout_redirect_uris`).map((uri, i) =>
+      redirectUri(uri, `${field}.post_logout_redirect_uris[${i}]`, allowInsecureRedirect),
+    );
   }
   if (c.id_token_signed_response_alg !== undefined) {
     // OpenID Connect Registration §2; Core §15.1: RS256 when absent.

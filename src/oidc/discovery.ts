@@ -14,7 +14,7 @@ const ID_TOKEN_CLAIMS = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce'
  * OpenID Provider adds. Only what is implemented is advertised: no request objects, no `claims`
  * parameter, public subject identifiers only.
  */
-export function discoveryDocument(server: OpenIdServer, userinfoPath: string): Record<string, unknown> {
+export function discoveryDocument(server: OpenIdServer, userinfoPath: string, endSessionPath?: string): Record<string, unknown> {
   const { metadata, options } = server;
   const configured = (metadata.scopes_supported as readonly string[] | undefined) ?? [];
   return {
@@ -29,5 +29,7 @@ export function discoveryDocument(server: OpenIdServer, userinfoPath: string): R
     request_parameter_supported: false,
     // Discovery §3: request_uri_parameter_supported defaults to true, so false must be said.
     request_uri_parameter_supported: false,
+    // RP-Initiated Logout 1.0 §2.1, when the host serves it.
+    ...(endSessionPath !== undefined && { end_session_endpoint: `${options.issuer}${endSessionPath}` }),
   };
 }

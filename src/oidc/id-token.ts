@@ -5,7 +5,7 @@
  * the one JWKS (Core §10.1).
  */
 import { createHash } from 'node:crypto';
-import { SignJWT, importJWK } from 'jose';
+import { SignJWT, compactVerify, createLocalJWKSet, importJWK } from 'jose';
 import type { JWK } from 'jose';
 import type { IdTokenInput } from '../openid.js';
 import type { JsonWebKeySet } from '../tokens/format.js';
@@ -111,4 +111,24 @@ export function createIdTokenSigner(options: IdTokenSignerOptions): IdTokenSigne
       return { keys: published.map((key) => ({ ...key.publicJwk, kid: key.kid, alg: key.alg, use: 'sig' })) };
     },
   };
+}
+
+/**
+ * RP-Initiated Logout 1.0 §2: an `id_token_hint` must be an ID token this server issued: a signature
+ * by one of its published ID token keys (jose, with the allowed algorithms only) and its `iss`. The
+ * OP should accept it after `exp`, so expiry is not checked; it names a session, it grants nothing.
+ */
+export async function verifyIdTokenHint(idToken: string, issuer: string, signer: IdTokenSigner): Promise<{ subject: string; clientId: string } | undefined> {
+  try {
+    const keys = createLocalJWKSet(await signer.jwks());
+    const { payload, protectedHeader } = await compactVerify(idToken, keys, { algorithms: [...ID_TOKEN_ALGORITHMS] });
+    // An access token (typ at+jwt, RFC 9068 §2.1) signed by a shared key is not an ID token.
+    if (protectedHeader.typ !== 'JWT') return undefined;
+    const claims = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
+    const audience = Array.isArray(claims.aud) && claims.aud.length === 1 ? claims.aud[0] : claims.aud;
+    if (claims.iss !== issuer || typeof claims.sub !== 'string' || typeof audience !== 'string') return undefined;
+    return { subject: claims.sub, clientId: audience };
+  } catch {
+    return undefined;
+  }
 }

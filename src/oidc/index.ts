@@ -3,7 +3,7 @@
  * `createOpenIdProvider({ keys: store })` as the `openid` option of `createAuthorizationServer`.
  */
 export { createOpenIdProvider } from './provider.js';
-export type { OpenIdProviderOptions } from './provider.js';
+export type { IdTokenHint, OidcProvider, OpenIdProviderOptions } from './provider.js';
 export type { IdTokenInput, OpenIdAuthorizationRequest, OpenIdProvider, Prompt } from '../openid.js';
 export { OPENID_SCOPES, SCOPE_CLAIMS, STANDARD_CLAIMS, claimsForScope, claimsProblem } from './claims.js';
 export type { UserClaims } from './claims.js';

@@ -29,14 +29,17 @@ const rpServer = createServer((req, res) => {
 
 let cli: RunningCli;
 let redirectUri: string;
+/** Where the relying party asks to be sent after a logout (RP-Initiated Logout 1.0 §3.1). */
+let signedOutUri: string;
 
 before(async () => {
   await new Promise<void>((resolve) => rpServer.listen(0, '127.0.0.1', resolve));
   redirectUri = `http://127.0.0.1:${(rpServer.address() as AddressInfo).port}/cb`;
+  signedOutUri = `http://127.0.0.1:${(rpServer.address() as AddressInfo).port}/signed-out`;
   const base = demoConfig();
   const rp = {
     client_id: 'rp', client_secret: SECRET, client_name: 'Relying Party', redirect_uris: [redirectUri],
-    grant_types: ['authorization_code', 'refresh_token'], scope: `${SCOPE} phone`,
+    grant_types: ['authorization_code', 'refresh_token'], scope: `${SCOPE} phone`, post_logout_redirect_uris: [signedOutUri],
   };
   const users = [{ username: 'admin', password: 'tiger', claims: CLAIMS }];
   cli = await startCli({ ...base, clients: [...(base.clients as unknown[]), rp], users });
@@ -94,10 +97,12 @@ describe('openid-client against tollgate serve, a person in Chromium', { skip: b
     assert.equal(metadata.issuer, cli.url);
     assert.equal(metadata.userinfo_endpoint, `${cli.url}/userinfo`);
     assert.ok(metadata.id_token_signing_alg_values_supported?.includes('RS256'));
+    assert.equal(metadata.end_session_endpoint, `${cli.url}/logout`);
   });
 
   let refreshToken: string;
   let subject: string;
+  let idToken: string;
 
   test('code + PKCE + nonce: sign in and Allow in Chromium; the library validates the ID token; UserInfo has the configured name and email', async () => {
     const request = await authorizationRequest(config);
@@ -117,6 +122,7 @@ describe('openid-client against tollgate serve, a person in Chromium', { skip: b
     assert.equal(claims.nonce, request.nonce);
     assert.equal(typeof claims.at_hash, 'string');
     subject = claims.sub;
+    idToken = tokens.id_token as string;
 
     const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, subject);
     assert.equal(userinfo.sub, subject);
@@ -158,6 +164,19 @@ describe('openid-client against tollgate serve, a person in Chromium', { skip: b
     const authTime = tokens.claims()?.auth_time;
     assert.equal(typeof authTime, 'number');
     assert.ok((authTime as number) >= before, `auth_time ${authTime} is the new sign-in, not the first`);
+  });
+
+  test('RP-initiated logout with id_token_hint ends the session and returns to the registered URI with state; the next prompt=none gives login_required', async () => {
+    const state = oidc.randomState();
+    const logout = oidc.buildEndSessionUrl(config, { id_token_hint: idToken, post_logout_redirect_uri: signedOutUri, state });
+    await page.goto(logout.href);
+    await page.waitForURL(`${signedOutUri}**`);
+    assert.equal(new URL(page.url()).searchParams.get('state'), state);
+
+    const request = await authorizationRequest(config, { prompt: 'none' });
+    await page.goto(request.url.href);
+    await page.waitForURL(`${redirectUri}**`);
+    assert.equal(lastCallback().searchParams.get('error'), 'login_required');
   });
 });
 
@@ -257,6 +276,51 @@ describe('prompt, max_age and login_hint at the pages (an agent, no browser)', (
     });
     const authTime = tokens.claims()?.auth_time as number;
     assert.ok(authTime >= signedInAt && authTime <= Math.floor(Date.now() / 1000));
+  });
+
+  test('RP-initiated logout without id_token_hint asks the person first; the confirmed form returns to the registered URI with state', async () => {
+    const agent = await signedInAgent();
+    const logout = oidc.buildEndSessionUrl(config, { client_id: 'rp', post_logout_redirect_uri: signedOutUri, state: 'bye' });
+    const page = await agent.get(logout.pathname + logout.search);
+    assert.equal(page.status, 200);
+    assert.match(page.body, /Sign out\?/);
+    const confirmed = await agent.post('/logout', {
+      csrf_token: hiddenField(page.body, 'csrf_token'), client_id: 'rp', post_logout_redirect_uri: hiddenField(page.body, 'post_logout_redirect_uri'), state: 'bye',
+    });
+    assert.equal(confirmed.status, 303);
+    assert.equal(confirmed.location, `${signedOutUri}?state=bye`);
+    // The session is over.
+    const request = await authorizationRequest(config, { prompt: 'none' });
+    assert.equal(redirected((await agent.get(request.url.pathname + request.url.search)).location).searchParams.get('error'), 'login_required');
+  });
+
+  test('logout never redirects to a post_logout_redirect_uri the client did not register (no open redirector), even from the confirmed form', async () => {
+    const agent = await signedInAgent();
+    for (const target of ['https://attacker.example/', `${signedOutUri}/x`, redirectUri]) {
+      const page = await agent.get(`/logout?${new URLSearchParams({ client_id: 'rp', post_logout_redirect_uri: target })}`);
+      assert.equal(page.status, 400, target);
+      assert.equal(page.location, undefined);
+    }
+    const page = await agent.get('/logout');
+    const forged = await agent.post('/logout', { csrf_token: hiddenField(page.body, 'csrf_token'), client_id: 'rp', post_logout_redirect_uri: 'https://attacker.example/' });
+    assert.equal(forged.status, 400);
+    assert.equal(forged.location, undefined);
+    // Without a client to compare with, no redirect at all.
+    assert.equal((await agent.get(`/logout?${new URLSearchParams({ post_logout_redirect_uri: signedOutUri })}`)).status, 400);
+  });
+
+  test('an id_token_hint this server did not issue (forged, or not a JWT) is refused with a page, and the session stays', async () => {
+    const agent = await signedInAgent();
+    const other = await import('jose');
+    const { privateKey } = await other.generateKeyPair('RS256');
+    const forged = await new other.SignJWT({}).setProtectedHeader({ alg: 'RS256', typ: 'JWT' }).setIssuer(cli.url).setSubject('x').setAudience('rp').sign(privateKey);
+    for (const hint of [forged, 'not.a.jwt']) {
+      const page = await agent.get(`/logout?${new URLSearchParams({ id_token_hint: hint, post_logout_redirect_uri: signedOutUri })}`);
+      assert.equal(page.status, 400);
+      assert.equal(page.location, undefined);
+    }
+    const request = await authorizationRequest(config, { prompt: 'none' });
+    assert.ok(redirected((await agent.get(request.url.pathname + request.url.search)).location).searchParams.get('code'), 'still signed in');
   });
 
   test('a plain OAuth request (no openid) is unchanged: no ID token', async () => {

@@ -10,6 +10,7 @@ import type { JWTPayload, JSONWebKeySet } from 'jose';
 import { createAuthorizationServer } from '../../src/index.js';
 import type { AuthorizationServer, Interaction, InteractionContext, InteractionOutcome, OAuthResponse, User } from '../../src/index.js';
 import { ConsentRequiredError, LoginRequiredError, accessTokenHash, createOpenIdProvider } from '../../src/oidc/index.js';
+import type { OidcProvider } from '../../src/oidc/index.js';
 import { createJwtAccessTokenFormat, rotateSigningKey } from '../../src/jwt.js';
 import { createMemoryStore } from '../../src/stores/memory.js';
 import type { Store } from '../../src/stores/store.js';
@@ -39,6 +40,7 @@ const SIGNED_IN_AT = new Date('2030-01-01T12:00:00Z');
 
 let store: Store;
 let server: AuthorizationServer;
+let provider: OidcProvider;
 let user: User;
 /** What the scripted host answers next; by default the person is signed in and allows. */
 let answer: (context: InteractionContext) => InteractionOutcome;
@@ -51,7 +53,7 @@ const interaction: Interaction = {
 };
 const allow = (): InteractionOutcome => ({ type: 'decision', decision: { user, allow: true, authTime: SIGNED_IN_AT } });
 
-async function build(options: { jwtAccessTokens?: boolean; allowBearerTokensInBody?: boolean; immediateKeys?: boolean } = {}): Promise<void> {
+async function build(options: { jwtAccessTokens?: boolean; allowBearerTokensInBody?: boolean; immediateKeys?: boolean; idTokenTtl?: number } = {}): Promise<void> {
   store = await createMemoryStore({ clients: CLIENTS, users: [{ id: 'user-ada', username: 'ada', password: 'lovelace' }] });
   user = (await store.getUserById('user-ada')) as User;
   const model = { ...store, getUserClaims: async () => CLAIMS };
@@ -60,7 +62,7 @@ async function build(options: { jwtAccessTokens?: boolean; allowBearerTokensInBo
     grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
     model,
     onError: () => {},
-    openid: createOpenIdProvider({ keys: store, ...(options.immediateKeys && { keyActivationDelay: 0, keyRefreshInterval: 0 }) }),
+    openid: (provider = createOpenIdProvider({ keys: store, ...(options.immediateKeys && { keyActivationDelay: 0, keyRefreshInterval: 0 }), idTokenTtl: options.idTokenTtl })),
     ...(options.jwtAccessTokens && { accessTokenFormat: createJwtAccessTokenFormat({ issuer: ISSUER, store, accessTokenTtl: 3600 }) }),
     ...(options.allowBearerTokensInBody && { allowBearerTokensInBody: true }),
   });
@@ -205,6 +207,25 @@ describe('OpenID Connect in the core', () => {
       await verifyIdToken(body.id_token);
       const { payload } = await jwtVerify(body.access_token as string, createLocalJWKSet(await jwks()), { issuer: ISSUER, typ: 'at+jwt' });
       assert.equal(payload.sub, 'user-ada');
+    });
+  });
+
+  describe('id_token_hint (RP-Initiated Logout 1.0 §2)', () => {
+    test('an ID token of this server is a hint naming its sub and client, even after it expired', async () => {
+      await build({ idTokenTtl: 1 });
+      const body = await tokens({ scope: 'openid' });
+      await new Promise((resolve) => setTimeout(resolve, 2100));
+      await assert.rejects(verifyIdToken(body.id_token), /exp/);
+      assert.deepEqual(await provider.verifyIdTokenHint(body.id_token as string, ISSUER), { subject: 'user-ada', clientId: 'rp' });
+      assert.equal(await provider.verifyIdTokenHint(body.id_token as string, 'https://other.example'), undefined);
+    });
+
+    test('a JWT access token signed by a shared key is not an ID token hint', async () => {
+      await build({ jwtAccessTokens: true });
+      const body = await tokens({ scope: 'openid' }, 'rp-es');
+      assert.equal(decodeProtectedHeader(body.access_token as string).alg, 'ES256');
+      assert.ok(await provider.verifyIdTokenHint(body.id_token as string, ISSUER));
+      assert.equal(await provider.verifyIdTokenHint(body.access_token as string, ISSUER), undefined);
     });
   });
 
