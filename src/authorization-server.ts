@@ -74,16 +74,21 @@ export function createAuthorizationServer<const G extends BuiltInGrantType>(
   const tokens = createTokenIssuer(model, resolved, format);
   const context = { model, tokens, options: resolved };
   const authorization = authorizeEndpoint(context);
-  const metadataResponse = publicJsonResponse(metadataDocument(resolved, format.jwks !== undefined));
+  const { openid } = resolved;
+  const metadataDoc = metadataDocument(resolved, format.jwks !== undefined || openid !== undefined);
+  const metadataResponse = publicJsonResponse(metadataDoc);
 
   const token: AuthorizationServer['token'] = (request, credentials) => tokenEndpoint(context, request, credentials);
   const revoke: AuthorizationServer['revoke'] = (request) => revokeEndpoint(context, request);
   const introspect: AuthorizationServer['introspect'] = (request) => introspectEndpoint(context, request);
   const metadata = (): OAuthResponse => metadataResponse;
   async function jwks(): Promise<OAuthResponse> {
-    const set: JsonWebKeySet = format.jwks ? await format.jwks() : { keys: [] };
-    return publicJsonResponse(set);
+    const sets: JsonWebKeySet[] = await Promise.all([format.jwks?.() ?? { keys: [] }, openid?.jwks() ?? { keys: [] }]);
+    // One JWKS for access tokens and ID tokens (OpenID Connect Core §10.1): a key both use is listed once.
+    const byKid = new Map(sets.flatMap((set) => set.keys).map((key) => [key.kid, key]));
+    return publicJsonResponse({ keys: [...byKid.values()] } satisfies JsonWebKeySet);
   }
+  const authenticate: AuthorizationServer['authenticate'] = (request, required) => authenticateEndpoint(context, request, required);
 
   async function authorize(request: OAuthRequest, decision?: AuthorizationDecision): Promise<AuthorizeResult> {
     let validated;
@@ -102,6 +107,7 @@ export function createAuthorizationServer<const G extends BuiltInGrantType>(
     [endpoints.introspection, introspect],
     [METADATA_PATH, metadata],
     [endpoints.jwks, jwks],
+    ...(openid?.endpoints({ options: resolved, model, metadata: metadataDoc, authenticate }) ?? []),
   ]);
 
   return {
@@ -113,7 +119,7 @@ export function createAuthorizationServer<const G extends BuiltInGrantType>(
       return { headers: out, body: text, status };
     },
     authorize: authorize as AuthorizationServer['authorize'],
-    authenticate: (request, required) => authenticateEndpoint(context, request, required),
+    authenticate,
     revoke,
     introspect,
     metadata,

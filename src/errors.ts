@@ -17,7 +17,13 @@ export type OAuthErrorCode =
   | 'temporarily_unavailable'
   | 'invalid_token'
   | 'insufficient_scope'
-  | 'unsupported_token_type';
+  | 'unsupported_token_type'
+  | 'interaction_required'
+  | 'login_required'
+  | 'account_selection_required'
+  | 'consent_required'
+  | 'request_not_supported'
+  | 'request_uri_not_supported';
 
 /** How one error is answered, when it differs from its code's defaults. */
 export interface OAuthErrorOptions {
@@ -158,6 +164,42 @@ export class UnsupportedTokenTypeError extends OAuthError {
   static override readonly status = 400;
 }
 
+/** 400: the request needs a page (sign-in, consent or another step) and `prompt=none` forbids one. OpenID Connect Core §3.1.2.6. */
+export class InteractionRequiredError extends OAuthError {
+  readonly error = 'interaction_required';
+  static override readonly status = 400;
+}
+
+/** 400: nobody is signed in (or not recently enough) and `prompt=none` forbids the sign-in page. OpenID Connect Core §3.1.2.6. */
+export class LoginRequiredError extends OAuthError {
+  readonly error = 'login_required';
+  static override readonly status = 400;
+}
+
+/** 400: the person must choose an account and `prompt=none` forbids the page. OpenID Connect Core §3.1.2.6. */
+export class AccountSelectionRequiredError extends OAuthError {
+  readonly error = 'account_selection_required';
+  static override readonly status = 400;
+}
+
+/** 400: the person has not consented and `prompt=none` forbids the consent page. OpenID Connect Core §3.1.2.6. */
+export class ConsentRequiredError extends OAuthError {
+  readonly error = 'consent_required';
+  static override readonly status = 400;
+}
+
+/** 400: the server does not support request objects (the `request` parameter). OpenID Connect Core §3.1.2.6, §6. */
+export class RequestNotSupportedError extends OAuthError {
+  readonly error = 'request_not_supported';
+  static override readonly status = 400;
+}
+
+/** 400: the server does not support the `request_uri` parameter. OpenID Connect Core §3.1.2.6, §6. */
+export class RequestUriNotSupportedError extends OAuthError {
+  readonly error = 'request_uri_not_supported';
+  static override readonly status = 400;
+}
+
 /** Every code and its class: the registry the docs table and its test are kept in sync with. */
 export const errorClasses: { readonly [C in OAuthErrorCode]: new (description: string) => OAuthError } = {
   invalid_request: InvalidRequestError,
@@ -173,6 +215,12 @@ export const errorClasses: { readonly [C in OAuthErrorCode]: new (description: s
   invalid_token: InvalidTokenError,
   insufficient_scope: InsufficientScopeError,
   unsupported_token_type: UnsupportedTokenTypeError,
+  interaction_required: InteractionRequiredError,
+  login_required: LoginRequiredError,
+  account_selection_required: AccountSelectionRequiredError,
+  consent_required: ConsentRequiredError,
+  request_not_supported: RequestNotSupportedError,
+  request_uri_not_supported: RequestUriNotSupportedError,
 };
 
 /** Stable codes for programmer and configuration mistakes (not OAuth errors). */

@@ -10,6 +10,7 @@ import type { HandleOptions, Interaction } from './interaction.js';
 import type { Params } from './request.js';
 import { authorizationParams } from './endpoints/authorize.js';
 import { errorResponse, oauthErrorOf } from './response.js';
+import { InteractionRequiredError } from './errors.js';
 import { isFormRequest, parseParams, pathOf } from './request.js';
 
 /** An endpoint that needs nothing but the request. */
@@ -45,6 +46,11 @@ export function createRouter(options: ResolvedOptions, routes: ReadonlyMap<strin
       validated = await authorize.validate(params);
       const context = { request, authorization: validated, params };
       const outcome = await interaction.authorize(context);
+      if (outcome.type === 'error') throw outcome.error;
+      // OpenID Connect Core §3.1.2.1: with prompt=none the server must not show any page, whatever the host answered.
+      if (outcome.type === 'response' && validated.openid?.prompt.includes('none')) {
+        throw new InteractionRequiredError('The request needs a page (prompt=none asked for none)');
+      }
       if (outcome.type === 'response') return outcome.response;
       const answer = await authorize.decide(validated, outcome.decision, method);
       if (answer.type === 'redirect' && answer.scope) await interaction.granted?.({ ...context, user: outcome.decision.user, scope: answer.scope });

@@ -23,7 +23,12 @@ export type InteractionOutcome =
   /** Decided: the core answers with the redirect, adding `headers` (a session cookie, say). */
   | { type: 'decision'; decision: AuthorizationDecision; headers?: Record<string, string> | undefined }
   /** Not yet: send this page (a sign-in form, a consent page, a refusal). */
-  | { type: 'response'; response: OAuthResponse };
+  | { type: 'response'; response: OAuthResponse }
+  /**
+   * Send this error to the client's redirect URI, no page (OpenID Connect Core §3.1.2.6: with
+   * `prompt=none`, `login_required`, `consent_required`, ...).
+   */
+  | { type: 'error'; error: OAuthError };
 
 /**
  * The host's part of the authorization endpoint (RFC 6749 §3.1 leaves it to the server): who is

@@ -6,6 +6,6 @@ export { createJwtAccessTokenFormat } from './tokens/jwt.js';
 export type { JwtAccessTokenFormat, JwtAccessTokenOptions } from './tokens/jwt.js';
 export type { AccessTokenContext, JsonWebKeySet } from './tokens/format.js';
 export { ensureSigningKey, generateSigningKey, publishedKeys, rotateSigningKey } from './tokens/signing-keys.js';
-export type { SigningAlgorithm, SigningKey, SigningKeyStore } from './tokens/signing-keys.js';
+export type { IdTokenSigningAlgorithm, SigningAlgorithm, SigningKey, SigningKeyStore } from './tokens/signing-keys.js';
 export { createJwtVerifier } from './tokens/jwt-verify.js';
 export type { JwtAccessTokenClaims, JwtVerifier, JwtVerifierOptions } from './tokens/jwt-verify.js';

@@ -28,6 +28,11 @@ export interface BaseModel {
    * Called when a code is replayed or a rotated refresh token is reused (RFC 9700 §4.2.1, §4.14.2).
    */
   revokeGrant?(grantId: string): Awaitable<unknown>;
+  /**
+   * Optional (OpenID Connect, `tollgate/oidc`): the user's standard claims (Core §5.1) for UserInfo.
+   * Return them all: the server releases only those the granted scope asks for (Core §5.4).
+   */
+  getUserClaims?(user: User, scope: string[]): Awaitable<Readonly<Record<string, unknown>> | null | undefined>;
 }
 
 /** RFC 6749 §4.1: the authorization code grant. */

@@ -3,6 +3,7 @@ import type { AuthenticateModel, BaseModel } from './model.js';
 import type { Grant } from './grants/grant.js';
 import type { BuiltInGrantModel, BuiltInGrantType } from './grants/index.js';
 import type { AccessTokenFormat } from './tokens/format.js';
+import type { OpenIdProvider } from './openid.js';
 import { ConfigError } from './errors.js';
 import { builtInGrant, builtInGrantTypes, isBuiltInGrantType } from './grants/index.js';
 
@@ -68,6 +69,8 @@ export interface AuthorizationServerOptions<G extends BuiltInGrantType = BuiltIn
   scopesSupported?: readonly string[];
   /** Receives unexpected errors (answered as `server_error`). Default: console.error. */
   onError?: (error: unknown) => void;
+  /** OpenID Connect (`createOpenIdProvider` from `tollgate/oidc`): ID tokens, UserInfo, discovery. Off when absent. */
+  openid?: OpenIdProvider | undefined;
 }
 
 export interface ResolvedOptions {
@@ -90,6 +93,7 @@ export interface ResolvedOptions {
   endpoints: EndpointPaths;
   scopesSupported: readonly string[] | undefined;
   onError: (error: unknown) => void;
+  openid: OpenIdProvider | undefined;
 }
 
 export const DEFAULT_ENDPOINTS: EndpointPaths = {
@@ -175,5 +179,6 @@ export function resolveOptions(options: AuthorizationServerOptions): ResolvedOpt
     endpoints: { ...DEFAULT_ENDPOINTS, ...options.endpoints },
     scopesSupported: options.scopesSupported,
     onError: options.onError ?? ((error) => console.error('tollgate: unexpected error', error)),
+    openid: options.openid,
   };
 }

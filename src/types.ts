@@ -60,6 +60,10 @@ export interface Client {
    * shown to anyone. Default false.
    */
   introspection_allowed?: boolean | undefined;
+  /** OpenID Connect Registration §2: the `alg` of this client's ID tokens. Default RS256 (Core §15.1). */
+  id_token_signed_response_alg?: 'RS256' | 'ES256' | 'EdDSA' | undefined;
+  /** OpenID Connect RP-Initiated Logout 1.0 §3.1: where the client may ask to be sent after a logout. */
+  post_logout_redirect_uris?: readonly string[] | undefined;
 }
 
 /** The resource owner, as the model knows it. `id` (or else `username`) becomes the token's subject. */

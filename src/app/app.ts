@@ -4,7 +4,7 @@
  */
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerFactory } from 'fastify';
-import type { AccessTokenFormat, BuiltInGrantType, Grant } from '../index.js';
+import type { AccessTokenFormat, BuiltInGrantType, Grant, User } from '../index.js';
 import type { Store } from '../stores/store.js';
 import { createAuthorizationServer, errorResponse, InvalidRequestError, ServerError } from '../index.js';
 import { createJwtAccessTokenFormat } from '../jwt.js';
@@ -19,7 +19,9 @@ import { createInteraction } from './interaction.js';
 import { createLogDestination } from './log-destination.js';
 import { createSignIn } from './sign-in.js';
 import { createConsent } from './consent.js';
-import { mountSignOut } from './sign-out.js';
+import { SIGN_OUT_PATH, mountSignOut } from './sign-out.js';
+import { createOpenIdProvider } from '../oidc/index.js';
+import { parseScope } from '../index.js';
 
 /** The config once the issuer is known (the listening URL when the file names none). */
 export type AppConfig = ServerConfig & { issuer: string };
@@ -63,6 +65,17 @@ function accessTokenFormat(config: AppConfig, store: Store): AccessTokenFormat |
     accessTokenTtl: longest,
     keyActivationDelay: config.keyActivationDelay,
   });
+}
+
+/** OpenID Connect is on when a configured client may ask for scope openid (Core §3.1.2.1); otherwise the server is plain OAuth. */
+function usesOpenId(config: ServerConfig): boolean {
+  return config.clients.some((client) => parseScope(client.scope)?.includes('openid') ?? false);
+}
+
+/** getUserClaims for the model (OpenID Connect Core §5.3.2): the config users' `claims`; the core releases those the scope asks for. */
+function configuredClaims(config: ServerConfig): (user: User) => Readonly<Record<string, unknown>> | undefined {
+  const byUsername = new Map(config.users.map((u) => [u.username, u.claims]));
+  return (user) => (user.username === undefined ? undefined : byUsername.get(user.username));
 }
 
 /**
@@ -140,10 +153,14 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     grants.push(externalTokenGrant(config.upstream ? { verifyUpstream: createUpstreamVerifier(config.upstream) } : {}));
   }
   const format = accessTokenFormat(config, store);
+  const openid = usesOpenId(config)
+    ? createOpenIdProvider({ keys: store, keyActivationDelay: config.keyActivationDelay, endSessionPath: SIGN_OUT_PATH })
+    : undefined;
   const server = createAuthorizationServer({
     issuer: config.issuer,
     grantTypes: enabledGrants(config),
-    model: store,
+    model: openid ? { ...store, getUserClaims: configuredClaims(config) } : store,
+    ...(openid && { openid }),
     grants,
     accessTokenTtl: config.accessTokenTtl,
     refreshTokenTtl: config.refreshTokenTtl,
@@ -220,7 +237,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
   const consent = createConsent({ store, sessions, action: authorizationPath });
   const interaction = createInteraction({ store, sessions, signIn, consent, skyvaultCompat: config.skyvaultCompat });
   await app.register(tollgate, { server, bodyLimit: config.bodyLimit, interaction });
-  mountSignOut(app, { store, sessions });
+  mountSignOut(app, { store, sessions, openid: openid && { provider: openid, issuer: config.issuer } });
 
   app.get('/secure', { preHandler: app.authenticate() }, async (_request, reply) => reply.type('text/plain; charset=utf-8').send('Secure Hello!'));
 

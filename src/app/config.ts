@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { ClientRegistration, UserRegistration } from '../stores/store.js';
 import { ConfigError } from '../index.js';
 import { parseStoreSpec } from './open-store.js';
+import { ID_TOKEN_ALGORITHMS, claimsProblem } from '../oidc/index.js';
 
 /** At most `max` requests per `windowSeconds`, per key. */
 export interface RateLimitRule {
@@ -45,6 +46,11 @@ export interface UpstreamConfig {
   userAuthorizationUri?: string | undefined;
 }
 
+/** A configured user: the registration, and the standard claims UserInfo releases (OpenID Connect Core §5.1). */
+export interface ConfiguredUser extends UserRegistration {
+  claims?: Readonly<Record<string, unknown>> | undefined;
+}
+
 export interface ServerConfig {
   /** Absent: the URL the server listens on. */
   issuer?: string | undefined;
@@ -60,7 +66,7 @@ export interface ServerConfig {
   refreshTokenTtl: number;
   authorizationCodeTtl: number;
   clients: ClientRegistration[];
-  users: UserRegistration[];
+  users: ConfiguredUser[];
   skyvaultCompat: boolean;
   upstream?: UpstreamConfig | undefined;
   rateLimit: RateLimits;
@@ -230,7 +236,8 @@ function client(value: unknown, field: string): ClientRegistration {
   const c = object(value, field, [
     'client_id', 'client_secret', 'client_name', 'redirect_uris', 'grant_types', 'scope',
     'token_endpoint_auth_method', 'require_pkce', 'access_token_lifetime', 'refresh_token_lifetime',
-    'introspection_allowed', 'allowInsecureRedirect', 'allowPublicPasswordGrant',
+    'introspection_allowed', 'allowInsecureRedirect', 'allowPublicPasswordGrant', 'id_token_signed_response_alg',
+    'post_logout_redirect_uris',
   ]);
   const clientId = string(c.client_id, `${field}.client_id`);
   const secret = optionalString(c.client_secret, `${field}.client_secret`);
@@ -269,13 +276,29 @@ function client(value: unknown, field: string): ClientRegistration {
     if (allowed && secret === undefined) fail(`${field}.introspection_allowed`, 'is true but the client has no client_secret (a public client cannot introspect)');
     registration.introspection_allowed = allowed;
   }
+  if (c.post_logout_redirect_uris !== undefined) {
+    // RP-Initiated Logout 1.0 §3.1: the same rules as redirect URIs (absolute, no fragment, https off loopback).
+    registration.post_logout_redirect_uris = array(c.post_logout_redirect_uris, `${field}.post_logout_redirect_uris`).map((uri, i) =>
+      redirectUri(uri, `${field}.post_logout_redirect_uris[${i}]`, allowInsecureRedirect),
+    );
+  }
+  if (c.id_token_signed_response_alg !== undefined) {
+    // OpenID Connect Registration §2; Core §15.1: RS256 when absent.
+    registration.id_token_signed_response_alg = oneOf(c.id_token_signed_response_alg, `${field}.id_token_signed_response_alg`, ID_TOKEN_ALGORITHMS);
+  }
   return registration;
 }
 
-function user(value: unknown, field: string): UserRegistration {
-  const u = object(value, field, ['id', 'username', 'password']);
-  const registration: UserRegistration = { username: string(u.username, `${field}.username`), password: string(u.password, `${field}.password`) };
+function user(value: unknown, field: string): ConfiguredUser {
+  const u = object(value, field, ['id', 'username', 'password', 'claims']);
+  const registration: ConfiguredUser = { username: string(u.username, `${field}.username`), password: string(u.password, `${field}.password`) };
   if (u.id !== undefined) registration.id = string(u.id, `${field}.id`);
+  if (u.claims !== undefined) {
+    const claims = object(u.claims, `${field}.claims`, Object.keys(u.claims ?? {}));
+    const problem = claimsProblem(claims);
+    if (problem) fail(`${field}.claims.${problem.claim}`, problem.message);
+    registration.claims = claims;
+  }
   return registration;
 }
 

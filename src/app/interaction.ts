@@ -5,6 +5,8 @@
  * decided. The request waits in the signed session cookie while the pages are shown.
  */
 import type { Interaction, InteractionContext, InteractionOutcome, User } from '../index.js';
+import type { OpenIdAuthorizationRequest } from '../oidc/index.js';
+import { ConsentRequiredError, LoginRequiredError } from '../oidc/index.js';
 import type { Store } from '../stores/store.js';
 import { InvalidRequestError, errorResponse } from '../index.js';
 import type { Session, Sessions } from './session.js';
@@ -29,6 +31,17 @@ const MAX_PENDING = 3000;
 /** Whether a POST is one of the pages' forms (they all carry the CSRF token) rather than an authorization request. */
 function isPageForm(request: Parameters<NonNullable<Interaction['resume']>>[0]): boolean {
   return bodyParams(request).has('csrf_token');
+}
+
+/**
+ * OpenID Connect Core §3.1.2.1: `prompt=login` and `max_age` ask for a sign-in more recent than
+ * the session's, unless the person signed in for this very request (then it is fresh enough).
+ */
+function needsFreshSignIn(session: Session, params: string, openid: OpenIdAuthorizationRequest | undefined): boolean {
+  if (!openid || (session.pending?.params === params && session.pending.signedIn === true)) return false;
+  if (openid.prompt.includes('login')) return true;
+  // A session from before auth_time was kept is as old as can be.
+  return openid.maxAge !== undefined && (session.authTime === undefined || Date.now() / 1000 - session.authTime > openid.maxAge);
 }
 
 export function createInteraction(options: InteractionOptions): Interaction {
@@ -60,23 +73,39 @@ export function createInteraction(options: InteractionOptions): Interaction {
       const { request, authorization, params } = context;
       const session = sessions.read(header(request, 'cookie')) ?? sessions.create();
       const user = await signedInUser(session);
+      const authTime = session.authTime === undefined ? undefined : new Date(session.authTime * 1000);
 
       if (isPageForm(request)) {
         // The consent form, resumed by the core: a decision only for this session and the request it was shown.
         const decision = user && (await consent.decision(request, session, user));
         if (!decision) return { type: 'response', response: problemPage(403, FORM_EXPIRED) };
-        return { type: 'decision', decision, headers: { 'Set-Cookie': sessions.cookie({ ...session, pending: undefined }) } };
+        return { type: 'decision', decision: { ...decision, authTime }, headers: { 'Set-Cookie': sessions.cookie({ ...session, pending: undefined }) } };
       }
-      if (user && (await consent.remembered(user, authorization))) return { type: 'decision', decision: { user, allow: true } };
-
       // Re-encoded from the parsed parameters: a raw CR, LF or non-Latin-1 byte never reaches a header.
+      const encoded = new URLSearchParams(params).toString();
+      const { openid } = authorization;
+      // OpenID Connect Core §3.1.2.1, §3.1.2.6: with prompt=none, what would need a page goes back to the client as an error.
+      const silent = openid?.prompt.includes('none') ?? false;
+      const signInNeeded = !user || needsFreshSignIn(session, encoded, openid);
+      if (signInNeeded && silent) return { type: 'error', error: new LoginRequiredError('The end-user is not signed in (or not recently enough for max_age)') };
+      const consentForced = openid?.prompt.includes('consent') ?? false;
+      if (user && !signInNeeded && !consentForced && (await consent.remembered(user, authorization))) {
+        // The request's sign-in is used up with it: the same URL again must not skip a prompt=login.
+        const headers = session.pending ? { 'Set-Cookie': sessions.cookie({ ...session, pending: undefined }) } : undefined;
+        return { type: 'decision', decision: { user, allow: true, authTime }, headers };
+      }
+      if (silent) return { type: 'error', error: new ConsentRequiredError('The end-user has not consented to this client and scope') };
+
       const pending = {
-        params: new URLSearchParams(params).toString(),
+        params: encoded,
         clientName: authorization.client.client_name ?? authorization.client.client_id,
         nonce: randomId(),
+        // Kept while the same request is shown again (a reloaded consent page), so its sign-in still counts.
+        ...(session.pending?.params === encoded && session.pending.signedIn === true && { signedIn: true }),
       };
       if (pending.params.length > MAX_PENDING) return { type: 'response', response: problemPage(400, 'The authorization request is too long.') };
-      return { type: 'response', response: user ? consent.page(session, user, pending, authorization) : signIn.page(session, pending) };
+      if (user && !signInNeeded) return { type: 'response', response: consent.page(session, user, pending, authorization) };
+      return { type: 'response', response: signIn.page(session, pending, { username: openid?.loginHint }) };
     },
 
     async granted({ request, authorization, user }) {

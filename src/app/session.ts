@@ -12,12 +12,16 @@ export interface PendingAuthorization {
   clientName: string;
   /** Names this request on its consent form, so a decision never lands on a request the person did not see. */
   nonce: string;
+  /** The person signed in for this very request: its `prompt=login` or `max_age` is satisfied (OpenID Connect Core §3.1.2.1). */
+  signedIn?: boolean | undefined;
 }
 
 export interface Session {
   /** The anti-CSRF token: random, new with every sign-in. */
   csrf: string;
   userId?: string | undefined;
+  /** When the person signed in, seconds since the epoch: `auth_time`, checked against `max_age` (OpenID Connect Core §2). */
+  authTime?: number | undefined;
   pending?: PendingAuthorization | undefined;
   /** Expiry, milliseconds since the epoch. */
   exp: number;

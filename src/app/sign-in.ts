@@ -37,8 +37,8 @@ export function basicUser(header: string | undefined): { username: string; passw
 }
 
 export interface SignIn {
-  /** The sign-in page for a waiting request, with the cookie that keeps it. */
-  page(session: Session, pending: PendingAuthorization): OAuthResponse;
+  /** The sign-in page for a waiting request, with the cookie that keeps it; `username` prefilled (OpenID Connect `login_hint`). */
+  page(session: Session, pending: PendingAuthorization, hint?: { username?: string | undefined }): OAuthResponse;
   /**
    * Checks a person's password through the password guard (per IP address first, then per
    * username and address); answers the user, null for wrong credentials, or the seconds to wait.
@@ -98,7 +98,8 @@ export function createSignIn(app: FastifyInstance, options: SignInOptions): Sign
       // One message for an unknown user and a wrong password: nothing to enumerate accounts with.
       return page(session, pending, { username, error: 'Incorrect username or password.' });
     }
-    const signedIn: Session = { ...sessions.create(), userId: user.id, pending };
+    // auth_time (OpenID Connect Core §2), and this request's prompt=login / max_age now satisfied.
+    const signedIn: Session = { ...sessions.create(), userId: user.id, authTime: Math.floor(Date.now() / 1000), pending: { ...pending, signedIn: true } };
     // 303, never 307: the browser must not re-post the password anywhere (RFC 9700 §4.12).
     return { status: 303, headers: { Location: `${authorizationPath}?${pending.params}`, 'Set-Cookie': sessions.cookie(signedIn) }, body: '' };
   }
@@ -121,9 +122,9 @@ export function createSignIn(app: FastifyInstance, options: SignInOptions): Sign
       });
       return { type: 'response', response: errorResponse(refusal) };
     }
-    return { type: 'decision', decision: { user, allow: true } };
+    return { type: 'decision', decision: { user, allow: true, authTime: new Date() } };
   }
 
   app.post(SIGN_IN_PATH, async (request, reply) => sendOAuthResponse(reply, await submit(request)));
-  return { page, check, basic };
+  return { page: (session, pending, hint) => page(session, pending, { ...(hint?.username !== undefined && { username: hint.username }) }), check, basic };
 }

@@ -1,33 +1,105 @@
 /**
  * Signing out: `GET /logout` asks to confirm (a page anyone can link to must not end a session by
  * itself), `POST /logout` with the session's CSRF token ends it. OpenID Connect RP-Initiated
- * Logout builds on this path.
+ * Logout 1.0 builds on this path: a relying party sends the person here (GET, or a POST without
+ * the CSRF token) with `id_token_hint`, `client_id`, `post_logout_redirect_uri` and `state`.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { OAuthResponse } from '../index.js';
+import type { IdTokenHint, OidcProvider } from '../oidc/index.js';
 import type { Store } from '../stores/store.js';
-import type { Sessions } from './session.js';
+import type { Session, Sessions } from './session.js';
 import { sendOAuthResponse } from '../adapters/fastify.js';
 import { pageResponse, signOutPage } from './views.js';
 import { FORM_EXPIRED, problemPage } from './problem.js';
 
 export const SIGN_OUT_PATH = '/logout';
 
-export function mountSignOut(app: FastifyInstance, options: { store: Store; sessions: Sessions }): void {
-  const { store, sessions } = options;
+export interface SignOutOptions {
+  store: Store;
+  sessions: Sessions;
+  /** With OpenID Connect on: RP-Initiated Logout (id_token_hint, post_logout_redirect_uri). */
+  openid?: { provider: Pick<OidcProvider, 'verifyIdTokenHint'>; issuer: string } | undefined;
+}
 
-  app.get(SIGN_OUT_PATH, async (request, reply) => {
-    const session = sessions.read(request.headers.cookie);
+/** A checked RP-initiated logout request (RP-Initiated Logout 1.0 §2), or the reason it is refused. */
+interface LogoutRequest {
+  hint: IdTokenHint | undefined;
+  clientId: string | undefined;
+  /** A post_logout_redirect_uri the client registered. */
+  target: string | undefined;
+  state: string | undefined;
+}
+
+/** The parameters a GET carries in its query and a POST in its form body. */
+function paramsOf(request: FastifyRequest): URLSearchParams {
+  if (request.method === 'POST') return new URLSearchParams(typeof request.body === 'string' ? request.body : '');
+  const q = request.url.indexOf('?');
+  return new URLSearchParams(q === -1 ? '' : request.url.slice(q + 1));
+}
+
+export function mountSignOut(app: FastifyInstance, options: SignOutOptions): void {
+  const { store, sessions, openid } = options;
+
+  /** §2, §3: the hint must be this server's ID token; the redirect URI one the client registered, compared exactly. */
+  async function logoutRequest(params: URLSearchParams): Promise<LogoutRequest | string> {
+    const hintToken = params.get('id_token_hint') ?? undefined;
+    const hint = hintToken === undefined || !openid ? undefined : await openid.provider.verifyIdTokenHint(hintToken, openid.issuer);
+    if (hintToken !== undefined && !hint) return 'The id_token_hint is not an ID token issued by this server.';
+    const named = params.get('client_id') ?? undefined;
+    if (hint && named !== undefined && named !== hint.clientId) return 'The client_id does not match the id_token_hint.';
+    const clientId = hint?.clientId ?? named;
+    const target = params.get('post_logout_redirect_uri') ?? undefined;
+    if (target !== undefined) {
+      // Without the client there is nothing to compare with: never an open redirector.
+      const client = clientId === undefined ? null : await store.getClient(clientId, null);
+      if (!client || !client.post_logout_redirect_uris?.includes(target)) return 'The post_logout_redirect_uri is not registered for this client.';
+    }
+    return { hint, clientId, target, state: params.get('state') ?? undefined };
+  }
+
+  /** Ends the session: back to the client's registered URI with its state (§3), or the signed-out page. */
+  function finish(logout: LogoutRequest | undefined): OAuthResponse {
+    const headers = { 'Set-Cookie': sessions.clear() };
+    if (logout?.target === undefined) return pageResponse(200, signOutPage({ action: SIGN_OUT_PATH, csrf: '', username: undefined }), headers);
+    const location = new URL(logout.target);
+    if (logout.state !== undefined) location.searchParams.append('state', logout.state);
+    return { status: 303, headers: { ...headers, Location: location.href }, body: '' };
+  }
+
+  async function confirmation(session: Session | undefined, logout: LogoutRequest | undefined): Promise<OAuthResponse> {
     const user = session?.userId === undefined ? null : await store.getUserById(session.userId);
-    const username = user ? (user.username ?? user.id) : undefined;
-    return sendOAuthResponse(reply, pageResponse(200, signOutPage({ action: SIGN_OUT_PATH, csrf: session?.csrf ?? '', username })));
-  });
+    // Nobody signed in: nothing to end, and nothing to confirm.
+    if (!user || !session) return finish(logout);
+    const carry: Record<string, string> = {};
+    if (logout?.clientId !== undefined) carry.client_id = logout.clientId;
+    if (logout?.target !== undefined) carry.post_logout_redirect_uri = logout.target;
+    if (logout?.state !== undefined) carry.state = logout.state;
+    return pageResponse(200, signOutPage({ action: SIGN_OUT_PATH, csrf: session.csrf, username: user.username ?? user.id, carry }));
+  }
+
+  /** A logout request from a relying party, or a person opening the page. */
+  async function requested(request: FastifyRequest): Promise<OAuthResponse> {
+    const session = sessions.read(request.headers.cookie);
+    const logout = await logoutRequest(paramsOf(request));
+    if (typeof logout === 'string') return problemPage(400, logout);
+    // §2: without confirmation only when the hint names the person signed in here; otherwise ask.
+    if (logout.hint !== undefined && session?.userId !== undefined && logout.hint.subject === session.userId) return finish(logout);
+    return confirmation(session, logout);
+  }
+
+  app.get(SIGN_OUT_PATH, async (request, reply) => sendOAuthResponse(reply, await requested(request)));
 
   app.post(SIGN_OUT_PATH, async (request, reply) => {
-    const form = new URLSearchParams(typeof request.body === 'string' ? request.body : '');
+    const form = paramsOf(request);
+    // A relying party's POST (§2 allows it) carries no CSRF token: it is a request, confirmed like a GET.
+    if (!form.has('csrf_token')) return sendOAuthResponse(reply, await requested(request));
     const session = sessions.read(request.headers.cookie);
     // RFC 9700 §4.7: another site must not be able to sign the person out (or in) with a forged form.
     if (session && !sessions.checkCsrf(session, form.get('csrf_token'))) return sendOAuthResponse(reply, problemPage(403, FORM_EXPIRED));
-    const page = signOutPage({ action: SIGN_OUT_PATH, csrf: '', username: undefined });
-    return sendOAuthResponse(reply, pageResponse(200, page, { 'Set-Cookie': sessions.clear() }));
+    // The carried parameters are checked again: the form is the person's, its fields could be anyone's.
+    const logout = await logoutRequest(form);
+    if (typeof logout === 'string') return sendOAuthResponse(reply, problemPage(400, logout));
+    return sendOAuthResponse(reply, finish(logout));
   });
 }

@@ -164,6 +164,8 @@ export interface SignOutView {
   csrf: string;
   /** The signed-in person, if anyone is. */
   username: string | undefined;
+  /** An RP-initiated logout's parameters, carried through the confirmation (checked again when posted). */
+  carry?: Readonly<Record<string, string>> | undefined;
 }
 
 /** The sign-out page: a confirmation form (CSRF-protected), or word that nobody is signed in. */
@@ -177,6 +179,7 @@ export function signOutPage(view: SignOutView): string {
 <p class="muted">Signed in as ${view.username}</p>
 <form method="post" action="${view.action}">
 <input type="hidden" name="csrf_token" value="${view.csrf}">
+${Object.entries(view.carry ?? {}).map(([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`)}
 <div class="actions"><button type="submit">Sign out</button></div>
 </form>`,
   );

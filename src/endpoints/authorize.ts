@@ -22,6 +22,7 @@ import { errorRedirect, errorResponse, oauthErrorOf, redirectResponse } from '..
 import { resolveRedirectUri } from '../redirect-uri.js';
 import { parseScope } from '../scope.js';
 import { precheckScope, validateScope } from '../validate-scope.js';
+import { hasOpenId } from '../openid.js';
 
 export type { AuthorizationRequest } from '../grants/grant.js';
 
@@ -31,6 +32,8 @@ export interface AuthorizationDecision {
   allow: boolean;
   /** The scope the person agreed to, when the page let them narrow it; default: what was asked. */
   scope?: string[] | undefined;
+  /** When the person signed in (OpenID Connect Core §2 `auth_time`, checked against `max_age`). */
+  authTime?: Date | undefined;
 }
 
 /** What `authorize` answers for an authorization request (RFC 6749 §4.1.1, §4.2.1). */
@@ -149,6 +152,8 @@ export function authorizeEndpoint(context: AuthorizeEndpointContext): AuthorizeE
         codeChallenge: pkce?.codeChallenge,
         codeChallengeMethod: pkce?.codeChallengeMethod,
         responseMode,
+        // OpenID Connect Core §3.1.2.1: the request is an OpenID one when its scope has openid.
+        ...(options.openid && hasOpenId(scope) && { openid: options.openid.authorizationRequest(params) }),
       };
     } catch (err) {
       throw err instanceof OAuthError ? fail(err) : err;
@@ -178,7 +183,7 @@ export function authorizeEndpoint(context: AuthorizeEndpointContext): AuthorizeE
       const scope = await validateScope(model, decision.user, client, decision.scope ?? request.scope);
       const responder = byResponseType.get(request.responseType)?.authorization;
       if (!responder) throw new UnsupportedResponseTypeError(`Unsupported response_type "${request.responseType}"`);
-      const params = await responder.respond({ request, user: decision.user, scope, model, tokens, settings: options });
+      const params = await responder.respond({ request, user: decision.user, scope, authTime: decision.authTime, model, tokens, settings: options });
       return { type: 'redirect', response: redirectResponse(redirectUri, { ...params, state, iss: options.issuer }, responseMode, method), scope };
     } catch (err) {
       return answerError(err, request, method);

@@ -10,6 +10,8 @@ import { InvalidGrantError, InvalidRequestError } from '../errors.js';
 import { checkCodeChallenge, verifyCodeVerifier } from '../pkce.js';
 import { randomToken } from '../secrets.js';
 import { newGrantId } from '../grant-id.js';
+import type { OpenIdGrantRecord } from '../openid.js';
+import { openIdRecordOf } from '../openid.js';
 
 /** RFC 6749 §4.1.2, RFC 9700 §4.2.1: a replayed code revokes what was issued from it. */
 async function refuseReplay(model: AuthorizationCodeModel, code: AuthorizationCode): Promise<never> {
@@ -35,7 +37,7 @@ export const authorizationCode: Grant<AuthorizationCodeModel> = {
       return { codeChallenge, codeChallengeMethod };
     },
 
-    async respond({ request, user, scope, model, settings }) {
+    async respond({ request, user, scope, authTime, model, settings }) {
       const { client } = request;
       const value = model.generateAuthorizationCode ? await model.generateAuthorizationCode(client, user, scope) : randomToken();
       // §4.1.2: the code is bound to the client, redirect URI, scope, user and PKCE challenge.
@@ -50,6 +52,11 @@ export const authorizationCode: Grant<AuthorizationCodeModel> = {
         codeChallengeMethod: request.codeChallengeMethod,
         grantId: newGrantId(),
       };
+      // OpenID Connect Core §3.1.3.6: what the ID token will say of this authentication.
+      if (request.openid) {
+        const record: OpenIdGrantRecord = { nonce: request.openid.nonce, authTime: authTime && Math.floor(authTime.getTime() / 1000) };
+        code.extra = { openid: record };
+      }
       await model.saveAuthorizationCode(code, client, user);
       return { code: value };
     },
@@ -78,6 +85,7 @@ export const authorizationCode: Grant<AuthorizationCodeModel> = {
     }
     verifyCodeVerifier(params.code_verifier, code.codeChallenge, code.codeChallengeMethod);
 
+    const openid = openIdRecordOf(code.extra);
     return tokens.issue({
       client,
       user: code.user,
@@ -85,6 +93,9 @@ export const authorizationCode: Grant<AuthorizationCodeModel> = {
       requestedScope: code.scope,
       grantId: code.grantId,
       refreshToken: true,
+      openid,
+      // Core §12.2: a refreshed ID token keeps the original auth_time (the nonce is not repeated).
+      ...(openid && { extra: { openid: { authTime: openid.authTime } } }),
     });
   },
 };

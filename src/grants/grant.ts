@@ -8,6 +8,7 @@ import type { BaseModel, Model } from '../model.js';
 import type { Client, CodeChallengeMethod, OAuthRequest, User } from '../types.js';
 import type { Params } from '../request.js';
 import type { ResponseMode } from '../response.js';
+import type { OpenIdAuthorizationRequest, OpenIdGrantRecord } from '../openid.js';
 
 /** The §5.1 success body. Extension grants may add fields of their own. */
 export interface TokenResponseBody {
@@ -36,6 +37,11 @@ export interface IssueRequest {
   values?: { accessToken: string; refreshToken?: string | undefined } | undefined;
   /** Extra fields kept with the token in the store. */
   extra?: Record<string, unknown> | undefined;
+  /**
+   * OpenID Connect: issue an ID token beside the tokens, with these (Core §3.1.3.3, §12.2), when
+   * the server has an OpenID provider and the scope has `openid`.
+   */
+  openid?: OpenIdGrantRecord | undefined;
 }
 
 /** Issues tokens: values, lifetimes, format and storage, the same way for every grant. */
@@ -79,6 +85,8 @@ export interface AuthorizationRequest {
   codeChallenge: string | undefined;
   codeChallengeMethod: CodeChallengeMethod | undefined;
   responseMode: ResponseMode;
+  /** OpenID Connect Core §3.1.2.1: set when the server is an OpenID provider and the scope has `openid`. */
+  openid?: OpenIdAuthorizationRequest | undefined;
 }
 
 /** The server settings an authorization half reads. */
@@ -97,6 +105,8 @@ export interface AuthorizeContext<M extends BaseModel = BaseModel> {
   user: User;
   /** The scope granted (after `validateScope`). */
   scope: string[];
+  /** When the person signed in, if the host said (OpenID Connect `auth_time`, Core §2). */
+  authTime?: Date | undefined;
   model: M;
   tokens: TokenIssuer;
   settings: AuthorizationSettings;

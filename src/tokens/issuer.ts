@@ -7,10 +7,11 @@ import type { Token } from '../types.js';
 import { randomToken } from '../secrets.js';
 import { newGrantId } from '../grant-id.js';
 import { formatScope, sameScope } from '../scope.js';
+import { hasOpenId } from '../openid.js';
 
 export function createTokenIssuer(model: BaseModel, options: ResolvedOptions, format: AccessTokenFormat): TokenIssuer {
   return {
-    async issue({ client, user, scope, requestedScope, grantId = newGrantId(), refreshToken, refreshTokenScope, values, extra }: IssueRequest) {
+    async issue({ client, user, scope, requestedScope, grantId = newGrantId(), refreshToken, refreshTokenScope, values, extra, openid }: IssueRequest) {
       const issuedAt = new Date();
       const accessTtl = client.access_token_lifetime ?? options.accessTokenTtl;
       const accessTokenExpiresAt = new Date(issuedAt.getTime() + accessTtl * 1000);
@@ -35,6 +36,10 @@ export function createTokenIssuer(model: BaseModel, options: ResolvedOptions, fo
       if (token.refreshToken !== undefined) body.refresh_token = token.refreshToken;
       // §5.1: scope is required in the response when it differs from what was asked.
       if (requestedScope === undefined ? scope.length > 0 : !sameScope(scope, requestedScope)) body.scope = formatScope(scope);
+      // OpenID Connect Core §3.1.3.3: the ID token, for a grant that carries an OpenID authentication.
+      if (openid && options.openid && hasOpenId(scope)) {
+        body.id_token = await options.openid.idToken({ issuer: options.issuer, client, user, accessToken, nonce: openid.nonce, authTime: openid.authTime });
+      }
       return body;
     },
   };

@@ -7,7 +7,7 @@ import type { AccessTokenContext, AccessTokenFormat, JsonWebKeySet } from './for
 import type { SigningAlgorithm, SigningKey, SigningKeyStore } from './signing-keys.js';
 import { ConfigError } from '../errors.js';
 import { formatScope } from '../scope.js';
-import { ensureSigningKey, publishedKeys } from './signing-keys.js';
+import { ACCESS_TOKEN_ALGORITHMS, ensureKeyFor, keyChain, publishedKeys } from './signing-keys.js';
 
 /**
  * Options of `createJwtAccessTokenFormat`: the `iss` and `aud` claims, the key store and key
@@ -87,8 +87,9 @@ export function createJwtAccessTokenFormat(options: JwtAccessTokenOptions): JwtA
   let loading: Promise<KeyState> | undefined;
 
   async function load(): Promise<KeyState> {
-    const stored = await store.getSigningKeys();
-    const keys = stored.length > 0 ? stored : [await ensureSigningKey(store, alg)];
+    // The store may also hold ID token keys (RS256, tollgate/oidc): access tokens use their own chain.
+    const stored = keyChain(await store.getSigningKeys(), ACCESS_TOKEN_ALGORITHMS);
+    const keys = stored.length > 0 ? stored : [await ensureKeyFor(store, alg)];
     // Re-evaluated at every refresh, so a published key starts signing once its delay has passed.
     const active = signingKeyAt(keys, activationDelay, Date.now()) as SigningKey;
     // Import only when the active key changed: signing stays one WebCrypto call per token.

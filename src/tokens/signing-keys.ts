@@ -4,6 +4,12 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
 /** Asymmetric algorithms only: a resource server holds the public key and can never mint tokens (RFC 8725 §3.1). */
 export type SigningAlgorithm = 'ES256' | 'EdDSA';
 
+/** ID tokens may also be RS256, which every OpenID Provider must support (OpenID Connect Core 1.0 §15.1). */
+export type IdTokenSigningAlgorithm = SigningAlgorithm | 'RS256';
+
+/** The algorithms of access token keys: an RS256 key in the same store signs only ID tokens. */
+export const ACCESS_TOKEN_ALGORITHMS: readonly string[] = ['ES256', 'EdDSA'] satisfies SigningAlgorithm[];
+
 /** A signing key for JWT access tokens, as JWKs. `privateJwk` never leaves the server. */
 export interface SigningKey {
   kid: string;
@@ -31,23 +37,41 @@ export interface SigningKeyStore {
  * process and every store names the same key the same way.
  * @see https://www.rfc-editor.org/rfc/rfc7638#section-3
  */
-export async function generateSigningKey(alg: SigningAlgorithm = 'ES256'): Promise<SigningKey> {
-  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+export async function generateSigningKey(alg: IdTokenSigningAlgorithm = 'ES256'): Promise<SigningKey> {
+  // RFC 7518 §3.3: an RSA key of 2048 bits or more.
+  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'RS256' && { modulusLength: 2048 }) });
   const [privateJwk, publicJwk] = await Promise.all([exportJWK(privateKey), exportJWK(publicKey)]);
   return { kid: await calculateJwkThumbprint(publicJwk), alg, privateJwk: { ...privateJwk }, publicJwk: { ...publicJwk }, createdAt: new Date() };
 }
 
 /** The active signing key, generated and saved on first start when the store has none. */
 export async function ensureSigningKey(store: SigningKeyStore, alg: SigningAlgorithm = 'ES256'): Promise<SigningKey> {
-  const [active] = await store.getSigningKeys();
+  const [active] = keyChain(await store.getSigningKeys(), ACCESS_TOKEN_ALGORITHMS);
   if (active) return active;
   const key = await generateSigningKey(alg);
   await store.saveSigningKey(key);
   return key;
 }
 
+/**
+ * The keys of one chain (the access token keys, or one ID token algorithm's), newest first. Keys of
+ * several chains share one store, and so one JWKS (OpenID Connect Core 1.0 §10.1).
+ */
+export function keyChain(keys: readonly SigningKey[], algorithms: readonly string[]): SigningKey[] {
+  return keys.filter((key) => algorithms.includes(key.alg));
+}
+
+/** The newest key of this algorithm, generated and saved when the store has none. */
+export async function ensureKeyFor(store: SigningKeyStore, alg: IdTokenSigningAlgorithm): Promise<SigningKey> {
+  const [newest] = keyChain(await store.getSigningKeys(), [alg]);
+  if (newest) return newest;
+  const key = await generateSigningKey(alg);
+  await store.saveSigningKey(key);
+  return key;
+}
+
 /** Adds a new active key; the store retires the older ones, which keep verifying the tokens they signed. */
-export async function rotateSigningKey(store: SigningKeyStore, alg: SigningAlgorithm = 'ES256'): Promise<SigningKey> {
+export async function rotateSigningKey(store: SigningKeyStore, alg: IdTokenSigningAlgorithm = 'ES256'): Promise<SigningKey> {
   const key = await generateSigningKey(alg);
   await store.saveSigningKey(key);
   return key;
@@ -63,6 +87,8 @@ export function publishedKeys(keys: readonly SigningKey[], accessTokenTtl: numbe
   return keys.filter((key, i) => {
     const newer = keys[i - 1];
     if (newer === undefined) return true;
-    return (key.retiredAt ?? newer.createdAt).getTime() > cutoff;
+    // In a chain (keyChain) the store may have marked a key retired when another chain's key was
+    // added: it signed on until its own successor was created.
+    return Math.max(key.retiredAt?.getTime() ?? 0, newer.createdAt.getTime()) > cutoff;
   });
 }

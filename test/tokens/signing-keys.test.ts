@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { calculateJwkThumbprint } from 'jose';
 import type { SigningKey } from '../../src/jwt.js';
 import { createMemoryStore } from '../../src/stores/memory.js';
-import { ensureSigningKey, generateSigningKey, publishedKeys, rotateSigningKey } from '../../src/tokens/signing-keys.js';
+import { ensureKeyFor, ensureSigningKey, generateSigningKey, keyChain, publishedKeys, rotateSigningKey } from '../../src/tokens/signing-keys.js';
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
 
@@ -59,6 +59,24 @@ describe('ensureSigningKey and rotateSigningKey', () => {
   });
 });
 
+describe('ID token keys beside access token keys (one store, one JWKS)', () => {
+  test('an RS256 key is a 2048-bit RSA pair whose public JWK holds no private member', async () => {
+    const key = await generateSigningKey('RS256');
+    assert.equal(key.publicJwk.kty, 'RSA');
+    assert.equal(Buffer.from(String(key.publicJwk.n), 'base64url').length * 8, 2048);
+    for (const member of PRIVATE_MEMBERS) assert.equal(member in key.publicJwk, false);
+  });
+
+  test('an RS256 ID token key never becomes the access token key: ensureSigningKey keeps to ES256/EdDSA', async () => {
+    const store = await createMemoryStore();
+    const access = await ensureSigningKey(store, 'ES256');
+    const rsa = await ensureKeyFor(store, 'RS256');
+    assert.equal(rsa.alg, 'RS256');
+    assert.equal((await ensureSigningKey(store, 'ES256')).kid, access.kid);
+    assert.equal((await ensureKeyFor(store, 'RS256')).kid, rsa.kid);
+  });
+});
+
 describe('publishedKeys', () => {
   const now = new Date('2030-01-01T12:00:00Z');
   const at = (secondsBeforeNow: number): Date => new Date(now.getTime() - secondsBeforeNow * 1000);
@@ -84,6 +102,13 @@ describe('publishedKeys', () => {
   test('a key without retiredAt counts as retired when the next newer key was created', () => {
     const keys = [key('active', 100), key('before', 5000), key('oldest', 9000)];
     assert.deepEqual(kids(publishedKeys(keys, 3600, now)), ['active', 'before']);
+  });
+
+  test('in a key chain, a key the store retired when another chain\'s key was added is published until its own successor plus a lifetime', () => {
+    // ES256 `old` was marked retired 9000 s ago (an RS256 ID token key was added then), but signed
+    // access tokens until `active` (its successor in the access token chain) came 100 s ago.
+    const chain = keyChain([key('rs', 9000), key('active', 100), key('old', 99_999, 9000)].map((k) => (k.kid === 'rs' ? { ...k, alg: 'RS256' } : k)), ['ES256']);
+    assert.deepEqual(kids(publishedKeys(chain, 3600, now)), ['active', 'old']);
   });
 
   test('no keys, nothing published', () => {

@@ -77,3 +77,33 @@ describe('config: introspection_allowed (RFC 7662 §4)', () => {
     );
   });
 });
+
+describe('config: OpenID Connect (users\' claims, Core §5.1; id_token_signed_response_alg, Registration §2)', () => {
+  const withUser = (user: Record<string, unknown>) => validateConfig({ users: [{ username: 'ada', password: 'lovelace', ...user }] });
+
+  it('standard claims of the right types are kept on the user', () => {
+    const claims = { name: 'Ada', email: 'ada@example.com', email_verified: true, updated_at: 1700000000, address: { country: 'NL', locality: 'Delft' } };
+    assert.deepEqual(validateConfig({ users: [{ username: 'ada', password: 'lovelace', claims }] }).users[0]?.claims, claims);
+  });
+
+  it('a claim that is not a standard one, or has the wrong type, is a ConfigError naming the claim', () => {
+    assert.throws(() => withUser({ claims: { role: 'admin' } }), (err: unknown) => err instanceof ConfigError && err.field === 'config.users[0].claims.role' && /not a standard claim/.test(err.message));
+    // sub is the server's to set (the user's id): never taken from claims.
+    assert.throws(() => withUser({ claims: { sub: 'someone-else' } }), (err: unknown) => err instanceof ConfigError && err.field === 'config.users[0].claims.sub');
+    refused(() => withUser({ claims: { email_verified: 'yes' } }), 'config.users[0].claims.email_verified', 'must be true or false');
+    refused(() => withUser({ claims: { name: '' } }), 'config.users[0].claims.name', 'must be a non-empty string');
+    assert.throws(() => withUser({ claims: { address: { planet: 'Mars' } } }), (err: unknown) => err instanceof ConfigError && err.field === 'config.users[0].claims.address');
+    assert.throws(() => withUser({ claims: 'name=Ada' }), (err: unknown) => err instanceof ConfigError && err.field === 'config.users[0].claims');
+  });
+
+  it('id_token_signed_response_alg is RS256, ES256 or EdDSA; never none or HS256', () => {
+    assert.equal(withClient({ grant_types: ['client_credentials'], id_token_signed_response_alg: 'EdDSA' }).clients[0]?.id_token_signed_response_alg, 'EdDSA');
+    for (const alg of ['none', 'HS256']) {
+      refused(
+        () => withClient({ grant_types: ['client_credentials'], id_token_signed_response_alg: alg }),
+        'config.clients[0].id_token_signed_response_alg',
+        `must be one of RS256, ES256, EdDSA, not "${alg}"`,
+      );
+    }
+  });
+});

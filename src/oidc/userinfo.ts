@@ -1,0 +1,35 @@
+/** The UserInfo endpoint: OpenID Connect Core 1.0 §5.3, with bearer errors per RFC 6750 §3. */
+import type { OpenIdEndpoint, OpenIdServer } from '../openid.js';
+import { InsufficientScopeError, InvalidRequestError } from '../errors.js';
+import { bearerChallenge, errorResponse, jsonResponse } from '../response.js';
+import { OPENID_SCOPE, openIdRecordOf } from '../openid.js';
+import { claimsForScope, subjectOf } from './claims.js';
+
+/** Where UserInfo is served unless configured otherwise (DESIGN.md). */
+export const USERINFO_PATH = '/userinfo';
+
+/**
+ * Core §5.3.1: GET and POST with an access token that has `openid`; §5.3.2: `sub` and the claims
+ * the token's scope asks for (§5.4), as JSON that no cache keeps.
+ */
+export function userinfoEndpoint(server: OpenIdServer): OpenIdEndpoint {
+  const { model, options } = server;
+  return async (request) => {
+    const method = request.method.toUpperCase();
+    if (method !== 'GET' && method !== 'POST') {
+      return errorResponse(new InvalidRequestError('The UserInfo endpoint accepts GET and POST', { status: 405, headers: { Allow: 'GET, POST' } }));
+    }
+    // RFC 6750 §3: 401 without a token, invalid_token for a bad one, insufficient_scope without openid.
+    const result = await server.authenticate(request, { scope: [OPENID_SCOPE] });
+    if (result.type === 'error') return result.response;
+    const { token } = result;
+    const subject = subjectOf(token.user);
+    // Only a token from an OpenID authentication (code grant, or its refresh) speaks for an end-user.
+    if (subject === undefined || openIdRecordOf(token.extra) === undefined) {
+      return bearerChallenge(options.realm, new InsufficientScopeError('The access token was not issued by an OpenID Connect authentication'), [OPENID_SCOPE]);
+    }
+    const claims = model.getUserClaims ? await model.getUserClaims(token.user, [...token.scope]) : undefined;
+    // §5.3.2: sub is always returned, and is the ID token's.
+    return jsonResponse(200, { ...claimsForScope(token.scope, claims), sub: subject });
+  };
+}

@@ -1,0 +1,340 @@
+/**
+ * OpenID Connect against `tollgate serve`, with openid-client (the relying-party library its users
+ * run) in its default OIDC mode, and a person signing in and allowing in Chromium: discovery, code
+ * + PKCE + nonce, the ID token validated by the library, UserInfo, refresh, prompt=none, max_age=0.
+ * The prompt and login_hint behaviour of the pages is checked without a browser (an agent).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as oidc from 'openid-client';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { RunningCli } from '../helpers/app-server.js';
+import { demoConfig, startCli } from '../helpers/app-server.js';
+import { authorizeThroughPages, createAgent, hiddenField } from '../helpers/app-agent.js';
+import { launchChromium } from '../helpers/app-browser.js';
+
+const SECRET = 'rp-secret-of-at-least-32-characters!';
+/** What the relying party asks for; it is registered for phone too. */
+const SCOPE = 'openid profile email offline_access';
+const CLAIMS = { name: 'Ada Admin', email: 'ada@example.com', email_verified: true, phone_number: '+1 555 0100' };
+
+/** The relying party's redirect URI: a local server recording every URL the browser was sent to. */
+const callbacks: string[] = [];
+const rpServer = createServer((req, res) => {
+  callbacks.push(`http://127.0.0.1:${(rpServer.address() as AddressInfo).port}${req.url ?? ''}`);
+  res.writeHead(200, { 'content-type': 'text/plain' }).end('relying party callback');
+});
+
+let cli: RunningCli;
+let redirectUri: string;
+/** Where the relying party asks to be sent after a logout (RP-Initiated Logout 1.0 §3.1). */
+let signedOutUri: string;
+
+before(async () => {
+  await new Promise<void>((resolve) => rpServer.listen(0, '127.0.0.1', resolve));
+  redirectUri = `http://127.0.0.1:${(rpServer.address() as AddressInfo).port}/cb`;
+  signedOutUri = `http://127.0.0.1:${(rpServer.address() as AddressInfo).port}/signed-out`;
+  const base = demoConfig();
+  const rp = {
+    client_id: 'rp', client_secret: SECRET, client_name: 'Relying Party', redirect_uris: [redirectUri],
+    grant_types: ['authorization_code', 'refresh_token'], scope: `${SCOPE} phone`, post_logout_redirect_uris: [signedOutUri],
+  };
+  const users = [{ username: 'admin', password: 'tiger', claims: CLAIMS }];
+  cli = await startCli({ ...base, clients: [...(base.clients as unknown[]), rp], users });
+});
+after(async () => {
+  await cli?.stop();
+  await new Promise((resolve) => rpServer.close(resolve));
+});
+
+/** openid-client's view of the server, from discovery (http is allowed for this local test only). */
+async function discover(): Promise<oidc.Configuration> {
+  return oidc.discovery(new URL(cli.url), 'rp', SECRET, oidc.ClientSecretBasic(SECRET), { execute: [oidc.allowInsecureRequests] });
+}
+
+/** A fresh authorization request as the relying party builds it: PKCE S256, nonce, state. */
+async function authorizationRequest(config: oidc.Configuration, extra: Record<string, string> = {}) {
+  const verifier = oidc.randomPKCECodeVerifier();
+  const nonce = oidc.randomNonce();
+  const state = oidc.randomState();
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: redirectUri, scope: SCOPE, code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', nonce, state, ...extra,
+  });
+  return { url, verifier, nonce, state };
+}
+
+/** Where the server sent the browser (or the agent): the redirect URI with its parameters. */
+const redirected = (location: string | undefined): URL => new URL(location ?? 'missing:');
+
+const browser: Browser | undefined = await launchChromium();
+
+describe('openid-client against tollgate serve, a person in Chromium', { skip: browser === undefined }, () => {
+  let context: BrowserContext;
+  let page: Page;
+  let config: oidc.Configuration;
+  const lastCallback = (): URL => new URL(callbacks.filter((url) => url.startsWith(`${redirectUri}?`)).at(-1) ?? 'missing:');
+
+  before(async () => {
+    config = await discover();
+    context = await (browser as Browser).newContext();
+    page = await context.newPage();
+  });
+  after(async () => {
+    await context?.close();
+    await browser?.close();
+  });
+
+  async function signIn(): Promise<void> {
+    await page.getByLabel('Username').fill('admin');
+    await page.getByLabel('Password').fill('tiger');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  test('discovery: the OpenID configuration names the issuer, the UserInfo endpoint and RS256', async () => {
+    const metadata = config.serverMetadata();
+    assert.equal(metadata.issuer, cli.url);
+    assert.equal(metadata.userinfo_endpoint, `${cli.url}/userinfo`);
+    assert.ok(metadata.id_token_signing_alg_values_supported?.includes('RS256'));
+    assert.equal(metadata.end_session_endpoint, `${cli.url}/logout`);
+  });
+
+  let refreshToken: string;
+  let subject: string;
+  let idToken: string;
+
+  test('code + PKCE + nonce: sign in and Allow in Chromium; the library validates the ID token; UserInfo has the configured name and email', async () => {
+    const request = await authorizationRequest(config);
+    await page.goto(request.url.href);
+    await signIn();
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL(`${redirectUri}**`);
+
+    // openid-client checks state, iss, PKCE, and the ID token: signature from the JWKS, iss, aud, exp, iat, nonce, at_hash.
+    const tokens = await oidc.authorizationCodeGrant(config, lastCallback(), {
+      pkceCodeVerifier: request.verifier, expectedNonce: request.nonce, expectedState: request.state, idTokenExpected: true,
+    });
+    const claims = tokens.claims();
+    assert.ok(claims);
+    assert.equal(claims.iss, cli.url);
+    assert.equal(claims.aud, 'rp');
+    assert.equal(claims.nonce, request.nonce);
+    assert.equal(typeof claims.at_hash, 'string');
+    subject = claims.sub;
+    idToken = tokens.id_token as string;
+
+    const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, subject);
+    assert.equal(userinfo.sub, subject);
+    assert.equal(userinfo.name, CLAIMS.name);
+    assert.equal(userinfo.email, CLAIMS.email);
+    assert.equal(userinfo.email_verified, true);
+    // Core §5.4: phone was not asked for, so it is not released.
+    assert.equal(userinfo.phone_number, undefined);
+    assert.ok(tokens.refresh_token);
+    refreshToken = tokens.refresh_token;
+  });
+
+  test('refresh returns a new ID token for the same subject, validated by the library (Core §12.2)', async () => {
+    const refreshed = await oidc.refreshTokenGrant(config, refreshToken);
+    assert.equal(typeof refreshed.id_token, 'string');
+    assert.equal(refreshed.claims()?.sub, subject);
+    assert.equal(refreshed.claims()?.aud, 'rp');
+  });
+
+  test('oidcc-prompt-none-logged-in: prompt=none with a session that already consented answers with a code and no page', async () => {
+    const request = await authorizationRequest(config, { prompt: 'none' });
+    await page.goto(request.url.href);
+    await page.waitForURL(`${redirectUri}**`);
+    const tokens = await oidc.authorizationCodeGrant(config, lastCallback(), { pkceCodeVerifier: request.verifier, expectedNonce: request.nonce, expectedState: request.state });
+    assert.equal(tokens.claims()?.sub, subject);
+  });
+
+  test('max_age=0 forces a new sign-in even with a session, and the ID token carries auth_time (Core §3.1.2.1)', async () => {
+    const request = await authorizationRequest(config, { max_age: '0' });
+    const before = Math.floor(Date.now() / 1000);
+    await page.goto(request.url.href);
+    // The session is there, but the sign-in page is shown again.
+    await page.getByLabel('Password').waitFor();
+    await signIn();
+    await page.waitForURL(`${redirectUri}**`);
+    const tokens = await oidc.authorizationCodeGrant(config, lastCallback(), {
+      pkceCodeVerifier: request.verifier, expectedNonce: request.nonce, expectedState: request.state, maxAge: 0,
+    });
+    const authTime = tokens.claims()?.auth_time;
+    assert.equal(typeof authTime, 'number');
+    assert.ok((authTime as number) >= before, `auth_time ${authTime} is the new sign-in, not the first`);
+  });
+
+  test('RP-initiated logout with id_token_hint ends the session and returns to the registered URI with state; the next prompt=none gives login_required', async () => {
+    const state = oidc.randomState();
+    const logout = oidc.buildEndSessionUrl(config, { id_token_hint: idToken, post_logout_redirect_uri: signedOutUri, state });
+    await page.goto(logout.href);
+    await page.waitForURL(`${signedOutUri}**`);
+    assert.equal(new URL(page.url()).searchParams.get('state'), state);
+
+    const request = await authorizationRequest(config, { prompt: 'none' });
+    await page.goto(request.url.href);
+    await page.waitForURL(`${redirectUri}**`);
+    assert.equal(lastCallback().searchParams.get('error'), 'login_required');
+  });
+});
+
+describe('prompt, max_age and login_hint at the pages (an agent, no browser)', () => {
+  let config: oidc.Configuration;
+  before(async () => {
+    config = await discover();
+  });
+
+  test('oidcc-prompt-none-not-logged-in: prompt=none without a session gives login_required at the redirect URI, which openid-client reports', async () => {
+    const request = await authorizationRequest(config, { prompt: 'none' });
+    const response = await createAgent(cli.url).get(request.url.pathname + request.url.search);
+    assert.equal(response.status, 302);
+    const location = redirected(response.location);
+    assert.equal(location.origin + location.pathname, redirectUri);
+    assert.equal(location.searchParams.get('error'), 'login_required');
+    await assert.rejects(
+      oidc.authorizationCodeGrant(config, location, { pkceCodeVerifier: request.verifier, expectedNonce: request.nonce, expectedState: request.state }),
+      (err: unknown) => err instanceof oidc.AuthorizationResponseError && err.error === 'login_required',
+    );
+  });
+
+  test('prompt=none with a session but no consent yet gives consent_required, never the consent page', async () => {
+    const agent = createAgent(cli.url);
+    // Sign in through another request and deny it: the session exists, and phone was never granted.
+    const first = await authorizationRequest(config, { scope: 'openid phone' });
+    await authorizeThroughPages(agent, Object.fromEntries(first.url.searchParams), { decision: 'deny' });
+    const request = await authorizationRequest(config, { prompt: 'none', scope: 'openid phone' });
+    const response = await agent.get(request.url.pathname + request.url.search);
+    assert.equal(response.status, 302, response.body);
+    assert.equal(redirected(response.location).searchParams.get('error'), 'consent_required');
+  });
+
+  test('prompt=consent shows the consent page although consent was remembered', async () => {
+    const agent = createAgent(cli.url);
+    const first = await authorizationRequest(config);
+    const allowed = await authorizeThroughPages(agent, Object.fromEntries(first.url.searchParams));
+    assert.ok(redirected(allowed.location).searchParams.get('code'));
+    const again = await authorizationRequest(config);
+    assert.equal((await agent.get(again.url.pathname + again.url.search)).status, 302, 'remembered: no page');
+    const forced = await authorizationRequest(config, { prompt: 'consent' });
+    const page = await agent.get(forced.url.pathname + forced.url.search);
+    assert.equal(page.status, 200);
+    assert.match(page.body, /name="decision"/);
+  });
+
+  test('oidcc-prompt-login, oidcc-login-hint: prompt=login shows the sign-in page to a signed-in person, prefilled from login_hint', async () => {
+    const agent = createAgent(cli.url);
+    await authorizeThroughPages(agent, Object.fromEntries((await authorizationRequest(config)).url.searchParams));
+    const request = await authorizationRequest(config, { prompt: 'login', login_hint: 'admin' });
+    const page = await agent.get(request.url.pathname + request.url.search);
+    assert.equal(page.status, 200);
+    assert.match(page.body, /action="\/authorize\/login"/);
+    assert.match(page.body, /name="username"[^>]*value="admin"/);
+    // Signing in satisfies it: the same request then goes on (consent remembered) to the client.
+    const signedIn = await agent.post('/authorize/login', { csrf_token: hiddenField(page.body, 'csrf_token'), username: 'admin', password: 'tiger' });
+    assert.equal(signedIn.status, 303);
+    const done = await agent.get(signedIn.location ?? '');
+    assert.equal(done.status, 302, done.body);
+    assert.ok(redirected(done.location).searchParams.get('code'));
+    // The sign-in was for that request only: the same URL again asks again.
+    assert.equal((await agent.get(request.url.pathname + request.url.search)).status, 200);
+  });
+
+  /** Signs in through a first request (consent remembered), and answers the agent. */
+  async function signedInAgent() {
+    const agent = createAgent(cli.url);
+    const first = await authorizeThroughPages(agent, Object.fromEntries((await authorizationRequest(config)).url.searchParams));
+    assert.ok(redirected(first.location).searchParams.get('code'));
+    return agent;
+  }
+
+  test('oidcc-max-age-1: a sign-in older than max_age=1 is asked again, and auth_time is the new one', async () => {
+    const agent = await signedInAgent();
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const request = await authorizationRequest(config, { max_age: '1' });
+    const page = await agent.get(request.url.pathname + request.url.search);
+    assert.equal(page.status, 200);
+    assert.match(page.body, /action="\/authorize\/login"/);
+    const signedInAt = Math.floor(Date.now() / 1000);
+    const signedIn = await agent.post('/authorize/login', { csrf_token: hiddenField(page.body, 'csrf_token'), username: 'admin', password: 'tiger' });
+    const done = await agent.get(signedIn.location ?? '');
+    const tokens = await oidc.authorizationCodeGrant(config, redirected(done.location), {
+      pkceCodeVerifier: request.verifier, expectedNonce: request.nonce, expectedState: request.state, maxAge: 1,
+    });
+    assert.ok((tokens.claims()?.auth_time ?? 0) >= signedInAt);
+  });
+
+  test('oidcc-max-age-10000: a recent sign-in is enough for max_age=10000; the ID token has auth_time', async () => {
+    const signedInAt = Math.floor(Date.now() / 1000);
+    const agent = await signedInAgent();
+    const request = await authorizationRequest(config, { max_age: '10000' });
+    const answer = await agent.get(request.url.pathname + request.url.search);
+    assert.equal(answer.status, 302, 'no page');
+    const tokens = await oidc.authorizationCodeGrant(config, redirected(answer.location), {
+      pkceCodeVerifier: request.verifier, expectedNonce: request.nonce, expectedState: request.state, maxAge: 10000,
+    });
+    const authTime = tokens.claims()?.auth_time as number;
+    assert.ok(authTime >= signedInAt && authTime <= Math.floor(Date.now() / 1000));
+  });
+
+  test('RP-initiated logout without id_token_hint asks the person first; the confirmed form returns to the registered URI with state', async () => {
+    const agent = await signedInAgent();
+    const logout = oidc.buildEndSessionUrl(config, { client_id: 'rp', post_logout_redirect_uri: signedOutUri, state: 'bye' });
+    const page = await agent.get(logout.pathname + logout.search);
+    assert.equal(page.status, 200);
+    assert.match(page.body, /Sign out\?/);
+    const confirmed = await agent.post('/logout', {
+      csrf_token: hiddenField(page.body, 'csrf_token'), client_id: 'rp', post_logout_redirect_uri: hiddenField(page.body, 'post_logout_redirect_uri'), state: 'bye',
+    });
+    assert.equal(confirmed.status, 303);
+    assert.equal(confirmed.location, `${signedOutUri}?state=bye`);
+    // The session is over.
+    const request = await authorizationRequest(config, { prompt: 'none' });
+    assert.equal(redirected((await agent.get(request.url.pathname + request.url.search)).location).searchParams.get('error'), 'login_required');
+  });
+
+  test('logout never redirects to a post_logout_redirect_uri the client did not register (no open redirector), even from the confirmed form', async () => {
+    const agent = await signedInAgent();
+    for (const target of ['https://attacker.example/', `${signedOutUri}/x`, redirectUri]) {
+      const page = await agent.get(`/logout?${new URLSearchParams({ client_id: 'rp', post_logout_redirect_uri: target })}`);
+      assert.equal(page.status, 400, target);
+      assert.equal(page.location, undefined);
+    }
+    const page = await agent.get('/logout');
+    const forged = await agent.post('/logout', { csrf_token: hiddenField(page.body, 'csrf_token'), client_id: 'rp', post_logout_redirect_uri: 'https://attacker.example/' });
+    assert.equal(forged.status, 400);
+    assert.equal(forged.location, undefined);
+    // Without a client to compare with, no redirect at all.
+    assert.equal((await agent.get(`/logout?${new URLSearchParams({ post_logout_redirect_uri: signedOutUri })}`)).status, 400);
+  });
+
+  test('an id_token_hint this server did not issue (forged, or not a JWT) is refused with a page, and the session stays', async () => {
+    const agent = await signedInAgent();
+    const other = await import('jose');
+    const { privateKey } = await other.generateKeyPair('RS256');
+    const forged = await new other.SignJWT({}).setProtectedHeader({ alg: 'RS256', typ: 'JWT' }).setIssuer(cli.url).setSubject('x').setAudience('rp').sign(privateKey);
+    for (const hint of [forged, 'not.a.jwt']) {
+      const page = await agent.get(`/logout?${new URLSearchParams({ id_token_hint: hint, post_logout_redirect_uri: signedOutUri })}`);
+      assert.equal(page.status, 400);
+      assert.equal(page.location, undefined);
+    }
+    const request = await authorizationRequest(config, { prompt: 'none' });
+    assert.ok(redirected((await agent.get(request.url.pathname + request.url.search)).location).searchParams.get('code'), 'still signed in');
+  });
+
+  test('a plain OAuth request (no openid) is unchanged: no ID token', async () => {
+    const agent = createAgent(cli.url);
+    const request = await authorizationRequest(config, { scope: 'profile' });
+    const answer = await authorizeThroughPages(agent, Object.fromEntries(request.url.searchParams));
+    const code = redirected(answer.location).searchParams.get('code') ?? '';
+    const response = await fetch(`${cli.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`rp:${SECRET}`).toString('base64')}` },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: request.verifier }),
+    });
+    const body = (await response.json()) as Record<string, unknown>;
+    assert.equal(response.status, 200, JSON.stringify(body));
+    assert.equal(body.id_token, undefined);
+  });
+});
