@@ -8,6 +8,7 @@ import { openIdAuthorizationRequest } from './request.js';
 import { USERINFO_PATH, userinfoEndpoint } from './userinfo.js';
 import { DISCOVERY_PATH, discoveryDocument } from './discovery.js';
 
+/** Options of `createOpenIdProvider`: where ID token keys live, and ID token lifetimes. */
 export interface OpenIdProviderOptions {
   /** Where ID token keys live: the same store (and so the same JWKS) as JWT access token keys. Every shipped store is one. */
   keys: SigningKeyStore;

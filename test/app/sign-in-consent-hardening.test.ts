@@ -112,7 +112,7 @@ describe('sign-in and consent hardening (tollgate serve)', () => {
     assert.equal(new URL(redirect.location ?? '').searchParams.get('state'), state, 'state echoed unchanged (RFC 6749 §4.1.2)');
   });
 
-  test('sign-out: GET /logout shows a form; POST without the CSRF token is 403 and keeps the session; with it the session ends', async () => {
+  test('sign-out: GET /logout shows a form; a POST without the CSRF token only asks again, a wrong one is 403, both keep the session; with it the session ends', async () => {
     const agent = createAgent(cli.url);
     assert.ok(codeOf(await authorizeThroughPages(agent, { ...CONFIDENTIAL, state: 'in' })));
 
@@ -121,8 +121,12 @@ describe('sign-in and consent hardening (tollgate serve)', () => {
     assert.match(confirm.body, /<form method="post" action="\/logout">/);
     const csrf = hiddenField(confirm.body, 'csrf_token');
 
-    // RFC 9700 §4.7: a forged form (no token, or a wrong one) signs nobody out.
-    assert.equal((await agent.post('/logout', {})).status, 403);
+    // RFC 9700 §4.7: a forged form signs nobody out. Without a token the POST is a relying party's
+    // logout request (RP-Initiated Logout 1.0 §2 allows POST): it is answered with the confirmation page.
+    const unconfirmed = await agent.post('/logout', {});
+    assert.equal(unconfirmed.status, 200);
+    assert.match(unconfirmed.body, /<form method="post" action="\/logout">/);
+    assert.doesNotMatch(unconfirmed.headers.get('set-cookie') ?? '', /Max-Age=0/);
     assert.equal((await agent.post('/logout', { csrf_token: `${csrf}x` })).status, 403);
     assert.ok(codeOf(await agent.get(query({ ...CONFIDENTIAL, state: 'still' }))), 'still signed in after the refused sign-out');
 
