@@ -17,7 +17,8 @@ export type OAuthErrorCode =
   | 'temporarily_unavailable'
   | 'invalid_token'
   | 'insufficient_scope'
-  | 'unsupported_token_type';
+  | 'unsupported_token_type'
+  | 'invalid_target';
 
 /** How one error is answered, when it differs from its code's defaults. */
 export interface OAuthErrorOptions {
@@ -158,6 +159,12 @@ export class UnsupportedTokenTypeError extends OAuthError {
   static override readonly status = 400;
 }
 
+/** 400: a `resource` that is malformed, not known, or not within the grant. RFC 8707 §2. */
+export class InvalidTargetError extends OAuthError {
+  readonly error = 'invalid_target';
+  static override readonly status = 400;
+}
+
 /** Every code and its class: the registry the docs table and its test are kept in sync with. */
 export const errorClasses: { readonly [C in OAuthErrorCode]: new (description: string) => OAuthError } = {
   invalid_request: InvalidRequestError,
@@ -173,6 +180,7 @@ export const errorClasses: { readonly [C in OAuthErrorCode]: new (description: s
   invalid_token: InvalidTokenError,
   insufficient_scope: InsufficientScopeError,
   unsupported_token_type: UnsupportedTokenTypeError,
+  invalid_target: InvalidTargetError,
 };
 
 /** Stable codes for programmer and configuration mistakes (not OAuth errors). */

@@ -3,8 +3,10 @@ import type { AuthenticateModel, BaseModel } from './model.js';
 import type { Grant } from './grants/grant.js';
 import type { BuiltInGrantModel, BuiltInGrantType } from './grants/index.js';
 import type { AccessTokenFormat } from './tokens/format.js';
+import type { ResourceOptions, Resources } from './resources.js';
 import { ConfigError } from './errors.js';
 import { builtInGrant, builtInGrantTypes, isBuiltInGrantType } from './grants/index.js';
+import { resolveResources } from './resources.js';
 
 export type { BuiltInGrantType } from './grants/index.js';
 
@@ -64,6 +66,11 @@ export interface AuthorizationServerOptions<G extends BuiltInGrantType = BuiltIn
   scopesSupported?: readonly string[];
   /** Receives unexpected errors (answered as `server_error`). Default: console.error. */
   onError?: (error: unknown) => void;
+  /**
+   * The protected resources clients may name in `resource` (RFC 8707). A token asked for some of
+   * them has them as its audience and only scope they serve; an unlisted one is `invalid_target`.
+   */
+  resources?: readonly ResourceOptions[];
 }
 
 export interface ResolvedOptions {
@@ -86,6 +93,7 @@ export interface ResolvedOptions {
   endpoints: EndpointPaths;
   scopesSupported: readonly string[] | undefined;
   onError: (error: unknown) => void;
+  resources: Resources;
 }
 
 export const DEFAULT_ENDPOINTS: EndpointPaths = {
@@ -171,5 +179,6 @@ export function resolveOptions(options: AuthorizationServerOptions): ResolvedOpt
     endpoints: { ...DEFAULT_ENDPOINTS, ...options.endpoints },
     scopesSupported: options.scopesSupported,
     onError: options.onError ?? ((error) => console.error('tollgate: unexpected error', error)),
+    resources: resolveResources(options.resources),
   };
 }

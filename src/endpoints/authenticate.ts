@@ -6,6 +6,7 @@ import { InsufficientScopeError, InvalidRequestError, InvalidTokenError, OAuthEr
 import { bodyOf, getHeader, isFormRequest, queryString } from '../request.js';
 import { bearerChallenge, oauthErrorOf } from '../response.js';
 import { isSubset } from '../scope.js';
+import { audienceOf } from '../resources.js';
 
 export type AuthenticateResult =
   | { type: 'authenticated'; token: AccessToken }
@@ -15,6 +16,11 @@ export type AuthenticateResult =
 export interface AuthenticateOptions {
   /** Scope the resource requires; every token must cover all of it. */
   scope?: readonly string[];
+  /**
+   * This resource server's identifier (RFC 8707): a token whose audience does not include it was
+   * issued for another resource and is refused (`invalid_token`), as is one with no audience.
+   */
+  resource?: string;
 }
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
@@ -67,6 +73,10 @@ export async function authenticateEndpoint(
     // One answer for unknown, revoked and expired: nothing that helps a guesser.
     if (!token || token.accessTokenExpiresAt.getTime() <= Date.now()) {
       throw new InvalidTokenError('The access token is invalid, expired or revoked');
+    }
+    // RFC 8707 §2, RFC 9700 §2.3: a token meant for another resource must not be accepted here.
+    if (required?.resource !== undefined && !audienceOf(token.extra)?.includes(required.resource)) {
+      throw new InvalidTokenError('The access token was not issued for this resource');
     }
     if (scope && scope.length > 0) {
       const covered = model.verifyScope ? await model.verifyScope(token, [...scope]) : isSubset(scope, token.scope);

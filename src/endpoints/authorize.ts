@@ -22,6 +22,7 @@ import { errorRedirect, errorResponse, oauthErrorOf, redirectResponse } from '..
 import { resolveRedirectUri } from '../redirect-uri.js';
 import { parseScope } from '../scope.js';
 import { precheckScope, validateScope } from '../validate-scope.js';
+import { requestedResources, scopeForResources } from '../resources.js';
 
 export type { AuthorizationRequest } from '../grants/grant.js';
 
@@ -138,6 +139,7 @@ export function authorizeEndpoint(context: AuthorizeEndpointContext): AuthorizeE
       const scope = parseScope(params.scope);
       precheckScope(model, client, scope);
       const pkce = grant.authorization.validate?.(params, client, options);
+      const resources = requestedResources(params, options.resources);
       return {
         client,
         responseType,
@@ -148,6 +150,7 @@ export function authorizeEndpoint(context: AuthorizeEndpointContext): AuthorizeE
         codeChallenge: pkce?.codeChallenge,
         codeChallengeMethod: pkce?.codeChallengeMethod,
         responseMode,
+        ...(resources && { resources }),
       };
     } catch (err) {
       throw err instanceof OAuthError ? fail(err) : err;
@@ -174,7 +177,9 @@ export function authorizeEndpoint(context: AuthorizeEndpointContext): AuthorizeE
     try {
       if (!decision.allow) throw new AccessDeniedError('The resource owner denied the request');
       const { client, redirectUri, state, responseMode } = request;
-      const scope = await validateScope(model, decision.user, client, decision.scope ?? request.scope);
+      const allowed = await validateScope(model, decision.user, client, decision.scope ?? request.scope);
+      // RFC 8707: what the resources asked for do not serve is not granted.
+      const scope = scopeForResources(allowed, request.resources, options.resources);
       const responder = byResponseType.get(request.responseType)?.authorization;
       if (!responder) throw new UnsupportedResponseTypeError(`Unsupported response_type "${request.responseType}"`);
       const params = await responder.respond({ request, user: decision.user, scope, model, tokens, settings: options });

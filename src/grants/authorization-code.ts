@@ -10,6 +10,7 @@ import { InvalidGrantError, InvalidRequestError } from '../errors.js';
 import { checkCodeChallenge, verifyCodeVerifier } from '../pkce.js';
 import { randomToken } from '../secrets.js';
 import { newGrantId } from '../grant-id.js';
+import { grantedResourcesOf } from '../resources.js';
 
 /** RFC 6749 §4.1.2, RFC 9700 §4.2.1: a replayed code revokes what was issued from it. */
 async function refuseReplay(model: AuthorizationCodeModel, code: AuthorizationCode): Promise<never> {
@@ -50,6 +51,8 @@ export const authorizationCode: Grant<AuthorizationCodeModel> = {
         codeChallengeMethod: request.codeChallengeMethod,
         grantId: newGrantId(),
       };
+      // RFC 8707 §2.1: the code remembers the resources consented to; the token request may narrow them.
+      if (request.resources) code.extra = { ...code.extra, resources: request.resources };
       await model.saveAuthorizationCode(code, client, user);
       return { code: value };
     },
@@ -85,6 +88,7 @@ export const authorizationCode: Grant<AuthorizationCodeModel> = {
       requestedScope: code.scope,
       grantId: code.grantId,
       refreshToken: true,
+      resources: grantedResourcesOf(code.extra),
     });
   },
 };

@@ -36,6 +36,11 @@ export interface IssueRequest {
   values?: { accessToken: string; refreshToken?: string | undefined } | undefined;
   /** Extra fields kept with the token in the store. */
   extra?: Record<string, unknown> | undefined;
+  /**
+   * The resources the authorization covers (RFC 8707), as a code or refresh token recorded them.
+   * The token's audience is these, or the part of them the token request names in `resource`.
+   */
+  resources?: readonly string[] | undefined;
 }
 
 /** Issues tokens: values, lifetimes, format and storage, the same way for every grant. */
@@ -75,6 +80,8 @@ export interface AuthorizationRequest {
   codeChallenge: string | undefined;
   codeChallengeMethod: CodeChallengeMethod | undefined;
   responseMode: ResponseMode;
+  /** The `resource` values asked for (RFC 8707 §2), checked; undefined when the request had none. */
+  resources?: string[] | undefined;
 }
 
 /** The server settings an authorization half reads. */

@@ -4,6 +4,7 @@ import type { Grant } from './grant.js';
 import type { ResolvedOptions } from '../options.js';
 import { InvalidGrantError, InvalidRequestError, InvalidScopeError } from '../errors.js';
 import { isSubset } from '../scope.js';
+import { grantedResourcesOf } from '../resources.js';
 
 /** The settings the refresh grant reads: rotation (RFC 9700 §4.14.2) and its grace interval. */
 export type RefreshOptions = Pick<ResolvedOptions, 'rotateRefreshTokens' | 'refreshTokenReuseInterval'>;
@@ -46,6 +47,8 @@ export function refreshToken(options: RefreshOptions): Grant<RefreshTokenModel> 
         refreshToken: options.rotateRefreshTokens,
         // §6: narrowing applies to this access token; the grant itself, and so the new refresh token, keeps its scope.
         refreshTokenScope: token.scope,
+        // RFC 8707 §2.2: a refresh may ask for any of the grant's resources, never another.
+        resources: grantedResourcesOf(token.extra),
       });
     },
   };

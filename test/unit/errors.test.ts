@@ -14,8 +14,8 @@ const rows = new Map(
 describe('the error registry (in the style of fastify test/internals/errors.test.js)', () => {
   const codes = Object.keys(errorClasses) as OAuthErrorCode[];
 
-  it('has the thirteen codes of RFC 6749, RFC 6750 and RFC 7009', () => {
-    assert.equal(codes.length, 13);
+  it('has the fourteen codes of RFC 6749, RFC 6750, RFC 7009 and RFC 8707', () => {
+    assert.equal(codes.length, 14);
   });
 
   for (const code of codes) {
