@@ -74,14 +74,16 @@ export function createAuthorizationServer<const G extends BuiltInGrantType>(
   const tokens = createTokenIssuer(model, resolved, format);
   const context = { model, tokens, options: resolved };
   const authorization = authorizeEndpoint(context);
-  const metadataResponse = publicJsonResponse(metadataDocument(resolved, format.jwks !== undefined));
+  // The signing format publishes the keys, be it the server's or only a resource's (RFC 8707).
+  const signing = [format, ...[...resolved.resources.values()].map((r) => r.accessTokenFormat)].find((f) => f?.jwks !== undefined);
+  const metadataResponse = publicJsonResponse(metadataDocument(resolved, signing !== undefined));
 
   const token: AuthorizationServer['token'] = (request, credentials) => tokenEndpoint(context, request, credentials);
   const revoke: AuthorizationServer['revoke'] = (request) => revokeEndpoint(context, request);
   const introspect: AuthorizationServer['introspect'] = (request) => introspectEndpoint(context, request);
   const metadata = (): OAuthResponse => metadataResponse;
   async function jwks(): Promise<OAuthResponse> {
-    const set: JsonWebKeySet = format.jwks ? await format.jwks() : { keys: [] };
+    const set: JsonWebKeySet = signing?.jwks ? await signing.jwks() : { keys: [] };
     return publicJsonResponse(set);
   }
 

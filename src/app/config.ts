@@ -45,6 +45,17 @@ export interface UpstreamConfig {
   userAuthorizationUri?: string | undefined;
 }
 
+/** A protected resource tokens may be asked for with `resource` (RFC 8707). */
+export interface ResourceConfig {
+  /** Its identifier: an absolute URI without fragment, e.g. the MCP server's URL. */
+  uri: string;
+  /** The scopes it serves, space-separated. */
+  scope: string;
+  /** Default: the top-level `accessTokenFormat`. */
+  accessTokenFormat?: 'opaque' | 'jwt' | undefined;
+  accessTokenTtl?: number | undefined;
+}
+
 export interface ServerConfig {
   /** Absent: the URL the server listens on. */
   issuer?: string | undefined;
@@ -72,6 +83,8 @@ export interface ServerConfig {
   /** Signs the login session cookie; generated at start when absent (sessions then end with the process). */
   sessionSecret?: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** RFC 8707 resources; empty: tokens are not bound to any. */
+  resources: ResourceConfig[];
 }
 
 /** Generous enough that tests and benchmarks are never throttled unless they ask to be. */
@@ -312,10 +325,30 @@ function checkIdentities(clients: ClientRegistration[], users: UserRegistration[
   });
 }
 
+/** A `resources` entry: RFC 8707 §2 identifiers are absolute URIs without a fragment. */
+function resource(value: unknown, field: string): ResourceConfig {
+  const r = object(value, field, ['uri', 'scope', 'accessTokenFormat', 'accessTokenTtl']);
+  const uri = string(r.uri, `${field}.uri`);
+  if (!URL.canParse(uri) || uri.includes('#')) fail(`${field}.uri`, `${show(uri)} is not an absolute URI without a fragment (RFC 8707 §2)`);
+  const entry: ResourceConfig = { uri, scope: string(r.scope, `${field}.scope`) };
+  if (r.accessTokenFormat !== undefined) entry.accessTokenFormat = oneOf(r.accessTokenFormat, `${field}.accessTokenFormat`, ['opaque', 'jwt'] as const);
+  if (r.accessTokenTtl !== undefined) entry.accessTokenTtl = integer(r.accessTokenTtl, `${field}.accessTokenTtl`, 1, 1e9);
+  return entry;
+}
+
+function resources(value: unknown, field: string): ResourceConfig[] {
+  const list = array(value ?? [], field).map((r, i) => resource(r, `${field}[${i}]`));
+  list.forEach((r, i) => {
+    if (list.findIndex((other) => other.uri === r.uri) !== i) fail(`${field}[${i}].uri`, `${show(r.uri)} is listed twice`);
+  });
+  return list;
+}
+
 const FIELDS = [
   'issuer', 'host', 'port', 'store', 'accessTokenFormat', 'audience', 'accessTokenTtl', 'refreshTokenTtl',
   'authorizationCodeTtl', 'clients', 'users', 'skyvaultCompat', 'upstream', 'rateLimit', 'bodyLimit',
   'sessionSecret', 'logLevel', 'workers', 'keyActivationDelay', 'http',
+  'resources',
 ];
 
 /** Checks a parsed config file and fills in the defaults. Throws ConfigError naming the first bad field. */
@@ -350,6 +383,7 @@ export function validateConfig(value: unknown): ServerConfig {
     workers: c.workers === undefined ? 1 : workerCount(c.workers, store, 'config.workers'),
     sessionSecret,
     logLevel: c.logLevel === undefined ? 'info' : oneOf(c.logLevel, 'config.logLevel', LOG_LEVELS),
+    resources: resources(c.resources, 'config.resources'),
   };
 }
 

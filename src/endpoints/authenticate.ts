@@ -21,6 +21,12 @@ export interface AuthenticateOptions {
    * issued for another resource and is refused (`invalid_token`), as is one with no audience.
    */
   resource?: string;
+  /**
+   * The URL of this resource's metadata (RFC 9728 §3): every challenge then carries it as
+   * `resource_metadata`, and the required `scope` too (RFC 9728 §5.1), so a client that meets the
+   * resource first can find its authorization server and what to ask for.
+   */
+  resourceMetadata?: string;
 }
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
@@ -65,10 +71,11 @@ export async function authenticateEndpoint(
 ): Promise<AuthenticateResult> {
   const { model, options } = context;
   const scope = required?.scope;
+  const discovery = required?.resourceMetadata === undefined ? undefined : { url: required.resourceMetadata, scope };
   try {
     const value = extractToken(request, options);
     // §3.1: a request without any authentication gets the challenge without an error code.
-    if (value === undefined) return { type: 'error', error: undefined, response: bearerChallenge(options.realm) };
+    if (value === undefined) return { type: 'error', error: undefined, response: bearerChallenge(options.realm, undefined, discovery?.scope, discovery?.url) };
     const token = await model.getAccessToken(value);
     // One answer for unknown, revoked and expired: nothing that helps a guesser.
     if (!token || token.accessTokenExpiresAt.getTime() <= Date.now()) {
@@ -85,6 +92,7 @@ export async function authenticateEndpoint(
     return { type: 'authenticated', token };
   } catch (err) {
     const error = oauthErrorOf(err, options.onError);
-    return { type: 'error', error, response: bearerChallenge(options.realm, error, error instanceof InsufficientScopeError ? scope : undefined) };
+    const challengeScope = error instanceof InsufficientScopeError ? scope : discovery?.scope;
+    return { type: 'error', error, response: bearerChallenge(options.realm, error, challengeScope, discovery?.url) };
   }
 }

@@ -118,7 +118,7 @@ export function createJwtAccessTokenFormat(options: JwtAccessTokenOptions): JwtA
         .setIssuer(issuer)
         .setSubject(subjectOf(user, client))
         // RFC 8707 §2, RFC 9068 §3: a token asked for resources names exactly them.
-        .setAudience(resources && resources.length > 0 ? [...resources] : audience)
+        .setAudience(resources && resources.length > 0 ? (resources.length === 1 ? (resources[0] as string) : [...resources]) : audience)
         .setIssuedAt(issuedAt)
         .setExpirationTime(expiresAt)
         .setJti(randomUUID())
