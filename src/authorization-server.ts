@@ -13,6 +13,8 @@ import { authorizationParams, authorizeEndpoint } from './endpoints/authorize.js
 import { authenticateEndpoint } from './endpoints/authenticate.js';
 import { revokeEndpoint } from './endpoints/revoke.js';
 import { introspectEndpoint } from './endpoints/introspect.js';
+import { registrationEndpoint } from './endpoints/register.js';
+import type { RegistrationModel } from './model.js';
 import { METADATA_PATH, metadataDocument } from './endpoints/metadata.js';
 import { publicJsonResponse } from './response.js';
 import { createRouter } from './handle.js';
@@ -105,6 +107,11 @@ export function createAuthorizationServer<const G extends BuiltInGrantType>(
     [METADATA_PATH, metadata],
     [endpoints.jwks, jwks],
   ]);
+  // RFC 7591: only when turned on (resolveOptions checked the model can save and delete clients).
+  if (resolved.registration) {
+    const registrationContext = { model: model as typeof model & RegistrationModel, options: resolved };
+    routes.set(endpoints.registration, (request) => registrationEndpoint(registrationContext, request));
+  }
 
   return {
     options: resolved,

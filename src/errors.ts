@@ -18,7 +18,10 @@ export type OAuthErrorCode =
   | 'invalid_token'
   | 'insufficient_scope'
   | 'unsupported_token_type'
-  | 'invalid_target';
+  | 'invalid_target'
+  | 'invalid_redirect_uri'
+  | 'invalid_client_metadata'
+  | 'unapproved_software_statement';
 
 /** How one error is answered, when it differs from its code's defaults. */
 export interface OAuthErrorOptions {
@@ -165,6 +168,24 @@ export class InvalidTargetError extends OAuthError {
   static override readonly status = 400;
 }
 
+/** 400: a redirect URI the registration may not have. RFC 7591 §3.2.2. */
+export class InvalidRedirectUriError extends OAuthError {
+  readonly error = 'invalid_redirect_uri';
+  static override readonly status = 400;
+}
+
+/** 400: a client metadata field that is malformed or not allowed. RFC 7591 §3.2.2. */
+export class InvalidClientMetadataError extends OAuthError {
+  readonly error = 'invalid_client_metadata';
+  static override readonly status = 400;
+}
+
+/** 400: a software statement, which this server does not accept. RFC 7591 §3.2.2. */
+export class UnapprovedSoftwareStatementError extends OAuthError {
+  readonly error = 'unapproved_software_statement';
+  static override readonly status = 400;
+}
+
 /** Every code and its class: the registry the docs table and its test are kept in sync with. */
 export const errorClasses: { readonly [C in OAuthErrorCode]: new (description: string) => OAuthError } = {
   invalid_request: InvalidRequestError,
@@ -181,6 +202,9 @@ export const errorClasses: { readonly [C in OAuthErrorCode]: new (description: s
   insufficient_scope: InsufficientScopeError,
   unsupported_token_type: UnsupportedTokenTypeError,
   invalid_target: InvalidTargetError,
+  invalid_redirect_uri: InvalidRedirectUriError,
+  invalid_client_metadata: InvalidClientMetadataError,
+  unapproved_software_statement: UnapprovedSoftwareStatementError,
 };
 
 /** Stable codes for programmer and configuration mistakes (not OAuth errors). */

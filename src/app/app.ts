@@ -158,6 +158,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     authorizationCodeTtl: config.authorizationCodeTtl,
     ...(format && { accessTokenFormat: format }),
     resources,
+    ...(config.registration.enabled && { registration: { initialAccessToken: config.registration.initialAccessToken } }),
     skyvaultCompat: config.skyvaultCompat,
     maxBodyBytes: config.bodyLimit,
     onError: (err) => app.log.error({ err }, 'unexpected error in the OAuth core'),
@@ -174,6 +175,14 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     return sendOAuthResponse(reply, errorResponse(new InvalidRequestError(err.message, { status })));
   });
   app.setNotFoundHandler((_request, reply) => reply.code(404).type('text/plain; charset=utf-8').send('Not found'));
+
+  // RFC 7591 §5 (denial of service): registrations are counted per IP address.
+  const registrationLimit = createRateLimiter(config.rateLimit.registrationPerIp);
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.routeOptions.url !== server.options.endpoints.registration || request.method !== 'POST') return;
+    const verdict = registrationLimit.hit(request.ip);
+    if (!verdict.allowed) return tooManyRequests(reply, verdict.retryAfter);
+  });
 
   const tokenLimits = { perClient: createRateLimiter(config.rateLimit.tokenPerClient), perIp: createRateLimiter(config.rateLimit.tokenPerIp) };
   const passwordGuard = createPasswordGuard({

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { ClientRegistration, UserRegistration } from '../stores/store.js';
 import { ConfigError } from '../index.js';
 import { parseStoreSpec } from './open-store.js';
+import { redirectUriProblem } from '../client-metadata.js';
 
 /** At most `max` requests per `windowSeconds`, per key. */
 export interface RateLimitRule {
@@ -21,6 +22,8 @@ export interface RateLimits {
   loginPerUsernameAndIp: RateLimitRule;
   /** Password checks (sign-in form, password and external_token grants, compat Basic) per client IP address. */
   loginPerIp: RateLimitRule;
+  /** Dynamic client registrations (RFC 7591) per client IP address. */
+  registrationPerIp: RateLimitRule;
 }
 
 /** The HTTP server's own limits: slow or idle clients must not hold connections for long. */
@@ -85,6 +88,8 @@ export interface ServerConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** RFC 8707 resources; empty: tokens are not bound to any. */
   resources: ResourceConfig[];
+  /** Dynamic client registration (RFC 7591, RFC 7592) at /oauth/register. */
+  registration: { enabled: boolean; initialAccessToken?: string | undefined };
 }
 
 /** Generous enough that tests and benchmarks are never throttled unless they ask to be. */
@@ -94,6 +99,7 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   loginPerUsername: { max: 50, windowSeconds: 3600 },
   loginPerUsernameAndIp: { max: 5, windowSeconds: 300 },
   loginPerIp: { max: 100, windowSeconds: 60 },
+  registrationPerIp: { max: 100, windowSeconds: 3600 },
 };
 
 export const DEFAULT_HTTP_LIMITS: HttpLimits = { requestTimeout: 30, headersTimeout: 10, keepAliveTimeout: 5, maxConnections: 1000 };
@@ -226,6 +232,14 @@ function redirectUri(value: unknown, field: string, allowInsecure: boolean): str
   return checked;
 }
 
+/** A native app's redirect URI (RFC 8252 §7): also a private-use scheme, or http://localhost on any port. */
+function nativeRedirectUri(value: unknown, field: string): string {
+  const uri = string(value, field);
+  const problem = redirectUriProblem(uri, 'native');
+  if (problem !== undefined) fail(field, `${show(uri)} ${problem}`);
+  return uri;
+}
+
 /** The `http` object: the server's connection limits, in seconds (and a count). */
 function httpLimits(value: unknown, field: string): HttpLimits {
   if (value === undefined) return DEFAULT_HTTP_LIMITS;
@@ -243,8 +257,9 @@ function client(value: unknown, field: string): ClientRegistration {
   const c = object(value, field, [
     'client_id', 'client_secret', 'client_name', 'redirect_uris', 'grant_types', 'scope',
     'token_endpoint_auth_method', 'require_pkce', 'access_token_lifetime', 'refresh_token_lifetime',
-    'introspection_allowed', 'allowInsecureRedirect', 'allowPublicPasswordGrant',
+    'introspection_allowed', 'allowInsecureRedirect', 'allowPublicPasswordGrant', 'application_type',
   ]);
+  const applicationType = c.application_type === undefined ? undefined : oneOf(c.application_type, `${field}.application_type`, ['web', 'native'] as const);
   const clientId = string(c.client_id, `${field}.client_id`);
   const secret = optionalString(c.client_secret, `${field}.client_secret`);
   const grantTypes = array(c.grant_types ?? ['authorization_code', 'refresh_token'], `${field}.grant_types`).map((g, i) =>
@@ -253,7 +268,7 @@ function client(value: unknown, field: string): ClientRegistration {
   // Config-only: it decides what the file may register and is not stored with the client.
   const allowInsecureRedirect = c.allowInsecureRedirect === undefined ? false : boolean(c.allowInsecureRedirect, `${field}.allowInsecureRedirect`);
   const redirectUris = array(c.redirect_uris ?? [], `${field}.redirect_uris`).map((uri, i) =>
-    redirectUri(uri, `${field}.redirect_uris[${i}]`, allowInsecureRedirect),
+    applicationType === 'native' ? nativeRedirectUri(uri, `${field}.redirect_uris[${i}]`) : redirectUri(uri, `${field}.redirect_uris[${i}]`, allowInsecureRedirect),
   );
   if (redirectUris.length === 0 && (grantTypes.includes('authorization_code') || grantTypes.includes('implicit'))) {
     fail(`${field}.redirect_uris`, 'needs at least one URI for the authorization_code and implicit grants');
@@ -273,6 +288,7 @@ function client(value: unknown, field: string): ClientRegistration {
   if (method !== undefined) registration.token_endpoint_auth_method = method as ClientRegistration['token_endpoint_auth_method'];
   if (c.client_name !== undefined) registration.client_name = string(c.client_name, `${field}.client_name`);
   if (c.scope !== undefined) registration.scope = string(c.scope, `${field}.scope`);
+  if (applicationType !== undefined) registration.application_type = applicationType;
   if (c.require_pkce !== undefined) registration.require_pkce = boolean(c.require_pkce, `${field}.require_pkce`);
   if (c.access_token_lifetime !== undefined) registration.access_token_lifetime = integer(c.access_token_lifetime, `${field}.access_token_lifetime`, 1, 1e9);
   if (c.refresh_token_lifetime !== undefined) registration.refresh_token_lifetime = integer(c.refresh_token_lifetime, `${field}.refresh_token_lifetime`, 1, 1e9);
@@ -336,6 +352,14 @@ function resource(value: unknown, field: string): ResourceConfig {
   return entry;
 }
 
+function registration(value: unknown, field: string): ServerConfig['registration'] {
+  if (value === undefined) return { enabled: false };
+  const r = object(value, field, ['enabled', 'initialAccessToken']);
+  const token = optionalString(r.initialAccessToken, `${field}.initialAccessToken`);
+  if (token !== undefined && token.length < 32) fail(`${field}.initialAccessToken`, 'must be at least 32 characters');
+  return { enabled: r.enabled === undefined ? false : boolean(r.enabled, `${field}.enabled`), ...(token !== undefined && { initialAccessToken: token }) };
+}
+
 function resources(value: unknown, field: string): ResourceConfig[] {
   const list = array(value ?? [], field).map((r, i) => resource(r, `${field}[${i}]`));
   list.forEach((r, i) => {
@@ -348,7 +372,7 @@ const FIELDS = [
   'issuer', 'host', 'port', 'store', 'accessTokenFormat', 'audience', 'accessTokenTtl', 'refreshTokenTtl',
   'authorizationCodeTtl', 'clients', 'users', 'skyvaultCompat', 'upstream', 'rateLimit', 'bodyLimit',
   'sessionSecret', 'logLevel', 'workers', 'keyActivationDelay', 'http',
-  'resources',
+  'resources', 'registration',
 ];
 
 /** Checks a parsed config file and fills in the defaults. Throws ConfigError naming the first bad field. */
@@ -384,6 +408,7 @@ export function validateConfig(value: unknown): ServerConfig {
     sessionSecret,
     logLevel: c.logLevel === undefined ? 'info' : oneOf(c.logLevel, 'config.logLevel', LOG_LEVELS),
     resources: resources(c.resources, 'config.resources'),
+    registration: registration(c.registration, 'config.registration'),
   };
 }
 

@@ -34,7 +34,8 @@ describe('protected resource metadata and challenges (RFC 9728)', () => {
     assert.equal(none.response.status, 401);
     assert.equal(none.response.headers['WWW-Authenticate'], `Bearer realm="${ISSUER}", scope="read", resource_metadata="${mcp.metadataUrl}"`);
     const bad = await server.authenticate(bearerRequest('not-a-token'), mcp.authenticateOptions(['read']));
-    assert.match(bad.response?.headers['WWW-Authenticate'] ?? '', /error="invalid_token".*scope="read", resource_metadata="https:\/\/mcp\.example\.com\/\.well-known\/oauth-protected-resource\/mcp"/);
+    assert.equal(bad.type, 'error');
+    assert.match(bad.type === 'error' ? (bad.response.headers['WWW-Authenticate'] ?? '') : '', /error="invalid_token".*scope="read", resource_metadata="https:\/\/mcp\.example\.com\/\.well-known\/oauth-protected-resource\/mcp"/);
   });
 
   it('authenticateOptions binds the check to the resource: a token for it passes, one without that audience does not (RFC 8707)', async () => {

@@ -14,8 +14,8 @@ const rows = new Map(
 describe('the error registry (in the style of fastify test/internals/errors.test.js)', () => {
   const codes = Object.keys(errorClasses) as OAuthErrorCode[];
 
-  it('has the fourteen codes of RFC 6749, RFC 6750, RFC 7009 and RFC 8707', () => {
-    assert.equal(codes.length, 14);
+  it('has the seventeen codes of RFC 6749, RFC 6750, RFC 7009, RFC 8707 and RFC 7591', () => {
+    assert.equal(codes.length, 17);
   });
 
   for (const code of codes) {
