@@ -20,6 +20,7 @@ import { createSignIn } from './sign-in.js';
 import { createConsent } from './consent.js';
 import { mountSignOut } from './sign-out.js';
 import { mountProtectedResources, secureResourceUri } from './protected-resources.js';
+import { mountCors } from './cors.js';
 
 /** The config once the issuer is known (the listening URL when the file names none). */
 export type AppConfig = ServerConfig & { issuer: string };
@@ -234,6 +235,13 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
   });
   const consent = createConsent({ store, sessions, action: authorizationPath });
   const interaction = createInteraction({ store, sessions, signIn, consent, skyvaultCompat: config.skyvaultCompat });
+  const { endpoints } = server.options;
+  mountCors(app, {
+    origins: config.cors.origins,
+    issuer: config.issuer,
+    paths: ['/.well-known/oauth-authorization-server', endpoints.jwks, endpoints.token, endpoints.revocation, endpoints.registration],
+    stateChanging: [endpoints.token, endpoints.revocation, endpoints.registration],
+  });
   await app.register(tollgate, { server, bodyLimit: config.bodyLimit, interaction });
   mountSignOut(app, { store, sessions });
 

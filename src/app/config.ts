@@ -90,6 +90,8 @@ export interface ServerConfig {
   resources: ResourceConfig[];
   /** Dynamic client registration (RFC 7591, RFC 7592) at /oauth/register. */
   registration: { enabled: boolean; initialAccessToken?: string | undefined };
+  /** Origins whose browser apps may call the metadata, JWKS, token, revocation and registration endpoints. */
+  cors: { origins: string[] };
 }
 
 /** Generous enough that tests and benchmarks are never throttled unless they ask to be. */
@@ -360,6 +362,18 @@ function registration(value: unknown, field: string): ServerConfig['registration
   return { enabled: r.enabled === undefined ? false : boolean(r.enabled, `${field}.enabled`), ...(token !== undefined && { initialAccessToken: token }) };
 }
 
+/** `cors.origins`: each an origin exactly as browsers send it (scheme, host, port; no path). */
+function cors(value: unknown, field: string): ServerConfig['cors'] {
+  if (value === undefined) return { origins: [] };
+  const c = object(value, field, ['origins']);
+  const origins = array(c.origins ?? [], `${field}.origins`).map((o, i) => {
+    const text = httpUrl(o, `${field}.origins[${i}]`);
+    if (new URL(text).origin !== text) fail(`${field}.origins[${i}]`, `${show(text)} is not an origin (scheme://host[:port], no path or trailing slash)`);
+    return text;
+  });
+  return { origins };
+}
+
 function resources(value: unknown, field: string): ResourceConfig[] {
   const list = array(value ?? [], field).map((r, i) => resource(r, `${field}[${i}]`));
   list.forEach((r, i) => {
@@ -372,7 +386,7 @@ const FIELDS = [
   'issuer', 'host', 'port', 'store', 'accessTokenFormat', 'audience', 'accessTokenTtl', 'refreshTokenTtl',
   'authorizationCodeTtl', 'clients', 'users', 'skyvaultCompat', 'upstream', 'rateLimit', 'bodyLimit',
   'sessionSecret', 'logLevel', 'workers', 'keyActivationDelay', 'http',
-  'resources', 'registration',
+  'resources', 'registration', 'cors',
 ];
 
 /** Checks a parsed config file and fills in the defaults. Throws ConfigError naming the first bad field. */
@@ -409,6 +423,7 @@ export function validateConfig(value: unknown): ServerConfig {
     logLevel: c.logLevel === undefined ? 'info' : oneOf(c.logLevel, 'config.logLevel', LOG_LEVELS),
     resources: resources(c.resources, 'config.resources'),
     registration: registration(c.registration, 'config.registration'),
+    cors: cors(c.cors, 'config.cors'),
   };
 }
 

@@ -40,7 +40,7 @@ describe('tollgate serve: dynamic client registration', () => {
     });
     const redirect = await authorizeThroughPages(createAgent(cli.url), Object.fromEntries(url.searchParams));
     assert.ok(redirect.location?.startsWith(CALLBACK), redirect.body);
-    const tokens = await client.authorizationCodeGrant(config, new URL(redirect.location), { pkceCodeVerifier: verifier, expectedState: state });
+    const tokens = await client.authorizationCodeGrant(config, new URL(redirect.location ?? ''), { pkceCodeVerifier: verifier, expectedState: state });
     assert.equal(tokens.scope ?? 'read', 'read');
     const secure = await fetch(`${cli.url}/secure`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
     assert.equal(await secure.text(), 'Secure Hello!');
