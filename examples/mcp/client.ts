@@ -81,16 +81,20 @@ async function callWhoami(mcpUrl: URL, provider: OAuthClientProvider): Promise<u
   }
 }
 
-/** The whole flow from zero against the MCP server at `mcpUrl`; `redirectUrl` is the client's loopback callback. */
-export async function runMcpClient(mcpUrl: URL, redirectUrl: string, approve: Approve): Promise<McpClientRun> {
+/**
+ * The whole flow from zero against the MCP server at `mcpUrl`; `redirectUrl` is the client's
+ * loopback callback. With `clientId`, the client was registered beforehand and skips registration.
+ */
+export async function runMcpClient(mcpUrl: URL, redirectUrl: string, approve: Approve, options: { clientId?: string } = {}): Promise<McpClientRun> {
   const steps: string[] = [];
   const provider = new MemoryProvider(redirectUrl);
+  if (options.clientId !== undefined) provider.client = { client_id: options.clientId };
 
   // 1. Discovery, registration and the authorization request: the SDK's auth() does them all.
   const first = await auth(provider, { serverUrl: mcpUrl });
   if (first !== 'REDIRECT' || !provider.authorizationUrl) throw new Error(`expected a redirect to the authorization server, got ${first}`);
   const clientId = provider.client?.client_id ?? '';
-  steps.push(`discovered the authorization server and registered as client ${clientId}`);
+  steps.push(`discovered the authorization server; ${options.clientId === undefined ? 'registered' : 'pre-registered'} as client ${clientId}`);
   steps.push(`authorization request: ${provider.authorizationUrl.origin}${provider.authorizationUrl.pathname} with resource=${provider.authorizationUrl.searchParams.get('resource')}`);
 
   // 2. The person signs in and allows; the redirect brings the code back.
@@ -119,6 +123,7 @@ export async function runMcpClient(mcpUrl: URL, redirectUrl: string, approve: Ap
 /** As a script: print the URL, wait for the browser's redirect on a loopback port. */
 async function main(): Promise<void> {
   const mcpUrl = new URL(process.env.MCP_URL ?? 'http://127.0.0.1:3001/mcp');
+  const clientId = process.env.CLIENT_ID;
   const callback = createServer();
   await new Promise<void>((resolve) => callback.listen(0, '127.0.0.1', resolve));
   const redirectUrl = `http://127.0.0.1:${(callback.address() as AddressInfo).port}/callback`;
@@ -131,7 +136,7 @@ async function main(): Promise<void> {
       });
     });
   try {
-    const run = await runMcpClient(mcpUrl, redirectUrl, approve);
+    const run = await runMcpClient(mcpUrl, redirectUrl, approve, clientId === undefined ? {} : { clientId });
     for (const step of run.steps) console.log(`- ${step}`);
   } finally {
     callback.close();

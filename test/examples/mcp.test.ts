@@ -112,3 +112,29 @@ for (const format of ['opaque', 'jwt'] as const) {
     });
   });
 }
+
+describe('examples/mcp with a pre-registered native client', () => {
+  test('the SDK client, registered beforehand with http://localhost, completes the flow on a random localhost port (RFC 8252 §7.3)', async () => {
+    const mcpPort = await freePort();
+    const mcpUrl = `http://127.0.0.1:${mcpPort}/mcp`;
+    const cli = await startCli({
+      store: 'memory',
+      clients: [
+        { ...INTROSPECTOR, grant_types: ['client_credentials'], redirect_uris: [], scope: 'mcp:tools', introspection_allowed: true },
+        { client_id: 'desktop-app', application_type: 'native', redirect_uris: ['http://localhost/callback'], grant_types: ['authorization_code', 'refresh_token'], scope: 'mcp:tools' },
+      ],
+      users: [admin],
+      resources: [{ uri: mcpUrl, scope: 'mcp:tools' }],
+    });
+    running.push(cli);
+    const metadata = (await (await fetch(`${cli.url}/.well-known/oauth-authorization-server`)).json()) as Record<string, unknown>;
+    assert.equal(metadata.registration_endpoint, undefined, 'registration is off: the client must be pre-registered');
+    await startMcpServer({ AUTH_SERVER: cli.url, PORT: String(mcpPort), INTROSPECTION_CLIENT_ID: INTROSPECTOR.client_id, INTROSPECTION_CLIENT_SECRET: INTROSPECTOR.client_secret });
+    const port = 40000 + Math.floor(Math.random() * 20000);
+    const run = await runMcpClient(new URL(mcpUrl), `http://localhost:${port}/callback`, approveAs(cli), { clientId: 'desktop-app' });
+    const whoami = run.whoami as { clientId: string; audience: string[] };
+    assert.equal(whoami.clientId, 'desktop-app');
+    assert.deepEqual(whoami.audience, [mcpUrl]);
+    assert.notEqual(run.refreshed.access_token, run.tokens.access_token);
+  });
+});
