@@ -3,10 +3,10 @@ import type { AuthenticateModel, BaseModel } from './model.js';
 import type { Grant } from './grants/grant.js';
 import type { BuiltInGrantModel, BuiltInGrantType } from './grants/index.js';
 import type { AccessTokenFormat } from './tokens/format.js';
-import type { ResourceOptions, Resources } from './resources.js';
+import type { ResourceOptions, Resources } from './resource-indicators.js';
 import { ConfigError } from './errors.js';
 import { builtInGrant, builtInGrantTypes, isBuiltInGrantType } from './grants/index.js';
-import { resolveResources } from './resources.js';
+import { resolveResources } from './resource-indicators.js';
 
 export type { BuiltInGrantType } from './grants/index.js';
 

@@ -4,4 +4,4 @@
  */
 export { createProtectedResource, PROTECTED_RESOURCE_METADATA_PATH } from './resource-server.js';
 export type { BearerMethod, ProtectedResource, ProtectedResourceMetadata, ProtectedResourceOptions } from './resource-server.js';
-export type { ResourceOptions } from './resources.js';
+export type { ResourceOptions } from './resource-indicators.js';

@@ -6,7 +6,7 @@ import { InsufficientScopeError, InvalidRequestError, InvalidTokenError, OAuthEr
 import { bodyOf, getHeader, isFormRequest, queryString } from '../request.js';
 import { bearerChallenge, oauthErrorOf } from '../response.js';
 import { isSubset } from '../scope.js';
-import { audienceOf } from '../resources.js';
+import { audienceOf } from '../resource-indicators.js';
 
 export type AuthenticateResult =
   | { type: 'authenticated'; token: AccessToken }

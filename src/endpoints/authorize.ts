@@ -22,7 +22,7 @@ import { errorRedirect, errorResponse, oauthErrorOf, redirectResponse } from '..
 import { resolveRedirectUri } from '../redirect-uri.js';
 import { parseScope } from '../scope.js';
 import { precheckScope, validateScope } from '../validate-scope.js';
-import { requestedResources, scopeForResources } from '../resources.js';
+import { requestedResources, scopeForResources } from '../resource-indicators.js';
 
 export type { AuthorizationRequest } from '../grants/grant.js';
 

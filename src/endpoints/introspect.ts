@@ -9,7 +9,7 @@ import { errorResponse, jsonResponse, oauthErrorOf } from '../response.js';
 import { formatScope } from '../scope.js';
 import { findToken } from './find-token.js';
 import { readFormPost } from './form-post.js';
-import { audienceOf } from '../resources.js';
+import { audienceOf } from '../resource-indicators.js';
 
 type Context = { model: BaseModel & AuthenticateModel & Partial<RefreshTokenModel>; options: ResolvedOptions };
 

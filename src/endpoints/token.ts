@@ -8,7 +8,7 @@ import { authenticateClient } from '../client-auth.js';
 import { errorResponse, jsonResponse, oauthErrorOf } from '../response.js';
 import { parseScope } from '../scope.js';
 import { readFormPost } from './form-post.js';
-import { requestedResources } from '../resources.js';
+import { requestedResources } from '../resource-indicators.js';
 
 export interface TokenEndpointContext {
   model: BaseModel;

@@ -10,7 +10,7 @@ import { InvalidGrantError, InvalidRequestError } from '../errors.js';
 import { checkCodeChallenge, verifyCodeVerifier } from '../pkce.js';
 import { randomToken } from '../secrets.js';
 import { newGrantId } from '../grant-id.js';
-import { grantedResourcesOf } from '../resources.js';
+import { grantedResourcesOf } from '../resource-indicators.js';
 
 /** RFC 6749 §4.1.2, RFC 9700 §4.2.1: a replayed code revokes what was issued from it. */
 async function refuseReplay(model: AuthorizationCodeModel, code: AuthorizationCode): Promise<never> {

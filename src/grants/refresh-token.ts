@@ -4,7 +4,7 @@ import type { Grant } from './grant.js';
 import type { ResolvedOptions } from '../options.js';
 import { InvalidGrantError, InvalidRequestError, InvalidScopeError } from '../errors.js';
 import { isSubset } from '../scope.js';
-import { grantedResourcesOf } from '../resources.js';
+import { grantedResourcesOf } from '../resource-indicators.js';
 
 /** The settings the refresh grant reads: rotation (RFC 9700 §4.14.2) and its grace interval. */
 export type RefreshOptions = Pick<ResolvedOptions, 'rotateRefreshTokens' | 'refreshTokenReuseInterval'>;

@@ -7,7 +7,7 @@ import type { Token } from '../types.js';
 import { randomToken } from '../secrets.js';
 import { newGrantId } from '../grant-id.js';
 import { formatScope, sameScope } from '../scope.js';
-import { narrowResources, scopeForResources, tokenSettingsFor } from '../resources.js';
+import { narrowResources, scopeForResources, tokenSettingsFor } from '../resource-indicators.js';
 
 /** The server's issuer, which can also serve one token request's `resource` values (RFC 8707 §2). */
 export interface ServerTokenIssuer extends TokenIssuer {
