@@ -149,6 +149,8 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     const scope = [...new Set(config.clients.flatMap((c) => c.scope?.split(' ') ?? []))];
     resources.push({ uri: secureResourceUri(config.issuer), scope, accessTokenFormat: undefined, accessTokenTtl: undefined });
   }
+  // RFC 8414 §2: the scopes this server issues, from its clients and resources.
+  const scopesSupported = [...new Set([...config.clients.flatMap((c) => c.scope?.split(' ') ?? []), ...resources.flatMap((r) => r.scope)])];
   const server = createAuthorizationServer({
     issuer: config.issuer,
     grantTypes: enabledGrants(config),
@@ -159,6 +161,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     authorizationCodeTtl: config.authorizationCodeTtl,
     ...(format && { accessTokenFormat: format }),
     resources,
+    ...(scopesSupported.length > 0 && { scopesSupported }),
     ...(config.registration.enabled && { registration: { initialAccessToken: config.registration.initialAccessToken } }),
     skyvaultCompat: config.skyvaultCompat,
     maxBodyBytes: config.bodyLimit,

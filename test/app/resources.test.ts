@@ -40,6 +40,11 @@ describe('tollgate serve: resources (RFC 8707) and protected-resource metadata (
     assert.match(secure.headers.get('www-authenticate') ?? '', new RegExp(`resource_metadata="${cli.url}/\\.well-known/oauth-protected-resource/secure"`));
   });
 
+  test('metadata lists scopes_supported from the clients and resources (RFC 8414 §2)', async () => {
+    const metadata = (await (await fetch(new URL('/.well-known/oauth-authorization-server', cli.url))).json()) as Record<string, unknown>;
+    assert.deepEqual(metadata.scopes_supported, ['read', 'write']);
+  });
+
   test('a token for a configured resource has it as audience in introspection; an unlisted one is invalid_target', async () => {
     const issued = (await (await token(`grant_type=client_credentials&resource=${encodeURIComponent(MCP)}`)).json()) as Record<string, unknown>;
     assert.equal(issued.scope, 'read');
