@@ -3,7 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeJwt } from 'jose';
 import type { RunningCli } from '../helpers/app-server.js';
-import { demoConfig, startCli } from '../helpers/app-server.js';
+import { REDIRECT_URI, demoConfig, startCli } from '../helpers/app-server.js';
+import { createAgent, hiddenField } from '../helpers/app-agent.js';
 import { validateConfig } from '../../src/app/config.js';
 import { ConfigError } from '../../src/errors.js';
 
@@ -38,6 +39,27 @@ describe('tollgate serve: resources (RFC 8707) and protected-resource metadata (
     const secure = await fetch(new URL('/secure', cli.url));
     assert.equal(secure.status, 401);
     assert.match(secure.headers.get('www-authenticate') ?? '', new RegExp(`resource_metadata="${cli.url}/\\.well-known/oauth-protected-resource/secure"`));
+  });
+
+  test('the consent page names the resources asked for, and the code\'s token is bound to them (RFC 8707 §2)', async () => {
+    const agent = createAgent(cli.url);
+    const query = new URLSearchParams({ response_type: 'code', client_id: 'SkyVaultapp', redirect_uri: REDIRECT_URI, state: 's', resource: MCP });
+    let page = await agent.get(`/authorize?${query}`);
+    page = await agent.post('/authorize/login', { csrf_token: hiddenField(page.body, 'csrf_token'), username: 'admin', password: 'tiger' });
+    page = await agent.get(page.location ?? '');
+    assert.match(page.body, new RegExp(`<code>${MCP}</code>`));
+    page = await agent.post('/authorize', { csrf_token: hiddenField(page.body, 'csrf_token'), request: hiddenField(page.body, 'request'), decision: 'allow' });
+    const code = new URL(page.location ?? '').searchParams.get('code') ?? '';
+    const issued = (await (await token(`grant_type=authorization_code&code=${code}&redirect_uri=${encodeURIComponent(REDIRECT_URI)}`)).json()) as Record<string, unknown>;
+    const introspected = await fetch(new URL('/oauth/introspect', cli.url), {
+      method: 'POST',
+      headers: { authorization: BASIC, 'content-type': 'application/x-www-form-urlencoded' },
+      body: `token=${issued.access_token as string}`,
+    });
+    const described = (await introspected.json()) as Record<string, unknown>;
+    assert.deepEqual(described.aud, [MCP]);
+    // SkyVaultapp may have read and write; the MCP resource serves only read.
+    assert.equal(described.scope, 'read');
   });
 
   test('metadata lists scopes_supported from the clients and resources (RFC 8414 §2)', async () => {
