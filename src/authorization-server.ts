@@ -13,6 +13,8 @@ import { authorizationParams, authorizeEndpoint } from './endpoints/authorize.js
 import { authenticateEndpoint } from './endpoints/authenticate.js';
 import { revokeEndpoint } from './endpoints/revoke.js';
 import { introspectEndpoint } from './endpoints/introspect.js';
+import { registrationEndpoint } from './endpoints/register.js';
+import type { RegistrationModel } from './model.js';
 import { METADATA_PATH, metadataDocument } from './endpoints/metadata.js';
 import { publicJsonResponse } from './response.js';
 import { createRouter } from './handle.js';
@@ -75,7 +77,9 @@ export function createAuthorizationServer<const G extends BuiltInGrantType>(
   const context = { model, tokens, options: resolved };
   const authorization = authorizeEndpoint(context);
   const { openid } = resolved;
-  const metadataDoc = metadataDocument(resolved, format.jwks !== undefined || openid !== undefined);
+  // The signing format publishes the keys, be it the server's or only a resource's (RFC 8707).
+  const signing = [format, ...[...resolved.resources.values()].map((r) => r.accessTokenFormat)].find((f) => f?.jwks !== undefined);
+  const metadataDoc = metadataDocument(resolved, signing !== undefined || openid !== undefined);
   const metadataResponse = publicJsonResponse(metadataDoc);
 
   const token: AuthorizationServer['token'] = (request, credentials) => tokenEndpoint(context, request, credentials);
@@ -83,7 +87,7 @@ export function createAuthorizationServer<const G extends BuiltInGrantType>(
   const introspect: AuthorizationServer['introspect'] = (request) => introspectEndpoint(context, request);
   const metadata = (): OAuthResponse => metadataResponse;
   async function jwks(): Promise<OAuthResponse> {
-    const sets: JsonWebKeySet[] = await Promise.all([format.jwks?.() ?? { keys: [] }, openid?.jwks() ?? { keys: [] }]);
+    const sets: JsonWebKeySet[] = await Promise.all([signing?.jwks?.() ?? { keys: [] }, openid?.jwks() ?? { keys: [] }]);
     // One JWKS for access tokens and ID tokens (OpenID Connect Core §10.1): a key both use is listed once.
     const byKid = new Map(sets.flatMap((set) => set.keys).map((key) => [key.kid, key]));
     return publicJsonResponse({ keys: [...byKid.values()] } satisfies JsonWebKeySet);
@@ -109,6 +113,11 @@ export function createAuthorizationServer<const G extends BuiltInGrantType>(
     [endpoints.jwks, jwks],
     ...(openid?.endpoints({ options: resolved, model, metadata: metadataDoc, authenticate }) ?? []),
   ]);
+  // RFC 7591: only when turned on (resolveOptions checked the model can save and delete clients).
+  if (resolved.registration) {
+    const registrationContext = { model: model as typeof model & RegistrationModel, options: resolved };
+    routes.set(endpoints.registration, (request) => registrationEndpoint(registrationContext, request));
+  }
 
   return {
     options: resolved,

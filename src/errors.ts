@@ -23,7 +23,11 @@ export type OAuthErrorCode =
   | 'account_selection_required'
   | 'consent_required'
   | 'request_not_supported'
-  | 'request_uri_not_supported';
+  | 'request_uri_not_supported'
+  | 'invalid_target'
+  | 'invalid_redirect_uri'
+  | 'invalid_client_metadata'
+  | 'unapproved_software_statement';
 
 /** How one error is answered, when it differs from its code's defaults. */
 export interface OAuthErrorOptions {
@@ -200,6 +204,30 @@ export class RequestUriNotSupportedError extends OAuthError {
   static override readonly status = 400;
 }
 
+/** 400: a `resource` that is malformed, not known, or not within the grant. RFC 8707 §2. */
+export class InvalidTargetError extends OAuthError {
+  readonly error = 'invalid_target';
+  static override readonly status = 400;
+}
+
+/** 400: a redirect URI the registration may not have. RFC 7591 §3.2.2. */
+export class InvalidRedirectUriError extends OAuthError {
+  readonly error = 'invalid_redirect_uri';
+  static override readonly status = 400;
+}
+
+/** 400: a client metadata field that is malformed or not allowed. RFC 7591 §3.2.2. */
+export class InvalidClientMetadataError extends OAuthError {
+  readonly error = 'invalid_client_metadata';
+  static override readonly status = 400;
+}
+
+/** 400: a software statement, which this server does not accept. RFC 7591 §3.2.2. */
+export class UnapprovedSoftwareStatementError extends OAuthError {
+  readonly error = 'unapproved_software_statement';
+  static override readonly status = 400;
+}
+
 /** Every code and its class: the registry the docs table and its test are kept in sync with. */
 export const errorClasses: { readonly [C in OAuthErrorCode]: new (description: string) => OAuthError } = {
   invalid_request: InvalidRequestError,
@@ -221,6 +249,10 @@ export const errorClasses: { readonly [C in OAuthErrorCode]: new (description: s
   consent_required: ConsentRequiredError,
   request_not_supported: RequestNotSupportedError,
   request_uri_not_supported: RequestUriNotSupportedError,
+  invalid_target: InvalidTargetError,
+  invalid_redirect_uri: InvalidRedirectUriError,
+  invalid_client_metadata: InvalidClientMetadataError,
+  unapproved_software_statement: UnapprovedSoftwareStatementError,
 };
 
 /** Stable codes for programmer and configuration mistakes (not OAuth errors). */

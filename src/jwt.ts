@@ -5,6 +5,8 @@
 export { createJwtAccessTokenFormat } from './tokens/jwt.js';
 export type { JwtAccessTokenFormat, JwtAccessTokenOptions } from './tokens/jwt.js';
 export type { AccessTokenContext, JsonWebKeySet } from './tokens/format.js';
+/** The default format, for a resource whose tokens stay opaque when the server's are JWTs. */
+export { opaqueAccessTokens } from './tokens/format.js';
 export { ensureSigningKey, generateSigningKey, publishedKeys, rotateSigningKey } from './tokens/signing-keys.js';
 export type { IdTokenSigningAlgorithm, SigningAlgorithm, SigningKey, SigningKeyStore } from './tokens/signing-keys.js';
 export { createJwtVerifier } from './tokens/jwt-verify.js';

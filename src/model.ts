@@ -87,6 +87,14 @@ export interface RevocationModel extends AuthenticateModel, RefreshTokenModel {
   revokeAccessToken(token: AccessToken): Awaitable<boolean>;
 }
 
+/** RFC 7591 and RFC 7592: dynamic client registration writes and deletes clients. */
+export interface RegistrationModel {
+  /** Create or replace a client; a `client_secret` given in clear is stored hashed. */
+  saveClient(client: Client & { client_secret?: string | undefined }): Awaitable<Client>;
+  /** Delete a client; true when it existed. */
+  deleteClient(clientId: string): Awaitable<boolean>;
+}
+
 /** A model that supports every built-in grant and endpoint. */
 export interface Model
   extends AuthorizationCodeModel,

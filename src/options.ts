@@ -4,8 +4,10 @@ import type { Grant } from './grants/grant.js';
 import type { BuiltInGrantModel, BuiltInGrantType } from './grants/index.js';
 import type { AccessTokenFormat } from './tokens/format.js';
 import type { OpenIdProvider } from './openid.js';
+import type { ResourceOptions, Resources } from './resource-indicators.js';
 import { ConfigError } from './errors.js';
 import { builtInGrant, builtInGrantTypes, isBuiltInGrantType } from './grants/index.js';
+import { resolveResources } from './resource-indicators.js';
 
 export type { BuiltInGrantType } from './grants/index.js';
 
@@ -21,6 +23,16 @@ export interface EndpointPaths {
   revocation: string;
   introspection: string;
   jwks: string;
+  /** RFC 7591 §3: served only when `registration` is set. */
+  registration: string;
+}
+
+/** Dynamic client registration (RFC 7591, RFC 7592); the model must then implement `RegistrationModel`. */
+export interface RegistrationOptions {
+  /** When set, registering needs this as a Bearer token (RFC 7591 §3, the "initial access token"). */
+  initialAccessToken?: string | undefined;
+  /** Scopes a registered client may have. Default: `scopesSupported`, else every scope the `resources` serve. */
+  scope?: readonly string[] | undefined;
 }
 
 /**
@@ -71,6 +83,13 @@ export interface AuthorizationServerOptions<G extends BuiltInGrantType = BuiltIn
   onError?: (error: unknown) => void;
   /** OpenID Connect (`createOpenIdProvider` from `tollgate/oidc`): ID tokens, UserInfo, discovery. Off when absent. */
   openid?: OpenIdProvider | undefined;
+  /**
+   * The protected resources clients may name in `resource` (RFC 8707). A token asked for some of
+   * them has them as its audience and only scope they serve; an unlisted one is `invalid_target`.
+   */
+  resources?: readonly ResourceOptions[];
+  /** Turns on dynamic client registration at `endpoints.registration` (RFC 7591, RFC 7592). Off by default. */
+  registration?: RegistrationOptions | undefined;
 }
 
 export interface ResolvedOptions {
@@ -94,6 +113,9 @@ export interface ResolvedOptions {
   scopesSupported: readonly string[] | undefined;
   onError: (error: unknown) => void;
   openid: OpenIdProvider | undefined;
+  resources: Resources;
+  /** With the scope a registered client may have resolved; undefined when registration is off. */
+  registration: { initialAccessToken: string | undefined; scope: readonly string[] } | undefined;
 }
 
 export const DEFAULT_ENDPOINTS: EndpointPaths = {
@@ -102,6 +124,7 @@ export const DEFAULT_ENDPOINTS: EndpointPaths = {
   revocation: '/oauth/revoke',
   introspection: '/oauth/introspect',
   jwks: '/.well-known/jwks.json',
+  registration: '/oauth/register',
 };
 
 function invalid(field: string, message: string): ConfigError {
@@ -129,6 +152,21 @@ function validateIssuer(issuer: unknown): string {
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && local)) throw invalid('issuer', 'must use https (http only for localhost)');
   if (url.search || url.hash) throw invalid('issuer', 'must not have a query or fragment');
   return issuer.replace(/\/$/, '');
+}
+
+/** Registration's settings, checked at start: the model must save and delete clients, and there must be scopes to give. */
+function resolveRegistration(options: AuthorizationServerOptions, resources: Resources, model: Record<string, unknown>): ResolvedOptions['registration'] {
+  const registration = options.registration;
+  if (registration === undefined) return undefined;
+  for (const fn of ['saveClient', 'deleteClient']) {
+    if (typeof model[fn] !== 'function') throw new ConfigError('ERR_TOLLGATE_MODEL', `model.${fn}`, 'is required by dynamic client registration');
+  }
+  const scope = registration.scope ?? options.scopesSupported ?? [...new Set([...resources.values()].flatMap((r) => r.scope))];
+  // A client registered with no scope would be granted whatever it asks (validateScope's default policy).
+  if (scope.length === 0) throw invalid('registration.scope', 'must list the scopes a registered client may have (or set scopesSupported or resources)');
+  const token = registration.initialAccessToken;
+  if (token !== undefined && (typeof token !== 'string' || token.length < 32)) throw invalid('registration.initialAccessToken', 'must be at least 32 characters');
+  return { initialAccessToken: token, scope: [...scope] };
 }
 
 /** Checks every option once, at start, and fills in the defaults. Throws ConfigError naming the field. */
@@ -161,6 +199,7 @@ export function resolveOptions(options: AuthorizationServerOptions): ResolvedOpt
   if (typeof model['getAccessToken'] !== 'function') {
     throw new ConfigError('ERR_TOLLGATE_MODEL', 'model.getAccessToken', 'is required for bearer authentication');
   }
+  const resources = resolveResources(options.resources);
   return {
     issuer,
     grantTypes: [...options.grantTypes],
@@ -180,5 +219,7 @@ export function resolveOptions(options: AuthorizationServerOptions): ResolvedOpt
     scopesSupported: options.scopesSupported,
     onError: options.onError ?? ((error) => console.error('tollgate: unexpected error', error)),
     openid: options.openid,
+    resources,
+    registration: resolveRegistration(options, resources, model),
   };
 }

@@ -3,9 +3,10 @@
  * client's HTTP Basic credentials (§2.3.1).
  */
 import type { HeaderMap, OAuthRequest } from './types.js';
-import { InvalidRequestError } from './errors.js';
+import type { OAuthError } from './errors.js';
+import { InvalidRequestError, InvalidTargetError } from './errors.js';
 
-/** Request parameters with every value a string: a repeated parameter has already been refused. */
+/** Request parameters with every value a string: a repeated parameter has already been refused (or, if repeatable, joined). */
 export type Params = Readonly<Record<string, string>>;
 
 /** A header's value, by case-insensitive name; a repeated header is joined as HTTP allows. */
@@ -42,6 +43,20 @@ export function pathOf(url: string): string | undefined {
 }
 
 /**
+ * Parameters that may be sent more than once, and the error for a value that cannot be one of
+ * several. RFC 8707 §2: `resource` may be repeated. Its values are kept joined by single spaces,
+ * which no URI contains (RFC 3986 §2), so a value holding whitespace is malformed and refused here:
+ * it could otherwise pass for two.
+ */
+const REPEATABLE: ReadonlyMap<string, new (description: string) => OAuthError> = new Map([['resource', InvalidTargetError]]);
+
+/** The values of a repeatable parameter (see REPEATABLE); undefined when absent. */
+export function paramValues(params: Params, name: string): string[] | undefined {
+  const value = params[name];
+  return value === undefined ? undefined : value.split(' ');
+}
+
+/**
  * Parameters from one or more `application/x-www-form-urlencoded` sources (RFC 6749 §3.1, §3.2):
  * a parameter sent twice is refused, and one sent without a value counts as omitted.
  */
@@ -49,13 +64,23 @@ export function parseParams(...sources: Array<string | Readonly<Record<string, u
   const params: Record<string, string> = Object.create(null);
   const add = (name: string, value: unknown): void => {
     if (Array.isArray(value)) {
+      if (REPEATABLE.has(name)) {
+        for (const one of value) add(name, one);
+        return;
+      }
       if (value.length > 1) throw duplicate(name);
       value = value[0];
     }
     if (value === undefined || value === null || value === '') return;
     if (typeof value !== 'string') throw new InvalidRequestError(`Parameter "${name}" must be a string`);
-    if (name in params) throw duplicate(name);
-    params[name] = value;
+    const Malformed = REPEATABLE.get(name);
+    if (Malformed === undefined) {
+      if (name in params) throw duplicate(name);
+      params[name] = value;
+      return;
+    }
+    if (/\s/.test(value)) throw new Malformed(`Parameter "${name}" must not contain whitespace`);
+    params[name] = name in params ? `${params[name]} ${value}` : value;
   };
   for (const source of sources) {
     if (typeof source === 'string') {
@@ -63,7 +88,7 @@ export function parseParams(...sources: Array<string | Readonly<Record<string, u
       const seen = new Set<string>();
       for (const [name, value] of new URLSearchParams(source)) {
         // RFC 6749 §3.1: "Request and response parameters MUST NOT be included more than once."
-        if (seen.has(name)) throw duplicate(name);
+        if (seen.has(name) && !REPEATABLE.has(name)) throw duplicate(name);
         seen.add(name);
         add(name, value);
       }

@@ -108,14 +108,15 @@ function quote(value: string): string {
 
 /**
  * The RFC 6750 §3 challenge for a failed bearer check. A request with no token at all gets no
- * error code (§3.1); every other failure names its code and, for insufficient_scope, the scope.
+ * error code (§3.1); every other failure names its code. `scope` names the scope the resource
+ * needs (§3; for insufficient_scope, §3.1), and `resourceMetadata` where the resource's metadata
+ * is (RFC 9728 §5.1), so a client can find its authorization server.
  */
-export function bearerChallenge(realm: string, err?: OAuthError, scope?: readonly string[]): OAuthResponse {
+export function bearerChallenge(realm: string, err?: OAuthError, scope?: readonly string[], resourceMetadata?: string): OAuthResponse {
   const parts = [`realm=${quote(realm)}`];
-  if (err) {
-    parts.push(`error=${quote(err.error)}`, `error_description=${quote(describeError(err))}`);
-    if (scope && scope.length > 0) parts.push(`scope=${quote(scope.join(' '))}`);
-  }
+  if (err) parts.push(`error=${quote(err.error)}`, `error_description=${quote(describeError(err))}`);
+  if (scope && scope.length > 0) parts.push(`scope=${quote(scope.join(' '))}`);
+  if (resourceMetadata !== undefined) parts.push(`resource_metadata=${quote(resourceMetadata)}`);
   const headers = { 'WWW-Authenticate': `Bearer ${parts.join(', ')}` };
   return err ? jsonResponse(err.status, errorBody(err), headers) : { status: 401, headers: { ...headers, ...NO_STORE }, body: '' };
 }

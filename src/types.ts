@@ -64,6 +64,12 @@ export interface Client {
   id_token_signed_response_alg?: 'RS256' | 'ES256' | 'EdDSA' | undefined;
   /** OpenID Connect RP-Initiated Logout 1.0 §3.1: where the client may ask to be sent after a logout. */
   post_logout_redirect_uris?: readonly string[] | undefined;
+  /** RFC 7591 §2 (OpenID Connect Registration): `native` apps may use private-use schemes and `http://localhost` on any port (RFC 8252 §7). Default `web`. */
+  application_type?: 'web' | 'native' | undefined;
+  /** RFC 7591 §3.2.1: when the client was registered dynamically, in seconds since the epoch. */
+  client_id_issued_at?: number | undefined;
+  /** RFC 7592 §3: the hash of the token that manages a dynamically registered client; never the token. */
+  registration_access_token_hash?: string | undefined;
 }
 
 /** The resource owner, as the model knows it. `id` (or else `username`) becomes the token's subject. */

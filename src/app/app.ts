@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerFactor
 import type { AccessTokenFormat, BuiltInGrantType, Grant, User } from '../index.js';
 import type { Store } from '../stores/store.js';
 import { createAuthorizationServer, errorResponse, InvalidRequestError, ServerError } from '../index.js';
-import { createJwtAccessTokenFormat } from '../jwt.js';
+import { createJwtAccessTokenFormat, opaqueAccessTokens } from '../jwt.js';
 import type { ServerConfig } from './config.js';
 import { sendOAuthResponse, tollgate } from '../adapters/fastify.js';
 import { externalTokenGrant } from './external-token.js';
@@ -22,6 +22,8 @@ import { createConsent } from './consent.js';
 import { SIGN_OUT_PATH, mountSignOut } from './sign-out.js';
 import { createOpenIdProvider } from '../oidc/index.js';
 import { parseScope } from '../index.js';
+import { mountProtectedResources, secureResourceUri } from './protected-resources.js';
+import { mountCors } from './cors.js';
 
 /** The config once the issuer is known (the listening URL when the file names none). */
 export type AppConfig = ServerConfig & { issuer: string };
@@ -54,10 +56,15 @@ function enabledGrants(config: ServerConfig): BuiltInGrantType[] {
   ];
 }
 
-function accessTokenFormat(config: AppConfig, store: Store): AccessTokenFormat | undefined {
-  if (config.accessTokenFormat !== 'jwt') return undefined;
+/** The JWT format, when the server's tokens or any resource's are JWTs. */
+function jwtFormat(config: AppConfig, store: Store): AccessTokenFormat | undefined {
+  if (config.accessTokenFormat !== 'jwt' && !config.resources.some((r) => r.accessTokenFormat === 'jwt')) return undefined;
   // A retired key stays published as long as the longest-lived token it may have signed.
-  const longest = Math.max(config.accessTokenTtl, ...config.clients.map((c) => c.access_token_lifetime ?? 0));
+  const longest = Math.max(
+    config.accessTokenTtl,
+    ...config.clients.map((c) => c.access_token_lifetime ?? 0),
+    ...config.resources.map((r) => r.accessTokenTtl ?? 0),
+  );
   return createJwtAccessTokenFormat({
     issuer: config.issuer,
     audience: config.audience ?? config.issuer,
@@ -152,7 +159,23 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
   if (config.clients.some((c) => c.grant_types.includes('external_token'))) {
     grants.push(externalTokenGrant(config.upstream ? { verifyUpstream: createUpstreamVerifier(config.upstream) } : {}));
   }
-  const format = accessTokenFormat(config, store);
+  const jwt = jwtFormat(config, store);
+  const format = config.accessTokenFormat === 'jwt' ? jwt : undefined;
+  const formats = { jwt, opaque: opaqueAccessTokens };
+  // RFC 8707: tokens asked for a resource are bound to it, in its format.
+  const resources = config.resources.map((r) => ({
+    uri: r.uri,
+    scope: r.scope.split(' '),
+    accessTokenFormat: r.accessTokenFormat === undefined ? undefined : formats[r.accessTokenFormat],
+    accessTokenTtl: r.accessTokenTtl,
+  }));
+  // The demo resource /secure may be asked for too (its metadata names it): every scope a client has.
+  if (!resources.some((r) => r.uri === secureResourceUri(config.issuer))) {
+    const scope = [...new Set(config.clients.flatMap((c) => c.scope?.split(' ') ?? []))];
+    resources.push({ uri: secureResourceUri(config.issuer), scope, accessTokenFormat: undefined, accessTokenTtl: undefined });
+  }
+  // RFC 8414 §2: the scopes this server issues, from its clients and resources.
+  const scopesSupported = [...new Set([...config.clients.flatMap((c) => c.scope?.split(' ') ?? []), ...resources.flatMap((r) => r.scope)])];
   const openid = usesOpenId(config)
     ? createOpenIdProvider({ keys: store, keyActivationDelay: config.keyActivationDelay, endSessionPath: SIGN_OUT_PATH })
     : undefined;
@@ -166,6 +189,9 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     refreshTokenTtl: config.refreshTokenTtl,
     authorizationCodeTtl: config.authorizationCodeTtl,
     ...(format && { accessTokenFormat: format }),
+    resources,
+    ...(scopesSupported.length > 0 && { scopesSupported }),
+    ...(config.registration.enabled && { registration: { initialAccessToken: config.registration.initialAccessToken } }),
     skyvaultCompat: config.skyvaultCompat,
     maxBodyBytes: config.bodyLimit,
     onError: (err) => app.log.error({ err }, 'unexpected error in the OAuth core'),
@@ -185,6 +211,14 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     return sendOAuthResponse(reply, errorResponse(new InvalidRequestError(err.message, { status })));
   });
   app.setNotFoundHandler((_request, reply) => reply.code(404).type('text/plain; charset=utf-8').send('Not found'));
+
+  // RFC 7591 §5 (denial of service): registrations are counted per IP address.
+  const registrationLimit = createRateLimiter(config.rateLimit.registrationPerIp);
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.routeOptions.url !== server.options.endpoints.registration || request.method !== 'POST') return;
+    const verdict = registrationLimit.hit(request.ip);
+    if (!verdict.allowed) return tooManyRequests(reply, verdict.retryAfter);
+  });
 
   const tokenLimits = { perClient: createRateLimiter(config.rateLimit.tokenPerClient), perIp: createRateLimiter(config.rateLimit.tokenPerIp) };
   const passwordGuard = createPasswordGuard({
@@ -236,10 +270,19 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
   });
   const consent = createConsent({ store, sessions, action: authorizationPath });
   const interaction = createInteraction({ store, sessions, signIn, consent, skyvaultCompat: config.skyvaultCompat });
+  const { endpoints } = server.options;
+  mountCors(app, {
+    origins: config.cors.origins,
+    issuer: config.issuer,
+    paths: ['/.well-known/oauth-authorization-server', endpoints.jwks, endpoints.token, endpoints.revocation, endpoints.registration],
+    stateChanging: [endpoints.token, endpoints.revocation, endpoints.registration],
+  });
   await app.register(tollgate, { server, bodyLimit: config.bodyLimit, interaction });
   mountSignOut(app, { store, sessions, openid: openid && { provider: openid, issuer: config.issuer } });
 
-  app.get('/secure', { preHandler: app.authenticate() }, async (_request, reply) => reply.type('text/plain; charset=utf-8').send('Secure Hello!'));
+  // RFC 9728: /secure's challenges name its metadata, so a client can discover this server from it.
+  const secure = mountProtectedResources(app, config.issuer, config.resources);
+  app.get('/secure', { preHandler: app.authenticate({ resourceMetadata: secure.metadataUrl }) }, async (_request, reply) => reply.type('text/plain; charset=utf-8').send('Secure Hello!'));
 
   // Load balancers and orchestrators: a real round trip to the store, a write included (Store.ping).
   const probe = async (_request: FastifyRequest, reply: FastifyReply) => {

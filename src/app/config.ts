@@ -4,6 +4,7 @@ import type { ClientRegistration, UserRegistration } from '../stores/store.js';
 import { ConfigError } from '../index.js';
 import { parseStoreSpec } from './open-store.js';
 import { ID_TOKEN_ALGORITHMS, claimsProblem } from '../oidc/index.js';
+import { redirectUriProblem } from '../client-metadata.js';
 
 /** At most `max` requests per `windowSeconds`, per key. */
 export interface RateLimitRule {
@@ -22,6 +23,8 @@ export interface RateLimits {
   loginPerUsernameAndIp: RateLimitRule;
   /** Password checks (sign-in form, password and external_token grants, compat Basic) per client IP address. */
   loginPerIp: RateLimitRule;
+  /** Dynamic client registrations (RFC 7591) per client IP address. */
+  registrationPerIp: RateLimitRule;
 }
 
 /** The HTTP server's own limits: slow or idle clients must not hold connections for long. */
@@ -51,6 +54,17 @@ export interface ConfiguredUser extends UserRegistration {
   claims?: Readonly<Record<string, unknown>> | undefined;
 }
 
+/** A protected resource tokens may be asked for with `resource` (RFC 8707). */
+export interface ResourceConfig {
+  /** Its identifier: an absolute URI without fragment, e.g. the MCP server's URL. */
+  uri: string;
+  /** The scopes it serves, space-separated. */
+  scope: string;
+  /** Default: the top-level `accessTokenFormat`. */
+  accessTokenFormat?: 'opaque' | 'jwt' | undefined;
+  accessTokenTtl?: number | undefined;
+}
+
 export interface ServerConfig {
   /** Absent: the URL the server listens on. */
   issuer?: string | undefined;
@@ -78,6 +92,12 @@ export interface ServerConfig {
   /** Signs the login session cookie; generated at start when absent (sessions then end with the process). */
   sessionSecret?: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** RFC 8707 resources; empty: tokens are not bound to any. */
+  resources: ResourceConfig[];
+  /** Dynamic client registration (RFC 7591, RFC 7592) at /oauth/register. */
+  registration: { enabled: boolean; initialAccessToken?: string | undefined };
+  /** Origins whose browser apps may call the metadata, JWKS, token, revocation and registration endpoints. */
+  cors: { origins: string[] };
 }
 
 /** Generous enough that tests and benchmarks are never throttled unless they ask to be. */
@@ -87,6 +107,7 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   loginPerUsername: { max: 50, windowSeconds: 3600 },
   loginPerUsernameAndIp: { max: 5, windowSeconds: 300 },
   loginPerIp: { max: 100, windowSeconds: 60 },
+  registrationPerIp: { max: 100, windowSeconds: 3600 },
 };
 
 export const DEFAULT_HTTP_LIMITS: HttpLimits = { requestTimeout: 30, headersTimeout: 10, keepAliveTimeout: 5, maxConnections: 1000 };
@@ -219,6 +240,14 @@ function redirectUri(value: unknown, field: string, allowInsecure: boolean): str
   return checked;
 }
 
+/** A native app's redirect URI (RFC 8252 §7): also a private-use scheme, or http://localhost on any port. */
+function nativeRedirectUri(value: unknown, field: string): string {
+  const uri = string(value, field);
+  const problem = redirectUriProblem(uri, 'native');
+  if (problem !== undefined) fail(field, `${show(uri)} ${problem}`);
+  return uri;
+}
+
 /** The `http` object: the server's connection limits, in seconds (and a count). */
 function httpLimits(value: unknown, field: string): HttpLimits {
   if (value === undefined) return DEFAULT_HTTP_LIMITS;
@@ -236,9 +265,10 @@ function client(value: unknown, field: string): ClientRegistration {
   const c = object(value, field, [
     'client_id', 'client_secret', 'client_name', 'redirect_uris', 'grant_types', 'scope',
     'token_endpoint_auth_method', 'require_pkce', 'access_token_lifetime', 'refresh_token_lifetime',
-    'introspection_allowed', 'allowInsecureRedirect', 'allowPublicPasswordGrant', 'id_token_signed_response_alg',
+    'introspection_allowed', 'allowInsecureRedirect', 'allowPublicPasswordGrant', 'application_type', 'id_token_signed_response_alg',
     'post_logout_redirect_uris',
   ]);
+  const applicationType = c.application_type === undefined ? undefined : oneOf(c.application_type, `${field}.application_type`, ['web', 'native'] as const);
   const clientId = string(c.client_id, `${field}.client_id`);
   const secret = optionalString(c.client_secret, `${field}.client_secret`);
   const grantTypes = array(c.grant_types ?? ['authorization_code', 'refresh_token'], `${field}.grant_types`).map((g, i) =>
@@ -247,7 +277,7 @@ function client(value: unknown, field: string): ClientRegistration {
   // Config-only: it decides what the file may register and is not stored with the client.
   const allowInsecureRedirect = c.allowInsecureRedirect === undefined ? false : boolean(c.allowInsecureRedirect, `${field}.allowInsecureRedirect`);
   const redirectUris = array(c.redirect_uris ?? [], `${field}.redirect_uris`).map((uri, i) =>
-    redirectUri(uri, `${field}.redirect_uris[${i}]`, allowInsecureRedirect),
+    applicationType === 'native' ? nativeRedirectUri(uri, `${field}.redirect_uris[${i}]`) : redirectUri(uri, `${field}.redirect_uris[${i}]`, allowInsecureRedirect),
   );
   if (redirectUris.length === 0 && (grantTypes.includes('authorization_code') || grantTypes.includes('implicit'))) {
     fail(`${field}.redirect_uris`, 'needs at least one URI for the authorization_code and implicit grants');
@@ -267,6 +297,7 @@ function client(value: unknown, field: string): ClientRegistration {
   if (method !== undefined) registration.token_endpoint_auth_method = method as ClientRegistration['token_endpoint_auth_method'];
   if (c.client_name !== undefined) registration.client_name = string(c.client_name, `${field}.client_name`);
   if (c.scope !== undefined) registration.scope = string(c.scope, `${field}.scope`);
+  if (applicationType !== undefined) registration.application_type = applicationType;
   if (c.require_pkce !== undefined) registration.require_pkce = boolean(c.require_pkce, `${field}.require_pkce`);
   if (c.access_token_lifetime !== undefined) registration.access_token_lifetime = integer(c.access_token_lifetime, `${field}.access_token_lifetime`, 1, 1e9);
   if (c.refresh_token_lifetime !== undefined) registration.refresh_token_lifetime = integer(c.refresh_token_lifetime, `${field}.refresh_token_lifetime`, 1, 1e9);
@@ -335,10 +366,50 @@ function checkIdentities(clients: ClientRegistration[], users: UserRegistration[
   });
 }
 
+/** A `resources` entry: RFC 8707 §2 identifiers are absolute URIs without a fragment. */
+function resource(value: unknown, field: string): ResourceConfig {
+  const r = object(value, field, ['uri', 'scope', 'accessTokenFormat', 'accessTokenTtl']);
+  const uri = string(r.uri, `${field}.uri`);
+  if (!URL.canParse(uri) || uri.includes('#')) fail(`${field}.uri`, `${show(uri)} is not an absolute URI without a fragment (RFC 8707 §2)`);
+  const entry: ResourceConfig = { uri, scope: string(r.scope, `${field}.scope`) };
+  if (r.accessTokenFormat !== undefined) entry.accessTokenFormat = oneOf(r.accessTokenFormat, `${field}.accessTokenFormat`, ['opaque', 'jwt'] as const);
+  if (r.accessTokenTtl !== undefined) entry.accessTokenTtl = integer(r.accessTokenTtl, `${field}.accessTokenTtl`, 1, 1e9);
+  return entry;
+}
+
+function registration(value: unknown, field: string): ServerConfig['registration'] {
+  if (value === undefined) return { enabled: false };
+  const r = object(value, field, ['enabled', 'initialAccessToken']);
+  const token = optionalString(r.initialAccessToken, `${field}.initialAccessToken`);
+  if (token !== undefined && token.length < 32) fail(`${field}.initialAccessToken`, 'must be at least 32 characters');
+  return { enabled: r.enabled === undefined ? false : boolean(r.enabled, `${field}.enabled`), ...(token !== undefined && { initialAccessToken: token }) };
+}
+
+/** `cors.origins`: each an origin exactly as browsers send it (scheme, host, port; no path). */
+function cors(value: unknown, field: string): ServerConfig['cors'] {
+  if (value === undefined) return { origins: [] };
+  const c = object(value, field, ['origins']);
+  const origins = array(c.origins ?? [], `${field}.origins`).map((o, i) => {
+    const text = httpUrl(o, `${field}.origins[${i}]`);
+    if (new URL(text).origin !== text) fail(`${field}.origins[${i}]`, `${show(text)} is not an origin (scheme://host[:port], no path or trailing slash)`);
+    return text;
+  });
+  return { origins };
+}
+
+function resources(value: unknown, field: string): ResourceConfig[] {
+  const list = array(value ?? [], field).map((r, i) => resource(r, `${field}[${i}]`));
+  list.forEach((r, i) => {
+    if (list.findIndex((other) => other.uri === r.uri) !== i) fail(`${field}[${i}].uri`, `${show(r.uri)} is listed twice`);
+  });
+  return list;
+}
+
 const FIELDS = [
   'issuer', 'host', 'port', 'store', 'accessTokenFormat', 'audience', 'accessTokenTtl', 'refreshTokenTtl',
   'authorizationCodeTtl', 'clients', 'users', 'skyvaultCompat', 'upstream', 'rateLimit', 'bodyLimit',
   'sessionSecret', 'logLevel', 'workers', 'keyActivationDelay', 'http',
+  'resources', 'registration', 'cors',
 ];
 
 /** Checks a parsed config file and fills in the defaults. Throws ConfigError naming the first bad field. */
@@ -373,6 +444,9 @@ export function validateConfig(value: unknown): ServerConfig {
     workers: c.workers === undefined ? 1 : workerCount(c.workers, store, 'config.workers'),
     sessionSecret,
     logLevel: c.logLevel === undefined ? 'info' : oneOf(c.logLevel, 'config.logLevel', LOG_LEVELS),
+    resources: resources(c.resources, 'config.resources'),
+    registration: registration(c.registration, 'config.registration'),
+    cors: cors(c.cors, 'config.cors'),
   };
 }
 

@@ -47,6 +47,8 @@ export function createConsent(options: { store: Store; sessions: Sessions; actio
         scopes: askedScope(authorization),
         csrf: session.csrf,
         nonce: pending.nonce,
+        // The person sees which servers the access is for (RFC 8707), e.g. an MCP server's URL.
+        resources: authorization.resources,
       };
       return pageResponse(200, consentPage(view), { 'Set-Cookie': sessions.cookie({ ...session, pending }) });
     },

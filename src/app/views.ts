@@ -127,6 +127,8 @@ export interface ConsentView {
   scopes: readonly string[];
   csrf: string;
   nonce: string;
+  /** The resources the access is for (RFC 8707), when the request named them. */
+  resources?: readonly string[] | undefined;
 }
 
 export function consentPage(view: ConsentView): string {
@@ -139,6 +141,7 @@ export function consentPage(view: ConsentView): string {
     html`<h1><strong>${view.clientName}</strong> wants to access your account</h1>
 <p class="muted">Signed in as ${view.username}</p>
 ${asked}
+${view.resources ? html`<p>At:</p><ul class="scopes">${view.resources.map((r) => html`<li><code>${r}</code></li>`)}</ul>` : ''}
 <form method="post" action="${view.action}">
 <input type="hidden" name="csrf_token" value="${view.csrf}">
 <input type="hidden" name="request" value="${view.nonce}">

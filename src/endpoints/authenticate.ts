@@ -6,6 +6,7 @@ import { InsufficientScopeError, InvalidRequestError, InvalidTokenError, OAuthEr
 import { bodyOf, getHeader, isFormRequest, queryString } from '../request.js';
 import { bearerChallenge, oauthErrorOf } from '../response.js';
 import { isSubset } from '../scope.js';
+import { audienceOf } from '../resource-indicators.js';
 
 /**
  * What `authenticate` answers for a request to a protected resource (RFC 6750): the token, or the
@@ -20,6 +21,17 @@ export type AuthenticateResult =
 export interface AuthenticateOptions {
   /** Scope the resource requires; every token must cover all of it. */
   scope?: readonly string[];
+  /**
+   * This resource server's identifier (RFC 8707): a token whose audience does not include it was
+   * issued for another resource and is refused (`invalid_token`), as is one with no audience.
+   */
+  resource?: string;
+  /**
+   * The URL of this resource's metadata (RFC 9728 §3): every challenge then carries it as
+   * `resource_metadata`, and the required `scope` too (RFC 9728 §5.1), so a client that meets the
+   * resource first can find its authorization server and what to ask for.
+   */
+  resourceMetadata?: string;
 }
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
@@ -64,14 +76,19 @@ export async function authenticateEndpoint(
 ): Promise<AuthenticateResult> {
   const { model, options } = context;
   const scope = required?.scope;
+  const discovery = required?.resourceMetadata === undefined ? undefined : { url: required.resourceMetadata, scope };
   try {
     const value = extractToken(request, options);
     // §3.1: a request without any authentication gets the challenge without an error code.
-    if (value === undefined) return { type: 'error', error: undefined, response: bearerChallenge(options.realm) };
+    if (value === undefined) return { type: 'error', error: undefined, response: bearerChallenge(options.realm, undefined, discovery?.scope, discovery?.url) };
     const token = await model.getAccessToken(value);
     // One answer for unknown, revoked and expired: nothing that helps a guesser.
     if (!token || token.accessTokenExpiresAt.getTime() <= Date.now()) {
       throw new InvalidTokenError('The access token is invalid, expired or revoked');
+    }
+    // RFC 8707 §2, RFC 9700 §2.3: a token meant for another resource must not be accepted here.
+    if (required?.resource !== undefined && !audienceOf(token.extra)?.includes(required.resource)) {
+      throw new InvalidTokenError('The access token was not issued for this resource');
     }
     if (scope && scope.length > 0) {
       const covered = model.verifyScope ? await model.verifyScope(token, [...scope]) : isSubset(scope, token.scope);
@@ -80,6 +97,7 @@ export async function authenticateEndpoint(
     return { type: 'authenticated', token };
   } catch (err) {
     const error = oauthErrorOf(err, options.onError);
-    return { type: 'error', error, response: bearerChallenge(options.realm, error, error instanceof InsufficientScopeError ? scope : undefined) };
+    const challengeScope = error instanceof InsufficientScopeError ? scope : discovery?.scope;
+    return { type: 'error', error, response: bearerChallenge(options.realm, error, challengeScope, discovery?.url) };
   }
 }

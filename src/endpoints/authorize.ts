@@ -23,6 +23,7 @@ import { resolveRedirectUri } from '../redirect-uri.js';
 import { parseScope } from '../scope.js';
 import { precheckScope, validateScope } from '../validate-scope.js';
 import { hasOpenId } from '../openid.js';
+import { requestedResources, scopeForResources } from '../resource-indicators.js';
 
 export type { AuthorizationRequest } from '../grants/grant.js';
 
@@ -142,6 +143,7 @@ export function authorizeEndpoint(context: AuthorizeEndpointContext): AuthorizeE
       const scope = parseScope(params.scope);
       precheckScope(model, client, scope);
       const pkce = grant.authorization.validate?.(params, client, options);
+      const resources = requestedResources(params, options.resources);
       return {
         client,
         responseType,
@@ -154,6 +156,7 @@ export function authorizeEndpoint(context: AuthorizeEndpointContext): AuthorizeE
         responseMode,
         // OpenID Connect Core §3.1.2.1: the request is an OpenID one when its scope has openid.
         ...(options.openid && hasOpenId(scope) && { openid: options.openid.authorizationRequest(params) }),
+        ...(resources && { resources }),
       };
     } catch (err) {
       throw err instanceof OAuthError ? fail(err) : err;
@@ -180,7 +183,9 @@ export function authorizeEndpoint(context: AuthorizeEndpointContext): AuthorizeE
     try {
       if (!decision.allow) throw new AccessDeniedError('The resource owner denied the request');
       const { client, redirectUri, state, responseMode } = request;
-      const scope = await validateScope(model, decision.user, client, decision.scope ?? request.scope);
+      const allowed = await validateScope(model, decision.user, client, decision.scope ?? request.scope);
+      // RFC 8707: what the resources asked for do not serve is not granted.
+      const scope = scopeForResources(allowed, request.resources, options.resources);
       const responder = byResponseType.get(request.responseType)?.authorization;
       if (!responder) throw new UnsupportedResponseTypeError(`Unsupported response_type "${request.responseType}"`);
       const params = await responder.respond({ request, user: decision.user, scope, authTime: decision.authTime, model, tokens, settings: options });

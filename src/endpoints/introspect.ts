@@ -9,6 +9,7 @@ import { errorResponse, jsonResponse, oauthErrorOf } from '../response.js';
 import { formatScope } from '../scope.js';
 import { findToken } from './find-token.js';
 import { readFormPost } from './form-post.js';
+import { audienceOf } from '../resource-indicators.js';
 
 type Context = { model: BaseModel & AuthenticateModel & Partial<RefreshTokenModel>; options: ResolvedOptions };
 
@@ -34,6 +35,7 @@ function mayIntrospect(caller: Client, found: FoundToken): boolean {
 function describe(found: FoundToken, expiresAt: Date, issuer: string): Record<string, unknown> {
   const { token } = found;
   const sub = token.user.id ?? token.user.username;
+  const aud = found.kind === 'access_token' ? audienceOf(token.extra) : undefined;
   return {
     active: true,
     scope: formatScope(token.scope),
@@ -42,6 +44,8 @@ function describe(found: FoundToken, expiresAt: Date, issuer: string): Record<st
     ...(found.kind === 'access_token' && { token_type: 'Bearer' }),
     exp: Math.floor(expiresAt.getTime() / 1000),
     ...(sub !== undefined && { sub }),
+    // RFC 7662 §2.2: the token's audience, the resources it was issued for (RFC 8707).
+    ...(aud !== undefined && { aud }),
     iss: issuer,
   };
 }

@@ -30,5 +30,7 @@ export function metadataDocument(options: ResolvedOptions, signed: boolean): Rec
     code_challenge_methods_supported: options.allowPlainPkce ? ['S256', 'plain'] : ['S256'],
     // RFC 9207 §3: every authorization response carries `iss`.
     authorization_response_iss_parameter_supported: true,
+    // RFC 8414 §2, RFC 7591 §3: advertised only when registration is on.
+    ...(options.registration && { registration_endpoint: url(endpoints.registration) }),
   };
 }

@@ -1,17 +1,18 @@
 /** Token endpoint. RFC 6749 §3.2, §5; the steps every grant shares, then the grant itself. */
 import type { BaseModel } from '../model.js';
 import type { OAuthRequest, OAuthResponse } from '../types.js';
-import type { TokenIssuer } from '../grants/grant.js';
+import type { ServerTokenIssuer } from '../tokens/issuer.js';
 import type { ResolvedOptions } from '../options.js';
 import { InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } from '../errors.js';
 import { authenticateClient } from '../client-auth.js';
 import { errorResponse, jsonResponse, oauthErrorOf } from '../response.js';
 import { parseScope } from '../scope.js';
 import { readFormPost } from './form-post.js';
+import { requestedResources } from '../resource-indicators.js';
 
 export interface TokenEndpointContext {
   model: BaseModel;
-  tokens: TokenIssuer;
+  tokens: ServerTokenIssuer;
   options: ResolvedOptions;
 }
 
@@ -39,7 +40,9 @@ export async function tokenEndpoint(
       throw new UnauthorizedClientError(`The ${type} grant is for confidential clients only`);
     }
     const scope = parseScope(params.scope);
-    const body = await grant.handle({ params, client, model, tokens, scope, request, credentials, now: new Date() });
+    // RFC 8707 §2: `resource` is for every grant; the issuer binds the token to it.
+    const issuer = tokens.forResources(requestedResources(params, options.resources));
+    const body = await grant.handle({ params, client, model, tokens: issuer, scope, request, credentials, now: new Date() });
     return jsonResponse(200, body);
   } catch (err) {
     return errorResponse(oauthErrorOf(err, options.onError));

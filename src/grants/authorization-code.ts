@@ -12,6 +12,7 @@ import { randomToken } from '../secrets.js';
 import { newGrantId } from '../grant-id.js';
 import type { OpenIdGrantRecord } from '../openid.js';
 import { openIdRecordOf } from '../openid.js';
+import { grantedResourcesOf } from '../resource-indicators.js';
 
 /** RFC 6749 §4.1.2, RFC 9700 §4.2.1: a replayed code revokes what was issued from it. */
 async function refuseReplay(model: AuthorizationCodeModel, code: AuthorizationCode): Promise<never> {
@@ -57,6 +58,8 @@ export const authorizationCode: Grant<AuthorizationCodeModel> = {
         const record: OpenIdGrantRecord = { nonce: request.openid.nonce, authTime: authTime && Math.floor(authTime.getTime() / 1000) };
         code.extra = { openid: record };
       }
+      // RFC 8707 §2.1: the code remembers the resources consented to; the token request may narrow them.
+      if (request.resources) code.extra = { ...code.extra, resources: request.resources };
       await model.saveAuthorizationCode(code, client, user);
       return { code: value };
     },
@@ -96,6 +99,7 @@ export const authorizationCode: Grant<AuthorizationCodeModel> = {
       openid,
       // Core §12.2: a refreshed ID token keeps the original auth_time (the nonce is not repeated).
       ...(openid && { extra: { openid: { authTime: openid.authTime } } }),
+      resources: grantedResourcesOf(code.extra),
     });
   },
 };

@@ -42,6 +42,11 @@ export interface IssueRequest {
    * the server has an OpenID provider and the scope has `openid`.
    */
   openid?: OpenIdGrantRecord | undefined;
+  /**
+   * The resources the authorization covers (RFC 8707), as a code or refresh token recorded them.
+   * The token's audience is these, or the part of them the token request names in `resource`.
+   */
+  resources?: readonly string[] | undefined;
 }
 
 /** Issues tokens: values, lifetimes, format and storage, the same way for every grant. */
@@ -87,6 +92,8 @@ export interface AuthorizationRequest {
   responseMode: ResponseMode;
   /** OpenID Connect Core §3.1.2.1: set when the server is an OpenID provider and the scope has `openid`. */
   openid?: OpenIdAuthorizationRequest | undefined;
+  /** The `resource` values asked for (RFC 8707 §2), checked; undefined when the request had none. */
+  resources?: string[] | undefined;
 }
 
 /** The server settings an authorization half reads. */

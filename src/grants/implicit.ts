@@ -15,7 +15,14 @@ export const implicit: Grant<BaseModel> = {
 
     async respond({ request, user, scope, tokens }) {
       // §4.2.2: "The authorization server MUST NOT issue a refresh token."
-      const token = await tokens.issue({ client: request.client, user, scope, requestedScope: request.scope, refreshToken: false });
+      const token = await tokens.issue({
+        client: request.client,
+        user,
+        scope,
+        requestedScope: request.scope,
+        refreshToken: false,
+        resources: request.resources,
+      });
       const { access_token, token_type, expires_in } = token;
       return { access_token, token_type, expires_in: String(expires_in), scope: token.scope };
     },

@@ -5,6 +5,7 @@ import type { ResolvedOptions } from '../options.js';
 import { InvalidGrantError, InvalidRequestError, InvalidScopeError } from '../errors.js';
 import { isSubset } from '../scope.js';
 import { openIdRecordOf } from '../openid.js';
+import { grantedResourcesOf } from '../resource-indicators.js';
 
 /** The settings the refresh grant reads: rotation (RFC 9700 §4.14.2) and its grace interval. */
 export type RefreshOptions = Pick<ResolvedOptions, 'rotateRefreshTokens' | 'refreshTokenReuseInterval'>;
@@ -50,6 +51,8 @@ export function refreshToken(options: RefreshOptions): Grant<RefreshTokenModel> 
         // The grant's extra fields go on with it; OpenID Connect Core §12.2: a new ID token, same auth_time.
         extra: token.extra,
         openid: openIdRecordOf(token.extra),
+        // RFC 8707 §2.2: a refresh may ask for any of the grant's resources, never another.
+        resources: grantedResourcesOf(token.extra),
       });
     },
   };

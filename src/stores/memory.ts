@@ -126,6 +126,10 @@ export async function createMemoryStore(options: MemoryStoreOptions = {}): Promi
       return client;
     },
 
+    async deleteClient(clientId) {
+      return clients.delete(clientId);
+    },
+
     async saveUser(registration) {
       // Hash first: the look-up and the write below then run with no await between them, so parallel
       // saves of one username agree on its id.

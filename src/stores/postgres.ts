@@ -343,6 +343,11 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       return client;
     },
 
+    async deleteClient(clientId) {
+      const { rowCount } = await query('delete_client', `DELETE FROM ${s}.clients WHERE client_id = $1`, [clientId]);
+      return rowCount === 1;
+    },
+
     async saveUser(registration) {
       const { username } = registration;
       const passwordHash = await hashPassword(registration.password);

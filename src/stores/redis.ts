@@ -298,6 +298,10 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
       return client;
     },
 
+    async deleteClient(clientId) {
+      return (await redis.del(key.client(clientId))) === 1;
+    },
+
     async saveUser(registration) {
       const { username } = registration;
       const passwordHash = await hashPassword(registration.password);

@@ -190,6 +190,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
   // Prepared once; each call only binds values.
   const sql = {
     getClient: db.prepare<[string], ClientRow>('SELECT metadata, secret_hash FROM clients WHERE client_id = ?'),
+    deleteClient: db.prepare<[string]>('DELETE FROM clients WHERE client_id = ?'),
     saveClient: db.prepare<[string, string, string | null]>(
       'INSERT OR REPLACE INTO clients (client_id, metadata, secret_hash) VALUES (?, ?, ?)',
     ),
@@ -372,6 +373,10 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
       const secret = registration.client_secret;
       await write(() => sql.saveClient.run(client.client_id, JSON.stringify(client), secret === undefined ? null : hashSecret(secret)));
       return client;
+    },
+
+    async deleteClient(clientId) {
+      return write(() => sql.deleteClient.run(clientId).changes === 1);
     },
 
     async saveUser(registration) {

@@ -24,6 +24,8 @@ export interface UserRegistration {
 export interface Store extends Model, SigningKeyStore {
   /** Create or replace a client. A confidential client's secret is stored as a hash. */
   saveClient(client: ClientRegistration): Promise<Client>;
+  /** Delete a client (RFC 7592 §2.3); true when it existed. */
+  deleteClient(clientId: string): Promise<boolean>;
   /** Create or replace a user, matched by username. The password is stored as an scrypt hash. */
   saveUser(user: UserRegistration): Promise<User>;
   /** The user with this subject id (for the login session), or null. */

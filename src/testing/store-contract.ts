@@ -138,6 +138,16 @@ export function storeContract(name: string, createStore: () => Promise<Store>, o
         assert.equal(await store.getClient(client.client_id, 'new-secret'), null);
       });
 
+      it('deletes a client, once, with the metadata dynamic registration keeps (RFC 7592 §2.3)', async () => {
+        const { client, secret } = await newClient();
+        const registered = await store.saveClient({ ...client, client_secret: secret, application_type: 'native', registration_access_token_hash: 'h', client_id_issued_at: 1 });
+        assert.deepEqual(await store.getClient(client.client_id, null), registered);
+        assert.equal(await store.deleteClient(client.client_id), true);
+        assert.equal(await store.getClient(client.client_id, null), null);
+        assert.equal(await store.getClient(client.client_id, secret), null);
+        assert.equal(await store.deleteClient(client.client_id), false);
+      });
+
       it('gives a client its own identity as the user of client credentials (RFC 6749 §4.4)', async () => {
         const { client } = await newClient();
         const user = await store.getUserFromClient(client);

@@ -10,6 +10,8 @@ export interface AccessTokenContext {
   grantId: string;
   issuedAt: Date;
   expiresAt: Date;
+  /** The resources the token is for (RFC 8707): its `aud`. Undefined: the format's default audience. */
+  audience?: readonly string[] | undefined;
 }
 
 /** A JSON Web Key Set document (RFC 7517 §5). */

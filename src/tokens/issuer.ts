@@ -8,39 +8,60 @@ import { randomToken } from '../secrets.js';
 import { newGrantId } from '../grant-id.js';
 import { formatScope, sameScope } from '../scope.js';
 import { hasOpenId } from '../openid.js';
+import { narrowResources, scopeForResources, tokenSettingsFor } from '../resource-indicators.js';
 
-export function createTokenIssuer(model: BaseModel, options: ResolvedOptions, format: AccessTokenFormat): TokenIssuer {
+/** The server's issuer, which can also serve one token request's `resource` values (RFC 8707 §2). */
+export interface ServerTokenIssuer extends TokenIssuer {
+  /** The issuer for a token request that named these resources (undefined: it named none). */
+  forResources(requested: string[] | undefined): TokenIssuer;
+}
+
+export function createTokenIssuer(model: BaseModel, options: ResolvedOptions, defaultFormat: AccessTokenFormat): ServerTokenIssuer {
+  async function issue(request: IssueRequest, requested: string[] | undefined): Promise<TokenResponseBody> {
+    const { client, user, requestedScope, grantId = newGrantId(), refreshToken, values, resources: granted, openid } = request;
+    // RFC 8707 §2.2: the token is for what the request names, within what the grant covers.
+    const audience = narrowResources(requested, granted);
+    const scope = scopeForResources(request.scope, audience, options.resources);
+    // The grant keeps its scope when this token's audience narrows it (as a narrowing refresh does, RFC 6749 §6).
+    const refreshTokenScope = request.refreshTokenScope ?? (scope.length === request.scope.length ? undefined : request.scope);
+    const settings = tokenSettingsFor(audience, options.resources);
+    const format = settings.format ?? defaultFormat;
+
+    const issuedAt = new Date();
+    const accessTtl = Math.min(client.access_token_lifetime ?? options.accessTokenTtl, settings.ttl ?? Infinity);
+    const accessTokenExpiresAt = new Date(issuedAt.getTime() + accessTtl * 1000);
+    const accessToken =
+      values?.accessToken ??
+      (model.generateAccessToken
+        ? await model.generateAccessToken(client, user, scope)
+        : await format.generate({ client, user, scope, grantId, issuedAt, expiresAt: accessTokenExpiresAt, audience }));
+
+    const token: Token = { accessToken, accessTokenExpiresAt, scope, client, user, grantId };
+    // `resources`: what a refresh may ask for again; `audience`: what this access token is for.
+    const extra = audience === undefined ? request.extra : { ...request.extra, resources: granted ?? audience, audience };
+    if (extra !== undefined) token.extra = extra;
+    if (refreshToken && client.grant_types.includes('refresh_token')) {
+      const refreshTtl = client.refresh_token_lifetime ?? options.refreshTokenTtl;
+      token.refreshToken =
+        values?.refreshToken ?? (model.generateRefreshToken ? await model.generateRefreshToken(client, user, scope) : randomToken());
+      token.refreshTokenExpiresAt = new Date(issuedAt.getTime() + refreshTtl * 1000);
+      if (refreshTokenScope !== undefined && !sameScope(refreshTokenScope, scope)) token.refreshTokenScope = refreshTokenScope;
+    }
+    await model.saveToken(token, client, user);
+
+    const body: TokenResponseBody = { access_token: accessToken, token_type: 'Bearer', expires_in: accessTtl };
+    if (token.refreshToken !== undefined) body.refresh_token = token.refreshToken;
+    // §5.1: scope is required in the response when it differs from what was asked.
+    if (requestedScope === undefined ? scope.length > 0 : !sameScope(scope, requestedScope)) body.scope = formatScope(scope);
+    // OpenID Connect Core §3.1.3.3: the ID token, for a grant that carries an OpenID authentication.
+    if (openid && options.openid && hasOpenId(scope)) {
+      body.id_token = await options.openid.idToken({ issuer: options.issuer, client, user, accessToken, nonce: openid.nonce, authTime: openid.authTime });
+    }
+    return body;
+  }
+
   return {
-    async issue({ client, user, scope, requestedScope, grantId = newGrantId(), refreshToken, refreshTokenScope, values, extra, openid }: IssueRequest) {
-      const issuedAt = new Date();
-      const accessTtl = client.access_token_lifetime ?? options.accessTokenTtl;
-      const accessTokenExpiresAt = new Date(issuedAt.getTime() + accessTtl * 1000);
-      const accessToken =
-        values?.accessToken ??
-        (model.generateAccessToken
-          ? await model.generateAccessToken(client, user, scope)
-          : await format.generate({ client, user, scope, grantId, issuedAt, expiresAt: accessTokenExpiresAt }));
-
-      const token: Token = { accessToken, accessTokenExpiresAt, scope, client, user, grantId };
-      if (extra !== undefined) token.extra = extra;
-      if (refreshToken && client.grant_types.includes('refresh_token')) {
-        const refreshTtl = client.refresh_token_lifetime ?? options.refreshTokenTtl;
-        token.refreshToken =
-          values?.refreshToken ?? (model.generateRefreshToken ? await model.generateRefreshToken(client, user, scope) : randomToken());
-        token.refreshTokenExpiresAt = new Date(issuedAt.getTime() + refreshTtl * 1000);
-        if (refreshTokenScope !== undefined && !sameScope(refreshTokenScope, scope)) token.refreshTokenScope = refreshTokenScope;
-      }
-      await model.saveToken(token, client, user);
-
-      const body: TokenResponseBody = { access_token: accessToken, token_type: 'Bearer', expires_in: accessTtl };
-      if (token.refreshToken !== undefined) body.refresh_token = token.refreshToken;
-      // §5.1: scope is required in the response when it differs from what was asked.
-      if (requestedScope === undefined ? scope.length > 0 : !sameScope(scope, requestedScope)) body.scope = formatScope(scope);
-      // OpenID Connect Core §3.1.3.3: the ID token, for a grant that carries an OpenID authentication.
-      if (openid && options.openid && hasOpenId(scope)) {
-        body.id_token = await options.openid.idToken({ issuer: options.issuer, client, user, accessToken, nonce: openid.nonce, authTime: openid.authTime });
-      }
-      return body;
-    },
+    issue: (request) => issue(request, undefined),
+    forResources: (requested) => ({ issue: (request) => issue(request, requested) }),
   };
 }

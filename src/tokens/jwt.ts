@@ -116,7 +116,7 @@ export function createJwtAccessTokenFormat(options: JwtAccessTokenOptions): JwtA
   return {
     name: 'jwt',
 
-    async generate({ client, user, scope, issuedAt, expiresAt }: AccessTokenContext) {
+    async generate({ client, user, scope, issuedAt, expiresAt, audience: resources }: AccessTokenContext) {
       const { signer } = fresh() ?? (await refresh());
       const claims: JWTPayload = { client_id: client.client_id };
       // RFC 9068 §2.2.3: scope as a space-separated string, like the token response's.
@@ -126,7 +126,8 @@ export function createJwtAccessTokenFormat(options: JwtAccessTokenOptions): JwtA
         .setProtectedHeader({ alg: signer.alg, typ: 'at+jwt', kid: signer.kid })
         .setIssuer(issuer)
         .setSubject(subjectOf(user, client))
-        .setAudience(audience)
+        // RFC 8707 §2, RFC 9068 §3: a token asked for resources names exactly them.
+        .setAudience(resources && resources.length > 0 ? (resources.length === 1 ? (resources[0] as string) : [...resources]) : audience)
         .setIssuedAt(issuedAt)
         .setExpirationTime(expiresAt)
         .setJti(randomUUID())

@@ -50,6 +50,15 @@ describe('redirect URI matching (RFC 6749 §3.1.2, RFC 9700 §4.1.3)', () => {
     assert.equal(matchesRedirectUri('http://localhost:5000/cb', 'http://localhost/cb'), false);
   });
 
+  it('a native app\'s http://localhost matches on any port, and only for a native app (RFC 8252 §7.3)', () => {
+    assert.ok(matchesRedirectUri('http://localhost:5000/cb', 'http://localhost/cb', true));
+    assert.ok(matchesRedirectUri('http://localhost:5000/cb', 'http://localhost:7000/cb', true));
+    assert.equal(matchesRedirectUri('http://localhost:5000/cb', 'http://localhost/cb', false), false);
+    for (const requested of ['http://localhost:5000/other', 'http://localhost.evil.example:5000/cb', 'http://localhost:5000@evil.example/cb', 'http://localhost:99999/cb']) {
+      assert.equal(matchesRedirectUri(requested, 'http://localhost/cb', true), false, requested);
+    }
+  });
+
   it('resolves an omitted redirect_uri only when exactly one is registered (RFC 6749 §3.1.2.3)', () => {
     assert.equal(resolveRedirectUri(client(['https://a.example/cb']), undefined), 'https://a.example/cb');
     assert.equal(resolveRedirectUri(client(['https://a.example/cb', 'https://b.example/cb']), undefined), undefined);

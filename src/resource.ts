@@ -1,0 +1,7 @@
+/**
+ * `tollgate/resource`: for protected resources (an API, an MCP server). Their RFC 9728 metadata and
+ * challenges, and the RFC 8707 resource list an authorization server issues audience-bound tokens for.
+ */
+export { createProtectedResource, PROTECTED_RESOURCE_METADATA_PATH } from './resource-server.js';
+export type { BearerMethod, ProtectedResource, ProtectedResourceMetadata, ProtectedResourceOptions } from './resource-server.js';
+export type { ResourceOptions } from './resource-indicators.js';

@@ -1,0 +1,96 @@
+/** Dynamic client registration (RFC 7591, RFC 7592) on `tollgate serve`, driven by openid-client. */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as client from 'openid-client';
+import type { RunningCli } from '../helpers/app-server.js';
+import { demoConfig, startCli } from '../helpers/app-server.js';
+import { authorizeThroughPages, createAgent } from '../helpers/app-agent.js';
+
+const INITIAL = 'an-initial-access-token-for-registration';
+const CALLBACK = 'https://app.example.com/cb';
+
+describe('tollgate serve: dynamic client registration', () => {
+  let cli: RunningCli;
+  before(async () => {
+    cli = await startCli(demoConfig({ registration: { enabled: true, initialAccessToken: INITIAL }, rateLimit: { registrationPerIp: { max: 6, windowSeconds: 3600 } } }));
+  });
+  after(() => cli.stop());
+
+  test('openid-client\'s dynamicClientRegistration registers a client that completes the code flow with PKCE and refresh', async () => {
+    const config = await client.dynamicClientRegistration(
+      new URL(cli.url),
+      // openid-client sends the secret in the form unless told otherwise.
+      { redirect_uris: [CALLBACK], grant_types: ['authorization_code', 'refresh_token'], scope: 'read', token_endpoint_auth_method: 'client_secret_post' },
+      undefined,
+      { algorithm: 'oauth2', execute: [client.allowInsecureRequests], initialAccessToken: INITIAL },
+    );
+    const metadata = config.clientMetadata();
+    assert.equal(typeof metadata.client_id, 'string');
+    assert.equal(typeof metadata.client_secret, 'string');
+    assert.equal(config.serverMetadata().registration_endpoint, `${cli.url}/oauth/register`);
+
+    const verifier = client.randomPKCECodeVerifier();
+    const state = client.randomState();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: CALLBACK,
+      scope: 'read',
+      state,
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    });
+    const redirect = await authorizeThroughPages(createAgent(cli.url), Object.fromEntries(url.searchParams));
+    assert.ok(redirect.location?.startsWith(CALLBACK), redirect.body);
+    const tokens = await client.authorizationCodeGrant(config, new URL(redirect.location ?? ''), { pkceCodeVerifier: verifier, expectedState: state });
+    assert.equal(tokens.scope ?? 'read', 'read');
+    const secure = await fetch(`${cli.url}/secure`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    assert.equal(await secure.text(), 'Secure Hello!');
+    const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token ?? '');
+    assert.notEqual(refreshed.access_token, tokens.access_token);
+  });
+
+  test('RFC 7592 read, update and delete over HTTP; the deleted client can no longer get tokens', async () => {
+    const registered = await fetch(`${cli.url}/oauth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${INITIAL}` },
+      body: JSON.stringify({ grant_types: ['client_credentials'], scope: 'read' }),
+    });
+    assert.equal(registered.status, 201);
+    const body = (await registered.json()) as Record<string, string>;
+    const auth = { authorization: `Bearer ${body.registration_access_token}` };
+    const read = await fetch(body.registration_client_uri ?? '', { headers: auth });
+    assert.equal(read.status, 200);
+    assert.equal(((await read.json()) as Record<string, unknown>).client_secret, undefined);
+    const updated = await fetch(body.registration_client_uri ?? '', {
+      method: 'PUT',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ client_id: body.client_id, client_secret: body.client_secret, grant_types: ['client_credentials'], scope: 'read write' }),
+    });
+    assert.equal(updated.status, 200);
+    assert.equal(((await updated.json()) as Record<string, unknown>).scope, 'read write');
+    const basic = `Basic ${Buffer.from(`${body.client_id}:${body.client_secret}`).toString('base64')}`;
+    const tokenRequest = () =>
+      fetch(`${cli.url}/oauth/token`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+    assert.equal((await tokenRequest()).status, 200);
+    assert.equal((await fetch(body.registration_client_uri ?? '', { method: 'DELETE', headers: auth })).status, 204);
+    assert.equal((await tokenRequest()).status, 401);
+  });
+
+  test('invalid registrations get invalid_redirect_uri and invalid_client_metadata', async () => {
+    const post = (metadata: unknown) =>
+      fetch(`${cli.url}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${INITIAL}` }, body: JSON.stringify(metadata) });
+    const badUri = await post({ redirect_uris: ['http://app.example.com/cb'] });
+    assert.equal(badUri.status, 400);
+    assert.equal(((await badUri.json()) as Record<string, unknown>).error, 'invalid_redirect_uri');
+    const badGrant = await post({ redirect_uris: [CALLBACK], grant_types: ['password'] });
+    assert.equal(badGrant.status, 400);
+    assert.equal(((await badGrant.json()) as Record<string, unknown>).error, 'invalid_client_metadata');
+  });
+
+  test('registration is rate limited per IP address (RFC 7591 §5)', async () => {
+    let status = 0;
+    for (let i = 0; i < 8 && status !== 429; i++) {
+      status = (await fetch(`${cli.url}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${INITIAL}` }, body: '{}' })).status;
+    }
+    assert.equal(status, 429);
+  });
+});

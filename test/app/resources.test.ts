@@ -1,0 +1,101 @@
+/** `tollgate serve` with `resources` (RFC 8707) and its protected-resource metadata (RFC 9728). */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeJwt } from 'jose';
+import type { RunningCli } from '../helpers/app-server.js';
+import { REDIRECT_URI, demoConfig, startCli } from '../helpers/app-server.js';
+import { createAgent, hiddenField } from '../helpers/app-agent.js';
+import { validateConfig } from '../../src/app/config.js';
+import { ConfigError } from '../../src/errors.js';
+
+const MCP = 'https://mcp.example.com/mcp';
+const REPORTS = 'https://reports.example.com/';
+const BASIC = `Basic ${Buffer.from('SkyVaultapp:secret').toString('base64')}`;
+
+describe('tollgate serve: resources (RFC 8707) and protected-resource metadata (RFC 9728)', () => {
+  let cli: RunningCli;
+  before(async () => {
+    cli = await startCli(
+      demoConfig({
+        resources: [
+          { uri: MCP, scope: 'read' },
+          { uri: REPORTS, scope: 'read write', accessTokenFormat: 'jwt', accessTokenTtl: 300 },
+        ],
+      }),
+    );
+  });
+  after(() => cli.stop());
+
+  const token = (body: string) =>
+    fetch(new URL('/oauth/token', cli.url), { method: 'POST', headers: { authorization: BASIC, 'content-type': 'application/x-www-form-urlencoded' }, body });
+
+  test('serves /secure\'s metadata, and /secure\'s challenge points at it (RFC 9728 §3.1, §5.1)', async () => {
+    const response = await fetch(new URL('/.well-known/oauth-protected-resource/secure', cli.url));
+    assert.equal(response.status, 200);
+    const metadata = (await response.json()) as Record<string, unknown>;
+    assert.equal(metadata.resource, `${cli.url}/secure`);
+    assert.deepEqual(metadata.authorization_servers, [cli.url]);
+    assert.deepEqual(metadata.bearer_methods_supported, ['header']);
+    const secure = await fetch(new URL('/secure', cli.url));
+    assert.equal(secure.status, 401);
+    assert.match(secure.headers.get('www-authenticate') ?? '', new RegExp(`resource_metadata="${cli.url}/\\.well-known/oauth-protected-resource/secure"`));
+  });
+
+  test('the consent page names the resources asked for, and the code\'s token is bound to them (RFC 8707 §2)', async () => {
+    const agent = createAgent(cli.url);
+    const query = new URLSearchParams({ response_type: 'code', client_id: 'SkyVaultapp', redirect_uri: REDIRECT_URI, state: 's', resource: MCP });
+    let page = await agent.get(`/authorize?${query}`);
+    page = await agent.post('/authorize/login', { csrf_token: hiddenField(page.body, 'csrf_token'), username: 'admin', password: 'tiger' });
+    page = await agent.get(page.location ?? '');
+    assert.match(page.body, new RegExp(`<code>${MCP}</code>`));
+    page = await agent.post('/authorize', { csrf_token: hiddenField(page.body, 'csrf_token'), request: hiddenField(page.body, 'request'), decision: 'allow' });
+    const code = new URL(page.location ?? '').searchParams.get('code') ?? '';
+    const issued = (await (await token(`grant_type=authorization_code&code=${code}&redirect_uri=${encodeURIComponent(REDIRECT_URI)}`)).json()) as Record<string, unknown>;
+    const introspected = await fetch(new URL('/oauth/introspect', cli.url), {
+      method: 'POST',
+      headers: { authorization: BASIC, 'content-type': 'application/x-www-form-urlencoded' },
+      body: `token=${issued.access_token as string}`,
+    });
+    const described = (await introspected.json()) as Record<string, unknown>;
+    assert.deepEqual(described.aud, [MCP]);
+    // SkyVaultapp may have read and write; the MCP resource serves only read.
+    assert.equal(described.scope, 'read');
+  });
+
+  test('metadata lists scopes_supported from the clients and resources (RFC 8414 §2)', async () => {
+    const metadata = (await (await fetch(new URL('/.well-known/oauth-authorization-server', cli.url))).json()) as Record<string, unknown>;
+    assert.deepEqual(metadata.scopes_supported, ['read', 'write']);
+  });
+
+  test('a token for a configured resource has it as audience in introspection; an unlisted one is invalid_target', async () => {
+    const issued = (await (await token(`grant_type=client_credentials&resource=${encodeURIComponent(MCP)}`)).json()) as Record<string, unknown>;
+    assert.equal(issued.scope, 'read');
+    const introspected = await fetch(new URL('/oauth/introspect', cli.url), {
+      method: 'POST',
+      headers: { authorization: BASIC, 'content-type': 'application/x-www-form-urlencoded' },
+      body: `token=${issued.access_token as string}`,
+    });
+    assert.deepEqual(((await introspected.json()) as Record<string, unknown>).aud, [MCP]);
+    const refused = await token('grant_type=client_credentials&resource=https%3A%2F%2Fevil.example.com%2F');
+    assert.equal(refused.status, 400);
+    assert.equal(((await refused.json()) as Record<string, unknown>).error, 'invalid_target');
+  });
+
+  test('a resource configured for JWTs gets a JWT with its aud and its lifetime, while the server\'s tokens stay opaque', async () => {
+    const jwt = (await (await token(`grant_type=client_credentials&resource=${encodeURIComponent(REPORTS)}`)).json()) as Record<string, unknown>;
+    assert.equal(decodeJwt(jwt.access_token as string).aud, REPORTS);
+    assert.equal(jwt.expires_in, 300);
+    const keys = (await (await fetch(new URL('/.well-known/jwks.json', cli.url))).json()) as { keys: unknown[] };
+    assert.ok(keys.keys.length > 0, 'the JWKS publishes the key that signs the resource\'s tokens');
+    const opaque = (await (await token('grant_type=client_credentials')).json()) as Record<string, unknown>;
+    assert.equal((opaque.access_token as string).split('.').length, 1);
+  });
+
+  test('config: a resource that is not an absolute URI without fragment, or listed twice, is refused naming the field', () => {
+    const bad = (resources: unknown) => () => validateConfig({ store: 'memory', resources });
+    assert.throws(bad([{ uri: '/mcp', scope: 'read' }]), (err: unknown) => err instanceof ConfigError && err.field === 'config.resources[0].uri');
+    assert.throws(bad([{ uri: `${MCP}#x`, scope: 'read' }]), (err: unknown) => err instanceof ConfigError && err.field === 'config.resources[0].uri');
+    assert.throws(bad([{ uri: MCP, scope: 'read' }, { uri: MCP, scope: 'write' }]), (err: unknown) => err instanceof ConfigError && err.field === 'config.resources[1].uri');
+    assert.throws(bad([{ uri: MCP, scope: 'read', accessTokenFormat: 'paseto' }]), (err: unknown) => err instanceof ConfigError && err.field === 'config.resources[0].accessTokenFormat');
+  });
+});
