@@ -14,6 +14,7 @@ import { bearerChallenge, publicJsonResponse } from './response.js';
 /** Where bearer tokens may be sent (RFC 9728 §2, `bearer_methods_supported`; RFC 6750 §2). */
 export type BearerMethod = 'header' | 'body' | 'query';
 
+/** Options of `createProtectedResource`: the resource's identifier, its authorization servers and scopes (RFC 9728 §2). */
 export interface ProtectedResourceOptions {
   /** The resource identifier (RFC 9728 §2): an https URL (http only on loopback), no query or fragment. */
   resource: string;
@@ -36,6 +37,7 @@ export interface ProtectedResourceMetadata {
   resource_name?: string;
 }
 
+/** A protected resource: its metadata endpoint and the options that bind `authenticate` to it (RFC 9728, RFC 8707). */
 export interface ProtectedResource {
   /** The metadata document. */
   readonly metadata: ProtectedResourceMetadata;
@@ -54,6 +56,7 @@ export interface ProtectedResource {
   challenge(error?: OAuthError, scope?: readonly string[]): OAuthResponse;
 }
 
+/** RFC 9728 §3: where protected-resource metadata is published (with the resource's path appended). */
 export const PROTECTED_RESOURCE_METADATA_PATH = '/.well-known/oauth-protected-resource';
 
 function invalid(field: string, message: string): ConfigError {
