@@ -5,28 +5,41 @@
  */
 import type { AuthorizationServer } from '../authorization-server.js';
 import type { BuiltInGrantType } from '../options.js';
-import type { Grant } from '../grants/grant.js';
 import type { OAuthRequest, OAuthResponse } from '../types.js';
-import type { CompatAuthorizationCode, CompatClient, CompatModel, CompatToken, CompatUser } from './model.js';
+import type { CompatAuthorizationCode, CompatModel, CompatToken, CompatUser } from './model.js';
 import { createAuthorizationServer } from '../authorization-server.js';
-import { InvalidRequestError as CoreInvalidRequestError, errorClasses } from '../errors.js';
-import type { OAuthErrorCode } from '../errors.js';
+import { InvalidRequestError as CoreInvalidRequestError } from '../errors.js';
 import { isFormRequest } from '../request.js';
 import { errorRedirect } from '../response.js';
-import { InvalidArgumentError, InvalidClientError, InvalidRequestError, OAuthError, ServerError, UnauthorizedRequestError, errorFor } from './errors.js';
-import { compatClient, compatToken, toModel } from './model.js';
-import { Request } from './request.js';
-import { Response } from './response.js';
+import {
+  AbstractGrantType,
+  AccessDeniedError,
+  InsufficientScopeError,
+  InvalidArgumentError,
+  InvalidClientError,
+  InvalidGrantError,
+  InvalidRequestError,
+  InvalidScopeError,
+  InvalidTokenError,
+  OAuthError,
+  Request,
+  Response,
+  ServerError,
+  UnauthorizedClientError,
+  UnauthorizedRequestError,
+  UnsupportedGrantTypeError,
+  UnsupportedResponseTypeError,
+  UnsupportedTokenTypeError,
+  errorFor,
+  isOAuthError,
+} from './classes.js';
+import { compatToken, toModel } from './model.js';
+import { extensionGrant } from './extension-grant.js';
+import type { ExtendedGrantType } from './extension-grant.js';
+import { guardModel, withModelErrors } from './model-errors.js';
+import type { ModelErrorSlot } from './model-errors.js';
 
-/** Their extension grant: a class built with the lifetimes and model, whose `handle` resolves to the saved token. */
-export type ExtendedGrantType = new (options: GrantTypeOptions) => { handle(request: Request, client: CompatClient): Promise<CompatToken> };
-
-export interface GrantTypeOptions {
-  accessTokenLifetime: number;
-  refreshTokenLifetime: number;
-  model: CompatModel;
-  alwaysIssueNewRefreshToken: boolean;
-}
+export type { ExtendedGrantType } from './extension-grant.js';
 
 export interface AuthenticateHandler {
   /** The logged-in resource owner, or a falsy value. */
@@ -51,6 +64,8 @@ export interface OAuth2ServerOptions {
   scope?: string | readonly string[];
   addAcceptedScopesHeader?: boolean;
   addAuthorizedScopesHeader?: boolean;
+  /** Fields `saveToken` returns beyond the standard ones are added to the token response. */
+  allowExtendedTokenAttributes?: boolean;
   /** tollgate: receives unexpected errors (answered as `server_error`). */
   onError?: (error: unknown) => void;
 }
@@ -108,9 +123,35 @@ function rejected(response: Response, error: OAuthError): OAuthError {
 
 /** Their error for an exception: theirs as is, anything else wrapped as a server error. */
 function asOAuthError(err: unknown, response: Response): OAuthError {
-  if (err instanceof OAuthError) return err;
+  if (isOAuthError(err)) return err;
   return rejected(response, new ServerError('The authorization server encountered an unexpected condition', { code: 500, inner: err }));
 }
+
+/**
+ * The model's own OAuth error, when one decided the answer: the core answered with its equivalent
+ * (headers such as `WWW-Authenticate` included); the Response gets the model error's status, name
+ * and message, unless the answer went to the redirect URI.
+ */
+function modelFailure(response: Response, answer: OAuthResponse, error: OAuthError): OAuthError {
+  fill(response, answer);
+  if (answer.headers.Location === undefined) {
+    response.status = error.code;
+    response.body = { error: error.name, error_description: error.message };
+  }
+  return error;
+}
+
+/** Their RFC 6749 §5.1 body fields: `scope` always when the token has one, and with `allowExtendedTokenAttributes` the token's other fields. */
+function completeTokenBody(response: Response, saved: CompatToken | undefined, allowExtended: boolean): void {
+  if (!saved) return;
+  if (response.body.scope === undefined && saved.scope && saved.scope.length > 0) response.body.scope = saved.scope.join(' ');
+  if (!allowExtended) return;
+  for (const [name, value] of Object.entries(saved)) {
+    if (!STANDARD_TOKEN_FIELDS.has(name) && !(name in response.body)) response.body[name] = value;
+  }
+}
+
+const STANDARD_TOKEN_FIELDS = new Set(['accessToken', 'accessTokenExpiresAt', 'refreshToken', 'refreshTokenExpiresAt', 'scope', 'client', 'user', 'grantId']);
 
 type Resolved = OAuth2ServerOptions & {
   accessTokenLifetime: number;
@@ -121,6 +162,23 @@ type Resolved = OAuth2ServerOptions & {
 export class OAuth2Server {
   static Request = Request;
   static Response = Response;
+  static AbstractGrantType = AbstractGrantType;
+  // Their index.js hangs every error class on the export: `OAuth2Server.InvalidTokenError`.
+  static OAuthError = OAuthError;
+  static AccessDeniedError = AccessDeniedError;
+  static InsufficientScopeError = InsufficientScopeError;
+  static InvalidArgumentError = InvalidArgumentError;
+  static InvalidClientError = InvalidClientError;
+  static InvalidGrantError = InvalidGrantError;
+  static InvalidRequestError = InvalidRequestError;
+  static InvalidScopeError = InvalidScopeError;
+  static InvalidTokenError = InvalidTokenError;
+  static ServerError = ServerError;
+  static UnauthorizedClientError = UnauthorizedClientError;
+  static UnauthorizedRequestError = UnauthorizedRequestError;
+  static UnsupportedGrantTypeError = UnsupportedGrantTypeError;
+  static UnsupportedResponseTypeError = UnsupportedResponseTypeError;
+  static UnsupportedTokenTypeError = UnsupportedTokenTypeError;
 
   readonly options: OAuth2ServerOptions;
   readonly #servers = new Map<string, AuthorizationServer>();
@@ -154,7 +212,7 @@ export class OAuth2Server {
     ]);
     let server = this.#servers.get(key);
     if (!server) {
-      const { model } = options;
+      const model = guardModel(options.model);
       const grantTypes: BuiltInGrantType[] = [];
       if (model.getAuthorizationCode && model.saveAuthorizationCode && model.revokeAuthorizationCode) grantTypes.push('authorization_code');
       if (model.getUser) grantTypes.push('password');
@@ -164,7 +222,15 @@ export class OAuth2Server {
         issuer: options.issuer ?? 'http://localhost',
         grantTypes,
         model: toModel(model, { publicWithoutSecret: atTokenEndpoint, savedTokens: this.#savedTokens, savedCodes: this.#savedCodes }) as never,
-        grants: Object.entries(options.extendedGrantTypes ?? {}).map(([type, GrantType]) => this.#extensionGrant(type, GrantType, options)),
+        grants: Object.entries(options.extendedGrantTypes ?? {}).map(([type, GrantType]) =>
+          extensionGrant(type, GrantType, {
+            model,
+            accessTokenLifetime: options.accessTokenLifetime,
+            refreshTokenLifetime: options.refreshTokenLifetime,
+            alwaysIssueNewRefreshToken: options.alwaysIssueNewRefreshToken !== false,
+            savedTokens: this.#savedTokens,
+          }),
+        ),
         accessTokenTtl: options.accessTokenLifetime,
         refreshTokenTtl: options.refreshTokenLifetime,
         authorizationCodeTtl: options.authorizationCodeLifetime,
@@ -178,37 +244,6 @@ export class OAuth2Server {
       this.#servers.set(key, server);
     }
     return server;
-  }
-
-  /** Their extension grant class as a tollgate Grant: it saves through their model itself. */
-  #extensionGrant(type: string, GrantType: ExtendedGrantType, options: Resolved): Grant {
-    return {
-      type,
-      handle: async ({ client, credentials }) => {
-        const theirs = compatClient(client);
-        const grant = new GrantType({
-          accessTokenLifetime: theirs.accessTokenLifetime ?? options.accessTokenLifetime,
-          refreshTokenLifetime: theirs.refreshTokenLifetime ?? options.refreshTokenLifetime,
-          model: options.model,
-          alwaysIssueNewRefreshToken: options.alwaysIssueNewRefreshToken !== false,
-        });
-        const token = await grant.handle(credentials.request as Request, theirs).catch((err: unknown) => {
-          // Their grant throws their errors; the core answers its own, so an RFC code crosses over as such.
-          const CoreError = err instanceof OAuthError && Object.hasOwn(errorClasses, err.name) ? errorClasses[err.name as OAuthErrorCode] : undefined;
-          throw CoreError ? new CoreError(err instanceof Error ? err.message : '') : err;
-        });
-        if (!token?.accessToken) throw new CoreInvalidRequestError('The extension grant issued no token');
-        this.#savedTokens.set(token.accessToken, token);
-        const expiresAt = token.accessTokenExpiresAt?.getTime() ?? Date.now() + options.accessTokenLifetime * 1000;
-        return {
-          access_token: token.accessToken,
-          token_type: 'Bearer',
-          expires_in: Math.max(0, Math.round((expiresAt - Date.now()) / 1000)),
-          ...(token.refreshToken !== undefined && { refresh_token: token.refreshToken }),
-          ...(token.scope && token.scope.length > 0 && { scope: token.scope.join(' ') }),
-        };
-      },
-    };
   }
 
   /**
@@ -245,12 +280,16 @@ export class OAuth2Server {
           throw rejected(response, new InvalidClientError('Invalid client: this client must authenticate with its client_secret', { code: 401 }));
         }
       }
-      const answer = await this.#core(resolved, true).token(toOAuthRequest(request, headers, body), { request });
+      const slot: ModelErrorSlot = {};
+      const core = this.#core(resolved, true);
+      const answer = await withModelErrors(slot, () => core.token(toOAuthRequest(request, headers, body), { request }));
+      if (slot.error) throw modelFailure(response, answer, slot.error);
       if (answer.status !== 200) throw failure(response, answer);
       fill(response, answer);
       const accessToken = response.body.access_token as string;
       const saved = this.#savedTokens.get(accessToken);
       this.#savedTokens.delete(accessToken);
+      completeTokenBody(response, saved, resolved.allowExtendedTokenAttributes === true);
       return saved ?? (response.body as unknown as CompatToken);
     } catch (err) {
       throw asOAuthError(err, response);
@@ -266,9 +305,11 @@ export class OAuth2Server {
     assertArguments(request, response);
     const resolved = this.#resolve(options);
     const core = this.#core(resolved, false);
+    const slot: ModelErrorSlot = {};
     try {
       const oauthRequest = toOAuthRequest(request);
-      const checked = await core.authorize(oauthRequest);
+      const checked = await withModelErrors(slot, () => core.authorize(oauthRequest));
+      if (slot.error && checked.type !== 'interaction') throw modelFailure(response, checked.response, slot.error);
       if (checked.type !== 'interaction') throw failure(response, checked.response);
       const { redirectUri, state, responseMode } = checked.request;
       if (state === undefined && !resolved.allowEmptyState) {
@@ -277,7 +318,8 @@ export class OAuth2Server {
       }
       const user = await this.#user(request, response, resolved);
       const allow = request.query.allowed !== 'false' && request.body.allowed !== 'false';
-      const answer = await core.authorize(oauthRequest, { user: user as CompatUser, allow });
+      const answer = await withModelErrors(slot, () => core.authorize(oauthRequest, { user: user as CompatUser, allow }));
+      if (slot.error) throw modelFailure(response, answer.response, slot.error);
       const code = answer.response.headers.Location && new URL(answer.response.headers.Location).searchParams.get('code');
       if (answer.type !== 'redirect' || !code) throw failure(response, answer.response);
       fill(response, answer.response);
@@ -307,8 +349,10 @@ export class OAuth2Server {
     const resolved: Resolved = { addAcceptedScopesHeader: true, addAuthorizedScopesHeader: true, ...this.#resolve(options) };
     const scope = typeof resolved.scope === 'string' ? resolved.scope.split(' ').filter(Boolean) : resolved.scope;
     try {
-      const result = await this.#core(resolved, false).authenticate(toOAuthRequest(request), scope ? { scope } : {});
-      if (result.type === 'error') throw failure(response, result.response);
+      const slot: ModelErrorSlot = {};
+      const core = this.#core(resolved, false);
+      const result = await withModelErrors(slot, () => core.authenticate(toOAuthRequest(request), scope ? { scope } : {}));
+      if (result.type === 'error') throw slot.error ? modelFailure(response, result.response, slot.error) : failure(response, result.response);
       const token = compatToken(result.token);
       if (scope && resolved.addAcceptedScopesHeader) response.set('X-Accepted-OAuth-Scopes', scope.join(' '));
       if (scope && resolved.addAuthorizedScopesHeader) response.set('X-OAuth-Scopes', result.token.scope.join(' '));

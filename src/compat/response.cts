@@ -1,10 +1,13 @@
-/** node-oauth2-server's Response: what the host writes back, status, headers (lower-cased) and a body object. */
-export interface ResponseOptions {
+/**
+ * node-oauth2-server's Response: what the host writes back, status, headers (lower-cased) and a
+ * body object. CommonJS for the reason given in errors.cts.
+ */
+interface ResponseOptions {
   headers?: Readonly<Record<string, string>>;
   body?: Record<string, unknown>;
 }
 
-export class Response {
+class Response {
   status = 200;
   body: Record<string, unknown>;
   headers: Record<string, string> = {};
@@ -15,7 +18,7 @@ export class Response {
     const { headers = {}, body = {}, ...otherOptions } = options as ResponseOptions;
     this.body = body;
     for (const [name, value] of Object.entries(headers)) this.headers[name.toLowerCase()] = value;
-    for (const [property, value] of Object.entries(otherOptions)) if (!(property in this)) this[property] = value;
+    for (const [property, value] of Object.entries(otherOptions)) if (!this[property]) this[property] = value;
   }
 
   /** A header by case-insensitive name. */
@@ -34,3 +37,6 @@ export class Response {
     this.status = 302;
   }
 }
+
+module.exports = { Response };
+export type { Response, ResponseOptions };
