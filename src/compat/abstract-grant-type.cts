@@ -35,14 +35,14 @@ class AbstractGrantType {
     this.alwaysIssueNewRefreshToken = options.alwaysIssueNewRefreshToken;
   }
 
-  /** The model's `generateAccessToken` if it has one, else 256 random bits (RFC 6749 §10.10). */
+  /** The model's `generateAccessToken` if it has one, else 256 random bits as 64 hex digits, as theirs (RFC 6749 §10.10). */
   async generateAccessToken(client: CompatClient, user: CompatUser, scope: string[] | undefined): Promise<string> {
-    return this.model.generateAccessToken ? this.model.generateAccessToken(client, user, scope ?? []) : randomBytes(32).toString('base64url');
+    return this.model.generateAccessToken ? this.model.generateAccessToken(client, user, scope ?? []) : randomBytes(32).toString('hex');
   }
 
   /** The model's `generateRefreshToken` if it has one, else 256 random bits. */
   async generateRefreshToken(client: CompatClient, user: CompatUser, scope: string[] | undefined): Promise<string> {
-    return this.model.generateRefreshToken ? this.model.generateRefreshToken(client, user, scope ?? []) : randomBytes(32).toString('base64url');
+    return this.model.generateRefreshToken ? this.model.generateRefreshToken(client, user, scope ?? []) : randomBytes(32).toString('hex');
   }
 
   getAccessTokenExpiresAt(): Date {

@@ -66,6 +66,8 @@ export interface OAuth2ServerOptions {
   addAuthorizedScopesHeader?: boolean;
   /** Fields `saveToken` returns beyond the standard ones are added to the token response. */
   allowExtendedTokenAttributes?: boolean;
+  /** tollgate: the realm of bearer challenges (RFC 6750 §3). Default `Service`, as theirs. */
+  realm?: string;
   /** tollgate: receives unexpected errors (answered as `server_error`). */
   onError?: (error: unknown) => void;
 }
@@ -77,7 +79,42 @@ function toOAuthRequest(request: Request, headers = request.headers, body = requ
     for (const item of Array.isArray(value) ? value : [value]) if (typeof item === 'string') query.append(name, item);
   }
   const search = query.toString();
-  return { method: request.method, url: search ? `/?${search}` : '/', headers, body: body as OAuthRequest['body'] };
+  // A method that is not a string (their tests build `method: {}`) is no POST: read as GET.
+  const method = typeof request.method === 'string' ? request.method : 'GET';
+  return { method, url: search ? `/?${search}` : '/', headers, body: body as OAuthRequest['body'] };
+}
+
+/**
+ * The authorization request as the core reads it. Theirs takes each parameter from the body or
+ * the query whatever the method; the core reads a GET's query, so a non-POST request's body
+ * parameters join its query.
+ */
+function authorizationRequest(request: Request): OAuthRequest {
+  if (request.method === 'POST') return toOAuthRequest(request);
+  const query: Record<string, unknown> = { ...request.query };
+  for (const [name, value] of Object.entries(request.body ?? {})) if (typeof value === 'string' && value !== '') query[name] = value;
+  return toOAuthRequest(Object.assign(Object.create(request) as Request, { query }));
+}
+
+/**
+ * An authorization request refused before the redirect URI was trusted (RFC 6749 §4.1.2.1: never
+ * redirected). Theirs answers an unknown client and an unregistered `redirect_uri` alike, with
+ * InvalidClientError 400; other refusals keep the core's code.
+ */
+async function refusedAuthorization(response: Response, answer: OAuthResponse, request: Request, model: CompatModel): Promise<OAuthError> {
+  const error = failure(response, answer);
+  if (answer.headers.Location !== undefined) return error;
+  if (error.name === 'invalid_client') return rejected(response, new InvalidClientError('Invalid client: client credentials are invalid'));
+  const params = authorizationRequest(request).url.split('?')[1];
+  const query = new URLSearchParams(params ?? '');
+  const clientId = query.get('client_id');
+  const redirectUri = query.get('redirect_uri');
+  if (error.name === 'invalid_request' && clientId !== null && redirectUri !== null) {
+    const client = await model.getClient(clientId, null);
+    const registered = client ? [client.redirectUris ?? []].flat() : [];
+    if (client && !registered.includes(redirectUri)) return rejected(response, new InvalidClientError('Invalid client: `redirect_uri` does not match client value'));
+  }
+  return error;
 }
 
 /** HTTP Basic credentials, form-encoded first (RFC 6749 §2.3.1). */
@@ -100,7 +137,8 @@ function assertArguments(request: unknown, response: unknown): asserts request i
 /** Copies a core response into theirs: status, headers, and the JSON body as an object. */
 function fill(response: Response, answer: OAuthResponse): void {
   response.status = answer.status;
-  for (const [name, value] of Object.entries(answer.headers)) response.set(name, value);
+  // Theirs leaves Content-Type to the host, which serializes the body.
+  for (const [name, value] of Object.entries(answer.headers)) if (name.toLowerCase() !== 'content-type') response.set(name, value);
   if (answer.body !== '') response.body = JSON.parse(answer.body) as Record<string, unknown>;
 }
 
@@ -151,7 +189,19 @@ function completeTokenBody(response: Response, saved: CompatToken | undefined, a
   }
 }
 
+// RFC 7636 §4.1: code-verifier = 43*128unreserved.
+const PKCE_VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
+
 const STANDARD_TOKEN_FIELDS = new Set(['accessToken', 'accessTokenExpiresAt', 'refreshToken', 'refreshTokenExpiresAt', 'scope', 'client', 'user', 'grantId']);
+
+/**
+ * Their bearer challenge (RFC 6750 §3): the realm, and the error code for the codes §3.1 defines;
+ * none for a request that carried no token (UnauthorizedRequestError).
+ */
+function bearerChallenge(realm: string, error: OAuthError): string {
+  const code = ['invalid_request', 'invalid_token', 'insufficient_scope'].includes(error.name) ? `,error="${error.name}"` : '';
+  return `Bearer realm="${realm.replace(/["\\]/g, '')}"${code}`;
+}
 
 type Resolved = OAuth2ServerOptions & {
   accessTokenLifetime: number;
@@ -214,14 +264,22 @@ export class OAuth2Server {
     if (!server) {
       const model = guardModel(options.model);
       const grantTypes: BuiltInGrantType[] = [];
-      if (model.getAuthorizationCode && model.saveAuthorizationCode && model.revokeAuthorizationCode) grantTypes.push('authorization_code');
+      // The authorization endpoint needs only saveAuthorizationCode (as theirs); the token endpoint all three.
+      if (model.saveAuthorizationCode && (!atTokenEndpoint || (model.getAuthorizationCode && model.revokeAuthorizationCode))) {
+        grantTypes.push('authorization_code');
+      }
       if (model.getUser) grantTypes.push('password');
       if (model.getUserFromClient) grantTypes.push('client_credentials');
       if (model.getRefreshToken && model.revokeToken) grantTypes.push('refresh_token');
       server = createAuthorizationServer({
         issuer: options.issuer ?? 'http://localhost',
         grantTypes,
-        model: toModel(model, { publicWithoutSecret: atTokenEndpoint, savedTokens: this.#savedTokens, savedCodes: this.#savedCodes }) as never,
+        model: toModel(model, {
+          publicWithoutSecret: atTokenEndpoint,
+          savedTokens: this.#savedTokens,
+          savedCodes: this.#savedCodes,
+          allowPlainPkce: options.enablePlainPKCE === true,
+        }) as never,
         grants: Object.entries(options.extendedGrantTypes ?? {}).map(([type, GrantType]) =>
           extensionGrant(type, GrantType, {
             model,
@@ -256,7 +314,9 @@ export class OAuth2Server {
     try {
       const headers = { ...request.headers };
       const body = { ...request.body };
-      if (request.method === 'POST' && !isFormRequest({ method: request.method, url: '/', headers })) {
+      // RFC 6749 §3.2: POST only; theirs answers 400 invalid_request (RFC 6749 §5.2), not 405.
+      if (request.method !== 'POST') throw rejected(response, new InvalidRequestError('Invalid request: method must be POST'));
+      if (!isFormRequest({ method: request.method, url: '/', headers })) {
         throw rejected(response, new InvalidRequestError('Invalid request: content must be application/x-www-form-urlencoded'));
       }
       // Their client_secret in the body and in Basic are equivalent: the core takes it as Basic.
@@ -265,8 +325,8 @@ export class OAuth2Server {
         headers.authorization = basic(clientId, clientSecret);
         delete body.client_id;
         delete body.client_secret;
-      } else if (headers.authorization === undefined && typeof grantType === 'string') {
-        const exempt = resolved.requireClientAuthentication?.[grantType] === false;
+      } else if (headers.authorization === undefined) {
+        const exempt = typeof grantType === 'string' && resolved.requireClientAuthentication?.[grantType] === false;
         // RFC 9700 §2.1.1: a client without a secret redeems a code only with PKCE.
         if (grantType === 'authorization_code' && verifier === undefined && exempt) {
           throw rejected(response, new InvalidRequestError('Missing parameter: `code_verifier` (a client without a secret must use PKCE)'));
@@ -284,7 +344,21 @@ export class OAuth2Server {
       const core = this.#core(resolved, true);
       const answer = await withModelErrors(slot, () => core.token(toOAuthRequest(request, headers, body), { request }));
       if (slot.error) throw modelFailure(response, answer, slot.error);
-      if (answer.status !== 200) throw failure(response, answer);
+      if (answer.status !== 200) {
+        const error = failure(response, answer);
+        // RFC 6749 §5.2: 401 with a Basic challenge when the client used the Authorization header;
+        // with credentials in the body theirs answers 400, which §5.2 allows.
+        if (error.name === 'invalid_client' && request.headers.authorization === undefined && error.code === 401) {
+          delete response.headers['www-authenticate'];
+          throw rejected(response, new InvalidClientError(error.message));
+        }
+        // RFC 7636 §4.1: a verifier outside the ABNF is a malformed request (theirs: invalid_request),
+        // answered once the core has consumed the code.
+        if (error.name === 'invalid_grant' && typeof verifier === 'string' && !PKCE_VERIFIER.test(verifier)) {
+          throw rejected(response, new InvalidRequestError('Invalid parameter: `code_verifier`'));
+        }
+        throw error;
+      }
       fill(response, answer);
       const accessToken = response.body.access_token as string;
       const saved = this.#savedTokens.get(accessToken);
@@ -307,10 +381,10 @@ export class OAuth2Server {
     const core = this.#core(resolved, false);
     const slot: ModelErrorSlot = {};
     try {
-      const oauthRequest = toOAuthRequest(request);
+      const oauthRequest = authorizationRequest(request);
       const checked = await withModelErrors(slot, () => core.authorize(oauthRequest));
       if (slot.error && checked.type !== 'interaction') throw modelFailure(response, checked.response, slot.error);
-      if (checked.type !== 'interaction') throw failure(response, checked.response);
+      if (checked.type !== 'interaction') throw await refusedAuthorization(response, checked.response, request, resolved.model);
       const { redirectUri, state, responseMode } = checked.request;
       if (state === undefined && !resolved.allowEmptyState) {
         const missing = new CoreInvalidRequestError('Missing parameter: `state`');
@@ -325,6 +399,13 @@ export class OAuth2Server {
       fill(response, answer.response);
       const saved = this.#savedCodes.get(code);
       this.#savedCodes.delete(code);
+      // Theirs sends the code saveAuthorizationCode returned, which the model may have replaced.
+      const sent = saved?.authorizationCode;
+      if (typeof sent === 'string' && sent !== '' && sent !== code) {
+        const location = new URL(response.headers.location as string);
+        location.searchParams.set('code', sent);
+        response.set('Location', location.href);
+      }
       return saved ?? ({ authorizationCode: code } as CompatAuthorizationCode);
     } catch (err) {
       throw asOAuthError(err, response);
@@ -352,7 +433,13 @@ export class OAuth2Server {
       const slot: ModelErrorSlot = {};
       const core = this.#core(resolved, false);
       const result = await withModelErrors(slot, () => core.authenticate(toOAuthRequest(request), scope ? { scope } : {}));
-      if (result.type === 'error') throw slot.error ? modelFailure(response, result.response, slot.error) : failure(response, result.response);
+      if (result.type === 'error') {
+        let error = slot.error ? modelFailure(response, result.response, slot.error) : failure(response, result.response);
+        // RFC 6750 §3.1: invalid_request is 400 (a token in the query when not allowed, a malformed header).
+        if (error.name === 'invalid_request' && error.code !== 400) error = rejected(response, new InvalidRequestError(error.message));
+        response.set('WWW-Authenticate', bearerChallenge(resolved.realm ?? 'Service', error));
+        throw error;
+      }
       const token = compatToken(result.token);
       if (scope && resolved.addAcceptedScopesHeader) response.set('X-Accepted-OAuth-Scopes', scope.join(' '));
       if (scope && resolved.addAuthorizedScopesHeader) response.set('X-OAuth-Scopes', result.token.scope.join(' '));
