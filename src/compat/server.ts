@@ -429,15 +429,22 @@ export class OAuth2Server {
     assertArguments(request, response);
     const resolved: Resolved = { addAcceptedScopesHeader: true, addAuthorizedScopesHeader: true, ...this.#resolve(options) };
     const scope = typeof resolved.scope === 'string' ? resolved.scope.split(' ').filter(Boolean) : resolved.scope;
+    const realm = resolved.realm ?? 'Service';
     try {
+      // RFC 6750 §2.3 (SHOULD NOT): a token in the query is refused unless allowed, as theirs, not ignored.
+      if (!resolved.allowBearerTokensInQueryString && request.query.access_token !== undefined) {
+        const error = rejected(response, new InvalidRequestError('Invalid request: do not send bearer tokens in query URLs'));
+        response.set('WWW-Authenticate', bearerChallenge(realm, error));
+        throw error;
+      }
       const slot: ModelErrorSlot = {};
       const core = this.#core(resolved, false);
       const result = await withModelErrors(slot, () => core.authenticate(toOAuthRequest(request), scope ? { scope } : {}));
       if (result.type === 'error') {
         let error = slot.error ? modelFailure(response, result.response, slot.error) : failure(response, result.response);
-        // RFC 6750 §3.1: invalid_request is 400 (a token in the query when not allowed, a malformed header).
+        // RFC 6750 §3.1: invalid_request is 400 (e.g. a malformed Authorization header).
         if (error.name === 'invalid_request' && error.code !== 400) error = rejected(response, new InvalidRequestError(error.message));
-        response.set('WWW-Authenticate', bearerChallenge(resolved.realm ?? 'Service', error));
+        response.set('WWW-Authenticate', bearerChallenge(realm, error));
         throw error;
       }
       const token = compatToken(result.token);
