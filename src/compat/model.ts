@@ -4,7 +4,9 @@
  * Their objects travel through the core untouched and are handed back to their functions.
  */
 import type { Awaitable, Model } from '../model.js';
-import { InvalidRequestError, UnauthorizedClientError } from '../errors.js';
+import { UnauthorizedClientError } from '../errors.js';
+import { InvalidRequestError } from './classes.js';
+import { crossing } from './model-errors.js';
 import type { AccessToken, AuthorizationCode, Client, CodeChallengeMethod, RefreshToken, Token, TokenEndpointAuthMethod, User } from '../types.js';
 
 type Falsey = false | null | undefined | 0 | '';
@@ -266,7 +268,8 @@ export function toModel(model: CompatModel, options: CompatModelOptions): Partia
       // RFC 9700 §2.1.1: `plain` only when enabled, also for a code already stored with it; refused
       // once the code is consumed (the core consumes before it verifies), so it cannot be retried.
       if (revoked && code.codeChallenge !== undefined && code.codeChallengeMethod === 'plain' && !allowPlainPkce) {
-        throw new InvalidRequestError('Invalid request: `code_challenge_method` "plain" is not allowed; use "S256"');
+        // Their error and words, passed through as a model's own error would be.
+        throw crossing(new InvalidRequestError('Invalid request: `code_challenge_method` "plain" is not allowed; use "S256"'));
       }
       return revoked;
     };

@@ -174,7 +174,8 @@ function modelFailure(response: Response, answer: OAuthResponse, error: OAuthErr
   fill(response, answer);
   if (answer.headers.Location === undefined) {
     response.status = error.code;
-    response.body = { error: error.name, error_description: error.message };
+    // RFC 6749 §5.2: error_description excludes `"` and `\`.
+    response.body = { error: error.name, error_description: error.message.replace(/"/g, "'").replace(/[^\x20-\x21\x23-\x5B\x5D-\x7E]/g, '') };
   }
   return error;
 }
