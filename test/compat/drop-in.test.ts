@@ -449,3 +449,65 @@ describe('tollgate/compat: requests, statuses and codes as theirs', () => {
     assert.equal(typeof response.body.access_token, 'string');
   });
 });
+
+describe('tollgate/compat: the documented differences, each pinned', () => {
+  const authorizeQuery = { response_type: 'code', client_id: 'app', state: 'xyz', scope: 'read' };
+
+  test('authorization responses carry iss (RFC 9207), and a POSTed authorization request is answered 303 (RFC 9700 §4.12)', async () => {
+    const { model } = memoryModel();
+    const oauth = new OAuth2Server({ model, issuer: 'https://as.example' });
+    const response = new Response();
+    await oauth.authorize(new Request({ method: 'GET', headers: {}, query: authorizeQuery, body: {} }), response, { authenticateHandler });
+    assert.equal(response.status, 302);
+    assert.equal(new URL(response.get('location') ?? '').searchParams.get('iss'), 'https://as.example');
+    const posted = new Response();
+    await oauth.authorize(new Request({ method: 'POST', headers: FORM, query: {}, body: authorizeQuery }), posted, { authenticateHandler });
+    assert.equal(posted.status, 303);
+  });
+
+  test("a code's redirectUri is set only when the authorization request sent redirect_uri (RFC 6749 §4.1.3)", async () => {
+    const { model } = memoryModel();
+    const oauth = new OAuth2Server({ model });
+    const without = await oauth.authorize(new Request({ method: 'GET', headers: {}, query: authorizeQuery, body: {} }), new Response(), { authenticateHandler });
+    assert.equal(without.redirectUri, undefined);
+    const sent = await oauth.authorize(new Request({ method: 'GET', headers: {}, query: { ...authorizeQuery, redirect_uri: REDIRECT }, body: {} }), new Response(), { authenticateHandler });
+    assert.equal(sent.redirectUri, REDIRECT);
+  });
+
+  test('a stored code with an unknown code_challenge_method is invalid_grant (theirs: ServerError 503), and burnt', async () => {
+    const { model, codes } = memoryModel();
+    const verifier = 'x'.repeat(50);
+    codes.push({
+      authorizationCode: 'forged',
+      expiresAt: new Date(Date.now() + 60_000),
+      scope: [],
+      client: { id: 'spa', grants: ['authorization_code'], redirectUris: [REDIRECT], public: true },
+      user,
+      codeChallenge: verifier,
+      codeChallengeMethod: 'forged-xyz',
+    });
+    const body = { grant_type: 'authorization_code', code: 'forged', client_id: 'spa', code_verifier: verifier };
+    const response = new Response();
+    const error = await rejection(new OAuth2Server({ model }).token(tokenRequest(body), response));
+    assert.ok(error instanceof InvalidGrantError);
+    assert.equal(response.status, 400);
+    assert.equal(codes.length, 0);
+  });
+
+  test("error descriptions are tollgate's own words where tollgate decides (a denied request, a PKCE mismatch)", async () => {
+    const { model } = memoryModel();
+    const oauth = new OAuth2Server({ model });
+    const denied = await rejection(
+      oauth.authorize(new Request({ method: 'GET', headers: {}, query: { ...authorizeQuery, allowed: 'false' }, body: {} }), new Response(), { authenticateHandler }),
+    );
+    assert.equal(denied.name, 'access_denied');
+    assert.equal(denied.message, 'The resource owner denied the request');
+    const { challenge } = pkcePair();
+    const query = { ...authorizeQuery, client_id: 'spa', code_challenge: challenge, code_challenge_method: 'S256' };
+    const code = await oauth.authorize(new Request({ method: 'GET', headers: {}, query, body: {} }), new Response(), { authenticateHandler });
+    const body = { grant_type: 'authorization_code', code: code.authorizationCode as string, client_id: 'spa', code_verifier: pkcePair().verifier };
+    const mismatch = await rejection(oauth.token(tokenRequest(body), new Response()));
+    assert.ok(mismatch instanceof InvalidGrantError);
+    assert.equal(mismatch.message, 'code_verifier does not match the code_challenge');
+  });
+});
