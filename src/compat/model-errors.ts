@@ -45,12 +45,17 @@ export function crossing(err: unknown): unknown {
 export function guardModel(model: CompatModel): CompatModel {
   const guarded: Record<string, unknown> = Object.create(model) as Record<string, unknown>;
   for (const [name, value] of Object.entries(allFunctions(model))) {
-    guarded[name] = async function (this: unknown, ...args: unknown[]): Promise<unknown> {
+    // Synchronous results stay synchronous: an extension grant may call its model's own helpers.
+    guarded[name] = function (...args: unknown[]): unknown {
+      let result: unknown;
       try {
-        return await value.apply(model, args);
+        result = value.apply(model, args);
       } catch (err) {
         throw crossing(err);
       }
+      // Any thenable (a model may still return Bluebird promises).
+      const thenable = typeof (result as PromiseLike<unknown> | null)?.then === 'function';
+      return thenable ? Promise.resolve(result).catch((err: unknown) => Promise.reject(crossing(err))) : result;
     };
   }
   return guarded as unknown as CompatModel;

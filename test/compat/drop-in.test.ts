@@ -233,10 +233,14 @@ describe('tollgate/compat: AbstractGrantType and extendedGrantTypes', () => {
 
   test('an extension grant extending AbstractGrantType issues through the core: grantId stored, scope and refresh token answered (RFC 6749 §4.5)', async () => {
     const { model, tokens, clients } = memoryModel({ generateAccessToken: () => `custom-${Math.random()}` });
+    // A model helper of the app's own, synchronous: the grant uses its result without await.
+    const withHelper = Object.assign(model, { expectedOtp: () => '123456' });
     (clients[0] as Client).grants = ['urn:example:otp', 'refresh_token'];
     class OtpGrantType extends AbstractGrantType {
       async handle(request: Request, client: Client): Promise<Token> {
-        if (request.body.otp !== '123456') throw new InvalidGrantError('Invalid grant: wrong one-time password');
+        const expected = (this.model as typeof withHelper).expectedOtp();
+        assert.equal(typeof expected, 'string');
+        if (request.body.otp !== expected) throw new InvalidGrantError('Invalid grant: wrong one-time password');
         const scope = await this.validateScope(user, client, this.getScope(request));
         const token = {
           accessToken: await this.generateAccessToken(client, user, scope ? [...scope] : undefined),
