@@ -4,6 +4,9 @@
  * Their objects travel through the core untouched and are handed back to their functions.
  */
 import type { Awaitable, Model } from '../model.js';
+import { UnauthorizedClientError } from '../errors.js';
+import { InvalidRequestError } from './classes.js';
+import { crossing } from './model-errors.js';
 import type { AccessToken, AuthorizationCode, Client, CodeChallengeMethod, RefreshToken, Token, TokenEndpointAuthMethod, User } from '../types.js';
 
 type Falsey = false | null | undefined | 0 | '';
@@ -123,6 +126,17 @@ export function compatToken(token: AccessToken): CompatToken {
 // Their expiry fields are optional for refresh tokens: absent means it never expires.
 const NEVER = new Date(8.64e15);
 
+/**
+ * Their rule for refresh tokens: the password and authorization code grants always issue one,
+ * whether or not the client may use the refresh_token grant (which getRefreshToken still checks).
+ * The core issues one to clients registered for refresh_token, so the translated client is.
+ */
+function grantTypes(client: CompatClient): string[] {
+  const grants = [...(client.grants ?? [])];
+  if (!grants.includes('refresh_token') && (grants.includes('password') || grants.includes('authorization_code'))) grants.push('refresh_token');
+  return grants;
+}
+
 function toClient(client: CompatClient, method: TokenEndpointAuthMethod): Client {
   const { redirectUris } = client;
   return remember(
@@ -130,7 +144,7 @@ function toClient(client: CompatClient, method: TokenEndpointAuthMethod): Client
       client_id: client.id,
       token_endpoint_auth_method: method,
       redirect_uris: typeof redirectUris === 'string' ? [redirectUris] : [...(redirectUris ?? [])],
-      grant_types: [...(client.grants ?? [])],
+      grant_types: grantTypes(client),
       access_token_lifetime: client.accessTokenLifetime,
       refresh_token_lifetime: client.refreshTokenLifetime,
     },
@@ -153,11 +167,16 @@ export interface CompatModelOptions {
   savedTokens: Map<string, CompatToken>;
   /** Receives what `saveAuthorizationCode` returned, by code, for `authorize()` to resolve with. */
   savedCodes: Map<string, CompatAuthorizationCode>;
+  /** `enablePlainPKCE`: also at the token endpoint, a code whose challenge is `plain` is refused without it. */
+  allowPlainPkce: boolean;
 }
+
+// Their tokens need only a user (getAccessToken results often carry no client): such a token belongs to no client.
+const NO_CLIENT: CompatClient = { id: '' };
 
 /** The tollgate Model over their model. Functions their model lacks stay absent, so the grants needing them stay off. */
 export function toModel(model: CompatModel, options: CompatModelOptions): Partial<Model> & Pick<Model, 'getClient' | 'saveToken' | 'getAccessToken'> {
-  const { publicWithoutSecret, savedTokens, savedCodes } = options;
+  const { publicWithoutSecret, savedTokens, savedCodes, allowPlainPkce } = options;
   const userOf = (user: User): CompatUser => user;
   const clientOf = (client: CompatClient): Client => toClient(client, 'client_secret_basic');
   const fromToken = (token: CompatToken, value: string): Token => {
@@ -165,7 +184,7 @@ export function toModel(model: CompatModel, options: CompatModelOptions): Partia
       accessToken: token.accessToken ?? value,
       accessTokenExpiresAt: token.accessTokenExpiresAt ?? NEVER,
       scope: [...(token.scope ?? [])],
-      client: clientOf(token.client),
+      client: clientOf(token.client ?? NO_CLIENT),
       user: token.user as User,
       grantId: grantIdOf(token, value),
     };
@@ -182,6 +201,8 @@ export function toModel(model: CompatModel, options: CompatModelOptions): Partia
     },
     async saveToken(token, client, user) {
       const toSave: CompatTokenToSave = {
+        // Fields an extension grant passed to saveToken beyond the standard ones (extension-grant.ts).
+        ...token.extra,
         accessToken: token.accessToken,
         accessTokenExpiresAt: token.accessTokenExpiresAt,
         scope: token.scope,
@@ -203,13 +224,21 @@ export function toModel(model: CompatModel, options: CompatModelOptions): Partia
     const { getRefreshToken, revokeToken } = model;
     translated.getRefreshToken = async (value) => {
       const token = await getRefreshToken.call(model, value);
-      return token ? fromRefreshToken(token, value) : null;
+      if (!token) return null;
+      // Theirs: a client may refresh only when its grants name refresh_token (grantTypes() adds it for issuing).
+      // The token is bound to the client asking (checked by the core), so its client's grants are the asker's.
+      if (token.client && !(token.client.grants ?? []).includes('refresh_token')) {
+        throw new UnauthorizedClientError('The client is not allowed the refresh_token grant');
+      }
+      return fromRefreshToken(token, value);
     };
     translated.revokeToken = async (token) => Boolean(await revokeToken.call(model, original(token, token as unknown as CompatToken)));
   }
 
-  if (model.getAuthorizationCode && model.saveAuthorizationCode && model.revokeAuthorizationCode) {
-    const { getAuthorizationCode, saveAuthorizationCode, revokeAuthorizationCode } = model;
+  // The authorization endpoint needs only saveAuthorizationCode, as theirs; the token endpoint
+  // enables the grant only with all three (server.ts), so the stand-ins below are never reached there.
+  if (model.saveAuthorizationCode) {
+    const { getAuthorizationCode = () => null, saveAuthorizationCode, revokeAuthorizationCode = () => false } = model;
     translated.saveAuthorizationCode = async (code, client, user) => {
       const toSave: CompatCodeToSave = { authorizationCode: code.authorizationCode, expiresAt: code.expiresAt, scope: code.scope, grantId: code.grantId };
       if (code.redirectUri !== undefined) toSave.redirectUri = code.redirectUri;
@@ -235,8 +264,16 @@ export function toModel(model: CompatModel, options: CompatModelOptions): Partia
       };
       return remember(translatedCode, code);
     };
-    translated.revokeAuthorizationCode = async (code) =>
-      Boolean(await revokeAuthorizationCode.call(model, original(code, code as unknown as CompatAuthorizationCode)));
+    translated.revokeAuthorizationCode = async (code) => {
+      const revoked = Boolean(await revokeAuthorizationCode.call(model, original(code, code as unknown as CompatAuthorizationCode)));
+      // RFC 9700 §2.1.1: `plain` only when enabled, also for a code already stored with it; refused
+      // once the code is consumed (the core consumes before it verifies), so it cannot be retried.
+      if (revoked && code.codeChallenge !== undefined && code.codeChallengeMethod === 'plain' && !allowPlainPkce) {
+        // Their error and words, passed through as a model's own error would be.
+        throw crossing(new InvalidRequestError('Invalid request: `code_challenge_method` "plain" is not allowed; use "S256"'));
+      }
+      return revoked;
+    };
   }
 
   if (model.getUser) {

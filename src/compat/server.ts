@@ -5,29 +5,41 @@
  */
 import type { AuthorizationServer } from '../authorization-server.js';
 import type { BuiltInGrantType } from '../options.js';
-import type { Grant } from '../grants/grant.js';
 import type { OAuthRequest, OAuthResponse } from '../types.js';
-import type { CompatAuthorizationCode, CompatClient, CompatModel, CompatToken, CompatUser } from './model.js';
+import type { CompatAuthorizationCode, CompatModel, CompatToken, CompatUser } from './model.js';
 import { createAuthorizationServer } from '../authorization-server.js';
-import { InvalidRequestError as CoreInvalidRequestError, errorClasses } from '../errors.js';
-import type { OAuthErrorCode } from '../errors.js';
+import { InvalidRequestError as CoreInvalidRequestError } from '../errors.js';
 import { isFormRequest } from '../request.js';
 import { errorRedirect } from '../response.js';
-import { InvalidArgumentError, InvalidClientError, InvalidRequestError, OAuthError, ServerError, UnauthorizedRequestError, errorFor } from './errors.js';
-import { compatClient, compatToken, toModel } from './model.js';
-import { Request } from './request.js';
-import { Response } from './response.js';
+import {
+  AbstractGrantType,
+  AccessDeniedError,
+  InsufficientScopeError,
+  InvalidArgumentError,
+  InvalidClientError,
+  InvalidGrantError,
+  InvalidRequestError,
+  InvalidScopeError,
+  InvalidTokenError,
+  OAuthError,
+  Request,
+  Response,
+  ServerError,
+  UnauthorizedClientError,
+  UnauthorizedRequestError,
+  UnsupportedGrantTypeError,
+  UnsupportedResponseTypeError,
+  UnsupportedTokenTypeError,
+  errorFor,
+  isOAuthError,
+} from './classes.js';
+import { compatToken, toModel } from './model.js';
+import { extensionGrant } from './extension-grant.js';
+import type { ExtendedGrantType } from './extension-grant.js';
+import { guardModel, withModelErrors } from './model-errors.js';
+import type { ModelErrorSlot } from './model-errors.js';
 
-/** Their extension grant: a class built with the lifetimes and model, whose `handle` resolves to the saved token. */
-export type ExtendedGrantType = new (options: GrantTypeOptions) => { handle(request: Request, client: CompatClient): Promise<CompatToken> };
-
-/** What their extension grant's constructor is given: the server's lifetimes and the model. */
-export interface GrantTypeOptions {
-  accessTokenLifetime: number;
-  refreshTokenLifetime: number;
-  model: CompatModel;
-  alwaysIssueNewRefreshToken: boolean;
-}
+export type { ExtendedGrantType } from './extension-grant.js';
 
 /** Their `authorize` option `authenticateHandler`: who the resource owner is, as the host knows it. */
 export interface AuthenticateHandler {
@@ -54,6 +66,10 @@ export interface OAuth2ServerOptions {
   scope?: string | readonly string[];
   addAcceptedScopesHeader?: boolean;
   addAuthorizedScopesHeader?: boolean;
+  /** Fields `saveToken` returns beyond the standard ones are added to the token response. */
+  allowExtendedTokenAttributes?: boolean;
+  /** tollgate: the realm of bearer challenges (RFC 6750 §3). Default `Service`, as theirs. */
+  realm?: string;
   /** tollgate: receives unexpected errors (answered as `server_error`). */
   onError?: (error: unknown) => void;
 }
@@ -65,7 +81,42 @@ function toOAuthRequest(request: Request, headers = request.headers, body = requ
     for (const item of Array.isArray(value) ? value : [value]) if (typeof item === 'string') query.append(name, item);
   }
   const search = query.toString();
-  return { method: request.method, url: search ? `/?${search}` : '/', headers, body: body as OAuthRequest['body'] };
+  // A method that is not a string (their tests build `method: {}`) is no POST: read as GET.
+  const method = typeof request.method === 'string' ? request.method : 'GET';
+  return { method, url: search ? `/?${search}` : '/', headers, body: body as OAuthRequest['body'] };
+}
+
+/**
+ * The authorization request as the core reads it. Theirs takes each parameter from the body or
+ * the query whatever the method; the core reads a GET's query, so a non-POST request's body
+ * parameters join its query.
+ */
+function authorizationRequest(request: Request): OAuthRequest {
+  if (request.method === 'POST') return toOAuthRequest(request);
+  const query: Record<string, unknown> = { ...request.query };
+  for (const [name, value] of Object.entries(request.body ?? {})) if (typeof value === 'string' && value !== '') query[name] = value;
+  return toOAuthRequest(Object.assign(Object.create(request) as Request, { query }));
+}
+
+/**
+ * An authorization request refused before the redirect URI was trusted (RFC 6749 §4.1.2.1: never
+ * redirected). Theirs answers an unknown client and an unregistered `redirect_uri` alike, with
+ * InvalidClientError 400; other refusals keep the core's code.
+ */
+async function refusedAuthorization(response: Response, answer: OAuthResponse, request: Request, model: CompatModel): Promise<OAuthError> {
+  const error = failure(response, answer);
+  if (answer.headers.Location !== undefined) return error;
+  if (error.name === 'invalid_client') return rejected(response, new InvalidClientError('Invalid client: client credentials are invalid'));
+  const params = authorizationRequest(request).url.split('?')[1];
+  const query = new URLSearchParams(params ?? '');
+  const clientId = query.get('client_id');
+  const redirectUri = query.get('redirect_uri');
+  if (error.name === 'invalid_request' && clientId !== null && redirectUri !== null) {
+    const client = await model.getClient(clientId, null);
+    const registered = client ? [client.redirectUris ?? []].flat() : [];
+    if (client && !registered.includes(redirectUri)) return rejected(response, new InvalidClientError('Invalid client: `redirect_uri` does not match client value'));
+  }
+  return error;
 }
 
 /** HTTP Basic credentials, form-encoded first (RFC 6749 §2.3.1). */
@@ -88,7 +139,8 @@ function assertArguments(request: unknown, response: unknown): asserts request i
 /** Copies a core response into theirs: status, headers, and the JSON body as an object. */
 function fill(response: Response, answer: OAuthResponse): void {
   response.status = answer.status;
-  for (const [name, value] of Object.entries(answer.headers)) response.set(name, value);
+  // Theirs leaves Content-Type to the host, which serializes the body.
+  for (const [name, value] of Object.entries(answer.headers)) if (name.toLowerCase() !== 'content-type') response.set(name, value);
   if (answer.body !== '') response.body = JSON.parse(answer.body) as Record<string, unknown>;
 }
 
@@ -111,8 +163,47 @@ function rejected(response: Response, error: OAuthError): OAuthError {
 
 /** Their error for an exception: theirs as is, anything else wrapped as a server error. */
 function asOAuthError(err: unknown, response: Response): OAuthError {
-  if (err instanceof OAuthError) return err;
+  if (isOAuthError(err)) return err;
   return rejected(response, new ServerError('The authorization server encountered an unexpected condition', { code: 500, inner: err }));
+}
+
+/**
+ * The model's own OAuth error, when one decided the answer: the core answered with its equivalent
+ * (headers such as `WWW-Authenticate` included); the Response gets the model error's status, name
+ * and message, unless the answer went to the redirect URI.
+ */
+function modelFailure(response: Response, answer: OAuthResponse, error: OAuthError): OAuthError {
+  fill(response, answer);
+  if (answer.headers.Location === undefined) {
+    response.status = error.code;
+    // RFC 6749 §5.2: error_description excludes `"` and `\`.
+    response.body = { error: error.name, error_description: error.message.replace(/"/g, "'").replace(/[^\x20-\x21\x23-\x5B\x5D-\x7E]/g, '') };
+  }
+  return error;
+}
+
+/** Their RFC 6749 §5.1 body fields: `scope` always when the token has one, and with `allowExtendedTokenAttributes` the token's other fields. */
+function completeTokenBody(response: Response, saved: CompatToken | undefined, allowExtended: boolean): void {
+  if (!saved) return;
+  if (response.body.scope === undefined && saved.scope && saved.scope.length > 0) response.body.scope = saved.scope.join(' ');
+  if (!allowExtended) return;
+  for (const [name, value] of Object.entries(saved)) {
+    if (!STANDARD_TOKEN_FIELDS.has(name) && !(name in response.body)) response.body[name] = value;
+  }
+}
+
+// RFC 7636 §4.1: code-verifier = 43*128unreserved.
+const PKCE_VERIFIER = /^[A-Za-z0-9\-._~]{43,128}$/;
+
+const STANDARD_TOKEN_FIELDS = new Set(['accessToken', 'accessTokenExpiresAt', 'refreshToken', 'refreshTokenExpiresAt', 'scope', 'client', 'user', 'grantId']);
+
+/**
+ * Their bearer challenge (RFC 6750 §3): the realm, and the error code for the codes §3.1 defines;
+ * none for a request that carried no token (UnauthorizedRequestError).
+ */
+function bearerChallenge(realm: string, error: OAuthError): string {
+  const code = ['invalid_request', 'invalid_token', 'insufficient_scope'].includes(error.name) ? `,error="${error.name}"` : '';
+  return `Bearer realm="${realm.replace(/["\\]/g, '')}"${code}`;
 }
 
 type Resolved = OAuth2ServerOptions & {
@@ -128,6 +219,23 @@ type Resolved = OAuth2ServerOptions & {
 export class OAuth2Server {
   static Request = Request;
   static Response = Response;
+  static AbstractGrantType = AbstractGrantType;
+  // Their index.js hangs every error class on the export: `OAuth2Server.InvalidTokenError`.
+  static OAuthError = OAuthError;
+  static AccessDeniedError = AccessDeniedError;
+  static InsufficientScopeError = InsufficientScopeError;
+  static InvalidArgumentError = InvalidArgumentError;
+  static InvalidClientError = InvalidClientError;
+  static InvalidGrantError = InvalidGrantError;
+  static InvalidRequestError = InvalidRequestError;
+  static InvalidScopeError = InvalidScopeError;
+  static InvalidTokenError = InvalidTokenError;
+  static ServerError = ServerError;
+  static UnauthorizedClientError = UnauthorizedClientError;
+  static UnauthorizedRequestError = UnauthorizedRequestError;
+  static UnsupportedGrantTypeError = UnsupportedGrantTypeError;
+  static UnsupportedResponseTypeError = UnsupportedResponseTypeError;
+  static UnsupportedTokenTypeError = UnsupportedTokenTypeError;
 
   readonly options: OAuth2ServerOptions;
   readonly #servers = new Map<string, AuthorizationServer>();
@@ -161,17 +269,33 @@ export class OAuth2Server {
     ]);
     let server = this.#servers.get(key);
     if (!server) {
-      const { model } = options;
+      const model = guardModel(options.model);
       const grantTypes: BuiltInGrantType[] = [];
-      if (model.getAuthorizationCode && model.saveAuthorizationCode && model.revokeAuthorizationCode) grantTypes.push('authorization_code');
+      // The authorization endpoint needs only saveAuthorizationCode (as theirs); the token endpoint all three.
+      if (model.saveAuthorizationCode && (!atTokenEndpoint || (model.getAuthorizationCode && model.revokeAuthorizationCode))) {
+        grantTypes.push('authorization_code');
+      }
       if (model.getUser) grantTypes.push('password');
       if (model.getUserFromClient) grantTypes.push('client_credentials');
       if (model.getRefreshToken && model.revokeToken) grantTypes.push('refresh_token');
       server = createAuthorizationServer({
         issuer: options.issuer ?? 'http://localhost',
         grantTypes,
-        model: toModel(model, { publicWithoutSecret: atTokenEndpoint, savedTokens: this.#savedTokens, savedCodes: this.#savedCodes }) as never,
-        grants: Object.entries(options.extendedGrantTypes ?? {}).map(([type, GrantType]) => this.#extensionGrant(type, GrantType, options)),
+        model: toModel(model, {
+          publicWithoutSecret: atTokenEndpoint,
+          savedTokens: this.#savedTokens,
+          savedCodes: this.#savedCodes,
+          allowPlainPkce: options.enablePlainPKCE === true,
+        }) as never,
+        grants: Object.entries(options.extendedGrantTypes ?? {}).map(([type, GrantType]) =>
+          extensionGrant(type, GrantType, {
+            model,
+            accessTokenLifetime: options.accessTokenLifetime,
+            refreshTokenLifetime: options.refreshTokenLifetime,
+            alwaysIssueNewRefreshToken: options.alwaysIssueNewRefreshToken !== false,
+            savedTokens: this.#savedTokens,
+          }),
+        ),
         accessTokenTtl: options.accessTokenLifetime,
         refreshTokenTtl: options.refreshTokenLifetime,
         authorizationCodeTtl: options.authorizationCodeLifetime,
@@ -187,37 +311,6 @@ export class OAuth2Server {
     return server;
   }
 
-  /** Their extension grant class as a tollgate Grant: it saves through their model itself. */
-  #extensionGrant(type: string, GrantType: ExtendedGrantType, options: Resolved): Grant {
-    return {
-      type,
-      handle: async ({ client, credentials }) => {
-        const theirs = compatClient(client);
-        const grant = new GrantType({
-          accessTokenLifetime: theirs.accessTokenLifetime ?? options.accessTokenLifetime,
-          refreshTokenLifetime: theirs.refreshTokenLifetime ?? options.refreshTokenLifetime,
-          model: options.model,
-          alwaysIssueNewRefreshToken: options.alwaysIssueNewRefreshToken !== false,
-        });
-        const token = await grant.handle(credentials.request as Request, theirs).catch((err: unknown) => {
-          // Their grant throws their errors; the core answers its own, so an RFC code crosses over as such.
-          const CoreError = err instanceof OAuthError && Object.hasOwn(errorClasses, err.name) ? errorClasses[err.name as OAuthErrorCode] : undefined;
-          throw CoreError ? new CoreError(err instanceof Error ? err.message : '') : err;
-        });
-        if (!token?.accessToken) throw new CoreInvalidRequestError('The extension grant issued no token');
-        this.#savedTokens.set(token.accessToken, token);
-        const expiresAt = token.accessTokenExpiresAt?.getTime() ?? Date.now() + options.accessTokenLifetime * 1000;
-        return {
-          access_token: token.accessToken,
-          token_type: 'Bearer',
-          expires_in: Math.max(0, Math.round((expiresAt - Date.now()) / 1000)),
-          ...(token.refreshToken !== undefined && { refresh_token: token.refreshToken }),
-          ...(token.scope && token.scope.length > 0 && { scope: token.scope.join(' ') }),
-        };
-      },
-    };
-  }
-
   /**
    * RFC 6749 §3.2: issues tokens; resolves with the token object the model's `saveToken` returned.
    * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.2
@@ -228,7 +321,9 @@ export class OAuth2Server {
     try {
       const headers = { ...request.headers };
       const body = { ...request.body };
-      if (request.method === 'POST' && !isFormRequest({ method: request.method, url: '/', headers })) {
+      // RFC 6749 §3.2: POST only; theirs answers 400 invalid_request (RFC 6749 §5.2), not 405.
+      if (request.method !== 'POST') throw rejected(response, new InvalidRequestError('Invalid request: method must be POST'));
+      if (!isFormRequest({ method: request.method, url: '/', headers })) {
         throw rejected(response, new InvalidRequestError('Invalid request: content must be application/x-www-form-urlencoded'));
       }
       // Their client_secret in the body and in Basic are equivalent: the core takes it as Basic.
@@ -237,8 +332,8 @@ export class OAuth2Server {
         headers.authorization = basic(clientId, clientSecret);
         delete body.client_id;
         delete body.client_secret;
-      } else if (headers.authorization === undefined && typeof grantType === 'string') {
-        const exempt = resolved.requireClientAuthentication?.[grantType] === false;
+      } else if (headers.authorization === undefined) {
+        const exempt = typeof grantType === 'string' && resolved.requireClientAuthentication?.[grantType] === false;
         // RFC 9700 §2.1.1: a client without a secret redeems a code only with PKCE.
         if (grantType === 'authorization_code' && verifier === undefined && exempt) {
           throw rejected(response, new InvalidRequestError('Missing parameter: `code_verifier` (a client without a secret must use PKCE)'));
@@ -252,12 +347,30 @@ export class OAuth2Server {
           throw rejected(response, new InvalidClientError('Invalid client: this client must authenticate with its client_secret', { code: 401 }));
         }
       }
-      const answer = await this.#core(resolved, true).token(toOAuthRequest(request, headers, body), { request });
-      if (answer.status !== 200) throw failure(response, answer);
+      const slot: ModelErrorSlot = {};
+      const core = this.#core(resolved, true);
+      const answer = await withModelErrors(slot, () => core.token(toOAuthRequest(request, headers, body), { request }));
+      if (slot.error) throw modelFailure(response, answer, slot.error);
+      if (answer.status !== 200) {
+        const error = failure(response, answer);
+        // RFC 6749 §5.2: 401 with a Basic challenge when the client used the Authorization header;
+        // with credentials in the body theirs answers 400, which §5.2 allows.
+        if (error.name === 'invalid_client' && request.headers.authorization === undefined && error.code === 401) {
+          delete response.headers['www-authenticate'];
+          throw rejected(response, new InvalidClientError(error.message));
+        }
+        // RFC 7636 §4.1: a verifier outside the ABNF is a malformed request (theirs: invalid_request),
+        // answered once the core has consumed the code.
+        if (error.name === 'invalid_grant' && typeof verifier === 'string' && !PKCE_VERIFIER.test(verifier)) {
+          throw rejected(response, new InvalidRequestError('Invalid parameter: `code_verifier`'));
+        }
+        throw error;
+      }
       fill(response, answer);
       const accessToken = response.body.access_token as string;
       const saved = this.#savedTokens.get(accessToken);
       this.#savedTokens.delete(accessToken);
+      completeTokenBody(response, saved, resolved.allowExtendedTokenAttributes === true);
       return saved ?? (response.body as unknown as CompatToken);
     } catch (err) {
       throw asOAuthError(err, response);
@@ -273,10 +386,12 @@ export class OAuth2Server {
     assertArguments(request, response);
     const resolved = this.#resolve(options);
     const core = this.#core(resolved, false);
+    const slot: ModelErrorSlot = {};
     try {
-      const oauthRequest = toOAuthRequest(request);
-      const checked = await core.authorize(oauthRequest);
-      if (checked.type !== 'interaction') throw failure(response, checked.response);
+      const oauthRequest = authorizationRequest(request);
+      const checked = await withModelErrors(slot, () => core.authorize(oauthRequest));
+      if (slot.error && checked.type !== 'interaction') throw modelFailure(response, checked.response, slot.error);
+      if (checked.type !== 'interaction') throw await refusedAuthorization(response, checked.response, request, resolved.model);
       const { redirectUri, state, responseMode } = checked.request;
       if (state === undefined && !resolved.allowEmptyState) {
         const missing = new CoreInvalidRequestError('Missing parameter: `state`');
@@ -284,12 +399,20 @@ export class OAuth2Server {
       }
       const user = await this.#user(request, response, resolved);
       const allow = request.query.allowed !== 'false' && request.body.allowed !== 'false';
-      const answer = await core.authorize(oauthRequest, { user: user as CompatUser, allow });
+      const answer = await withModelErrors(slot, () => core.authorize(oauthRequest, { user: user as CompatUser, allow }));
+      if (slot.error) throw modelFailure(response, answer.response, slot.error);
       const code = answer.response.headers.Location && new URL(answer.response.headers.Location).searchParams.get('code');
       if (answer.type !== 'redirect' || !code) throw failure(response, answer.response);
       fill(response, answer.response);
       const saved = this.#savedCodes.get(code);
       this.#savedCodes.delete(code);
+      // Theirs sends the code saveAuthorizationCode returned, which the model may have replaced.
+      const sent = saved?.authorizationCode;
+      if (typeof sent === 'string' && sent !== '' && sent !== code) {
+        const location = new URL(response.headers.location as string);
+        location.searchParams.set('code', sent);
+        response.set('Location', location.href);
+      }
       return saved ?? ({ authorizationCode: code } as CompatAuthorizationCode);
     } catch (err) {
       throw asOAuthError(err, response);
@@ -313,9 +436,24 @@ export class OAuth2Server {
     assertArguments(request, response);
     const resolved: Resolved = { addAcceptedScopesHeader: true, addAuthorizedScopesHeader: true, ...this.#resolve(options) };
     const scope = typeof resolved.scope === 'string' ? resolved.scope.split(' ').filter(Boolean) : resolved.scope;
+    const realm = resolved.realm ?? 'Service';
     try {
-      const result = await this.#core(resolved, false).authenticate(toOAuthRequest(request), scope ? { scope } : {});
-      if (result.type === 'error') throw failure(response, result.response);
+      // RFC 6750 §2.3 (SHOULD NOT): a token in the query is refused unless allowed, as theirs, not ignored.
+      if (!resolved.allowBearerTokensInQueryString && request.query.access_token !== undefined) {
+        const error = rejected(response, new InvalidRequestError('Invalid request: do not send bearer tokens in query URLs'));
+        response.set('WWW-Authenticate', bearerChallenge(realm, error));
+        throw error;
+      }
+      const slot: ModelErrorSlot = {};
+      const core = this.#core(resolved, false);
+      const result = await withModelErrors(slot, () => core.authenticate(toOAuthRequest(request), scope ? { scope } : {}));
+      if (result.type === 'error') {
+        let error = slot.error ? modelFailure(response, result.response, slot.error) : failure(response, result.response);
+        // RFC 6750 §3.1: invalid_request is 400 (e.g. a malformed Authorization header).
+        if (error.name === 'invalid_request' && error.code !== 400) error = rejected(response, new InvalidRequestError(error.message));
+        response.set('WWW-Authenticate', bearerChallenge(realm, error));
+        throw error;
+      }
       const token = compatToken(result.token);
       if (scope && resolved.addAcceptedScopesHeader) response.set('X-Accepted-OAuth-Scopes', scope.join(' '));
       if (scope && resolved.addAuthorizedScopesHeader) response.set('X-OAuth-Scopes', result.token.scope.join(' '));

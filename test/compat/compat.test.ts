@@ -148,12 +148,19 @@ describe('tollgate/compat: node-oauth2-server API over the tollgate core', () =>
     assert.equal(response.body.refresh_token, undefined);
   });
 
-  test('a wrong client secret rejects with InvalidClientError (RFC 6749 §5.2)', async () => {
+  test('a wrong client secret in the body rejects with InvalidClientError 400, as theirs; over Basic 401 with a Basic challenge (RFC 6749 §5.2)', async () => {
     const { oauth } = setup();
     const response = new Response();
     const request = tokenRequest({ grant_type: 'client_credentials', client_id: 'application', client_secret: 'nope' });
-    await rejects(oauth.token(request, response), InvalidClientError, 'invalid_client', 401);
+    await rejects(oauth.token(request, response), InvalidClientError, 'invalid_client', 400);
+    assert.equal(response.status, 400);
     assert.equal(response.body.error, 'invalid_client');
+    assert.equal(response.get('WWW-Authenticate'), undefined);
+    const overBasic = new Response();
+    const basic = `Basic ${Buffer.from('application:nope').toString('base64')}`;
+    await rejects(oauth.token(tokenRequest({ grant_type: 'client_credentials' }, { Authorization: basic }), overBasic), InvalidClientError, 'invalid_client', 401);
+    assert.equal(overBasic.status, 401);
+    assert.match(overBasic.get('WWW-Authenticate') ?? '', /^Basic /);
   });
 
   test('a token request that is not a form rejects with InvalidRequestError (RFC 6749 §3.2)', async () => {

@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { after, test } from 'node:test';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const EXAMPLES = ['node', 'express', 'fastify', 'koa', 'hono', 'compat'];
+const EXAMPLES = ['node', 'express', 'fastify', 'koa', 'hono', 'compat', 'compat-cjs'];
+/** How an example starts when not `node --import tsx examples/<name>/server.ts`: compat-cjs is plain CommonJS on the built package. */
+const COMMANDS: Readonly<Record<string, readonly string[]>> = { 'compat-cjs': ['examples/compat-cjs/server.cjs'] };
 const children: ChildProcess[] = [];
 
 after(async () => {
@@ -18,9 +20,10 @@ after(async () => {
   }
 });
 
-/** Starts `node --import tsx examples/<name>/server.ts` on a free port and resolves to the URL it prints. */
+/** Starts an example (by default `node --import tsx examples/<name>/server.ts`) on a free port and resolves to the URL it prints. */
 async function start(name: string): Promise<string> {
-  const child = spawn(process.execPath, ['--import', 'tsx', `examples/${name}/server.ts`], { cwd: ROOT, env: { ...process.env, PORT: '0' } });
+  const args = COMMANDS[name] ?? ['--import', 'tsx', `examples/${name}/server.ts`];
+  const child = spawn(process.execPath, [...args], { cwd: ROOT, env: { ...process.env, PORT: '0' } });
   children.push(child);
   let output = '';
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -51,3 +54,26 @@ for (const name of EXAMPLES) {
     assert.equal((await fetch(`${url}/secure`)).status, 401);
   });
 }
+
+test('examples/compat-cjs: the CommonJS app\'s error handler tells errors apart with the statics: RFC 6749 §5.2 JSON, a bare challenge without credentials, a model\'s own error (RFC 6750 §3.1)', async () => {
+  const url = await start('compat-cjs');
+  const token = (credentials: string) =>
+    fetch(`${url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(credentials).toString('base64')}` },
+      body: 'grant_type=client_credentials',
+    });
+  const wrong = await token('demo:wrong');
+  assert.equal(wrong.status, 401);
+  assert.equal(((await wrong.json()) as { error?: string }).error, 'invalid_client');
+  const suspended = await token('suspended:suspended-secret');
+  assert.equal(suspended.status, 400);
+  assert.deepEqual(await suspended.json(), { error: 'invalid_grant', error_description: 'Client account suspended' });
+  const bare = await fetch(`${url}/secure`);
+  assert.equal(bare.status, 401);
+  assert.equal(bare.headers.get('www-authenticate'), 'Bearer realm="Service"');
+  assert.equal(await bare.text(), '');
+  const invalid = await fetch(`${url}/secure`, { headers: { authorization: 'Bearer nope' } });
+  assert.equal(invalid.status, 401);
+  assert.equal(((await invalid.json()) as { error?: string }).error, 'invalid_token');
+});

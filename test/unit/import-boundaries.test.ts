@@ -11,25 +11,25 @@ import { fileURLToPath } from 'node:url';
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
 
-/** Every .ts file under src/, as paths relative to src/ with forward slashes. */
+/** Every .ts and .cts file under src/, as paths relative to src/ with forward slashes. */
 function sourceFiles(dir = SRC): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) return sourceFiles(path);
-    return entry.name.endsWith('.ts') ? [relative(SRC, path).split(sep).join('/')] : [];
+    return entry.name.endsWith('.ts') || entry.name.endsWith('.cts') ? [relative(SRC, path).split(sep).join('/')] : [];
   });
 }
 
 /** `from '…'`, `import '…'` and `import('…')`: every module a file names, types included. */
 const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(?\s*)['"]([^'"]+)['"]/g;
 
-/** The files under src/ that `file` imports, resolved (`./x.js` is `x.ts`); packages are left out. */
+/** The files under src/ that `file` imports, resolved (`./x.js` is `x.ts`, `./x.cjs` is `x.cts`); packages are left out. */
 function importsOf(file: string): string[] {
   const text = readFileSync(join(SRC, file), 'utf8');
   return [...text.matchAll(SPECIFIER)]
     .map((match) => match[1] as string)
     .filter((specifier) => specifier.startsWith('.'))
-    .map((specifier) => relative(SRC, resolve(SRC, dirname(file), specifier)).split(sep).join('/').replace(/\.js$/, '.ts'));
+    .map((specifier) => relative(SRC, resolve(SRC, dirname(file), specifier)).split(sep).join('/').replace(/\.js$/, '.ts').replace(/\.cjs$/, '.cts'));
 }
 
 /**

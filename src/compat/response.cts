@@ -1,11 +1,14 @@
-/** node-oauth2-server's Response: what the host writes back, status, headers (lower-cased) and a body object. */
-export interface ResponseOptions {
+/**
+ * node-oauth2-server's Response: what the host writes back, status, headers (lower-cased) and a
+ * body object. CommonJS for the reason given in errors.cts.
+ */
+interface ResponseOptions {
   headers?: Readonly<Record<string, string>>;
   body?: Record<string, unknown>;
 }
 
 /** Their Response: status, headers and body the server fills in for the host to write back. */
-export class Response {
+class Response {
   status = 200;
   body: Record<string, unknown>;
   headers: Record<string, string> = {};
@@ -16,7 +19,7 @@ export class Response {
     const { headers = {}, body = {}, ...otherOptions } = options as ResponseOptions;
     this.body = body;
     for (const [name, value] of Object.entries(headers)) this.headers[name.toLowerCase()] = value;
-    for (const [property, value] of Object.entries(otherOptions)) if (!(property in this)) this[property] = value;
+    for (const [property, value] of Object.entries(otherOptions)) if (!this[property]) this[property] = value;
   }
 
   /** A header by case-insensitive name. */
@@ -35,3 +38,6 @@ export class Response {
     this.status = 302;
   }
 }
+
+module.exports = { Response };
+export type { Response, ResponseOptions };
