@@ -10,6 +10,7 @@ import type { Request } from './request.cjs';
 const { randomBytes } = require('node:crypto') as typeof import('node:crypto');
 const { InvalidArgumentError, InvalidScopeError } = require('./errors.cjs') as Record<'InvalidArgumentError' | 'InvalidScopeError', OAuthErrorClass>;
 
+/** What their grant type constructor is given: the lifetimes and the model. */
 interface GrantTypeOptions {
   accessTokenLifetime: number;
   refreshTokenLifetime?: number | undefined;
@@ -20,6 +21,7 @@ interface GrantTypeOptions {
 // RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ), separated by single spaces.
 const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]+(?: [\x21\x23-\x5B\x5D-\x7E]+)*$/;
 
+/** node-oauth2-server's AbstractGrantType: the base class of an extension grant, with their helpers. */
 class AbstractGrantType {
   accessTokenLifetime: number;
   refreshTokenLifetime: number | undefined;

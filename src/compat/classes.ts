@@ -16,29 +16,47 @@ const errors = require('./errors.cjs') as Record<string, OAuthErrorClass> & {
   isOAuthError: typeof isOAuthErrorFunction;
 };
 
+/** node-oauth2-server's OAuthError, the base of the error classes (errors.cts). */
 export const OAuthError = errors.OAuthError;
 export type OAuthError = OAuthErrorType;
+/** node-oauth2-server's AccessDeniedError (errors.cts). */
 export const AccessDeniedError = errors.AccessDeniedError as OAuthErrorClass;
+/** node-oauth2-server's InsufficientScopeError (errors.cts). */
 export const InsufficientScopeError = errors.InsufficientScopeError as OAuthErrorClass;
+/** node-oauth2-server's InvalidArgumentError (errors.cts). */
 export const InvalidArgumentError = errors.InvalidArgumentError as OAuthErrorClass;
+/** node-oauth2-server's InvalidClientError (errors.cts). */
 export const InvalidClientError = errors.InvalidClientError as OAuthErrorClass;
+/** node-oauth2-server's InvalidGrantError (errors.cts). */
 export const InvalidGrantError = errors.InvalidGrantError as OAuthErrorClass;
+/** node-oauth2-server's InvalidRequestError (errors.cts). */
 export const InvalidRequestError = errors.InvalidRequestError as OAuthErrorClass;
+/** node-oauth2-server's InvalidScopeError (errors.cts). */
 export const InvalidScopeError = errors.InvalidScopeError as OAuthErrorClass;
+/** node-oauth2-server's InvalidTokenError (errors.cts). */
 export const InvalidTokenError = errors.InvalidTokenError as OAuthErrorClass;
+/** node-oauth2-server's ServerError (errors.cts). */
 export const ServerError = errors.ServerError as OAuthErrorClass;
+/** node-oauth2-server's UnauthorizedClientError (errors.cts). */
 export const UnauthorizedClientError = errors.UnauthorizedClientError as OAuthErrorClass;
+/** node-oauth2-server's UnauthorizedRequestError (errors.cts). */
 export const UnauthorizedRequestError = errors.UnauthorizedRequestError as OAuthErrorClass;
+/** node-oauth2-server's UnsupportedGrantTypeError (errors.cts). */
 export const UnsupportedGrantTypeError = errors.UnsupportedGrantTypeError as OAuthErrorClass;
+/** node-oauth2-server's UnsupportedResponseTypeError (errors.cts). */
 export const UnsupportedResponseTypeError = errors.UnsupportedResponseTypeError as OAuthErrorClass;
+/** node-oauth2-server's UnsupportedTokenTypeError (errors.cts). */
 export const UnsupportedTokenTypeError = errors.UnsupportedTokenTypeError as OAuthErrorClass;
 export const { errorFor, isOAuthError } = errors;
 
-export const { Request } = require('./request.cjs') as { Request: typeof RequestType };
+/** node-oauth2-server's Request (request.cts). */
+export const Request = (require('./request.cjs') as { Request: typeof RequestType }).Request;
 export type Request = RequestType;
-export const { Response } = require('./response.cjs') as { Response: typeof ResponseType };
+/** node-oauth2-server's Response (response.cts). */
+export const Response = (require('./response.cjs') as { Response: typeof ResponseType }).Response;
 export type Response = ResponseType;
-export const { AbstractGrantType } = require('./abstract-grant-type.cjs') as { AbstractGrantType: typeof AbstractGrantTypeType };
+/** node-oauth2-server's AbstractGrantType (abstract-grant-type.cts). */
+export const AbstractGrantType = (require('./abstract-grant-type.cjs') as { AbstractGrantType: typeof AbstractGrantTypeType }).AbstractGrantType;
 export type AbstractGrantType = AbstractGrantTypeType;
 export type { ErrorProperties, OAuthErrorClass } from './errors.cjs';
 export type { RequestOptions } from './request.cjs';

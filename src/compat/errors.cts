@@ -8,8 +8,10 @@
  */
 const { STATUS_CODES } = require('node:http') as typeof import('node:http');
 
+/** Extra properties an error may carry (their `code` sets the status, `name` the class name). */
 type ErrorProperties = Readonly<Record<string, unknown>> & { code?: number; name?: string };
 
+/** node-oauth2-server's OAuthError: the base of their error classes (`code` the HTTP status, `name` the OAuth error code). */
 class OAuthError extends Error {
   code: number;
   status: number;
@@ -41,19 +43,33 @@ function errorClass(className: string, name: string, code: number): OAuthErrorCl
   return ErrorClass;
 }
 
+/** node-oauth2-server's AccessDeniedError: `access_denied`, status 400. */
 const AccessDeniedError = errorClass('AccessDeniedError', 'access_denied', 400);
+/** node-oauth2-server's InsufficientScopeError: `insufficient_scope`, status 403. */
 const InsufficientScopeError = errorClass('InsufficientScopeError', 'insufficient_scope', 403);
+/** node-oauth2-server's InvalidArgumentError: `invalid_argument`, status 500. */
 const InvalidArgumentError = errorClass('InvalidArgumentError', 'invalid_argument', 500);
+/** node-oauth2-server's InvalidClientError: `invalid_client`, status 400. */
 const InvalidClientError = errorClass('InvalidClientError', 'invalid_client', 400);
+/** node-oauth2-server's InvalidGrantError: `invalid_grant`, status 400. */
 const InvalidGrantError = errorClass('InvalidGrantError', 'invalid_grant', 400);
+/** node-oauth2-server's InvalidRequestError: `invalid_request`, status 400. */
 const InvalidRequestError = errorClass('InvalidRequestError', 'invalid_request', 400);
+/** node-oauth2-server's InvalidScopeError: `invalid_scope`, status 400. */
 const InvalidScopeError = errorClass('InvalidScopeError', 'invalid_scope', 400);
+/** node-oauth2-server's InvalidTokenError: `invalid_token`, status 401. */
 const InvalidTokenError = errorClass('InvalidTokenError', 'invalid_token', 401);
+/** node-oauth2-server's ServerError: `server_error`, status 503. */
 const ServerError = errorClass('ServerError', 'server_error', 503);
+/** node-oauth2-server's UnauthorizedClientError: `unauthorized_client`, status 400. */
 const UnauthorizedClientError = errorClass('UnauthorizedClientError', 'unauthorized_client', 400);
+/** node-oauth2-server's UnauthorizedRequestError: `unauthorized_request`, status 401. */
 const UnauthorizedRequestError = errorClass('UnauthorizedRequestError', 'unauthorized_request', 401);
+/** node-oauth2-server's UnsupportedGrantTypeError: `unsupported_grant_type`, status 400. */
 const UnsupportedGrantTypeError = errorClass('UnsupportedGrantTypeError', 'unsupported_grant_type', 400);
+/** node-oauth2-server's UnsupportedResponseTypeError: `unsupported_response_type`, status 400. */
 const UnsupportedResponseTypeError = errorClass('UnsupportedResponseTypeError', 'unsupported_response_type', 400);
+/** node-oauth2-server's UnsupportedTokenTypeError: `unsupported_token_type`, status 400. */
 const UnsupportedTokenTypeError = errorClass('UnsupportedTokenTypeError', 'unsupported_token_type', 400);
 
 const BY_CODE: Readonly<Record<string, OAuthErrorClass>> = {

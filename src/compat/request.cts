@@ -6,6 +6,7 @@ import type { OAuthErrorClass } from './errors.cjs';
 
 const { InvalidArgumentError } = require('./errors.cjs') as { InvalidArgumentError: OAuthErrorClass };
 
+/** What their Request is built from: a framework's request, or these fields. */
 interface RequestOptions {
   headers?: Readonly<Record<string, string | readonly string[] | undefined>>;
   method?: string;
@@ -34,6 +35,7 @@ function matches(mime: string, wanted: string): boolean {
   return subtype === actualSubtype;
 }
 
+/** node-oauth2-server's Request: method, query, headers and body, read from a framework's request. */
 class Request {
   body: Record<string, unknown>;
   headers: Record<string, string | readonly string[] | undefined> = {};
