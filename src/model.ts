@@ -33,6 +33,12 @@ export interface BaseModel {
    * Return them all: the server releases only those the granted scope asks for (Core §5.4).
    */
   getUserClaims?(user: User, scope: string[]): Awaitable<Readonly<Record<string, unknown>> | null | undefined>;
+  /**
+   * Optional (tollgate): mark a single-use value (a JWT `jti`) as used until `expiresAt`. Atomic:
+   * true only for the first caller, so a replayed value is refused (RFC 7523 §3, item 7).
+   * The shipped stores implement it.
+   */
+  useOnce?(value: string, expiresAt: Date): Promise<boolean>;
 }
 
 /** RFC 6749 §4.1: the authorization code grant. */
@@ -71,6 +77,42 @@ export interface RefreshTokenModel extends BaseModel {
   getRefreshToken(refreshToken: string): Awaitable<RefreshToken | null | undefined | false>;
   /** Revoke (consume) a refresh token. Atomic: true only for the one caller that revoked it. */
   revokeToken(token: RefreshToken): Awaitable<boolean>;
+}
+
+/** What a token exchange asks, for the policy to decide (RFC 8693 §2.1, §5). */
+export interface TokenExchangeRequest {
+  /** The authenticated client asking. */
+  client: Client;
+  /** The token exchanged: an active access token this server issued. */
+  subject: AccessToken;
+  /** The actor's token, for delegation (RFC 8693 §1.1); absent for impersonation. */
+  actor: AccessToken | undefined;
+  /** The scope the new token would have. */
+  scope: string[];
+  /** The resources (`resource` or `audience`) the new token would be for; undefined when none was named. */
+  audience: string[] | undefined;
+}
+
+/** RFC 8693: the token exchange grant. */
+export interface TokenExchangeModel extends BaseModel, AuthenticateModel {
+  /**
+   * Optional: whether this client may make this exchange (RFC 8693 §5: the server's policy).
+   * Default: only tokens issued to the requesting client itself, subject and actor alike.
+   */
+  authorizeTokenExchange?(request: TokenExchangeRequest): Awaitable<boolean>;
+}
+
+/** RFC 7523 §2.1: the JWT bearer assertion grant. */
+export interface JwtBearerModel extends BaseModel {
+  /** Refuses a replayed `jti` (RFC 7523 §3, item 7): required by this grant. */
+  useOnce(value: string, expiresAt: Date): Promise<boolean>;
+  /**
+   * Optional: the user an assertion's verified claims name, or a falsy value to refuse it.
+   * Default: `getUserById(claims.sub)`.
+   */
+  getUserFromAssertion?(claims: Readonly<Record<string, unknown>> & { iss: string; sub: string }, client: Client): Awaitable<User | null | undefined | false>;
+  /** The user with this id (the shipped stores have it); the default mapping of `sub`. */
+  getUserById?(id: string): Awaitable<User | null | undefined | false>;
 }
 
 /** RFC 6750: authenticating requests with a bearer token. */

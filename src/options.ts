@@ -5,6 +5,7 @@ import type { BuiltInGrantModel, BuiltInGrantType } from './grants/index.js';
 import type { AccessTokenFormat } from './tokens/format.js';
 import type { OpenIdProvider } from './openid.js';
 import type { ResourceOptions, Resources } from './resource-indicators.js';
+import type { TrustedIssuer } from './grants/jwt-bearer.js';
 import { ConfigError } from './errors.js';
 import { builtInGrant, builtInGrantTypes, isBuiltInGrantType } from './grants/index.js';
 import { resolveResources } from './resource-indicators.js';
@@ -90,6 +91,11 @@ export interface AuthorizationServerOptions<G extends BuiltInGrantType = BuiltIn
   resources?: readonly ResourceOptions[];
   /** Turns on dynamic client registration at `endpoints.registration` (RFC 7591, RFC 7592). Off by default. */
   registration?: RegistrationOptions | undefined;
+  /**
+   * The issuers whose JWT assertions the `urn:ietf:params:oauth:grant-type:jwt-bearer` grant accepts
+   * (RFC 7523 §2.1), each with its public keys. None by default: every assertion is refused.
+   */
+  trustedIssuers?: readonly TrustedIssuer[] | undefined;
 }
 
 export interface ResolvedOptions {
@@ -179,10 +185,14 @@ export function resolveOptions(options: AuthorizationServerOptions): ResolvedOpt
     rotateRefreshTokens: options.rotateRefreshTokens ?? true,
     refreshTokenReuseInterval: options.refreshTokenReuseInterval ?? 0,
   };
+  const resources = resolveResources(options.resources);
+  const endpoints = { ...DEFAULT_ENDPOINTS, ...options.endpoints };
+  if (options.trustedIssuers !== undefined && !Array.isArray(options.trustedIssuers)) throw invalid('trustedIssuers', 'must be a list of { issuer, jwks }');
+  const settings = { ...rotation, resources, issuer, tokenEndpoint: `${issuer}${endpoints.token}`, trustedIssuers: options.trustedIssuers ?? [] };
   const grants = new Map<string, Grant>();
   for (const type of options.grantTypes as readonly string[]) {
     if (!isBuiltInGrantType(type)) throw invalid('grantTypes', `"${type}" is not built in; register extension grants with "grants"`);
-    grants.set(type, builtInGrant(type, rotation));
+    grants.set(type, builtInGrant(type, settings));
   }
   for (const grant of options.grants ?? []) {
     if (typeof grant.type !== 'string' || grant.type === '' || (typeof grant.handle !== 'function' && grant.authorization === undefined)) {
@@ -199,7 +209,6 @@ export function resolveOptions(options: AuthorizationServerOptions): ResolvedOpt
   if (typeof model['getAccessToken'] !== 'function') {
     throw new ConfigError('ERR_TOLLGATE_MODEL', 'model.getAccessToken', 'is required for bearer authentication');
   }
-  const resources = resolveResources(options.resources);
   return {
     issuer,
     grantTypes: [...options.grantTypes],
@@ -215,7 +224,7 @@ export function resolveOptions(options: AuthorizationServerOptions): ResolvedOpt
     skyvaultCompat: options.skyvaultCompat ?? false,
     maxBodyBytes: options.maxBodyBytes ?? 64 * 1024,
     realm: options.realm ?? issuer,
-    endpoints: { ...DEFAULT_ENDPOINTS, ...options.endpoints },
+    endpoints,
     scopesSupported: options.scopesSupported,
     onError: options.onError ?? ((error) => console.error('tollgate: unexpected error', error)),
     openid: options.openid,

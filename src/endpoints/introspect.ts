@@ -10,6 +10,7 @@ import { formatScope } from '../scope.js';
 import { findToken } from './find-token.js';
 import { readFormPost } from './form-post.js';
 import { audienceOf } from '../resource-indicators.js';
+import { actorOf } from '../grants/token-exchange.js';
 
 type Context = { model: BaseModel & AuthenticateModel & Partial<RefreshTokenModel>; options: ResolvedOptions };
 
@@ -46,6 +47,8 @@ function describe(found: FoundToken, expiresAt: Date, issuer: string): Record<st
     ...(sub !== undefined && { sub }),
     // RFC 7662 §2.2: the token's audience, the resources it was issued for (RFC 8707).
     ...(aud !== undefined && { aud }),
+    // RFC 8693 §4.1: a delegated token's actor, as its JWT form carries it.
+    ...(found.kind === 'access_token' && actorOf(token.extra) !== undefined && { act: actorOf(token.extra) }),
     iss: issuer,
   };
 }

@@ -47,6 +47,18 @@ export interface IssueRequest {
    * The token's audience is these, or the part of them the token request names in `resource`.
    */
   resources?: readonly string[] | undefined;
+  /**
+   * RFC 8693 §4.1: the actor a delegated token acts for (`act`, prior actors nested), kept in
+   * `extra.act`, put in JWT access tokens and answered by introspection.
+   */
+  act?: ActorClaim | undefined;
+}
+
+/** The `act` claim (RFC 8693 §4.1): the acting party, and the one before it nested. */
+export interface ActorClaim {
+  sub: string;
+  client_id?: string | undefined;
+  act?: ActorClaim | undefined;
 }
 
 /** Issues tokens: values, lifetimes, format and storage, the same way for every grant. */

@@ -5,11 +5,18 @@
 import type { BaseModel } from '../model.js';
 import type { Grant } from './grant.js';
 import type { RefreshOptions } from './refresh-token.js';
+import type { TokenExchangeOptions } from './token-exchange.js';
+import type { JwtBearerOptions } from './jwt-bearer.js';
 import { authorizationCode } from './authorization-code.js';
 import { clientCredentials } from './client-credentials.js';
 import { implicit } from './implicit.js';
 import { password } from './password.js';
 import { refreshToken } from './refresh-token.js';
+import { TOKEN_EXCHANGE, tokenExchange } from './token-exchange.js';
+import { JWT_BEARER, jwtBearer } from './jwt-bearer.js';
+
+/** The server settings the built-in grants read. */
+export type BuiltInGrantSettings = RefreshOptions & TokenExchangeOptions & JwtBearerOptions;
 
 /** Each built-in grant by its `grant_type` value (`implicit` as RFC 7591 §2 names the `response_type=token` flow). */
 const BUILT_IN_GRANTS = {
@@ -18,6 +25,8 @@ const BUILT_IN_GRANTS = {
   password: () => password,
   client_credentials: () => clientCredentials,
   refresh_token: (options: RefreshOptions) => refreshToken(options),
+  [TOKEN_EXCHANGE]: (options: TokenExchangeOptions) => tokenExchange(options),
+  [JWT_BEARER]: (options: JwtBearerOptions) => jwtBearer(options),
 } as const;
 
 /** The grants tollgate implements itself. */
@@ -34,6 +43,6 @@ export function isBuiltInGrantType(type: string): type is BuiltInGrantType {
 }
 
 /** The built-in grant of this type, made for these settings. */
-export function builtInGrant(type: BuiltInGrantType, options: RefreshOptions): Grant {
+export function builtInGrant(type: BuiltInGrantType, options: BuiltInGrantSettings): Grant {
   return BUILT_IN_GRANTS[type](options);
 }

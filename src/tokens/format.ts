@@ -1,5 +1,6 @@
 /** How access token values are made: opaque random strings by default, or a format such as JWT (RFC 9068). */
 import type { Client, User } from '../types.js';
+import type { ActorClaim } from '../grants/grant.js';
 import { randomToken } from '../secrets.js';
 
 /** Everything a self-contained token format may encode. */
@@ -12,6 +13,8 @@ export interface AccessTokenContext {
   expiresAt: Date;
   /** The resources the token is for (RFC 8707): its `aud`. Undefined: the format's default audience. */
   audience?: readonly string[] | undefined;
+  /** RFC 8693 §4.1: the actor of a delegated token, the `act` claim. */
+  act?: ActorClaim | undefined;
 }
 
 /** A JSON Web Key Set document (RFC 7517 §5). */

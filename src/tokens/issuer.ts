@@ -18,7 +18,7 @@ export interface ServerTokenIssuer extends TokenIssuer {
 
 export function createTokenIssuer(model: BaseModel, options: ResolvedOptions, defaultFormat: AccessTokenFormat): ServerTokenIssuer {
   async function issue(request: IssueRequest, requested: string[] | undefined): Promise<TokenResponseBody> {
-    const { client, user, requestedScope, grantId = newGrantId(), refreshToken, values, resources: granted, openid } = request;
+    const { client, user, requestedScope, grantId = newGrantId(), refreshToken, values, resources: granted, openid, act } = request;
     // RFC 8707 §2.2: the token is for what the request names, within what the grant covers.
     const audience = narrowResources(requested, granted);
     const scope = scopeForResources(request.scope, audience, options.resources);
@@ -34,11 +34,12 @@ export function createTokenIssuer(model: BaseModel, options: ResolvedOptions, de
       values?.accessToken ??
       (model.generateAccessToken
         ? await model.generateAccessToken(client, user, scope)
-        : await format.generate({ client, user, scope, grantId, issuedAt, expiresAt: accessTokenExpiresAt, audience }));
+        : await format.generate({ client, user, scope, grantId, issuedAt, expiresAt: accessTokenExpiresAt, audience, act }));
 
     const token: Token = { accessToken, accessTokenExpiresAt, scope, client, user, grantId };
     // `resources`: what a refresh may ask for again; `audience`: what this access token is for.
-    const extra = audience === undefined ? request.extra : { ...request.extra, resources: granted ?? audience, audience };
+    const withAudience = audience === undefined ? request.extra : { ...request.extra, resources: granted ?? audience, audience };
+    const extra = act === undefined ? withAudience : { ...withAudience, act };
     if (extra !== undefined) token.extra = extra;
     if (refreshToken && client.grant_types.includes('refresh_token')) {
       const refreshTtl = client.refresh_token_lifetime ?? options.refreshTokenTtl;
