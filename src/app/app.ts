@@ -24,6 +24,8 @@ import { createOpenIdProvider } from '../oidc/index.js';
 import { parseScope } from '../index.js';
 import { mountProtectedResources, secureResourceUri } from './protected-resources.js';
 import { mountCors } from './cors.js';
+import { TOKEN_EXCHANGE } from '../grants/token-exchange.js';
+import { JWT_BEARER } from '../grants/jwt-bearer.js';
 
 /** The config once the issuer is known (the listening URL when the file names none). */
 export type AppConfig = ServerConfig & { issuer: string };
@@ -44,10 +46,10 @@ function pathOnly(url: string | undefined): string {
   return q === -1 ? (url ?? '') : (url ?? '').slice(0, q);
 }
 
-/** Built-in grants on when any configured client needs them; password and implicit stay off otherwise (RFC 9700 §2.4). */
+/** Built-in grants on when any configured client needs them; password and implicit (RFC 9700 §2.4), token exchange and JWT bearer stay off otherwise. */
 function enabledGrants(config: ServerConfig): BuiltInGrantType[] {
   const listed = new Set(config.clients.flatMap((c) => c.grant_types));
-  const optional: BuiltInGrantType[] = ['password', 'implicit'];
+  const optional: BuiltInGrantType[] = ['password', 'implicit', TOKEN_EXCHANGE, JWT_BEARER];
   return [
     'authorization_code',
     'client_credentials',
@@ -194,6 +196,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     ...(config.registration.enabled && { registration: { initialAccessToken: config.registration.initialAccessToken } }),
     skyvaultCompat: config.skyvaultCompat,
     maxBodyBytes: config.bodyLimit,
+    trustedIssuers: config.trustedIssuers,
     onError: (err) => app.log.error({ err }, 'unexpected error in the OAuth core'),
   });
 

@@ -5,6 +5,9 @@ import { ConfigError } from '../index.js';
 import { parseStoreSpec } from './open-store.js';
 import { ID_TOKEN_ALGORITHMS, claimsProblem } from '../oidc/index.js';
 import { redirectUriProblem } from '../client-metadata.js';
+import type { TrustedIssuer } from '../grants/jwt-bearer.js';
+import { JWT_BEARER } from '../grants/jwt-bearer.js';
+import { TOKEN_EXCHANGE } from '../grants/token-exchange.js';
 
 /** At most `max` requests per `windowSeconds`, per key. */
 export interface RateLimitRule {
@@ -98,6 +101,8 @@ export interface ServerConfig {
   registration: { enabled: boolean; initialAccessToken?: string | undefined };
   /** Origins whose browser apps may call the metadata, JWKS, token, revocation and registration endpoints. */
   cors: { origins: string[] };
+  /** Issuers whose JWT assertions the jwt-bearer grant accepts (RFC 7523 §2.1), with their public keys inline. */
+  trustedIssuers: TrustedIssuer[];
 }
 
 /** Generous enough that tests and benchmarks are never throttled unless they ask to be. */
@@ -112,7 +117,9 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
 
 export const DEFAULT_HTTP_LIMITS: HttpLimits = { requestTimeout: 30, headersTimeout: 10, keepAliveTimeout: 5, maxConnections: 1000 };
 
-const GRANT_TYPES = ['authorization_code', 'implicit', 'password', 'client_credentials', 'refresh_token', 'external_token'];
+const GRANT_TYPES = [
+  'authorization_code', 'implicit', 'password', 'client_credentials', 'refresh_token', 'external_token', TOKEN_EXCHANGE, JWT_BEARER,
+];
 const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
 const MAX_WORKERS = 256;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -405,11 +412,34 @@ function resources(value: unknown, field: string): ResourceConfig[] {
   return list;
 }
 
+/** A `trustedIssuers` entry: `{ issuer, jwks, algorithms?, maxLifetime? }`; the core checks the keys themselves at start. */
+function trustedIssuer(value: unknown, field: string): TrustedIssuer {
+  const t = object(value, field, ['issuer', 'jwks', 'algorithms', 'maxLifetime']);
+  const jwks = object(t.jwks, `${field}.jwks`, ['keys']);
+  const keys = array(jwks.keys, `${field}.jwks.keys`).map((k, i) => {
+    if (typeof k !== 'object' || k === null || Array.isArray(k)) fail(`${field}.jwks.keys[${i}]`, `must be a JWK object, not ${show(k)}`);
+    return k as Record<string, unknown>;
+  });
+  if (keys.length === 0) fail(`${field}.jwks.keys`, 'must list at least one public key');
+  const entry: TrustedIssuer = { issuer: string(t.issuer, `${field}.issuer`), jwks: { keys } };
+  if (t.algorithms !== undefined) entry.algorithms = array(t.algorithms, `${field}.algorithms`).map((a, i) => string(a, `${field}.algorithms[${i}]`));
+  if (t.maxLifetime !== undefined) entry.maxLifetime = integer(t.maxLifetime, `${field}.maxLifetime`, 1, 86_400);
+  return entry;
+}
+
+function trustedIssuers(value: unknown, field: string, clients: ClientRegistration[]): TrustedIssuer[] {
+  const list = array(value ?? [], field).map((t, i) => trustedIssuer(t, `${field}[${i}]`));
+  const user = clients.findIndex((c) => c.grant_types.includes(JWT_BEARER));
+  // A client registered for the grant with no issuer to trust could never use it: say so at start.
+  if (user !== -1 && list.length === 0) fail(field, `is required: config.clients[${user}] lists ${JWT_BEARER}`);
+  return list;
+}
+
 const FIELDS = [
   'issuer', 'host', 'port', 'store', 'accessTokenFormat', 'audience', 'accessTokenTtl', 'refreshTokenTtl',
   'authorizationCodeTtl', 'clients', 'users', 'skyvaultCompat', 'upstream', 'rateLimit', 'bodyLimit',
   'sessionSecret', 'logLevel', 'workers', 'keyActivationDelay', 'http',
-  'resources', 'registration', 'cors',
+  'resources', 'registration', 'cors', 'trustedIssuers',
 ];
 
 /** Checks a parsed config file and fills in the defaults. Throws ConfigError naming the first bad field. */
@@ -447,6 +477,7 @@ export function validateConfig(value: unknown): ServerConfig {
     resources: resources(c.resources, 'config.resources'),
     registration: registration(c.registration, 'config.registration'),
     cors: cors(c.cors, 'config.cors'),
+    trustedIssuers: trustedIssuers(c.trustedIssuers, 'config.trustedIssuers', clients),
   };
 }
 
