@@ -52,6 +52,8 @@ export interface IssueRequest {
    * `extra.act`, put in JWT access tokens and answered by introspection.
    */
   act?: ActorClaim | undefined;
+  /** The access token expires no later than this: a token derived from another must not outlive it (RFC 8693 §2.2.1). */
+  notAfter?: Date | undefined;
 }
 
 /** The `act` claim (RFC 8693 §4.1): the acting party, and the one before it nested. */

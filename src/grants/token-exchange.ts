@@ -109,8 +109,10 @@ export function tokenExchange(options: TokenExchangeOptions): Grant<TokenExchang
         requestedScope: scope ?? subject.scope,
         // Revoking the subject's grant (a reused refresh token, a replayed code) revokes what was exchanged from it.
         grantId: subject.grantId,
-        // §2.2.1: a refresh token is optional; none, so an exchanged token never outlives its lease.
+        // §2.2.1: a refresh token is optional; none, so an exchanged token cannot be renewed past the subject's.
         refreshToken: false,
+        // Nor does it live longer: exchanging must not extend what the subject token allowed.
+        notAfter: subject.accessTokenExpiresAt,
         resources: audience,
         act,
       });

@@ -28,7 +28,8 @@ export function createTokenIssuer(model: BaseModel, options: ResolvedOptions, de
     const format = settings.format ?? defaultFormat;
 
     const issuedAt = new Date();
-    const accessTtl = Math.min(client.access_token_lifetime ?? options.accessTokenTtl, settings.ttl ?? Infinity);
+    const leftOfLease = request.notAfter === undefined ? Infinity : Math.floor((request.notAfter.getTime() - issuedAt.getTime()) / 1000);
+    const accessTtl = Math.max(1, Math.min(client.access_token_lifetime ?? options.accessTokenTtl, settings.ttl ?? Infinity, leftOfLease));
     const accessTokenExpiresAt = new Date(issuedAt.getTime() + accessTtl * 1000);
     const accessToken =
       values?.accessToken ??

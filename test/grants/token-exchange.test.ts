@@ -152,6 +152,20 @@ describeHosts('token exchange grant (RFC 8693)', (setup) => {
     assertError(await h.token(tokenRequest({ grant_type: TOKEN_EXCHANGE, client_id: 'public-te', subject_token: access_token, subject_token_type: ACCESS_TOKEN })), 400, 'unauthorized_client');
   });
 
+  it('the exchanged token expires no later than the subject token (an exchange never extends a lease)', async () => {
+    const h = await exchangeServer(setup);
+    const { access_token, expires_in } = await codeTokens(h);
+    assert.equal(expires_in, 3600);
+    const subject = await h.store.getAccessToken(access_token);
+    assert.ok(subject);
+    // The subject token has 60 seconds left.
+    await h.store.saveToken({ ...subject, accessToken: 'short-lived', accessTokenExpiresAt: new Date(Date.now() + 60_000) }, subject.client, subject.user);
+    const body = assertTokens(await exchange(h, { subject_token: 'short-lived' }));
+    assert.ok((body.expires_in as number) <= 60 && (body.expires_in as number) >= 58, String(body.expires_in));
+    const info = await introspect(h, body.access_token);
+    assert.ok((info.exp as number) <= Date.now() / 1000 + 61, `exp ${String(info.exp)} is past the subject token's`);
+  });
+
   it('revoking the subject\'s grant revokes the exchanged token too (one grantId)', async () => {
     const h = await exchangeServer(setup);
     const { access_token, refresh_token } = await codeTokens(h);
