@@ -33,6 +33,12 @@ export interface BaseModel {
    * Return them all: the server releases only those the granted scope asks for (Core §5.4).
    */
   getUserClaims?(user: User, scope: string[]): Awaitable<Readonly<Record<string, unknown>> | null | undefined>;
+  /**
+   * Optional (tollgate): mark a single-use value as used until `expiresAt`; true only for the first
+   * caller, atomically. Required for `private_key_jwt`: the replay cache of assertion `jti`s
+   * (RFC 7523 §3 item 7). Every shipped store has it (`Store.useOnce`).
+   */
+  useOnce?(value: string, expiresAt: Date): Awaitable<boolean>;
 }
 
 /** RFC 6749 §4.1: the authorization code grant. */
