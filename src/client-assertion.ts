@@ -48,7 +48,7 @@ export function assertedClientId(assertion: string): string {
 /** Why jose refused the assertion, as an `error_description` the client's developer can act on. */
 function refusal(err: errors.JOSEError): string {
   if (err instanceof errors.JWTExpired) return 'client_assertion has expired';
-  if (err instanceof errors.JWTClaimValidationFailed) return `client_assertion claim "${err.claim}" is invalid: ${err.reason}`;
+  if (err instanceof errors.JWTClaimValidationFailed) return `client_assertion: ${err.message}`;
   if (err instanceof errors.JOSEAlgNotAllowed) return 'client_assertion is signed with an algorithm this client may not use';
   if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWSSignatureVerificationFailed) {
     return 'client_assertion is not signed by a key this client registered';
