@@ -3,6 +3,8 @@
  * Core §9). The client signs an assertion with a key whose public half it registered in `jwks`;
  * jose does every JOSE step (signature, algorithm, claims).
  */
+import { createPublicKey } from 'node:crypto';
+import type { JsonWebKey } from 'node:crypto';
 import { createLocalJWKSet, decodeJwt, errors, jwtVerify } from 'jose';
 import type { BaseModel } from './model.js';
 import type { Client } from './types.js';
@@ -28,6 +30,42 @@ export interface ClientAssertionPolicy {
   endpointUrl: string;
   /** The algorithms this server accepts (a client's `token_endpoint_auth_signing_alg` narrows them to one). */
   algorithms: readonly string[];
+}
+
+/** Members only a private or symmetric JWK has (RFC 7518 §6.2.2, §6.3.2, §6.4): a client registers public keys only. */
+const SECRET_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+/** Enough for key rotation; bounded because every assertion tries them (RFC 7517 §5). */
+const MAX_CLIENT_KEYS = 10;
+
+/**
+ * Why `jwks` cannot be a client's public key set, or undefined when it can: a JWK Set (RFC 7517 §5)
+ * of at most 10 public RSA (2048 bits or more, RFC 7518 §3.3), EC or OKP signing keys. The problem
+ * names the member at fault, e.g. `keys[1].d`.
+ */
+export function clientJwksProblem(jwks: unknown): { member: string; message: string } | undefined {
+  if (typeof jwks !== 'object' || jwks === null || !Array.isArray((jwks as { keys?: unknown }).keys)) {
+    return { member: 'keys', message: 'must be a JWK Set: { "keys": [ ... ] } (RFC 7517 §5)' };
+  }
+  const { keys } = jwks as { keys: unknown[] };
+  if (keys.length === 0 || keys.length > MAX_CLIENT_KEYS) return { member: 'keys', message: `must hold 1 to ${MAX_CLIENT_KEYS} keys` };
+  for (const [i, key] of keys.entries()) {
+    const at = `keys[${i}]`;
+    if (typeof key !== 'object' || key === null || Array.isArray(key)) return { member: at, message: 'must be a JWK object' };
+    const jwk = key as Record<string, unknown>;
+    const secret = SECRET_MEMBERS.find((m) => m in jwk);
+    if (secret) return { member: `${at}.${secret}`, message: 'is private or symmetric key material: register public keys only' };
+    if (!['RSA', 'EC', 'OKP'].includes(jwk.kty as string)) return { member: `${at}.kty`, message: 'must be RSA, EC or OKP' };
+    if (jwk.use !== undefined && jwk.use !== 'sig') return { member: `${at}.use`, message: 'must be "sig" when present' };
+    if (jwk.kid !== undefined && (typeof jwk.kid !== 'string' || jwk.kid === '')) return { member: `${at}.kid`, message: 'must be a non-empty string' };
+    let details;
+    try {
+      details = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' }).asymmetricKeyDetails;
+    } catch {
+      return { member: at, message: 'is not a valid public key' };
+    }
+    if (jwk.kty === 'RSA' && (details?.modulusLength ?? 0) < 2048) return { member: at, message: 'must be an RSA key of 2048 bits or more' };
+  }
+  return undefined;
 }
 
 /** The client an assertion names, read before verification only to find whose keys verify it. */
