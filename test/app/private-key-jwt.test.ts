@@ -3,11 +3,36 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import { exportJWK, generateKeyPair } from 'jose';
+import type { CryptoKey } from 'jose';
 import type { RunningCli } from '../helpers/app-server.js';
 import { REDIRECT_URI, demoConfig, startCli } from '../helpers/app-server.js';
 import { authorizeThroughPages, createAgent } from '../helpers/app-agent.js';
 
 const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+/** The demo config plus `signer`, a private_key_jwt client with this public key. */
+async function configWithSigner(publicKey: CryptoKey, overrides: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'signer-1', alg: 'ES256', use: 'sig' };
+  const signer = {
+    client_id: 'signer',
+    token_endpoint_auth_method: 'private_key_jwt',
+    token_endpoint_auth_signing_alg: 'ES256',
+    jwks: { keys: [jwk] },
+    redirect_uris: [REDIRECT_URI],
+    grant_types: ['client_credentials', 'authorization_code', 'refresh_token'],
+    scope: 'read',
+  };
+  const base = demoConfig(overrides);
+  return { ...base, clients: [...(base.clients as unknown[]), signer] };
+}
+
+/** openid-client configured for `signer`, authenticating with PrivateKeyJwt. */
+function signerConfig(url: string, privateKey: CryptoKey): Promise<client.Configuration> {
+  return client.discovery(new URL(url), 'signer', {}, client.PrivateKeyJwt({ key: privateKey, kid: 'signer-1' }), {
+    algorithm: 'oauth2',
+    execute: [client.allowInsecureRequests],
+  });
+}
 
 describe('openid-client PrivateKeyJwt against tollgate serve', () => {
   let cli: RunningCli;
@@ -17,22 +42,8 @@ describe('openid-client PrivateKeyJwt against tollgate serve', () => {
 
   before(async () => {
     const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
-    const jwk = { ...(await exportJWK(publicKey)), kid: 'signer-1', alg: 'ES256', use: 'sig' };
-    const signer = {
-      client_id: 'signer',
-      token_endpoint_auth_method: 'private_key_jwt',
-      token_endpoint_auth_signing_alg: 'ES256',
-      jwks: { keys: [jwk] },
-      redirect_uris: [REDIRECT_URI],
-      grant_types: ['client_credentials', 'authorization_code', 'refresh_token'],
-      scope: 'read',
-    };
-    const base = demoConfig();
-    cli = await startCli({ ...base, clients: [...(base.clients as unknown[]), signer] });
-    config = await client.discovery(new URL(cli.url), 'signer', {}, client.PrivateKeyJwt({ key: privateKey, kid: 'signer-1' }), {
-      algorithm: 'oauth2',
-      execute: [client.allowInsecureRequests],
-    });
+    cli = await startCli(await configWithSigner(publicKey));
+    config = await signerConfig(cli.url, privateKey);
     config[client.customFetch] = (url, options) => {
       if (options.body instanceof URLSearchParams) sent.push(new URLSearchParams(options.body));
       // openid-client's options are a RequestInit with its own optional-property typing.
@@ -94,15 +105,40 @@ describe('openid-client PrivateKeyJwt against tollgate serve', () => {
 
   test('an assertion signed by a key the client did not register is invalid_client', async () => {
     const stranger = await generateKeyPair('ES256');
-    const forged = await client.discovery(new URL(cli.url), 'signer', {}, client.PrivateKeyJwt({ key: stranger.privateKey, kid: 'signer-1' }), {
-      algorithm: 'oauth2',
-      execute: [client.allowInsecureRequests],
-    });
+    const forged = await signerConfig(cli.url, stranger.privateKey);
     await assert.rejects(client.clientCredentialsGrant(forged, { scope: 'read' }), (err: unknown) => {
       assert.ok(err instanceof client.ResponseBodyError, String(err));
       assert.equal(err.error, 'invalid_client');
       assert.equal(err.status, 401);
       return true;
     });
+  });
+});
+
+describe('the per-client token limit counts private_key_jwt clients by the assertion\'s iss', () => {
+  let cli: RunningCli;
+  let keys: { privateKey: CryptoKey; publicKey: CryptoKey };
+  before(async () => {
+    keys = await generateKeyPair('ES256');
+    cli = await startCli(await configWithSigner(keys.publicKey, { rateLimit: { tokenPerClient: { max: 2, windowSeconds: 3600 } } }));
+  });
+  after(() => cli.stop());
+
+  test('failed assertions naming the client do not count; the third authenticated request is over its limit', async () => {
+    // openid-client sends client_id beside the assertion; without it the limit reads the assertion's iss.
+    const withoutClientId: client.CustomFetch = (url, options) => {
+      const body = new URLSearchParams(options.body as URLSearchParams);
+      body.delete('client_id');
+      return fetch(url, { ...(options as RequestInit), body });
+    };
+    const stranger = await generateKeyPair('ES256');
+    const forged = await signerConfig(cli.url, stranger.privateKey);
+    forged[client.customFetch] = withoutClientId;
+    for (let i = 0; i < 5; i++) await assert.rejects(client.clientCredentialsGrant(forged, { scope: 'read' }), { error: 'invalid_client' });
+    const config = await signerConfig(cli.url, keys.privateKey);
+    config[client.customFetch] = withoutClientId;
+    await client.clientCredentialsGrant(config, { scope: 'read' });
+    await client.clientCredentialsGrant(config, { scope: 'read' });
+    await assert.rejects(client.clientCredentialsGrant(config, { scope: 'read' }), { status: 429 });
   });
 });
