@@ -27,7 +27,7 @@ export function clientAuthPolicy(options: ResolvedOptions, path: string): Client
 }
 
 /** The RFC 6749 methods, accepted by every server. */
-export const SECRET_METHODS: readonly TokenEndpointAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
+const SECRET_METHODS: readonly TokenEndpointAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
 
 interface Credentials {
   clientId: string;
