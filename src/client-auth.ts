@@ -1,12 +1,33 @@
 /**
  * Client authentication at the token, revocation and introspection endpoints. RFC 6749 §2.3:
- * `client_secret_basic` (§2.3.1), `client_secret_post`, and `none` for public clients (§2.1).
+ * `client_secret_basic` (§2.3.1), `client_secret_post`, `none` for public clients (§2.1), and
+ * `private_key_jwt` (RFC 7523 §2.2, src/client-assertion.ts).
  */
 import type { BaseModel } from './model.js';
 import type { Client, OAuthRequest, TokenEndpointAuthMethod } from './types.js';
 import type { Params } from './request.js';
+import type { ResolvedOptions } from './options.js';
+import type { ClientAssertionPolicy } from './client-assertion.js';
 import { basicCredentials } from './request.js';
 import { InvalidClientError, InvalidRequestError } from './errors.js';
+import { assertedClientId, JWT_BEARER_ASSERTION, verifyClientAssertion } from './client-assertion.js';
+
+/** What an endpoint accepts: the methods the server enabled and how to check an assertion sent to it. */
+export interface ClientAuthPolicy {
+  methods: readonly TokenEndpointAuthMethod[];
+  assertion: ClientAssertionPolicy;
+}
+
+/** The policy of the endpoint served at `path`, from the server's options. */
+export function clientAuthPolicy(options: ResolvedOptions, path: string): ClientAuthPolicy {
+  return {
+    methods: options.tokenEndpointAuthMethods,
+    assertion: { issuer: options.issuer, endpointUrl: `${options.issuer}${path}`, algorithms: options.tokenEndpointAuthSigningAlgs },
+  };
+}
+
+/** The RFC 6749 methods, accepted by every server. */
+const SECRET_METHODS: readonly TokenEndpointAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
 
 interface Credentials {
   clientId: string;
@@ -14,16 +35,36 @@ interface Credentials {
 }
 
 interface Presented {
-  method: TokenEndpointAuthMethod;
+  method: Exclude<TokenEndpointAuthMethod, 'private_key_jwt'>;
   /** What to check, in order: for Basic, the form-decoded credentials, then the raw ones when they differ. */
   candidates: readonly Credentials[];
 }
 
+/** An assertion and the client it names (RFC 7523 §2.2). */
+interface PresentedAssertion {
+  method: 'private_key_jwt';
+  clientId: string;
+  assertion: string;
+}
+
 /** Which method the request uses; more than one is refused (§2.3: "MUST NOT use more than one"). */
-function presented(request: OAuthRequest, params: Params): Presented {
+function presented(request: OAuthRequest, params: Params): Presented | PresentedAssertion {
   const basic = basicCredentials(request);
   if (basic === 'malformed') throw new InvalidClientError('The Basic credentials are malformed', { basic: true });
-  const { client_id: bodyId, client_secret: bodySecret } = params;
+  const { client_id: bodyId, client_secret: bodySecret, client_assertion: assertion, client_assertion_type: assertionType } = params;
+  if (assertion !== undefined || assertionType !== undefined) {
+    if (basic || bodySecret !== undefined) {
+      throw new InvalidRequestError('Use only one client authentication method per request (RFC 6749 §2.3)');
+    }
+    if (assertion === undefined || assertionType === undefined) {
+      throw new InvalidRequestError('client_assertion and client_assertion_type go together (RFC 7521 §4.2)');
+    }
+    if (assertionType !== JWT_BEARER_ASSERTION) throw new InvalidClientError(`client_assertion_type must be ${JWT_BEARER_ASSERTION} (RFC 7523 §2.2)`);
+    const clientId = assertedClientId(assertion);
+    // RFC 7521 §4.2: a client_id sent beside the assertion must name the same client.
+    if (bodyId !== undefined && bodyId !== clientId) throw new InvalidClientError('client_id does not match the client_assertion');
+    return { method: 'private_key_jwt', clientId, assertion };
+  }
   if (basic) {
     if (bodySecret !== undefined) {
       throw new InvalidRequestError('Use only one client authentication method per request (RFC 6749 §2.3)');
@@ -55,10 +96,19 @@ async function firstAccepted(model: BaseModel, candidates: readonly Credentials[
  * method it registered; a public client only identifies itself.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-2.3
  */
-export async function authenticateClient(request: OAuthRequest, params: Params, model: BaseModel): Promise<Client> {
-  const { method, candidates } = presented(request, params);
+export async function authenticateClient(
+  request: OAuthRequest,
+  params: Params,
+  model: BaseModel,
+  policy?: ClientAuthPolicy,
+): Promise<Client> {
+  const found = presented(request, params);
+  const { method } = found;
   const basic = method === 'client_secret_basic';
-  const client = await firstAccepted(model, candidates);
+  // Without a policy (a direct caller), the RFC 6749 methods only: an assertion needs an audience to check.
+  if (!(policy?.methods ?? SECRET_METHODS).includes(method)) throw new InvalidClientError(`This server does not accept ${method}`, { basic });
+  const client =
+    found.method === 'private_key_jwt' ? await model.getClient(found.clientId, null) : await firstAccepted(model, found.candidates);
   if (!client) throw new InvalidClientError('Client authentication failed', { basic });
   if (client.token_endpoint_auth_method !== method) {
     throw new InvalidClientError(
@@ -67,6 +117,12 @@ export async function authenticateClient(request: OAuthRequest, params: Params, 
         : `This client must authenticate with ${client.token_endpoint_auth_method}`,
       { basic },
     );
+  }
+  // The client is found by the assertion's own iss; only its registered keys may have signed it.
+  if (found.method === 'private_key_jwt') {
+    // Never skipped: without a policy the methods check above already refused the assertion.
+    if (!policy) throw new InvalidClientError('This server does not accept private_key_jwt');
+    await verifyClientAssertion(found.assertion, client, model, policy.assertion);
   }
   return client;
 }

@@ -34,11 +34,11 @@ export interface BaseModel {
    */
   getUserClaims?(user: User, scope: string[]): Awaitable<Readonly<Record<string, unknown>> | null | undefined>;
   /**
-   * Optional (tollgate): mark a single-use value (a JWT `jti`) as used until `expiresAt`. Atomic:
-   * true only for the first caller, so a replayed value is refused (RFC 7523 §3, item 7).
-   * The shipped stores implement it.
+   * Optional (tollgate): mark a single-use value as used until `expiresAt`; true only for the first
+   * caller, atomically. Required for `private_key_jwt` and the jwt-bearer grant: the replay cache of assertion `jti`s
+   * (RFC 7523 §3 item 7). Every shipped store has it (`Store.useOnce`).
    */
-  useOnce?(value: string, expiresAt: Date): Promise<boolean>;
+  useOnce?(value: string, expiresAt: Date): Awaitable<boolean>;
 }
 
 /** RFC 6749 §4.1: the authorization code grant. */

@@ -6,6 +6,8 @@ import type { AccessTokenFormat } from './tokens/format.js';
 import type { OpenIdProvider } from './openid.js';
 import type { ResourceOptions, Resources } from './resource-indicators.js';
 import type { TrustedIssuer } from './grants/jwt-bearer.js';
+import type { TokenEndpointAuthMethod } from './types.js';
+import { ASSERTION_ALGORITHMS } from './client-assertion.js';
 import { ConfigError } from './errors.js';
 import { builtInGrant, builtInGrantTypes, isBuiltInGrantType } from './grants/index.js';
 import { resolveResources } from './resource-indicators.js';
@@ -96,6 +98,14 @@ export interface AuthorizationServerOptions<G extends BuiltInGrantType = BuiltIn
    * (RFC 7523 §2.1), each with its public keys. None by default: every assertion is refused.
    */
   trustedIssuers?: readonly TrustedIssuer[] | undefined;
+  /**
+   * Client authentication methods accepted at the token, revocation and introspection endpoints.
+   * Default: `client_secret_basic`, `client_secret_post`, `none`, and `private_key_jwt` (RFC 7523)
+   * when the model has `useOnce` (its replay cache for assertion `jti`s, required for it).
+   */
+  tokenEndpointAuthMethods?: readonly TokenEndpointAuthMethod[];
+  /** Algorithms accepted for `private_key_jwt` assertions; asymmetric only. Default RS256, PS256, ES256, EdDSA. */
+  tokenEndpointAuthSigningAlgs?: readonly string[];
 }
 
 export interface ResolvedOptions {
@@ -122,6 +132,8 @@ export interface ResolvedOptions {
   resources: Resources;
   /** With the scope a registered client may have resolved; undefined when registration is off. */
   registration: { initialAccessToken: string | undefined; scope: readonly string[] } | undefined;
+  tokenEndpointAuthMethods: readonly TokenEndpointAuthMethod[];
+  tokenEndpointAuthSigningAlgs: readonly string[];
 }
 
 export const DEFAULT_ENDPOINTS: EndpointPaths = {
@@ -173,6 +185,32 @@ function resolveRegistration(options: AuthorizationServerOptions, resources: Res
   const token = registration.initialAccessToken;
   if (token !== undefined && (typeof token !== 'string' || token.length < 32)) throw invalid('registration.initialAccessToken', 'must be at least 32 characters');
   return { initialAccessToken: token, scope: [...scope] };
+}
+
+const AUTH_METHODS: readonly TokenEndpointAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt'];
+const DEFAULT_ASSERTION_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+
+/** The client authentication methods and assertion algorithms, checked at start: private_key_jwt needs the model's replay cache. */
+function resolveClientAuth(
+  options: AuthorizationServerOptions,
+  model: Record<string, unknown>,
+): Pick<ResolvedOptions, 'tokenEndpointAuthMethods' | 'tokenEndpointAuthSigningAlgs'> {
+  const replayCache = typeof model['useOnce'] === 'function';
+  const methods = options.tokenEndpointAuthMethods ?? AUTH_METHODS.filter((m) => m !== 'private_key_jwt' || replayCache);
+  for (const method of methods) {
+    if (!AUTH_METHODS.includes(method)) throw invalid('tokenEndpointAuthMethods', `"${String(method)}" is not one of ${AUTH_METHODS.join(', ')}`);
+  }
+  // RFC 7523 §3 item 7: without a replay cache an assertion's jti could not be single use.
+  if (methods.includes('private_key_jwt') && !replayCache) {
+    throw new ConfigError('ERR_TOLLGATE_MODEL', 'model.useOnce', 'is required by private_key_jwt (the replay cache of assertion jti values)');
+  }
+  const algorithms = options.tokenEndpointAuthSigningAlgs ?? DEFAULT_ASSERTION_ALGORITHMS;
+  for (const alg of algorithms) {
+    if (!(ASSERTION_ALGORITHMS as readonly string[]).includes(alg)) {
+      throw invalid('tokenEndpointAuthSigningAlgs', `"${String(alg)}" is not an asymmetric JWS algorithm (${ASSERTION_ALGORITHMS.join(', ')})`);
+    }
+  }
+  return { tokenEndpointAuthMethods: [...methods], tokenEndpointAuthSigningAlgs: [...algorithms] };
 }
 
 /** Checks every option once, at start, and fills in the defaults. Throws ConfigError naming the field. */
@@ -230,5 +268,6 @@ export function resolveOptions(options: AuthorizationServerOptions): ResolvedOpt
     openid: options.openid,
     resources,
     registration: resolveRegistration(options, resources, model),
+    ...resolveClientAuth(options, model),
   };
 }

@@ -25,7 +25,8 @@ export interface OAuthResponse {
   body: string;
 }
 
-export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+/** RFC 6749 §2.3 secrets, `none` (public, §2.1), and `private_key_jwt` (RFC 7523 §2.2, OpenID Connect Core §9). */
+export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none' | 'private_key_jwt';
 
 /** Grant type values: RFC 6749 ones, `implicit` (a response type, listed as RFC 7591 §2 does), or any extension URI. */
 export type GrantType =
@@ -70,6 +71,10 @@ export interface Client {
   client_id_issued_at?: number | undefined;
   /** RFC 7592 §3: the hash of the token that manages a dynamically registered client; never the token. */
   registration_access_token_hash?: string | undefined;
+  /** RFC 7591 §2: the client's public keys (a JWK Set, RFC 7517 §5), which verify its `private_key_jwt` assertions. */
+  jwks?: { keys: ReadonlyArray<Readonly<Record<string, unknown>>> } | undefined;
+  /** OpenID Connect Registration §2: the only `alg` accepted for this client's assertions. Default: any the server allows. */
+  token_endpoint_auth_signing_alg?: string | undefined;
 }
 
 /** The resource owner, as the model knows it. `id` (or else `username`) becomes the token's subject. */

@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerFactor
 import type { AccessTokenFormat, BuiltInGrantType, Grant, User } from '../index.js';
 import type { Store } from '../stores/store.js';
 import { createAuthorizationServer, errorResponse, InvalidRequestError, ServerError } from '../index.js';
+import { assertedClientId } from '../client-assertion.js';
 import { createJwtAccessTokenFormat, opaqueAccessTokens } from '../jwt.js';
 import type { ServerConfig } from './config.js';
 import { sendOAuthResponse, tollgate } from '../adapters/fastify.js';
@@ -97,14 +98,24 @@ function tokenParam(request: FastifyRequest, name: string): string | undefined {
   return new URLSearchParams(body).get(name) || (q === -1 ? undefined : new URLSearchParams(request.url.slice(q + 1)).get(name) || undefined);
 }
 
-/** The client a token request names, for its rate limit: from Basic credentials or the form. Not authentication. */
+/** The client a token request names, for its rate limit: from Basic credentials, the form or the assertion. Not authentication. */
 function claimedClientId(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (header !== undefined && /^basic /i.test(header)) {
     const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
     return decoded.slice(0, Math.max(0, decoded.indexOf(':'))) || undefined;
   }
-  return tokenParam(request, 'client_id');
+  const assertion = tokenParam(request, 'client_assertion');
+  // private_key_jwt: the client the assertion claims to be (RFC 7523 §3), when no client_id is sent beside it.
+  return tokenParam(request, 'client_id') ?? (assertion === undefined ? undefined : claimedAssertionClient(assertion));
+}
+
+function claimedAssertionClient(assertion: string): string | undefined {
+  try {
+    return assertedClientId(assertion);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Grants that check a resource owner's password, and so go through the password guard. */

@@ -4,6 +4,7 @@ import type { ClientRegistration, UserRegistration } from '../stores/store.js';
 import { ConfigError } from '../index.js';
 import { parseStoreSpec } from './open-store.js';
 import { ID_TOKEN_ALGORITHMS, claimsProblem } from '../oidc/index.js';
+import { ASSERTION_ALGORITHMS, clientJwksProblem } from '../client-assertion.js';
 import { redirectUriProblem } from '../client-metadata.js';
 import type { TrustedIssuer } from '../grants/jwt-bearer.js';
 import { JWT_BEARER } from '../grants/jwt-bearer.js';
@@ -120,7 +121,7 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = { requestTimeout: 30, headersTime
 const GRANT_TYPES = [
   'authorization_code', 'implicit', 'password', 'client_credentials', 'refresh_token', 'external_token', TOKEN_EXCHANGE, JWT_BEARER,
 ];
-const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
+const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt'];
 const MAX_WORKERS = 256;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -268,12 +269,35 @@ function httpLimits(value: unknown, field: string): HttpLimits {
   return limits;
 }
 
+/**
+ * A client's `jwks` and `token_endpoint_auth_signing_alg` (RFC 7591 §2, OpenID Connect Registration
+ * §2): public signing keys, required by private_key_jwt. `jwks_uri` is refused for now.
+ */
+function clientKeys(c: Json, field: string, method: string | undefined, secret: string | undefined): Pick<ClientRegistration, 'jwks' | 'token_endpoint_auth_signing_alg'> {
+  if (c.jwks_uri !== undefined) fail(`${field}.jwks_uri`, 'is not supported yet: register the public keys inline with "jwks"');
+  const keys: Pick<ClientRegistration, 'jwks' | 'token_endpoint_auth_signing_alg'> = {};
+  if (c.jwks !== undefined) {
+    const problem = clientJwksProblem(c.jwks);
+    if (problem) fail(`${field}.jwks.${problem.member}`, problem.message);
+    keys.jwks = c.jwks as NonNullable<ClientRegistration['jwks']>;
+  }
+  if (c.token_endpoint_auth_signing_alg !== undefined) {
+    keys.token_endpoint_auth_signing_alg = oneOf(c.token_endpoint_auth_signing_alg, `${field}.token_endpoint_auth_signing_alg`, ASSERTION_ALGORITHMS);
+  }
+  if (method === 'private_key_jwt') {
+    if (keys.jwks === undefined) fail(`${field}.jwks`, 'is required by private_key_jwt: the public keys that verify the client\'s assertions');
+    // A secret would be a second, weaker way in for a client that chose asymmetric keys.
+    if (secret !== undefined) fail(`${field}.client_secret`, 'is set but token_endpoint_auth_method is "private_key_jwt" (which uses no secret)');
+  }
+  return keys;
+}
+
 function client(value: unknown, field: string): ClientRegistration {
   const c = object(value, field, [
     'client_id', 'client_secret', 'client_name', 'redirect_uris', 'grant_types', 'scope',
     'token_endpoint_auth_method', 'require_pkce', 'access_token_lifetime', 'refresh_token_lifetime',
     'introspection_allowed', 'allowInsecureRedirect', 'allowPublicPasswordGrant', 'application_type', 'id_token_signed_response_alg',
-    'post_logout_redirect_uris',
+    'post_logout_redirect_uris', 'jwks', 'jwks_uri', 'token_endpoint_auth_signing_alg',
   ]);
   const applicationType = c.application_type === undefined ? undefined : oneOf(c.application_type, `${field}.application_type`, ['web', 'native'] as const);
   const clientId = string(c.client_id, `${field}.client_id`);
@@ -289,19 +313,25 @@ function client(value: unknown, field: string): ClientRegistration {
   if (redirectUris.length === 0 && (grantTypes.includes('authorization_code') || grantTypes.includes('implicit'))) {
     fail(`${field}.redirect_uris`, 'needs at least one URI for the authorization_code and implicit grants');
   }
+  if (c.token_endpoint_auth_method === 'client_secret_jwt') {
+    // The store keeps only a hash of each secret, and an HMAC needs the secret itself (README, client authentication).
+    fail(`${field}.token_endpoint_auth_method`, 'client_secret_jwt is not supported: secrets are stored hashed, and HS256 needs the secret itself; use private_key_jwt with "jwks"');
+  }
   const method = c.token_endpoint_auth_method === undefined ? undefined : oneOf(c.token_endpoint_auth_method, `${field}.token_endpoint_auth_method`, AUTH_METHODS);
-  if (secret === undefined && method !== undefined && method !== 'none') {
+  const keys = clientKeys(c, field, method, secret);
+  if (secret === undefined && method !== undefined && method !== 'none' && method !== 'private_key_jwt') {
     fail(`${field}.token_endpoint_auth_method`, `is ${show(method)} but the client has no client_secret (a client without one is public: "none")`);
   }
   if (secret !== undefined && method === 'none') fail(`${field}.client_secret`, 'is set but token_endpoint_auth_method is "none" (a public client)');
   // RFC 9700 §2.4: a public client on the password grant lets anyone guess passwords with no client credentials at all.
   const publicPassword = c.allowPublicPasswordGrant === undefined ? false : boolean(c.allowPublicPasswordGrant, `${field}.allowPublicPasswordGrant`);
-  if (secret === undefined && grantTypes.includes('password') && !publicPassword) {
+  if (secret === undefined && method !== 'private_key_jwt' && grantTypes.includes('password') && !publicPassword) {
     fail(`${field}.grant_types`, 'has "password" but the client is public (no client_secret); set "allowPublicPasswordGrant": true to allow it anyway (discouraged, RFC 9700 §2.4)');
   }
   const registration: ClientRegistration = { client_id: clientId, redirect_uris: redirectUris, grant_types: grantTypes };
   if (secret !== undefined) registration.client_secret = secret;
   if (method !== undefined) registration.token_endpoint_auth_method = method as ClientRegistration['token_endpoint_auth_method'];
+  Object.assign(registration, keys);
   if (c.client_name !== undefined) registration.client_name = string(c.client_name, `${field}.client_name`);
   if (c.scope !== undefined) registration.scope = string(c.scope, `${field}.scope`);
   if (applicationType !== undefined) registration.application_type = applicationType;
@@ -311,7 +341,7 @@ function client(value: unknown, field: string): ClientRegistration {
   if (c.introspection_allowed !== undefined) {
     const allowed = boolean(c.introspection_allowed, `${field}.introspection_allowed`);
     // RFC 7662 §2.1: introspection needs client authentication, which a public client cannot give.
-    if (allowed && secret === undefined) fail(`${field}.introspection_allowed`, 'is true but the client has no client_secret (a public client cannot introspect)');
+    if (allowed && secret === undefined && method !== 'private_key_jwt') fail(`${field}.introspection_allowed`, 'is true but the client has no client_secret (a public client cannot introspect)');
     registration.introspection_allowed = allowed;
   }
   if (c.post_logout_redirect_uris !== undefined) {

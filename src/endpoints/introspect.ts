@@ -4,7 +4,7 @@ import type { Client, OAuthRequest, OAuthResponse } from '../types.js';
 import type { ResolvedOptions } from '../options.js';
 import type { FoundToken } from './find-token.js';
 import { InvalidClientError, InvalidRequestError } from '../errors.js';
-import { authenticateClient } from '../client-auth.js';
+import { authenticateClient, clientAuthPolicy } from '../client-auth.js';
 import { errorResponse, jsonResponse, oauthErrorOf } from '../response.js';
 import { formatScope } from '../scope.js';
 import { findToken } from './find-token.js';
@@ -60,7 +60,7 @@ function describe(found: FoundToken, expiresAt: Date, issuer: string): Record<st
 export async function introspectEndpoint({ model, options }: Context, request: OAuthRequest): Promise<OAuthResponse> {
   try {
     const params = readFormPost(request, options);
-    const client = await authenticateClient(request, params, model);
+    const client = await authenticateClient(request, params, model, clientAuthPolicy(options, options.endpoints.introspection));
     // §2.1: the endpoint requires authorization; a public client proves nothing about itself.
     if (client.token_endpoint_auth_method === 'none') throw new InvalidClientError('Introspection requires client authentication');
     if (params.token === undefined) throw new InvalidRequestError('Missing parameter: token');

@@ -12,7 +12,9 @@ export function metadataDocument(options: ResolvedOptions, signed: boolean): Rec
   const grants = [...options.grants.values()];
   const responseTypes = grants.flatMap((grant) => (grant.authorization ? [grant.authorization.responseType] : []));
   const responseModes = [...new Set(grants.flatMap((grant) => (grant.authorization ? [grant.authorization.responseMode] : [])))];
-  const authMethods = ['client_secret_basic', 'client_secret_post', 'none'];
+  const authMethods = options.tokenEndpointAuthMethods;
+  // RFC 8414 §2: the algorithms are listed when a JWT-based method is offered.
+  const assertions = authMethods.includes('private_key_jwt');
   return {
     issuer: options.issuer,
     ...(responseTypes.length > 0 && { authorization_endpoint: url(endpoints.authorization) }),
@@ -23,10 +25,13 @@ export function metadataDocument(options: ResolvedOptions, signed: boolean): Rec
     response_modes_supported: responseModes,
     grant_types_supported: grants.map((grant) => grant.type),
     token_endpoint_auth_methods_supported: authMethods,
+    ...(assertions && { token_endpoint_auth_signing_alg_values_supported: options.tokenEndpointAuthSigningAlgs }),
     revocation_endpoint: url(endpoints.revocation),
     revocation_endpoint_auth_methods_supported: authMethods,
+    ...(assertions && { revocation_endpoint_auth_signing_alg_values_supported: options.tokenEndpointAuthSigningAlgs }),
     introspection_endpoint: url(endpoints.introspection),
     introspection_endpoint_auth_methods_supported: authMethods.filter((m) => m !== 'none'),
+    ...(assertions && { introspection_endpoint_auth_signing_alg_values_supported: options.tokenEndpointAuthSigningAlgs }),
     code_challenge_methods_supported: options.allowPlainPkce ? ['S256', 'plain'] : ['S256'],
     // RFC 9207 §3: every authorization response carries `iss`.
     authorization_response_iss_parameter_supported: true,

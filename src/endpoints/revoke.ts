@@ -3,7 +3,7 @@ import type { AuthenticateModel, BaseModel, RevocationModel } from '../model.js'
 import type { OAuthRequest, OAuthResponse } from '../types.js';
 import type { ResolvedOptions } from '../options.js';
 import { InvalidRequestError, UnauthorizedClientError, UnsupportedTokenTypeError } from '../errors.js';
-import { authenticateClient } from '../client-auth.js';
+import { authenticateClient, clientAuthPolicy } from '../client-auth.js';
 import { errorResponse, jsonResponse, oauthErrorOf } from '../response.js';
 import { findToken } from './find-token.js';
 import { readFormPost } from './form-post.js';
@@ -18,7 +18,7 @@ type Context = { model: BaseModel & AuthenticateModel & Partial<RevocationModel>
 export async function revokeEndpoint({ model, options }: Context, request: OAuthRequest): Promise<OAuthResponse> {
   try {
     const params = readFormPost(request, options);
-    const client = await authenticateClient(request, params, model);
+    const client = await authenticateClient(request, params, model, clientAuthPolicy(options, options.endpoints.revocation));
     if (params.token === undefined) throw new InvalidRequestError('Missing parameter: token');
     const found = await findToken(model, params.token, params.token_type_hint);
     if (found) {

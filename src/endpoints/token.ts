@@ -4,7 +4,7 @@ import type { OAuthRequest, OAuthResponse } from '../types.js';
 import type { ServerTokenIssuer } from '../tokens/issuer.js';
 import type { ResolvedOptions } from '../options.js';
 import { InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } from '../errors.js';
-import { authenticateClient } from '../client-auth.js';
+import { authenticateClient, clientAuthPolicy } from '../client-auth.js';
 import { errorResponse, jsonResponse, oauthErrorOf } from '../response.js';
 import { parseScope } from '../scope.js';
 import { readFormPost } from './form-post.js';
@@ -29,7 +29,7 @@ export async function tokenEndpoint(
   try {
     // skyvaultCompat: the SkyVault guide's curl examples put every parameter in the URL.
     const params = readFormPost(request, options, options.skyvaultCompat);
-    const client = await authenticateClient(request, params, model);
+    const client = await authenticateClient(request, params, model, clientAuthPolicy(options, options.endpoints.token));
     const type = params.grant_type;
     if (type === undefined) throw new InvalidRequestError('Missing parameter: grant_type');
     const grant = options.grants.get(type);

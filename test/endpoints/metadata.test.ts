@@ -10,7 +10,8 @@ describeHosts('authorization server metadata (RFC 8414)', (setup) => {
     const response = await h.metadata();
     assert.equal(response.status, 200);
     assert.match(response.headers['content-type'] ?? '', /^application\/json/);
-    const methods = ['client_secret_basic', 'client_secret_post', 'none'];
+    const methods = ['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt'];
+    const algs = ['RS256', 'PS256', 'ES256', 'EdDSA'];
     assert.deepEqual(json(response), {
       issuer: ISSUER,
       authorization_endpoint: `${ISSUER}/authorize`,
@@ -20,13 +21,24 @@ describeHosts('authorization server metadata (RFC 8414)', (setup) => {
       response_modes_supported: ['query', 'fragment'],
       grant_types_supported: ['authorization_code', 'implicit', 'password', 'client_credentials', 'refresh_token', 'external_token'],
       token_endpoint_auth_methods_supported: methods,
+      token_endpoint_auth_signing_alg_values_supported: algs,
       revocation_endpoint: `${ISSUER}/oauth/revoke`,
       revocation_endpoint_auth_methods_supported: methods,
+      revocation_endpoint_auth_signing_alg_values_supported: algs,
       introspection_endpoint: `${ISSUER}/oauth/introspect`,
-      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+      introspection_endpoint_auth_signing_alg_values_supported: algs,
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: true,
     });
+  });
+
+  it('advertises private_key_jwt and its algorithms only when enabled (RFC 8414 §2, RFC 7523)', async () => {
+    const off = json(await (await setup({ tokenEndpointAuthMethods: ['client_secret_basic'] })).metadata());
+    assert.deepEqual(off.token_endpoint_auth_methods_supported, ['client_secret_basic']);
+    assert.equal(off.token_endpoint_auth_signing_alg_values_supported, undefined);
+    const es = json(await (await setup({ tokenEndpointAuthSigningAlgs: ['ES256'] })).metadata());
+    assert.deepEqual(es.token_endpoint_auth_signing_alg_values_supported, ['ES256']);
   });
 
   it('advertises plain PKCE only when allowPlainPkce (RFC 7636 §4.2)', async () => {

@@ -1,0 +1,144 @@
+/** private_key_jwt (RFC 7523 §2.2, OpenID Connect Core §9) on `tollgate serve`, driven by openid-client's `PrivateKeyJwt`. */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as client from 'openid-client';
+import { exportJWK, generateKeyPair } from 'jose';
+import type { CryptoKey } from 'jose';
+import type { RunningCli } from '../helpers/app-server.js';
+import { REDIRECT_URI, demoConfig, startCli } from '../helpers/app-server.js';
+import { authorizeThroughPages, createAgent } from '../helpers/app-agent.js';
+
+const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
+/** The demo config plus `signer`, a private_key_jwt client with this public key. */
+async function configWithSigner(publicKey: CryptoKey, overrides: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'signer-1', alg: 'ES256', use: 'sig' };
+  const signer = {
+    client_id: 'signer',
+    token_endpoint_auth_method: 'private_key_jwt',
+    token_endpoint_auth_signing_alg: 'ES256',
+    jwks: { keys: [jwk] },
+    redirect_uris: [REDIRECT_URI],
+    grant_types: ['client_credentials', 'authorization_code', 'refresh_token'],
+    scope: 'read',
+  };
+  const base = demoConfig(overrides);
+  return { ...base, clients: [...(base.clients as unknown[]), signer] };
+}
+
+/** openid-client configured for `signer`, authenticating with PrivateKeyJwt. */
+function signerConfig(url: string, privateKey: CryptoKey): Promise<client.Configuration> {
+  return client.discovery(new URL(url), 'signer', {}, client.PrivateKeyJwt({ key: privateKey, kid: 'signer-1' }), {
+    algorithm: 'oauth2',
+    execute: [client.allowInsecureRequests],
+  });
+}
+
+describe('openid-client PrivateKeyJwt against tollgate serve', () => {
+  let cli: RunningCli;
+  let config: client.Configuration;
+  /** The form bodies openid-client sent, to replay one of its assertions by hand. */
+  const sent: URLSearchParams[] = [];
+
+  before(async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+    cli = await startCli(await configWithSigner(publicKey));
+    config = await signerConfig(cli.url, privateKey);
+    config[client.customFetch] = (url, options) => {
+      if (options.body instanceof URLSearchParams) sent.push(new URLSearchParams(options.body));
+      // openid-client's options are a RequestInit with its own optional-property typing.
+      return fetch(url, options as RequestInit);
+    };
+  });
+  after(() => cli.stop());
+
+  test('metadata advertises private_key_jwt and its algorithms (RFC 8414 §2)', () => {
+    const metadata = config.serverMetadata();
+    assert.ok(metadata.token_endpoint_auth_methods_supported?.includes('private_key_jwt'));
+    assert.ok(metadata.token_endpoint_auth_signing_alg_values_supported?.includes('ES256'));
+    assert.ok(!metadata.token_endpoint_auth_methods_supported?.includes('client_secret_jwt'));
+  });
+
+  test('client_credentials with private_key_jwt: the token works at /secure, introspects and revokes with assertions too', async () => {
+    const tokens = await client.clientCredentialsGrant(config, { scope: 'read' });
+    const assertion = sent.at(-1);
+    assert.equal(assertion?.get('client_assertion_type'), JWT_BEARER);
+    assert.equal(assertion?.get('client_secret'), null);
+    const secure = await fetch(`${cli.url}/secure`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    assert.equal(await secure.text(), 'Secure Hello!');
+    const introspected = await client.tokenIntrospection(config, tokens.access_token);
+    assert.equal(introspected.active, true);
+    assert.equal(introspected.client_id, 'signer');
+    await client.tokenRevocation(config, tokens.access_token);
+    assert.equal((await client.tokenIntrospection(config, tokens.access_token)).active, false);
+  });
+
+  test('the authorization code flow with private_key_jwt at the token endpoint, then refresh', async () => {
+    const verifier = client.randomPKCECodeVerifier();
+    const state = client.randomState();
+    const url = client.buildAuthorizationUrl(config, {
+      redirect_uri: REDIRECT_URI,
+      scope: 'read',
+      state,
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    });
+    const redirect = await authorizeThroughPages(createAgent(cli.url), Object.fromEntries(url.searchParams));
+    assert.ok(redirect.location?.startsWith(REDIRECT_URI), redirect.body);
+    const tokens = await client.authorizationCodeGrant(config, new URL(redirect.location ?? ''), { pkceCodeVerifier: verifier, expectedState: state });
+    assert.equal(sent.at(-1)?.get('client_assertion_type'), JWT_BEARER);
+    const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token ?? '');
+    assert.notEqual(refreshed.access_token, tokens.access_token);
+  });
+
+  test("a replayed openid-client assertion (same jti) is invalid_client over HTTP (RFC 7523 §3)", async () => {
+    await client.clientCredentialsGrant(config, { scope: 'read' });
+    const replay = sent.at(-1);
+    assert.ok(replay);
+    assert.ok(replay.get('client_assertion'));
+    const response = await fetch(`${cli.url}/oauth/token`, { method: 'POST', body: replay });
+    assert.equal(response.status, 401);
+    const body = (await response.json()) as Record<string, string>;
+    assert.equal(body.error, 'invalid_client');
+    assert.match(body.error_description ?? '', /already been used/);
+  });
+
+  test('an assertion signed by a key the client did not register is invalid_client', async () => {
+    const stranger = await generateKeyPair('ES256');
+    const forged = await signerConfig(cli.url, stranger.privateKey);
+    await assert.rejects(client.clientCredentialsGrant(forged, { scope: 'read' }), (err: unknown) => {
+      assert.ok(err instanceof client.ResponseBodyError, String(err));
+      assert.equal(err.error, 'invalid_client');
+      assert.equal(err.status, 401);
+      return true;
+    });
+  });
+});
+
+describe('the per-client token limit counts private_key_jwt clients by the assertion\'s iss', () => {
+  let cli: RunningCli;
+  let keys: { privateKey: CryptoKey; publicKey: CryptoKey };
+  before(async () => {
+    keys = await generateKeyPair('ES256');
+    cli = await startCli(await configWithSigner(keys.publicKey, { rateLimit: { tokenPerClient: { max: 2, windowSeconds: 3600 } } }));
+  });
+  after(() => cli.stop());
+
+  test('failed assertions naming the client do not count; the third authenticated request is over its limit', async () => {
+    // openid-client sends client_id beside the assertion; without it the limit reads the assertion's iss.
+    const withoutClientId: client.CustomFetch = (url, options) => {
+      const body = new URLSearchParams(options.body as URLSearchParams);
+      body.delete('client_id');
+      return fetch(url, { ...(options as RequestInit), body });
+    };
+    const stranger = await generateKeyPair('ES256');
+    const forged = await signerConfig(cli.url, stranger.privateKey);
+    forged[client.customFetch] = withoutClientId;
+    for (let i = 0; i < 5; i++) await assert.rejects(client.clientCredentialsGrant(forged, { scope: 'read' }), { error: 'invalid_client' });
+    const config = await signerConfig(cli.url, keys.privateKey);
+    config[client.customFetch] = withoutClientId;
+    await client.clientCredentialsGrant(config, { scope: 'read' });
+    await client.clientCredentialsGrant(config, { scope: 'read' });
+    await assert.rejects(client.clientCredentialsGrant(config, { scope: 'read' }), { status: 429 });
+  });
+});

@@ -1,0 +1,78 @@
+/** The config file's client keys: `jwks` and `token_endpoint_auth_signing_alg` for private_key_jwt (RFC 7591 §2, RFC 7523); `jwks_uri` and `client_secret_jwt` refused with errors naming the field. */
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { exportJWK, generateKeyPair } from 'jose';
+import { ConfigError } from '../../src/errors.js';
+import { validateConfig } from '../../src/app/config.js';
+
+const jwt = (client: Record<string, unknown>) =>
+  validateConfig({ clients: [{ client_id: 'signer', grant_types: ['client_credentials'], token_endpoint_auth_method: 'private_key_jwt', ...client }] });
+
+function refused(run: () => unknown, field: string, pattern: RegExp): void {
+  assert.throws(run, (err: unknown) => {
+    assert.ok(err instanceof ConfigError, String(err));
+    assert.equal(err.field, field);
+    assert.match(err.message, pattern);
+    return true;
+  });
+}
+
+let publicJwk: Record<string, unknown>;
+let privateJwk: Record<string, unknown>;
+before(async () => {
+  const pair = await generateKeyPair('ES256', { extractable: true });
+  publicJwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1' };
+  privateJwk = { ...(await exportJWK(pair.privateKey)), kid: 'k1' };
+});
+
+describe('config: private_key_jwt clients (RFC 7523 §2.2)', () => {
+  it('a private_key_jwt client with public jwks and no secret is registered with its keys and alg', () => {
+    const [client] = jwt({ jwks: { keys: [publicJwk] }, token_endpoint_auth_signing_alg: 'ES256' }).clients;
+    assert.equal(client?.token_endpoint_auth_method, 'private_key_jwt');
+    assert.deepEqual(client?.jwks, { keys: [publicJwk] });
+    assert.equal(client?.token_endpoint_auth_signing_alg, 'ES256');
+    assert.equal(client?.client_secret, undefined);
+  });
+
+  it('private_key_jwt without jwks, or with a client_secret too, is a ConfigError', () => {
+    refused(() => jwt({}), 'config.clients[0].jwks', /required by private_key_jwt/);
+    refused(() => jwt({ jwks: { keys: [publicJwk] }, client_secret: 's'.repeat(40) }), 'config.clients[0].client_secret', /uses no secret/);
+  });
+
+  it('jwks holding a private key is a ConfigError naming the private member', () => {
+    refused(() => jwt({ jwks: { keys: [privateJwk] } }), 'config.clients[0].jwks.keys[0].d', /public keys only/);
+    refused(() => jwt({ jwks: { keys: [{ kty: 'oct', k: 'c2VjcmV0' }] } }), 'config.clients[0].jwks.keys[0].k', /public keys only/);
+  });
+
+  it('malformed jwks are ConfigErrors naming the member', () => {
+    refused(() => jwt({ jwks: [publicJwk] }), 'config.clients[0].jwks.keys', /JWK Set/);
+    refused(() => jwt({ jwks: { keys: [] } }), 'config.clients[0].jwks.keys', /1 to 10 keys/);
+    refused(() => jwt({ jwks: { keys: [{ ...publicJwk, x: 'AAAA' }] } }), 'config.clients[0].jwks.keys[0]', /not a valid public key/);
+    refused(() => jwt({ jwks: { keys: [{ ...publicJwk, use: 'enc' }] } }), 'config.clients[0].jwks.keys[0].use', /"sig"/);
+  });
+
+  it('an RSA key under 2048 bits is refused (RFC 7518 §3.3)', () => {
+    // node:crypto, since jose itself will not make a key this small.
+    const smallJwk = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' });
+    refused(() => jwt({ jwks: { keys: [smallJwk] } }), 'config.clients[0].jwks.keys[0]', /2048 bits/);
+  });
+
+  it('token_endpoint_auth_signing_alg must be an asymmetric algorithm (no HS256, no none)', () => {
+    for (const alg of ['HS256', 'none']) {
+      refused(() => jwt({ jwks: { keys: [publicJwk] }, token_endpoint_auth_signing_alg: alg }), 'config.clients[0].token_endpoint_auth_signing_alg', /must be one of/);
+    }
+  });
+
+  it('jwks_uri is refused with an error saying it is not supported yet', () => {
+    refused(() => jwt({ jwks_uri: 'https://client.example.com/jwks' }), 'config.clients[0].jwks_uri', /not supported yet/);
+  });
+
+  it('client_secret_jwt is refused: the store keeps only a hash of each secret, and HS256 needs the secret', () => {
+    refused(
+      () => validateConfig({ clients: [{ client_id: 'hs', client_secret: 's'.repeat(40), grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_jwt' }] }),
+      'config.clients[0].token_endpoint_auth_method',
+      /client_secret_jwt is not supported: secrets are stored hashed/,
+    );
+  });
+});
