@@ -4,8 +4,7 @@
  * as hashes.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import type { ChainableCommander } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { Store } from './store.js';
 import type { AccessToken, AuthorizationCode, RefreshToken, Token } from '../types.js';
 import type { SigningKey } from '../tokens/signing-keys.js';
@@ -14,6 +13,7 @@ import { credentialPolicy } from './policy.js';
 import type { StoredClient } from './policy.js';
 import { optionalConsumedAt, toClient, toUser } from './records.js';
 import { guardUnavailable, isNetworkError } from './unavailable.js';
+import { importPeer } from '../peer.js';
 
 export type { ClientRegistration, Store, UserRegistration } from './store.js';
 
@@ -162,6 +162,8 @@ function consumedAtOf(ms: string | null | undefined): { consumedAt?: Date } {
 /** Creates a store in Redis. Expired tokens and codes leave on their own: every such key carries its expiry. */
 export async function createRedisStore(options: RedisStoreOptions): Promise<Store> {
   const prefix = options.prefix ?? 'tollgate:';
+  // ioredis is an optional peer: loaded here, so a missing one is named with its install command.
+  const { Redis } = await importPeer('ioredis', 'The Redis store', () => import('ioredis'));
   const redis = new Redis(options.url, {
     // A command waits through at most two reconnect attempts (ioredis's default is 20, about 20 s of
     // silence) and then fails, which the store answers 503; a connection killed and reopened at once
