@@ -5,6 +5,7 @@ import { ConfigError } from '../index.js';
 import { parseStoreSpec } from './open-store.js';
 import { ID_TOKEN_ALGORITHMS, claimsProblem } from '../oidc/index.js';
 import { redirectUriProblem } from '../client-metadata.js';
+import { isSecretHash, passwordHashProblem } from '../secrets.js';
 
 /** At most `max` requests per `windowSeconds`, per key. */
 export interface RateLimitRule {
@@ -50,9 +51,9 @@ export interface UpstreamConfig {
 }
 
 /** A configured user: the registration, and the standard claims UserInfo releases (OpenID Connect Core §5.1). */
-export interface ConfiguredUser extends UserRegistration {
+export type ConfiguredUser = UserRegistration & {
   claims?: Readonly<Record<string, unknown>> | undefined;
-}
+};
 
 /** A protected resource tokens may be asked for with `resource` (RFC 8707). */
 export interface ResourceConfig {
@@ -266,11 +267,12 @@ function client(value: unknown, field: string): ClientRegistration {
     'client_id', 'client_secret', 'client_name', 'redirect_uris', 'grant_types', 'scope',
     'token_endpoint_auth_method', 'require_pkce', 'access_token_lifetime', 'refresh_token_lifetime',
     'introspection_allowed', 'allowInsecureRedirect', 'allowPublicPasswordGrant', 'application_type', 'id_token_signed_response_alg',
-    'post_logout_redirect_uris',
+    'post_logout_redirect_uris', 'client_secret_hash',
   ]);
   const applicationType = c.application_type === undefined ? undefined : oneOf(c.application_type, `${field}.application_type`, ['web', 'native'] as const);
   const clientId = string(c.client_id, `${field}.client_id`);
-  const secret = optionalString(c.client_secret, `${field}.client_secret`);
+  // The secret in clear or pre-hashed; either makes the client confidential.
+  const secret = clientSecret(c, field);
   const grantTypes = array(c.grant_types ?? ['authorization_code', 'refresh_token'], `${field}.grant_types`).map((g, i) =>
     oneOf(g, `${field}.grant_types[${i}]`, GRANT_TYPES),
   );
@@ -293,7 +295,7 @@ function client(value: unknown, field: string): ClientRegistration {
     fail(`${field}.grant_types`, 'has "password" but the client is public (no client_secret); set "allowPublicPasswordGrant": true to allow it anyway (discouraged, RFC 9700 §2.4)');
   }
   const registration: ClientRegistration = { client_id: clientId, redirect_uris: redirectUris, grant_types: grantTypes };
-  if (secret !== undefined) registration.client_secret = secret;
+  if (secret !== undefined) Object.assign(registration, secret);
   if (method !== undefined) registration.token_endpoint_auth_method = method as ClientRegistration['token_endpoint_auth_method'];
   if (c.client_name !== undefined) registration.client_name = string(c.client_name, `${field}.client_name`);
   if (c.scope !== undefined) registration.scope = string(c.scope, `${field}.scope`);
@@ -320,9 +322,31 @@ function client(value: unknown, field: string): ClientRegistration {
   return registration;
 }
 
+/** A user's `password`, or its `password_hash` as `tollgate hash-password` prints it: exactly one. */
+function userPassword(u: Record<string, unknown>, field: string): { password: string } | { password_hash: string } {
+  if (u.password_hash === undefined) return { password: string(u.password, `${field}.password`) };
+  if (u.password !== undefined) fail(`${field}.password_hash`, 'is set beside password: give one of the two');
+  const hash = string(u.password_hash, `${field}.password_hash`);
+  const problem = passwordHashProblem(hash);
+  if (problem) fail(`${field}.password_hash`, problem);
+  return { password_hash: hash };
+}
+
+/** A client's `client_secret`, or its `client_secret_hash` as `tollgate hash-secret` prints it; neither: a public client. */
+function clientSecret(c: Record<string, unknown>, field: string): { client_secret: string } | { client_secret_hash: string } | undefined {
+  if (c.client_secret_hash === undefined) {
+    const secret = optionalString(c.client_secret, `${field}.client_secret`);
+    return secret === undefined ? undefined : { client_secret: secret };
+  }
+  if (c.client_secret !== undefined) fail(`${field}.client_secret_hash`, 'is set beside client_secret: give one of the two');
+  const hash = string(c.client_secret_hash, `${field}.client_secret_hash`);
+  if (!isSecretHash(hash)) fail(`${field}.client_secret_hash`, 'must be a SHA-256 digest in base64url (43 characters), as `tollgate hash-secret` prints');
+  return { client_secret_hash: hash };
+}
+
 function user(value: unknown, field: string): ConfiguredUser {
-  const u = object(value, field, ['id', 'username', 'password', 'claims']);
-  const registration: ConfiguredUser = { username: string(u.username, `${field}.username`), password: string(u.password, `${field}.password`) };
+  const u = object(value, field, ['id', 'username', 'password', 'password_hash', 'claims']);
+  const registration: ConfiguredUser = { username: string(u.username, `${field}.username`), ...userPassword(u, field) };
   if (u.id !== undefined) registration.id = string(u.id, `${field}.id`);
   if (u.claims !== undefined) {
     const claims = object(u.claims, `${field}.claims`, Object.keys(u.claims ?? {}));

@@ -7,9 +7,9 @@ import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
 import type { Store } from './store.js';
 import type { AccessToken, AuthorizationCode, Client, RefreshToken, Token } from '../types.js';
 import type { SigningKey } from '../tokens/signing-keys.js';
-import { hashPassword, hashSecret, hashToken } from '../secrets.js';
+import { hashToken } from '../secrets.js';
 import { credentialPolicy, isLookupKey } from './policy.js';
-import { optionalConsumedAt, toClient, toUser } from './records.js';
+import { optionalConsumedAt, passwordHashOf, secretHashOf, toClient, toUser } from './records.js';
 import type { CodeData, TokenData } from './records.js';
 import { errorCode, guardUnavailable, isNetworkError } from './unavailable.js';
 import { importPeer } from '../peer.js';
@@ -335,12 +335,11 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
 
     async saveClient(registration) {
       const client = toClient(registration);
-      const secret = registration.client_secret;
       await query(
         'save_client',
         `INSERT INTO ${s}.clients (client_id, metadata, secret_hash) VALUES ($1, $2, $3)
          ON CONFLICT (client_id) DO UPDATE SET metadata = excluded.metadata, secret_hash = excluded.secret_hash`,
-        [client.client_id, JSON.stringify(client), secret === undefined ? null : hashSecret(secret)],
+        [client.client_id, JSON.stringify(client), secretHashOf(registration)],
       );
       return client;
     },
@@ -352,7 +351,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
 
     async saveUser(registration) {
       const { username } = registration;
-      const passwordHash = await hashPassword(registration.password);
+      const passwordHash = await passwordHashOf(registration);
       const id = await inTransaction(pool, async (client) => {
         // Serialise saves of one username across processes: FOR UPDATE would lock nothing while the row
         // does not exist yet, and two first starts would both insert it (or one would re-id the user).
