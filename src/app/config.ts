@@ -6,6 +6,7 @@ import { parseStoreSpec } from './open-store.js';
 import { ID_TOKEN_ALGORITHMS, claimsProblem } from '../oidc/index.js';
 import { redirectUriProblem } from '../client-metadata.js';
 import { isSecretHash, passwordHashProblem } from '../secrets.js';
+import type { Branding } from './views.js';
 
 /** At most `max` requests per `windowSeconds`, per key. */
 export interface RateLimitRule {
@@ -99,6 +100,8 @@ export interface ServerConfig {
   registration: { enabled: boolean; initialAccessToken?: string | undefined };
   /** Origins whose browser apps may call the metadata, JWKS, token, revocation and registration endpoints. */
   cors: { origins: string[] };
+  /** How the sign-in and consent pages look: `branding` and `scopeDescriptions` from the file. */
+  branding: Branding;
 }
 
 /** Generous enough that tests and benchmarks are never throttled unless they ask to be. */
@@ -429,11 +432,44 @@ function resources(value: unknown, field: string): ResourceConfig[] {
   return list;
 }
 
+/**
+ * `branding` and `scopeDescriptions`. The logo must be https (a page served over https loading a plain-http
+ * image is mixed content, and the CSP names its origin); the colour a hex literal, since it goes
+ * into the stylesheet itself.
+ */
+function branding(value: unknown, descriptions: unknown): Branding {
+  const result: Branding = {};
+  if (value !== undefined) {
+    const b = object(value, 'config.branding', ['productName', 'logoUrl', 'primaryColor']);
+    if (b.productName !== undefined) {
+      const name = string(b.productName, 'config.branding.productName');
+      if (name.trim() === '' || name.length > 60) fail('config.branding.productName', 'must be 1 to 60 characters');
+      result.productName = name;
+    }
+    if (b.logoUrl !== undefined) {
+      const url = string(b.logoUrl, 'config.branding.logoUrl');
+      if (!URL.canParse(url) || new URL(url).protocol !== 'https:') fail('config.branding.logoUrl', `must be an https URL, not ${show(url)}`);
+      result.logoUrl = new URL(url).href;
+    }
+    if (b.primaryColor !== undefined) {
+      const color = string(b.primaryColor, 'config.branding.primaryColor');
+      if (!/^#(?:[0-9a-fA-F]{3}){1,2}$/.test(color)) fail('config.branding.primaryColor', `must be a CSS hex colour such as #1d4ed8, not ${show(color)}`);
+      result.primaryColor = color;
+    }
+  }
+  if (descriptions !== undefined) {
+    const d = object(descriptions, 'config.scopeDescriptions', Object.keys(descriptions ?? {}));
+    result.scopeDescriptions = Object.fromEntries(Object.entries(d).map(([scope, text]) => [scope, string(text, `config.scopeDescriptions.${scope}`)]));
+  }
+  return result;
+}
+
 const FIELDS = [
   'issuer', 'host', 'port', 'store', 'accessTokenFormat', 'audience', 'accessTokenTtl', 'refreshTokenTtl',
   'authorizationCodeTtl', 'clients', 'users', 'skyvaultCompat', 'upstream', 'rateLimit', 'bodyLimit',
   'sessionSecret', 'logLevel', 'workers', 'keyActivationDelay', 'http',
   'resources', 'registration', 'cors',
+  'branding', 'scopeDescriptions',
 ];
 
 /** Checks a parsed config file and fills in the defaults. Throws ConfigError naming the first bad field. */
@@ -471,6 +507,7 @@ export function validateConfig(value: unknown): ServerConfig {
     resources: resources(c.resources, 'config.resources'),
     registration: registration(c.registration, 'config.registration'),
     cors: cors(c.cors, 'config.cors'),
+    branding: branding(c.branding, c.scopeDescriptions),
   };
 }
 

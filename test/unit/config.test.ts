@@ -155,3 +155,22 @@ describe('config: pre-hashed secrets (client_secret_hash, password_hash)', () =>
     refused(() => validateConfig({ users: [{ username: 'u', password: 'tiger', password_hash: hash }] }), 'config.users[0].password_hash', 'is set beside password: give one of the two');
   });
 });
+
+describe('config: branding and scopeDescriptions', () => {
+  it('are read into branding; a logo URL is normalised', () => {
+    const config = validateConfig({ branding: { productName: 'Acme', logoUrl: 'https://cdn.acme.example/logo.svg', primaryColor: '#0F766E' }, scopeDescriptions: { read: 'Read your files' } });
+    assert.deepEqual(config.branding, { productName: 'Acme', logoUrl: 'https://cdn.acme.example/logo.svg', primaryColor: '#0F766E', scopeDescriptions: { read: 'Read your files' } });
+    assert.deepEqual(validateConfig({}).branding, {});
+  });
+
+  it('a non-https logo, a colour that is not a hex literal (it goes into the stylesheet), or a bad name is refused naming the field', () => {
+    refused(() => validateConfig({ branding: { logoUrl: 'http://cdn.example/l.png' } }), 'config.branding.logoUrl', 'must be an https URL, not "http://cdn.example/l.png"');
+    refused(() => validateConfig({ branding: { logoUrl: 'data:image/png;base64,AA' } }), 'config.branding.logoUrl', 'must be an https URL, not "data:image/png;base64,AA"');
+    for (const color of ['red', '#12345', '#fff;}body{display:none', '1d4ed8']) {
+      assert.throws(() => validateConfig({ branding: { primaryColor: color } }), /config\.branding\.primaryColor: must be a CSS hex colour/, color);
+    }
+    refused(() => validateConfig({ branding: { productName: ' ' } }), 'config.branding.productName', 'must be 1 to 60 characters');
+    refused(() => validateConfig({ branding: { tagline: 'x' } }), 'config.branding.tagline', 'is not a known field; allowed: productName, logoUrl, primaryColor');
+    refused(() => validateConfig({ scopeDescriptions: { read: 1 } }), 'config.scopeDescriptions.read', 'must be a non-empty string, not 1');
+  });
+});
