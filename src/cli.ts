@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-/** The `tollgate` command: `serve` runs the server, `keys rotate` adds a new JWT signing key. */
+/** The `tollgate` command: `serve` runs the server, `keys rotate` adds a new JWT signing key, `hash-secret` and `hash-password` hash a value for the config. */
 import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { ConfigError } from './index.js';
@@ -8,12 +8,17 @@ import { serve } from './app/serve.js';
 import { runWorker, serveWorkers } from './app/workers.js';
 import { openStore } from './app/open-store.js';
 import { rotateSigningKey } from './tokens/signing-keys.js';
+import { hashPassword, hashSecret } from './secrets.js';
 
 const USAGE = `Usage:
   tollgate serve --config <file.json> [--port <n>] [--workers <n>]
       run the server (--port 0: any free port; --workers: processes sharing the port and the store)
   tollgate keys rotate --config <file.json>
       add a new JWT signing key; older keys keep verifying
+  tollgate hash-secret < secret.txt
+      print a client secret's hash for "client_secret_hash" (SHA-256, base64url)
+  tollgate hash-password < password.txt
+      print a password's hash for "password_hash" (scrypt)
   tollgate --help`;
 
 class UsageError extends Error {}
@@ -79,6 +84,27 @@ async function runKeysRotate(args: string[]): Promise<void> {
   }
 }
 
+/**
+ * The value to hash, from stdin rather than an argument: arguments show in `ps` and shell history.
+ * One final line break goes (what `echo` and editors add); anything else is part of the value.
+ */
+async function readValue(what: string): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write(`Type the ${what}, then Enter and Ctrl-D:\n`);
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const value = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  if (value === '') throw new UsageError(`no ${what} on stdin`);
+  // verifyPassword never matches a password holding U+0000 (RFC 2104 §2 zero padding): refuse to make one.
+  if (value.includes('\u0000')) throw new UsageError(`the ${what} holds a NUL character`);
+  return value;
+}
+
+async function runHash(args: string[], kind: 'secret' | 'password'): Promise<void> {
+  if (args.length > 0) throw new UsageError(`hash-${kind} reads the ${kind} from stdin and takes no arguments`);
+  const value = await readValue(kind === 'secret' ? 'client secret' : 'password');
+  process.stdout.write(`${kind === 'secret' ? hashSecret(value) : await hashPassword(value)}\n`);
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === '--help' || command === '-h' || command === 'help') {
@@ -87,6 +113,8 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === 'serve') return runServe(rest);
   if (command === 'keys' && rest[0] === 'rotate') return runKeysRotate(rest.slice(1));
+  if (command === 'hash-secret') return runHash(rest, 'secret');
+  if (command === 'hash-password') return runHash(rest, 'password');
   throw new UsageError(command === undefined ? 'a command is required' : `unknown command "${[command, ...rest.slice(0, command === 'keys' ? 1 : 0)].join(' ')}"`);
 }
 

@@ -16,6 +16,11 @@ export function hashToken(value: string): string {
 /** A client secret's stored form (SHA-256: client secrets tollgate generates carry 256 bits). */
 export const hashSecret = hashToken;
 
+/** Whether `text` has the form of a `hashSecret` value: 32 bytes (SHA-256), base64url without padding. */
+export function isSecretHash(text: string): boolean {
+  return /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/.test(text);
+}
+
 /** Whether `secret` matches a stored `hashSecret` value, compared in constant time. */
 export function verifySecret(secret: string, storedHash: string): boolean {
   const a = Buffer.from(hashSecret(secret));
@@ -57,10 +62,14 @@ export function randomToken(bytes = 32): string {
 }
 
 const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 } as const;
+/** scrypt's memory cap here; a stored hash whose cost needs more cannot be checked at all. */
+const SCRYPT_MAXMEM = 64 * 1024 * 1024;
+/** p bounds CPU alone (RFC 7914 §2); beyond this a single check would hold a thread for seconds. */
+const SCRYPT_MAX_P = 16;
 
 function scryptAsync(password: string, salt: Buffer, cost: { N: number; r: number; p: number } = SCRYPT): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    scrypt(password, salt, SCRYPT.keylen, { N: cost.N, r: cost.r, p: cost.p, maxmem: 64 * 1024 * 1024 }, (err, key) =>
+    scrypt(password, salt, SCRYPT.keylen, { N: cost.N, r: cost.r, p: cost.p, maxmem: SCRYPT_MAXMEM }, (err, key) =>
       err ? reject(err) : resolve(key),
     );
   });
@@ -117,6 +126,27 @@ export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
   const key = await inScryptSlot(() => scryptAsync(password, salt), false);
   return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), key.toString('base64url')].join('$');
+}
+
+/**
+ * Why `text` is not a `hashPassword` value tollgate can check, or null when it is one:
+ * `scrypt$N$r$p$salt$hash` with N a power of two (RFC 7914 §2), a cost at least tollgate's own (so a
+ * pre-hashed password is never weaker than one hashed here) and within the memory cap (OpenSSL needs
+ * 128·r·(N+2) + 128·r·p bytes), a salt of at least 16 bytes and a 32-byte key, base64url.
+ */
+export function passwordHashProblem(text: string): string | null {
+  const parts = text.split('$');
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return 'must be scrypt$N$r$p$salt$hash, as `tollgate hash-password` prints';
+  const [, nText, rText, pText, salt, key] = parts as [string, string, string, string, string, string];
+  if (![nText, rText, pText].every((n) => /^[1-9]\d{0,7}$/.test(n))) return 'N, r and p must be positive whole numbers';
+  const [N, r, p] = [Number(nText), Number(rText), Number(pText)];
+  if ((N & (N - 1)) !== 0) return `N must be a power of two, not ${N}`;
+  if (N < SCRYPT.N || r < SCRYPT.r) return `the cost must be at least N=${SCRYPT.N}, r=${SCRYPT.r}`;
+  if (p > SCRYPT_MAX_P) return `p must be at most ${SCRYPT_MAX_P}`;
+  if (128 * r * (N + 2) + 128 * r * p > SCRYPT_MAXMEM) return `N and r need more than the ${SCRYPT_MAXMEM / 1024 / 1024} MiB scrypt may use here`;
+  if (!/^[A-Za-z0-9_-]{22,}$/.test(salt)) return 'the salt must be at least 16 bytes, base64url';
+  if (!/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/.test(key)) return `the hash must be ${SCRYPT.keylen} bytes, base64url`;
+  return null;
 }
 
 /** A stored form that no password matches, so an unknown user costs the same scrypt as a known one. */

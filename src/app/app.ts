@@ -20,6 +20,7 @@ import { createInteraction } from './interaction.js';
 import { createLogDestination } from './log-destination.js';
 import { createSignIn } from './sign-in.js';
 import { createConsent } from './consent.js';
+import { createTheme } from './views.js';
 import { SIGN_OUT_PATH, mountSignOut } from './sign-out.js';
 import { createOpenIdProvider } from '../oidc/index.js';
 import { parseScope } from '../index.js';
@@ -276,13 +277,16 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
 
   const sessions = createSessions({ secret: deps.sessionSecret, secure: config.issuer.startsWith('https:'), ttlSeconds: SESSION_TTL_SECONDS });
   const authorizationPath = server.options.endpoints.authorization;
+  // One theme for the process: its stylesheet hash and CSP are computed once.
+  const theme = createTheme(config.branding);
   const signIn = createSignIn(app, {
     store,
     sessions,
     passwordGuard,
     authorizationPath,
+    theme,
   });
-  const consent = createConsent({ store, sessions, action: authorizationPath });
+  const consent = createConsent({ store, sessions, action: authorizationPath, theme });
   const interaction = createInteraction({ store, sessions, signIn, consent, skyvaultCompat: config.skyvaultCompat });
   const { endpoints } = server.options;
   mountCors(app, {

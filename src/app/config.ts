@@ -9,6 +9,8 @@ import { redirectUriProblem } from '../client-metadata.js';
 import type { TrustedIssuer } from '../grants/jwt-bearer.js';
 import { JWT_BEARER } from '../grants/jwt-bearer.js';
 import { TOKEN_EXCHANGE } from '../grants/token-exchange.js';
+import { isSecretHash, passwordHashProblem } from '../secrets.js';
+import type { Branding } from './views.js';
 
 /** At most `max` requests per `windowSeconds`, per key. */
 export interface RateLimitRule {
@@ -54,9 +56,9 @@ export interface UpstreamConfig {
 }
 
 /** A configured user: the registration, and the standard claims UserInfo releases (OpenID Connect Core §5.1). */
-export interface ConfiguredUser extends UserRegistration {
+export type ConfiguredUser = UserRegistration & {
   claims?: Readonly<Record<string, unknown>> | undefined;
-}
+};
 
 /** A protected resource tokens may be asked for with `resource` (RFC 8707). */
 export interface ResourceConfig {
@@ -104,6 +106,8 @@ export interface ServerConfig {
   cors: { origins: string[] };
   /** Issuers whose JWT assertions the jwt-bearer grant accepts (RFC 7523 §2.1), with their public keys inline. */
   trustedIssuers: TrustedIssuer[];
+  /** How the sign-in and consent pages look: `branding` and `scopeDescriptions` from the file. */
+  branding: Branding;
 }
 
 /** Generous enough that tests and benchmarks are never throttled unless they ask to be. */
@@ -273,7 +277,7 @@ function httpLimits(value: unknown, field: string): HttpLimits {
  * A client's `jwks` and `token_endpoint_auth_signing_alg` (RFC 7591 §2, OpenID Connect Registration
  * §2): public signing keys, required by private_key_jwt. `jwks_uri` is refused for now.
  */
-function clientKeys(c: Json, field: string, method: string | undefined, secret: string | undefined): Pick<ClientRegistration, 'jwks' | 'token_endpoint_auth_signing_alg'> {
+function clientKeys(c: Json, field: string, method: string | undefined, secret: object | undefined): Pick<ClientRegistration, 'jwks' | 'token_endpoint_auth_signing_alg'> {
   if (c.jwks_uri !== undefined) fail(`${field}.jwks_uri`, 'is not supported yet: register the public keys inline with "jwks"');
   const keys: Pick<ClientRegistration, 'jwks' | 'token_endpoint_auth_signing_alg'> = {};
   if (c.jwks !== undefined) {
@@ -297,11 +301,12 @@ function client(value: unknown, field: string): ClientRegistration {
     'client_id', 'client_secret', 'client_name', 'redirect_uris', 'grant_types', 'scope',
     'token_endpoint_auth_method', 'require_pkce', 'access_token_lifetime', 'refresh_token_lifetime',
     'introspection_allowed', 'allowInsecureRedirect', 'allowPublicPasswordGrant', 'application_type', 'id_token_signed_response_alg',
-    'post_logout_redirect_uris', 'jwks', 'jwks_uri', 'token_endpoint_auth_signing_alg',
+    'post_logout_redirect_uris', 'jwks', 'jwks_uri', 'token_endpoint_auth_signing_alg', 'client_secret_hash',
   ]);
   const applicationType = c.application_type === undefined ? undefined : oneOf(c.application_type, `${field}.application_type`, ['web', 'native'] as const);
   const clientId = string(c.client_id, `${field}.client_id`);
-  const secret = optionalString(c.client_secret, `${field}.client_secret`);
+  // The secret in clear or pre-hashed; either makes the client confidential.
+  const secret = clientSecret(c, field);
   const grantTypes = array(c.grant_types ?? ['authorization_code', 'refresh_token'], `${field}.grant_types`).map((g, i) =>
     oneOf(g, `${field}.grant_types[${i}]`, GRANT_TYPES),
   );
@@ -329,7 +334,7 @@ function client(value: unknown, field: string): ClientRegistration {
     fail(`${field}.grant_types`, 'has "password" but the client is public (no client_secret); set "allowPublicPasswordGrant": true to allow it anyway (discouraged, RFC 9700 §2.4)');
   }
   const registration: ClientRegistration = { client_id: clientId, redirect_uris: redirectUris, grant_types: grantTypes };
-  if (secret !== undefined) registration.client_secret = secret;
+  if (secret !== undefined) Object.assign(registration, secret);
   if (method !== undefined) registration.token_endpoint_auth_method = method as ClientRegistration['token_endpoint_auth_method'];
   Object.assign(registration, keys);
   if (c.client_name !== undefined) registration.client_name = string(c.client_name, `${field}.client_name`);
@@ -357,9 +362,31 @@ function client(value: unknown, field: string): ClientRegistration {
   return registration;
 }
 
+/** A user's `password`, or its `password_hash` as `tollgate hash-password` prints it: exactly one. */
+function userPassword(u: Record<string, unknown>, field: string): { password: string } | { password_hash: string } {
+  if (u.password_hash === undefined) return { password: string(u.password, `${field}.password`) };
+  if (u.password !== undefined) fail(`${field}.password_hash`, 'is set beside password: give one of the two');
+  const hash = string(u.password_hash, `${field}.password_hash`);
+  const problem = passwordHashProblem(hash);
+  if (problem) fail(`${field}.password_hash`, problem);
+  return { password_hash: hash };
+}
+
+/** A client's `client_secret`, or its `client_secret_hash` as `tollgate hash-secret` prints it; neither: a public client. */
+function clientSecret(c: Record<string, unknown>, field: string): { client_secret: string } | { client_secret_hash: string } | undefined {
+  if (c.client_secret_hash === undefined) {
+    const secret = optionalString(c.client_secret, `${field}.client_secret`);
+    return secret === undefined ? undefined : { client_secret: secret };
+  }
+  if (c.client_secret !== undefined) fail(`${field}.client_secret_hash`, 'is set beside client_secret: give one of the two');
+  const hash = string(c.client_secret_hash, `${field}.client_secret_hash`);
+  if (!isSecretHash(hash)) fail(`${field}.client_secret_hash`, 'must be a SHA-256 digest in base64url (43 characters), as `tollgate hash-secret` prints');
+  return { client_secret_hash: hash };
+}
+
 function user(value: unknown, field: string): ConfiguredUser {
-  const u = object(value, field, ['id', 'username', 'password', 'claims']);
-  const registration: ConfiguredUser = { username: string(u.username, `${field}.username`), password: string(u.password, `${field}.password`) };
+  const u = object(value, field, ['id', 'username', 'password', 'password_hash', 'claims']);
+  const registration: ConfiguredUser = { username: string(u.username, `${field}.username`), ...userPassword(u, field) };
   if (u.id !== undefined) registration.id = string(u.id, `${field}.id`);
   if (u.claims !== undefined) {
     const claims = object(u.claims, `${field}.claims`, Object.keys(u.claims ?? {}));
@@ -465,11 +492,44 @@ function trustedIssuers(value: unknown, field: string, clients: ClientRegistrati
   return list;
 }
 
+/**
+ * `branding` and `scopeDescriptions`. The logo must be https (a page served over https loading a plain-http
+ * image is mixed content, and the CSP names its origin); the colour a hex literal, since it goes
+ * into the stylesheet itself.
+ */
+function branding(value: unknown, descriptions: unknown): Branding {
+  const result: Branding = {};
+  if (value !== undefined) {
+    const b = object(value, 'config.branding', ['productName', 'logoUrl', 'primaryColor']);
+    if (b.productName !== undefined) {
+      const name = string(b.productName, 'config.branding.productName');
+      if (name.trim() === '' || name.length > 60) fail('config.branding.productName', 'must be 1 to 60 characters');
+      result.productName = name;
+    }
+    if (b.logoUrl !== undefined) {
+      const url = string(b.logoUrl, 'config.branding.logoUrl');
+      if (!URL.canParse(url) || new URL(url).protocol !== 'https:') fail('config.branding.logoUrl', `must be an https URL, not ${show(url)}`);
+      result.logoUrl = new URL(url).href;
+    }
+    if (b.primaryColor !== undefined) {
+      const color = string(b.primaryColor, 'config.branding.primaryColor');
+      if (!/^#(?:[0-9a-fA-F]{3}){1,2}$/.test(color)) fail('config.branding.primaryColor', `must be a CSS hex colour such as #1d4ed8, not ${show(color)}`);
+      result.primaryColor = color;
+    }
+  }
+  if (descriptions !== undefined) {
+    const d = object(descriptions, 'config.scopeDescriptions', Object.keys(descriptions ?? {}));
+    result.scopeDescriptions = Object.fromEntries(Object.entries(d).map(([scope, text]) => [scope, string(text, `config.scopeDescriptions.${scope}`)]));
+  }
+  return result;
+}
+
 const FIELDS = [
   'issuer', 'host', 'port', 'store', 'accessTokenFormat', 'audience', 'accessTokenTtl', 'refreshTokenTtl',
   'authorizationCodeTtl', 'clients', 'users', 'skyvaultCompat', 'upstream', 'rateLimit', 'bodyLimit',
   'sessionSecret', 'logLevel', 'workers', 'keyActivationDelay', 'http',
   'resources', 'registration', 'cors', 'trustedIssuers',
+  'branding', 'scopeDescriptions',
 ];
 
 /** Checks a parsed config file and fills in the defaults. Throws ConfigError naming the first bad field. */
@@ -508,6 +568,7 @@ export function validateConfig(value: unknown): ServerConfig {
     registration: registration(c.registration, 'config.registration'),
     cors: cors(c.cors, 'config.cors'),
     trustedIssuers: trustedIssuers(c.trustedIssuers, 'config.trustedIssuers', clients),
+    branding: branding(c.branding, c.scopeDescriptions),
   };
 }
 

@@ -8,7 +8,8 @@ import type { Store } from '../stores/store.js';
 import { parseScope } from '../index.js';
 import { bodyParams } from './form.js';
 import type { PendingAuthorization, Session, Sessions } from './session.js';
-import { consentPage, pageResponse } from './views.js';
+import { DEFAULT_THEME, consentPage, pageResponse } from './views.js';
+import type { Theme } from './views.js';
 
 /** The scope the person is asked for: what the client asked, or by default all it is registered for. */
 export function askedScope(authorization: AuthorizationRequest): string[] {
@@ -29,8 +30,8 @@ export interface Consent {
   remember(user: User, authorization: AuthorizationRequest): Promise<void>;
 }
 
-export function createConsent(options: { store: Store; sessions: Sessions; action: string }): Consent {
-  const { store, sessions, action } = options;
+export function createConsent(options: { store: Store; sessions: Sessions; action: string; theme?: Theme | undefined }): Consent {
+  const { store, sessions, action, theme = DEFAULT_THEME } = options;
 
   return {
     async remembered(user, authorization) {
@@ -50,7 +51,7 @@ export function createConsent(options: { store: Store; sessions: Sessions; actio
         // The person sees which servers the access is for (RFC 8707), e.g. an MCP server's URL.
         resources: authorization.resources,
       };
-      return pageResponse(200, consentPage(view), { 'Set-Cookie': sessions.cookie({ ...session, pending }) });
+      return pageResponse(200, consentPage(view, theme), { 'Set-Cookie': sessions.cookie({ ...session, pending }) }, theme);
     },
 
     async decision(request, session, user) {

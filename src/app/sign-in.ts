@@ -10,7 +10,8 @@ import { AccessDeniedError, InvalidRequestError, errorResponse } from '../index.
 import type { PendingAuthorization, Session, Sessions } from './session.js';
 import type { PasswordGuard } from './password-guard.js';
 import { sendOAuthResponse } from '../adapters/fastify.js';
-import { loginPage, pageResponse } from './views.js';
+import { DEFAULT_THEME, loginPage, pageResponse } from './views.js';
+import type { Theme } from './views.js';
 import { FORM_EXPIRED, problemPage } from './problem.js';
 import { header } from './form.js';
 import { MAX_USERNAME_LENGTH } from './password-guard.js';
@@ -22,6 +23,8 @@ export interface SignInOptions {
   passwordGuard: PasswordGuard;
   /** The authorization endpoint, where a signed-in person is sent back. */
   authorizationPath: string;
+  /** The config's branding; tollgate's own look when absent. */
+  theme?: Theme | undefined;
 }
 
 /** The path the sign-in form posts to. */
@@ -52,7 +55,7 @@ export interface SignIn {
 }
 
 export function createSignIn(app: FastifyInstance, options: SignInOptions): SignIn {
-  const { store, sessions, passwordGuard, authorizationPath } = options;
+  const { store, sessions, passwordGuard, authorizationPath, theme = DEFAULT_THEME } = options;
 
   async function check(ip: string | undefined, username: string, password: string, client: Client) {
     const attempt = { username, ip: ip ?? '' };
@@ -71,7 +74,7 @@ export function createSignIn(app: FastifyInstance, options: SignInOptions): Sign
   ): OAuthResponse {
     const { status = 200, headers, ...shown } = extra;
     const view = { action: SIGN_IN_PATH, clientName: pending.clientName, csrf: session.csrf, ...shown };
-    return pageResponse(status, loginPage(view), { 'Set-Cookie': sessions.cookie({ ...session, pending }), ...headers });
+    return pageResponse(status, loginPage(view, theme), { 'Set-Cookie': sessions.cookie({ ...session, pending }), ...headers }, theme);
   }
 
   /** POST /authorize/login: on success a new session (a new CSRF token with the new identity) and 303 back. */

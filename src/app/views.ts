@@ -33,6 +33,9 @@ const CSS = `
 body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;padding:1rem;box-sizing:border-box}
 main{background:#fff;border:1px solid #cbd2d9;border-radius:10px;padding:2rem;width:100%;max-width:24rem;box-shadow:0 2px 8px rgba(15,23,42,.08)}
 .brand{margin:0 0 1.5rem;font-size:.875rem;font-weight:700;letter-spacing:.08em;text-transform:uppercase;color:#52606d}
+.brand.named{font-size:1rem;letter-spacing:0;text-transform:none;color:#1f2933;display:flex;align-items:center;gap:.5rem}
+.brand img{height:2rem;width:auto}
+.scopes .description{display:block}
 h1{font-size:1.375rem;line-height:1.3;margin:0 0 .5rem}
 p{line-height:1.5;margin:.5rem 0 1rem}
 label{display:block;font-weight:600;margin:1rem 0 .375rem}
@@ -49,43 +52,86 @@ button.secondary:hover{background:#eff6ff}
 .muted{color:#52606d;font-size:.875rem}
 `;
 
-/** The CSP allows exactly this stylesheet and nothing else: no script at all. */
-const CSP = [
-  "default-src 'none'",
-  `style-src 'sha256-${createHash('sha256').update(CSS).digest('base64')}'`,
-  "img-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
-
-/** Headers for every page. */
-export const PAGE_HEADERS: Readonly<Record<string, string>> = {
-  'Content-Type': 'text/html; charset=utf-8',
-  'Content-Security-Policy': CSP,
-  'X-Frame-Options': 'DENY',
-  'Referrer-Policy': 'no-referrer',
-  'Cache-Control': 'no-store',
-  Pragma: 'no-cache',
-  'X-Content-Type-Options': 'nosniff',
-};
-
-/** A page as the core's response shape, with the page headers (and any extra, e.g. `Set-Cookie`). */
-export function pageResponse(status: number, page: string, headers: Record<string, string> = {}): OAuthResponse {
-  return { status, headers: { ...PAGE_HEADERS, ...headers }, body: page };
+/** How `tollgate serve`'s pages look: the config's `branding` and `scopeDescriptions`. */
+export interface Branding {
+  /** Shown at the top of every page and in its title, instead of "tollgate". */
+  productName?: string | undefined;
+  /** An https URL of a logo shown beside the name; the CSP then allows images from its origin only. */
+  logoUrl?: string | undefined;
+  /** The buttons' colour, a CSS hex colour (#rgb or #rrggbb). */
+  primaryColor?: string | undefined;
+  /** Shown on the consent page beside each raw scope name, e.g. `{ "read": "Read your files" }`. */
+  scopeDescriptions?: Readonly<Record<string, string>> | undefined;
 }
 
-function page(title: string, body: SafeHtml): string {
+/** A branding made ready for the pages: its stylesheet, and headers whose CSP allows exactly that stylesheet and logo. */
+export interface Theme {
+  readonly branding: Branding;
+  readonly css: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/**
+ * The CSP allows exactly the page's stylesheet (by hash: a changed colour changes the hash) and no
+ * script at all; images only from the logo's origin, when there is one.
+ */
+export function createTheme(branding: Branding = {}): Theme {
+  const color = branding.primaryColor;
+  const css = color === undefined
+    ? CSS
+    : `${CSS}button,button:hover{background:${color};border-color:${color}}button:hover{filter:brightness(.88)}button.secondary{background:#fff;color:${color}}button.secondary:hover{filter:none;background:#f8fafc}\n`;
+  const csp = [
+    "default-src 'none'",
+    `style-src 'sha256-${createHash('sha256').update(css).digest('base64')}'`,
+    branding.logoUrl === undefined ? "img-src 'none'" : `img-src ${new URL(branding.logoUrl).origin}`,
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+  return {
+    branding,
+    css,
+    headers: {
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Security-Policy': csp,
+      'X-Frame-Options': 'DENY',
+      'Referrer-Policy': 'no-referrer',
+      'Cache-Control': 'no-store',
+      Pragma: 'no-cache',
+      'X-Content-Type-Options': 'nosniff',
+    },
+  };
+}
+
+/** The pages as tollgate looks without branding. */
+export const DEFAULT_THEME = createTheme();
+
+/** Headers for every page without branding. */
+export const PAGE_HEADERS: Readonly<Record<string, string>> = DEFAULT_THEME.headers;
+
+/** A page as the core's response shape, with the page headers (and any extra, e.g. `Set-Cookie`). */
+export function pageResponse(status: number, page: string, headers: Record<string, string> = {}, theme = DEFAULT_THEME): OAuthResponse {
+  return { status, headers: { ...theme.headers, ...headers }, body: page };
+}
+
+/** The name at the top of the page: "tollgate", or the product's name with its logo. */
+function brand(branding: Branding): SafeHtml {
+  if (branding.productName === undefined && branding.logoUrl === undefined) return html`<p class="brand">tollgate</p>`;
+  const name = branding.productName ?? '';
+  return html`<p class="brand named">${branding.logoUrl === undefined ? '' : html`<img src="${branding.logoUrl}" alt="">`}${name}</p>`;
+}
+
+function page(title: string, body: SafeHtml, theme: Theme = DEFAULT_THEME): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title} · tollgate</title>
-<style>${{ safe: CSS }}</style>
+<title>${title} · ${theme.branding.productName ?? 'tollgate'}</title>
+<style>${{ safe: theme.css }}</style>
 </head>
 <body>
 <main>
-<p class="brand">tollgate</p>
+${brand(theme.branding)}
 ${body}
 </main>
 </body>
@@ -102,7 +148,7 @@ export interface LoginView {
   error?: string | undefined;
 }
 
-export function loginPage(view: LoginView): string {
+export function loginPage(view: LoginView, theme: Theme = DEFAULT_THEME): string {
   return page(
     'Sign in',
     html`<h1>Sign in</h1>
@@ -116,6 +162,7 @@ ${view.error === undefined ? '' : html`<p class="alert" role="alert">${view.erro
 <input id="password" name="password" type="password" autocomplete="current-password" required>
 <div class="actions"><button type="submit">Sign in</button></div>
 </form>`,
+    theme,
   );
 }
 
@@ -131,11 +178,15 @@ export interface ConsentView {
   resources?: readonly string[] | undefined;
 }
 
-export function consentPage(view: ConsentView): string {
+export function consentPage(view: ConsentView, theme: Theme = DEFAULT_THEME): string {
+  const described = theme.branding.scopeDescriptions ?? {};
+  // The description is the operator's words; the raw scope stays beside it, as the client asked (RFC 6749 §3.3).
+  const scope = (s: string): SafeHtml =>
+    Object.hasOwn(described, s) ? html`<li><span class="description">${described[s]}</span><code>${s}</code></li>` : html`<li><code>${s}</code></li>`;
   const asked =
     view.scopes.length === 0
       ? html`<p>It asks for basic access to your account, with no particular scope.</p>`
-      : html`<p>It asks for:</p><ul class="scopes">${view.scopes.map((s) => html`<li><code>${s}</code></li>`)}</ul>`;
+      : html`<p>It asks for:</p><ul class="scopes">${view.scopes.map(scope)}</ul>`;
   return page(
     'Allow access?',
     html`<h1><strong>${view.clientName}</strong> wants to access your account</h1>
@@ -150,6 +201,7 @@ ${view.resources ? html`<p>At:</p><ul class="scopes">${view.resources.map((r) =>
 <button type="submit" name="decision" value="deny" class="secondary">Deny</button>
 </div>
 </form>`,
+    theme,
   );
 }
 

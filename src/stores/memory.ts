@@ -7,10 +7,10 @@ import { randomUUID } from 'node:crypto';
 import type { Store, ClientRegistration, UserRegistration } from './store.js';
 import type { AccessToken, AuthorizationCode, RefreshToken, Token } from '../types.js';
 import type { SigningKey } from '../tokens/signing-keys.js';
-import { hashPassword, hashSecret, hashToken } from '../secrets.js';
+import { hashToken } from '../secrets.js';
 import { credentialPolicy } from './policy.js';
 import type { StoredClient, StoredUser } from './policy.js';
-import { toClient, toUser } from './records.js';
+import { passwordHashOf, secretHashOf, toClient, toUser } from './records.js';
 
 export type { ClientRegistration, Store, UserRegistration } from './store.js';
 
@@ -121,8 +121,7 @@ export async function createMemoryStore(options: MemoryStoreOptions = {}): Promi
 
     async saveClient(registration) {
       const client = toClient(registration);
-      const secret = registration.client_secret;
-      clients.set(client.client_id, { client, secretHash: secret === undefined ? null : hashSecret(secret) });
+      clients.set(client.client_id, { client, secretHash: secretHashOf(registration) });
       return client;
     },
 
@@ -133,7 +132,7 @@ export async function createMemoryStore(options: MemoryStoreOptions = {}): Promi
     async saveUser(registration) {
       // Hash first: the look-up and the write below then run with no await between them, so parallel
       // saves of one username agree on its id.
-      const passwordHash = await hashPassword(registration.password);
+      const passwordHash = await passwordHashOf(registration);
       const existing = byUsername.get(registration.username);
       const id = registration.id ?? existing?.user.id ?? randomUUID();
       if (existing?.user.id !== undefined) users.delete(existing.user.id);

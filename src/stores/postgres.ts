@@ -3,16 +3,16 @@
  * the memory store; token values, codes and secrets are kept only as hashes.
  */
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import type { PoolClient, QueryResultRow } from 'pg';
+import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
 import type { Store } from './store.js';
 import type { AccessToken, AuthorizationCode, Client, RefreshToken, Token } from '../types.js';
 import type { SigningKey } from '../tokens/signing-keys.js';
-import { hashPassword, hashSecret, hashToken } from '../secrets.js';
+import { hashToken } from '../secrets.js';
 import { credentialPolicy, isLookupKey } from './policy.js';
-import { optionalConsumedAt, toClient, toUser } from './records.js';
+import { optionalConsumedAt, passwordHashOf, secretHashOf, toClient, toUser } from './records.js';
 import type { CodeData, TokenData } from './records.js';
 import { errorCode, guardUnavailable, isNetworkError } from './unavailable.js';
+import { importPeer } from '../peer.js';
 
 export type { ClientRegistration, Store, UserRegistration } from './store.js';
 
@@ -125,7 +125,7 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
   `,
 ];
 
-async function inTransaction<T>(pool: pg.Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -144,9 +144,9 @@ async function inTransaction<T>(pool: pg.Pool, work: (client: PoolClient) => Pro
  * Brings the schema up to date. The advisory lock serialises processes that start together: the
  * second waits, then finds every migration recorded and does nothing. CREATE SCHEMA runs under the
  * lock too, since two concurrent IF NOT EXISTS can still collide on the catalog's unique index.
+ * `s` is `schema` quoted as an identifier (pg.escapeIdentifier), ready for the statements.
  */
-async function migrate(pool: pg.Pool, schema: string): Promise<void> {
-  const s = pg.escapeIdentifier(schema);
+async function migrate(pool: Pool, schema: string, s: string): Promise<void> {
   await inTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`tollgate_migrations:${schema}`]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
@@ -167,6 +167,8 @@ async function migrate(pool: pg.Pool, schema: string): Promise<void> {
 /** Creates a store in PostgreSQL, migrating its schema first. Safe for many processes at once. */
 export async function createPostgresStore(options: PostgresStoreOptions): Promise<Store> {
   const schema = options.schema ?? 'public';
+  // pg is an optional peer: loaded here, so a missing one is named with its install command.
+  const { default: pg } = await importPeer('pg', 'The PostgreSQL store', () => import('pg'));
   const s = pg.escapeIdentifier(schema);
   const pool = new pg.Pool({
     connectionString: options.connectionString,
@@ -178,7 +180,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   // next query; without a listener its 'error' event would crash the process.
   pool.on('error', () => {});
   try {
-    await migrate(pool, schema);
+    await migrate(pool, schema, s);
   } catch (err) {
     await pool.end();
     throw err;
@@ -188,7 +190,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
    * Runs one named statement: pg prepares it once per connection and then only binds values. Names
    * need only be unique within this store: its pool's connections serve no other.
    */
-  async function query<R extends QueryResultRow>(name: string, text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+  async function query<R extends QueryResultRow>(name: string, text: string, values: unknown[]): Promise<QueryResult<R>> {
     return pool.query<R>({ name: `tollgate_${name}`, text, values });
   }
 
@@ -333,12 +335,11 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
 
     async saveClient(registration) {
       const client = toClient(registration);
-      const secret = registration.client_secret;
       await query(
         'save_client',
         `INSERT INTO ${s}.clients (client_id, metadata, secret_hash) VALUES ($1, $2, $3)
          ON CONFLICT (client_id) DO UPDATE SET metadata = excluded.metadata, secret_hash = excluded.secret_hash`,
-        [client.client_id, JSON.stringify(client), secret === undefined ? null : hashSecret(secret)],
+        [client.client_id, JSON.stringify(client), secretHashOf(registration)],
       );
       return client;
     },
@@ -350,7 +351,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
 
     async saveUser(registration) {
       const { username } = registration;
-      const passwordHash = await hashPassword(registration.password);
+      const passwordHash = await passwordHashOf(registration);
       const id = await inTransaction(pool, async (client) => {
         // Serialise saves of one username across processes: FOR UPDATE would lock nothing while the row
         // does not exist yet, and two first starts would both insert it (or one would re-id the user).

@@ -3,8 +3,10 @@
  * core sees, and a consumed mark becomes an optional `consumedAt`. Shared so that no store imports
  * another store.
  */
-import type { ClientRegistration } from './store.js';
+import type { ClientRegistration, UserRegistration } from './store.js';
 import type { AuthorizationCode, Client, Token, User } from '../types.js';
+import { ConfigError } from '../errors.js';
+import { hashPassword, hashSecret, isSecretHash, passwordHashProblem } from '../secrets.js';
 
 /** What a token row keeps beside its indexed columns (hash, grant, expiry). */
 export type TokenData = Pick<Token, 'scope' | 'client' | 'user' | 'extra'>;
@@ -13,12 +15,41 @@ export type CodeData = Pick<AuthorizationCode, 'scope' | 'client' | 'user' | 're
 
 /** Normalises a registration: a client without a secret is public (RFC 7591 §2, `none`). */
 export function toClient(registration: ClientRegistration): Client {
-  const { client_secret, ...metadata } = registration;
+  const { client_secret, client_secret_hash, ...metadata } = registration;
   return {
     ...metadata,
     token_endpoint_auth_method:
-      registration.token_endpoint_auth_method ?? (client_secret === undefined ? 'none' : 'client_secret_basic'),
+      registration.token_endpoint_auth_method ??
+      (client_secret === undefined && client_secret_hash === undefined ? 'none' : 'client_secret_basic'),
   };
+}
+
+/**
+ * The secret hash a store keeps for a registration: the clear secret hashed, or the pre-hashed one
+ * checked for form (a malformed hash would silently never match); null for a public client.
+ */
+export function secretHashOf(registration: ClientRegistration): string | null {
+  const { client_secret: secret, client_secret_hash: given } = registration;
+  if (secret !== undefined && given !== undefined) {
+    throw new ConfigError('ERR_TOLLGATE_INVALID_OPTION', 'client_secret_hash', 'give client_secret or client_secret_hash, not both');
+  }
+  if (given === undefined) return secret === undefined ? null : hashSecret(secret);
+  if (!isSecretHash(given)) {
+    throw new ConfigError('ERR_TOLLGATE_INVALID_OPTION', 'client_secret_hash', 'must be a SHA-256 digest in base64url (43 characters), as hashSecret makes it');
+  }
+  return given;
+}
+
+/** The scrypt hash a store keeps for a registration: the clear password hashed, or the pre-hashed one checked. */
+export async function passwordHashOf(registration: UserRegistration): Promise<string> {
+  const { password, password_hash: given } = registration;
+  if ((password === undefined) === (given === undefined)) {
+    throw new ConfigError('ERR_TOLLGATE_INVALID_OPTION', 'password_hash', 'give exactly one of password and password_hash');
+  }
+  if (given === undefined) return hashPassword(password!);
+  const problem = passwordHashProblem(given);
+  if (problem) throw new ConfigError('ERR_TOLLGATE_INVALID_OPTION', 'password_hash', problem);
+  return given;
 }
 
 /** The same user object every store hands out: its id and username, never the password hash. */

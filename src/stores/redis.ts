@@ -4,16 +4,16 @@
  * as hashes.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
-import type { ChainableCommander } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { Store } from './store.js';
 import type { AccessToken, AuthorizationCode, RefreshToken, Token } from '../types.js';
 import type { SigningKey } from '../tokens/signing-keys.js';
-import { hashPassword, hashSecret, hashToken } from '../secrets.js';
+import { hashToken } from '../secrets.js';
 import { credentialPolicy } from './policy.js';
 import type { StoredClient } from './policy.js';
-import { optionalConsumedAt, toClient, toUser } from './records.js';
+import { optionalConsumedAt, passwordHashOf, secretHashOf, toClient, toUser } from './records.js';
 import { guardUnavailable, isNetworkError } from './unavailable.js';
+import { importPeer } from '../peer.js';
 
 export type { ClientRegistration, Store, UserRegistration } from './store.js';
 
@@ -162,6 +162,8 @@ function consumedAtOf(ms: string | null | undefined): { consumedAt?: Date } {
 /** Creates a store in Redis. Expired tokens and codes leave on their own: every such key carries its expiry. */
 export async function createRedisStore(options: RedisStoreOptions): Promise<Store> {
   const prefix = options.prefix ?? 'tollgate:';
+  // ioredis is an optional peer: loaded here, so a missing one is named with its install command.
+  const { Redis } = await importPeer('ioredis', 'The Redis store', () => import('ioredis'));
   const redis = new Redis(options.url, {
     // A command waits through at most two reconnect attempts (ioredis's default is 20, about 20 s of
     // silence) and then fails, which the store answers 503; a connection killed and reopened at once
@@ -292,8 +294,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
 
     async saveClient(registration) {
       const client = toClient(registration);
-      const secret = registration.client_secret;
-      const record: StoredClient = { client, secretHash: secret === undefined ? null : hashSecret(secret) };
+      const record: StoredClient = { client, secretHash: secretHashOf(registration) };
       await redis.set(key.client(client.client_id), JSON.stringify(record));
       return client;
     },
@@ -304,7 +305,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
 
     async saveUser(registration) {
       const { username } = registration;
-      const passwordHash = await hashPassword(registration.password);
+      const passwordHash = await passwordHashOf(registration);
       // A new username claims its id with SET NX, so parallel first saves (processes starting at once) agree on it.
       if (registration.id === undefined) await redis.set(key.username(username), randomUUID(), 'NX');
       const existingId = await redis.get(key.username(username));

@@ -10,9 +10,9 @@ import type { Store } from './store.js';
 import type { AccessToken, AuthorizationCode, Client, RefreshToken, Token } from '../types.js';
 import type { SigningKey } from '../tokens/signing-keys.js';
 import { createGroupCommit } from './sqlite-group-commit.js';
-import { hashPassword, hashSecret, hashToken } from '../secrets.js';
+import { hashToken } from '../secrets.js';
 import { credentialPolicy } from './policy.js';
-import { optionalConsumedAt, toClient, toUser } from './records.js';
+import { optionalConsumedAt, passwordHashOf, secretHashOf, toClient, toUser } from './records.js';
 import type { CodeData, TokenData } from './records.js';
 import { errorCode, guardUnavailable, storeUnavailable } from './unavailable.js';
 
@@ -370,8 +370,9 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
 
     async saveClient(registration) {
       const client = toClient(registration);
-      const secret = registration.client_secret;
-      await write(() => sql.saveClient.run(client.client_id, JSON.stringify(client), secret === undefined ? null : hashSecret(secret)));
+      // Checked before the write: a malformed pre-hashed secret must not fail the batch it would share.
+      const secretHash = secretHashOf(registration);
+      await write(() => sql.saveClient.run(client.client_id, JSON.stringify(client), secretHash));
       return client;
     },
 
@@ -380,7 +381,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     },
 
     async saveUser(registration) {
-      const passwordHash = await hashPassword(registration.password);
+      const passwordHash = await passwordHashOf(registration);
       // Read and write in one synchronous step: better-sqlite3 is synchronous, so nothing interleaves.
       const id = await write(() => {
         const chosen = registration.id ?? sql.getUserByName.get(registration.username)?.id ?? randomUUID();

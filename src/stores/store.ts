@@ -9,15 +9,26 @@ import type { SigningKeyStore } from '../tokens/signing-keys.js';
 /** A client as registered: its metadata plus, for a confidential client, the secret in clear (hashed on save). */
 export interface ClientRegistration extends Omit<Client, 'token_endpoint_auth_method'> {
   client_secret?: string | undefined;
+  /**
+   * The secret already hashed, as `hashSecret` makes it (what `tollgate hash-secret` prints), so the
+   * secret need not be written anywhere in clear. At most one of the two.
+   */
+  client_secret_hash?: string | undefined;
   token_endpoint_auth_method?: Client['token_endpoint_auth_method'] | undefined;
 }
 
-/** A resource owner as registered: the password in clear (hashed with scrypt on save). */
-export interface UserRegistration {
+/**
+ * A resource owner as registered: the password in clear (hashed with scrypt on save), or its scrypt
+ * hash as `hashPassword` makes it (what `tollgate hash-password` prints). Exactly one of the two.
+ */
+export type UserRegistration = UserIdentity &
+  ({ password: string; password_hash?: undefined } | { password?: undefined; password_hash: string });
+
+/** Who a registered user is, beside the password. */
+export interface UserIdentity {
   /** Stable subject identifier; generated when absent. */
   id?: string | undefined;
   username: string;
-  password: string;
 }
 
 /** The Model, the signing keys (`SigningKeyStore`) and what the server manages besides. */

@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { hashSecret, hashToken, randomToken } from '../secrets.js';
+import { hashPassword, hashSecret, hashToken, randomToken } from '../secrets.js';
 import type { Store } from '../stores/store.js';
 import type { SigningKey } from '../tokens/signing-keys.js';
 import type { AuthorizationCode, Client, Token } from '../types.js';
@@ -138,6 +138,28 @@ export function storeContract(name: string, createStore: () => Promise<Store>, o
         assert.equal(await store.getClient(client.client_id, 'new-secret'), null);
       });
 
+      it('keeps a pre-hashed client_secret_hash as given: the clear secret authenticates, the hash itself does not', async () => {
+        const secret = randomToken();
+        const client = await store.saveClient({
+          client_id: unique('prehashed'),
+          client_secret_hash: hashSecret(secret),
+          redirect_uris: ['https://a.example/cb'],
+          grant_types: ['client_credentials'],
+        });
+        assert.equal(client.token_endpoint_auth_method, 'client_secret_basic', 'a hash makes the client confidential');
+        assert.equal('client_secret_hash' in client, false, 'the hash is not part of the client the core sees');
+        assert.deepEqual(await store.getClient(client.client_id, secret), client);
+        assert.equal(await store.getClient(client.client_id, hashSecret(secret)), null);
+        await assert.rejects(
+          store.saveClient({ client_id: unique('bad'), client_secret_hash: 'not-a-digest', redirect_uris: [], grant_types: ['client_credentials'] }),
+          /client_secret_hash/,
+        );
+        await assert.rejects(
+          store.saveClient({ client_id: unique('both'), client_secret: secret, client_secret_hash: hashSecret(secret), redirect_uris: [], grant_types: ['client_credentials'] }),
+          /not both/,
+        );
+      });
+
       it('deletes a client, once, with the metadata dynamic registration keeps (RFC 7592 §2.3)', async () => {
         const { client, secret } = await newClient();
         const registered = await store.saveClient({ ...client, client_secret: secret, application_type: 'native', registration_access_token_hash: 'h', client_id_issued_at: 1 });
@@ -164,6 +186,15 @@ export function storeContract(name: string, createStore: () => Promise<Store>, o
         assert.deepEqual(await store.getUser(username, 'tiger', (await newClient()).client), saved);
         assert.equal(await store.getUser(username, 'Tiger', (await newClient()).client), null);
         assert.equal(await store.getUser(username, '', (await newClient()).client), null);
+      });
+
+      it('keeps a pre-hashed password_hash as given: the clear password finds the user, the hash itself does not', async () => {
+        const username = unique('carol');
+        const passwordHash = await hashPassword('tiger');
+        const saved = await store.saveUser({ username, password_hash: passwordHash });
+        assert.deepEqual(await store.getUser(username, 'tiger', (await newClient()).client), saved);
+        assert.equal(await store.getUser(username, passwordHash, (await newClient()).client), null);
+        await assert.rejects(store.saveUser({ username: unique('weak'), password_hash: passwordHash.replace('$16384$', '$1024$') }), /password_hash/);
       });
 
       it('finds no unknown user', async () => {

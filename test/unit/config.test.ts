@@ -2,6 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError } from '../../src/errors.js';
+import { hashPassword, hashSecret } from '../../src/secrets.js';
 import { loadConfig, validateConfig } from '../../src/app/config.js';
 import { poster, service, skyvault, spa } from '../helpers/fixtures.js';
 
@@ -105,5 +106,71 @@ describe('config: OpenID Connect (users\' claims, Core §5.1; id_token_signed_re
         `must be one of RS256, ES256, EdDSA, not "${alg}"`,
       );
     }
+  });
+});
+
+describe('config: pre-hashed secrets (client_secret_hash, password_hash)', () => {
+  const secretHash = hashSecret('a secret');
+  const base = { client_id: 'app', redirect_uris: ['https://app.example/cb'] };
+
+  it('client_secret_hash makes a confidential client and is passed to the store as given', () => {
+    const client = validateConfig({ clients: [{ ...base, client_secret_hash: secretHash }] }).clients[0];
+    assert.equal(client?.client_secret_hash, secretHash);
+    assert.equal(client?.client_secret, undefined);
+    // Confidential: the rules for public clients do not apply, the password grant is allowed.
+    assert.doesNotThrow(() => validateConfig({ clients: [{ ...base, client_secret_hash: secretHash, grant_types: ['password'] }] }));
+  });
+
+  it('a malformed client_secret_hash, or one beside client_secret, is refused naming the field', () => {
+    for (const bad of ['s3cret', secretHash.slice(1), `${secretHash}=`, hashSecret('x').replace(/.$/, 'B')]) {
+      refused(
+        () => validateConfig({ clients: [{ ...base, client_secret_hash: bad }] }),
+        'config.clients[0].client_secret_hash',
+        'must be a SHA-256 digest in base64url (43 characters), as `tollgate hash-secret` prints',
+      );
+    }
+    refused(
+      () => validateConfig({ clients: [{ ...base, client_secret: SECRET, client_secret_hash: secretHash }] }),
+      'config.clients[0].client_secret_hash',
+      'is set beside client_secret: give one of the two',
+    );
+  });
+
+  it('password_hash takes what hashPassword makes; weaker, oversized or malformed hashes are refused naming the field', async () => {
+    const hash = await hashPassword('tiger');
+    assert.equal(validateConfig({ users: [{ username: 'u', password_hash: hash }] }).users[0]?.password_hash, hash);
+    const [, , , , salt, key] = hash.split('$');
+    const cases: Array<[string, string]> = [
+      ['$2b$10$abcdefghijklmnopqrstuv', 'must be scrypt$N$r$p$salt$hash, as `tollgate hash-password` prints'],
+      [`scrypt$16000$8$1$${salt}$${key}`, 'N must be a power of two, not 16000'],
+      [`scrypt$8192$8$1$${salt}$${key}`, 'the cost must be at least N=16384, r=8'],
+      [`scrypt$16384$4$1$${salt}$${key}`, 'the cost must be at least N=16384, r=8'],
+      [`scrypt$1048576$8$1$${salt}$${key}`, 'N and r need more than the 64 MiB scrypt may use here'],
+      [`scrypt$16384$8$17$${salt}$${key}`, 'p must be at most 16'],
+      [`scrypt$16384$8$0$${salt}$${key}`, 'N, r and p must be positive whole numbers'],
+      [`scrypt$16384$8$1$short$${key}`, 'the salt must be at least 16 bytes, base64url'],
+      [`scrypt$16384$8$1$${salt}$${key!.slice(2)}`, 'the hash must be 32 bytes, base64url'],
+    ];
+    for (const [bad, message] of cases) refused(() => validateConfig({ users: [{ username: 'u', password_hash: bad }] }), 'config.users[0].password_hash', message);
+    refused(() => validateConfig({ users: [{ username: 'u', password: 'tiger', password_hash: hash }] }), 'config.users[0].password_hash', 'is set beside password: give one of the two');
+  });
+});
+
+describe('config: branding and scopeDescriptions', () => {
+  it('are read into branding; a logo URL is normalised', () => {
+    const config = validateConfig({ branding: { productName: 'Acme', logoUrl: 'https://cdn.acme.example/logo.svg', primaryColor: '#0F766E' }, scopeDescriptions: { read: 'Read your files' } });
+    assert.deepEqual(config.branding, { productName: 'Acme', logoUrl: 'https://cdn.acme.example/logo.svg', primaryColor: '#0F766E', scopeDescriptions: { read: 'Read your files' } });
+    assert.deepEqual(validateConfig({}).branding, {});
+  });
+
+  it('a non-https logo, a colour that is not a hex literal (it goes into the stylesheet), or a bad name is refused naming the field', () => {
+    refused(() => validateConfig({ branding: { logoUrl: 'http://cdn.example/l.png' } }), 'config.branding.logoUrl', 'must be an https URL, not "http://cdn.example/l.png"');
+    refused(() => validateConfig({ branding: { logoUrl: 'data:image/png;base64,AA' } }), 'config.branding.logoUrl', 'must be an https URL, not "data:image/png;base64,AA"');
+    for (const color of ['red', '#12345', '#fff;}body{display:none', '1d4ed8']) {
+      assert.throws(() => validateConfig({ branding: { primaryColor: color } }), /config\.branding\.primaryColor: must be a CSS hex colour/, color);
+    }
+    refused(() => validateConfig({ branding: { productName: ' ' } }), 'config.branding.productName', 'must be 1 to 60 characters');
+    refused(() => validateConfig({ branding: { tagline: 'x' } }), 'config.branding.tagline', 'is not a known field; allowed: productName, logoUrl, primaryColor');
+    refused(() => validateConfig({ scopeDescriptions: { read: 1 } }), 'config.scopeDescriptions.read', 'must be a non-empty string, not 1');
   });
 });
