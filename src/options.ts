@@ -226,7 +226,7 @@ export function resolveOptions(options: AuthorizationServerOptions): ResolvedOpt
   const resources = resolveResources(options.resources);
   const endpoints = { ...DEFAULT_ENDPOINTS, ...options.endpoints };
   if (options.trustedIssuers !== undefined && !Array.isArray(options.trustedIssuers)) throw invalid('trustedIssuers', 'must be a list of { issuer, jwks }');
-  const settings = { ...rotation, resources, issuer, tokenEndpoint: `${issuer}${endpoints.token}`, trustedIssuers: options.trustedIssuers ?? [] };
+  const settings = { ...rotation, allowPlainPkce: options.allowPlainPkce ?? false, resources, issuer, tokenEndpoint: `${issuer}${endpoints.token}`, trustedIssuers: options.trustedIssuers ?? [] };
   const grants = new Map<string, Grant>();
   for (const type of options.grantTypes as readonly string[]) {
     if (!isBuiltInGrantType(type)) throw invalid('grantTypes', `"${type}" is not built in; register extension grants with "grants"`);

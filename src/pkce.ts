@@ -37,6 +37,7 @@ export function verifyCodeVerifier(
   verifier: string | undefined,
   challenge: string | undefined,
   method: CodeChallengeMethod | undefined,
+  allowPlain: boolean,
 ): void {
   if (challenge === undefined) {
     // RFC 9700 §2.1.1: a verifier for a code issued without a challenge is a downgrade attempt.
@@ -44,6 +45,8 @@ export function verifyCodeVerifier(
     return;
   }
   if (verifier === undefined) throw new InvalidGrantError('code_verifier is required for this code');
+  // §4.2, RFC 9700 §2.1.1: `plain` only while enabled, also for a code stored with it earlier or by a model.
+  if (method === 'plain' && !allowPlain) throw new InvalidGrantError('The code was issued with code_challenge_method=plain, which is not enabled');
   if (!VERIFIER.test(verifier)) throw new InvalidGrantError('code_verifier must be 43-128 unreserved characters');
   const computed = Buffer.from(method === 'plain' ? verifier : s256(verifier));
   const expected = Buffer.from(challenge);

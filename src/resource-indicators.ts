@@ -93,8 +93,11 @@ export function scopeForResources(scope: string[], targets: readonly string[] | 
  * The settings of a token for these resources: the first resource's format, and the shortest of
  * their lifetimes (a token must not outlive what any of its audiences allows).
  */
-export function tokenSettingsFor(targets: readonly string[] | undefined, resources: Resources): { format?: AccessTokenFormat; ttl?: number } {
-  if (targets === undefined || targets.length === 0) return {};
+/** What a token for no particular resource takes: the server's own settings (shared: the common case allocates nothing). */
+const SERVER_SETTINGS: Readonly<{ format?: AccessTokenFormat; ttl?: number }> = Object.freeze({});
+
+export function tokenSettingsFor(targets: readonly string[] | undefined, resources: Resources): Readonly<{ format?: AccessTokenFormat; ttl?: number }> {
+  if (targets === undefined || targets.length === 0) return SERVER_SETTINGS;
   const listed = targets.map((uri) => resources.get(uri)).filter((r): r is ResourceOptions => r !== undefined);
   const ttls = listed.map((r) => r.accessTokenTtl).filter((t): t is number => t !== undefined);
   const format = listed[0]?.accessTokenFormat;

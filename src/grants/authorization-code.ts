@@ -6,6 +6,7 @@
 import type { AuthorizationCodeModel } from '../model.js';
 import type { AuthorizationCode } from '../types.js';
 import type { Grant } from './grant.js';
+import type { ResolvedOptions } from '../options.js';
 import { InvalidGrantError, InvalidRequestError } from '../errors.js';
 import { checkCodeChallenge, verifyCodeVerifier } from '../pkce.js';
 import { randomToken } from '../secrets.js';
@@ -20,86 +21,91 @@ async function refuseReplay(model: AuthorizationCodeModel, code: AuthorizationCo
   throw new InvalidGrantError('The authorization code has already been used; tokens issued from it are revoked');
 }
 
-export const authorizationCode: Grant<AuthorizationCodeModel> = {
-  type: 'authorization_code',
-  publicClients: true,
-  requires: ['getClient', 'saveToken', 'saveAuthorizationCode', 'getAuthorizationCode', 'revokeAuthorizationCode'],
+/** The code grant's settings at the token endpoint: whether `plain` PKCE is enabled (RFC 7636 §4.2). */
+export type AuthorizationCodeOptions = Pick<ResolvedOptions, 'allowPlainPkce'>;
 
-  authorization: {
-    responseType: 'code',
-    responseMode: 'query',
+export function authorizationCode(options: AuthorizationCodeOptions): Grant<AuthorizationCodeModel> {
+  return {
+    type: 'authorization_code',
+    publicClients: true,
+    requires: ['getClient', 'saveToken', 'saveAuthorizationCode', 'getAuthorizationCode', 'revokeAuthorizationCode'],
 
-    validate(params, client, settings) {
-      const codeChallengeMethod = checkCodeChallenge(params.code_challenge, params.code_challenge_method, settings.allowPlainPkce);
-      const codeChallenge = params.code_challenge;
-      // RFC 9700 §2.1.1: public clients must use PKCE; others when configured to.
-      const required = client.token_endpoint_auth_method === 'none' || client.require_pkce === true || settings.requirePkce;
-      if (required && codeChallenge === undefined) throw new InvalidRequestError('PKCE is required: send code_challenge with code_challenge_method=S256');
-      return { codeChallenge, codeChallengeMethod };
+    authorization: {
+      responseType: 'code',
+      responseMode: 'query',
+
+      validate(params, client, settings) {
+        const codeChallengeMethod = checkCodeChallenge(params.code_challenge, params.code_challenge_method, settings.allowPlainPkce);
+        const codeChallenge = params.code_challenge;
+        // RFC 9700 §2.1.1: public clients must use PKCE; others when configured to.
+        const required = client.token_endpoint_auth_method === 'none' || client.require_pkce === true || settings.requirePkce;
+        if (required && codeChallenge === undefined) throw new InvalidRequestError('PKCE is required: send code_challenge with code_challenge_method=S256');
+        return { codeChallenge, codeChallengeMethod };
+      },
+
+      async respond({ request, user, scope, authTime, model, settings }) {
+        const { client } = request;
+        const value = model.generateAuthorizationCode ? await model.generateAuthorizationCode(client, user, scope) : randomToken();
+        // §4.1.2: the code is bound to the client, redirect URI, scope, user and PKCE challenge.
+        const code: AuthorizationCode = {
+          authorizationCode: value,
+          expiresAt: new Date(Date.now() + settings.authorizationCodeTtl * 1000),
+          redirectUri: request.redirectUriSent ? request.redirectUri : undefined,
+          scope,
+          client,
+          user,
+          codeChallenge: request.codeChallenge,
+          codeChallengeMethod: request.codeChallengeMethod,
+          grantId: newGrantId(),
+        };
+        // OpenID Connect Core §3.1.3.6: what the ID token will say of this authentication.
+        if (request.openid) {
+          const record: OpenIdGrantRecord = { nonce: request.openid.nonce, authTime: authTime && Math.floor(authTime.getTime() / 1000) };
+          code.extra = { openid: record };
+        }
+        // RFC 8707 §2.1: the code remembers the resources consented to; the token request may narrow them.
+        if (request.resources) code.extra = { ...code.extra, resources: request.resources };
+        await model.saveAuthorizationCode(code, client, user);
+        return { code: value };
+      },
     },
 
-    async respond({ request, user, scope, authTime, model, settings }) {
-      const { client } = request;
-      const value = model.generateAuthorizationCode ? await model.generateAuthorizationCode(client, user, scope) : randomToken();
-      // §4.1.2: the code is bound to the client, redirect URI, scope, user and PKCE challenge.
-      const code: AuthorizationCode = {
-        authorizationCode: value,
-        expiresAt: new Date(Date.now() + settings.authorizationCodeTtl * 1000),
-        redirectUri: request.redirectUriSent ? request.redirectUri : undefined,
-        scope,
+    async handle({ params, client, model, tokens, now }) {
+      if (params.code === undefined) throw new InvalidRequestError('Missing parameter: code');
+      const code = await model.getAuthorizationCode(params.code);
+      if (!code) throw new InvalidGrantError('The authorization code is invalid or has expired');
+      // §4.1.3: the code must have been issued to this client. Not consumed here: another client's
+      // guess must not burn the legitimate client's code.
+      if (code.client.client_id !== client.client_id) throw new InvalidGrantError('The authorization code was issued to another client');
+      if (code.consumedAt) return refuseReplay(model, code);
+      if (code.expiresAt.getTime() <= now.getTime()) throw new InvalidGrantError('The authorization code has expired');
+
+      // Consume first, verify after: a wrong redirect_uri or code_verifier then burns the code, so it
+      // cannot be retried (RFC 9700 §4.2.1). The store makes this atomic: one caller wins.
+      if (!(await model.revokeAuthorizationCode(code))) return refuseReplay(model, code);
+
+      // §4.1.3: redirect_uri is required and must be identical if the authorization request had one.
+      if (code.redirectUri !== undefined) {
+        if (params.redirect_uri === undefined) throw new InvalidRequestError('Missing parameter: redirect_uri');
+        if (params.redirect_uri !== code.redirectUri) {
+          throw new InvalidGrantError('redirect_uri does not match the one in the authorization request');
+        }
+      }
+      verifyCodeVerifier(params.code_verifier, code.codeChallenge, code.codeChallengeMethod, options.allowPlainPkce);
+
+      const openid = openIdRecordOf(code.extra);
+      return tokens.issue({
         client,
-        user,
-        codeChallenge: request.codeChallenge,
-        codeChallengeMethod: request.codeChallengeMethod,
-        grantId: newGrantId(),
-      };
-      // OpenID Connect Core §3.1.3.6: what the ID token will say of this authentication.
-      if (request.openid) {
-        const record: OpenIdGrantRecord = { nonce: request.openid.nonce, authTime: authTime && Math.floor(authTime.getTime() / 1000) };
-        code.extra = { openid: record };
-      }
-      // RFC 8707 §2.1: the code remembers the resources consented to; the token request may narrow them.
-      if (request.resources) code.extra = { ...code.extra, resources: request.resources };
-      await model.saveAuthorizationCode(code, client, user);
-      return { code: value };
+        user: code.user,
+        scope: code.scope,
+        requestedScope: code.scope,
+        grantId: code.grantId,
+        refreshToken: true,
+        openid,
+        // Core §12.2: a refreshed ID token keeps the original auth_time (the nonce is not repeated).
+        ...(openid && { extra: { openid: { authTime: openid.authTime } } }),
+        resources: grantedResourcesOf(code.extra),
+      });
     },
-  },
-
-  async handle({ params, client, model, tokens, now }) {
-    if (params.code === undefined) throw new InvalidRequestError('Missing parameter: code');
-    const code = await model.getAuthorizationCode(params.code);
-    if (!code) throw new InvalidGrantError('The authorization code is invalid or has expired');
-    // §4.1.3: the code must have been issued to this client. Not consumed here: another client's
-    // guess must not burn the legitimate client's code.
-    if (code.client.client_id !== client.client_id) throw new InvalidGrantError('The authorization code was issued to another client');
-    if (code.consumedAt) return refuseReplay(model, code);
-    if (code.expiresAt.getTime() <= now.getTime()) throw new InvalidGrantError('The authorization code has expired');
-
-    // Consume first, verify after: a wrong redirect_uri or code_verifier then burns the code, so it
-    // cannot be retried (RFC 9700 §4.2.1). The store makes this atomic: one caller wins.
-    if (!(await model.revokeAuthorizationCode(code))) return refuseReplay(model, code);
-
-    // §4.1.3: redirect_uri is required and must be identical if the authorization request had one.
-    if (code.redirectUri !== undefined) {
-      if (params.redirect_uri === undefined) throw new InvalidRequestError('Missing parameter: redirect_uri');
-      if (params.redirect_uri !== code.redirectUri) {
-        throw new InvalidGrantError('redirect_uri does not match the one in the authorization request');
-      }
-    }
-    verifyCodeVerifier(params.code_verifier, code.codeChallenge, code.codeChallengeMethod);
-
-    const openid = openIdRecordOf(code.extra);
-    return tokens.issue({
-      client,
-      user: code.user,
-      scope: code.scope,
-      requestedScope: code.scope,
-      grantId: code.grantId,
-      refreshToken: true,
-      openid,
-      // Core §12.2: a refreshed ID token keeps the original auth_time (the nonce is not repeated).
-      ...(openid && { extra: { openid: { authTime: openid.authTime } } }),
-      resources: grantedResourcesOf(code.extra),
-    });
-  },
-};
+  };
+}

@@ -8,6 +8,7 @@ import type { RefreshOptions } from './refresh-token.js';
 import type { TokenExchangeOptions } from './token-exchange.js';
 import type { JwtBearerOptions } from './jwt-bearer.js';
 import { authorizationCode } from './authorization-code.js';
+import type { AuthorizationCodeOptions } from './authorization-code.js';
 import { clientCredentials } from './client-credentials.js';
 import { implicit } from './implicit.js';
 import { password } from './password.js';
@@ -16,11 +17,11 @@ import { TOKEN_EXCHANGE, tokenExchange } from './token-exchange.js';
 import { JWT_BEARER, jwtBearer } from './jwt-bearer.js';
 
 /** The server settings the built-in grants read. */
-export type BuiltInGrantSettings = RefreshOptions & TokenExchangeOptions & JwtBearerOptions;
+export type BuiltInGrantSettings = AuthorizationCodeOptions & RefreshOptions & TokenExchangeOptions & JwtBearerOptions;
 
 /** Each built-in grant by its `grant_type` value (`implicit` as RFC 7591 §2 names the `response_type=token` flow). */
 const BUILT_IN_GRANTS = {
-  authorization_code: () => authorizationCode,
+  authorization_code: (options: AuthorizationCodeOptions) => authorizationCode(options),
   implicit: () => implicit,
   password: () => password,
   client_credentials: () => clientCredentials,

@@ -25,6 +25,29 @@ describeHosts('security: authorization codes and PKCE', (setup) => {
     assertTokens(await redeem(h, d));
   });
 
+  it('a code stored with plain PKCE is refused at the token endpoint while plain is not enabled, and burnt (RFC 7636 §4.2, RFC 9700 §2.1.1)', async () => {
+    const h = await setup();
+    const client = await h.store.getClient('SkyVaultapp', null);
+    assert.ok(client);
+    const verifier = pkcePair().verifier;
+    // Issued while plain was allowed, or written by a model: the token endpoint must still refuse it.
+    const code = {
+      authorizationCode: `plain-${verifier.slice(0, 20)}`,
+      expiresAt: new Date(Date.now() + 60_000),
+      redirectUri: REDIRECT_URI,
+      scope: ['read'],
+      client,
+      user: { id: 'admin-id', username: 'admin' },
+      codeChallenge: verifier,
+      codeChallengeMethod: 'plain' as const,
+      grantId: `grant-${verifier.slice(0, 12)}`,
+    };
+    await h.store.saveAuthorizationCode(code, client, code.user);
+    assertError(await redeem(h, code.authorizationCode, { code_verifier: verifier }), 400, 'invalid_grant');
+    const burnt = await h.store.getAuthorizationCode(code.authorizationCode);
+    assert.ok(burnt && burnt.consumedAt, 'a refused plain code is consumed, never retried');
+  });
+
   it('a code is single-use even under parallel redemption, and a replay revokes its tokens (RFC 6749 §4.1.2, RFC 9700 §4.2.1)', async () => {
     const h = await setup();
     const code = await getCode(h);

@@ -28,16 +28,17 @@ describe('PKCE (RFC 7636)', () => {
   });
 
   it('verifies S256 and plain verifiers (RFC 7636 §4.6)', () => {
-    verifyCodeVerifier(VERIFIER, CHALLENGE, 'S256');
-    verifyCodeVerifier(VERIFIER, VERIFIER, 'plain');
-    assert.throws(() => verifyCodeVerifier(VERIFIER, VERIFIER, 'S256'), { error: 'invalid_grant' });
-    assert.throws(() => verifyCodeVerifier(`${VERIFIER.slice(1)}x`, CHALLENGE, 'S256'), { error: 'invalid_grant' });
+    verifyCodeVerifier(VERIFIER, CHALLENGE, 'S256', false);
+    verifyCodeVerifier(VERIFIER, VERIFIER, 'plain', true);
+    assert.throws(() => verifyCodeVerifier(VERIFIER, VERIFIER, 'plain', false), { error: 'invalid_grant' });
+    assert.throws(() => verifyCodeVerifier(VERIFIER, VERIFIER, 'S256', false), { error: 'invalid_grant' });
+    assert.throws(() => verifyCodeVerifier(`${VERIFIER.slice(1)}x`, CHALLENGE, 'S256', false), { error: 'invalid_grant' });
   });
 
   it('refuses a missing or malformed verifier, and a verifier for a code without challenge (RFC 9700 §2.1.1)', () => {
-    assert.throws(() => verifyCodeVerifier(undefined, CHALLENGE, 'S256'), { error: 'invalid_grant' });
-    assert.throws(() => verifyCodeVerifier('a'.repeat(42), s256('a'.repeat(42)), 'S256'), { error: 'invalid_grant' });
-    assert.throws(() => verifyCodeVerifier(VERIFIER, undefined, undefined), { error: 'invalid_grant' });
-    verifyCodeVerifier(undefined, undefined, undefined);
+    assert.throws(() => verifyCodeVerifier(undefined, CHALLENGE, 'S256', false), { error: 'invalid_grant' });
+    assert.throws(() => verifyCodeVerifier('a'.repeat(42), s256('a'.repeat(42)), 'S256', false), { error: 'invalid_grant' });
+    assert.throws(() => verifyCodeVerifier(VERIFIER, undefined, undefined, false), { error: 'invalid_grant' });
+    verifyCodeVerifier(undefined, undefined, undefined, false);
   });
 });
