@@ -4,19 +4,20 @@
  * so that the tests catch a core that relies on a store keeping them in clear.
  */
 import { randomUUID } from 'node:crypto';
-import type { Store, ClientRegistration, UserRegistration } from './store.js';
+import type { Store, ClientRegistration, StateRecord, UserRegistration } from './store.js';
 import type { AccessToken, AuthorizationCode, RefreshToken, Token } from '../types.js';
 import type { SigningKey } from '../tokens/signing-keys.js';
 import { hashToken } from '../secrets.js';
 import { credentialPolicy } from './policy.js';
 import type { StoredClient, StoredUser } from './policy.js';
-import { passwordHashOf, secretHashOf, toClient, toUser } from './records.js';
+import { passwordHashOf, recordHash, secretHashOf, toClient, toUser } from './records.js';
 
 export type { ClientRegistration, Store, UserRegistration } from './store.js';
 
 type StoredAccess = Omit<AccessToken, 'accessToken'>;
 type StoredRefresh = Omit<RefreshToken, 'refreshToken'>;
 type StoredCode = Omit<AuthorizationCode, 'authorizationCode'>;
+type StoredRecord = StateRecord & { kind: string };
 
 /** Options of `createMemoryStore`: the clients and users it starts with. */
 export interface MemoryStoreOptions {
@@ -39,6 +40,14 @@ export async function createMemoryStore(options: MemoryStoreOptions = {}): Promi
   const consents = new Map<string, string[]>();
   /** Single-use values (hashed) and when each may be forgotten. */
   const usedOnce = new Map<string, number>();
+  /** State records by hashed kind and key; an expired one counts as absent until swept. */
+  const records = new Map<string, StoredRecord>();
+  function liveRecord(kind: string, key: string): StoredRecord | undefined {
+    const stored = records.get(recordHash(kind, key));
+    return stored && stored.expiresAt.getTime() > Date.now() ? stored : undefined;
+  }
+  // A copy out, so that a caller changing what it got cannot change what is stored (a persistent store's JSON behaves so).
+  const copyOf = ({ kind: _kind, ...stored }: StoredRecord): StateRecord => structuredClone(stored);
   let keys: SigningKey[] = [];
 
   function index(grantId: string, hash: string): void {
@@ -176,9 +185,45 @@ export async function createMemoryStore(options: MemoryStoreOptions = {}): Promi
       return true;
     },
 
+    // Each method below reads and writes with no await in between: that is their atomicity here.
+    async putRecord(kind, key, value, { expiresAt, subject }) {
+      if (liveRecord(kind, key)) return false;
+      records.set(recordHash(kind, key), { kind, value: structuredClone(value), version: 1, expiresAt, subject });
+      return true;
+    },
+
+    async getRecord(kind, key) {
+      const stored = liveRecord(kind, key);
+      return stored ? copyOf(stored) : null;
+    },
+
+    async replaceRecord(kind, key, version, value) {
+      const stored = liveRecord(kind, key);
+      if (!stored || stored.version !== version) return false;
+      stored.value = structuredClone(value);
+      stored.version++;
+      return true;
+    },
+
+    async takeRecord(kind, key) {
+      const stored = liveRecord(kind, key);
+      if (!stored) return null;
+      records.delete(recordHash(kind, key));
+      return copyOf(stored);
+    },
+
+    async deleteRecords(kind, subject) {
+      let deleted = 0;
+      for (const [hash, stored] of records) {
+        if (stored.kind === kind && stored.subject === subject && records.delete(hash)) deleted++;
+      }
+      return deleted;
+    },
+
     async sweepExpired() {
       const now = Date.now();
       let swept = 0;
+      for (const [hash, r] of records) if (r.expiresAt.getTime() <= now && records.delete(hash)) swept++;
       for (const [hash, until] of usedOnce) if (until <= now && usedOnce.delete(hash)) swept++;
       for (const [hash, t] of accessTokens) if (t.accessTokenExpiresAt.getTime() <= now && accessTokens.delete(hash)) swept++;
       for (const [hash, t] of refreshTokens) if (t.refreshTokenExpiresAt.getTime() <= now && refreshTokens.delete(hash)) swept++;

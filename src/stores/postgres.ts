@@ -4,12 +4,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
-import type { Store } from './store.js';
+import type { RecordValue, StateRecord, Store } from './store.js';
 import type { AccessToken, AuthorizationCode, Client, RefreshToken, Token } from '../types.js';
 import type { SigningKey } from '../tokens/signing-keys.js';
 import { hashToken } from '../secrets.js';
 import { credentialPolicy, isLookupKey } from './policy.js';
-import { optionalConsumedAt, passwordHashOf, secretHashOf, toClient, toUser } from './records.js';
+import { optionalConsumedAt, passwordHashOf, recordHash, secretHashOf, toClient, toUser } from './records.js';
 import type { CodeData, TokenData } from './records.js';
 import { errorCode, guardUnavailable, isNetworkError } from './unavailable.js';
 import { importPeer } from '../peer.js';
@@ -123,7 +123,33 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
   CREATE TABLE ${s}.used_once (hash text PRIMARY KEY, expires_at timestamptz NOT NULL);
   CREATE INDEX used_once_expires_at ON ${s}.used_once (expires_at);
   `,
+  // 3: short-lived state records (Store.putRecord and the rest), keyed by the hash of kind and key.
+  // The value is text, not jsonb: jsonb refuses the \u0000 escape that JSON.stringify may write.
+  (s) => `
+  CREATE TABLE ${s}.state_records (
+    hash text PRIMARY KEY, kind text NOT NULL, subject text, version integer NOT NULL,
+    expires_at timestamptz NOT NULL, value text NOT NULL
+  );
+  CREATE INDEX state_records_subject ON ${s}.state_records (kind, subject) WHERE subject IS NOT NULL;
+  CREATE INDEX state_records_expires_at ON ${s}.state_records (expires_at);
+  `,
 ];
+
+interface StateRow {
+  subject: string | null;
+  version: number;
+  expires_at: Date;
+  value: string;
+}
+
+function toStateRecord(row: StateRow): StateRecord {
+  return {
+    value: JSON.parse(row.value) as RecordValue,
+    version: row.version,
+    expiresAt: row.expires_at,
+    ...(row.subject === null ? {} : { subject: row.subject }),
+  };
+}
 
 async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
@@ -430,6 +456,51 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       return rowCount === 1;
     },
 
+    async putRecord(kind, key, value, { expiresAt, subject }) {
+      // Created, or taking the place of an expired one, in one statement: rowCount is 1 only then.
+      const { rowCount } = await query(
+        'put_record',
+        `INSERT INTO ${s}.state_records (hash, kind, subject, version, expires_at, value) VALUES ($1, $2, $3, 1, $4, $5)
+         ON CONFLICT (hash) DO UPDATE SET subject = excluded.subject, version = 1, expires_at = excluded.expires_at, value = excluded.value
+         WHERE ${s}.state_records.expires_at <= $6`,
+        [recordHash(kind, key), kind, subject ?? null, expiresAt, JSON.stringify(value), new Date()],
+      );
+      return rowCount === 1;
+    },
+
+    async getRecord(kind, key) {
+      const { rows } = await query<StateRow>(
+        'get_record',
+        `SELECT subject, version, expires_at, value FROM ${s}.state_records WHERE hash = $1 AND expires_at > $2`,
+        [recordHash(kind, key), new Date()],
+      );
+      return rows[0] ? toStateRecord(rows[0]) : null;
+    },
+
+    async replaceRecord(kind, key, version, value) {
+      const { rowCount } = await query(
+        'replace_record',
+        `UPDATE ${s}.state_records SET value = $1, version = version + 1 WHERE hash = $2 AND version = $3 AND expires_at > $4`,
+        [JSON.stringify(value), recordHash(kind, key), version, new Date()],
+      );
+      return rowCount === 1;
+    },
+
+    async takeRecord(kind, key) {
+      const { rows } = await query<StateRow>(
+        'take_record',
+        `DELETE FROM ${s}.state_records WHERE hash = $1 AND expires_at > $2 RETURNING subject, version, expires_at, value`,
+        [recordHash(kind, key), new Date()],
+      );
+      return rows[0] ? toStateRecord(rows[0]) : null;
+    },
+
+    async deleteRecords(kind, subject) {
+      if (!isLookupKey(kind) || !isLookupKey(subject)) return 0;
+      const { rowCount } = await query('delete_records', `DELETE FROM ${s}.state_records WHERE kind = $1 AND subject = $2`, [kind, subject]);
+      return rowCount ?? 0;
+    },
+
     async sweepExpired() {
       // Compared with this process's clock, the one that computed the expiry times.
       const { rows } = await query<{ swept: number }>(
@@ -437,8 +508,10 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         `WITH a AS (DELETE FROM ${s}.access_tokens WHERE expires_at <= $1 RETURNING 1),
               r AS (DELETE FROM ${s}.refresh_tokens WHERE expires_at <= $1 RETURNING 1),
               c AS (DELETE FROM ${s}.authorization_codes WHERE expires_at <= $1 RETURNING 1),
-              u AS (DELETE FROM ${s}.used_once WHERE expires_at <= $1 RETURNING 1)
-         SELECT ((SELECT count(*) FROM a) + (SELECT count(*) FROM r) + (SELECT count(*) FROM c) + (SELECT count(*) FROM u))::integer AS swept`,
+              u AS (DELETE FROM ${s}.used_once WHERE expires_at <= $1 RETURNING 1),
+              x AS (DELETE FROM ${s}.state_records WHERE expires_at <= $1 RETURNING 1)
+         SELECT ((SELECT count(*) FROM a) + (SELECT count(*) FROM r) + (SELECT count(*) FROM c) + (SELECT count(*) FROM u)
+                 + (SELECT count(*) FROM x))::integer AS swept`,
         [new Date()],
       );
       return rows[0]?.swept ?? 0;

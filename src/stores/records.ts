@@ -6,7 +6,7 @@
 import type { ClientRegistration, UserRegistration } from './store.js';
 import type { AuthorizationCode, Client, Token, User } from '../types.js';
 import { ConfigError } from '../errors.js';
-import { hashPassword, hashSecret, isSecretHash, passwordHashProblem } from '../secrets.js';
+import { hashPassword, hashSecret, hashToken, isSecretHash, passwordHashProblem } from '../secrets.js';
 
 /** What a token row keeps beside its indexed columns (hash, grant, expiry). */
 export type TokenData = Pick<Token, 'scope' | 'client' | 'user' | 'extra'>;
@@ -64,4 +64,12 @@ export function toUser(id: string, username: string): User {
 export function optionalConsumedAt(at: Date | number | null): { consumedAt?: Date } {
   if (at === null) return {};
   return { consumedAt: at instanceof Date ? at : new Date(at) };
+}
+
+/**
+ * The key a store keeps a state record under: a hash of its kind and key, since keys are secrets
+ * (a device code, a `request_uri`, a session id) and kinds must never collide.
+ */
+export function recordHash(kind: string, key: string): string {
+  return hashToken(`${kind}\n${key}`);
 }

@@ -5,13 +5,13 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { ChainableCommander, Redis } from 'ioredis';
-import type { Store } from './store.js';
+import type { RecordValue, StateRecord, Store } from './store.js';
 import type { AccessToken, AuthorizationCode, RefreshToken, Token } from '../types.js';
 import type { SigningKey } from '../tokens/signing-keys.js';
 import { hashToken } from '../secrets.js';
 import { credentialPolicy } from './policy.js';
 import type { StoredClient } from './policy.js';
-import { optionalConsumedAt, passwordHashOf, secretHashOf, toClient, toUser } from './records.js';
+import { optionalConsumedAt, passwordHashOf, recordHash, secretHashOf, toClient, toUser } from './records.js';
 import { guardUnavailable, isNetworkError } from './unavailable.js';
 import { importPeer } from '../peer.js';
 
@@ -95,6 +95,67 @@ for i = 0, count - 1 do redis.call('HSETNX', KEYS[2], i, ARGV[2]) end
 redis.call('RPUSH', KEYS[1], ARGV[1])
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[2], count, ARGV[3]) end
 `;
+
+/**
+ * Creates a state record unless a live one has its key. KEYS[1] the record, KEYS[2] its subject's
+ * set ('' field when none); ARGV: value JSON, expiry (ms), subject or ''. The subject set's expiry
+ * only grows, to its latest member's.
+ */
+const PUT_RECORD = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'value', ARGV[1], 'version', 1, 'expiresAt', ARGV[2], 'subject', ARGV[3])
+redis.call('PEXPIREAT', KEYS[1], ARGV[2])
+if ARGV[3] ~= '' then
+  redis.call('SADD', KEYS[2], KEYS[1])
+  local expiry = redis.call('PEXPIRETIME', KEYS[2])
+  if expiry < 0 or expiry < tonumber(ARGV[2]) then redis.call('PEXPIREAT', KEYS[2], ARGV[2]) end
+end
+return 1
+`;
+
+/** Compare-and-swap of a record's value: ARGV[1] the expected version, ARGV[2] the new value. */
+const REPLACE_RECORD = `
+if redis.call('HGET', KEYS[1], 'version') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'value', ARGV[2])
+redis.call('HINCRBY', KEYS[1], 'version', 1)
+return 1
+`;
+
+/** Reads and deletes a record in one step. */
+const TAKE_RECORD = `
+local record = redis.call('HGETALL', KEYS[1])
+redis.call('DEL', KEYS[1])
+return record
+`;
+
+/** Deletes every record in a subject's set (KEYS[1]) and the set; returns how many records went. */
+const DELETE_RECORDS = `
+local deleted = 0
+for _, member in ipairs(redis.call('SMEMBERS', KEYS[1])) do deleted = deleted + redis.call('DEL', member) end
+redis.call('DEL', KEYS[1])
+return deleted
+`;
+
+/** A record's hash fields as HGETALL lists them, or null when it is absent or expired. */
+function stateRecordOf(fields: Record<string, string>): StateRecord | null {
+  const expiresAt = Number(fields['expiresAt']);
+  if (fields['value'] === undefined || !(expiresAt > Date.now())) return null;
+  const subject = fields['subject'];
+  return {
+    value: JSON.parse(fields['value']) as RecordValue,
+    version: Number(fields['version']),
+    expiresAt: new Date(expiresAt),
+    ...(subject ? { subject } : {}),
+  };
+}
+
+/** HGETALL's reply as a Lua script returns it: a flat list of fields and values. */
+function fieldsOf(flat: unknown): Record<string, string> {
+  const list = Array.isArray(flat) ? (flat as string[]) : [];
+  const fields: Record<string, string> = {};
+  for (let i = 0; i + 1 < list.length; i += 2) fields[list[i]!] = list[i + 1]!;
+  return fields;
+}
 
 type Script = (keys: readonly string[], args: readonly (string | number)[]) => Promise<unknown>;
 
@@ -184,12 +245,18 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     consent: (userId: string) => `${prefix}consent:${userId}`,
     health: `${prefix}health`,
     usedOnce: (hash: string) => `${prefix}once:${hash}`,
+    record: (kind: string, recordKey: string) => `${prefix}record:${recordHash(kind, recordKey)}`,
+    recordSubject: (kind: string, subject: string) => `${prefix}record-subject:${kind}:${subject}`,
   };
   const script = {
     saveToken: defineScript(redis, SAVE_TOKEN),
     consume: defineScript(redis, CONSUME),
     revokeGrant: defineScript(redis, REVOKE_GRANT),
     saveSigningKey: defineScript(redis, SAVE_SIGNING_KEY),
+    putRecord: defineScript(redis, PUT_RECORD),
+    replaceRecord: defineScript(redis, REPLACE_RECORD),
+    takeRecord: defineScript(redis, TAKE_RECORD),
+    deleteRecords: defineScript(redis, DELETE_RECORDS),
   };
 
   const store: Store = {
@@ -365,8 +432,30 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
       return set === 'OK';
     },
 
+    async putRecord(kind, recordKey, value, { expiresAt, subject }) {
+      const keys = [key.record(kind, recordKey), subject === undefined ? key.recordSubject(kind, '') : key.recordSubject(kind, subject)];
+      return (await script.putRecord(keys, [JSON.stringify(value), expiresAt.getTime(), subject ?? ''])) === 1;
+    },
+
+    async getRecord(kind, recordKey) {
+      return stateRecordOf(await redis.hgetall(key.record(kind, recordKey)));
+    },
+
+    async replaceRecord(kind, recordKey, version, value) {
+      const record = key.record(kind, recordKey);
+      return (await script.replaceRecord([record], [String(version), JSON.stringify(value)])) === 1;
+    },
+
+    async takeRecord(kind, recordKey) {
+      return stateRecordOf(fieldsOf(await script.takeRecord([key.record(kind, recordKey)], [])));
+    },
+
+    async deleteRecords(kind, subject) {
+      return Number(await script.deleteRecords([key.recordSubject(kind, subject)], []));
+    },
+
     async sweepExpired() {
-      // Nothing to do: every token, code and grant key carries its expiry, and Redis deletes it then.
+      // Nothing to do: every token, code, grant and record key carries its expiry, and Redis deletes it then.
       return 0;
     },
 

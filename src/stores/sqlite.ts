@@ -6,13 +6,13 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Store } from './store.js';
+import type { RecordValue, StateRecord, Store } from './store.js';
 import type { AccessToken, AuthorizationCode, Client, RefreshToken, Token } from '../types.js';
 import type { SigningKey } from '../tokens/signing-keys.js';
 import { createGroupCommit } from './sqlite-group-commit.js';
 import { hashToken } from '../secrets.js';
 import { credentialPolicy } from './policy.js';
-import { optionalConsumedAt, passwordHashOf, secretHashOf, toClient, toUser } from './records.js';
+import { optionalConsumedAt, passwordHashOf, recordHash, secretHashOf, toClient, toUser } from './records.js';
 import type { CodeData, TokenData } from './records.js';
 import { errorCode, guardUnavailable, storeUnavailable } from './unavailable.js';
 
@@ -45,6 +45,22 @@ interface UserRow {
   id: string;
   username: string;
   password_hash: string;
+}
+
+interface StateRow {
+  subject: string | null;
+  version: number;
+  expires_at: number;
+  value: string;
+}
+
+function toStateRecord(row: StateRow): StateRecord {
+  return {
+    value: JSON.parse(row.value) as RecordValue,
+    version: row.version,
+    expiresAt: new Date(row.expires_at),
+    ...(row.subject === null ? {} : { subject: row.subject }),
+  };
 }
 
 interface KeyRow {
@@ -109,6 +125,14 @@ const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE used_once (hash TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) STRICT, WITHOUT ROWID;
   CREATE INDEX used_once_expires_at ON used_once (expires_at);`,
+  // 4: short-lived state records (Store.putRecord and the rest), keyed by the hash of kind and key.
+  `
+  CREATE TABLE state_records (
+    hash TEXT PRIMARY KEY, kind TEXT NOT NULL, subject TEXT, version INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL, value TEXT NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX state_records_subject ON state_records (kind, subject) WHERE subject IS NOT NULL;
+  CREATE INDEX state_records_expires_at ON state_records (expires_at);`,
 ];
 
 function migrate(db: Database.Database): void {
@@ -239,6 +263,23 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
       'INSERT INTO used_once (hash, expires_at) VALUES (?, ?) ON CONFLICT (hash) DO UPDATE SET expires_at = excluded.expires_at WHERE used_once.expires_at <= ?',
     ),
     sweepUsedOnce: db.prepare<[number]>('DELETE FROM used_once WHERE expires_at <= ?'),
+    // Created, or taking the place of an expired one: `changes === 1` only then.
+    putRecord: db.prepare<[string, string, string | null, number, string, number]>(
+      `INSERT INTO state_records (hash, kind, subject, version, expires_at, value) VALUES (?, ?, ?, 1, ?, ?)
+       ON CONFLICT (hash) DO UPDATE SET subject = excluded.subject, version = 1, expires_at = excluded.expires_at, value = excluded.value
+       WHERE state_records.expires_at <= ?`,
+    ),
+    getRecord: db.prepare<[string, number], StateRow>(
+      'SELECT subject, version, expires_at, value FROM state_records WHERE hash = ? AND expires_at > ?',
+    ),
+    replaceRecord: db.prepare<[string, string, number, number]>(
+      'UPDATE state_records SET value = ?, version = version + 1 WHERE hash = ? AND version = ? AND expires_at > ?',
+    ),
+    takeRecord: db.prepare<[string, number], StateRow>(
+      'DELETE FROM state_records WHERE hash = ? AND expires_at > ? RETURNING subject, version, expires_at, value',
+    ),
+    deleteRecords: db.prepare<[string, string]>('DELETE FROM state_records WHERE kind = ? AND subject = ?'),
+    sweepRecords: db.prepare<[number]>('DELETE FROM state_records WHERE expires_at <= ?'),
     stamp: db.prepare(`PRAGMA application_id = ${APPLICATION_ID}`),
   };
 
@@ -274,7 +315,8 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
       sql.sweepAccess.run(now).changes +
       sql.sweepRefresh.run(now).changes +
       sql.sweepCodes.run(now).changes +
-      sql.sweepUsedOnce.run(now).changes
+      sql.sweepUsedOnce.run(now).changes +
+      sql.sweepRecords.run(now).changes
     );
   });
 
@@ -422,6 +464,31 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
 
     async useOnce(value, expiresAt) {
       return write(() => sql.useOnce.run(hashToken(value), expiresAt.getTime(), Date.now()).changes === 1);
+    },
+
+    async putRecord(kind, key, value, { expiresAt, subject }) {
+      const now = Date.now();
+      const row = [recordHash(kind, key), kind, subject ?? null, expiresAt.getTime(), JSON.stringify(value), now] as const;
+      return write(() => sql.putRecord.run(...row).changes === 1);
+    },
+
+    async getRecord(kind, key) {
+      const row = sql.getRecord.get(recordHash(kind, key), Date.now());
+      return row ? toStateRecord(row) : null;
+    },
+
+    async replaceRecord(kind, key, version, value) {
+      const json = JSON.stringify(value);
+      return write(() => sql.replaceRecord.run(json, recordHash(kind, key), version, Date.now()).changes === 1);
+    },
+
+    async takeRecord(kind, key) {
+      const row = await write(() => sql.takeRecord.get(recordHash(kind, key), Date.now()));
+      return row ? toStateRecord(row) : null;
+    },
+
+    async deleteRecords(kind, subject) {
+      return write(() => sql.deleteRecords.run(kind, subject).changes);
     },
 
     async sweepExpired() {

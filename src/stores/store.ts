@@ -31,8 +31,53 @@ export interface UserIdentity {
   username: string;
 }
 
+/**
+ * A value a store keeps for a record: a plain object that survives `JSON.stringify` (dates as
+ * strings or numbers), since persistent stores keep it as JSON.
+ */
+export type RecordValue = { readonly [field: string]: unknown };
+
+/** A short-lived record of protocol state, as a store hands it back. */
+export interface StateRecord<T extends RecordValue = RecordValue> {
+  value: T;
+  /** Starts at 1 and grows with every `replaceRecord`: what a compare-and-swap compares. */
+  version: number;
+  expiresAt: Date;
+  /** Whose record it is (a user id), so that all of one subject's records of a kind can go at once. */
+  subject?: string | undefined;
+}
+
+/** Where a record starts: when it expires and, optionally, whose it is. */
+export interface NewRecord {
+  expiresAt: Date;
+  subject?: string | undefined;
+}
+
+/**
+ * Protocol state kept between requests for a short time, by kind and key: a device authorization
+ * (RFC 8628), a pushed authorization request (RFC 9126), a sign-in session (OpenID Connect
+ * RP-Initiated Logout). Keys are secrets (a device code, a `request_uri`, a session id), so stores
+ * keep them hashed; a record past `expiresAt` is gone for every method. Every operation is atomic,
+ * even across processes sharing the store.
+ */
+export interface RecordStore {
+  /** Creates a record; false, changing nothing, when a live one of this kind already has this key. */
+  putRecord(kind: string, key: string, value: RecordValue, options: NewRecord): Promise<boolean>;
+  /** The live record of this kind and key, or null. */
+  getRecord(kind: string, key: string): Promise<StateRecord | null>;
+  /**
+   * Replaces the value of a live record if its version is still `version` (compare-and-swap);
+   * the version then grows by one. False when the record is gone or another write came first.
+   */
+  replaceRecord(kind: string, key: string, version: number, value: RecordValue): Promise<boolean>;
+  /** Reads and deletes a live record in one step: of parallel callers, exactly one gets it. */
+  takeRecord(kind: string, key: string): Promise<StateRecord | null>;
+  /** Deletes every record of this kind whose subject is `subject`; returns how many rows went (expired ones too). */
+  deleteRecords(kind: string, subject: string): Promise<number>;
+}
+
 /** The Model, the signing keys (`SigningKeyStore`) and what the server manages besides. */
-export interface Store extends Model, SigningKeyStore {
+export interface Store extends Model, SigningKeyStore, RecordStore {
   /** Create or replace a client. A confidential client's secret is stored as a hash. */
   saveClient(client: ClientRegistration): Promise<Client>;
   /** Delete a client (RFC 7592 §2.3); true when it existed. */
@@ -51,7 +96,7 @@ export interface Store extends Model, SigningKeyStore {
    * decision; later a JWT `jti`, a DPoP proof, a PAR `request_uri`). Keys are kept hashed.
    */
   useOnce(value: string, expiresAt: Date): Promise<boolean>;
-  /** Delete expired tokens and codes; returns how many rows went. */
+  /** Delete expired tokens, codes, single-use values and records; returns how many rows went. */
   sweepExpired(): Promise<number>;
   /**
    * One real round trip that proves the store can serve and write now (for `/health` and `/ready`).

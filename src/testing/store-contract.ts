@@ -353,6 +353,95 @@ export function storeContract(name: string, createStore: () => Promise<Store>, o
       });
     });
 
+    describe('state records (device authorizations, pushed requests, sessions)', () => {
+      const kind = 'contract';
+
+      it('putRecord creates once; a live key is not overwritten', async () => {
+        const key = unique('record');
+        assert.equal(await store.putRecord(kind, key, { step: 1 }, { expiresAt: inMs(60_000) }), true);
+        assert.equal(await store.putRecord(kind, key, { step: 2 }, { expiresAt: inMs(60_000) }), false);
+        const found = await store.getRecord(kind, key);
+        assert.deepEqual(found?.value, { step: 1 });
+        assert.equal(found?.version, 1);
+      });
+
+      it('round-trips the value, expiry and subject; kinds do not share keys', async () => {
+        const key = unique('record');
+        const expiresAt = inMs(60_000);
+        const value = { user: { id: 'u1' }, scope: ['read'], at: 1_700_000_000, nested: { ok: true, none: null } };
+        await store.putRecord(kind, key, value, { expiresAt, subject: 'u1' });
+        const found = await store.getRecord(kind, key);
+        assert.deepEqual(found?.value, value);
+        assert.equal(found?.expiresAt.getTime(), expiresAt.getTime());
+        assert.equal(found?.subject, 'u1');
+        assert.equal(await store.getRecord('other-kind', key), null);
+        assert.equal(await store.getRecord(kind, unique('record')), null);
+      });
+
+      it('replaceRecord is a compare-and-swap on the version', async () => {
+        const key = unique('record');
+        await store.putRecord(kind, key, { state: 'pending' }, { expiresAt: inMs(60_000) });
+        assert.equal(await store.replaceRecord(kind, key, 1, { state: 'approved' }), true);
+        assert.equal(await store.replaceRecord(kind, key, 1, { state: 'denied' }), false, 'a stale version loses');
+        const found = await store.getRecord(kind, key);
+        assert.deepEqual(found?.value, { state: 'approved' });
+        assert.equal(found?.version, 2);
+        assert.equal(await store.replaceRecord(kind, unique('record'), 1, { state: 'x' }), false, 'nothing to replace');
+      });
+
+      it('replaceRecord is atomic: of parallel swaps from one version exactly one wins', async () => {
+        const key = unique('record');
+        await store.putRecord(kind, key, { n: 0 }, { expiresAt: inMs(60_000) });
+        const results = await Promise.all(Array.from({ length: RACERS }, (_, n) => store.replaceRecord(kind, key, 1, { n })));
+        assert.equal(results.filter(Boolean).length, 1);
+        assert.equal((await store.getRecord(kind, key))?.version, 2);
+      });
+
+      it('takeRecord is atomic: of parallel takes exactly one gets the record, then it is gone', async () => {
+        const key = unique('record');
+        await store.putRecord(kind, key, { once: true }, { expiresAt: inMs(60_000) });
+        const results = await Promise.all(Array.from({ length: RACERS }, () => store.takeRecord(kind, key)));
+        const taken = results.filter((r) => r !== null);
+        assert.equal(taken.length, 1);
+        assert.deepEqual(taken[0]?.value, { once: true });
+        assert.equal(await store.getRecord(kind, key), null);
+      });
+
+      it('putRecord is atomic: of parallel creations of one key exactly one wins', async () => {
+        const key = unique('record');
+        const results = await Promise.all(
+          Array.from({ length: RACERS }, (_, n) => store.putRecord(kind, key, { n }, { expiresAt: inMs(60_000) })),
+        );
+        assert.equal(results.filter(Boolean).length, 1);
+      });
+
+      it('an expired record is gone for every method, and its key may be created again', async () => {
+        const key = unique('record');
+        await store.putRecord(kind, key, { old: true }, { expiresAt: inMs(50) });
+        await new Promise((resolve) => setTimeout(resolve, 80));
+        assert.equal(await store.getRecord(kind, key), null);
+        assert.equal(await store.replaceRecord(kind, key, 1, { old: false }), false);
+        assert.equal(await store.takeRecord(kind, key), null);
+        assert.equal(await store.putRecord(kind, key, { fresh: true }, { expiresAt: inMs(60_000) }), true);
+        assert.deepEqual((await store.getRecord(kind, key))?.value, { fresh: true });
+      });
+
+      it("deleteRecords removes one subject's records of one kind, and nothing else", async () => {
+        const subject = unique('user');
+        const [a, b, other, otherKind] = [unique('a'), unique('b'), unique('c'), unique('d')];
+        await store.putRecord(kind, a, {}, { expiresAt: inMs(60_000), subject });
+        await store.putRecord(kind, b, {}, { expiresAt: inMs(60_000), subject });
+        await store.putRecord(kind, other, {}, { expiresAt: inMs(60_000), subject: unique('user') });
+        await store.putRecord('other-kind', otherKind, {}, { expiresAt: inMs(60_000), subject });
+        assert.equal(await store.deleteRecords(kind, subject), 2);
+        assert.equal(await store.getRecord(kind, a), null);
+        assert.equal(await store.getRecord(kind, b), null);
+        assert.ok(await store.getRecord(kind, other));
+        assert.ok(await store.getRecord('other-kind', otherKind));
+        assert.equal(await store.deleteRecords(kind, subject), 0);
+      });
+    });
+
     describe('authorization codes', () => {
       it('round-trips a code with everything it is bound to (RFC 6749 §4.1.2, RFC 7636 §4.4)', async () => {
         const code = await newCode();
@@ -472,9 +561,11 @@ export function storeContract(name: string, createStore: () => Promise<Store>, o
         const { secret } = await newClient();
         const password = randomToken();
         await store.saveUser({ username: unique('dave'), password });
+        const recordKey = randomToken();
+        await store.putRecord('contract', recordKey, { kept: true }, { expiresAt: inMs(60_000) });
         const contents = await rawContents();
         assert.ok(token.refreshToken);
-        for (const value of [token.accessToken, token.refreshToken, code.authorizationCode, secret, password]) {
+        for (const value of [token.accessToken, token.refreshToken, code.authorizationCode, secret, password, recordKey]) {
           assert.ok(!contents.includes(value), 'a secret value is stored in clear');
         }
         // The dump is real: it does hold the hash.
