@@ -1,5 +1,9 @@
-/** The Express host: Request -> OAuthRequest, OAuthResponse -> Response, a Router mounting the endpoints, and bearer middleware. */
-import { Router } from 'express';
+/**
+ * The Express host: Request -> OAuthRequest, OAuthResponse -> Response, a middleware mounting the
+ * endpoints, and bearer middleware. Only types come from express: nothing here loads it, so this
+ * entry works with whichever Express 4 or 5 the app installed, and importing it never fails for a
+ * missing package.
+ */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { AuthorizationServer } from '../authorization-server.js';
 import type { AuthenticateOptions } from '../endpoints/authenticate.js';
@@ -12,8 +16,8 @@ export interface ExpressOAuthLocals {
   token: AccessToken;
 }
 
-/** The Router `express(server)` returns, with the bearer middleware bound to the same server. */
-export interface OAuthRouter extends Router {
+/** The middleware `express(server)` returns, with the bearer middleware bound to the same server. */
+export interface OAuthRouter extends RequestHandler {
   /** RFC 6750 bearer check: answers the challenge itself, or sets `res.locals.oauth` and calls `next()`. */
   authenticate(options?: AuthenticateOptions): RequestHandler;
 }
@@ -59,23 +63,22 @@ export function authenticate(server: AuthorizationServer, options?: Authenticate
 }
 
 /**
- * A Router serving the core's endpoints through `server.handle` (the authorization endpoint too,
+ * A middleware serving the core's endpoints through `server.handle` (the authorization endpoint too,
  * with an `interaction`); other paths go to `next`. Every method reaches the endpoints, so the
  * core answers a wrong one itself.
  * @example app.use(oauth = express(server, { interaction })); app.get('/me', oauth.authenticate({ scope: ['read'] }), handler)
  */
 export function express(server: AuthorizationServer, options: HandleOptions = {}): OAuthRouter {
   const { maxBodyBytes } = server.options;
-  const router = Router();
   // Express 5 forwards a rejected promise to `next`, but Express 4 does not: forward it here for both.
-  router.use((req, res, next: NextFunction) => {
+  const middleware = (req: Request, res: Response, next: NextFunction): void => {
     if (!server.serves(req.originalUrl)) return next();
     toOAuthRequest(req, maxBodyBytes)
       .then((request) => server.handle(request, options))
       .then((response) => (response ? sendOAuthResponse(res, response) : next()))
       .catch(next);
-  });
-  return Object.assign(router, {
+  };
+  return Object.assign(middleware, {
     authenticate: (required?: AuthenticateOptions) => authenticate(server, required),
   });
 }
