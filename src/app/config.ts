@@ -472,12 +472,10 @@ function resources(value: unknown, field: string): ResourceConfig[] {
 /** A `trustedIssuers` entry: `{ issuer, jwks, algorithms?, maxLifetime? }`; the core checks the keys themselves at start. */
 function trustedIssuer(value: unknown, field: string): TrustedIssuer {
   const t = object(value, field, ['issuer', 'jwks', 'algorithms', 'maxLifetime']);
-  const jwks = object(t.jwks, `${field}.jwks`, ['keys']);
-  const keys = array(jwks.keys, `${field}.jwks.keys`).map((k, i) => {
-    if (typeof k !== 'object' || k === null || Array.isArray(k)) fail(`${field}.jwks.keys[${i}]`, `must be a JWK object, not ${show(k)}`);
-    return k as Record<string, unknown>;
-  });
-  if (keys.length === 0) fail(`${field}.jwks.keys`, 'must list at least one public key');
+  // The same rules as a client's keys (public signing keys only), with the config field named.
+  const problem = clientJwksProblem(t.jwks);
+  if (problem) fail(`${field}.jwks.${problem.member}`, problem.message);
+  const { keys } = t.jwks as { keys: Record<string, unknown>[] };
   const entry: TrustedIssuer = { issuer: string(t.issuer, `${field}.issuer`), jwks: { keys } };
   if (t.algorithms !== undefined) entry.algorithms = array(t.algorithms, `${field}.algorithms`).map((a, i) => string(a, `${field}.algorithms[${i}]`));
   if (t.maxLifetime !== undefined) entry.maxLifetime = integer(t.maxLifetime, `${field}.maxLifetime`, 1, 86_400);

@@ -76,3 +76,17 @@ describe('config: private_key_jwt clients (RFC 7523 §2.2)', () => {
     );
   });
 });
+
+describe('config: trustedIssuers keys (RFC 7523 §2.1 JWT bearer assertions)', () => {
+  const trusting = (jwks: unknown) => validateConfig({ trustedIssuers: [{ issuer: 'https://partner.example.com', jwks }] });
+
+  it('public keys are taken', () => {
+    assert.deepEqual(trusting({ keys: [publicJwk] }).trustedIssuers[0]?.jwks, { keys: [publicJwk] });
+  });
+
+  it('private or symmetric key material is a ConfigError naming the config field, as for clients', () => {
+    refused(() => trusting({ keys: [privateJwk] }), 'config.trustedIssuers[0].jwks.keys[0].d', /public keys only/);
+    refused(() => trusting({ keys: [{ kty: 'oct', k: 'c2VjcmV0' }] }), 'config.trustedIssuers[0].jwks.keys[0].k', /public keys only/);
+    refused(() => trusting({ keys: [] }), 'config.trustedIssuers[0].jwks.keys', /1 to 10 keys/);
+  });
+});
