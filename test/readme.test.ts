@@ -1,55 +1,15 @@
 /** The README's library quick start runs as written and issues a token. */
 import { after, it } from 'node:test';
-import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { runReadmeQuickstart } from './helpers/quickstart.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 // Inside the repository, so that `import 'tollgate'` resolves to this package (self-reference through "exports").
 const script = `${root}.readme-quickstart-${process.pid}.mjs`;
 
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as { port: number };
-  probe.close();
-  return port;
-}
-
 after(() => rm(script, { force: true }));
 
 it('the README library quick start issues a client_credentials token', async () => {
-  const readme = await readFile(`${root}README.md`, 'utf8');
-  const block = /<!-- quickstart:begin -->\s*```js\n([\s\S]*?)```/.exec(readme)?.[1];
-  assert.ok(block, 'README has a quick start block');
-  const secret = /client_secret: '([^']+)'/.exec(block)?.[1];
-  assert.ok(secret);
-  const port = await freePort();
-  // The only change: a free port instead of 3000, so the test never collides with a running server.
-  await writeFile(script, block.replaceAll('3000', String(port)));
-
-  const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  try {
-    const [line] = (await once(child.stdout, 'data')) as [Buffer];
-    assert.match(line.toString(), new RegExp(`listening on http://localhost:${port}`));
-    const response = await fetch(`http://localhost:${port}/oauth/token`, {
-      method: 'POST',
-      headers: {
-        authorization: `Basic ${Buffer.from(`reports-service:${secret}`).toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body: 'grant_type=client_credentials',
-    });
-    assert.equal(response.status, 200);
-    assert.equal(response.headers.get('cache-control'), 'no-store');
-    const body = (await response.json()) as Record<string, unknown>;
-    assert.equal(body.token_type, 'Bearer');
-    assert.equal(typeof body.access_token, 'string');
-    assert.equal(body.scope, 'reports:read');
-  } finally {
-    child.kill();
-  }
+  await runReadmeQuickstart(script);
 });
