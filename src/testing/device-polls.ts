@@ -4,6 +4,8 @@
  * on that store's record store.
  */
 import { createAuthorizationServer } from '../authorization-server.js';
+import type { AuthorizationServer } from '../authorization-server.js';
+import type { DeviceInteractionContext } from '../interaction.js';
 import type { Store } from '../stores/store.js';
 import type { OAuthRequest, User } from '../types.js';
 import { DEVICE_CODE } from '../grants/device-code.js';
@@ -20,6 +22,22 @@ function post(url: string, params: Record<string, string>, clientId: string, sec
   };
 }
 
+/** Runs the verification page (RFC 8628 §3.3) once, as a host's `interaction.device` would, and answers what `step` did there. */
+export async function atVerificationPage<T>(server: AuthorizationServer, step: (context: DeviceInteractionContext) => Promise<T>): Promise<T> {
+  let result: { value: T } | undefined;
+  await server.handle({ method: 'GET', url: server.options.endpoints.deviceVerification, headers: {} }, {
+    interaction: {
+      authorize: async () => ({ type: 'response', response: { status: 501, headers: {}, body: '' } }),
+      async device(context) {
+        result = { value: await step(context) };
+        return { status: 200, headers: {}, body: '' };
+      },
+    },
+  });
+  if (!result) throw new Error('the verification page did not run');
+  return result.value;
+}
+
 /** The statuses of `polls` parallel token requests for one approved device code of this client. */
 export async function approvedDevicePolls(
   store: Store,
@@ -31,16 +49,7 @@ export async function approvedDevicePolls(
   if (started?.status !== 200) throw new Error(`device authorization failed: ${started?.body}`);
   const { device_code: deviceCode, user_code: userCode } = JSON.parse(started.body) as { device_code: string; user_code: string };
   // The person approves at the verification page: the host's page records the decision through the core.
-  let decided: string | undefined;
-  await server.handle({ method: 'GET', url: '/device', headers: {} }, {
-    interaction: {
-      authorize: async () => ({ type: 'response', response: { status: 501, headers: {}, body: '' } }),
-      async device({ decide }) {
-        decided = await decide(userCode, { user: device.user, allow: true });
-        return { status: 200, headers: {}, body: '' };
-      },
-    },
-  });
+  const decided = await atVerificationPage(server, ({ decide }) => decide(userCode, { user: device.user, allow: true }));
   if (decided !== 'approved') throw new Error(`the approval was not recorded: ${decided}`);
   const poll = post('/oauth/token', { grant_type: DEVICE_CODE, device_code: deviceCode }, device.clientId, device.secret);
   const answers = await Promise.all(Array.from({ length: polls }, () => server.handle(poll)));
