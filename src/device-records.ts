@@ -54,6 +54,8 @@ export interface FoundDevice {
 
 /** How many user codes to try when one is taken (20^8 codes: a second collision is already unlikely). */
 const USER_CODE_ATTEMPTS = 5;
+/** How long a device record outlives its code, so that a late poll hears `expired_token` (§3.5), not `invalid_grant`. */
+const EXPIRED_GRACE_MS = 10 * 60_000;
 /** How often a compare-and-swap is retried after losing to another write. */
 const WRITE_ATTEMPTS = 5;
 
@@ -78,7 +80,7 @@ export interface NewDeviceAuthorization {
 
 /**
  * Stores a new device authorization: a fresh user code (another one when it is taken), then the
- * device record. The records outlive the codes by one lifetime, so that a late poll is told
+ * device record. The device record outlives its code for a while, so that a late poll is told
  * `expired_token` rather than `invalid_grant` (§3.5).
  */
 export async function createDeviceAuthorization(model: DeviceCodeModel, request: NewDeviceAuthorization): Promise<{ deviceCode: string; userCode: string }> {
@@ -101,7 +103,7 @@ export async function createDeviceAuthorization(model: DeviceCodeModel, request:
       grantedScope: null,
       authTime: null,
     };
-    if (!(await model.putRecord(DEVICE_CODE_RECORD, key, { ...device }, { expiresAt: new Date(expiresAt + request.ttl * 1000) }))) break;
+    if (!(await model.putRecord(DEVICE_CODE_RECORD, key, { ...device }, { expiresAt: new Date(expiresAt + EXPIRED_GRACE_MS) }))) break;
     return { deviceCode, userCode };
   }
   throw new ServerError('Could not allocate a user code; try again');
