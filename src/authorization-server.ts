@@ -14,7 +14,10 @@ import { authenticateEndpoint } from './endpoints/authenticate.js';
 import { revokeEndpoint } from './endpoints/revoke.js';
 import { introspectEndpoint } from './endpoints/introspect.js';
 import { registrationEndpoint } from './endpoints/register.js';
-import type { RegistrationModel } from './model.js';
+import type { DeviceCodeModel, RegistrationModel } from './model.js';
+import { deviceAuthorizationEndpoint } from './endpoints/device-authorization.js';
+import { deviceVerification } from './endpoints/device-verification.js';
+import { DEVICE_CODE } from './grants/device-code.js';
 import { METADATA_PATH, metadataDocument } from './endpoints/metadata.js';
 import { publicJsonResponse } from './response.js';
 import { createRouter } from './handle.js';
@@ -119,9 +122,17 @@ export function createAuthorizationServer<const G extends BuiltInGrantType>(
     routes.set(endpoints.registration, (request) => registrationEndpoint(registrationContext, request));
   }
 
+  // RFC 8628: only when the grant is on (resolveOptions checked the model has a record store).
+  let device;
+  if (resolved.grants.has(DEVICE_CODE)) {
+    const deviceContext = { model: model as typeof model & DeviceCodeModel, options: resolved };
+    routes.set(endpoints.deviceAuthorization, (request) => deviceAuthorizationEndpoint(deviceContext, request));
+    device = deviceVerification(deviceContext);
+  }
+
   return {
     options: resolved,
-    ...createRouter(resolved, routes, authorization),
+    ...createRouter(resolved, routes, authorization, device),
     token,
     async createTokenResponse(uri, method, body, headers, credentials) {
       const { status, headers: out, body: text } = await token({ method, url: uri, headers, body }, credentials);

@@ -27,7 +27,10 @@ export type OAuthErrorCode =
   | 'invalid_target'
   | 'invalid_redirect_uri'
   | 'invalid_client_metadata'
-  | 'unapproved_software_statement';
+  | 'unapproved_software_statement'
+  | 'authorization_pending'
+  | 'slow_down'
+  | 'expired_token';
 
 /** How one error is answered, when it differs from its code's defaults. */
 export interface OAuthErrorOptions {
@@ -228,6 +231,24 @@ export class UnapprovedSoftwareStatementError extends OAuthError {
   static override readonly status = 400;
 }
 
+/** 400: the person has not yet approved or denied the device authorization; poll again. RFC 8628 §3.5. */
+export class AuthorizationPendingError extends OAuthError {
+  readonly error = 'authorization_pending';
+  static override readonly status = 400;
+}
+
+/** 400: the device polls faster than its interval, which grows by 5 seconds. RFC 8628 §3.5. */
+export class SlowDownError extends OAuthError {
+  readonly error = 'slow_down';
+  static override readonly status = 400;
+}
+
+/** 400: the device code has expired; the device must start a new authorization. RFC 8628 §3.5. */
+export class ExpiredTokenError extends OAuthError {
+  readonly error = 'expired_token';
+  static override readonly status = 400;
+}
+
 /** Every code and its class: the registry the docs table and its test are kept in sync with. */
 export const errorClasses: { readonly [C in OAuthErrorCode]: new (description: string) => OAuthError } = {
   invalid_request: InvalidRequestError,
@@ -253,6 +274,9 @@ export const errorClasses: { readonly [C in OAuthErrorCode]: new (description: s
   invalid_redirect_uri: InvalidRedirectUriError,
   invalid_client_metadata: InvalidClientMetadataError,
   unapproved_software_statement: UnapprovedSoftwareStatementError,
+  authorization_pending: AuthorizationPendingError,
+  slow_down: SlowDownError,
+  expired_token: ExpiredTokenError,
 };
 
 /** Stable codes for programmer and configuration mistakes (not OAuth errors). */

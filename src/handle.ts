@@ -8,6 +8,7 @@ import type { ResolvedOptions } from './options.js';
 import type { AuthorizeEndpoint, AuthorizationRequest } from './endpoints/authorize.js';
 import type { HandleOptions, Interaction } from './interaction.js';
 import type { Params } from './request.js';
+import type { DeviceVerification } from './endpoints/device-verification.js';
 import { authorizationParams } from './endpoints/authorize.js';
 import { errorResponse, oauthErrorOf } from './response.js';
 import { InteractionRequiredError } from './errors.js';
@@ -32,8 +33,21 @@ const NO_INTERACTION: OAuthResponse = {
   body: 'The authorization endpoint has no interaction (sign-in and consent) configured',
 };
 
-export function createRouter(options: ResolvedOptions, routes: ReadonlyMap<string, Endpoint>, authorize: AuthorizeEndpoint): Router {
+/** RFC 8628 §3.3: the verification page is the host's too; without it nobody can approve a device. */
+const NO_DEVICE_INTERACTION: OAuthResponse = {
+  status: 501,
+  headers: { 'Content-Type': 'text/plain; charset=utf-8' },
+  body: 'The device verification page has no interaction (interaction.device) configured',
+};
+
+export function createRouter(
+  options: ResolvedOptions,
+  routes: ReadonlyMap<string, Endpoint>,
+  authorize: AuthorizeEndpoint,
+  device?: DeviceVerification,
+): Router {
   const authorizationPath = options.endpoints.authorization;
+  const browserPaths = device ? [authorizationPath, device.path] : [authorizationPath];
 
   /** §3.1, one pass: the request (or the one a page's form continues) is validated once, then decided. */
   async function authorizationFlow(request: OAuthRequest, interaction: Interaction): Promise<OAuthResponse> {
@@ -64,7 +78,7 @@ export function createRouter(options: ResolvedOptions, routes: ReadonlyMap<strin
 
   function serves(url: string): boolean {
     const path = pathOf(url);
-    return path !== undefined && (routes.has(path) || path === authorizationPath);
+    return path !== undefined && (routes.has(path) || browserPaths.includes(path));
   }
 
   async function handle(request: OAuthRequest, handleOptions: HandleOptions = {}): Promise<OAuthResponse | undefined> {
@@ -73,6 +87,10 @@ export function createRouter(options: ResolvedOptions, routes: ReadonlyMap<strin
       if (path === undefined) return undefined;
       const { interaction, credentials } = handleOptions;
       if (path === authorizationPath) return interaction ? await authorizationFlow(request, interaction) : NO_INTERACTION;
+      if (device && path === device.path) {
+        const page = interaction?.device?.bind(interaction);
+        return page ? await device.run(request, page) : NO_DEVICE_INTERACTION;
+      }
       const endpoint = routes.get(path);
       return endpoint ? await endpoint(request, credentials) : undefined;
     } catch (err) {
@@ -81,5 +99,5 @@ export function createRouter(options: ResolvedOptions, routes: ReadonlyMap<strin
     }
   }
 
-  return { paths: [...routes.keys(), authorizationPath], serves, handle };
+  return { paths: [...routes.keys(), ...browserPaths], serves, handle };
 }

@@ -27,7 +27,7 @@ export type {
 // Grants as modules, and the browser flow a host takes part in.
 export type { AuthorizationResponder, AuthorizeContext, Grant, GrantContext, TokenIssuer, TokenResponseBody } from './grants/grant.js';
 export type { AuthorizationDecision, AuthorizationRequest, AuthorizeResult } from './endpoints/authorize.js';
-export type { HandleOptions, Interaction, InteractionContext, InteractionOutcome } from './interaction.js';
+export type { DeviceInteractionContext, HandleOptions, Interaction, InteractionContext, InteractionOutcome } from './interaction.js';
 export type { AuthenticateOptions, AuthenticateResult } from './endpoints/authenticate.js';
 export type { AccessTokenFormat } from './tokens/format.js';
 

@@ -4,7 +4,7 @@
  * (`handle`); a host supplies only this.
  */
 import type { Awaitable } from './model.js';
-import type { OAuthRequest, OAuthResponse, User } from './types.js';
+import type { Client, OAuthRequest, OAuthResponse, User } from './types.js';
 import type { Params } from './request.js';
 import type { AuthorizationRequest } from './grants/grant.js';
 import type { AuthorizationDecision } from './endpoints/authorize.js';
@@ -47,6 +47,39 @@ export interface Interaction {
   granted?(context: InteractionContext & { user: User; scope: string[] }): Awaitable<void>;
   /** The page for an error that must not go to the redirect URI (RFC 6749 §4.1.2.1). Default: the §5.2 JSON. */
   errorPage?(error: OAuthError, request: OAuthRequest): OAuthResponse;
+  /**
+   * The device verification page (RFC 8628 §3.3) at `endpoints.deviceVerification`: sign the
+   * person in, have them enter (or confirm, §5.4) the user code, ask consent, record the decision
+   * through the context. Without it that path answers 501.
+   */
+  device?(context: DeviceInteractionContext): Promise<OAuthResponse>;
+}
+
+/** A device authorization waiting for the person's decision, as the verification page shows it (RFC 8628 §3.3). */
+export interface PendingDeviceAuthorization {
+  client: Client;
+  /** The scope the device asked for; undefined when it asked none (the client's default then applies). */
+  scope: string[] | undefined;
+  /** The resources asked for (RFC 8707), if any. */
+  resources: string[] | undefined;
+  /** The user code as the person sees it, `WDJB-MJHT`. */
+  userCode: string;
+  expiresAt: Date;
+}
+
+/** What the person decided for a device, as recorded: `gone` when no pending authorization has that code any more. */
+export type DeviceDecisionResult = 'approved' | 'denied' | 'gone';
+
+/** What the core hands the host's device page: the request, and the two steps only the core may take. */
+export interface DeviceInteractionContext {
+  request: OAuthRequest;
+  /** The pending authorization a typed user code names (case, dashes and spaces ignored, RFC 8628 §6.1), or null. */
+  lookup(userCode: string): Promise<PendingDeviceAuthorization | null>;
+  /**
+   * Records the person's decision for this user code, once: the device's next poll gets the
+   * tokens or `access_denied` (§3.5). A scope the model refuses is recorded as a denial.
+   */
+  decide(userCode: string, decision: AuthorizationDecision): Promise<DeviceDecisionResult>;
 }
 
 /** What a host passes to `handle`: the same option names on every adapter. */

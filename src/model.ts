@@ -115,6 +115,29 @@ export interface JwtBearerModel extends BaseModel {
   getUserById?(id: string): Awaitable<User | null | undefined | false>;
 }
 
+/** A short-lived record as the model hands it back (every shipped store's `RecordStore` has this shape). */
+export interface ModelRecord {
+  value: Readonly<Record<string, unknown>>;
+  /** Grows with every replace: what a compare-and-swap compares. */
+  version: number;
+  expiresAt: Date;
+}
+
+/**
+ * RFC 8628: the device authorization grant keeps each pending authorization in a generic,
+ * atomic short-lived record store (every shipped store has it: `Store.putRecord` and the rest).
+ */
+export interface DeviceCodeModel extends BaseModel {
+  /** Creates a record; false, changing nothing, when a live one of this kind already has this key. */
+  putRecord(kind: string, key: string, value: Readonly<Record<string, unknown>>, options: { expiresAt: Date }): Awaitable<boolean>;
+  /** The live record of this kind and key, or null. */
+  getRecord(kind: string, key: string): Awaitable<ModelRecord | null>;
+  /** Compare-and-swap: replaces the value if the version is still `version`; false otherwise. */
+  replaceRecord(kind: string, key: string, version: number, value: Readonly<Record<string, unknown>>): Awaitable<boolean>;
+  /** Reads and deletes a live record in one step: of parallel callers, exactly one gets it. */
+  takeRecord(kind: string, key: string): Awaitable<ModelRecord | null>;
+}
+
 /** RFC 6750: authenticating requests with a bearer token. */
 export interface AuthenticateModel {
   /** The access token, or a falsy value when unknown or revoked. The core checks expiry. */

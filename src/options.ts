@@ -11,6 +11,7 @@ import { ASSERTION_ALGORITHMS } from './client-assertion.js';
 import { ConfigError } from './errors.js';
 import { builtInGrant, builtInGrantTypes, isBuiltInGrantType } from './grants/index.js';
 import { resolveResources } from './resource-indicators.js';
+import { DEVICE_CODE } from './grants/device-code.js';
 
 export type { BuiltInGrantType } from './grants/index.js';
 
@@ -28,6 +29,10 @@ export interface EndpointPaths {
   jwks: string;
   /** RFC 7591 §3: served only when `registration` is set. */
   registration: string;
+  /** RFC 8628 §3.1: served when the device_code grant is enabled. */
+  deviceAuthorization: string;
+  /** RFC 8628 §3.3: the verification page (`verification_uri`), served with the host's `interaction.device`. */
+  deviceVerification: string;
 }
 
 /** Dynamic client registration (RFC 7591, RFC 7592); the model must then implement `RegistrationModel`. */
@@ -54,6 +59,8 @@ export interface AuthorizationServerOptions<G extends BuiltInGrantType = BuiltIn
   refreshTokenTtl?: number;
   /** At most 600: RFC 6749 §4.1.2 recommends ten minutes at most. */
   authorizationCodeTtl?: number;
+  /** Seconds a device code and its user code live (RFC 8628 §3.2 `expires_in`). Default 600. */
+  deviceCodeTtl?: number;
   accessTokenFormat?: AccessTokenFormat;
   /** Issue a new refresh token on every refresh and retire the old one (RFC 9700 §4.14.2). Default true. */
   rotateRefreshTokens?: boolean;
@@ -116,6 +123,7 @@ export interface ResolvedOptions {
   accessTokenTtl: number;
   refreshTokenTtl: number;
   authorizationCodeTtl: number;
+  deviceCodeTtl: number;
   rotateRefreshTokens: boolean;
   refreshTokenReuseInterval: number;
   requirePkce: boolean;
@@ -143,6 +151,8 @@ export const DEFAULT_ENDPOINTS: EndpointPaths = {
   introspection: '/oauth/introspect',
   jwks: '/.well-known/jwks.json',
   registration: '/oauth/register',
+  deviceAuthorization: '/oauth/device_authorization',
+  deviceVerification: '/device',
 };
 
 function invalid(field: string, message: string): ConfigError {
@@ -185,6 +195,16 @@ function resolveRegistration(options: AuthorizationServerOptions, resources: Res
   const token = registration.initialAccessToken;
   if (token !== undefined && (typeof token !== 'string' || token.length < 32)) throw invalid('registration.initialAccessToken', 'must be at least 32 characters');
   return { initialAccessToken: token, scope: [...scope] };
+}
+
+/** RFC 8628: the device grant keeps its state in the model's record store, checked at start like registration's functions. */
+function checkDeviceModel(grants: ReadonlyMap<string, Grant>, model: Record<string, unknown>): void {
+  if (!grants.has(DEVICE_CODE)) return;
+  for (const fn of ['putRecord', 'getRecord', 'replaceRecord', 'takeRecord']) {
+    if (typeof model[fn] !== 'function') {
+      throw new ConfigError('ERR_TOLLGATE_MODEL', `model.${fn}`, `is required by the ${DEVICE_CODE} grant (its short-lived record store)`);
+    }
+  }
 }
 
 const AUTH_METHODS: readonly TokenEndpointAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt'];
@@ -244,6 +264,7 @@ export function resolveOptions(options: AuthorizationServerOptions): ResolvedOpt
       if (typeof model[fn] !== 'function') throw new ConfigError('ERR_TOLLGATE_MODEL', `model.${fn}`, `is required by the ${grant.type} grant`);
     }
   }
+  checkDeviceModel(grants, model);
   if (typeof model['getAccessToken'] !== 'function') {
     throw new ConfigError('ERR_TOLLGATE_MODEL', 'model.getAccessToken', 'is required for bearer authentication');
   }
@@ -254,6 +275,7 @@ export function resolveOptions(options: AuthorizationServerOptions): ResolvedOpt
     accessTokenTtl: seconds(options.accessTokenTtl, 3600, 'accessTokenTtl'),
     refreshTokenTtl: seconds(options.refreshTokenTtl, 1_209_600, 'refreshTokenTtl'),
     authorizationCodeTtl: seconds(options.authorizationCodeTtl, 600, 'authorizationCodeTtl', 600),
+    deviceCodeTtl: seconds(options.deviceCodeTtl, 600, 'deviceCodeTtl'),
     ...rotation,
     requirePkce: options.requirePkce ?? false,
     allowPlainPkce: options.allowPlainPkce ?? false,

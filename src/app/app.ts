@@ -28,6 +28,8 @@ import { mountProtectedResources, secureResourceUri } from './protected-resource
 import { mountCors } from './cors.js';
 import { TOKEN_EXCHANGE } from '../grants/token-exchange.js';
 import { JWT_BEARER } from '../grants/jwt-bearer.js';
+import { DEVICE_CODE } from '../grants/device-code.js';
+import { createDevicePage } from './device.js';
 
 /** The config once the issuer is known (the listening URL when the file names none). */
 export type AppConfig = ServerConfig & { issuer: string };
@@ -48,10 +50,10 @@ function pathOnly(url: string | undefined): string {
   return q === -1 ? (url ?? '') : (url ?? '').slice(0, q);
 }
 
-/** Built-in grants on when any configured client needs them; password and implicit (RFC 9700 §2.4), token exchange and JWT bearer stay off otherwise. */
+/** Built-in grants on when any configured client needs them; password and implicit (RFC 9700 §2.4), token exchange, JWT bearer and the device grant stay off otherwise. */
 function enabledGrants(config: ServerConfig): BuiltInGrantType[] {
   const listed = new Set(config.clients.flatMap((c) => c.grant_types));
-  const optional: BuiltInGrantType[] = ['password', 'implicit', TOKEN_EXCHANGE, JWT_BEARER];
+  const optional: BuiltInGrantType[] = ['password', 'implicit', TOKEN_EXCHANGE, JWT_BEARER, DEVICE_CODE];
   return [
     'authorization_code',
     'client_credentials',
@@ -202,6 +204,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     accessTokenTtl: config.accessTokenTtl,
     refreshTokenTtl: config.refreshTokenTtl,
     authorizationCodeTtl: config.authorizationCodeTtl,
+    deviceCodeTtl: config.deviceCodeTtl,
     ...(format && { accessTokenFormat: format }),
     resources,
     ...(scopesSupported.length > 0 && { scopesSupported }),
@@ -247,6 +250,12 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
   // only checked here and counted once the answer shows it authenticated (onSend): otherwise
   // anyone could exhaust a client's limit by naming it.
   app.addHook('preHandler', async (request, reply) => {
+    // RFC 8628 §3.1: each device authorization request stores a record; they count per IP like token requests.
+    if (request.routeOptions.url === server.options.endpoints.deviceAuthorization && server.options.grants.has(DEVICE_CODE)) {
+      const verdict = tokenLimits.perIp.hit(request.ip);
+      if (!verdict.allowed) return tooManyRequests(reply, verdict.retryAfter);
+      return;
+    }
     if (request.routeOptions.url !== server.options.endpoints.token) return;
     const clientId = claimedClientId(request);
     const byIp = tokenLimits.perIp.hit(request.ip);
@@ -287,7 +296,17 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     theme,
   });
   const consent = createConsent({ store, sessions, action: authorizationPath, theme });
-  const interaction = createInteraction({ store, sessions, signIn, consent, skyvaultCompat: config.skyvaultCompat });
+  const authorizationInteraction = createInteraction({ store, sessions, signIn, consent, skyvaultCompat: config.skyvaultCompat });
+  // RFC 8628 §3.3: the device page, when the grant is on.
+  const device = createDevicePage({
+    store,
+    sessions,
+    signIn,
+    path: server.options.endpoints.deviceVerification,
+    theme,
+    limits: { perIp: createRateLimiter(config.rateLimit.userCodePerIp), perSession: createRateLimiter(config.rateLimit.userCodePerSession) },
+  });
+  const interaction = { ...authorizationInteraction, device };
   const { endpoints } = server.options;
   mountCors(app, {
     origins: config.cors.origins,

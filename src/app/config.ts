@@ -9,6 +9,7 @@ import { redirectUriProblem } from '../client-metadata.js';
 import type { TrustedIssuer } from '../grants/jwt-bearer.js';
 import { JWT_BEARER } from '../grants/jwt-bearer.js';
 import { TOKEN_EXCHANGE } from '../grants/token-exchange.js';
+import { DEVICE_CODE } from '../grants/device-code.js';
 import { isSecretHash, passwordHashProblem } from '../secrets.js';
 import type { Branding } from './views.js';
 
@@ -31,6 +32,10 @@ export interface RateLimits {
   loginPerIp: RateLimitRule;
   /** Dynamic client registrations (RFC 7591) per client IP address. */
   registrationPerIp: RateLimitRule;
+  /** User codes entered at the device page (RFC 8628 §5.1: guessing them) per client IP address. */
+  userCodePerIp: RateLimitRule;
+  /** User codes entered at the device page per sign-in session. */
+  userCodePerSession: RateLimitRule;
 }
 
 /** The HTTP server's own limits: slow or idle clients must not hold connections for long. */
@@ -85,6 +90,8 @@ export interface ServerConfig {
   accessTokenTtl: number;
   refreshTokenTtl: number;
   authorizationCodeTtl: number;
+  /** Seconds a device code and its user code live (RFC 8628 §3.2 `expires_in`). */
+  deviceCodeTtl: number;
   clients: ClientRegistration[];
   users: ConfiguredUser[];
   skyvaultCompat: boolean;
@@ -118,12 +125,14 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   loginPerUsernameAndIp: { max: 5, windowSeconds: 300 },
   loginPerIp: { max: 100, windowSeconds: 60 },
   registrationPerIp: { max: 100, windowSeconds: 3600 },
+  userCodePerIp: { max: 60, windowSeconds: 300 },
+  userCodePerSession: { max: 20, windowSeconds: 300 },
 };
 
 export const DEFAULT_HTTP_LIMITS: HttpLimits = { requestTimeout: 30, headersTimeout: 10, keepAliveTimeout: 5, maxConnections: 1000 };
 
 const GRANT_TYPES = [
-  'authorization_code', 'implicit', 'password', 'client_credentials', 'refresh_token', 'external_token', TOKEN_EXCHANGE, JWT_BEARER,
+  'authorization_code', 'implicit', 'password', 'client_credentials', 'refresh_token', 'external_token', TOKEN_EXCHANGE, JWT_BEARER, DEVICE_CODE,
 ];
 const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt'];
 const MAX_WORKERS = 256;
@@ -524,7 +533,7 @@ function branding(value: unknown, descriptions: unknown): Branding {
 
 const FIELDS = [
   'issuer', 'host', 'port', 'store', 'accessTokenFormat', 'audience', 'accessTokenTtl', 'refreshTokenTtl',
-  'authorizationCodeTtl', 'clients', 'users', 'skyvaultCompat', 'upstream', 'rateLimit', 'bodyLimit',
+  'authorizationCodeTtl', 'deviceCodeTtl', 'clients', 'users', 'skyvaultCompat', 'upstream', 'rateLimit', 'bodyLimit',
   'sessionSecret', 'logLevel', 'workers', 'keyActivationDelay', 'http',
   'resources', 'registration', 'cors', 'trustedIssuers',
   'branding', 'scopeDescriptions',
@@ -552,6 +561,7 @@ export function validateConfig(value: unknown): ServerConfig {
     refreshTokenTtl: c.refreshTokenTtl === undefined ? 1_209_600 : integer(c.refreshTokenTtl, 'config.refreshTokenTtl', 1, 1e9),
     // RFC 6749 §4.1.2: ten minutes at most.
     authorizationCodeTtl: c.authorizationCodeTtl === undefined ? 600 : integer(c.authorizationCodeTtl, 'config.authorizationCodeTtl', 1, 600),
+    deviceCodeTtl: c.deviceCodeTtl === undefined ? 600 : integer(c.deviceCodeTtl, 'config.deviceCodeTtl', 1, 86_400),
     clients,
     users,
     skyvaultCompat: c.skyvaultCompat === undefined ? false : boolean(c.skyvaultCompat, 'config.skyvaultCompat'),

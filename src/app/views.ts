@@ -120,7 +120,8 @@ function brand(branding: Branding): SafeHtml {
   return html`<p class="brand named">${branding.logoUrl === undefined ? '' : html`<img src="${branding.logoUrl}" alt="">`}${name}</p>`;
 }
 
-function page(title: string, body: SafeHtml, theme: Theme = DEFAULT_THEME): string {
+/** A whole page: the brand, the title and this body, in the theme's stylesheet. */
+export function page(title: string, body: SafeHtml, theme: Theme = DEFAULT_THEME): string {
   return html`<!doctype html>
 <html lang="en">
 <head>

@@ -1,5 +1,6 @@
 /** Authorization server metadata. RFC 8414 §2-3. */
 import type { ResolvedOptions } from '../options.js';
+import { DEVICE_CODE } from '../grants/device-code.js';
 
 /** RFC 8414 §3: where the metadata is published (below the issuer's path, when it has one). */
 export const METADATA_PATH = '/.well-known/oauth-authorization-server';
@@ -37,5 +38,7 @@ export function metadataDocument(options: ResolvedOptions, signed: boolean): Rec
     authorization_response_iss_parameter_supported: true,
     // RFC 8414 §2, RFC 7591 §3: advertised only when registration is on.
     ...(options.registration && { registration_endpoint: url(endpoints.registration) }),
+    // RFC 8628 §4: advertised when the device grant is enabled.
+    ...(options.grants.has(DEVICE_CODE) && { device_authorization_endpoint: url(endpoints.deviceAuthorization) }),
   };
 }

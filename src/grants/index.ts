@@ -15,6 +15,7 @@ import { password } from './password.js';
 import { refreshToken } from './refresh-token.js';
 import { TOKEN_EXCHANGE, tokenExchange } from './token-exchange.js';
 import { JWT_BEARER, jwtBearer } from './jwt-bearer.js';
+import { DEVICE_CODE, deviceCode } from './device-code.js';
 
 /** The server settings the built-in grants read. */
 export type BuiltInGrantSettings = AuthorizationCodeOptions & RefreshOptions & TokenExchangeOptions & JwtBearerOptions;
@@ -28,6 +29,7 @@ const BUILT_IN_GRANTS = {
   refresh_token: (options: RefreshOptions) => refreshToken(options),
   [TOKEN_EXCHANGE]: (options: TokenExchangeOptions) => tokenExchange(options),
   [JWT_BEARER]: (options: JwtBearerOptions) => jwtBearer(options),
+  [DEVICE_CODE]: () => deviceCode,
 } as const;
 
 /** The grants tollgate implements itself. */

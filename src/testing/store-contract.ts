@@ -10,6 +10,8 @@ import { hashPassword, hashSecret, hashToken, randomToken } from '../secrets.js'
 import type { Store } from '../stores/store.js';
 import type { SigningKey } from '../tokens/signing-keys.js';
 import type { AuthorizationCode, Client, Token } from '../types.js';
+import { DEVICE_CODE } from '../grants/device-code.js';
+import { approvedDevicePolls } from './device-polls.js';
 
 /** Options of the store contract suite. */
 export interface StoreContractOptions {
@@ -648,6 +650,14 @@ export function storeContract(name: string, createStore: () => Promise<Store>, o
         assert.ok(refresh);
         const results = await Promise.all(Array.from({ length: RACERS }, () => store.revokeToken(refresh)));
         assert.equal(results.filter((won) => won === true).length, 1);
+      });
+
+      it(`of ${RACERS} parallel polls of an approved device code exactly one gets tokens (RFC 8628 §3.5)`, async () => {
+        const { client, secret } = await newClient({ grant_types: [DEVICE_CODE] });
+        const user = await store.saveUser({ username: unique('device-user'), password: 'pw' });
+        const polls = await approvedDevicePolls(store, { clientId: client.client_id, secret, user }, RACERS);
+        assert.equal(polls.filter((status) => status === 200).length, 1);
+        assert.equal(polls.filter((status) => status === 400).length, RACERS - 1);
       });
     });
   });

@@ -55,6 +55,11 @@ it('the external token step imports a token that then authenticates', () => {
   assert.match(output, /"access_token":"upstream-token-\d+"[\s\S]*?\nSecure Hello!/);
 });
 
+it('the device steps start a device authorization and poll it: authorization_pending until the person allows (RFC 8628 §3.2, §3.5)', () => {
+  assert.match(output, /"user_code":"[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}","verification_uri":"http:\/\/[^"]+\/device","verification_uri_complete":"[^"]+\?user_code=/);
+  assert.match(output, /\{"error":"authorization_pending","error_description":"[^"]+"\}/);
+});
+
 it('metadata, keys and health answer', () => {
   assert.match(output, /"authorization_response_iss_parameter_supported":true/);
   assert.match(output, /\{"keys":\[\]\}/);

@@ -174,3 +174,18 @@ describe('config: branding and scopeDescriptions', () => {
     refused(() => validateConfig({ scopeDescriptions: { read: 1 } }), 'config.scopeDescriptions.read', 'must be a non-empty string, not 1');
   });
 });
+
+describe('config: the device authorization grant (RFC 8628)', () => {
+  it('deviceCodeTtl defaults to 600 seconds; anything but a whole number of seconds is a ConfigError naming the field', () => {
+    assert.equal(validateConfig({}).deviceCodeTtl, 600);
+    assert.equal(validateConfig({ deviceCodeTtl: 30 }).deviceCodeTtl, 30);
+    for (const value of [0, -5, 1.5, '600', 86_401]) {
+      assert.throws(() => validateConfig({ deviceCodeTtl: value }), { name: 'ConfigError', field: 'config.deviceCodeTtl' }, String(value));
+    }
+  });
+
+  it('a public client may list the device grant with no redirect URI', () => {
+    const config = validateConfig({ clients: [{ client_id: 'tv', grant_types: ['urn:ietf:params:oauth:grant-type:device_code'] }] });
+    assert.deepEqual(config.clients[0]?.grant_types, ['urn:ietf:params:oauth:grant-type:device_code']);
+  });
+});

@@ -1,0 +1,152 @@
+/**
+ * The device verification page (RFC 8628 §3.3) as a person meets it at `/device`: enter (or
+ * confirm) the code the device shows, sign in, allow or deny, then return to the device. The
+ * core looks the code up and records the decision (`interaction.device`); this shows the pages.
+ * Codes are confirmed by submitting, never taken from the URL alone (§5.4, remote phishing), and
+ * every entry counts against a limit per IP address and per session (§5.1, brute forcing).
+ */
+import type { OAuthRequest, OAuthResponse, User } from '../index.js';
+import type { DeviceInteractionContext, PendingDeviceAuthorization } from '../interaction.js';
+import type { Store } from '../stores/store.js';
+import { parseScope } from '../index.js';
+import type { PendingAuthorization, Session, Sessions } from './session.js';
+import type { SignIn } from './sign-in.js';
+import type { RateLimiter } from './rate-limit.js';
+import { randomId } from './session.js';
+import { bodyParams, header } from './form.js';
+import { FORM_EXPIRED, problemPage } from './problem.js';
+import { consentPage, loginPage, pageResponse } from './views.js';
+import type { Theme } from './views.js';
+import { deviceCodePage, deviceDonePage } from './device-views.js';
+
+export interface DevicePageOptions {
+  store: Store;
+  sessions: Sessions;
+  signIn: SignIn;
+  /** The verification page's path, where every form of the flow posts. */
+  path: string;
+  theme: Theme;
+  /** User-code entries per IP address and per session. */
+  limits: { perIp: RateLimiter; perSession: RateLimiter };
+}
+
+const WRONG_CODE = 'That code is not valid, or it has expired. Check the code on your device and try again.';
+const GONE = 'This code has expired or was already used. Start again on your device.';
+
+/** The user code a waiting device flow keeps in the session (form-encoded, as an authorization request's parameters are). */
+function pendingUserCode(session: Session): string | undefined {
+  return new URLSearchParams(session.pending?.params ?? '').get('user_code') ?? undefined;
+}
+
+export function createDevicePage(options: DevicePageOptions): (context: DeviceInteractionContext) => Promise<OAuthResponse> {
+  const { store, sessions, signIn, path, theme, limits } = options;
+
+  function withSession(status: number, body: string, session: Session, headers: Record<string, string> = {}): OAuthResponse {
+    return pageResponse(status, body, { 'Set-Cookie': sessions.cookie(session), ...headers }, theme);
+  }
+
+  function codePage(session: Session, view: { userCode?: string | undefined; error?: string; status?: number; headers?: Record<string, string> } = {}): OAuthResponse {
+    const { status = 200, headers, ...shown } = view;
+    return withSession(status, deviceCodePage({ action: path, csrf: session.csrf, ...shown }, theme), session, headers);
+  }
+
+  function consent(session: Session, user: User, found: PendingDeviceAuthorization): OAuthResponse {
+    const pending = session.pending as PendingAuthorization;
+    const view = {
+      action: path,
+      clientName: pending.clientName,
+      username: user.username ?? user.id ?? '',
+      // What the device asked, or by default all its client is registered for (as the consent page at /authorize says).
+      scopes: found.scope ?? parseScope(found.client.scope) ?? [],
+      csrf: session.csrf,
+      nonce: pending.nonce,
+      resources: found.resources,
+    };
+    return withSession(200, consentPage(view, theme), session);
+  }
+
+  function signInPage(session: Session, extra: { username?: string; error?: string; status?: number; headers?: Record<string, string> } = {}): OAuthResponse {
+    const { status = 200, headers, ...shown } = extra;
+    const view = { action: path, clientName: session.pending?.clientName ?? '', csrf: session.csrf, ...shown };
+    return withSession(status, loginPage(view, theme), session, headers);
+  }
+
+  async function signedInUser(session: Session): Promise<User | null> {
+    return session.userId === undefined ? null : store.getUserById(session.userId);
+  }
+
+  /** The code form: counted, looked up, then sign-in or consent for the device it names. */
+  async function enterCode(request: OAuthRequest, session: Session, form: URLSearchParams, lookup: DeviceInteractionContext['lookup']): Promise<OAuthResponse> {
+    const typed = (form.get('user_code') ?? '').slice(0, 64);
+    for (const verdict of [limits.perIp.hit(request.ip ?? ''), limits.perSession.hit(session.csrf)]) {
+      if (!verdict.allowed) {
+        const error = `Too many codes entered. Try again in ${verdict.retryAfter} seconds.`;
+        return codePage(session, { userCode: typed, error, status: 429, headers: { 'Retry-After': String(verdict.retryAfter) } });
+      }
+    }
+    const found = await lookup(typed);
+    if (!found) return codePage(session, { userCode: typed, error: WRONG_CODE });
+    const pending: PendingAuthorization = {
+      params: new URLSearchParams({ user_code: found.userCode }).toString(),
+      clientName: found.client.client_name ?? found.client.client_id,
+      nonce: randomId(),
+    };
+    const waiting = { ...session, pending };
+    const user = await signedInUser(session);
+    return user ? consent(waiting, user, found) : signInPage(waiting);
+  }
+
+  /** The sign-in form, for the device the entered code names (its client is the one the password check is for). */
+  async function submitSignIn(request: OAuthRequest, session: Session, form: URLSearchParams, lookup: DeviceInteractionContext['lookup']): Promise<OAuthResponse> {
+    const userCode = pendingUserCode(session);
+    const found = userCode === undefined ? null : await lookup(userCode);
+    if (!found) return codePage({ ...session, pending: undefined }, { error: GONE });
+    const username = form.get('username') ?? '';
+    const user = await signIn.check(request.ip, username, form.get('password') ?? '', found.client);
+    if (user !== null && 'retryAfter' in user) {
+      const error = `Too many sign-in attempts. Try again in ${user.retryAfter} seconds.`;
+      return signInPage(session, { username, error, status: 429, headers: { 'Retry-After': String(user.retryAfter) } });
+    }
+    // One message for an unknown user and a wrong password: nothing to enumerate accounts with.
+    if (user?.id === undefined) return signInPage(session, { username, error: 'Incorrect username or password.' });
+    // A new session (a new CSRF token with the new identity), as the authorization endpoint's sign-in makes.
+    const signedIn: Session = { ...sessions.create(), userId: user.id, authTime: Math.floor(Date.now() / 1000), pending: session.pending };
+    return consent(signedIn, user, found);
+  }
+
+  /** The consent form: Allow or Deny, for the code this session was shown, recorded once by the core. */
+  async function submitDecision(session: Session, form: URLSearchParams, decide: DeviceInteractionContext['decide']): Promise<OAuthResponse> {
+    const user = await signedInUser(session);
+    const userCode = pendingUserCode(session);
+    const choice = form.get('decision');
+    const clientName = session.pending?.clientName ?? '';
+    if (!user || userCode === undefined || form.get('request') !== session.pending?.nonce || (choice !== 'allow' && choice !== 'deny')) {
+      return problemPage(403, FORM_EXPIRED);
+    }
+    const authTime = session.authTime === undefined ? undefined : new Date(session.authTime * 1000);
+    const result = await decide(userCode, { user, allow: choice === 'allow', authTime });
+    const done = { ...session, pending: undefined };
+    if (result === 'gone') return codePage(done, { error: GONE });
+    return withSession(200, deviceDonePage(result === 'approved', clientName, theme), done);
+  }
+
+  return async ({ request, lookup, decide }) => {
+    const method = request.method.toUpperCase();
+    const session = sessions.read(header(request, 'cookie'));
+    if (method === 'GET' || method === 'HEAD') {
+      // §3.3.1: verification_uri_complete prefills the code; the person still has to submit it (§5.4).
+      const prefilled = new URLSearchParams(request.url.split('?')[1] ?? '').get('user_code')?.slice(0, 64);
+      return codePage(session ?? sessions.create(), { userCode: prefilled });
+    }
+    if (method !== 'POST') {
+      const refused = problemPage(405, 'Use the form on this page.');
+      return { ...refused, headers: { ...refused.headers, Allow: 'GET, POST' } };
+    }
+    const form = bodyParams(request);
+    // RFC 9700 §4.7: only a form from this session's own page counts.
+    if (!session || !sessions.checkCsrf(session, form.get('csrf_token'))) return problemPage(403, FORM_EXPIRED);
+    if (form.has('decision')) return submitDecision(session, form, decide);
+    if (form.has('password')) return submitSignIn(request, session, form, lookup);
+    return enterCode(request, session, form, lookup);
+  };
+}
