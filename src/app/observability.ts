@@ -42,7 +42,8 @@ export function observe(app: FastifyInstance, config: AppConfig, store: Store): 
       let listener: Awaited<ReturnType<typeof listenForMetrics>> | undefined;
       app.addHook('onReady', async () => {
         listener = await listenForMetrics(metrics.registry, config.host, port);
-        app.log.info(`tollgate metrics on ${listener.url}`);
+        // Beside the CLI's "listening on" line, as the primary prints it under --workers.
+        process.stdout.write(`tollgate metrics on ${listener.url}\n`);
       });
       app.addHook('onClose', async () => listener?.close());
     }
