@@ -16,6 +16,8 @@ import { assertedClientId, JWT_BEARER_ASSERTION, verifyClientAssertion } from '.
 export interface ClientAuthPolicy {
   methods: readonly TokenEndpointAuthMethod[];
   assertion: ClientAssertionPolicy;
+  /** Hears of each failed authentication (`client.authentication_failed`). */
+  events?: ResolvedOptions['events'];
 }
 
 /** The policy of the endpoint served at `path`, from the server's options. */
@@ -23,8 +25,12 @@ export function clientAuthPolicy(options: ResolvedOptions, path: string): Client
   return {
     methods: options.tokenEndpointAuthMethods,
     assertion: { issuer: options.issuer, endpointUrl: `${options.issuer}${path}`, algorithms: options.tokenEndpointAuthSigningAlgs },
+    events: options.events,
   };
 }
+
+/** The longest claimed client id an audit event carries. */
+const MAX_LOGGED_CLIENT_ID = 200;
 
 /** The RFC 6749 methods, accepted by every server. */
 const SECRET_METHODS: readonly TokenEndpointAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
@@ -102,6 +108,23 @@ export async function authenticateClient(
   model: BaseModel,
   policy?: ClientAuthPolicy,
 ): Promise<Client> {
+  if (policy?.events === undefined) return authenticate(request, params, model, policy);
+  try {
+    return await authenticate(request, params, model, policy);
+  } catch (err) {
+    if (err instanceof InvalidClientError) {
+      // Who the request claimed to be: the Basic user or client_id as sent, never a secret or an assertion.
+      const basic = basicCredentials(request);
+      // Capped: it is whatever the request sent, and goes into a log line.
+      const clientId = ((basic && basic !== 'malformed' ? basic.clientId : undefined) ?? params.client_id)?.slice(0, MAX_LOGGED_CLIENT_ID);
+      const method = basic ? 'client_secret_basic' : params.client_assertion !== undefined ? 'private_key_jwt' : params.client_secret !== undefined ? 'client_secret_post' : clientId === undefined ? undefined : 'none';
+      policy.events({ type: 'client.authentication_failed', clientId, method, reason: err.description });
+    }
+    throw err;
+  }
+}
+
+async function authenticate(request: OAuthRequest, params: Params, model: BaseModel, policy: ClientAuthPolicy | undefined): Promise<Client> {
   const found = presented(request, params);
   const { method } = found;
   const basic = method === 'client_secret_basic';

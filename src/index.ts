@@ -30,6 +30,7 @@ export type { AuthorizationDecision, AuthorizationRequest, AuthorizeResult } fro
 export type { DeviceInteractionContext, HandleOptions, Interaction, InteractionContext, InteractionOutcome } from './interaction.js';
 export type { AuthenticateOptions, AuthenticateResult } from './endpoints/authenticate.js';
 export type { AccessTokenFormat } from './tokens/format.js';
+export type { AuditEvent } from './events.js';
 
 // Errors: one class per RFC code; a host renders any of them with errorResponse.
 export {

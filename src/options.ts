@@ -7,11 +7,13 @@ import type { OpenIdProvider } from './openid.js';
 import type { ResourceOptions, Resources } from './resource-indicators.js';
 import type { TrustedIssuer } from './grants/jwt-bearer.js';
 import type { TokenEndpointAuthMethod } from './types.js';
+import type { AuditEvent, AuditListener } from './events.js';
 import { ASSERTION_ALGORITHMS } from './client-assertion.js';
 import { ConfigError } from './errors.js';
 import { builtInGrant, builtInGrantTypes, isBuiltInGrantType } from './grants/index.js';
 import { resolveResources } from './resource-indicators.js';
 import { DEVICE_CODE } from './grants/device-code.js';
+import { guardListener } from './events.js';
 
 export type { BuiltInGrantType } from './grants/index.js';
 
@@ -113,6 +115,12 @@ export interface AuthorizationServerOptions<G extends BuiltInGrantType = BuiltIn
   tokenEndpointAuthMethods?: readonly TokenEndpointAuthMethod[];
   /** Algorithms accepted for `private_key_jwt` assertions; asymmetric only. Default RS256, PS256, ES256, EdDSA. */
   tokenEndpointAuthSigningAlgs?: readonly string[];
+  /**
+   * Receives every audit event (`token.issued`, `client.authentication_failed`, ...; see `AuditEvent`),
+   * synchronously, as it happens. Events never carry a token, code, secret or password. A listener
+   * that throws or rejects never breaks a request: the first failure goes to `onError`.
+   */
+  events?: AuditListener | undefined;
 }
 
 export interface ResolvedOptions {
@@ -142,6 +150,8 @@ export interface ResolvedOptions {
   registration: { initialAccessToken: string | undefined; scope: readonly string[] } | undefined;
   tokenEndpointAuthMethods: readonly TokenEndpointAuthMethod[];
   tokenEndpointAuthSigningAlgs: readonly string[];
+  /** The `events` listener, guarded; undefined when nobody listens (call it as `events?.(...)`: no event is built then). */
+  events: ((event: AuditEvent) => void) | undefined;
 }
 
 export const DEFAULT_ENDPOINTS: EndpointPaths = {
@@ -244,9 +254,11 @@ export function resolveOptions(options: AuthorizationServerOptions): ResolvedOpt
     refreshTokenReuseInterval: options.refreshTokenReuseInterval ?? 0,
   };
   const resources = resolveResources(options.resources);
+  const onError = options.onError ?? ((error: unknown) => console.error('tollgate: unexpected error', error));
+  const events = guardListener(options.events, onError);
   const endpoints = { ...DEFAULT_ENDPOINTS, ...options.endpoints };
   if (options.trustedIssuers !== undefined && !Array.isArray(options.trustedIssuers)) throw invalid('trustedIssuers', 'must be a list of { issuer, jwks }');
-  const settings = { ...rotation, allowPlainPkce: options.allowPlainPkce ?? false, resources, issuer, tokenEndpoint: `${issuer}${endpoints.token}`, trustedIssuers: options.trustedIssuers ?? [] };
+  const settings = { ...rotation, allowPlainPkce: options.allowPlainPkce ?? false, resources, issuer, tokenEndpoint: `${issuer}${endpoints.token}`, trustedIssuers: options.trustedIssuers ?? [], events };
   const grants = new Map<string, Grant>();
   for (const type of options.grantTypes as readonly string[]) {
     if (!isBuiltInGrantType(type)) throw invalid('grantTypes', `"${type}" is not built in; register extension grants with "grants"`);
@@ -286,10 +298,11 @@ export function resolveOptions(options: AuthorizationServerOptions): ResolvedOpt
     realm: options.realm ?? issuer,
     endpoints,
     scopesSupported: options.scopesSupported,
-    onError: options.onError ?? ((error) => console.error('tollgate: unexpected error', error)),
+    onError,
     openid: options.openid,
     resources,
     registration: resolveRegistration(options, resources, model),
     ...resolveClientAuth(options, model),
+    events,
   };
 }

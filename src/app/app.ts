@@ -30,6 +30,9 @@ import { TOKEN_EXCHANGE } from '../grants/token-exchange.js';
 import { JWT_BEARER } from '../grants/jwt-bearer.js';
 import { DEVICE_CODE } from '../grants/device-code.js';
 import { createDevicePage } from './device.js';
+import { observe } from './observability.js';
+import { mountProbes } from './readiness.js';
+import type { RateLimitedEvent, ServerEvents } from './server-events.js';
 
 /** The config once the issuer is known (the listening URL when the file names none). */
 export type AppConfig = ServerConfig & { issuer: string };
@@ -137,7 +140,8 @@ function errorCode(payload: unknown): string | undefined {
   }
 }
 
-function tooManyRequests(reply: FastifyReply, retryAfter: number): FastifyReply {
+function tooManyRequests(reply: FastifyReply, retryAfter: number, limiter: RateLimitedEvent['limiter'], events: ServerEvents): FastifyReply {
+  events?.({ type: 'request.rate_limited', limiter });
   const error = new InvalidRequestError(`Too many requests; retry after ${retryAfter} seconds`, {
     status: 429,
     headers: { 'Retry-After': String(retryAfter) },
@@ -146,11 +150,12 @@ function tooManyRequests(reply: FastifyReply, retryAfter: number): FastifyReply 
 }
 
 export async function buildApp(config: AppConfig, deps: AppDependencies): Promise<FastifyInstance> {
-  const { store } = deps;
   const logs = createLogDestination();
   const app = Fastify({
     bodyLimit: config.bodyLimit,
     ...(deps.serverFactory && { serverFactory: deps.serverFactory }),
+    // X-Forwarded-For/-Proto/-Host count only from these hops (request.ip, request.protocol, request.host).
+    trustProxy: config.trustProxy,
     // What Fastify refuses before routing (a malformed request-target or header) is answered in the
     // RFC 6749 §5.2 shape too, never with Fastify's own body, which would echo the request back.
     frameworkErrors: (err, _request, reply) => {
@@ -170,6 +175,8 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
 
   // Buffered lines reach stdout before the app is gone (close, SIGTERM, a crash).
   app.addHook('onClose', async () => logs.close());
+  // Audit events and metrics; the store is timed when metrics are on.
+  const { store, events } = observe(app, config, deps.store);
 
   const grants: Grant[] = [];
   if (config.clients.some((c) => c.grant_types.includes('external_token'))) {
@@ -213,6 +220,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     maxBodyBytes: config.bodyLimit,
     trustedIssuers: config.trustedIssuers,
     onError: (err) => app.log.error({ err }, 'unexpected error in the OAuth core'),
+    events,
   });
 
   // Fastify's own refusals (a body over the limit, a malformed header) answered as RFC 6749 §5.2
@@ -235,7 +243,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
   app.addHook('preHandler', async (request, reply) => {
     if (request.routeOptions.url !== server.options.endpoints.registration || request.method !== 'POST') return;
     const verdict = registrationLimit.hit(request.ip);
-    if (!verdict.allowed) return tooManyRequests(reply, verdict.retryAfter);
+    if (!verdict.allowed) return tooManyRequests(reply, verdict.retryAfter, 'registration_per_ip', events);
   });
 
   const tokenLimits = { perClient: createRateLimiter(config.rateLimit.tokenPerClient), perIp: createRateLimiter(config.rateLimit.tokenPerIp) };
@@ -253,19 +261,19 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     // RFC 8628 §3.1: each device authorization request stores a record; they count per IP like token requests.
     if (request.routeOptions.url === server.options.endpoints.deviceAuthorization && server.options.grants.has(DEVICE_CODE)) {
       const verdict = tokenLimits.perIp.hit(request.ip);
-      if (!verdict.allowed) return tooManyRequests(reply, verdict.retryAfter);
+      if (!verdict.allowed) return tooManyRequests(reply, verdict.retryAfter, 'token_per_ip', events);
       return;
     }
     if (request.routeOptions.url !== server.options.endpoints.token) return;
     const clientId = claimedClientId(request);
     const byIp = tokenLimits.perIp.hit(request.ip);
-    if (!byIp.allowed) return tooManyRequests(reply, byIp.retryAfter);
+    if (!byIp.allowed) return tooManyRequests(reply, byIp.retryAfter, 'token_per_ip', events);
     const byClient = clientId === undefined ? undefined : tokenLimits.perClient.check(clientId);
-    if (byClient && !byClient.allowed) return tooManyRequests(reply, byClient.retryAfter);
+    if (byClient && !byClient.allowed) return tooManyRequests(reply, byClient.retryAfter, 'token_per_client', events);
     const username = PASSWORD_GRANTS.has(tokenParam(request, 'grant_type') ?? '') ? tokenParam(request, 'username') : undefined;
     if (username !== undefined) {
       const verdict = passwordGuard.check({ username, ip: request.ip });
-      if (!verdict.allowed) return tooManyRequests(reply, verdict.retryAfter);
+      if (!verdict.allowed) return tooManyRequests(reply, verdict.retryAfter, 'password_grant', events);
     }
     pendingTokenRequests.set(request, { clientId, username });
   });
@@ -294,8 +302,9 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     passwordGuard,
     authorizationPath,
     theme,
+    events,
   });
-  const consent = createConsent({ store, sessions, action: authorizationPath, theme });
+  const consent = createConsent({ store, sessions, action: authorizationPath, theme, events });
   const authorizationInteraction = createInteraction({ store, sessions, signIn, consent, skyvaultCompat: config.skyvaultCompat });
   // RFC 8628 §3.3: the device page, when the grant is on.
   const device = createDevicePage({
@@ -305,6 +314,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     path: server.options.endpoints.deviceVerification,
     theme,
     limits: { perIp: createRateLimiter(config.rateLimit.userCodePerIp), perSession: createRateLimiter(config.rateLimit.userCodePerSession) },
+    events,
   });
   const interaction = { ...authorizationInteraction, device };
   const { endpoints } = server.options;
@@ -315,24 +325,15 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     stateChanging: [endpoints.token, endpoints.revocation, endpoints.registration],
   });
   await app.register(tollgate, { server, bodyLimit: config.bodyLimit, interaction });
-  mountSignOut(app, { store, sessions, openid: openid && { provider: openid, issuer: config.issuer } });
+  mountSignOut(app, { store, sessions, openid: openid && { provider: openid, issuer: config.issuer }, events });
 
   // RFC 9728: /secure's challenges name its metadata, so a client can discover this server from it.
   const secure = mountProtectedResources(app, config.issuer, config.resources);
   app.get('/secure', { preHandler: app.authenticate({ resourceMetadata: secure.metadataUrl }) }, async (_request, reply) => reply.type('text/plain; charset=utf-8').send('Secure Hello!'));
 
-  // Load balancers and orchestrators: a real round trip to the store, a write included (Store.ping).
-  const probe = async (_request: FastifyRequest, reply: FastifyReply) => {
-    try {
-      await store.ping();
-      return reply.send({ status: 'ok' });
-    } catch (err) {
-      app.log.error({ err }, 'health check: the store cannot serve');
-      return reply.code(503).header('Retry-After', '2').send({ status: 'unavailable' });
-    }
-  };
-  app.get('/health', probe);
-  app.get('/ready', probe);
+  // Load balancers and orchestrators: /health (the store answers) and /ready (and the signing keys are loaded).
+  const signs = jwt !== undefined || openid !== undefined;
+  mountProbes(app, { store, signingKeys: signs ? async () => (JSON.parse((await server.jwks()).body) as { keys: unknown[] }).keys : undefined });
 
   return app;
 }

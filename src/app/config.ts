@@ -1,4 +1,7 @@
 /** The server's JSON config file (DESIGN.md "Config file"): read once at start, every field checked, errors naming the field. */
+import type { AuditConfig } from './audit-log.js';
+import type { MetricsConfig, TrustProxyConfig } from './ops-config.js';
+import { auditConfig, metricsConfig, trustProxyConfig } from './ops-config.js';
 import { readFile } from 'node:fs/promises';
 import type { ClientRegistration, UserRegistration } from '../stores/store.js';
 import { ConfigError } from '../index.js';
@@ -115,6 +118,12 @@ export interface ServerConfig {
   trustedIssuers: TrustedIssuer[];
   /** How the sign-in and consent pages look: `branding` and `scopeDescriptions` from the file. */
   branding: Branding;
+  /** Prometheus `/metrics`: off, on the main port, or `{ port }`. */
+  metrics: MetricsConfig;
+  /** Audit events as JSON lines: off, into the log, or `{ file }`. */
+  audit: AuditConfig;
+  /** Proxies whose X-Forwarded-* headers count (client address, scheme, host). */
+  trustProxy: TrustProxyConfig;
 }
 
 /** Generous enough that tests and benchmarks are never throttled unless they ask to be. */
@@ -140,13 +149,13 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 type Json = Record<string, unknown>;
 
-function fail(field: string, message: string): never {
+export function fail(field: string, message: string): never {
   throw new ConfigError('ERR_TOLLGATE_INVALID_CONFIG', field, message);
 }
 
 const show = (value: unknown): string => JSON.stringify(value) ?? String(value);
 
-function object(value: unknown, field: string, allowed: readonly string[]): Json {
+export function object(value: unknown, field: string, allowed: readonly string[]): Json {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(field, `must be an object, not ${show(value)}`);
   for (const key of Object.keys(value)) {
     if (!allowed.includes(key)) fail(`${field}.${key}`, `is not a known field; allowed: ${allowed.join(', ')}`);
@@ -154,7 +163,7 @@ function object(value: unknown, field: string, allowed: readonly string[]): Json
   return value as Json;
 }
 
-function string(value: unknown, field: string): string {
+export function string(value: unknown, field: string): string {
   if (typeof value !== 'string' || value === '') fail(field, `must be a non-empty string, not ${show(value)}`);
   return value;
 }
@@ -163,14 +172,14 @@ function optionalString(value: unknown, field: string): string | undefined {
   return value === undefined ? undefined : string(value, field);
 }
 
-function integer(value: unknown, field: string, min: number, max: number): number {
+export function integer(value: unknown, field: string, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     fail(field, `must be a whole number from ${min} to ${max}, not ${show(value)}`);
   }
   return value;
 }
 
-function boolean(value: unknown, field: string): boolean {
+export function boolean(value: unknown, field: string): boolean {
   if (typeof value !== 'boolean') fail(field, `must be true or false, not ${show(value)}`);
   return value;
 }
@@ -180,7 +189,7 @@ function oneOf<T extends string>(value: unknown, field: string, allowed: readonl
   return value as T;
 }
 
-function array(value: unknown, field: string): unknown[] {
+export function array(value: unknown, field: string): unknown[] {
   if (!Array.isArray(value)) fail(field, `must be an array, not ${show(value)}`);
   return value;
 }
@@ -536,7 +545,7 @@ const FIELDS = [
   'authorizationCodeTtl', 'deviceCodeTtl', 'clients', 'users', 'skyvaultCompat', 'upstream', 'rateLimit', 'bodyLimit',
   'sessionSecret', 'logLevel', 'workers', 'keyActivationDelay', 'http',
   'resources', 'registration', 'cors', 'trustedIssuers',
-  'branding', 'scopeDescriptions',
+  'branding', 'scopeDescriptions', 'metrics', 'audit', 'trustProxy',
 ];
 
 /** Checks a parsed config file and fills in the defaults. Throws ConfigError naming the first bad field. */
@@ -577,6 +586,9 @@ export function validateConfig(value: unknown): ServerConfig {
     cors: cors(c.cors, 'config.cors'),
     trustedIssuers: trustedIssuers(c.trustedIssuers, 'config.trustedIssuers', clients),
     branding: branding(c.branding, c.scopeDescriptions),
+    metrics: metricsConfig(c.metrics, 'config.metrics'),
+    audit: auditConfig(c.audit, 'config.audit'),
+    trustProxy: trustProxyConfig(c.trustProxy, 'config.trustProxy'),
   };
 }
 

@@ -10,6 +10,7 @@ import { bodyParams } from './form.js';
 import type { PendingAuthorization, Session, Sessions } from './session.js';
 import { DEFAULT_THEME, consentPage, pageResponse } from './views.js';
 import type { Theme } from './views.js';
+import type { ServerEvents } from './server-events.js';
 
 /** The scope the person is asked for: what the client asked, or by default all it is registered for. */
 export function askedScope(authorization: AuthorizationRequest): string[] {
@@ -30,8 +31,8 @@ export interface Consent {
   remember(user: User, authorization: AuthorizationRequest): Promise<void>;
 }
 
-export function createConsent(options: { store: Store; sessions: Sessions; action: string; theme?: Theme | undefined }): Consent {
-  const { store, sessions, action, theme = DEFAULT_THEME } = options;
+export function createConsent(options: { store: Store; sessions: Sessions; action: string; theme?: Theme | undefined; events?: ServerEvents }): Consent {
+  const { store, sessions, action, theme = DEFAULT_THEME, events } = options;
 
   return {
     async remembered(user, authorization) {
@@ -63,6 +64,7 @@ export function createConsent(options: { store: Store; sessions: Sessions; actio
       // The cookie holds its own state, so a saved copy of it could post the same form again: the
       // store remembers each decided request, so a decision counts once (RFC 9700 §4.7).
       if (!(await store.useOnce(`consent:${nonce}`, new Date(session.exp)))) return undefined;
+      events?.({ type: choice === 'allow' ? 'consent.granted' : 'consent.denied', userId: user.id, clientId: new URLSearchParams(session.pending?.params).get('client_id') ?? undefined });
       return { user, allow: choice === 'allow' };
     },
 

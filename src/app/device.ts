@@ -12,6 +12,7 @@ import { parseScope } from '../index.js';
 import type { PendingAuthorization, Session, Sessions } from './session.js';
 import type { SignIn } from './sign-in.js';
 import type { RateLimiter } from './rate-limit.js';
+import type { ServerEvents } from './server-events.js';
 import { randomId } from './session.js';
 import { bodyParams, header } from './form.js';
 import { FORM_EXPIRED, problemPage } from './problem.js';
@@ -28,6 +29,8 @@ export interface DevicePageOptions {
   theme: Theme;
   /** User-code entries per IP address and per session. */
   limits: { perIp: RateLimiter; perSession: RateLimiter };
+  /** Where refusals are reported (audit log, metrics). */
+  events?: ServerEvents;
 }
 
 const WRONG_CODE = 'That code is not valid, or it has expired. Check the code on your device and try again.';
@@ -39,7 +42,7 @@ function pendingUserCode(session: Session): string | undefined {
 }
 
 export function createDevicePage(options: DevicePageOptions): (context: DeviceInteractionContext) => Promise<OAuthResponse> {
-  const { store, sessions, signIn, path, theme, limits } = options;
+  const { store, sessions, signIn, path, theme, limits, events } = options;
 
   function withSession(status: number, body: string, session: Session, headers: Record<string, string> = {}): OAuthResponse {
     return pageResponse(status, body, { 'Set-Cookie': sessions.cookie(session), ...headers }, theme);
@@ -78,8 +81,10 @@ export function createDevicePage(options: DevicePageOptions): (context: DeviceIn
   /** The code form: counted, looked up, then sign-in or consent for the device it names. */
   async function enterCode(request: OAuthRequest, session: Session, form: URLSearchParams, lookup: DeviceInteractionContext['lookup']): Promise<OAuthResponse> {
     const typed = (form.get('user_code') ?? '').slice(0, 64);
-    for (const verdict of [limits.perIp.hit(request.ip ?? ''), limits.perSession.hit(session.csrf)]) {
+    const verdicts = [['user_code_per_ip', limits.perIp.hit(request.ip ?? '')], ['user_code_per_session', limits.perSession.hit(session.csrf)]] as const;
+    for (const [limiter, verdict] of verdicts) {
       if (!verdict.allowed) {
+        events?.({ type: 'request.rate_limited', limiter });
         const error = `Too many codes entered. Try again in ${verdict.retryAfter} seconds.`;
         return codePage(session, { userCode: typed, error, status: 429, headers: { 'Retry-After': String(verdict.retryAfter) } });
       }

@@ -11,8 +11,9 @@ export interface LogDestination {
   close(): void;
 }
 
-export function createLogDestination(): LogDestination {
-  const stream = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+/** Into `dest` (default stdout), an open file descriptor. */
+export function createLogDestination(dest = 1): LogDestination {
+  const stream = pino.destination({ dest, sync: false, minLength: 4096 });
   // 'exit' handlers may only do synchronous work: flushSync is that.
   const flush = (): void => stream.flushSync();
   process.once('exit', flush);

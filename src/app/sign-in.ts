@@ -15,6 +15,7 @@ import type { Theme } from './views.js';
 import { FORM_EXPIRED, problemPage } from './problem.js';
 import { header } from './form.js';
 import { MAX_USERNAME_LENGTH } from './password-guard.js';
+import type { ServerEvents } from './server-events.js';
 
 export interface SignInOptions {
   store: Store;
@@ -25,6 +26,8 @@ export interface SignInOptions {
   authorizationPath: string;
   /** The config's branding; tollgate's own look when absent. */
   theme?: Theme | undefined;
+  /** Hears of every sign-in, failed or not (never the password). */
+  events?: ServerEvents;
 }
 
 /** The path the sign-in form posts to. */
@@ -55,15 +58,17 @@ export interface SignIn {
 }
 
 export function createSignIn(app: FastifyInstance, options: SignInOptions): SignIn {
-  const { store, sessions, passwordGuard, authorizationPath, theme = DEFAULT_THEME } = options;
+  const { store, sessions, passwordGuard, authorizationPath, theme = DEFAULT_THEME, events } = options;
 
   async function check(ip: string | undefined, username: string, password: string, client: Client) {
     const attempt = { username, ip: ip ?? '' };
     const verdict = passwordGuard.check(attempt);
+    if (!verdict.allowed) events?.({ type: 'login.failed', username, clientId: client.client_id, ip, reason: 'rate_limited' });
     if (!verdict.allowed) return { retryAfter: verdict.retryAfter };
     // An over-long name is no account's: refused before scrypt (the guard caps what it keeps too).
     const user = username.length > MAX_USERNAME_LENGTH ? null : (await store.getUser(username, password, client)) || null;
     passwordGuard.record({ ...attempt, outcome: user ? 'success' : 'failure' });
+    events?.(user ? { type: 'login.succeeded', username, userId: user.id, clientId: client.client_id, ip } : { type: 'login.failed', username, clientId: client.client_id, ip, reason: 'invalid_credentials' });
     return user;
   }
 

@@ -12,6 +12,7 @@ import type { Session, Sessions } from './session.js';
 import { sendOAuthResponse } from '../adapters/fastify.js';
 import { pageResponse, signOutPage } from './views.js';
 import { FORM_EXPIRED, problemPage } from './problem.js';
+import type { ServerEvents } from './server-events.js';
 
 export const SIGN_OUT_PATH = '/logout';
 
@@ -20,6 +21,8 @@ export interface SignOutOptions {
   sessions: Sessions;
   /** With OpenID Connect on: RP-Initiated Logout (id_token_hint, post_logout_redirect_uri). */
   openid?: { provider: Pick<OidcProvider, 'verifyIdTokenHint'>; issuer: string } | undefined;
+  /** Hears of every session ended here. */
+  events?: ServerEvents;
 }
 
 /** A checked RP-initiated logout request (RP-Initiated Logout 1.0 §2), or the reason it is refused. */
@@ -39,7 +42,7 @@ function paramsOf(request: FastifyRequest): URLSearchParams {
 }
 
 export function mountSignOut(app: FastifyInstance, options: SignOutOptions): void {
-  const { store, sessions, openid } = options;
+  const { store, sessions, openid, events } = options;
 
   /** §2, §3: the hint must be this server's ID token; the redirect URI one the client registered, compared exactly. */
   async function logoutRequest(params: URLSearchParams): Promise<LogoutRequest | string> {
@@ -84,7 +87,10 @@ export function mountSignOut(app: FastifyInstance, options: SignOutOptions): voi
     const logout = await logoutRequest(paramsOf(request));
     if (typeof logout === 'string') return problemPage(400, logout);
     // §2: without confirmation only when the hint names the person signed in here; otherwise ask.
-    if (logout.hint !== undefined && session?.userId !== undefined && logout.hint.subject === session.userId) return finish(logout);
+    if (logout.hint !== undefined && session?.userId !== undefined && logout.hint.subject === session.userId) {
+      events?.({ type: 'logout', userId: session.userId, clientId: logout.clientId });
+      return finish(logout);
+    }
     return confirmation(session, logout);
   }
 
@@ -100,6 +106,7 @@ export function mountSignOut(app: FastifyInstance, options: SignOutOptions): voi
     // The carried parameters are checked again: the form is the person's, its fields could be anyone's.
     const logout = await logoutRequest(form);
     if (typeof logout === 'string') return sendOAuthResponse(reply, problemPage(400, logout));
+    if (session?.userId !== undefined) events?.({ type: 'logout', userId: session.userId, clientId: logout.clientId });
     return sendOAuthResponse(reply, finish(logout));
   });
 }

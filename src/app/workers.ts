@@ -12,6 +12,9 @@ import type { ServerConfig } from './config.js';
 import type { RunningServer } from './serve.js';
 import { serve } from './serve.js';
 import { randomId } from './session.js';
+import { ConfigError } from '../errors.js';
+import type { MetricsListener } from './metrics-listener.js';
+import { serveClusterMetrics } from './cluster-metrics.js';
 
 /** Primary to worker: what to serve. */
 interface StartMessage {
@@ -56,6 +59,9 @@ function freePort(host: string): Promise<number> {
 
 /** Runs in the primary: forks `count` workers and resolves once every one of them listens. */
 export async function serveWorkers(config: ServerConfig, options: { port?: number; count: number }): Promise<RunningServer> {
+  if (config.metrics === true) {
+    throw new ConfigError('ERR_TOLLGATE_INVALID_CONFIG', 'config.metrics', 'with --workers, must be { "port": n }: the primary serves the sum of every worker there (on the main port a scrape would reach one worker)');
+  }
   const requested = options.port ?? config.port;
   const port = requested === 0 ? await freePort(config.host) : requested;
   const workerConfig: ServerConfig = { ...config, sessionSecret: config.sessionSecret ?? randomId() };
@@ -65,6 +71,7 @@ export async function serveWorkers(config: ServerConfig, options: { port?: numbe
   const restarts: number[] = [];
   let stopping: Promise<void> | undefined;
   let started = false;
+  let metrics: MetricsListener | undefined;
 
   function stopAll(): Promise<void> {
     stopping ??= Promise.all(
@@ -76,7 +83,7 @@ export async function serveWorkers(config: ServerConfig, options: { port?: numbe
         await exited;
         clearTimeout(force);
       }),
-    ).then(() => {});
+    ).then(() => metrics?.close());
     return stopping;
   }
 
@@ -123,6 +130,10 @@ export async function serveWorkers(config: ServerConfig, options: { port?: numbe
   // the first JWT signing key; the others then find all that done instead of racing to do it too.
   let first: { url: string; issuer: string } | undefined;
   try {
+    if (config.metrics !== false) {
+      metrics = await serveClusterMetrics(config.host, config.metrics.port, () => live.size);
+      process.stdout.write(`tollgate metrics on ${metrics.url}\n`);
+    }
     for (let i = 0; i < options.count; i++) {
       const listening = await fork();
       first ??= listening;

@@ -80,7 +80,10 @@ export async function authenticateEndpoint(
   try {
     const value = extractToken(request, options);
     // §3.1: a request without any authentication gets the challenge without an error code.
-    if (value === undefined) return { type: 'error', error: undefined, response: bearerChallenge(options.realm, undefined, discovery?.scope, discovery?.url) };
+    if (value === undefined) {
+      options.events?.({ type: 'bearer.checked', result: 'missing', clientId: undefined });
+      return { type: 'error', error: undefined, response: bearerChallenge(options.realm, undefined, discovery?.scope, discovery?.url) };
+    }
     const token = await model.getAccessToken(value);
     // One answer for unknown, revoked and expired: nothing that helps a guesser.
     if (!token || token.accessTokenExpiresAt.getTime() <= Date.now()) {
@@ -94,9 +97,11 @@ export async function authenticateEndpoint(
       const covered = model.verifyScope ? await model.verifyScope(token, [...scope]) : isSubset(scope, token.scope);
       if (!covered) throw new InsufficientScopeError('The access token does not cover the required scope');
     }
+    options.events?.({ type: 'bearer.checked', result: 'valid', clientId: token.client.client_id });
     return { type: 'authenticated', token };
   } catch (err) {
     const error = oauthErrorOf(err, options.onError);
+    options.events?.({ type: 'bearer.checked', result: error.error, clientId: undefined });
     const challengeScope = error instanceof InsufficientScopeError ? scope : discovery?.scope;
     return { type: 'error', error, response: bearerChallenge(options.realm, error, challengeScope, discovery?.url) };
   }

@@ -5,7 +5,8 @@
  */
 import type { BaseModel } from '../model.js';
 import type { OAuthRequest, OAuthResponse, User } from '../types.js';
-import type { AuthorizationRequest, Grant, TokenIssuer } from '../grants/grant.js';
+import type { AuthorizationRequest, Grant } from '../grants/grant.js';
+import type { ServerTokenIssuer } from '../tokens/issuer.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Params } from '../request.js';
 import type { ResponseMode } from '../response.js';
@@ -51,7 +52,7 @@ export type AuthorizeAnswer = Exclude<AuthorizeResult, { type: 'interaction' }>;
 
 export interface AuthorizeEndpointContext {
   model: BaseModel;
-  tokens: TokenIssuer;
+  tokens: ServerTokenIssuer;
   options: ResolvedOptions;
 }
 
@@ -186,9 +187,12 @@ export function authorizeEndpoint(context: AuthorizeEndpointContext): AuthorizeE
       const allowed = await validateScope(model, decision.user, client, decision.scope ?? request.scope);
       // RFC 8707: what the resources asked for do not serve is not granted.
       const scope = scopeForResources(allowed, request.resources, options.resources);
-      const responder = byResponseType.get(request.responseType)?.authorization;
+      const grant = byResponseType.get(request.responseType);
+      const responder = grant?.authorization;
       if (!responder) throw new UnsupportedResponseTypeError(`Unsupported response_type "${request.responseType}"`);
-      const params = await responder.respond({ request, user: decision.user, scope, authTime: decision.authTime, model, tokens, settings: options });
+      // Tokens issued here (implicit, RFC 6749 §4.2.2) are the grant's; the request's resources are the grant's to narrow.
+      const issuer = tokens.forResources(undefined, grant.type);
+      const params = await responder.respond({ request, user: decision.user, scope, authTime: decision.authTime, model, tokens: issuer, settings: options });
       return { type: 'redirect', response: redirectResponse(redirectUri, { ...params, state, iss: options.issuer }, responseMode, method), scope };
     } catch (err) {
       return answerError(err, request, method);

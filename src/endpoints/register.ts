@@ -97,6 +97,7 @@ export async function registrationEndpoint({ model, options }: Context, request:
         registration_access_token_hash: hashToken(registrationAccessToken),
         ...(secret !== undefined && { client_secret: secret }),
       });
+      options.events?.({ type: 'client.registered', clientId: id });
       // The secret and the registration access token are shown this once; the store keeps their hashes.
       return jsonResponse(201, {
         ...registrationOf(client, managementUri(id)),
@@ -117,6 +118,7 @@ export async function registrationEndpoint({ model, options }: Context, request:
     if (method === 'GET') return jsonResponse(200, registrationOf(client, managementUri(clientId)));
     if (method === 'DELETE') {
       await model.deleteClient(clientId);
+      options.events?.({ type: 'client.deleted', clientId });
       // RFC 7592 §2.3: 204 No Content.
       return { status: 204, headers: { 'Cache-Control': 'no-store', Pragma: 'no-cache' }, body: '' };
     }

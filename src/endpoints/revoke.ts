@@ -24,6 +24,7 @@ export async function revokeEndpoint({ model, options }: Context, request: OAuth
     if (found) {
       // §2.1: a client may revoke only the tokens issued to it.
       if (found.token.client.client_id !== client.client_id) throw new UnauthorizedClientError('The token was not issued to this client');
+      options.events?.({ type: 'token.revoked', clientId: client.client_id, tokenType: found.kind, grantId: found.token.grantId });
       if (found.kind === 'access_token') {
         if (!model.revokeAccessToken) throw new UnsupportedTokenTypeError('This server cannot revoke access tokens');
         await model.revokeAccessToken(found.token);

@@ -26,11 +26,12 @@ export async function tokenEndpoint(
   credentials: Readonly<Record<string, unknown>> = {},
 ): Promise<OAuthResponse> {
   const { model, tokens, options } = context;
+  let type: string | undefined;
   try {
     // skyvaultCompat: the SkyVault guide's curl examples put every parameter in the URL.
     const params = readFormPost(request, options, options.skyvaultCompat);
     const client = await authenticateClient(request, params, model, clientAuthPolicy(options, options.endpoints.token));
-    const type = params.grant_type;
+    type = params.grant_type;
     if (type === undefined) throw new InvalidRequestError('Missing parameter: grant_type');
     const grant = options.grants.get(type);
     // A grant with no token endpoint half (implicit) is not a grant_type here (§4.2: it issues at /authorize).
@@ -41,10 +42,12 @@ export async function tokenEndpoint(
     }
     const scope = parseScope(params.scope);
     // RFC 8707 §2: `resource` is for every grant; the issuer binds the token to it.
-    const issuer = tokens.forResources(requestedResources(params, options.resources));
+    const issuer = tokens.forResources(requestedResources(params, options.resources), type);
     const body = await grant.handle({ params, client, model, tokens: issuer, scope, request, credentials, now: new Date() });
     return jsonResponse(200, body);
   } catch (err) {
-    return errorResponse(oauthErrorOf(err, options.onError));
+    const error = oauthErrorOf(err, options.onError);
+    options.events?.({ type: 'token.error', error: error.error, grantType: type });
+    return errorResponse(error);
   }
 }

@@ -16,13 +16,14 @@ import { openIdRecordOf } from '../openid.js';
 import { grantedResourcesOf } from '../resource-indicators.js';
 
 /** RFC 6749 §4.1.2, RFC 9700 §4.2.1: a replayed code revokes what was issued from it. */
-async function refuseReplay(model: AuthorizationCodeModel, code: AuthorizationCode): Promise<never> {
+async function refuseReplay(model: AuthorizationCodeModel, code: AuthorizationCode, options: AuthorizationCodeOptions): Promise<never> {
+  options.events?.({ type: 'code.replayed', clientId: code.client.client_id, grantId: code.grantId });
   await model.revokeGrant?.(code.grantId);
   throw new InvalidGrantError('The authorization code has already been used; tokens issued from it are revoked');
 }
 
-/** The code grant's settings at the token endpoint: whether `plain` PKCE is enabled (RFC 7636 §4.2). */
-export type AuthorizationCodeOptions = Pick<ResolvedOptions, 'allowPlainPkce'>;
+/** The code grant's settings at the token endpoint: whether `plain` PKCE is enabled (RFC 7636 §4.2), and who hears of a replay. */
+export type AuthorizationCodeOptions = Pick<ResolvedOptions, 'allowPlainPkce' | 'events'>;
 
 export function authorizationCode(options: AuthorizationCodeOptions): Grant<AuthorizationCodeModel> {
   return {
@@ -77,12 +78,12 @@ export function authorizationCode(options: AuthorizationCodeOptions): Grant<Auth
       // §4.1.3: the code must have been issued to this client. Not consumed here: another client's
       // guess must not burn the legitimate client's code.
       if (code.client.client_id !== client.client_id) throw new InvalidGrantError('The authorization code was issued to another client');
-      if (code.consumedAt) return refuseReplay(model, code);
+      if (code.consumedAt) return refuseReplay(model, code, options);
       if (code.expiresAt.getTime() <= now.getTime()) throw new InvalidGrantError('The authorization code has expired');
 
       // Consume first, verify after: a wrong redirect_uri or code_verifier then burns the code, so it
       // cannot be retried (RFC 9700 §4.2.1). The store makes this atomic: one caller wins.
-      if (!(await model.revokeAuthorizationCode(code))) return refuseReplay(model, code);
+      if (!(await model.revokeAuthorizationCode(code))) return refuseReplay(model, code, options);
 
       // §4.1.3: redirect_uri is required and must be identical if the authorization request had one.
       if (code.redirectUri !== undefined) {

@@ -7,8 +7,8 @@ import { isSubset } from '../scope.js';
 import { openIdRecordOf } from '../openid.js';
 import { grantedResourcesOf } from '../resource-indicators.js';
 
-/** The settings the refresh grant reads: rotation (RFC 9700 §4.14.2) and its grace interval. */
-export type RefreshOptions = Pick<ResolvedOptions, 'rotateRefreshTokens' | 'refreshTokenReuseInterval'>;
+/** The settings the refresh grant reads: rotation (RFC 9700 §4.14.2), its grace interval, and who hears of a reuse. */
+export type RefreshOptions = Pick<ResolvedOptions, 'rotateRefreshTokens' | 'refreshTokenReuseInterval' | 'events'>;
 
 export function refreshToken(options: RefreshOptions): Grant<RefreshTokenModel> {
   return {
@@ -26,7 +26,9 @@ export function refreshToken(options: RefreshOptions): Grant<RefreshTokenModel> 
         const sinceRotation = (now.getTime() - token.consumedAt.getTime()) / 1000;
         // RFC 9700 §4.14.2: a rotated token presented again means one of two parties holds a
         // stolen copy; revoke the whole grant. A client racing itself within the interval is spared.
-        if (sinceRotation >= options.refreshTokenReuseInterval) await model.revokeGrant?.(token.grantId);
+        const revoke = sinceRotation >= options.refreshTokenReuseInterval;
+        options.events?.({ type: 'refresh.reuse_detected', clientId: client.client_id, grantId: token.grantId, grantRevoked: revoke && model.revokeGrant !== undefined });
+        if (revoke) await model.revokeGrant?.(token.grantId);
         throw new InvalidGrantError('The refresh token has already been used');
       }
       if (token.refreshTokenExpiresAt.getTime() <= now.getTime()) throw new InvalidGrantError('The refresh token has expired');

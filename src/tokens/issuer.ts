@@ -10,14 +10,14 @@ import { formatScope, sameScope } from '../scope.js';
 import { hasOpenId } from '../openid.js';
 import { narrowResources, scopeForResources, tokenSettingsFor } from '../resource-indicators.js';
 
-/** The server's issuer, which can also serve one token request's `resource` values (RFC 8707 §2). */
-export interface ServerTokenIssuer extends TokenIssuer {
-  /** The issuer for a token request that named these resources (undefined: it named none). */
-  forResources(requested: string[] | undefined): TokenIssuer;
+/** The server's issuer, made per token request: its grant type (for the `token.issued` event) and its `resource` values (RFC 8707 §2). */
+export interface ServerTokenIssuer {
+  /** The issuer for a request of this grant type that named these resources (undefined: it named none). */
+  forResources(requested: string[] | undefined, grantType: string): TokenIssuer;
 }
 
 export function createTokenIssuer(model: BaseModel, options: ResolvedOptions, defaultFormat: AccessTokenFormat): ServerTokenIssuer {
-  async function issue(request: IssueRequest, requested: string[] | undefined): Promise<TokenResponseBody> {
+  async function issue(request: IssueRequest, requested: string[] | undefined, grantType: string): Promise<TokenResponseBody> {
     const { client, user, requestedScope, grantId = newGrantId(), refreshToken, values, resources: granted, openid, act } = request;
     // RFC 8707 §2.2: the token is for what the request names, within what the grant covers.
     const audience = narrowResources(requested, granted);
@@ -50,6 +50,16 @@ export function createTokenIssuer(model: BaseModel, options: ResolvedOptions, de
       if (refreshTokenScope !== undefined && !sameScope(refreshTokenScope, scope)) token.refreshTokenScope = refreshTokenScope;
     }
     await model.saveToken(token, client, user);
+    options.events?.({
+      type: 'token.issued',
+      grantType,
+      clientId: client.client_id,
+      userId: user.id,
+      scope,
+      tokenFormat: format.name,
+      grantId,
+      refreshToken: token.refreshToken !== undefined,
+    });
 
     const body: TokenResponseBody = { access_token: accessToken, token_type: 'Bearer', expires_in: accessTtl };
     if (token.refreshToken !== undefined) body.refresh_token = token.refreshToken;
@@ -62,8 +72,5 @@ export function createTokenIssuer(model: BaseModel, options: ResolvedOptions, de
     return body;
   }
 
-  return {
-    issue: (request) => issue(request, undefined),
-    forResources: (requested) => ({ issue: (request) => issue(request, requested) }),
-  };
+  return { forResources: (requested, grantType) => ({ issue: (request) => issue(request, requested, grantType) }) };
 }

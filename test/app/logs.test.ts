@@ -1,4 +1,7 @@
-/** Logs never hold a secret, a password, a code or a token (SECURITY-CHECKLIST "Input and operations"): a full run, grepped. */
+/**
+ * Logs never hold a secret, a password, a code or a token (SECURITY-CHECKLIST "Input and operations"): a full run, grepped.
+ * The audit trail is on (`audit: true`, into the log): its events are there, and hold none either.
+ */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -19,6 +22,7 @@ describe('the log of a full run', () => {
     cli = await startCli(
       demoConfig({
         logLevel: 'trace',
+        audit: true,
         skyvaultCompat: true,
         clients: [
           {
@@ -91,5 +95,19 @@ describe('the log of a full run', () => {
       assert.ok(!log.includes(encodeURIComponent(value)), `the log holds a secret value, URL-encoded: ${value.slice(0, 12)}…`);
     }
     assert.ok(!log.includes(state), 'the log holds an authorization request\'s state (its query string was logged)');
+
+    const events = log.split('\n').flatMap((line) => {
+      const parsed = line.startsWith('{') ? (JSON.parse(line) as Record<string, unknown>) : undefined;
+      return typeof parsed?.event === 'string' ? [parsed] : [];
+    });
+    const named = new Set(events.map((e) => `${String(e.event)}${e.grantType === undefined ? '' : `:${String(e.grantType)}`}`));
+    for (const expected of [
+      'token.issued:password', 'token.issued:refresh_token', 'token.issued:client_credentials', 'token.issued:authorization_code',
+      'token.issued:implicit', 'token.issued:external_token', 'token.error:password', 'token.error:authorization_code',
+      'login.succeeded', 'consent.granted', 'code.replayed', 'bearer.checked', 'token.revoked',
+    ]) {
+      assert.ok(named.has(expected), `no ${expected} audit event in the log; got ${[...named].join(', ')}`);
+    }
+    assert.ok(events.every((e) => e.level === 30 && e.msg === 'audit'), 'audit events are info lines');
   });
 });

@@ -62,6 +62,7 @@ describe('a store that cannot serve', () => {
       const response = await app.inject({ method: 'GET', url: path });
       assert.equal(response.statusCode, 503, path);
       assert.ok(Number(response.headers['retry-after']) > 0, path);
+      assert.deepEqual(JSON.parse(response.body), { status: 'unavailable', reason: 'store' }, path);
       down(false);
       assert.equal((await app.inject({ method: 'GET', url: path })).statusCode, 200, `${path} after recovery`);
     }
@@ -91,6 +92,31 @@ describe('a store that cannot serve', () => {
       assert.equal(response.headers.location, undefined);
     } finally {
       down(false);
+    }
+  });
+});
+
+describe('/ready with JWT access tokens', () => {
+  test('answers 503 with reason signing_keys while the signing keys cannot be loaded, though the store answers ping (/health 200)', async () => {
+    const config = validateConfig(demoConfig({ logLevel: 'silent', accessTokenFormat: 'jwt' }));
+    const { clients, users } = demoConfig() as { clients: never[]; users: never[] };
+    const memory = await createMemoryStore({ clients, users });
+    let keysReadable = false;
+    const store: Store = {
+      ...memory,
+      getSigningKeys: () => (keysReadable ? memory.getSigningKeys() : Promise.reject(new Error('the signing key table cannot be read'))),
+    };
+    const app = await buildApp({ ...config, issuer: 'http://localhost:9191' }, { store, sessionSecret: 'a session secret of at least thirty-two characters' });
+    try {
+      const ready = await app.inject({ method: 'GET', url: '/ready' });
+      assert.equal(ready.statusCode, 503);
+      assert.ok(Number(ready.headers['retry-after']) > 0);
+      assert.deepEqual(JSON.parse(ready.body), { status: 'unavailable', reason: 'signing_keys' });
+      assert.equal((await app.inject({ method: 'GET', url: '/health' })).statusCode, 200, '/health checks the store only');
+      keysReadable = true;
+      assert.equal((await app.inject({ method: 'GET', url: '/ready' })).statusCode, 200);
+    } finally {
+      await app.close();
     }
   });
 });

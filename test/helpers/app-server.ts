@@ -52,10 +52,10 @@ export interface RunningCli {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts `tollgate serve --config <file> --port 0` and resolves once it printed its URL. */
-export async function startCli(config: unknown, options: { configFile?: string } = {}): Promise<RunningCli> {
+/** Starts `tollgate serve --config <file> --port 0` (then `args`, e.g. `--workers 2`) and resolves once it printed its URL. */
+export async function startCli(config: unknown, options: { configFile?: string; args?: readonly string[] } = {}): Promise<RunningCli> {
   const file = options.configFile ?? writeConfig(config);
-  const child = spawn(process.execPath, [CLI, 'serve', '--config', file, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'serve', '--config', file, '--port', '0', ...(options.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = once(child, 'exit') as Promise<[number | null]>;
   const url = await new Promise<string>((resolve, reject) => {
