@@ -8,8 +8,9 @@ storeContract('memory store', () => createMemoryStore());
 
 describe('memory store sweep', () => {
   it('sweepExpired lets waiting requests run between slices instead of blocking until the end', async () => {
-    const store = await createMemoryStore({ clients: [{ client_id: 'sweep-client', redirect_uris: ['https://client.example/cb'] }] });
-    const client = (await store.getClient('sweep-client', null))!;
+    const store = await createMemoryStore({ clients: [{ client_id: 'sweep-client', redirect_uris: ['https://client.example/cb'], grant_types: ['client_credentials'] }] });
+    const client = await store.getClient('sweep-client', null);
+    assert.ok(client);
     const past = new Date(Date.now() - 1000);
     const future = new Date(Date.now() + 3_600_000);
     const count = SLICE * 4;
