@@ -243,7 +243,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
    * one round trip and one commit, each pair whole or not at all. A hash met twice in one batch
    * keeps its last row, as saving one after the other would (ON CONFLICT cannot touch a row twice).
    */
-  const tokenWrites = createTurnBatch<TokenRows>(
+  const tokenWrites = createTurnBatch<TokenRows, void>(
     async (batch) => {
       const columns = (rows: TokenRow[]) => [0, 1, 2, 3].map((i) => rows.map((row) => row[i]));
       const last = (rows: TokenRow[]) => [...new Map(rows.map((row) => [row[0], row])).values()];
@@ -262,6 +262,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
            SET grant_id = excluded.grant_id, expires_at = excluded.expires_at, consumed_at = NULL, data = excluded.data`,
         [...columns(access), ...columns(refresh)],
       );
+      return batch.map(() => undefined);
     },
     async ({ access, refresh }) => {
       // One statement, so the pair is saved together or not at all; the refresh row is skipped when there is none.
@@ -277,6 +278,27 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
            SET grant_id = excluded.grant_id, expires_at = excluded.expires_at, consumed_at = NULL, data = excluded.data`,
         [...access, ...(refresh ? [refresh[0], refresh[2], refresh[3]] : [null, null, null])],
       );
+    },
+  );
+
+  /**
+   * Bearer checks batched the same way: the access tokens looked up in one turn are read by one
+   * indexed SELECT, one round trip. Reads commit nothing, so a revocation committed before the
+   * SELECT is seen by it, exactly as by a query of its own.
+   */
+  const accessReads = createTurnBatch<string, AccessRow | undefined>(
+    async (hashes) => {
+      const { rows } = await query<AccessRow & { hash: string }>(
+        'get_access_many',
+        `SELECT hash, grant_id, expires_at, data FROM ${s}.access_tokens WHERE hash = ANY($1::text[])`,
+        [hashes],
+      );
+      const byHash = new Map(rows.map((row) => [row.hash, row]));
+      return hashes.map((hash) => byHash.get(hash));
+    },
+    async (hash) => {
+      const { rows } = await query<AccessRow>('get_access', `SELECT grant_id, expires_at, data FROM ${s}.access_tokens WHERE hash = $1`, [hash]);
+      return rows[0];
     },
   );
 
@@ -305,12 +327,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
 
     async getAccessToken(accessToken) {
-      const { rows } = await query<AccessRow>(
-        'get_access',
-        `SELECT grant_id, expires_at, data FROM ${s}.access_tokens WHERE hash = $1`,
-        [hashToken(accessToken)],
-      );
-      const row = rows[0];
+      const row = await accessReads.add(hashToken(accessToken));
       if (!row) return null;
       const token: AccessToken = { ...row.data, accessToken, accessTokenExpiresAt: row.expires_at, grantId: row.grant_id };
       return token;

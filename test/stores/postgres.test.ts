@@ -155,6 +155,29 @@ if (await serviceAvailable('PostgreSQL', POSTGRES_URL)) {
         await store.close();
       }
     });
+
+    it('bearer checks batched in one turn each get their own token, and a revoked one is refused at once', async () => {
+      const store = await createPostgresStore({ connectionString: POSTGRES_URL, schema, poolSize: 2 });
+      try {
+        const client = await store.saveClient({ client_id: `gc-${randomUUID()}`, redirect_uris: ['https://client.example/cb'], grant_types: ['client_credentials'] });
+        const tokens = [0, 1, 2].map((i) => ({
+          accessToken: `gc-read-${randomUUID()}`,
+          accessTokenExpiresAt: new Date(Date.now() + 60_000),
+          scope: [`s${i}`],
+          client,
+          user: { id: `u${i}` },
+          grantId: randomUUID(),
+        }));
+        await Promise.all(tokens.map((t) => store.saveToken(t, client, t.user)));
+        assert.equal(await store.revokeAccessToken(tokens[1]!), true);
+        // One turn: the three look-ups share one SELECT, plus one for a token that never existed.
+        const found = await Promise.all([...tokens.map((t) => store.getAccessToken(t.accessToken)), store.getAccessToken('gc-never-issued')]);
+        assert.deepEqual(found.map((t) => (t ? t.user.id : null)), ['u0', null, 'u2', null]);
+        assert.deepEqual(found[2] ? found[2].scope : null, ['s2']);
+      } finally {
+        await store.close();
+      }
+    });
   });
 
   describe('postgres store, migrations', () => {
