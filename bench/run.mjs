@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { capture, cpuMs, peakRss, run, startServer, stopServer } from './lib/processes.mjs';
 import { markdownTable, textTable } from './lib/table.mjs';
-import { CLIENT_ID, CLIENT_SECRET, MINT_PATH, REDIRECT_URI, SCOPE, USER } from './servers/fixture.mjs';
+import { CLIENT_ID, CLIENT_SECRET, MINT_PATH, REDIRECT_URI, SCOPE, USER, deleteRedisPrefix } from './servers/fixture.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH);
@@ -147,17 +147,7 @@ async function dropSchema() {
   await client.query(`DROP SCHEMA IF EXISTS bench_serve_${process.pid}_${runs} CASCADE`);
   await client.end();
 }
-async function deletePrefix() {
-  const { Redis } = await import('ioredis');
-  const redis = new Redis(REDIS);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `bench:serve:${process.pid}:${runs}:*`, 'COUNT', 1000);
-    if (keys.length > 0) await redis.unlink(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-  await redis.quit();
-}
+const deletePrefix = () => deleteRedisPrefix(REDIS, `bench:serve:${process.pid}:${runs}:`);
 
 const hasCli = existsSync(join(ROOT, 'dist', 'cli.js'));
 const sqliteFile = (name) => `sqlite:${join(scratch, `${name}-${Date.now()}.db`)}`;

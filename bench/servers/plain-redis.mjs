@@ -4,7 +4,7 @@
  *   node plain-redis.mjs --url redis://…
  */
 import { Redis } from 'ioredis';
-import { flag } from './fixture.mjs';
+import { deleteRedisPrefix, flag } from './fixture.mjs';
 import { servePlainStore } from './plain-store.mjs';
 
 const redis = new Redis(flag('url', 'redis://127.0.0.1:6379'));
@@ -20,12 +20,7 @@ servePlainStore({
     return json === null ? undefined : JSON.parse(json);
   },
   async close() {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
     await redis.quit();
+    await deleteRedisPrefix(flag('url', 'redis://127.0.0.1:6379'), prefix);
   },
 });

@@ -7,22 +7,11 @@
  *   { name, save(hash, record, expiresAt): Promise, find(hash): Promise<{ expiresAt, record } | undefined>, close(): Promise }
  */
 import { createServer } from 'node:http';
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { CLIENT_ID, CLIENT_SECRET, SCOPE, announce, readBody, stopOnSignal } from './fixture.mjs';
+import { randomBytes } from 'node:crypto';
+import { CLIENT_ID, SCOPE, announce, authenticateClient, readBody, sha256, stopOnSignal } from './fixture.mjs';
 
-const sha256 = (value) => createHash('sha256').update(value).digest('base64url');
-const SECRET_HASH = Buffer.from(sha256(CLIENT_SECRET));
 const TTL = 3600;
 const NO_STORE = { 'Content-Type': 'application/json;charset=UTF-8', 'Cache-Control': 'no-store', Pragma: 'no-cache' };
-
-function authenticateClient(header) {
-  if (!header?.startsWith('Basic ')) return false;
-  const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon === -1 || decodeURIComponent(decoded.slice(0, colon)) !== CLIENT_ID) return false;
-  const presented = Buffer.from(sha256(decodeURIComponent(decoded.slice(colon + 1))));
-  return presented.length === SECRET_HASH.length && timingSafeEqual(presented, SECRET_HASH);
-}
 
 function send(res, status, body) {
   res.writeHead(status, NO_STORE).end(JSON.stringify(body));

@@ -12,7 +12,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createAuthorizationServer } from '../../dist/index.js';
 import { createRequestListener, sendOAuthResponse, toOAuthRequest } from '../../dist/adapters/node.js';
 import { createJwtAccessTokenFormat } from '../../dist/tokens/jwt.js';
-import { CLIENT_ID, CLIENT_SECRET, MINT_PATH, REDIRECT_URI, SCOPE, USER, announce, flag, readBody, stopOnSignal } from './fixture.mjs';
+import { CLIENT_ID, CLIENT_SECRET, MINT_PATH, REDIRECT_URI, SCOPE, USER, announce, deleteRedisPrefix, flag, readBody, stopOnSignal } from './fixture.mjs';
 
 const storeSpec = flag('store', 'memory');
 const format = flag('format', 'opaque');
@@ -38,17 +38,7 @@ async function openStore(spec) {
   }
   if (spec.startsWith('redis')) {
     const prefix = `bench:${process.pid}:`;
-    cleanup = async () => {
-      const { Redis } = await import('ioredis');
-      const redis = new Redis(spec);
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        if (keys.length > 0) await redis.unlink(...keys);
-        cursor = next;
-      } while (cursor !== '0');
-      await redis.quit();
-    };
+    cleanup = () => deleteRedisPrefix(spec, prefix);
     return (await import('../../dist/stores/redis.js')).createRedisStore({ url: spec, prefix });
   }
   throw new Error(`unknown --store ${spec}`);
