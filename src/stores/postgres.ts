@@ -279,6 +279,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         [...access, ...(refresh ? [refresh[0], refresh[2], refresh[3]] : [null, null, null])],
       );
     },
+    isPostgresUnavailable,
   );
 
   /**
@@ -300,6 +301,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       const { rows } = await query<AccessRow>('get_access', `SELECT grant_id, expires_at, data FROM ${s}.access_tokens WHERE hash = $1`, [hash]);
       return rows[0];
     },
+    isPostgresUnavailable,
   );
 
   const store: Store = {

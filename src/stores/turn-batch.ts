@@ -14,9 +14,15 @@ export interface TurnBatch<T, R> {
  * `many` receives every item added during one turn, once the turn ends, and answers one result per
  * item, in order. Should it fail for a batch of several, each item is run again alone with `one`,
  * so that one bad item (a value the database refuses) fails only its own caller and not the
- * requests that happened to share its turn.
+ * requests that happened to share its turn. `shared(err)` says an error is the database's, not an
+ * item's (it is down): then every caller gets it at once, instead of after a retry that would wait
+ * for the same outage once more.
  */
-export function createTurnBatch<T, R>(many: (items: T[]) => Promise<R[]>, one: (item: T) => Promise<R>): TurnBatch<T, R> {
+export function createTurnBatch<T, R>(
+  many: (items: T[]) => Promise<R[]>,
+  one: (item: T) => Promise<R>,
+  shared: (err: unknown) => boolean = () => false,
+): TurnBatch<T, R> {
   let pending: { items: T[]; outcomes: Promise<PromiseSettledResult<R>[]> } | undefined;
 
   /** Each item's outcome, by its index in `items`. */
@@ -24,7 +30,7 @@ export function createTurnBatch<T, R>(many: (items: T[]) => Promise<R[]>, one: (
     try {
       return (await many(items)).map((value) => ({ status: 'fulfilled', value }));
     } catch (reason) {
-      if (items.length === 1) return [{ status: 'rejected', reason }];
+      if (items.length === 1 || shared(reason)) return items.map(() => ({ status: 'rejected', reason }));
       return Promise.allSettled(items.map((item) => one(item)));
     }
   }
