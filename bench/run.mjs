@@ -7,6 +7,7 @@
  *
  *   node bench/run.mjs [--quick] [--duration S] [--warmup S] [--only REGEX] [--scenarios a,b]
  *                      [--tool wrk|autocannon] [--no-cli] [--no-core]
+ *   node bench/run.mjs --growth 1000,10000,100000,1000000   (the cost-growth curve, memory and SQLite)
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -14,9 +15,9 @@ import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { capture, peakRss, run, startServer, stopServer } from './lib/processes.mjs';
+import { capture, cpuMs, peakRss, run, startServer, stopServer } from './lib/processes.mjs';
 import { markdownTable, textTable } from './lib/table.mjs';
-import { CLIENT_ID, CLIENT_SECRET, MINT_PATH, REDIRECT_URI, SCOPE, USER } from './servers/fixture.mjs';
+import { CLIENT_ID, CLIENT_SECRET, MINT_PATH, REDIRECT_URI, SCOPE, USER, deleteRedisPrefix } from './servers/fixture.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH);
@@ -31,11 +32,12 @@ const { values: opts } = parseArgs({
     tool: { type: 'string' },
     'no-cli': { type: 'boolean', default: false },
     'no-core': { type: 'boolean', default: false },
+    growth: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (opts.help) {
-  console.log('node bench/run.mjs [--quick] [--duration S] [--warmup S] [--only REGEX] [--scenarios cc-32,cc-128,bearer,code,refresh] [--tool wrk|autocannon] [--no-cli] [--no-core]');
+  console.log('node bench/run.mjs [--quick] [--duration S] [--warmup S] [--only REGEX] [--scenarios cc-32,cc-128,bearer,code,refresh] [--tool wrk|autocannon] [--no-cli] [--no-core] [--growth 1000,10000,100000,1000000]');
   process.exit(0);
 }
 const DURATION = Number(opts.duration ?? (opts.quick ? 3 : 6));
@@ -98,13 +100,15 @@ const SCENARIOS = {
 };
 const ALL = Object.keys(SCENARIOS);
 const DB_SCENARIOS = ['cc-32', 'bearer', 'code', 'refresh'];
+/** What the plain-<store> limits serve: issuance and the bearer check. */
+const LIMIT_SCENARIOS = ['cc-32', 'bearer'];
 
 // ---- servers ----------------------------------------------------------------------------------
 
 const node = (file, ...args) => ({ command: process.execPath, args: [join(BENCH, 'servers', file), ...args] });
 
 /** `tollgate serve` with a generated config; the throttles are raised so they never answer 429 here. */
-function cli(name, store, format) {
+function cli(name, store, format, workers = 1) {
   const config = {
     store,
     accessTokenFormat: format,
@@ -126,8 +130,24 @@ function cli(name, store, format) {
   };
   const file = join(scratch, `${name}.json`);
   writeFileSync(file, JSON.stringify(config, null, 2));
-  return { command: process.execPath, args: [join(ROOT, 'dist', 'cli.js'), 'serve', '--config', file, '--port', '0'] };
+  return { command: process.execPath, args: [join(ROOT, 'dist', 'cli.js'), 'serve', '--config', file, '--port', '0', '--workers', String(workers)] };
 }
+
+/**
+ * A `tollgate serve` on PostgreSQL or Redis gets a schema or key prefix of its own, removed after
+ * the run by the server's `cleanup` (the CLI leaves its data, as a server should).
+ */
+let runs = 0;
+const postgresSpec = () => `${POSTGRES}?schema=bench_serve_${process.pid}_${++runs}`;
+const redisSpec = () => `${REDIS}?prefix=${encodeURIComponent(`bench:serve:${process.pid}:${++runs}:`)}`;
+async function dropSchema() {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ connectionString: POSTGRES });
+  await client.connect();
+  await client.query(`DROP SCHEMA IF EXISTS bench_serve_${process.pid}_${runs} CASCADE`);
+  await client.end();
+}
+const deletePrefix = () => deleteRedisPrefix(REDIS, `bench:serve:${process.pid}:${runs}:`);
 
 const hasCli = existsSync(join(ROOT, 'dist', 'cli.js'));
 const sqliteFile = (name) => `sqlite:${join(scratch, `${name}-${Date.now()}.db`)}`;
@@ -135,15 +155,46 @@ const SERVERS = [
   { id: 'plain', label: 'plain node:http', reference: true, start: () => node('plain.mjs'), scenarios: ALL },
   { id: 'node-oauth2-server', label: 'node-oauth2-server 5 (Express 5)', start: () => node('node-oauth2-server.mjs'), scenarios: ALL },
   { id: 'oidc-provider', label: 'oidc-provider 9', start: () => node('oidc-provider.mjs'), scenarios: ALL },
+  // Each store's own physical limit: the same driver and durability, one write per token, one indexed read per check.
+  { id: 'plain-sqlite', label: 'plain node:http + SQLite', reference: true, start: () => node('plain-sqlite.mjs', '--file', sqliteFile('plain').slice(7)), scenarios: LIMIT_SCENARIOS },
+  { id: 'plain-pg', label: 'plain node:http + PostgreSQL', reference: true, needs: 'postgres', start: () => node('plain-pg.mjs', '--url', POSTGRES), scenarios: LIMIT_SCENARIOS },
+  { id: 'plain-redis', label: 'plain node:http + Redis', reference: true, needs: 'redis', start: () => node('plain-redis.mjs', '--url', REDIS), scenarios: LIMIT_SCENARIOS },
   { id: 'core-memory', core: true, label: 'tollgate core, memory', start: () => node('tollgate-core.mjs', '--store', 'memory'), scenarios: ALL },
   { id: 'core-jwt', core: true, label: 'tollgate core, memory, JWT', start: () => node('tollgate-core.mjs', '--store', 'memory', '--format', 'jwt'), scenarios: ['cc-32', 'bearer'] },
-  { id: 'core-sqlite', core: true, label: 'tollgate core, SQLite', start: () => node('tollgate-core.mjs', '--store', sqliteFile('core')), scenarios: DB_SCENARIOS },
-  { id: 'core-postgres', core: true, label: 'tollgate core, PostgreSQL', needs: 'postgres', start: () => node('tollgate-core.mjs', '--store', POSTGRES), scenarios: DB_SCENARIOS },
-  { id: 'core-redis', core: true, label: 'tollgate core, Redis', needs: 'redis', start: () => node('tollgate-core.mjs', '--store', REDIS), scenarios: DB_SCENARIOS },
+  { id: 'core-sqlite', limit: 'plain-sqlite', core: true, label: 'tollgate core, SQLite', start: () => node('tollgate-core.mjs', '--store', sqliteFile('core')), scenarios: DB_SCENARIOS },
+  { id: 'core-postgres', limit: 'plain-pg', core: true, label: 'tollgate core, PostgreSQL', needs: 'postgres', start: () => node('tollgate-core.mjs', '--store', POSTGRES), scenarios: DB_SCENARIOS },
+  { id: 'core-redis', limit: 'plain-redis', core: true, label: 'tollgate core, Redis', needs: 'redis', start: () => node('tollgate-core.mjs', '--store', REDIS), scenarios: DB_SCENARIOS },
   { id: 'serve-memory', cli: true, label: 'tollgate serve, memory', start: () => cli('memory', 'memory', 'opaque'), scenarios: ['cc-32', 'cc-128', 'bearer', 'refresh'] },
   { id: 'serve-jwt', cli: true, label: 'tollgate serve, memory, JWT', start: () => cli('jwt', 'memory', 'jwt'), scenarios: ['cc-32', 'bearer'] },
-  { id: 'serve-sqlite', cli: true, label: 'tollgate serve, SQLite', start: () => cli('sqlite', sqliteFile('serve'), 'opaque'), scenarios: ['cc-32', 'bearer'] },
+  { id: 'serve-sqlite', limit: 'plain-sqlite', cli: true, label: 'tollgate serve, SQLite', start: () => cli('sqlite', sqliteFile('serve'), 'opaque'), scenarios: ['cc-32', 'bearer'] },
+  { id: 'serve-postgres', limit: 'plain-pg', cli: true, label: 'tollgate serve, PostgreSQL', needs: 'postgres', start: () => cli('postgres', postgresSpec(), 'opaque'), cleanup: dropSchema, scenarios: ['cc-32', 'bearer'] },
+  { id: 'serve-redis', limit: 'plain-redis', cli: true, label: 'tollgate serve, Redis', needs: 'redis', start: () => cli('redis', redisSpec(), 'opaque'), cleanup: deletePrefix, scenarios: ['cc-32', 'bearer'] },
+  // Two processes on the machine's two cores, sharing one SQLite file (the memory store cannot be shared).
+  { id: 'serve-sqlite-2', limit: 'plain-sqlite', cli: true, workers: 2, label: 'tollgate serve --workers 2, SQLite', start: () => cli('sqlite-2', sqliteFile('serve2'), 'opaque', 2), scenarios: ['cc-32', 'bearer'] },
 ];
+
+/**
+ * `--growth`: the same core rows with N live tokens saved before the run (half live for an hour, half
+ * expiring during it) and a sweep every 2 s, so the curve shows what the number of tokens and the
+ * sweeps cost per request; the max latency column shows whether a sweep stalls the server.
+ */
+function growthServers(sizes) {
+  const short = (n) => (n >= 1e6 ? `${n / 1e6}M` : n >= 1e3 ? `${n / 1e3}k` : String(n));
+  return [
+    SERVERS[0],
+    ...['memory', 'sqlite'].flatMap((store) =>
+      sizes.map((n) => ({
+        id: `growth-${store}-${n}`,
+        label: `tollgate core, ${store === 'memory' ? 'memory' : 'SQLite'}, ${short(n)} tokens`,
+        // Saving a million tokens before listening takes a while on a busy machine.
+        startTimeoutMs: 900_000,
+        start: () => node('tollgate-core.mjs', '--store', store === 'memory' ? 'memory' : sqliteFile(`growth-${n}`), '--tokens', String(n), '--sweep-seconds', '2'),
+        scenarios: ['cc-32', 'bearer'],
+      })),
+    ),
+  ];
+}
+const LIST = opts.growth ? growthServers(opts.growth.split(',').map(Number)) : SERVERS;
 
 // ---- one measured run ---------------------------------------------------------------------------
 
@@ -197,7 +248,13 @@ async function measure(server, name) {
   const scenario = SCENARIOS[name];
   const row = { server: server.label, serverId: server.id, scenarioId: name, scenario: scenario.title, connections: scenario.connections };
   for (let attempt = 1; ; attempt++) {
-    const started = await startServer({ ...server.start(), cwd: BENCH });
+    let started;
+    try {
+      started = await startServer({ ...server.start(), cwd: BENCH, timeoutMs: server.startTimeoutMs ?? 90_000 });
+    } catch (err) {
+      await server.cleanup?.();
+      return { ...row, void: `did not start: ${err.message.split('\n')[0]}` };
+    }
     try {
       const request = { ...scenario.request };
       if (scenario.bearer) request.headers = { Authorization: `Bearer ${await accessToken(started.url)}` };
@@ -205,8 +262,11 @@ async function measure(server, name) {
         scenario.items ? mint(server, started.url, scenario.items, itemsFor(server, scenario, seconds) * attempt) : undefined;
       const options = { url: started.url, request, connections: scenario.connections };
       if (WARMUP > 0) await load(TOOL, { ...options, items: await prepare(WARMUP), seconds: WARMUP });
-      const result = await load(TOOL, { ...options, items: await prepare(DURATION), seconds: DURATION });
-      Object.assign(row, result, { peakRss: peakRss(started.child.pid) });
+      const items = await prepare(DURATION);
+      const cpuBefore = cpuMs(started.child.pid);
+      const result = await load(TOOL, { ...options, items, seconds: DURATION });
+      const cpuPerRequest = result.requests > 0 ? ((cpuMs(started.child.pid) - cpuBefore) * 1000) / result.requests : undefined;
+      Object.assign(row, result, { peakRss: peakRss(started.child.pid), cpuPerRequest });
       if (result.exhausted > 0 && attempt === 1) continue; // ran out of pre-minted items: once more with twice as many
       const reasons = [];
       if (result.non2xx > 0) reasons.push(`${result.non2xx} non-2xx (first: ${result.firstBad})`);
@@ -221,6 +281,7 @@ async function measure(server, name) {
       return { ...row, void: `failed: ${err.message.split('\n')[0]}` };
     } finally {
       await stopServer(started);
+      await server.cleanup?.();
     }
   }
 }
@@ -237,7 +298,7 @@ if (!hasCli) console.log('bench: dist/cli.js not found: `tollgate serve` rows sk
 
 const rows = [];
 const notes = [];
-for (const server of SERVERS) {
+for (const server of LIST) {
   if (only && !server.reference && !only.test(server.id) && !only.test(server.label)) continue;
   if ((server.cli && (opts['no-cli'] || !hasCli)) || (server.core && opts['no-core'])) continue;
   for (const name of server.scenarios.filter((s) => wanted.includes(s))) {
@@ -247,35 +308,56 @@ for (const server of SERVERS) {
     } else {
       process.stdout.write(`  ${server.label} / ${name} ... `);
       row = await measure(server, name);
-      console.log(row.skipped ? `skipped (${row.skipped})` : row.void ? `VOID: ${row.void}` : `${row.rps.toFixed(0)} req/s, p99 ${row.p99.toFixed(2)} ms`);
+      console.log(row.skipped ? `skipped (${row.skipped})` : row.void ? `VOID: ${row.void}` : `${row.rps.toFixed(0)} req/s, p99 ${row.p99.toFixed(2)} ms, max ${row.max.toFixed(0)} ms`);
     }
     rows.push(row);
   }
 }
 
-// Ratios to plain node:http measured in this same run; the bearer check on JWTs compares with plain's bearer check.
+// Ratios measured in this same run: to plain node:http (a Map), to the store's own limit (plain-<store>),
+// and for a --workers row to the same server with one worker. The bearer check on JWTs compares with plain's bearer check.
+const measured = (serverId, scenarioId) => rows.find((r) => r.serverId === serverId && r.scenarioId === scenarioId && !r.void && !r.skipped);
 for (const row of rows) {
-  const plain = rows.find((r) => r.serverId === 'plain' && r.scenarioId === row.scenarioId);
-  if (!plain || plain.void || plain.skipped || row.void || row.skipped) continue;
-  row.rpsRatio = row.rps / plain.rps;
-  row.p99Ratio = row.p99 / plain.p99;
+  if (row.void || row.skipped) continue;
+  const plain = measured('plain', row.scenarioId);
+  if (plain) {
+    row.rpsRatio = row.rps / plain.rps;
+    row.p99Ratio = row.p99 / plain.p99;
+  }
+  const server = LIST.find((s) => s.id === row.serverId);
+  const limit = server?.limit && measured(server.limit, row.scenarioId);
+  if (limit) row.limitRatio = row.rps / limit.rps;
+  const single = server?.workers > 1 && measured(row.serverId.replace(/-\d+$/, ''), row.scenarioId);
+  if (single) row.workersRatio = row.rps / single.rps;
 }
 
+/**
+ * The issue-17 targets, at 32 connections: `rps` is the least req/s ratio to `of` (plain node:http,
+ * the store's own limit, or the same server with one worker), `p99` the most p99 ratio to plain's.
+ */
 const TARGETS = [
-  { server: 'core-memory', scenario: 'cc-32', rps: 0.7, what: 'token issuance, memory store' },
-  { server: 'core-sqlite', scenario: 'cc-32', rps: 0.5, what: 'token issuance, SQLite store' },
-  { server: 'core-memory', scenario: 'bearer', rps: 0.7, what: 'bearer check, opaque, memory' },
-  { server: 'core-jwt', scenario: 'bearer', rps: 0.7, what: 'bearer check, JWT' },
-  { server: 'serve-memory', scenario: 'cc-32', rps: 0.7, what: 'token issuance, memory store (tollgate serve)' },
-  { server: 'serve-sqlite', scenario: 'cc-32', rps: 0.5, what: 'token issuance, SQLite store (tollgate serve)' },
-  { server: 'serve-memory', scenario: 'bearer', rps: 0.7, what: 'bearer check, opaque, memory (tollgate serve)' },
-  { server: 'serve-jwt', scenario: 'bearer', rps: 0.7, what: 'bearer check, JWT (tollgate serve)' },
+  { server: 'serve-memory', scenario: 'cc-32', rps: 0.6, p99: 2, what: 'token issuance, memory, default config (tollgate serve)' },
+  { server: 'serve-memory', scenario: 'bearer', rps: 0.7, p99: 2, what: 'bearer check, memory, default config (tollgate serve)' },
+  { server: 'serve-sqlite', scenario: 'cc-32', rps: 0.5, p99: 3, what: 'token issuance, SQLite (tollgate serve)' },
+  { server: 'serve-sqlite', scenario: 'bearer', rps: 0.6, p99: 3, what: 'bearer check, SQLite (tollgate serve)' },
+  { server: 'serve-jwt', scenario: 'cc-32', rps: 0.45, p99: 2, what: 'token issuance, JWT (tollgate serve)' },
+  { server: 'serve-jwt', scenario: 'bearer', rps: 0.65, p99: 2, what: 'bearer check, JWT (tollgate serve)' },
+  ...['postgres', 'redis'].flatMap((store) =>
+    ['core', 'serve'].flatMap((kind) =>
+      ['cc-32', 'bearer'].map((scenario) => ({ server: `${kind}-${store}`, scenario, of: 'limit', rps: 0.8, what: `${scenario === 'cc-32' ? 'token issuance' : 'bearer check'}, ${store} (tollgate ${kind})` })),
+    ),
+  ),
+  { server: 'serve-sqlite-2', scenario: 'cc-32', of: 'workers', rps: 1.5, what: 'token issuance, SQLite, --workers 2 vs 1' },
+  { server: 'serve-sqlite-2', scenario: 'bearer', of: 'workers', rps: 1.5, what: 'bearer check, SQLite, --workers 2 vs 1' },
 ];
+const OF = { plain: ['rpsRatio', 'plain'], limit: ['limitRatio', 'its own plain-<store> limit'], workers: ['workersRatio', 'one worker'] };
 for (const t of TARGETS) {
-  const row = rows.find((r) => r.serverId === t.server && r.scenarioId === t.scenario);
-  if (!row || row.rpsRatio === undefined) continue;
-  const ok = row.rpsRatio >= t.rps && row.p99Ratio <= 2;
-  notes.push(`${ok ? 'MET ' : 'MISS'}  ${t.what}: ${row.rpsRatio.toFixed(2)}x plain req/s (target >= ${t.rps}x), p99 ${row.p99Ratio.toFixed(2)}x plain (target <= 2x)`);
+  const row = measured(t.server, t.scenario);
+  const [field, reference] = OF[t.of ?? 'plain'];
+  if (!row || row[field] === undefined) continue;
+  const p99 = t.p99 === undefined ? '' : `, p99 ${row.p99Ratio.toFixed(2)}x plain (target <= ${t.p99}x)`;
+  const ok = row[field] >= t.rps && (t.p99 === undefined || row.p99Ratio <= t.p99);
+  notes.push(`${ok ? 'MET ' : 'MISS'}  ${t.what}: ${row[field].toFixed(2)}x ${reference} req/s (target >= ${t.rps}x)${p99}`);
 }
 
 console.log(`\n${textTable(rows)}\n`);

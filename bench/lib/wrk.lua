@@ -56,8 +56,8 @@ function done(summary, latency, requests)
   end
   local e = summary.errors
   io.write(string.format(
-    'BENCH_RESULT {"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,"non2xx":%d,"exhausted":%d,"socket_errors":%d}\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), bad, ex,
+    'BENCH_RESULT {"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,"max_us":%d,"non2xx":%d,"exhausted":%d,"socket_errors":%d}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), latency.max, bad, ex,
     e.connect + e.read + e.write + e.timeout))
   if first then io.write("BENCH_FIRSTBAD " .. first .. "\n") end
 end

@@ -1,4 +1,5 @@
 /** The one client, user and scope every server under test is set up with, and the bench-only mint route's shape. */
+import { createHash, timingSafeEqual } from 'node:crypto';
 export const CLIENT_ID = 'bench';
 export const CLIENT_SECRET = 'bench-secret-4bd2f0c6a1e94e0f8d6b2a7c';
 export const REDIRECT_URI = 'https://client.example/cb';
@@ -39,4 +40,31 @@ export function stopOnSignal(server, cleanup = async () => {}) {
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+}
+
+/** SHA-256 in base64url, as tollgate keeps client secrets and tokens. */
+export const sha256 = (value) => createHash('sha256').update(value).digest('base64url');
+const SECRET_HASH = Buffer.from(sha256(CLIENT_SECRET));
+
+/** The plain servers' client check: HTTP Basic, the secret's SHA-256 compared in constant time. */
+export function authenticateClient(header) {
+  if (!header?.startsWith('Basic ')) return false;
+  const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon === -1 || decodeURIComponent(decoded.slice(0, colon)) !== CLIENT_ID) return false;
+  const presented = Buffer.from(sha256(decodeURIComponent(decoded.slice(colon + 1))));
+  return presented.length === SECRET_HASH.length && timingSafeEqual(presented, SECRET_HASH);
+}
+
+/** Deletes every key under `prefix` (what a bench run left in a shared Redis). */
+export async function deleteRedisPrefix(url, prefix) {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(url);
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    if (keys.length > 0) await redis.unlink(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  await redis.quit();
 }

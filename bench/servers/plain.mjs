@@ -4,11 +4,9 @@
  * do), put a random 256-bit token in a Map, answer JSON with no-store; a Map lookup for the bearer check.
  */
 import { createServer } from 'node:http';
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { CLIENT_ID, CLIENT_SECRET, MINT_PATH, REDIRECT_URI, SCOPE, USER, announce, readBody, stopOnSignal } from './fixture.mjs';
+import { randomBytes } from 'node:crypto';
+import { CLIENT_ID, MINT_PATH, REDIRECT_URI, SCOPE, USER, announce, authenticateClient, readBody, stopOnSignal } from './fixture.mjs';
 
-const sha256 = (value) => createHash('sha256').update(value).digest('base64url');
-const SECRET_HASH = Buffer.from(sha256(CLIENT_SECRET));
 const TTL = 3600;
 const NO_STORE = { 'Content-Type': 'application/json;charset=UTF-8', 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
@@ -17,15 +15,6 @@ const refreshTokens = new Map();
 const codes = new Map();
 
 const token = () => randomBytes(32).toString('base64url');
-
-function authenticateClient(header) {
-  if (!header?.startsWith('Basic ')) return false;
-  const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon === -1 || decodeURIComponent(decoded.slice(0, colon)) !== CLIENT_ID) return false;
-  const presented = Buffer.from(sha256(decodeURIComponent(decoded.slice(colon + 1))));
-  return presented.length === SECRET_HASH.length && timingSafeEqual(presented, SECRET_HASH);
-}
 
 function issue(user, scope, refresh) {
   const accessToken = token();

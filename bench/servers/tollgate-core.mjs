@@ -2,12 +2,17 @@
  * tollgate's core on bare node:http, through its own node adapter (dist/adapters/node.js): the
  * library as a user embeds it, without the CLI's Fastify app. `/secure` calls `authenticate`.
  *   node tollgate-core.mjs --store memory|sqlite:<path>|postgres://…|redis://… --format opaque|jwt
+ *                          [--tokens N] [--sweep-seconds S]
+ * `--tokens N` saves N tokens before listening (the growth curve): half live for an hour, half
+ * expiring over the next 30 s; `--sweep-seconds S` sweeps expired rows every S seconds as
+ * `tollgate serve` does every minute, so the run shows what a sweep costs the requests it meets.
  */
 import { createServer } from 'node:http';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createAuthorizationServer } from '../../dist/index.js';
 import { createRequestListener, sendOAuthResponse, toOAuthRequest } from '../../dist/adapters/node.js';
 import { createJwtAccessTokenFormat } from '../../dist/tokens/jwt.js';
-import { CLIENT_ID, CLIENT_SECRET, MINT_PATH, REDIRECT_URI, SCOPE, USER, announce, flag, readBody, stopOnSignal } from './fixture.mjs';
+import { CLIENT_ID, CLIENT_SECRET, MINT_PATH, REDIRECT_URI, SCOPE, USER, announce, deleteRedisPrefix, flag, readBody, stopOnSignal } from './fixture.mjs';
 
 const storeSpec = flag('store', 'memory');
 const format = flag('format', 'opaque');
@@ -33,17 +38,7 @@ async function openStore(spec) {
   }
   if (spec.startsWith('redis')) {
     const prefix = `bench:${process.pid}:`;
-    cleanup = async () => {
-      const { Redis } = await import('ioredis');
-      const redis = new Redis(spec);
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-        if (keys.length > 0) await redis.unlink(...keys);
-        cursor = next;
-      } while (cursor !== '0');
-      await redis.quit();
-    };
+    cleanup = () => deleteRedisPrefix(spec, prefix);
     return (await import('../../dist/stores/redis.js')).createRedisStore({ url: spec, prefix });
   }
   throw new Error(`unknown --store ${spec}`);
@@ -59,6 +54,24 @@ await store.saveClient({
   token_endpoint_auth_method: 'client_secret_basic',
 });
 const user = await store.saveUser({ id: USER.id, username: USER.username, password: USER.password });
+
+/** Saves `n` tokens of the bench client, many per transaction (a persistent store commits once per event-loop turn). */
+async function prefill(n) {
+  const client = await store.getClient(CLIENT_ID, null);
+  const now = Date.now();
+  for (let i = 0; i < n; i += 2000) {
+    const batch = [];
+    for (let j = i; j < Math.min(n, i + 2000); j++) {
+      const expiresAt = new Date(j % 2 === 0 ? now + 3_600_000 : now + Math.floor((j / n) * 30_000));
+      const token = { accessToken: randomBytes(32).toString('base64url'), accessTokenExpiresAt: expiresAt, scope: [SCOPE], client, user: { id: CLIENT_ID }, grantId: randomUUID() };
+      batch.push(store.saveToken(token, client, token.user));
+    }
+    await Promise.all(batch);
+  }
+}
+await prefill(Number(flag('tokens', '0')));
+const sweepSeconds = Number(flag('sweep-seconds', '0'));
+if (sweepSeconds > 0) setInterval(() => store.sweepExpired().catch((err) => console.error(err)), sweepSeconds * 1000).unref();
 
 const httpServer = createServer();
 await new Promise((resolve) => httpServer.listen(0, '127.0.0.1', resolve));

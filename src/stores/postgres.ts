@@ -12,6 +12,7 @@ import { credentialPolicy, isLookupKey } from './policy.js';
 import { optionalConsumedAt, passwordHashOf, recordHash, secretHashOf, toClient, toUser } from './records.js';
 import type { CodeData, TokenData } from './records.js';
 import { errorCode, guardUnavailable, isNetworkError } from './unavailable.js';
+import { createTurnBatch } from './turn-batch.js';
 import { importPeer } from '../peer.js';
 
 export type { ClientRegistration, Store, UserRegistration } from './store.js';
@@ -56,6 +57,14 @@ interface RefreshRow {
   expires_at: Date;
   consumed_at: Date | null;
   data: TokenData;
+}
+
+/** One token row as saveToken writes it: hash, grant id, expiry, data (JSON). */
+type TokenRow = [hash: string, grantId: string, expiresAt: Date, data: string];
+
+interface TokenRows {
+  access: TokenRow;
+  refresh?: TokenRow;
 }
 
 interface CodeRow {
@@ -220,6 +229,81 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     return pool.query<R>({ name: `tollgate_${name}`, text, values });
   }
 
+  /** A token's rows: its access row and, when it has one, its refresh row. */
+  function tokenRows(token: Token): TokenRows {
+    const { scope, client, user, extra, grantId } = token;
+    const data = (scopeOf: string[]): string => JSON.stringify({ scope: scopeOf, client, user, extra } satisfies TokenData);
+    const access: TokenRow = [hashToken(token.accessToken), grantId, token.accessTokenExpiresAt, data(scope)];
+    if (token.refreshToken === undefined || token.refreshTokenExpiresAt === undefined) return { access };
+    return { access, refresh: [hashToken(token.refreshToken), grantId, token.refreshTokenExpiresAt, data(token.refreshTokenScope ?? scope)] };
+  }
+
+  /**
+   * Group commit (turn-batch.ts): the token pairs saved in one event-loop turn go in one statement,
+   * one round trip and one commit, each pair whole or not at all. A hash met twice in one batch
+   * keeps its last row, as saving one after the other would (ON CONFLICT cannot touch a row twice).
+   */
+  const tokenWrites = createTurnBatch<TokenRows, void>(
+    async (batch) => {
+      const columns = (rows: TokenRow[]) => [0, 1, 2, 3].map((i) => rows.map((row) => row[i]));
+      const last = (rows: TokenRow[]) => [...new Map(rows.map((row) => [row[0], row])).values()];
+      const access = last(batch.map((pair) => pair.access));
+      const refresh = last(batch.flatMap((pair) => (pair.refresh ? [pair.refresh] : [])));
+      await query(
+        'save_tokens',
+        `WITH access AS (
+           INSERT INTO ${s}.access_tokens (hash, grant_id, expires_at, data)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::jsonb[])
+           ON CONFLICT (hash) DO UPDATE SET grant_id = excluded.grant_id, expires_at = excluded.expires_at, data = excluded.data
+         )
+         INSERT INTO ${s}.refresh_tokens (hash, grant_id, expires_at, data)
+         SELECT * FROM unnest($5::text[], $6::text[], $7::timestamptz[], $8::jsonb[])
+         ON CONFLICT (hash) DO UPDATE
+           SET grant_id = excluded.grant_id, expires_at = excluded.expires_at, consumed_at = NULL, data = excluded.data`,
+        [...columns(access), ...columns(refresh)],
+      );
+      return batch.map(() => undefined);
+    },
+    async ({ access, refresh }) => {
+      // One statement, so the pair is saved together or not at all; the refresh row is skipped when there is none.
+      await query(
+        'save_token',
+        `WITH access AS (
+           INSERT INTO ${s}.access_tokens (hash, grant_id, expires_at, data) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (hash) DO UPDATE SET grant_id = excluded.grant_id, expires_at = excluded.expires_at, data = excluded.data
+         )
+         INSERT INTO ${s}.refresh_tokens (hash, grant_id, expires_at, data)
+         SELECT $5, $2, $6, $7 WHERE $5::text IS NOT NULL
+         ON CONFLICT (hash) DO UPDATE
+           SET grant_id = excluded.grant_id, expires_at = excluded.expires_at, consumed_at = NULL, data = excluded.data`,
+        [...access, ...(refresh ? [refresh[0], refresh[2], refresh[3]] : [null, null, null])],
+      );
+    },
+    isPostgresUnavailable,
+  );
+
+  /**
+   * Bearer checks batched the same way: the access tokens looked up in one turn are read by one
+   * indexed SELECT, one round trip. Reads commit nothing, so a revocation committed before the
+   * SELECT is seen by it, exactly as by a query of its own.
+   */
+  const accessReads = createTurnBatch<string, AccessRow | undefined>(
+    async (hashes) => {
+      const { rows } = await query<AccessRow & { hash: string }>(
+        'get_access_many',
+        `SELECT hash, grant_id, expires_at, data FROM ${s}.access_tokens WHERE hash = ANY($1::text[])`,
+        [hashes],
+      );
+      const byHash = new Map(rows.map((row) => [row.hash, row]));
+      return hashes.map((hash) => byHash.get(hash));
+    },
+    async (hash) => {
+      const { rows } = await query<AccessRow>('get_access', `SELECT grant_id, expires_at, data FROM ${s}.access_tokens WHERE hash = $1`, [hash]);
+      return rows[0];
+    },
+    isPostgresUnavailable,
+  );
+
   const store: Store = {
     // The secret check, the constant-time user look-up and the client as user: src/stores/policy.ts.
     ...credentialPolicy({
@@ -240,36 +324,12 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     }),
 
     async saveToken(token) {
-      const { scope, client, user, extra, grantId } = token;
-      const data = (scopeOf: string[]): string => JSON.stringify({ scope: scopeOf, client, user, extra } satisfies TokenData);
-      const refresh =
-        token.refreshToken !== undefined && token.refreshTokenExpiresAt !== undefined
-          ? [hashToken(token.refreshToken), token.refreshTokenExpiresAt, data(token.refreshTokenScope ?? scope)]
-          : [null, null, null];
-      // One statement, so the pair is saved together or not at all; the refresh row is skipped when
-      // there is none.
-      await query(
-        'save_token',
-        `WITH access AS (
-           INSERT INTO ${s}.access_tokens (hash, grant_id, expires_at, data) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (hash) DO UPDATE SET grant_id = excluded.grant_id, expires_at = excluded.expires_at, data = excluded.data
-         )
-         INSERT INTO ${s}.refresh_tokens (hash, grant_id, expires_at, data)
-         SELECT $5, $2, $6, $7 WHERE $5::text IS NOT NULL
-         ON CONFLICT (hash) DO UPDATE
-           SET grant_id = excluded.grant_id, expires_at = excluded.expires_at, consumed_at = NULL, data = excluded.data`,
-        [hashToken(token.accessToken), grantId, token.accessTokenExpiresAt, data(scope), ...refresh],
-      );
+      await tokenWrites.add(tokenRows(token));
       return token;
     },
 
     async getAccessToken(accessToken) {
-      const { rows } = await query<AccessRow>(
-        'get_access',
-        `SELECT grant_id, expires_at, data FROM ${s}.access_tokens WHERE hash = $1`,
-        [hashToken(accessToken)],
-      );
-      const row = rows[0];
+      const row = await accessReads.add(hashToken(accessToken));
       if (!row) return null;
       const token: AccessToken = { ...row.data, accessToken, accessTokenExpiresAt: row.expires_at, grantId: row.grant_id };
       return token;

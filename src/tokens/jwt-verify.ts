@@ -4,6 +4,7 @@ import type { JSONWebKeySet, JWTPayload, JWTVerifyGetKey } from 'jose';
 import type { JsonWebKeySet } from './format.js';
 import type { OAuthError } from '../errors.js';
 import { ConfigError, InvalidTokenError, TemporarilyUnavailableError } from '../errors.js';
+import { createVerifiedCache } from './verified-cache.js';
 
 /** Options of `createJwtVerifier`: whose tokens (issuer), for whom (audience), checked with which keys. */
 export interface JwtVerifierOptions {
@@ -15,6 +16,12 @@ export interface JwtVerifierOptions {
   jwks: URL | JsonWebKeySet;
   /** Allowed clock skew for `exp`, in seconds or a duration string such as "30s". Default 0. */
   clockTolerance?: number | string;
+  /**
+   * How many verified tokens to remember (least recently used first out), each until its `exp`, so
+   * a token seen again is not verified again. Default 10000; 0 turns the cache off. A key removed
+   * from the JWKS stops new tokens at once, but a token already cached is accepted until its `exp`.
+   */
+  cacheSize?: number;
 }
 
 /** The claims of a verified access token, by their RFC 9068 §2.2 names. */
@@ -128,8 +135,11 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     requiredClaims: REQUIRED_CLAIMS,
     ...(options.clockTolerance !== undefined && { clockTolerance: options.clockTolerance }),
   };
+  const cache = createVerifiedCache<JwtAccessTokenClaims>(options.cacheSize ?? 10_000);
   return {
     async verify(token) {
+      const cached = cache.get(token);
+      if (cached !== undefined) return cached;
       let payload: JWTPayload;
       try {
         ({ payload } = await jwtVerify(token, keys, verifyOptions));
@@ -137,6 +147,8 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
         throw asOAuthError(err);
       }
       if (!hasClaimTypes(payload)) throw new InvalidTokenError('The access token claims are malformed');
+      // Until exp itself, not exp plus the clock tolerance: a cached answer is never more lenient.
+      cache.set(token, payload, payload.exp * 1000);
       return payload;
     },
   };

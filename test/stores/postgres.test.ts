@@ -124,6 +124,62 @@ if (await serviceAvailable('PostgreSQL', POSTGRES_URL)) {
     });
   });
 
+  describe('postgres store, group commit', () => {
+    it('saves the tokens of one turn together, and a token the database refuses fails only its own caller', async () => {
+      const store = await createPostgresStore({ connectionString: POSTGRES_URL, schema, poolSize: 2 });
+      try {
+        const client = await store.saveClient({ client_id: `gc-${randomUUID()}`, redirect_uris: ['https://client.example/cb'], grant_types: ['client_credentials'] });
+        const token = (i: number, extra?: Record<string, unknown>) => ({
+          accessToken: `gc-${randomUUID()}-${i}`,
+          accessTokenExpiresAt: new Date(Date.now() + 60_000),
+          refreshToken: `gc-refresh-${randomUUID()}-${i}`,
+          refreshTokenExpiresAt: new Date(Date.now() + 120_000),
+          scope: ['read'],
+          client,
+          user: { id: 'u' },
+          grantId: randomUUID(),
+          ...(extra && { extra }),
+        });
+        // jsonb refuses the \u0000 escape (SQLSTATE 22P05): in a shared batch it must not take the others down.
+        const tokens = [token(0), token(1), token(2, { note: 'nul \u0000 here' }), token(3)];
+        const results = await Promise.allSettled(tokens.map((t) => store.saveToken(t, t.client, t.user)));
+        assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+        for (const i of [0, 1, 3]) {
+          const t = tokens[i]!;
+          assert.ok(await store.getAccessToken(t.accessToken), `access token ${i} saved`);
+          assert.ok(await store.getRefreshToken(t.refreshToken), `refresh token ${i} saved`);
+        }
+        assert.equal(await store.getAccessToken(tokens[2]!.accessToken), null);
+        assert.equal(await store.getRefreshToken(tokens[2]!.refreshToken), null);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('bearer checks batched in one turn each get their own token, and a revoked one is refused at once', async () => {
+      const store = await createPostgresStore({ connectionString: POSTGRES_URL, schema, poolSize: 2 });
+      try {
+        const client = await store.saveClient({ client_id: `gc-${randomUUID()}`, redirect_uris: ['https://client.example/cb'], grant_types: ['client_credentials'] });
+        const tokens = [0, 1, 2].map((i) => ({
+          accessToken: `gc-read-${randomUUID()}`,
+          accessTokenExpiresAt: new Date(Date.now() + 60_000),
+          scope: [`s${i}`],
+          client,
+          user: { id: `u${i}` },
+          grantId: randomUUID(),
+        }));
+        await Promise.all(tokens.map((t) => store.saveToken(t, client, t.user)));
+        assert.equal(await store.revokeAccessToken(tokens[1]!), true);
+        // One turn: the three look-ups share one SELECT, plus one for a token that never existed.
+        const found = await Promise.all([...tokens.map((t) => store.getAccessToken(t.accessToken)), store.getAccessToken('gc-never-issued')]);
+        assert.deepEqual(found.map((t) => (t ? t.user.id : null)), ['u0', null, 'u2', null]);
+        assert.deepEqual(found[2] ? found[2].scope : null, ['s2']);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+
   describe('postgres store, migrations', () => {
     it('lets several processes start at once on a new schema, migrating it exactly once', async () => {
       const target = schemas[1] as string;

@@ -204,3 +204,33 @@ describe('createJwtVerifier refuses to be created without the checks RFC 9068 §
     assert.doesNotThrow(create({ issuer: ISSUER, audience: [ISSUER, 'https://api.example'] }));
   });
 });
+
+describe('createJwtVerifier: the cache of verified tokens', () => {
+  test('a token seen again gives the same claims, and a caller changing its copy changes nobody else\'s', async () => {
+    const token = await signWith(key, validClaims({ jti: 'cache-copy' }));
+    const first = await verifier.verify(token);
+    first.scope = 'admin';
+    const again = await verifier.verify(token);
+    assert.equal(again.scope, 'read');
+    assert.equal(again.jti, 'cache-copy');
+  });
+
+  test('a cached token is refused once its exp has passed, as an uncached one is', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    const token = await signWith(key, validClaims({ jti: 'cache-exp', exp }));
+    assert.equal((await verifier.verify(token)).jti, 'cache-exp');
+    // Past exp: the cached entry must not outlive the token.
+    await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 50));
+    await assertRefused(verifier, token, /expired/);
+  });
+
+  test('a token that failed is not remembered as valid, and cacheSize 0 verifies every time', async () => {
+    const uncached = createJwtVerifier({ issuer: ISSUER, audience: ISSUER, jwks, cacheSize: 0 });
+    const token = await signWith(key, validClaims({ jti: 'cache-off' }));
+    assert.equal((await uncached.verify(token)).jti, 'cache-off');
+    const [header, payload, signature] = token.split('.');
+    const tampered = `${header}.${payload}.${signature?.slice(0, -4)}AAAA`;
+    await assertRefused(verifier, tampered, /signature/);
+    await assertRefused(verifier, tampered, /signature/);
+  });
+});
