@@ -14,7 +14,9 @@ import { authenticateEndpoint } from './endpoints/authenticate.js';
 import { revokeEndpoint } from './endpoints/revoke.js';
 import { introspectEndpoint } from './endpoints/introspect.js';
 import { registrationEndpoint } from './endpoints/register.js';
-import type { RegistrationModel } from './model.js';
+import { parEndpoint } from './endpoints/par.js';
+import { createPushedRequests } from './pushed-requests.js';
+import type { PushedRequestModel, RegistrationModel } from './model.js';
 import { METADATA_PATH, metadataDocument } from './endpoints/metadata.js';
 import { publicJsonResponse } from './response.js';
 import { createRouter } from './handle.js';
@@ -75,7 +77,10 @@ export function createAuthorizationServer<const G extends BuiltInGrantType>(
   const format = options.accessTokenFormat ?? opaqueAccessTokens;
   const tokens = createTokenIssuer(model, resolved, format);
   const context = { model, tokens, options: resolved };
-  const authorization = authorizeEndpoint(context);
+  // RFC 9126: resolveOptions checked the model has the record store when PAR is on.
+  const par = resolved.pushedAuthorizationRequests;
+  const pushed = par && createPushedRequests(model as typeof model & PushedRequestModel, par.ttl);
+  const authorization = authorizeEndpoint({ ...context, pushed });
   const { openid } = resolved;
   // The signing format publishes the keys, be it the server's or only a resource's (RFC 8707).
   const signing = [format, ...[...resolved.resources.values()].map((r) => r.accessTokenFormat)].find((f) => f?.jwks !== undefined);
@@ -117,6 +122,10 @@ export function createAuthorizationServer<const G extends BuiltInGrantType>(
   if (resolved.registration) {
     const registrationContext = { model: model as typeof model & RegistrationModel, options: resolved };
     routes.set(endpoints.registration, (request) => registrationEndpoint(registrationContext, request));
+  }
+  if (pushed) {
+    const parContext = { model, options: resolved, authorization, pushed };
+    routes.set(endpoints.pushedAuthorizationRequest, (request) => parEndpoint(parContext, request));
   }
 
   return {

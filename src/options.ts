@@ -11,6 +11,8 @@ import { ASSERTION_ALGORITHMS } from './client-assertion.js';
 import { ConfigError } from './errors.js';
 import { builtInGrant, builtInGrantTypes, isBuiltInGrantType } from './grants/index.js';
 import { resolveResources } from './resource-indicators.js';
+import { hasRecordStore } from './pushed-requests.js';
+import { applyFapi2Profile } from './fapi2.js';
 
 export type { BuiltInGrantType } from './grants/index.js';
 
@@ -28,7 +30,12 @@ export interface EndpointPaths {
   jwks: string;
   /** RFC 7591 §3: served only when `registration` is set. */
   registration: string;
+  /** RFC 9126 §2: served when pushed authorization requests are on. */
+  pushedAuthorizationRequest: string;
 }
+
+/** Security profiles that turn several options on together: `fapi2` is the FAPI 2.0 Security Profile (docs/fapi2.md). */
+export type SecurityProfile = 'fapi2';
 
 /** Dynamic client registration (RFC 7591, RFC 7592); the model must then implement `RegistrationModel`. */
 export interface RegistrationOptions {
@@ -106,6 +113,18 @@ export interface AuthorizationServerOptions<G extends BuiltInGrantType = BuiltIn
   tokenEndpointAuthMethods?: readonly TokenEndpointAuthMethod[];
   /** Algorithms accepted for `private_key_jwt` assertions; asymmetric only. Default RS256, PS256, ES256, EdDSA. */
   tokenEndpointAuthSigningAlgs?: readonly string[];
+  /**
+   * Pushed authorization requests (RFC 9126) at `endpoints.pushedAuthorizationRequest`. Default: on
+   * when the model has the record store (`putRecord`, `getRecord`, `replaceRecord`, `takeRecord`)
+   * and a grant answers at the authorization endpoint.
+   */
+  pushedAuthorizationRequests?: boolean;
+  /** Seconds a pushed request's `request_uri` may start an authorization (RFC 9126 §2.2 `expires_in`). Default 60, at most 600. */
+  pushedAuthorizationRequestTtl?: number;
+  /** Refuse every authorization request that was not pushed (RFC 9126 §5 `require_pushed_authorization_requests`). Default false. */
+  requirePushedAuthorizationRequests?: boolean;
+  /** `fapi2`: the FAPI 2.0 Security Profile's requirements together (PAR, PKCE S256, private_key_jwt, codes of 60 s at most). */
+  profile?: SecurityProfile | undefined;
 }
 
 export interface ResolvedOptions {
@@ -134,6 +153,9 @@ export interface ResolvedOptions {
   registration: { initialAccessToken: string | undefined; scope: readonly string[] } | undefined;
   tokenEndpointAuthMethods: readonly TokenEndpointAuthMethod[];
   tokenEndpointAuthSigningAlgs: readonly string[];
+  /** RFC 9126: undefined when pushed authorization requests are off. */
+  pushedAuthorizationRequests: { ttl: number; required: boolean } | undefined;
+  profile: SecurityProfile | undefined;
 }
 
 export const DEFAULT_ENDPOINTS: EndpointPaths = {
@@ -143,6 +165,7 @@ export const DEFAULT_ENDPOINTS: EndpointPaths = {
   introspection: '/oauth/introspect',
   jwks: '/.well-known/jwks.json',
   registration: '/oauth/register',
+  pushedAuthorizationRequest: '/oauth/par',
 };
 
 function invalid(field: string, message: string): ConfigError {
@@ -213,8 +236,29 @@ function resolveClientAuth(
   return { tokenEndpointAuthMethods: [...methods], tokenEndpointAuthSigningAlgs: [...algorithms] };
 }
 
+/** Pushed authorization requests (RFC 9126), checked at start: they live in the model's record store. */
+function resolvePushedRequests(
+  options: AuthorizationServerOptions,
+  model: Record<string, unknown>,
+  grants: ReadonlyMap<string, Grant>,
+): ResolvedOptions['pushedAuthorizationRequests'] {
+  const records = hasRecordStore(model);
+  const required = options.requirePushedAuthorizationRequests ?? false;
+  const on = options.pushedAuthorizationRequests ?? (records && [...grants.values()].some((grant) => grant.authorization !== undefined));
+  if (!on) {
+    if (required) throw invalid('requirePushedAuthorizationRequests', 'is true but pushedAuthorizationRequests is off');
+    return undefined;
+  }
+  if (!records) {
+    throw new ConfigError('ERR_TOLLGATE_MODEL', 'model.putRecord', 'is required by pushed authorization requests (the record store: putRecord, getRecord, replaceRecord, takeRecord)');
+  }
+  return { ttl: seconds(options.pushedAuthorizationRequestTtl, 60, 'pushedAuthorizationRequestTtl', 600), required };
+}
+
 /** Checks every option once, at start, and fills in the defaults. Throws ConfigError naming the field. */
-export function resolveOptions(options: AuthorizationServerOptions): ResolvedOptions {
+export function resolveOptions(given: AuthorizationServerOptions): ResolvedOptions {
+  if (given.profile !== undefined && given.profile !== 'fapi2') throw invalid('profile', `"${String(given.profile)}" is not a profile (only "fapi2")`);
+  const options = given.profile === 'fapi2' ? applyFapi2Profile(given) : given;
   const issuer = validateIssuer(options.issuer);
   if (!Array.isArray(options.grantTypes)) throw invalid('grantTypes', `must list the built-in grants to enable: ${builtInGrantTypes.join(', ')}`);
   const model = options.model as unknown as Record<string, unknown> | undefined;
@@ -269,5 +313,7 @@ export function resolveOptions(options: AuthorizationServerOptions): ResolvedOpt
     resources,
     registration: resolveRegistration(options, resources, model),
     ...resolveClientAuth(options, model),
+    pushedAuthorizationRequests: resolvePushedRequests(options, model, grants),
+    profile: options.profile,
   };
 }

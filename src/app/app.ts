@@ -209,6 +209,8 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     skyvaultCompat: config.skyvaultCompat,
     maxBodyBytes: config.bodyLimit,
     trustedIssuers: config.trustedIssuers,
+    ...(config.requirePushedAuthorizationRequests && { requirePushedAuthorizationRequests: true }),
+    ...(config.profile && { profile: config.profile }),
     onError: (err) => app.log.error({ err }, 'unexpected error in the OAuth core'),
   });
 

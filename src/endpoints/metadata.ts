@@ -37,5 +37,10 @@ export function metadataDocument(options: ResolvedOptions, signed: boolean): Rec
     authorization_response_iss_parameter_supported: true,
     // RFC 8414 §2, RFC 7591 §3: advertised only when registration is on.
     ...(options.registration && { registration_endpoint: url(endpoints.registration) }),
+    // RFC 9126 §5: where requests are pushed, and whether every one must be.
+    ...(options.pushedAuthorizationRequests && {
+      pushed_authorization_request_endpoint: url(endpoints.pushedAuthorizationRequest),
+      require_pushed_authorization_requests: options.pushedAuthorizationRequests.required,
+    }),
   };
 }
