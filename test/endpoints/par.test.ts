@@ -1,7 +1,8 @@
 /** Pushed authorization requests (RFC 9126) through the core: the PAR endpoint, then /authorize with request_uri. */
 import { describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AuthorizationServer, OAuthResponse } from '../../src/index.js';
+import type { AuthorizationServer, AuthorizeResult, OAuthResponse } from '../../src/index.js';
+import type { AuthorizeAnswer } from '../../src/endpoints/authorize.js';
 import { createAuthorizationServer } from '../../src/index.js';
 import { ISSUER, REDIRECT_URI, createTestServer, skyvault } from '../helpers/fixtures.js';
 import { lowerCased } from '../helpers/hosts.js';
@@ -38,14 +39,18 @@ async function pushCode(server: AuthorizationServer, extra: Record<string, strin
 
 const allow = { user: resourceOwner, allow: true };
 
-/** The authorization request by reference (RFC 9126 §4), decided when `decision` is given. */
-function byReference(server: AuthorizationServer, requestUri: string, extra: Record<string, string> = {}, decide = true) {
-  const request = authorizeRequest({ client_id: 'SkyVaultapp', request_uri: requestUri, ...extra });
-  return decide ? server.authorize(request, allow) : server.authorize(request);
+/** The authorization request by reference (RFC 9126 §4), and the person's Allow. */
+function byReference(server: AuthorizationServer, requestUri: string, extra: Record<string, string> = {}): Promise<AuthorizeAnswer> {
+  return server.authorize(authorizeRequest({ client_id: 'SkyVaultapp', request_uri: requestUri, ...extra }), allow);
+}
+
+/** The authorization request by reference as a browser first brings it, before any decision. */
+function start(server: AuthorizationServer, requestUri: string): Promise<AuthorizeResult> {
+  return server.authorize(authorizeRequest({ client_id: 'SkyVaultapp', request_uri: requestUri }));
 }
 
 /** Asserts a page-only error (never a redirect) with this code. */
-function assertPage(result: Awaited<ReturnType<AuthorizationServer['authorize']>>, error: string): void {
+function assertPage(result: AuthorizeResult, error: string): void {
   assert.equal(result.type, 'error', JSON.stringify(result));
   if (result.type !== 'error') return;
   assert.equal(result.response.headers.Location, undefined);
@@ -68,7 +73,7 @@ describe('pushed authorization requests (RFC 9126)', () => {
   it('the pushed request completes the code flow, and its code redeems with the pushed PKCE challenge (RFC 9126 §4)', async () => {
     const { server } = await createTestServer();
     const { requestUri, verifier } = await pushCode(server);
-    assert.equal((await byReference(server, requestUri, {}, false)).type, 'interaction');
+    assert.equal((await start(server, requestUri)).type, 'interaction');
     const answer = await byReference(server, requestUri);
     assert.equal(answer.type, 'redirect', JSON.stringify(answer));
     const params = redirectParams(answer.response);
@@ -93,14 +98,14 @@ describe('pushed authorization requests (RFC 9126)', () => {
     const { requestUri } = await pushCode(server);
     assert.equal((await byReference(server, requestUri)).type, 'redirect');
     assertPage(await byReference(server, requestUri), 'invalid_request_uri');
-    assertPage(await byReference(server, requestUri, {}, false), 'invalid_request_uri');
+    assertPage(await start(server, requestUri), 'invalid_request_uri');
   });
 
   it('of parallel decisions on one request_uri, exactly one gets a code (RFC 9126 §4)', async () => {
     const { server } = await createTestServer();
     const { requestUri } = await pushCode(server);
     // Started once, as a browser does before the person decides.
-    assert.equal((await byReference(server, requestUri, {}, false)).type, 'interaction');
+    assert.equal((await start(server, requestUri)).type, 'interaction');
     const answers = await Promise.all(Array.from({ length: 20 }, () => byReference(server, requestUri)));
     const codes = answers.filter((a) => a.type === 'redirect' && redirectParams(a.response).has('code'));
     assert.equal(codes.length, 1);
@@ -110,11 +115,11 @@ describe('pushed authorization requests (RFC 9126)', () => {
     const { server } = await createTestServer();
     const unused = await pushCode(server);
     const started = await pushCode(server);
-    assert.equal((await byReference(server, started.requestUri, {}, false)).type, 'interaction');
+    assert.equal((await start(server, started.requestUri)).type, 'interaction');
     mock.timers.enable({ apis: ['Date'], now: Date.now() });
     t.after(() => mock.timers.reset());
     mock.timers.tick(61_000);
-    assertPage(await byReference(server, unused.requestUri, {}, false), 'invalid_request_uri');
+    assertPage(await start(server, unused.requestUri), 'invalid_request_uri');
     assert.equal((await byReference(server, started.requestUri)).type, 'redirect');
   });
 
