@@ -14,10 +14,12 @@ import { authenticateEndpoint } from './endpoints/authenticate.js';
 import { revokeEndpoint } from './endpoints/revoke.js';
 import { introspectEndpoint } from './endpoints/introspect.js';
 import { registrationEndpoint } from './endpoints/register.js';
-import type { DeviceCodeModel, RegistrationModel } from './model.js';
+import type { DeviceCodeModel, PushedRequestModel, RegistrationModel } from './model.js';
 import { deviceAuthorizationEndpoint } from './endpoints/device-authorization.js';
 import { deviceVerification } from './endpoints/device-verification.js';
 import { DEVICE_CODE } from './grants/device-code.js';
+import { parEndpoint } from './endpoints/par.js';
+import { createPushedRequests } from './pushed-requests.js';
 import { METADATA_PATH, metadataDocument } from './endpoints/metadata.js';
 import { publicJsonResponse } from './response.js';
 import { createRouter } from './handle.js';
@@ -78,7 +80,10 @@ export function createAuthorizationServer<const G extends BuiltInGrantType>(
   const format = options.accessTokenFormat ?? opaqueAccessTokens;
   const tokens = createTokenIssuer(model, resolved, format);
   const context = { model, tokens, options: resolved };
-  const authorization = authorizeEndpoint(context);
+  // RFC 9126: resolveOptions checked the model has the record store when PAR is on.
+  const par = resolved.pushedAuthorizationRequests;
+  const pushed = par && createPushedRequests(model as typeof model & PushedRequestModel, par.ttl);
+  const authorization = authorizeEndpoint({ ...context, pushed });
   const { openid } = resolved;
   // The signing format publishes the keys, be it the server's or only a resource's (RFC 8707).
   const signing = [format, ...[...resolved.resources.values()].map((r) => r.accessTokenFormat)].find((f) => f?.jwks !== undefined);
@@ -120,6 +125,10 @@ export function createAuthorizationServer<const G extends BuiltInGrantType>(
   if (resolved.registration) {
     const registrationContext = { model: model as typeof model & RegistrationModel, options: resolved };
     routes.set(endpoints.registration, (request) => registrationEndpoint(registrationContext, request));
+  }
+  if (pushed) {
+    const parContext = { model, options: resolved, authorization, pushed };
+    routes.set(endpoints.pushedAuthorizationRequest, (request) => parEndpoint(parContext, request));
   }
 
   // RFC 8628: only when the grant is on (resolveOptions checked the model has a record store).

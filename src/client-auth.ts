@@ -24,7 +24,12 @@ export interface ClientAuthPolicy {
 export function clientAuthPolicy(options: ResolvedOptions, path: string): ClientAuthPolicy {
   return {
     methods: options.tokenEndpointAuthMethods,
-    assertion: { issuer: options.issuer, endpointUrl: `${options.issuer}${path}`, algorithms: options.tokenEndpointAuthSigningAlgs },
+    assertion: {
+      issuer: options.issuer,
+      // FAPI 2.0 Security Profile §5.3.2.1: the issuer identifier is the only audience accepted.
+      endpointUrl: options.profile === 'fapi2' ? options.issuer : `${options.issuer}${path}`,
+      algorithms: options.tokenEndpointAuthSigningAlgs,
+    },
     events: options.events,
   };
 }

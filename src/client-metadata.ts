@@ -123,6 +123,9 @@ export function validateClientMetadata(body: unknown, policy: RegistrationPolicy
 
   for (const field of ['jwks', 'jwks_uri']) if (m[field] !== undefined) throw metadataError(field, 'is not supported: no client authentication method here uses keys');
   const clientName = optionalString(m.client_name, 'client_name');
+  // RFC 9126 §6: a client may ask that its authorization requests be accepted only when pushed.
+  const requirePar = m.require_pushed_authorization_requests;
+  if (requirePar !== undefined && typeof requirePar !== 'boolean') throw metadataError('require_pushed_authorization_requests', 'must be true or false');
   return {
     token_endpoint_auth_method: method as TokenEndpointAuthMethod,
     redirect_uris: redirectUris,
@@ -131,5 +134,6 @@ export function validateClientMetadata(body: unknown, policy: RegistrationPolicy
     // Never absent: a client without `scope` could ask for any (see validateScope's default policy).
     scope: scope.join(' '),
     ...(clientName !== undefined && { client_name: clientName }),
+    ...(requirePar === true && { require_pushed_authorization_requests: true }),
   };
 }

@@ -24,6 +24,7 @@ export type OAuthErrorCode =
   | 'consent_required'
   | 'request_not_supported'
   | 'request_uri_not_supported'
+  | 'invalid_request_uri'
   | 'invalid_target'
   | 'invalid_redirect_uri'
   | 'invalid_client_metadata'
@@ -207,6 +208,12 @@ export class RequestUriNotSupportedError extends OAuthError {
   static override readonly status = 400;
 }
 
+/** 400: a `request_uri` that is unknown, expired, already used or not the client's. RFC 9101 §6.2, RFC 9126 §4. */
+export class InvalidRequestUriError extends OAuthError {
+  readonly error = 'invalid_request_uri';
+  static override readonly status = 400;
+}
+
 /** 400: a `resource` that is malformed, not known, or not within the grant. RFC 8707 §2. */
 export class InvalidTargetError extends OAuthError {
   readonly error = 'invalid_target';
@@ -270,6 +277,7 @@ export const errorClasses: { readonly [C in OAuthErrorCode]: new (description: s
   consent_required: ConsentRequiredError,
   request_not_supported: RequestNotSupportedError,
   request_uri_not_supported: RequestUriNotSupportedError,
+  invalid_request_uri: InvalidRequestUriError,
   invalid_target: InvalidTargetError,
   invalid_redirect_uri: InvalidRedirectUriError,
   invalid_client_metadata: InvalidClientMetadataError,

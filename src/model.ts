@@ -160,6 +160,28 @@ export interface RegistrationModel {
   deleteClient(clientId: string): Awaitable<boolean>;
 }
 
+/** A short-lived record as the record store hands it back (tollgate): what PAR reads. */
+export interface KeptRecord {
+  value: Readonly<Record<string, unknown>>;
+  /** What `replaceRecord` compares (compare-and-swap). */
+  version: number;
+}
+
+/**
+ * RFC 9126 (tollgate): pushed authorization requests live in the record store, by kind and key.
+ * Every shipped store has it (`Store`, whose doc comments give each function's contract).
+ */
+export interface PushedRequestModel {
+  /** Creates a record; false when a live one already has this key. */
+  putRecord(kind: string, key: string, value: Readonly<Record<string, unknown>>, options: { expiresAt: Date }): Awaitable<boolean>;
+  /** The live record, or null. */
+  getRecord(kind: string, key: string): Awaitable<KeptRecord | null>;
+  /** Replaces a live record's value if its version is still `version`; false otherwise. */
+  replaceRecord(kind: string, key: string, version: number, value: Readonly<Record<string, unknown>>): Awaitable<boolean>;
+  /** Reads and deletes a live record in one step: of parallel callers, exactly one gets it. */
+  takeRecord(kind: string, key: string): Awaitable<KeptRecord | null>;
+}
+
 /** A model that supports every built-in grant and endpoint. */
 export interface Model
   extends AuthorizationCodeModel,

@@ -14,6 +14,8 @@ import { builtInGrant, builtInGrantTypes, isBuiltInGrantType } from './grants/in
 import { resolveResources } from './resource-indicators.js';
 import { DEVICE_CODE } from './grants/device-code.js';
 import { guardListener } from './events.js';
+import { hasRecordStore } from './pushed-requests.js';
+import { applyFapi2Profile } from './fapi2.js';
 
 export type { BuiltInGrantType } from './grants/index.js';
 
@@ -35,7 +37,12 @@ export interface EndpointPaths {
   deviceAuthorization: string;
   /** RFC 8628 §3.3: the verification page (`verification_uri`), served with the host's `interaction.device`. */
   deviceVerification: string;
+  /** RFC 9126 §2: served when pushed authorization requests are on. */
+  pushedAuthorizationRequest: string;
 }
+
+/** Security profiles that turn several options on together: `fapi2` is the FAPI 2.0 Security Profile (docs/fapi2.md). */
+export type SecurityProfile = 'fapi2';
 
 /** Dynamic client registration (RFC 7591, RFC 7592); the model must then implement `RegistrationModel`. */
 export interface RegistrationOptions {
@@ -121,6 +128,18 @@ export interface AuthorizationServerOptions<G extends BuiltInGrantType = BuiltIn
    * that throws or rejects never breaks a request: the first failure goes to `onError`.
    */
   events?: AuditListener | undefined;
+  /**
+   * Pushed authorization requests (RFC 9126) at `endpoints.pushedAuthorizationRequest`. Default: on
+   * when the model has the record store (`putRecord`, `getRecord`, `replaceRecord`, `takeRecord`)
+   * and a grant answers at the authorization endpoint.
+   */
+  pushedAuthorizationRequests?: boolean;
+  /** Seconds a pushed request's `request_uri` may start an authorization (RFC 9126 §2.2 `expires_in`). Default 60, at most 600. */
+  pushedAuthorizationRequestTtl?: number;
+  /** Refuse every authorization request that was not pushed (RFC 9126 §5 `require_pushed_authorization_requests`). Default false. */
+  requirePushedAuthorizationRequests?: boolean;
+  /** `fapi2`: the FAPI 2.0 Security Profile's requirements together (PAR, PKCE S256, private_key_jwt, codes of 60 s at most). */
+  profile?: SecurityProfile | undefined;
 }
 
 export interface ResolvedOptions {
@@ -152,6 +171,9 @@ export interface ResolvedOptions {
   tokenEndpointAuthSigningAlgs: readonly string[];
   /** The `events` listener, guarded; undefined when nobody listens (call it as `events?.(...)`: no event is built then). */
   events: ((event: AuditEvent) => void) | undefined;
+  /** RFC 9126: undefined when pushed authorization requests are off. */
+  pushedAuthorizationRequests: { ttl: number; required: boolean } | undefined;
+  profile: SecurityProfile | undefined;
 }
 
 export const DEFAULT_ENDPOINTS: EndpointPaths = {
@@ -163,6 +185,7 @@ export const DEFAULT_ENDPOINTS: EndpointPaths = {
   registration: '/oauth/register',
   deviceAuthorization: '/oauth/device_authorization',
   deviceVerification: '/device',
+  pushedAuthorizationRequest: '/oauth/par',
 };
 
 function invalid(field: string, message: string): ConfigError {
@@ -243,8 +266,29 @@ function resolveClientAuth(
   return { tokenEndpointAuthMethods: [...methods], tokenEndpointAuthSigningAlgs: [...algorithms] };
 }
 
+/** Pushed authorization requests (RFC 9126), checked at start: they live in the model's record store. */
+function resolvePushedRequests(
+  options: AuthorizationServerOptions,
+  model: Record<string, unknown>,
+  grants: ReadonlyMap<string, Grant>,
+): ResolvedOptions['pushedAuthorizationRequests'] {
+  const records = hasRecordStore(model);
+  const required = options.requirePushedAuthorizationRequests ?? false;
+  const on = options.pushedAuthorizationRequests ?? (records && [...grants.values()].some((grant) => grant.authorization !== undefined));
+  if (!on) {
+    if (required) throw invalid('requirePushedAuthorizationRequests', 'is true but pushedAuthorizationRequests is off');
+    return undefined;
+  }
+  if (!records) {
+    throw new ConfigError('ERR_TOLLGATE_MODEL', 'model.putRecord', 'is required by pushed authorization requests (the record store: putRecord, getRecord, replaceRecord, takeRecord)');
+  }
+  return { ttl: seconds(options.pushedAuthorizationRequestTtl, 60, 'pushedAuthorizationRequestTtl', 600), required };
+}
+
 /** Checks every option once, at start, and fills in the defaults. Throws ConfigError naming the field. */
-export function resolveOptions(options: AuthorizationServerOptions): ResolvedOptions {
+export function resolveOptions(given: AuthorizationServerOptions): ResolvedOptions {
+  if (given.profile !== undefined && given.profile !== 'fapi2') throw invalid('profile', `"${String(given.profile)}" is not a profile (only "fapi2")`);
+  const options = given.profile === 'fapi2' ? applyFapi2Profile(given) : given;
   const issuer = validateIssuer(options.issuer);
   if (!Array.isArray(options.grantTypes)) throw invalid('grantTypes', `must list the built-in grants to enable: ${builtInGrantTypes.join(', ')}`);
   const model = options.model as unknown as Record<string, unknown> | undefined;
@@ -304,5 +348,7 @@ export function resolveOptions(options: AuthorizationServerOptions): ResolvedOpt
     registration: resolveRegistration(options, resources, model),
     ...resolveClientAuth(options, model),
     events,
+    pushedAuthorizationRequests: resolvePushedRequests(options, model, grants),
+    profile: options.profile,
   };
 }

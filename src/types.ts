@@ -75,6 +75,8 @@ export interface Client {
   jwks?: { keys: ReadonlyArray<Readonly<Record<string, unknown>>> } | undefined;
   /** OpenID Connect Registration §2: the only `alg` accepted for this client's assertions. Default: any the server allows. */
   token_endpoint_auth_signing_alg?: string | undefined;
+  /** RFC 9126 §6: this client's authorization requests must be pushed (PAR) first. Default false. */
+  require_pushed_authorization_requests?: boolean | undefined;
 }
 
 /** The resource owner, as the model knows it. `id` (or else `username`) becomes the token's subject. */

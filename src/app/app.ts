@@ -219,6 +219,8 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     skyvaultCompat: config.skyvaultCompat,
     maxBodyBytes: config.bodyLimit,
     trustedIssuers: config.trustedIssuers,
+    ...(config.requirePushedAuthorizationRequests && { requirePushedAuthorizationRequests: true }),
+    ...(config.profile && { profile: config.profile }),
     onError: (err) => app.log.error({ err }, 'unexpected error in the OAuth core'),
     events,
   });
@@ -258,8 +260,10 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
   // only checked here and counted once the answer shows it authenticated (onSend): otherwise
   // anyone could exhaust a client's limit by naming it.
   app.addHook('preHandler', async (request, reply) => {
-    // RFC 8628 §3.1: each device authorization request stores a record; they count per IP like token requests.
-    if (request.routeOptions.url === server.options.endpoints.deviceAuthorization && server.options.grants.has(DEVICE_CODE)) {
+    // RFC 8628 §3.1, RFC 9126 §2: each device authorization or pushed request stores a record; they count per IP like token requests.
+    const { deviceAuthorization, pushedAuthorizationRequest } = server.options.endpoints;
+    const recordPath = request.routeOptions.url === deviceAuthorization || request.routeOptions.url === pushedAuthorizationRequest;
+    if (recordPath && server.serves(request.url)) {
       const verdict = tokenLimits.perIp.hit(request.ip);
       if (!verdict.allowed) return tooManyRequests(reply, verdict.retryAfter, 'token_per_ip', events);
       return;

@@ -13,6 +13,7 @@ import type { TrustedIssuer } from '../grants/jwt-bearer.js';
 import { JWT_BEARER } from '../grants/jwt-bearer.js';
 import { TOKEN_EXCHANGE } from '../grants/token-exchange.js';
 import { DEVICE_CODE } from '../grants/device-code.js';
+import { FAPI2_MAX_CODE_TTL } from '../fapi2.js';
 import { isSecretHash, passwordHashProblem } from '../secrets.js';
 import type { Branding } from './views.js';
 
@@ -124,6 +125,10 @@ export interface ServerConfig {
   audit: AuditConfig;
   /** Proxies whose X-Forwarded-* headers count (client address, scheme, host). */
   trustProxy: TrustProxyConfig;
+  /** RFC 9126 §5: refuse every authorization request that was not pushed first. */
+  requirePushedAuthorizationRequests: boolean;
+  /** `fapi2`: the FAPI 2.0 Security Profile (docs/fapi2.md). */
+  profile?: 'fapi2' | undefined;
 }
 
 /** Generous enough that tests and benchmarks are never throttled unless they ask to be. */
@@ -320,6 +325,7 @@ function client(value: unknown, field: string): ClientRegistration {
     'token_endpoint_auth_method', 'require_pkce', 'access_token_lifetime', 'refresh_token_lifetime',
     'introspection_allowed', 'allowInsecureRedirect', 'allowPublicPasswordGrant', 'application_type', 'id_token_signed_response_alg',
     'post_logout_redirect_uris', 'jwks', 'jwks_uri', 'token_endpoint_auth_signing_alg', 'client_secret_hash',
+    'require_pushed_authorization_requests',
   ]);
   const applicationType = c.application_type === undefined ? undefined : oneOf(c.application_type, `${field}.application_type`, ['web', 'native'] as const);
   const clientId = string(c.client_id, `${field}.client_id`);
@@ -359,6 +365,10 @@ function client(value: unknown, field: string): ClientRegistration {
   if (c.scope !== undefined) registration.scope = string(c.scope, `${field}.scope`);
   if (applicationType !== undefined) registration.application_type = applicationType;
   if (c.require_pkce !== undefined) registration.require_pkce = boolean(c.require_pkce, `${field}.require_pkce`);
+  if (c.require_pushed_authorization_requests !== undefined) {
+    // RFC 9126 §6.
+    registration.require_pushed_authorization_requests = boolean(c.require_pushed_authorization_requests, `${field}.require_pushed_authorization_requests`);
+  }
   if (c.access_token_lifetime !== undefined) registration.access_token_lifetime = integer(c.access_token_lifetime, `${field}.access_token_lifetime`, 1, 1e9);
   if (c.refresh_token_lifetime !== undefined) registration.refresh_token_lifetime = integer(c.refresh_token_lifetime, `${field}.refresh_token_lifetime`, 1, 1e9);
   if (c.introspection_allowed !== undefined) {
@@ -545,8 +555,24 @@ const FIELDS = [
   'authorizationCodeTtl', 'deviceCodeTtl', 'clients', 'users', 'skyvaultCompat', 'upstream', 'rateLimit', 'bodyLimit',
   'sessionSecret', 'logLevel', 'workers', 'keyActivationDelay', 'http',
   'resources', 'registration', 'cors', 'trustedIssuers',
-  'branding', 'scopeDescriptions', 'metrics', 'audit', 'trustProxy',
+  'branding', 'scopeDescriptions', 'metrics', 'audit', 'trustProxy', 'requirePushedAuthorizationRequests', 'profile',
 ];
+
+/**
+ * FAPI 2.0 Security Profile §5.3.2.1-2 at start: every client confidential with private_key_jwt,
+ * none on the password or implicit grant, codes of 60 seconds at most.
+ */
+function checkFapi2(clients: ClientRegistration[], authorizationCodeTtl: unknown): void {
+  for (const [i, client] of clients.entries()) {
+    const field = `config.clients[${i}]`;
+    if (client.token_endpoint_auth_method !== 'private_key_jwt') {
+      fail(`${field}.token_endpoint_auth_method`, `must be "private_key_jwt" with profile "fapi2" (docs/fapi2.md), not ${show(client.token_endpoint_auth_method ?? 'client_secret_basic')}`);
+    }
+    const grant = client.grant_types.find((g) => g === 'password' || g === 'implicit');
+    if (grant !== undefined) fail(`${field}.grant_types`, `must not include "${grant}" with profile "fapi2"`);
+  }
+  if (authorizationCodeTtl !== undefined) integer(authorizationCodeTtl, 'config.authorizationCodeTtl', 1, FAPI2_MAX_CODE_TTL);
+}
 
 /** Checks a parsed config file and fills in the defaults. Throws ConfigError naming the first bad field. */
 export function validateConfig(value: unknown): ServerConfig {
@@ -557,6 +583,8 @@ export function validateConfig(value: unknown): ServerConfig {
   const sessionSecret = optionalString(c.sessionSecret, 'config.sessionSecret');
   if (sessionSecret !== undefined && sessionSecret.length < 32) fail('config.sessionSecret', 'must be at least 32 characters');
   const store = c.store === undefined ? 'memory' : storeSpec(c.store, 'config.store');
+  const profile = c.profile === undefined ? undefined : oneOf(c.profile, 'config.profile', ['fapi2'] as const);
+  if (profile === 'fapi2') checkFapi2(clients, c.authorizationCodeTtl);
   return {
     issuer: c.issuer === undefined ? undefined : issuerUrl(c.issuer, 'config.issuer'),
     host: optionalString(c.host, 'config.host') ?? '127.0.0.1',
@@ -569,7 +597,7 @@ export function validateConfig(value: unknown): ServerConfig {
     accessTokenTtl: c.accessTokenTtl === undefined ? 3600 : integer(c.accessTokenTtl, 'config.accessTokenTtl', 1, 1e9),
     refreshTokenTtl: c.refreshTokenTtl === undefined ? 1_209_600 : integer(c.refreshTokenTtl, 'config.refreshTokenTtl', 1, 1e9),
     // RFC 6749 §4.1.2: ten minutes at most.
-    authorizationCodeTtl: c.authorizationCodeTtl === undefined ? 600 : integer(c.authorizationCodeTtl, 'config.authorizationCodeTtl', 1, 600),
+    authorizationCodeTtl: c.authorizationCodeTtl === undefined ? (profile === 'fapi2' ? FAPI2_MAX_CODE_TTL : 600) : integer(c.authorizationCodeTtl, 'config.authorizationCodeTtl', 1, 600),
     deviceCodeTtl: c.deviceCodeTtl === undefined ? 600 : integer(c.deviceCodeTtl, 'config.deviceCodeTtl', 1, 86_400),
     clients,
     users,
@@ -589,6 +617,9 @@ export function validateConfig(value: unknown): ServerConfig {
     metrics: metricsConfig(c.metrics, 'config.metrics'),
     audit: auditConfig(c.audit, 'config.audit'),
     trustProxy: trustProxyConfig(c.trustProxy, 'config.trustProxy'),
+    requirePushedAuthorizationRequests:
+      c.requirePushedAuthorizationRequests === undefined ? false : boolean(c.requirePushedAuthorizationRequests, 'config.requirePushedAuthorizationRequests'),
+    profile,
   };
 }
 

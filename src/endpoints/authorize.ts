@@ -10,10 +10,13 @@ import type { ServerTokenIssuer } from '../tokens/issuer.js';
 import type { ResolvedOptions } from '../options.js';
 import type { Params } from '../request.js';
 import type { ResponseMode } from '../response.js';
+import type { PushedRequests } from '../pushed-requests.js';
+import { isPushedRequestUri } from '../pushed-requests.js';
 import {
   AccessDeniedError,
   InvalidClientError,
   InvalidRequestError,
+  InvalidRequestUriError,
   OAuthError,
   UnauthorizedClientError,
   UnsupportedResponseTypeError,
@@ -54,6 +57,8 @@ export interface AuthorizeEndpointContext {
   model: BaseModel;
   tokens: ServerTokenIssuer;
   options: ResolvedOptions;
+  /** RFC 9126: the pushed requests, when the server takes them. */
+  pushed?: PushedRequests | undefined;
 }
 
 /** Until client_id and redirect_uri check out, errors are shown to the person, never redirected (§4.1.2.1). */
@@ -106,6 +111,8 @@ export function authorizationParams(request: OAuthRequest): Params {
 export interface AuthorizeEndpoint {
   /** Checks an authorization request's parameters; throws what `answerError` turns into a page or a redirect. */
   validate(params: Params): Promise<AuthorizationRequest>;
+  /** Checks a pushed request's parameters (RFC 9126 §2.1) as `validate` would; throws the error to answer as JSON (§2.3). */
+  validatePushed(params: Params): Promise<AuthorizationRequest>;
   /** The redirect for a validated request and the resource owner's decision. */
   decide(request: AuthorizationRequest, decision: AuthorizationDecision, method: string): Promise<AuthorizeAnswer>;
   /** An error as the answer it must be: a redirect once the redirect URI is trusted, a page otherwise. */
@@ -113,10 +120,33 @@ export interface AuthorizeEndpoint {
 }
 
 export function authorizeEndpoint(context: AuthorizeEndpointContext): AuthorizeEndpoint {
-  const { model, tokens, options } = context;
+  const { model, tokens, options, pushed } = context;
   const byResponseType = responseTypes(options);
 
   async function validate(params: Params): Promise<AuthorizationRequest> {
+    const requestUri = params.request_uri;
+    // Without PAR, or a request_uri to fetch (RFC 9101 §5.2, not supported): what it was before, unknown
+    // to OAuth and refused by OpenID Connect (Core §6).
+    if (requestUri === undefined || !pushed || !isPushedRequestUri(requestUri)) return check(params, false);
+    if (params.client_id === undefined) throw new InvalidRequestError('Missing parameter: client_id (RFC 9126 §4)', PAGE_ONLY);
+    // RFC 9126 §4: the pushed parameters are the request; any others beside request_uri are ignored.
+    return { ...(await check(await pushed.resolve(params.client_id, requestUri), true)), requestUri };
+  }
+
+  async function validatePushed(params: Params): Promise<AuthorizationRequest> {
+    // RFC 9126 §2.1: a pushed request cannot itself point to one.
+    if (params.request_uri !== undefined) throw new InvalidRequestError('request_uri must not be pushed (RFC 9126 §2.1)');
+    // FAPI 2.0 Security Profile §5.3.2.2: the redirect URI is always named in the pushed request.
+    if (options.profile === 'fapi2' && params.redirect_uri === undefined) throw new InvalidRequestError('Missing parameter: redirect_uri (FAPI 2.0)');
+    try {
+      return await check(params, true);
+    } catch (err) {
+      // RFC 9126 §2.3: errors go back in the response, never to the redirect URI.
+      throw err instanceof Redirectable ? err.error : err;
+    }
+  }
+
+  async function check(params: Params, wasPushed: boolean): Promise<AuthorizationRequest> {
     // §4.1.2.1: until client_id and redirect_uri check out, errors are shown, never redirected.
     if (params.client_id === undefined) throw new InvalidRequestError('Missing parameter: client_id', PAGE_ONLY);
     const client = await model.getClient(params.client_id, null);
@@ -136,6 +166,10 @@ export function authorizeEndpoint(context: AuthorizeEndpointContext): AuthorizeE
     const responseMode: ResponseMode = grant?.authorization?.responseMode ?? defaultResponseMode(responseType);
     const fail = (error: OAuthError): Redirectable => new Redirectable(error, { redirectUri, state, responseMode });
 
+    // RFC 9126 §5, §6: a request that was not pushed, when the server or this client requires pushing.
+    if (!wasPushed && (options.pushedAuthorizationRequests?.required === true || client.require_pushed_authorization_requests === true)) {
+      throw fail(new InvalidRequestError('This client must push its authorization requests first (RFC 9126: pushed_authorization_request_endpoint)'));
+    }
     if (responseType === undefined) throw fail(new InvalidRequestError('Missing parameter: response_type'));
     if (!grant?.authorization) throw fail(new UnsupportedResponseTypeError(`Unsupported response_type "${responseType}"`));
     if (!client.grant_types.includes(grant.type)) throw fail(new UnauthorizedClientError(`This client may not use response_type=${responseType}`));
@@ -182,6 +216,10 @@ export function authorizeEndpoint(context: AuthorizeEndpointContext): AuthorizeE
 
   async function decide(request: AuthorizationRequest, decision: AuthorizationDecision, method: string): Promise<AuthorizeAnswer> {
     try {
+      // RFC 9126 §4: one answer per request_uri. Taken before anything else, so a second decision finds nothing.
+      if (request.requestUri !== undefined && !(await pushed?.take(request.client.client_id, request.requestUri))) {
+        throw new InvalidRequestUriError('The request_uri has already been used (RFC 9126 §4)');
+      }
       if (!decision.allow) throw new AccessDeniedError('The resource owner denied the request');
       const { client, redirectUri, state, responseMode } = request;
       const allowed = await validateScope(model, decision.user, client, decision.scope ?? request.scope);
@@ -199,5 +237,5 @@ export function authorizeEndpoint(context: AuthorizeEndpointContext): AuthorizeE
     }
   }
 
-  return { validate, decide, answerError };
+  return { validate, validatePushed, decide, answerError };
 }

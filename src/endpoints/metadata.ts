@@ -40,5 +40,10 @@ export function metadataDocument(options: ResolvedOptions, signed: boolean): Rec
     ...(options.registration && { registration_endpoint: url(endpoints.registration) }),
     // RFC 8628 §4: advertised when the device grant is enabled.
     ...(options.grants.has(DEVICE_CODE) && { device_authorization_endpoint: url(endpoints.deviceAuthorization) }),
+    // RFC 9126 §5: where requests are pushed, and whether every one must be.
+    ...(options.pushedAuthorizationRequests && {
+      pushed_authorization_request_endpoint: url(endpoints.pushedAuthorizationRequest),
+      require_pushed_authorization_requests: options.pushedAuthorizationRequests.required,
+    }),
   };
 }

@@ -108,6 +108,8 @@ export interface AuthorizationRequest {
   openid?: OpenIdAuthorizationRequest | undefined;
   /** The `resource` values asked for (RFC 8707 §2), checked; undefined when the request had none. */
   resources?: string[] | undefined;
+  /** The `request_uri` its parameters were pushed as (RFC 9126 §4); undefined when they came in the request itself. */
+  requestUri?: string | undefined;
 }
 
 /** The server settings an authorization half reads. */

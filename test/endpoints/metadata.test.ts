@@ -30,6 +30,8 @@ describeHosts('authorization server metadata (RFC 8414)', (setup) => {
       introspection_endpoint_auth_signing_alg_values_supported: algs,
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: true,
+      pushed_authorization_request_endpoint: `${ISSUER}/oauth/par`,
+      require_pushed_authorization_requests: false,
     });
   });
 

@@ -37,7 +37,7 @@ export type ServerOverrides = Parameters<typeof createTestServer>[0];
 export type Setup = (overrides?: ServerOverrides) => Promise<Harness>;
 
 /** The response with lower-case header names, as HTTP hands them over. */
-function lowerCased(response: OAuthResponse): OAuthResponse {
+export function lowerCased(response: OAuthResponse): OAuthResponse {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(response.headers)) headers[name.toLowerCase()] = value;
   return { ...response, headers };
