@@ -18,6 +18,10 @@ import type { RegistrationModel } from './model.js';
 import { METADATA_PATH, metadataDocument } from './endpoints/metadata.js';
 import { publicJsonResponse } from './response.js';
 import { createRouter } from './handle.js';
+import type { BaseModel } from './model.js';
+import type { Client } from './types.js';
+import { withClientIdMetadataDocuments } from './client-id-metadata.js';
+import { selfRegistrableGrantTypes } from './client-metadata.js';
 
 /** The oauthlib seed's shape of a token endpoint answer. */
 export interface TokenTriple {
@@ -60,6 +64,17 @@ export interface AuthorizationServer extends Router {
   metadata(): OAuthResponse;
   /** The public keys for signed access tokens (an empty set for opaque ones). */
   jwks(): Promise<OAuthResponse>;
+  /** The client with this id as the endpoints find it (a client ID metadata document's too), or undefined; throws `invalid_client` when a document cannot be used. */
+  getClient(clientId: string): Promise<Client | undefined>;
+}
+
+/** The model, with URL client ids resolved through their metadata documents when that is on. */
+function clientIdMetadataDocumentModel<M extends BaseModel>(model: M, options: ResolvedOptions): M {
+  const { clientIdMetadataDocuments: documents, fetchDocument } = options;
+  if (!documents || !fetchDocument) return model;
+  // A document's client is public or uses private_key_jwt: a secret it published would be no secret.
+  const authMethods = options.tokenEndpointAuthMethods.filter((method) => method === 'none' || method === 'private_key_jwt');
+  return withClientIdMetadataDocuments(model, fetchDocument, { grantTypes: selfRegistrableGrantTypes(options.grants.keys()), scope: documents.scope, authMethods });
 }
 
 /**
@@ -71,7 +86,7 @@ export function createAuthorizationServer<const G extends BuiltInGrantType>(
   options: AuthorizationServerOptions<G>,
 ): AuthorizationServer {
   const resolved = resolveOptions(options as unknown as AuthorizationServerOptions);
-  const model = options.model;
+  const model = clientIdMetadataDocumentModel(options.model, resolved);
   const format = options.accessTokenFormat ?? opaqueAccessTokens;
   const tokens = createTokenIssuer(model, resolved, format);
   const context = { model, tokens, options: resolved };
@@ -133,5 +148,6 @@ export function createAuthorizationServer<const G extends BuiltInGrantType>(
     introspect,
     metadata,
     jwks,
+    getClient: async (clientId) => (await model.getClient(clientId, null)) || undefined,
   };
 }

@@ -22,7 +22,7 @@ export interface ClientAuthPolicy {
 export function clientAuthPolicy(options: ResolvedOptions, path: string): ClientAuthPolicy {
   return {
     methods: options.tokenEndpointAuthMethods,
-    assertion: { issuer: options.issuer, endpointUrl: `${options.issuer}${path}`, algorithms: options.tokenEndpointAuthSigningAlgs },
+    assertion: { issuer: options.issuer, endpointUrl: `${options.issuer}${path}`, algorithms: options.tokenEndpointAuthSigningAlgs, fetchDocument: options.fetchDocument },
   };
 }
 

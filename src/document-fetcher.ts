@@ -1,7 +1,7 @@
 /**
  * Fetching a document a client names by URL: its client ID metadata document
  * (draft-ietf-oauth-client-id-metadata-document) or its `jwks_uri` (RFC 7591 §2). The core only
- * calls a `DocumentFetcher`; `createDocumentFetcher` from `tollgate/fetch` is the SSRF-safe one for
+ * calls a `DocumentFetcher`; `createDocumentFetcher` from `tollgate/safe-fetch` is the SSRF-safe one for
  * Node (https only, public addresses only, no redirects, size and time limits, a bounded cache).
  */
 

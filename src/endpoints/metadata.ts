@@ -37,5 +37,7 @@ export function metadataDocument(options: ResolvedOptions, signed: boolean): Rec
     authorization_response_iss_parameter_supported: true,
     // RFC 8414 §2, RFC 7591 §3: advertised only when registration is on.
     ...(options.registration && { registration_endpoint: url(endpoints.registration) }),
+    // draft-ietf-oauth-client-id-metadata-document "Authorization Server Metadata".
+    ...(options.clientIdMetadataDocuments && { client_id_metadata_document_supported: true }),
   };
 }
