@@ -28,15 +28,16 @@ export function cacheLifetime(cacheControl: string | undefined, policy: CachePol
 
 interface Entry {
   value: unknown;
-  fetchedAt: number;
   expiresAt: number;
+  /** When a refresh (a fetch past the cache) last replaced it. */
+  refreshedAt: number | undefined;
 }
 
 export interface DocumentCache {
-  /** The document while it is fresh, with when it was fetched. */
-  get(key: string, now: number): { value: unknown; fetchedAt: number } | undefined;
-  /** Keeps a document for `ttlSeconds` (nothing when 0). */
-  set(key: string, value: unknown, ttlSeconds: number, now: number): void;
+  /** The document while it is fresh, with when a refresh last fetched it. */
+  get(key: string, now: number): { value: unknown; refreshedAt: number | undefined } | undefined;
+  /** Keeps a document for `ttlSeconds` (nothing when 0); `refreshed` when a refresh fetched it. */
+  set(key: string, value: unknown, ttlSeconds: number, now: number, refreshed: boolean): void;
 }
 
 export function createDocumentCache(policy: CachePolicy): DocumentCache {
@@ -49,14 +50,14 @@ export function createDocumentCache(policy: CachePolicy): DocumentCache {
         entries.delete(key);
         return undefined;
       }
-      return { value: entry.value, fetchedAt: entry.fetchedAt };
+      return { value: entry.value, refreshedAt: entry.refreshedAt };
     },
-    set(key, value, ttlSeconds, now) {
+    set(key, value, ttlSeconds, now, refreshed) {
       entries.delete(key);
       if (ttlSeconds <= 0) return;
       // A Map iterates in insertion order: the first key is the oldest document.
       while (entries.size >= policy.maxEntries) entries.delete(entries.keys().next().value as string);
-      entries.set(key, { value, fetchedAt: now, expiresAt: now + ttlSeconds * 1000 });
+      entries.set(key, { value, expiresAt: now + ttlSeconds * 1000, refreshedAt: refreshed ? now : undefined });
     },
   };
 }

@@ -33,7 +33,7 @@ export interface DocumentFetcherOptions {
   maxBytes?: Partial<Record<DocumentKind, number>> | undefined;
   /** Cache bounds (see CachePolicy). */
   cache?: Partial<CachePolicy> | undefined;
-  /** A cached document is fetched again on `refresh` only when it is at least this old, in seconds. Default 30. */
+  /** A `refresh` fetches past the cache at most once per this many seconds per URL. Default 30. */
   refreshIntervalSeconds?: number | undefined;
   /** PEM certificates trusted besides the usual roots (a private CA). */
   ca?: readonly string[] | undefined;
@@ -167,14 +167,16 @@ export function createDocumentFetcher(options: DocumentFetcherOptions = {}): Doc
     const key = `${kind} ${url.href}`;
     const now = Date.now();
     const cached = cache.get(key, now);
-    // A refresh is honoured at most once per interval per URL (an unknown kid must not trigger a fetch per request).
-    if (cached !== undefined && !(refresh && now - cached.fetchedAt >= refreshMs)) return cached.value;
+    // A refresh is honoured at most once per interval per URL: a client's rotated-in key is found at
+    // once, but unknown kids sent on purpose cannot make the server fetch on every request.
+    const mayRefresh = refresh === true && (cached?.refreshedAt === undefined || now - cached.refreshedAt >= refreshMs);
+    if (cached !== undefined && !mayRefresh) return cached.value;
     const pending = inFlight.get(key);
     if (pending) return pending;
     if (inFlight.size >= MAX_IN_FLIGHT) throw new DocumentFetchError('Too many documents are being fetched at once; try again');
     const fetching = fetchOnce(url, kind)
       .then(({ value, cacheControl }) => {
-        cache.set(key, value, cacheLifetime(cacheControl, cachePolicy), Date.now());
+        cache.set(key, value, cacheLifetime(cacheControl, cachePolicy), Date.now(), refresh === true);
         return value;
       })
       .finally(() => inFlight.delete(key));
