@@ -21,7 +21,6 @@ import { createRouter } from './handle.js';
 import type { BaseModel } from './model.js';
 import type { Client } from './types.js';
 import { withClientIdMetadataDocuments } from './client-id-metadata.js';
-import { selfRegistrableGrantTypes } from './client-metadata.js';
 
 /** The oauthlib seed's shape of a token endpoint answer. */
 export interface TokenTriple {
@@ -68,13 +67,21 @@ export interface AuthorizationServer extends Router {
   getClient(clientId: string): Promise<Client | undefined>;
 }
 
+/**
+ * Grants a metadata document's client may use: those where a person approves each authorization.
+ * Anyone can publish a document, with no initial access token to gate it (as registration has), so
+ * no document makes its publisher a client_credentials (or other machine-to-machine) client.
+ */
+const DOCUMENT_CLIENT_GRANTS = new Set(['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code']);
+
 /** The model, with URL client ids resolved through their metadata documents when that is on. */
 function clientIdMetadataDocumentModel<M extends BaseModel>(model: M, options: ResolvedOptions): M {
   const { clientIdMetadataDocuments: documents, fetchDocument } = options;
   if (!documents || !fetchDocument) return model;
   // A document's client is public or uses private_key_jwt: a secret it published would be no secret.
   const authMethods = options.tokenEndpointAuthMethods.filter((method) => method === 'none' || method === 'private_key_jwt');
-  return withClientIdMetadataDocuments(model, fetchDocument, { grantTypes: selfRegistrableGrantTypes(options.grants.keys()), scope: documents.scope, authMethods });
+  const grantTypes = [...options.grants.keys()].filter((type) => DOCUMENT_CLIENT_GRANTS.has(type));
+  return withClientIdMetadataDocuments(model, fetchDocument, { grantTypes, scope: documents.scope, authMethods });
 }
 
 /**

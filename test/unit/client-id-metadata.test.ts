@@ -76,6 +76,8 @@ describe('client ID metadata documents in the core', () => {
       [{ ...publicDocument, token_endpoint_auth_method: 'client_secret_post' }, /must be one of none, private_key_jwt/],
       [{ ...publicDocument, token_endpoint_auth_method: 'private_key_jwt' }, /jwks or jwks_uri is required/],
       [{ ...publicDocument, grant_types: ['password'] }, /does not support/],
+      // Anyone can publish a document: it never makes its publisher a machine-to-machine client.
+      [{ ...publicDocument, token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://app.example/jwks', grant_types: ['client_credentials'] }, /client_credentials.*does not support/],
     ];
     for (const [document, message] of cases) {
       const { server } = await createTestServer({ clientIdMetadataDocuments: true, fetchDocument: stubFetcher({ [CLIENT_ID]: document }) });
