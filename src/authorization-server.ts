@@ -23,6 +23,9 @@ import { createPushedRequests } from './pushed-requests.js';
 import { METADATA_PATH, metadataDocument } from './endpoints/metadata.js';
 import { publicJsonResponse } from './response.js';
 import { createRouter } from './handle.js';
+import type { BaseModel } from './model.js';
+import type { Client } from './types.js';
+import { withClientIdMetadataDocuments } from './client-id-metadata.js';
 
 /** The oauthlib seed's shape of a token endpoint answer. */
 export interface TokenTriple {
@@ -65,6 +68,25 @@ export interface AuthorizationServer extends Router {
   metadata(): OAuthResponse;
   /** The public keys for signed access tokens (an empty set for opaque ones). */
   jwks(): Promise<OAuthResponse>;
+  /** The client with this id as the endpoints find it (a client ID metadata document's too), or undefined; throws `invalid_client` when a document cannot be used. */
+  getClient(clientId: string): Promise<Client | undefined>;
+}
+
+/**
+ * Grants a metadata document's client may use: those where a person approves each authorization.
+ * Anyone can publish a document, with no initial access token to gate it (as registration has), so
+ * no document makes its publisher a client_credentials (or other machine-to-machine) client.
+ */
+const DOCUMENT_CLIENT_GRANTS = new Set(['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code']);
+
+/** The model, with URL client ids resolved through their metadata documents when that is on. */
+function clientIdMetadataDocumentModel<M extends BaseModel>(model: M, options: ResolvedOptions): M {
+  const { clientIdMetadataDocuments: documents, fetchDocument } = options;
+  if (!documents || !fetchDocument) return model;
+  // A document's client is public or uses private_key_jwt: a secret it published would be no secret.
+  const authMethods = options.tokenEndpointAuthMethods.filter((method) => method === 'none' || method === 'private_key_jwt');
+  const grantTypes = [...options.grants.keys()].filter((type) => DOCUMENT_CLIENT_GRANTS.has(type));
+  return withClientIdMetadataDocuments(model, fetchDocument, { grantTypes, scope: documents.scope, authMethods });
 }
 
 /**
@@ -76,7 +98,7 @@ export function createAuthorizationServer<const G extends BuiltInGrantType>(
   options: AuthorizationServerOptions<G>,
 ): AuthorizationServer {
   const resolved = resolveOptions(options as unknown as AuthorizationServerOptions);
-  const model = options.model;
+  const model = clientIdMetadataDocumentModel(options.model, resolved);
   const format = options.accessTokenFormat ?? opaqueAccessTokens;
   const tokens = createTokenIssuer(model, resolved, format);
   const context = { model, tokens, options: resolved };
@@ -153,5 +175,6 @@ export function createAuthorizationServer<const G extends BuiltInGrantType>(
     introspect,
     metadata,
     jwks,
+    getClient: async (clientId) => (await model.getClient(clientId, null)) || undefined,
   };
 }

@@ -1,14 +1,15 @@
 /**
  * Client authentication with a signed JWT: `private_key_jwt` (RFC 7523 §2.2 and §3, OpenID Connect
- * Core §9). The client signs an assertion with a key whose public half it registered in `jwks`;
+ * Core §9). The client signs an assertion with a key whose public half it registered in `jwks` or
+ * published at `jwks_uri` (src/client-keys.ts);
  * jose does every JOSE step (signature, algorithm, claims).
  */
-import { createPublicKey } from 'node:crypto';
-import type { JsonWebKey } from 'node:crypto';
-import { createLocalJWKSet, decodeJwt, errors, jwtVerify } from 'jose';
+import { decodeJwt, errors, jwtVerify } from 'jose';
 import type { BaseModel } from './model.js';
 import type { Client } from './types.js';
+import type { DocumentFetcher } from './document-fetcher.js';
 import { InvalidClientError } from './errors.js';
+import { verifyWithClientKeys } from './client-keys.js';
 
 /** RFC 7523 §2.2: the only `client_assertion_type` this server knows. */
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
@@ -30,42 +31,8 @@ export interface ClientAssertionPolicy {
   endpointUrl: string;
   /** The algorithms this server accepts (a client's `token_endpoint_auth_signing_alg` narrows them to one). */
   algorithms: readonly string[];
-}
-
-/** Members only a private or symmetric JWK has (RFC 7518 §6.2.2, §6.3.2, §6.4): a client registers public keys only. */
-const SECRET_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
-/** Enough for key rotation; bounded because every assertion tries them (RFC 7517 §5). */
-const MAX_CLIENT_KEYS = 10;
-
-/**
- * Why `jwks` cannot be a client's public key set, or undefined when it can: a JWK Set (RFC 7517 §5)
- * of at most 10 public RSA (2048 bits or more, RFC 7518 §3.3), EC or OKP signing keys. The problem
- * names the member at fault, e.g. `keys[1].d`.
- */
-export function clientJwksProblem(jwks: unknown): { member: string; message: string } | undefined {
-  if (typeof jwks !== 'object' || jwks === null || !Array.isArray((jwks as { keys?: unknown }).keys)) {
-    return { member: 'keys', message: 'must be a JWK Set: { "keys": [ ... ] } (RFC 7517 §5)' };
-  }
-  const { keys } = jwks as { keys: unknown[] };
-  if (keys.length === 0 || keys.length > MAX_CLIENT_KEYS) return { member: 'keys', message: `must hold 1 to ${MAX_CLIENT_KEYS} keys` };
-  for (const [i, key] of keys.entries()) {
-    const at = `keys[${i}]`;
-    if (typeof key !== 'object' || key === null || Array.isArray(key)) return { member: at, message: 'must be a JWK object' };
-    const jwk = key as Record<string, unknown>;
-    const secret = SECRET_MEMBERS.find((m) => m in jwk);
-    if (secret) return { member: `${at}.${secret}`, message: 'is private or symmetric key material: register public keys only' };
-    if (!['RSA', 'EC', 'OKP'].includes(jwk.kty as string)) return { member: `${at}.kty`, message: 'must be RSA, EC or OKP' };
-    if (jwk.use !== undefined && jwk.use !== 'sig') return { member: `${at}.use`, message: 'must be "sig" when present' };
-    if (jwk.kid !== undefined && (typeof jwk.kid !== 'string' || jwk.kid === '')) return { member: `${at}.kid`, message: 'must be a non-empty string' };
-    let details;
-    try {
-      details = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' }).asymmetricKeyDetails;
-    } catch {
-      return { member: at, message: 'is not a valid public key' };
-    }
-    if (jwk.kty === 'RSA' && (details?.modulusLength ?? 0) < 2048) return { member: at, message: 'must be an RSA key of 2048 bits or more' };
-  }
-  return undefined;
+  /** Fetches a client's `jwks_uri`; without it only inline `jwks` verify. */
+  fetchDocument?: DocumentFetcher | undefined;
 }
 
 /** The client an assertion names, read before verification only to find whose keys verify it. */
@@ -104,19 +71,20 @@ export async function verifyClientAssertion(
   model: BaseModel,
   policy: ClientAssertionPolicy,
 ): Promise<void> {
-  if (!client.jwks) throw new InvalidClientError('This client registered no jwks to verify its client_assertion');
   const wanted = client.token_endpoint_auth_signing_alg;
   const algorithms = wanted === undefined ? [...policy.algorithms] : policy.algorithms.filter((alg) => alg === wanted);
   let payload;
   try {
-    ({ payload } = await jwtVerify(assertion, createLocalJWKSet({ keys: client.jwks.keys.map((key) => ({ ...key })) }), {
-      algorithms,
-      issuer: client.client_id,
-      subject: client.client_id,
-      audience: [policy.issuer, policy.endpointUrl],
-      // RFC 7523 §3 items 4 and 7: exp is required, and jti makes single use checkable.
-      requiredClaims: ['exp', 'jti'],
-    }));
+    ({ payload } = await verifyWithClientKeys(client, policy.fetchDocument, (keys) =>
+      jwtVerify(assertion, keys, {
+        algorithms,
+        issuer: client.client_id,
+        subject: client.client_id,
+        audience: [policy.issuer, policy.endpointUrl],
+        // RFC 7523 §3 items 4 and 7: exp is required, and jti makes single use checkable.
+        requiredClaims: ['exp', 'jti'],
+      }),
+    ));
   } catch (err) {
     if (err instanceof errors.JOSEError) throw new InvalidClientError(refusal(err), { cause: err });
     throw err;

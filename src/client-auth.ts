@@ -29,6 +29,7 @@ export function clientAuthPolicy(options: ResolvedOptions, path: string): Client
       // FAPI 2.0 Security Profile §5.3.2.1: the issuer identifier is the only audience accepted.
       endpointUrl: options.profile === 'fapi2' ? options.issuer : `${options.issuer}${path}`,
       algorithms: options.tokenEndpointAuthSigningAlgs,
+      fetchDocument: options.fetchDocument,
     },
     events: options.events,
   };

@@ -5,6 +5,8 @@
 import type { Client, TokenEndpointAuthMethod } from './types.js';
 import { InvalidClientMetadataError, InvalidRedirectUriError, UnapprovedSoftwareStatementError } from './errors.js';
 import { parseScope } from './scope.js';
+import { ASSERTION_ALGORITHMS } from './client-assertion.js';
+import { clientJwksProblem } from './client-keys.js';
 
 export type ApplicationType = NonNullable<Client['application_type']>;
 
@@ -17,9 +19,10 @@ export interface RegistrationPolicy {
   grantTypes: readonly string[];
   /** Scopes a registered client may have; omitted `scope` registers all of them. */
   scope: readonly string[];
+  /** The `token_endpoint_auth_method`s a client may register (the server's, less any this kind of client may not use). */
+  authMethods: readonly TokenEndpointAuthMethod[];
 }
 
-const AUTH_METHODS: readonly TokenEndpointAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none'];
 /** RFC 7591 §2.1: the response type each grant type goes with. */
 const RESPONSE_TYPE_OF: Readonly<Record<string, string>> = { authorization_code: 'code', implicit: 'token' };
 /** Grants that act with the client's own credentials, which a public client does not have (RFC 6749 §2.1, §4.4). */
@@ -48,6 +51,28 @@ export function redirectUriProblem(uri: string, applicationType: ApplicationType
   return undefined;
 }
 
+/**
+ * Why this cannot be a client's `jwks_uri`, or undefined when it can: an absolute http(s) URL
+ * without a fragment. Whether it may be fetched (https, a public address) is the fetcher's to say.
+ */
+export function jwksUriProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !URL.canParse(value)) return 'must be an absolute URL';
+  const url = new URL(value);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be an https URL';
+  if (value.includes('#')) return 'must not have a fragment';
+  return undefined;
+}
+
+/** The grant types a client may give itself: RFC 9700 §2.1.2, §2.4, never the implicit or the password grant. */
+export function selfRegistrableGrantTypes(grantTypes: Iterable<string>): string[] {
+  return [...grantTypes].filter((type) => type !== 'implicit' && type !== 'password');
+}
+
+/** Whether a client with this method holds a secret the server issues (RFC 6749 §2.3.1); `none` and private_key_jwt do not. */
+export function usesSecret(method: TokenEndpointAuthMethod): boolean {
+  return method === 'client_secret_basic' || method === 'client_secret_post';
+}
+
 function metadataError(field: string, message: string): InvalidClientMetadataError {
   return new InvalidClientMetadataError(`${field} ${message}`);
 }
@@ -62,6 +87,34 @@ function optionalString(value: unknown, field: string): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || value === '') throw metadataError(field, 'must be a non-empty string');
   return value;
+}
+
+/**
+ * The client's public keys (RFC 7591 §2): `jwks` or `jwks_uri`, never both, one of them required
+ * by private_key_jwt (RFC 7523 §2.2); `token_endpoint_auth_signing_alg` one the server accepts.
+ */
+function registeredKeys(m: Record<string, unknown>, method: TokenEndpointAuthMethod): Pick<ClientMetadata, 'jwks' | 'jwks_uri' | 'token_endpoint_auth_signing_alg'> {
+  const keys: Pick<ClientMetadata, 'jwks' | 'jwks_uri' | 'token_endpoint_auth_signing_alg'> = {};
+  if (m.jwks !== undefined && m.jwks_uri !== undefined) throw metadataError('jwks_uri', 'must not be sent together with jwks (RFC 7591 §2)');
+  if (m.jwks !== undefined) {
+    const problem = clientJwksProblem(m.jwks);
+    if (problem) throw metadataError(`jwks.${problem.member}`, problem.message);
+    keys.jwks = m.jwks as NonNullable<ClientMetadata['jwks']>;
+  }
+  if (m.jwks_uri !== undefined) {
+    const problem = jwksUriProblem(m.jwks_uri);
+    if (problem) throw metadataError('jwks_uri', problem);
+    keys.jwks_uri = m.jwks_uri as string;
+  }
+  if (method === 'private_key_jwt' && keys.jwks === undefined && keys.jwks_uri === undefined) {
+    throw metadataError('jwks', 'or jwks_uri is required by private_key_jwt: the public keys that verify the client\'s assertions');
+  }
+  const alg = m.token_endpoint_auth_signing_alg;
+  if (alg !== undefined) {
+    if (!(ASSERTION_ALGORITHMS as readonly unknown[]).includes(alg)) throw metadataError('token_endpoint_auth_signing_alg', `must be one of ${ASSERTION_ALGORITHMS.join(', ')}`);
+    keys.token_endpoint_auth_signing_alg = alg as string;
+  }
+  return keys;
 }
 
 /** The scope a registration asks for: well-formed, and only what the server offers. */
@@ -94,7 +147,7 @@ export function validateClientMetadata(body: unknown, policy: RegistrationPolicy
 
   // RFC 7591 §2: token_endpoint_auth_method defaults to client_secret_basic.
   const method = m.token_endpoint_auth_method ?? 'client_secret_basic';
-  if (!AUTH_METHODS.includes(method as TokenEndpointAuthMethod)) throw metadataError('token_endpoint_auth_method', `must be one of ${AUTH_METHODS.join(', ')}`);
+  if (!policy.authMethods.includes(method as TokenEndpointAuthMethod)) throw metadataError('token_endpoint_auth_method', `must be one of ${policy.authMethods.join(', ')}`);
 
   // RFC 7591 §2: grant_types defaults to authorization_code, response_types to code.
   const grantTypes = stringList(m.grant_types, 'grant_types') ?? ['authorization_code'];
@@ -121,12 +174,13 @@ export function validateClientMetadata(body: unknown, policy: RegistrationPolicy
 
   const scope = m.scope === undefined ? [...policy.scope] : registeredScope(m.scope, policy);
 
-  for (const field of ['jwks', 'jwks_uri']) if (m[field] !== undefined) throw metadataError(field, 'is not supported: no client authentication method here uses keys');
+  const keys = registeredKeys(m, method as TokenEndpointAuthMethod);
   const clientName = optionalString(m.client_name, 'client_name');
   // RFC 9126 §6: a client may ask that its authorization requests be accepted only when pushed.
   const requirePar = m.require_pushed_authorization_requests;
   if (requirePar !== undefined && typeof requirePar !== 'boolean') throw metadataError('require_pushed_authorization_requests', 'must be true or false');
   return {
+    ...keys,
     token_endpoint_auth_method: method as TokenEndpointAuthMethod,
     redirect_uris: redirectUris,
     grant_types: grantTypes,

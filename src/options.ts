@@ -8,6 +8,7 @@ import type { ResourceOptions, Resources } from './resource-indicators.js';
 import type { TrustedIssuer } from './grants/jwt-bearer.js';
 import type { TokenEndpointAuthMethod } from './types.js';
 import type { AuditEvent, AuditListener } from './events.js';
+import type { DocumentFetcher } from './document-fetcher.js';
 import { ASSERTION_ALGORITHMS } from './client-assertion.js';
 import { ConfigError } from './errors.js';
 import { builtInGrant, builtInGrantTypes, isBuiltInGrantType } from './grants/index.js';
@@ -140,6 +141,17 @@ export interface AuthorizationServerOptions<G extends BuiltInGrantType = BuiltIn
   requirePushedAuthorizationRequests?: boolean;
   /** `fapi2`: the FAPI 2.0 Security Profile's requirements together (PAR, PKCE S256, private_key_jwt, codes of 60 s at most). */
   profile?: SecurityProfile | undefined;
+  /**
+   * Fetches documents clients name by URL: `jwks_uri` and client ID metadata documents. Use
+   * `createDocumentFetcher()` from `tollgate/safe-fetch` (SSRF-safe). Without it, a client's `jwks_uri`
+   * cannot be used and `clientIdMetadataDocuments` cannot be on.
+   */
+  fetchDocument?: DocumentFetcher | undefined;
+  /**
+   * Accept URL `client_id`s naming a client ID metadata document
+   * (draft-ietf-oauth-client-id-metadata-document), fetched with `fetchDocument`. Default false.
+   */
+  clientIdMetadataDocuments?: boolean | undefined;
 }
 
 export interface ResolvedOptions {
@@ -174,6 +186,9 @@ export interface ResolvedOptions {
   /** RFC 9126: undefined when pushed authorization requests are off. */
   pushedAuthorizationRequests: { ttl: number; required: boolean } | undefined;
   profile: SecurityProfile | undefined;
+  fetchDocument: DocumentFetcher | undefined;
+  /** Client ID metadata documents: on, with the scope such a client may have; undefined when off. */
+  clientIdMetadataDocuments: { scope: readonly string[] } | undefined;
 }
 
 export const DEFAULT_ENDPOINTS: EndpointPaths = {
@@ -215,6 +230,20 @@ function validateIssuer(issuer: unknown): string {
   return issuer.replace(/\/$/, '');
 }
 
+/** The scope a client that registers itself may have (dynamic registration, metadata documents): the server's `scopesSupported`, else what its resources serve. */
+function selfRegisteredScope(options: AuthorizationServerOptions, resources: Resources): string[] {
+  return [...(options.scopesSupported ?? new Set([...resources.values()].flatMap((r) => r.scope)))];
+}
+
+/** Client ID metadata documents need a fetcher; such clients get the scope a registered one would. */
+function resolveClientIdMetadataDocuments(options: AuthorizationServerOptions, resources: Resources): ResolvedOptions['clientIdMetadataDocuments'] {
+  if (options.clientIdMetadataDocuments !== true) return undefined;
+  if (typeof options.fetchDocument !== 'function') {
+    throw invalid('fetchDocument', 'is required by clientIdMetadataDocuments: createDocumentFetcher() from tollgate/safe-fetch');
+  }
+  return { scope: options.registration?.scope ?? selfRegisteredScope(options, resources) };
+}
+
 /** Registration's settings, checked at start: the model must save and delete clients, and there must be scopes to give. */
 function resolveRegistration(options: AuthorizationServerOptions, resources: Resources, model: Record<string, unknown>): ResolvedOptions['registration'] {
   const registration = options.registration;
@@ -222,7 +251,7 @@ function resolveRegistration(options: AuthorizationServerOptions, resources: Res
   for (const fn of ['saveClient', 'deleteClient']) {
     if (typeof model[fn] !== 'function') throw new ConfigError('ERR_TOLLGATE_MODEL', `model.${fn}`, 'is required by dynamic client registration');
   }
-  const scope = registration.scope ?? options.scopesSupported ?? [...new Set([...resources.values()].flatMap((r) => r.scope))];
+  const scope = registration.scope ?? selfRegisteredScope(options, resources);
   // A client registered with no scope would be granted whatever it asks (validateScope's default policy).
   if (scope.length === 0) throw invalid('registration.scope', 'must list the scopes a registered client may have (or set scopesSupported or resources)');
   const token = registration.initialAccessToken;
@@ -350,5 +379,7 @@ export function resolveOptions(given: AuthorizationServerOptions): ResolvedOptio
     events,
     pushedAuthorizationRequests: resolvePushedRequests(options, model, grants),
     profile: options.profile,
+    fetchDocument: options.fetchDocument,
+    clientIdMetadataDocuments: resolveClientIdMetadataDocuments(options, resources),
   };
 }

@@ -73,6 +73,8 @@ export interface Client {
   registration_access_token_hash?: string | undefined;
   /** RFC 7591 §2: the client's public keys (a JWK Set, RFC 7517 §5), which verify its `private_key_jwt` assertions. */
   jwks?: { keys: ReadonlyArray<Readonly<Record<string, unknown>>> } | undefined;
+  /** RFC 7591 §2: where the client publishes that key set instead (never both); fetched through the server's `fetchDocument`. */
+  jwks_uri?: string | undefined;
   /** OpenID Connect Registration §2: the only `alg` accepted for this client's assertions. Default: any the server allows. */
   token_endpoint_auth_signing_alg?: string | undefined;
   /** RFC 9126 §6: this client's authorization requests must be pushed (PAR) first. Default false. */

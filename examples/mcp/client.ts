@@ -39,8 +39,11 @@ class MemoryProvider implements OAuthClientProvider {
   verifier = '';
   authorizationUrl: URL | undefined;
   readonly redirectUrl: string;
-  constructor(redirectUrl: string) {
+  /** The https URL of this client's metadata document: its client_id where the server supports them (CIMD). */
+  readonly clientMetadataUrl?: string;
+  constructor(redirectUrl: string, clientMetadataUrl?: string) {
     this.redirectUrl = redirectUrl;
+    if (clientMetadataUrl !== undefined) this.clientMetadataUrl = clientMetadataUrl;
   }
   get clientMetadata(): OAuthClientMetadata {
     // A public client (no secret): a native app cannot keep one (RFC 8252 §8.5).
@@ -84,17 +87,19 @@ async function callWhoami(mcpUrl: URL, provider: OAuthClientProvider): Promise<u
 /**
  * The whole flow from zero against the MCP server at `mcpUrl`; `redirectUrl` is the client's
  * loopback callback. With `clientId`, the client was registered beforehand and skips registration.
+ * With `clientMetadataUrl`, the client is that metadata document when the server supports them.
  */
-export async function runMcpClient(mcpUrl: URL, redirectUrl: string, approve: Approve, options: { clientId?: string } = {}): Promise<McpClientRun> {
+export async function runMcpClient(mcpUrl: URL, redirectUrl: string, approve: Approve, options: { clientId?: string; clientMetadataUrl?: string } = {}): Promise<McpClientRun> {
   const steps: string[] = [];
-  const provider = new MemoryProvider(redirectUrl);
+  const provider = new MemoryProvider(redirectUrl, options.clientMetadataUrl);
   if (options.clientId !== undefined) provider.client = { client_id: options.clientId };
 
   // 1. Discovery, registration and the authorization request: the SDK's auth() does them all.
   const first = await auth(provider, { serverUrl: mcpUrl });
   if (first !== 'REDIRECT' || !provider.authorizationUrl) throw new Error(`expected a redirect to the authorization server, got ${first}`);
   const clientId = provider.client?.client_id ?? '';
-  steps.push(`discovered the authorization server; ${options.clientId === undefined ? 'registered' : 'pre-registered'} as client ${clientId}`);
+  const how = options.clientId !== undefined ? 'pre-registered' : clientId === options.clientMetadataUrl ? 'identified by its metadata document' : 'registered';
+  steps.push(`discovered the authorization server; ${how} as client ${clientId}`);
   steps.push(`authorization request: ${provider.authorizationUrl.origin}${provider.authorizationUrl.pathname} with resource=${provider.authorizationUrl.searchParams.get('resource')}`);
 
   // 2. The person signs in and allows; the redirect brings the code back.

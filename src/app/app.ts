@@ -19,6 +19,7 @@ import { createSessions } from './session.js';
 import { createInteraction } from './interaction.js';
 import { createLogDestination } from './log-destination.js';
 import { createSignIn } from './sign-in.js';
+import { createDocumentFetcher } from '../fetch/index.js';
 import { createConsent } from './consent.js';
 import { createTheme } from './views.js';
 import { SIGN_OUT_PATH, mountSignOut } from './sign-out.js';
@@ -221,6 +222,9 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     trustedIssuers: config.trustedIssuers,
     ...(config.requirePushedAuthorizationRequests && { requirePushedAuthorizationRequests: true }),
     ...(config.profile && { profile: config.profile }),
+    // jwks_uri and client ID metadata documents, fetched SSRF-safe (private networks only when the config says so).
+    fetchDocument: createDocumentFetcher({ allowPrivateNetworks: config.clientIdMetadataDocuments.allowPrivateNetworks }),
+    clientIdMetadataDocuments: config.clientIdMetadataDocuments.enabled,
     onError: (err) => app.log.error({ err }, 'unexpected error in the OAuth core'),
     events,
   });
@@ -302,6 +306,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
   const theme = createTheme(config.branding);
   const signIn = createSignIn(app, {
     store,
+    getClient: server.getClient,
     sessions,
     passwordGuard,
     authorizationPath,

@@ -7,7 +7,9 @@ import type { ClientRegistration, UserRegistration } from '../stores/store.js';
 import { ConfigError } from '../index.js';
 import { parseStoreSpec } from './open-store.js';
 import { ID_TOKEN_ALGORITHMS, claimsProblem } from '../oidc/index.js';
-import { ASSERTION_ALGORITHMS, clientJwksProblem } from '../client-assertion.js';
+import { ASSERTION_ALGORITHMS } from '../client-assertion.js';
+import { clientJwksProblem } from '../client-keys.js';
+import { jwksUriProblem } from '../client-metadata.js';
 import { redirectUriProblem } from '../client-metadata.js';
 import type { TrustedIssuer } from '../grants/jwt-bearer.js';
 import { JWT_BEARER } from '../grants/jwt-bearer.js';
@@ -117,6 +119,12 @@ export interface ServerConfig {
   cors: { origins: string[] };
   /** Issuers whose JWT assertions the jwt-bearer grant accepts (RFC 7523 §2.1), with their public keys inline. */
   trustedIssuers: TrustedIssuer[];
+  /**
+   * Client ID metadata documents (URL client_ids, fetched). `allowPrivateNetworks` lets every
+   * document the server fetches for clients (these and `jwks_uri`) come from loopback and private
+   * addresses, over http too: for tests and private deployments only.
+   */
+  clientIdMetadataDocuments: { enabled: boolean; allowPrivateNetworks: boolean };
   /** How the sign-in and consent pages look: `branding` and `scopeDescriptions` from the file. */
   branding: Branding;
   /** Prometheus `/metrics`: off, on the main port, or `{ port }`. */
@@ -297,22 +305,27 @@ function httpLimits(value: unknown, field: string): HttpLimits {
 }
 
 /**
- * A client's `jwks` and `token_endpoint_auth_signing_alg` (RFC 7591 §2, OpenID Connect Registration
- * §2): public signing keys, required by private_key_jwt. `jwks_uri` is refused for now.
+ * A client's `jwks` or `jwks_uri` (never both, RFC 7591 §2) and `token_endpoint_auth_signing_alg`
+ * (OpenID Connect Registration §2): public signing keys, one of the two required by private_key_jwt.
  */
-function clientKeys(c: Json, field: string, method: string | undefined, secret: object | undefined): Pick<ClientRegistration, 'jwks' | 'token_endpoint_auth_signing_alg'> {
-  if (c.jwks_uri !== undefined) fail(`${field}.jwks_uri`, 'is not supported yet: register the public keys inline with "jwks"');
-  const keys: Pick<ClientRegistration, 'jwks' | 'token_endpoint_auth_signing_alg'> = {};
+function clientKeys(c: Json, field: string, method: string | undefined, secret: object | undefined): Pick<ClientRegistration, 'jwks' | 'jwks_uri' | 'token_endpoint_auth_signing_alg'> {
+  const keys: Pick<ClientRegistration, 'jwks' | 'jwks_uri' | 'token_endpoint_auth_signing_alg'> = {};
+  if (c.jwks !== undefined && c.jwks_uri !== undefined) fail(`${field}.jwks_uri`, 'must not be set together with "jwks" (RFC 7591 §2)');
   if (c.jwks !== undefined) {
     const problem = clientJwksProblem(c.jwks);
     if (problem) fail(`${field}.jwks.${problem.member}`, problem.message);
     keys.jwks = c.jwks as NonNullable<ClientRegistration['jwks']>;
   }
+  if (c.jwks_uri !== undefined) {
+    const problem = jwksUriProblem(c.jwks_uri);
+    if (problem) fail(`${field}.jwks_uri`, `${problem}, not ${show(c.jwks_uri)}`);
+    keys.jwks_uri = c.jwks_uri as string;
+  }
   if (c.token_endpoint_auth_signing_alg !== undefined) {
     keys.token_endpoint_auth_signing_alg = oneOf(c.token_endpoint_auth_signing_alg, `${field}.token_endpoint_auth_signing_alg`, ASSERTION_ALGORITHMS);
   }
   if (method === 'private_key_jwt') {
-    if (keys.jwks === undefined) fail(`${field}.jwks`, 'is required by private_key_jwt: the public keys that verify the client\'s assertions');
+    if (keys.jwks === undefined && keys.jwks_uri === undefined) fail(`${field}.jwks`, 'or "jwks_uri" is required by private_key_jwt: the public keys that verify the client\'s assertions');
     // A secret would be a second, weaker way in for a client that chose asymmetric keys.
     if (secret !== undefined) fail(`${field}.client_secret`, 'is set but token_endpoint_auth_method is "private_key_jwt" (which uses no secret)');
   }
@@ -477,6 +490,16 @@ function registration(value: unknown, field: string): ServerConfig['registration
   return { enabled: r.enabled === undefined ? false : boolean(r.enabled, `${field}.enabled`), ...(token !== undefined && { initialAccessToken: token }) };
 }
 
+/** `clientIdMetadataDocuments`: `false` (default), `true` (short for `{ "enabled": true }`), or `{ enabled, allowPrivateNetworks? }`. */
+function clientIdMetadataDocuments(value: unknown, field: string): ServerConfig['clientIdMetadataDocuments'] {
+  if (value === undefined || typeof value === 'boolean') return { enabled: value ?? false, allowPrivateNetworks: false };
+  const d = object(value, field, ['enabled', 'allowPrivateNetworks']);
+  return {
+    enabled: boolean(d.enabled, `${field}.enabled`),
+    allowPrivateNetworks: d.allowPrivateNetworks === undefined ? false : boolean(d.allowPrivateNetworks, `${field}.allowPrivateNetworks`),
+  };
+}
+
 /** `cors.origins`: each an origin exactly as browsers send it (scheme, host, port; no path). */
 function cors(value: unknown, field: string): ServerConfig['cors'] {
   if (value === undefined) return { origins: [] };
@@ -554,7 +577,7 @@ const FIELDS = [
   'issuer', 'host', 'port', 'store', 'accessTokenFormat', 'audience', 'accessTokenTtl', 'refreshTokenTtl',
   'authorizationCodeTtl', 'deviceCodeTtl', 'clients', 'users', 'skyvaultCompat', 'upstream', 'rateLimit', 'bodyLimit',
   'sessionSecret', 'logLevel', 'workers', 'keyActivationDelay', 'http',
-  'resources', 'registration', 'cors', 'trustedIssuers',
+  'resources', 'registration', 'cors', 'trustedIssuers', 'clientIdMetadataDocuments',
   'branding', 'scopeDescriptions', 'metrics', 'audit', 'trustProxy', 'requirePushedAuthorizationRequests', 'profile',
 ];
 
@@ -613,6 +636,7 @@ export function validateConfig(value: unknown): ServerConfig {
     registration: registration(c.registration, 'config.registration'),
     cors: cors(c.cors, 'config.cors'),
     trustedIssuers: trustedIssuers(c.trustedIssuers, 'config.trustedIssuers', clients),
+    clientIdMetadataDocuments: clientIdMetadataDocuments(c.clientIdMetadataDocuments, 'config.clientIdMetadataDocuments'),
     branding: branding(c.branding, c.scopeDescriptions),
     metrics: metricsConfig(c.metrics, 'config.metrics'),
     audit: auditConfig(c.audit, 'config.audit'),

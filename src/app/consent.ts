@@ -6,6 +6,7 @@
 import type { AuthorizationDecision, AuthorizationRequest, OAuthRequest, OAuthResponse, User } from '../index.js';
 import type { Store } from '../stores/store.js';
 import { parseScope } from '../index.js';
+import { isUrlClientId } from '../client-id-metadata.js';
 import { bodyParams } from './form.js';
 import type { PendingAuthorization, Session, Sessions } from './session.js';
 import { DEFAULT_THEME, consentPage, pageResponse } from './views.js';
@@ -15,6 +16,12 @@ import type { ServerEvents } from './server-events.js';
 /** The scope the person is asked for: what the client asked, or by default all it is registered for. */
 export function askedScope(authorization: AuthorizationRequest): string[] {
   return authorization.scope ?? parseScope(authorization.client.scope) ?? [];
+}
+
+/** The host a redirect URI sends the person to; for a private-use scheme (RFC 8252 §7.1), the scheme. */
+function redirectHost(redirectUri: string): string {
+  const url = new URL(redirectUri);
+  return url.host === '' ? url.protocol : url.host;
 }
 
 export interface Consent {
@@ -51,6 +58,7 @@ export function createConsent(options: { store: Store; sessions: Sessions; actio
         nonce: pending.nonce,
         // The person sees which servers the access is for (RFC 8707), e.g. an MCP server's URL.
         resources: authorization.resources,
+        ...(isUrlClientId(authorization.client.client_id) && { redirectHost: redirectHost(authorization.redirectUri) }),
       };
       return pageResponse(200, consentPage(view, theme), { 'Set-Cookie': sessions.cookie({ ...session, pending }) }, theme);
     },

@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Client, InteractionOutcome, OAuthRequest, OAuthResponse, User } from '../index.js';
 import type { Store } from '../stores/store.js';
-import { AccessDeniedError, InvalidRequestError, errorResponse } from '../index.js';
+import { AccessDeniedError, InvalidClientError, InvalidRequestError, errorResponse } from '../index.js';
 import type { PendingAuthorization, Session, Sessions } from './session.js';
 import type { PasswordGuard } from './password-guard.js';
 import { sendOAuthResponse } from '../adapters/fastify.js';
@@ -19,6 +19,8 @@ import type { ServerEvents } from './server-events.js';
 
 export interface SignInOptions {
   store: Store;
+  /** The server's client lookup, which knows clients from metadata documents too (the store alone does not). */
+  getClient: (clientId: string) => Promise<Client | undefined>;
   sessions: Sessions;
   /** The one limiter every password check goes through (the token endpoint's grants too). */
   passwordGuard: PasswordGuard;
@@ -58,7 +60,7 @@ export interface SignIn {
 }
 
 export function createSignIn(app: FastifyInstance, options: SignInOptions): SignIn {
-  const { store, sessions, passwordGuard, authorizationPath, theme = DEFAULT_THEME, events } = options;
+  const { store, getClient, sessions, passwordGuard, authorizationPath, theme = DEFAULT_THEME, events } = options;
 
   async function check(ip: string | undefined, username: string, password: string, client: Client) {
     const attempt = { username, ip: ip ?? '' };
@@ -95,7 +97,11 @@ export function createSignIn(app: FastifyInstance, options: SignInOptions): Sign
     if (!session || !pending || !sessions.checkCsrf(session, form.get('csrf_token'))) return problemPage(403, FORM_EXPIRED);
 
     const username = (form.get('username') ?? '').slice(0, MAX_USERNAME_LENGTH + 1);
-    const client = await store.getClient(new URLSearchParams(pending.params).get('client_id') ?? '', null);
+    // A metadata document that can no longer be fetched ends the request like an unknown client.
+    const client = await getClient(new URLSearchParams(pending.params).get('client_id') ?? '').catch((err: unknown) => {
+      if (err instanceof InvalidClientError) return undefined;
+      throw err;
+    });
     if (!client) return problemPage(403, FORM_EXPIRED);
     const user = await check(request.ip, username, form.get('password') ?? '', client);
     if (user !== null && 'retryAfter' in user) {

@@ -177,6 +177,11 @@ export interface ConsentView {
   nonce: string;
   /** The resources the access is for (RFC 8707), when the request named them. */
   resources?: readonly string[] | undefined;
+  /**
+   * For a client known only by its metadata document, whose name is its own claim: where the
+   * person will be sent back to (the redirect URI's host), which the name cannot fake.
+   */
+  redirectHost?: string | undefined;
 }
 
 export function consentPage(view: ConsentView, theme: Theme = DEFAULT_THEME): string {
@@ -192,6 +197,7 @@ export function consentPage(view: ConsentView, theme: Theme = DEFAULT_THEME): st
     'Allow access?',
     html`<h1><strong>${view.clientName}</strong> wants to access your account</h1>
 <p class="muted">Signed in as ${view.username}</p>
+${view.redirectHost === undefined ? '' : html`<p>You will be sent to <strong>${view.redirectHost}</strong>. The application named itself; this server has not verified that name.</p>`}
 ${asked}
 ${view.resources ? html`<p>At:</p><ul class="scopes">${view.resources.map((r) => html`<li><code>${r}</code></li>`)}</ul>` : ''}
 <form method="post" action="${view.action}">

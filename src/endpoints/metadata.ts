@@ -45,5 +45,7 @@ export function metadataDocument(options: ResolvedOptions, signed: boolean): Rec
       pushed_authorization_request_endpoint: url(endpoints.pushedAuthorizationRequest),
       require_pushed_authorization_requests: options.pushedAuthorizationRequests.required,
     }),
+    // draft-ietf-oauth-client-id-metadata-document "Authorization Server Metadata".
+    ...(options.clientIdMetadataDocuments && { client_id_metadata_document_supported: true }),
   };
 }

@@ -11,7 +11,7 @@ import { InvalidClientMetadataError, InvalidRequestError, InvalidTokenError, OAu
 import { bearerChallenge, errorResponse, jsonResponse, oauthErrorOf } from '../response.js';
 import { bodyLength, bodyOf, getHeader, queryString } from '../request.js';
 import { hashToken, randomToken } from '../secrets.js';
-import { validateClientMetadata } from '../client-metadata.js';
+import { selfRegistrableGrantTypes, usesSecret, validateClientMetadata } from '../client-metadata.js';
 
 type Context = { model: BaseModel & RegistrationModel; options: ResolvedOptions };
 
@@ -53,7 +53,7 @@ function registrationOf(client: Client, managementUri: string): Record<string, u
   const visible: Record<string, unknown> = { ...client };
   for (const field of PRIVATE_FIELDS) delete visible[field];
   // RFC 7591 §3.2.1: client_secret_expires_at is REQUIRED with a secret; 0 means it never expires.
-  if (client.token_endpoint_auth_method !== 'none') visible.client_secret_expires_at = 0;
+  if (usesSecret(client.token_endpoint_auth_method)) visible.client_secret_expires_at = 0;
   return { ...visible, registration_client_uri: managementUri };
 }
 
@@ -70,9 +70,7 @@ export async function registrationEndpoint({ model, options }: Context, request:
   const settings = options.registration;
   const base = `${options.issuer}${options.endpoints.registration}`;
   const managementUri = (clientId: string): string => `${base}?client_id=${encodeURIComponent(clientId)}`;
-  // RFC 9700 §2.1.2, §2.4: no client registers itself for the implicit or the password grant.
-  const grantTypes = [...options.grants.keys()].filter((type) => type !== 'implicit' && type !== 'password');
-  const policy = { grantTypes, scope: settings?.scope ?? [] };
+  const policy = { grantTypes: selfRegistrableGrantTypes(options.grants.keys()), scope: settings?.scope ?? [], authMethods: options.tokenEndpointAuthMethods };
   try {
     const method = request.method.toUpperCase();
     const clientId = new URLSearchParams(queryString(request.url)).get('client_id');
@@ -88,7 +86,7 @@ export async function registrationEndpoint({ model, options }: Context, request:
       const metadata = validateClientMetadata(readJson(request, options), policy);
       // RFC 7591 §3.2.1, RFC 9700 §4.15: the server chooses the id; nothing the client sent goes into it.
       const id = randomToken(16);
-      const secret = metadata.token_endpoint_auth_method === 'none' ? undefined : randomToken();
+      const secret = usesSecret(metadata.token_endpoint_auth_method) ? randomToken() : undefined;
       const registrationAccessToken = randomToken();
       const client = await model.saveClient({
         ...metadata,
@@ -139,7 +137,7 @@ export async function registrationEndpoint({ model, options }: Context, request:
     for (const field of ['client_id', 'client_secret', ...SERVER_FIELDS]) delete sent[field];
     const metadata = validateClientMetadata(sent, policy);
     // The store keeps only the secret's hash: a confidential client that did not send its secret gets a new one (RFC 7592 §2.2 allows it).
-    const newSecret = metadata.token_endpoint_auth_method === 'none' ? undefined : (secret ?? randomToken());
+    const newSecret = usesSecret(metadata.token_endpoint_auth_method) ? (secret ?? randomToken()) : undefined;
     const updated = await model.saveClient({
       ...metadata,
       client_id: clientId,

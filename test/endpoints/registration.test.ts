@@ -110,7 +110,8 @@ describe('dynamic client registration (RFC 7591) and management (RFC 7592)', () 
       { ...WEB, token_endpoint_auth_method: 'private_key_jwt' },
       { ...WEB, scope: 'read admin' },
       { ...WEB, response_types: ['token'] },
-      { ...WEB, jwks_uri: 'https://app.example.com/jwks' },
+      { ...WEB, jwks_uri: 'not a url' },
+      { ...WEB, jwks_uri: 'https://app.example.com/jwks', jwks: { keys: [] } },
       { ...WEB, application_type: 'desktop' },
       ['not', 'an', 'object'],
     ];

@@ -13,7 +13,8 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { decodeJwt } from 'jose';
 import type { RunningCli } from '../helpers/app-server.js';
-import { startCli } from '../helpers/app-server.js';
+import { startCli, tempDir } from '../helpers/app-server.js';
+import { selfSignedCertificate, startDocumentServer } from '../helpers/document-server.js';
 import { authorizeThroughPages, createAgent } from '../helpers/app-agent.js';
 import { admin } from '../helpers/fixtures.js';
 import { runMcpClient } from '../../examples/mcp/client.js';
@@ -134,6 +135,42 @@ describe('examples/mcp with a pre-registered native client', () => {
     const run = await runMcpClient(new URL(mcpUrl), `http://localhost:${port}/callback`, approveAs(cli), { clientId: 'desktop-app' });
     const whoami = run.whoami as { clientId: string; audience: string[] };
     assert.equal(whoami.clientId, 'desktop-app');
+    assert.deepEqual(whoami.audience, [mcpUrl]);
+    assert.notEqual(run.refreshed.access_token, run.tokens.access_token);
+  });
+});
+
+describe('examples/mcp with a client ID metadata document (CIMD)', () => {
+  test('the SDK client with clientMetadataUrl completes the flow with no registration: tollgate fetches its https document', async (t) => {
+    const tls = selfSignedCertificate(tempDir());
+    if (!tls) return t.skip('openssl is not installed: no certificate for the local https document server');
+    const mcpPort = await freePort();
+    const mcpUrl = `http://127.0.0.1:${mcpPort}/mcp`;
+    const redirectUrl = `http://127.0.0.1:${await freePort()}/callback`;
+    const docs = await startDocumentServer({}, tls);
+    running.push({ stop: () => docs.close() });
+    const clientMetadataUrl = `${docs.url}/mcp-client.json`;
+    docs.route('/mcp-client.json', {
+      json: { client_id: clientMetadataUrl, client_name: 'CIMD MCP client', redirect_uris: [redirectUrl], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none' },
+    });
+    // The document is on 127.0.0.1 (allowPrivateNetworks, for tests) with a certificate tollgate is told to trust.
+    const cli = await startCli(
+      {
+        store: 'memory',
+        clients: [{ ...INTROSPECTOR, grant_types: ['client_credentials'], redirect_uris: [], scope: 'mcp:tools', introspection_allowed: true }],
+        users: [admin],
+        resources: [{ uri: mcpUrl, scope: 'mcp:tools' }],
+        clientIdMetadataDocuments: { enabled: true, allowPrivateNetworks: true },
+      },
+      { env: { NODE_EXTRA_CA_CERTS: tls.certFile } },
+    );
+    running.push(cli);
+    await startMcpServer({ AUTH_SERVER: cli.url, PORT: String(mcpPort), INTROSPECTION_CLIENT_ID: INTROSPECTOR.client_id, INTROSPECTION_CLIENT_SECRET: INTROSPECTOR.client_secret });
+    const run = await runMcpClient(new URL(mcpUrl), redirectUrl, approveAs(cli), { clientMetadataUrl });
+    assert.equal(run.clientId, clientMetadataUrl, run.steps.join('\n'));
+    assert.ok(docs.hits('/mcp-client.json') >= 1, 'tollgate fetched the document');
+    const whoami = run.whoami as { clientId: string; audience: string[] };
+    assert.equal(whoami.clientId, clientMetadataUrl);
     assert.deepEqual(whoami.audience, [mcpUrl]);
     assert.notEqual(run.refreshed.access_token, run.tokens.access_token);
   });

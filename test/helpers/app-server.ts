@@ -53,9 +53,13 @@ export interface RunningCli {
 }
 
 /** Starts `tollgate serve --config <file> --port 0` (then `args`, e.g. `--workers 2`) and resolves once it printed its URL. */
-export async function startCli(config: unknown, options: { configFile?: string; args?: readonly string[] } = {}): Promise<RunningCli> {
+export async function startCli(
+  config: unknown,
+  options: { configFile?: string; args?: readonly string[]; env?: Record<string, string> } = {},
+): Promise<RunningCli> {
   const file = options.configFile ?? writeConfig(config);
-  const child = spawn(process.execPath, [CLI, 'serve', '--config', file, '--port', '0', ...(options.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = options.env && { ...process.env, ...options.env };
+  const child = spawn(process.execPath, [CLI, 'serve', '--config', file, '--port', '0', ...(options.args ?? [])], { stdio: ['ignore', 'pipe', 'pipe'], ...(env && { env }) });
   let output = '';
   const exited = once(child, 'exit') as Promise<[number | null]>;
   const url = await new Promise<string>((resolve, reject) => {

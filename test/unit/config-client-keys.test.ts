@@ -1,4 +1,4 @@
-/** The config file's client keys: `jwks` and `token_endpoint_auth_signing_alg` for private_key_jwt (RFC 7591 §2, RFC 7523); `jwks_uri` and `client_secret_jwt` refused with errors naming the field. */
+/** The config file's client keys: `jwks` or `jwks_uri` and `token_endpoint_auth_signing_alg` for private_key_jwt (RFC 7591 §2, RFC 7523); `client_secret_jwt` refused with an error naming the field. */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
@@ -36,7 +36,7 @@ describe('config: private_key_jwt clients (RFC 7523 §2.2)', () => {
   });
 
   it('private_key_jwt without jwks, or with a client_secret too, is a ConfigError', () => {
-    refused(() => jwt({}), 'config.clients[0].jwks', /required by private_key_jwt/);
+    refused(() => jwt({}), 'config.clients[0].jwks', /or "jwks_uri" is required by private_key_jwt/);
     refused(() => jwt({ jwks: { keys: [publicJwk] }, client_secret: 's'.repeat(40) }), 'config.clients[0].client_secret', /uses no secret/);
   });
 
@@ -64,8 +64,24 @@ describe('config: private_key_jwt clients (RFC 7523 §2.2)', () => {
     }
   });
 
-  it('jwks_uri is refused with an error saying it is not supported yet', () => {
-    refused(() => jwt({ jwks_uri: 'https://client.example.com/jwks' }), 'config.clients[0].jwks_uri', /not supported yet/);
+  it('jwks_uri stands in for jwks; both at once, or a jwks_uri that is not a URL, is a ConfigError naming it (RFC 7591 §2)', () => {
+    const [client] = jwt({ jwks_uri: 'https://client.example.com/jwks' }).clients;
+    assert.equal(client?.jwks_uri, 'https://client.example.com/jwks');
+    refused(() => jwt({ jwks_uri: 'https://client.example.com/jwks', jwks: { keys: [publicJwk] } }), 'config.clients[0].jwks_uri', /must not be set together with "jwks"/);
+    refused(() => jwt({ jwks_uri: '/jwks' }), 'config.clients[0].jwks_uri', /must be an absolute URL/);
+    refused(() => jwt({ jwks_uri: 'https://client.example.com/jwks#k' }), 'config.clients[0].jwks_uri', /fragment/);
+  });
+
+  it('clientIdMetadataDocuments: false, true, or { enabled, allowPrivateNetworks }; anything else names the field', () => {
+    assert.deepEqual(validateConfig({}).clientIdMetadataDocuments, { enabled: false, allowPrivateNetworks: false });
+    assert.deepEqual(validateConfig({ clientIdMetadataDocuments: true }).clientIdMetadataDocuments, { enabled: true, allowPrivateNetworks: false });
+    assert.deepEqual(
+      validateConfig({ clientIdMetadataDocuments: { enabled: true, allowPrivateNetworks: true } }).clientIdMetadataDocuments,
+      { enabled: true, allowPrivateNetworks: true },
+    );
+    refused(() => validateConfig({ clientIdMetadataDocuments: 'yes' }), 'config.clientIdMetadataDocuments', /must be an object/);
+    refused(() => validateConfig({ clientIdMetadataDocuments: { enabled: true, allowPrivate: true } }), 'config.clientIdMetadataDocuments.allowPrivate', /./);
+    refused(() => validateConfig({ clientIdMetadataDocuments: { allowPrivateNetworks: true } }), 'config.clientIdMetadataDocuments.enabled', /./);
   });
 
   it('client_secret_jwt is refused: the store keeps only a hash of each secret, and HS256 needs the secret', () => {
