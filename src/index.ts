@@ -32,7 +32,8 @@ export type { AuthenticateOptions, AuthenticateResult } from './endpoints/authen
 export type { AccessTokenFormat } from './tokens/format.js';
 export type { AuditEvent } from './events.js';
 
-// Errors: one class per RFC code; a host renders any of them with errorResponse.
+// Errors a grant, a model or a host throws; a host renders any of them with errorResponse. The
+// ones only the core raises (unsupported_grant_type, unsupported_response_type, ...) are in tollgate/errors.
 export {
   AccessDeniedError,
   ConfigError,
@@ -46,9 +47,6 @@ export {
   ServerError,
   TemporarilyUnavailableError,
   UnauthorizedClientError,
-  UnsupportedGrantTypeError,
-  UnsupportedResponseTypeError,
-  UnsupportedTokenTypeError,
 } from './errors.js';
 export { errorResponse } from './response.js';
 
