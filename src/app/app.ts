@@ -275,7 +275,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     return payload;
   });
 
-  const sessions = createSessions({ secret: deps.sessionSecret, secure: config.issuer.startsWith('https:'), ttlSeconds: SESSION_TTL_SECONDS });
+  const sessions = createSessions({ store, secret: deps.sessionSecret, secure: config.issuer.startsWith('https:'), ttlSeconds: SESSION_TTL_SECONDS });
   const authorizationPath = server.options.endpoints.authorization;
   // One theme for the process: its stylesheet hash and CSP are computed once.
   const theme = createTheme(config.branding);
