@@ -11,7 +11,8 @@ import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { RunningCli } from '../helpers/app-server.js';
-import { demoConfig, startCli } from '../helpers/app-server.js';
+import { demoConfig, startCli, tempDir } from '../helpers/app-server.js';
+import { join } from 'node:path';
 import { authorizeThroughPages, createAgent, hiddenField } from '../helpers/app-agent.js';
 import { launchChromium } from '../helpers/app-browser.js';
 
@@ -28,6 +29,8 @@ const rpServer = createServer((req, res) => {
 });
 
 let cli: RunningCli;
+/** The relying party's client and the user, as every server in this file is configured. */
+let rpConfig: Record<string, unknown>;
 let redirectUri: string;
 /** Where the relying party asks to be sent after a logout (RP-Initiated Logout 1.0 §3.1). */
 let signedOutUri: string;
@@ -42,7 +45,8 @@ before(async () => {
     grant_types: ['authorization_code', 'refresh_token'], scope: `${SCOPE} phone`, post_logout_redirect_uris: [signedOutUri],
   };
   const users = [{ username: 'admin', password: 'tiger', claims: CLAIMS }];
-  cli = await startCli({ ...base, clients: [...(base.clients as unknown[]), rp], users });
+  rpConfig = { ...base, clients: [...(base.clients as unknown[]), rp], users };
+  cli = await startCli(rpConfig);
 });
 after(async () => {
   await cli?.stop();
@@ -50,8 +54,8 @@ after(async () => {
 });
 
 /** openid-client's view of the server, from discovery (http is allowed for this local test only). */
-async function discover(): Promise<oidc.Configuration> {
-  return oidc.discovery(new URL(cli.url), 'rp', SECRET, oidc.ClientSecretBasic(SECRET), { execute: [oidc.allowInsecureRequests] });
+async function discover(url = cli.url): Promise<oidc.Configuration> {
+  return oidc.discovery(new URL(url), 'rp', SECRET, oidc.ClientSecretBasic(SECRET), { execute: [oidc.allowInsecureRequests] });
 }
 
 /** A fresh authorization request as the relying party builds it: PKCE S256, nonce, state. */
@@ -166,7 +170,12 @@ describe('openid-client against tollgate serve, a person in Chromium', { skip: b
     assert.ok((authTime as number) >= before, `auth_time ${authTime} is the new sign-in, not the first`);
   });
 
+  /** The session cookie as it stood before the logout, as a stolen or synced copy would keep it. */
+  let cookiesBeforeLogout: Awaited<ReturnType<BrowserContext['cookies']>>;
+
   test('RP-initiated logout with id_token_hint ends the session and returns to the registered URI with state; the next prompt=none gives login_required', async () => {
+    cookiesBeforeLogout = await context.cookies();
+    assert.ok(cookiesBeforeLogout.some((cookie) => cookie.name === 'tollgate_session'));
     const state = oidc.randomState();
     const logout = oidc.buildEndSessionUrl(config, { id_token_hint: idToken, post_logout_redirect_uri: signedOutUri, state });
     await page.goto(logout.href);
@@ -177,6 +186,22 @@ describe('openid-client against tollgate serve, a person in Chromium', { skip: b
     await page.goto(request.url.href);
     await page.waitForURL(`${redirectUri}**`);
     assert.equal(lastCallback().searchParams.get('error'), 'login_required');
+  });
+
+  test('logout ends the session server-side: a copy of its cookie in another browser gives login_required and the sign-in page', async () => {
+    const elsewhere = await (browser as Browser).newContext();
+    try {
+      await elsewhere.addCookies(cookiesBeforeLogout);
+      const replay = await elsewhere.newPage();
+      const silent = await authorizationRequest(config, { prompt: 'none' });
+      await replay.goto(silent.url.href);
+      await replay.waitForURL(`${redirectUri}**`);
+      assert.equal(new URL(replay.url()).searchParams.get('error'), 'login_required');
+      await replay.goto((await authorizationRequest(config)).url.href);
+      await replay.getByLabel('Password').waitFor();
+    } finally {
+      await elsewhere.close();
+    }
   });
 });
 
@@ -336,5 +361,40 @@ describe('prompt, max_age and login_hint at the pages (an agent, no browser)', (
     const body = (await response.json()) as Record<string, unknown>;
     assert.equal(response.status, 200, JSON.stringify(body));
     assert.equal(body.id_token, undefined);
+  });
+});
+
+describe('sessions on a persistent store (SQLite): kept across a restart, ended everywhere by logout', () => {
+  test('the session record outlives the process; after logout a replayed copy of the cookie gives login_required', async () => {
+    const config = { ...rpConfig, store: `sqlite:${join(tempDir(), 'sessions.db')}`, sessionSecret: 'a fixed session secret of at least 32 chars' };
+    let server = await startCli(config);
+    try {
+      const agent = createAgent(server.url);
+      let rp = await discover(server.url);
+      const first = await authorizeThroughPages(agent, Object.fromEntries((await authorizationRequest(rp)).url.searchParams));
+      assert.ok(redirected(first.location).searchParams.get('code'));
+      const copy = agent.cookieHeader();
+
+      await server.stop();
+      server = await startCli(config);
+      rp = await discover(server.url);
+      const silent = async (cookie: string) => {
+        const request = await authorizationRequest(rp, { prompt: 'none' });
+        const answer = await fetch(new URL(request.url.pathname + request.url.search, server.url), { headers: { cookie }, redirect: 'manual' });
+        return redirected(answer.headers.get('location') ?? undefined).searchParams;
+      };
+      // The same cookie on the new process: the session is the store's, not the process's.
+      assert.ok((await silent(copy)).get('code'), 'still signed in after the restart');
+
+      const logout = await fetch(new URL('/logout', server.url), { headers: { cookie: copy } });
+      const csrf = hiddenField(await logout.text(), 'csrf_token');
+      const confirmed = await fetch(new URL('/logout', server.url), {
+        method: 'POST', redirect: 'manual', headers: { cookie: copy, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf_token: csrf }),
+      });
+      assert.equal(confirmed.status, 200);
+      assert.equal((await silent(copy)).get('error'), 'login_required');
+    } finally {
+      await server.stop();
+    }
   });
 });
