@@ -23,6 +23,7 @@ import { resolveRedirectUri } from '../redirect-uri.js';
 import { parseScope } from '../scope.js';
 import { precheckScope, validateScope } from '../validate-scope.js';
 import { hasOpenId } from '../openid.js';
+import { requestedResponseMode } from '../response-mode.js';
 import { requestedResources, scopeForResources } from '../resource-indicators.js';
 
 export type { AuthorizationRequest } from '../grants/grant.js';
@@ -132,10 +133,13 @@ export function authorizeEndpoint(context: AuthorizeEndpointContext): AuthorizeE
 
     const { response_type: responseType, state } = params;
     const grant = responseType === undefined ? undefined : byResponseType.get(responseType);
-    const responseMode: ResponseMode = grant?.authorization?.responseMode ?? defaultResponseMode(responseType);
+    const byDefault: ResponseMode = grant?.authorization?.responseMode ?? defaultResponseMode(responseType);
+    const asked = requestedResponseMode(params.response_mode, byDefault);
+    const responseMode = asked ?? byDefault;
     const fail = (error: OAuthError): Redirectable => new Redirectable(error, { redirectUri, state, responseMode });
 
     if (responseType === undefined) throw fail(new InvalidRequestError('Missing parameter: response_type'));
+    if (asked === undefined) throw fail(new InvalidRequestError(`Unsupported response_mode "${params.response_mode}" for response_type=${responseType}`));
     if (!grant?.authorization) throw fail(new UnsupportedResponseTypeError(`Unsupported response_type "${responseType}"`));
     if (!client.grant_types.includes(grant.type)) throw fail(new UnauthorizedClientError(`This client may not use response_type=${responseType}`));
 

@@ -21,11 +21,18 @@ const SECRET = 'rp-secret-of-at-least-32-characters!';
 const SCOPE = 'openid profile email offline_access';
 const CLAIMS = { name: 'Ada Admin', email: 'ada@example.com', email_verified: true, phone_number: '+1 555 0100' };
 
-/** The relying party's redirect URI: a local server recording every URL the browser was sent to. */
+/** The relying party's redirect URI: a local server recording every URL the browser was sent to, and every form posted to it. */
 const callbacks: string[] = [];
+const posted: { url: string; body: string }[] = [];
 const rpServer = createServer((req, res) => {
-  callbacks.push(`http://127.0.0.1:${(rpServer.address() as AddressInfo).port}${req.url ?? ''}`);
-  res.writeHead(200, { 'content-type': 'text/plain' }).end('relying party callback');
+  const url = `http://127.0.0.1:${(rpServer.address() as AddressInfo).port}${req.url ?? ''}`;
+  let body = '';
+  req.on('data', (chunk: Buffer) => (body += chunk));
+  req.on('end', () => {
+    if (req.method === 'POST') posted.push({ url, body });
+    else callbacks.push(url);
+    res.writeHead(200, { 'content-type': 'text/plain' }).end('relying party callback');
+  });
 });
 
 let cli: RunningCli;
@@ -168,6 +175,20 @@ describe('openid-client against tollgate serve, a person in Chromium', { skip: b
     const authTime = tokens.claims()?.auth_time;
     assert.equal(typeof authTime, 'number');
     assert.ok((authTime as number) >= before, `auth_time ${authTime} is the new sign-in, not the first`);
+  });
+
+  test('response_mode=form_post: the page posts the response to the relying party by itself under its CSP, and openid-client accepts it', async () => {
+    const request = await authorizationRequest(config, { response_mode: 'form_post' });
+    const before = posted.length;
+    await page.goto(request.url.href);
+    // No click: the hashed submit script ran (a CSP refusing it would leave the page standing).
+    await page.waitForURL(`${redirectUri}**`);
+    const callback = posted[before];
+    assert.ok(callback, 'the relying party received a POST');
+    assert.equal(new URL(callback.url).search, '', 'nothing in the URL');
+    const form = new Request(callback.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: callback.body });
+    const tokens = await oidc.authorizationCodeGrant(config, form, { pkceCodeVerifier: request.verifier, expectedNonce: request.nonce, expectedState: request.state });
+    assert.equal(tokens.claims()?.sub, subject);
   });
 
   /** The session cookie as it stood before the logout, as a stolen or synced copy would keep it. */
