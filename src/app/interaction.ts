@@ -75,12 +75,13 @@ export function createInteraction(options: InteractionOptions): Interaction {
       const session = (await sessions.read(header(request, 'cookie'))) ?? sessions.create();
       const user = await signedInUser(session);
       const authTime = session.authTime === undefined ? undefined : new Date(session.authTime * 1000);
+      const { amr } = session;
 
       if (isPageForm(request)) {
         // The consent form, resumed by the core: a decision only for this session and the request it was shown.
         const decision = user && (await consent.decision(request, session, user));
         if (!decision) return { type: 'response', response: problemPage(403, FORM_EXPIRED) };
-        return { type: 'decision', decision: { ...decision, authTime }, headers: { 'Set-Cookie': sessions.cookie({ ...session, pending: undefined }) } };
+        return { type: 'decision', decision: { ...decision, authTime, amr }, headers: { 'Set-Cookie': sessions.cookie({ ...session, pending: undefined }) } };
       }
       // Re-encoded from the parsed parameters: a raw CR, LF or non-Latin-1 byte never reaches a header.
       const encoded = new URLSearchParams(params).toString();
@@ -93,7 +94,7 @@ export function createInteraction(options: InteractionOptions): Interaction {
       if (user && !signInNeeded && !consentForced && (await consent.remembered(user, authorization))) {
         // The request's sign-in is used up with it: the same URL again must not skip a prompt=login.
         const headers = session.pending ? { 'Set-Cookie': sessions.cookie({ ...session, pending: undefined }) } : undefined;
-        return { type: 'decision', decision: { user, allow: true, authTime }, headers };
+        return { type: 'decision', decision: { user, allow: true, authTime, amr }, headers };
       }
       if (silent) return { type: 'error', error: new ConsentRequiredError('The end-user has not consented to this client and scope') };
 

@@ -36,6 +36,8 @@ export interface AuthorizationDecision {
   scope?: string[] | undefined;
   /** When the person signed in (OpenID Connect Core §2 `auth_time`, checked against `max_age`). */
   authTime?: Date | undefined;
+  /** How the person signed in (OpenID Connect Core §2 `amr`, RFC 8176 values such as `pwd`). */
+  amr?: readonly string[] | undefined;
 }
 
 /** What `authorize` answers for an authorization request (RFC 6749 §4.1.1, §4.2.1). */
@@ -192,7 +194,7 @@ export function authorizeEndpoint(context: AuthorizeEndpointContext): AuthorizeE
       const scope = scopeForResources(allowed, request.resources, options.resources);
       const responder = byResponseType.get(request.responseType)?.authorization;
       if (!responder) throw new UnsupportedResponseTypeError(`Unsupported response_type "${request.responseType}"`);
-      const params = await responder.respond({ request, user: decision.user, scope, authTime: decision.authTime, model, tokens, settings: options });
+      const params = await responder.respond({ request, user: decision.user, scope, authTime: decision.authTime, amr: decision.amr, model, tokens, settings: options });
       return { type: 'redirect', response: redirectResponse(redirectUri, { ...params, state, iss: options.issuer }, responseMode, method), scope };
     } catch (err) {
       return answerError(err, request, method);

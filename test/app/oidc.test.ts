@@ -20,6 +20,8 @@ const SECRET = 'rp-secret-of-at-least-32-characters!';
 /** What the relying party asks for; it is registered for phone too. */
 const SCOPE = 'openid profile email offline_access';
 const CLAIMS = { name: 'Ada Admin', email: 'ada@example.com', email_verified: true, phone_number: '+1 555 0100' };
+/** A browser relying party's origin, allowed by the config's CORS list. */
+const SPA_ORIGIN = 'https://spa.example.com';
 
 /** The relying party's redirect URI: a local server recording every URL the browser was sent to, and every form posted to it. */
 const callbacks: string[] = [];
@@ -52,7 +54,7 @@ before(async () => {
     grant_types: ['authorization_code', 'refresh_token'], scope: `${SCOPE} phone`, post_logout_redirect_uris: [signedOutUri],
   };
   const users = [{ username: 'admin', password: 'tiger', claims: CLAIMS }];
-  rpConfig = { ...base, clients: [...(base.clients as unknown[]), rp], users };
+  rpConfig = { ...base, clients: [...(base.clients as unknown[]), rp], users, cors: { origins: [SPA_ORIGIN] } };
   cli = await startCli(rpConfig);
 });
 after(async () => {
@@ -367,6 +369,44 @@ describe('prompt, max_age and login_hint at the pages (an agent, no browser)', (
     }
     const request = await authorizationRequest(config, { prompt: 'none' });
     assert.ok(redirected((await agent.get(request.url.pathname + request.url.search)).location).searchParams.get('code'), 'still signed in');
+  });
+
+  test('oidcc-claims-essential with openid-client: phone_number asked as essential for UserInfo is released; the ID token has the asked email and amr ["pwd"]', async () => {
+    const agent = createAgent(cli.url);
+    const claims = JSON.stringify({ userinfo: { phone_number: { essential: true } }, id_token: { email: null } });
+    const request = await authorizationRequest(config, { scope: 'openid', claims, acr_values: 'urn:example:pwd' });
+    const answer = await authorizeThroughPages(agent, Object.fromEntries(request.url.searchParams));
+    const tokens = await oidc.authorizationCodeGrant(config, redirected(answer.location), { pkceCodeVerifier: request.verifier, expectedNonce: request.nonce, expectedState: request.state });
+    const idToken = tokens.claims();
+    assert.equal(idToken?.email, CLAIMS.email);
+    assert.deepEqual(idToken?.amr, ['pwd']);
+    const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, idToken?.sub ?? '');
+    assert.equal(userinfo.phone_number, CLAIMS.phone_number);
+    assert.equal(userinfo.name, undefined, 'profile was neither in the scope nor asked for');
+  });
+
+  test('a claims parameter that is not JSON is invalid_request at the redirect URI, which openid-client reports', async () => {
+    const request = await authorizationRequest(config, { claims: '{"userinfo":' });
+    const response = await createAgent(cli.url).get(request.url.pathname + request.url.search);
+    await assert.rejects(
+      oidc.authorizationCodeGrant(config, redirected(response.location), { pkceCodeVerifier: request.verifier, expectedNonce: request.nonce, expectedState: request.state }),
+      (err: unknown) => err instanceof oidc.AuthorizationResponseError && err.error === 'invalid_request',
+    );
+  });
+
+  test('UserInfo and discovery answer CORS for an allowed origin (a preflight with Authorization included), never for another', async () => {
+    const preflight = await fetch(`${cli.url}/userinfo`, { method: 'OPTIONS', headers: { origin: SPA_ORIGIN, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), SPA_ORIGIN);
+    assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /Authorization/);
+    const challenge = await fetch(`${cli.url}/userinfo`, { headers: { origin: SPA_ORIGIN } });
+    assert.equal(challenge.status, 401);
+    assert.equal(challenge.headers.get('access-control-allow-origin'), SPA_ORIGIN);
+    assert.match(challenge.headers.get('access-control-expose-headers') ?? '', /WWW-Authenticate/);
+    const discovery = await fetch(`${cli.url}/.well-known/openid-configuration`, { headers: { origin: SPA_ORIGIN } });
+    assert.equal(discovery.headers.get('access-control-allow-origin'), SPA_ORIGIN);
+    const other = await fetch(`${cli.url}/userinfo`, { headers: { origin: 'https://evil.example' } });
+    assert.equal(other.headers.get('access-control-allow-origin'), null);
   });
 
   test('a plain OAuth request (no openid) is unchanged: no ID token', async () => {
