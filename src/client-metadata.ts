@@ -5,6 +5,7 @@
 import type { Client, TokenEndpointAuthMethod } from './types.js';
 import { InvalidClientMetadataError, InvalidRedirectUriError, UnapprovedSoftwareStatementError } from './errors.js';
 import { parseScope } from './scope.js';
+import { ID_TOKEN_ALGORITHMS } from './oidc/id-token.js';
 
 export type ApplicationType = NonNullable<Client['application_type']>;
 
@@ -123,6 +124,7 @@ export function validateClientMetadata(body: unknown, policy: RegistrationPolicy
 
   for (const field of ['jwks', 'jwks_uri']) if (m[field] !== undefined) throw metadataError(field, 'is not supported: no client authentication method here uses keys');
   const clientName = optionalString(m.client_name, 'client_name');
+  const openid = openIdMetadata(m, applicationType);
   return {
     token_endpoint_auth_method: method as TokenEndpointAuthMethod,
     redirect_uris: redirectUris,
@@ -131,5 +133,28 @@ export function validateClientMetadata(body: unknown, policy: RegistrationPolicy
     // Never absent: a client without `scope` could ask for any (see validateScope's default policy).
     scope: scope.join(' '),
     ...(clientName !== undefined && { client_name: clientName }),
+    ...openid,
+  };
+}
+
+/**
+ * The OpenID Connect registration fields (Dynamic Client Registration 1.0 §2): the ID token's
+ * algorithm, the logout redirect URIs (RP-Initiated Logout 1.0 §3.1: the rules of redirect URIs),
+ * and `subject_type`, of which only `public` is served (Core §8).
+ */
+function openIdMetadata(m: Record<string, unknown>, applicationType: ApplicationType): Pick<ClientMetadata, 'id_token_signed_response_alg' | 'post_logout_redirect_uris'> {
+  if (m.subject_type !== undefined && m.subject_type !== 'public') throw metadataError('subject_type', 'must be "public" (pairwise subject identifiers are not supported)');
+  const alg = m.id_token_signed_response_alg;
+  if (alg !== undefined && !ID_TOKEN_ALGORITHMS.some((known) => known === alg)) {
+    throw metadataError('id_token_signed_response_alg', `must be one of ${ID_TOKEN_ALGORITHMS.join(', ')}`);
+  }
+  const logoutUris = stringList(m.post_logout_redirect_uris, 'post_logout_redirect_uris');
+  for (const uri of logoutUris ?? []) {
+    const problem = redirectUriProblem(uri, applicationType);
+    if (problem !== undefined) throw metadataError('post_logout_redirect_uris', `has "${uri}", which ${problem}`);
+  }
+  return {
+    ...(alg !== undefined && { id_token_signed_response_alg: alg as NonNullable<ClientMetadata['id_token_signed_response_alg']> }),
+    ...(logoutUris !== undefined && { post_logout_redirect_uris: logoutUris }),
   };
 }
