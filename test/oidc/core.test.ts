@@ -438,7 +438,6 @@ describe('conformance plan modules (Basic OP, Config OP)', () => {
     ['oidcc-ui-locales', { ui_locales: 'se' }],
     ['oidcc-claims-locales', { claims_locales: 'se' }],
     ['oidcc-ensure-request-with-acr-values-succeeds', { acr_values: '1 2' }],
-    ['oidcc-claims-essential', { claims: JSON.stringify({ userinfo: { name: { essential: true } } }) }],
     ['oidcc-id-token-hint', { id_token_hint: 'eyJhbGciOiJSUzI1NiJ9.e30.sig' }],
   ];
   for (const [module, extra] of ACCEPTED) {
