@@ -5,7 +5,6 @@
 import type { Client, TokenEndpointAuthMethod } from './types.js';
 import { InvalidClientMetadataError, InvalidRedirectUriError, UnapprovedSoftwareStatementError } from './errors.js';
 import { parseScope } from './scope.js';
-import { ID_TOKEN_ALGORITHMS } from './oidc/id-token.js';
 
 export type ApplicationType = NonNullable<Client['application_type']>;
 
@@ -26,6 +25,8 @@ const RESPONSE_TYPE_OF: Readonly<Record<string, string>> = { authorization_code:
 /** Grants that act with the client's own credentials, which a public client does not have (RFC 6749 §2.1, §4.4). */
 const CONFIDENTIAL_ONLY = new Set(['client_credentials', 'password']);
 const LOOPBACK_IPS = new Set(['127.0.0.1', '[::1]']);
+/** The ID token algorithms a client may choose (the Client type's; the core floor does not import tollgate/oidc). */
+const ID_TOKEN_ALGORITHMS: readonly NonNullable<Client['id_token_signed_response_alg']>[] = ['RS256', 'ES256', 'EdDSA'];
 
 /**
  * Why this redirect URI may not be registered, or undefined when it may. https anywhere; http on
@@ -154,7 +155,7 @@ function openIdMetadata(m: Record<string, unknown>, applicationType: Application
     if (problem !== undefined) throw metadataError('post_logout_redirect_uris', `has "${uri}", which ${problem}`);
   }
   return {
-    ...(alg !== undefined && { id_token_signed_response_alg: alg as NonNullable<ClientMetadata['id_token_signed_response_alg']> }),
+    ...(alg !== undefined && { id_token_signed_response_alg: alg as (typeof ID_TOKEN_ALGORITHMS)[number] }),
     ...(logoutUris !== undefined && { post_logout_redirect_uris: logoutUris }),
   };
 }
