@@ -28,6 +28,8 @@ const RESPONSE_TYPE_OF: Readonly<Record<string, string>> = { authorization_code:
 /** Grants that act with the client's own credentials, which a public client does not have (RFC 6749 §2.1, §4.4). */
 const CONFIDENTIAL_ONLY = new Set(['client_credentials', 'password']);
 const LOOPBACK_IPS = new Set(['127.0.0.1', '[::1]']);
+/** The ID token algorithms a client may choose (the Client type's; the core floor does not import tollgate/oidc). */
+const ID_TOKEN_ALGORITHMS: readonly NonNullable<Client['id_token_signed_response_alg']>[] = ['RS256', 'ES256', 'EdDSA'];
 
 /**
  * Why this redirect URI may not be registered, or undefined when it may. https anywhere; http on
@@ -179,6 +181,7 @@ export function validateClientMetadata(body: unknown, policy: RegistrationPolicy
   // RFC 9126 §6: a client may ask that its authorization requests be accepted only when pushed.
   const requirePar = m.require_pushed_authorization_requests;
   if (requirePar !== undefined && typeof requirePar !== 'boolean') throw metadataError('require_pushed_authorization_requests', 'must be true or false');
+  const openid = openIdMetadata(m, applicationType);
   return {
     ...keys,
     token_endpoint_auth_method: method as TokenEndpointAuthMethod,
@@ -189,5 +192,28 @@ export function validateClientMetadata(body: unknown, policy: RegistrationPolicy
     scope: scope.join(' '),
     ...(clientName !== undefined && { client_name: clientName }),
     ...(requirePar === true && { require_pushed_authorization_requests: true }),
+    ...openid,
+  };
+}
+
+/**
+ * The OpenID Connect registration fields (Dynamic Client Registration 1.0 §2): the ID token's
+ * algorithm, the logout redirect URIs (RP-Initiated Logout 1.0 §3.1: the rules of redirect URIs),
+ * and `subject_type`, of which only `public` is served (Core §8).
+ */
+function openIdMetadata(m: Record<string, unknown>, applicationType: ApplicationType): Pick<ClientMetadata, 'id_token_signed_response_alg' | 'post_logout_redirect_uris'> {
+  if (m.subject_type !== undefined && m.subject_type !== 'public') throw metadataError('subject_type', 'must be "public" (pairwise subject identifiers are not supported)');
+  const alg = m.id_token_signed_response_alg;
+  if (alg !== undefined && !ID_TOKEN_ALGORITHMS.some((known) => known === alg)) {
+    throw metadataError('id_token_signed_response_alg', `must be one of ${ID_TOKEN_ALGORITHMS.join(', ')}`);
+  }
+  const logoutUris = stringList(m.post_logout_redirect_uris, 'post_logout_redirect_uris');
+  for (const uri of logoutUris ?? []) {
+    const problem = redirectUriProblem(uri, applicationType);
+    if (problem !== undefined) throw metadataError('post_logout_redirect_uris', `has "${uri}", which ${problem}`);
+  }
+  return {
+    ...(alg !== undefined && { id_token_signed_response_alg: alg as (typeof ID_TOKEN_ALGORITHMS)[number] }),
+    ...(logoutUris !== undefined && { post_logout_redirect_uris: logoutUris }),
   };
 }

@@ -26,6 +26,22 @@ export interface OpenIdAuthorizationRequest {
   loginHint?: string | undefined;
   /** The end-user's preferred languages for the pages, as asked (BCP47 tags, space-separated). */
   uiLocales?: string | undefined;
+  /** Core §5.5: the claims asked for by name with the `claims` parameter. */
+  claims?: ClaimsRequest | undefined;
+  /** Core §3.1.2.1 `acr_values`, as asked (accepted; every sign-in here is a password, see `amr`). */
+  acrValues?: readonly string[] | undefined;
+}
+
+/**
+ * Core §5.5: the standard claims a `claims` request parameter names for UserInfo and for the ID
+ * token. Essential or voluntary, each is released when the user has it; `value`/`values` are not
+ * matched (§5.5.1 lets the OP return the actual value), except `sub`'s, kept as `subject`.
+ */
+export interface ClaimsRequest {
+  userinfo: readonly string[];
+  idToken: readonly string[];
+  /** Core §5.5.1: a `sub` value asked for; a response for any other end-user is refused. */
+  subject?: string | undefined;
 }
 
 /** What an ID token says beyond the server's own identity (Core §2). */
@@ -38,6 +54,12 @@ export interface IdTokenInput {
   nonce?: string | undefined;
   /** When the person signed in, seconds since the epoch (`auth_time`). */
   authTime?: number | undefined;
+  /** How the person signed in (Core §2 `amr`, RFC 8176 values). */
+  amr?: readonly string[] | undefined;
+  /** Core §5.5: the claims the `claims` parameter asked for in the ID token. */
+  claims?: readonly string[] | undefined;
+  /** The user's claims (the model's `getUserClaims`), when `claims` asks for any. */
+  userClaims?: Readonly<Record<string, unknown>> | null | undefined;
 }
 
 /** The server as an OpenID Provider's endpoints see it. */
@@ -76,15 +98,23 @@ export function hasOpenId(scope: readonly string[] | undefined): boolean {
 export interface OpenIdGrantRecord {
   nonce?: string | undefined;
   authTime?: number | undefined;
+  amr?: readonly string[] | undefined;
+  /** Core §5.5: the claims asked for by name, for UserInfo and the ID token (refreshed ones too). */
+  claims?: Pick<ClaimsRequest, 'userinfo' | 'idToken'> | undefined;
 }
+
+const isStrings = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === 'string');
 
 /** The OpenID record kept in a code's or token's `extra`, if any. */
 export function openIdRecordOf(extra: Readonly<Record<string, unknown>> | undefined): OpenIdGrantRecord | undefined {
   const record = extra?.openid;
   if (typeof record !== 'object' || record === null) return undefined;
-  const { nonce, authTime } = record as Record<string, unknown>;
+  const { nonce, authTime, amr, claims } = record as Record<string, unknown>;
+  const { userinfo, idToken } = (typeof claims === 'object' && claims !== null ? claims : {}) as Record<string, unknown>;
   return {
     ...(typeof nonce === 'string' && { nonce }),
     ...(typeof authTime === 'number' && { authTime }),
+    ...(isStrings(amr) && { amr }),
+    ...(isStrings(userinfo) && isStrings(idToken) && { claims: { userinfo, idToken } }),
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { OAuthResponse } from './types.js';
 import { OAuthError, ServerError } from './errors.js';
+import { formPostResponse } from './response-mode.js';
 
 const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' } as const;
 
@@ -58,11 +59,15 @@ export function oauthErrorOf(err: unknown, onError: (error: unknown) => void): O
   return new ServerError('The authorization server encountered an unexpected condition', { cause: err });
 }
 
-/** Where the authorization response parameters go: the query for `code`, the fragment for `token` (§4.2.2). */
-export type ResponseMode = 'query' | 'fragment';
+/**
+ * Where the authorization response parameters go: the query for `code`, the fragment for `token`
+ * (§4.2.2), or a form posted to the redirect URI (OAuth 2.0 Form Post Response Mode).
+ */
+export type ResponseMode = 'query' | 'fragment' | 'form_post';
 
 /**
- * A redirect to the client's redirect URI carrying `params` in the query or the fragment.
+ * A redirect to the client's redirect URI carrying `params` in the query or the fragment, or
+ * with `form_post` the page that posts them there.
  * 303 after a POST so the browser never re-posts the form to the client (RFC 9700 §4.12), 302 otherwise.
  */
 export function redirectResponse(
@@ -73,6 +78,7 @@ export function redirectResponse(
 ): OAuthResponse {
   const pairs = new URLSearchParams();
   for (const [name, value] of Object.entries(params)) if (value !== undefined) pairs.set(name, value);
+  if (mode === 'form_post') return formPostResponse(redirectUri, pairs);
   let location: string;
   if (mode === 'fragment') {
     location = `${redirectUri}#${pairs}`;

@@ -23,7 +23,7 @@ import { createDocumentFetcher } from '../fetch/index.js';
 import { createConsent } from './consent.js';
 import { createTheme } from './views.js';
 import { SIGN_OUT_PATH, mountSignOut } from './sign-out.js';
-import { createOpenIdProvider } from '../oidc/index.js';
+import { DISCOVERY_PATH, USERINFO_PATH, createOpenIdProvider } from '../oidc/index.js';
 import { parseScope } from '../index.js';
 import { mountProtectedResources, secureResourceUri } from './protected-resources.js';
 import { mountCors } from './cors.js';
@@ -300,7 +300,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     return payload;
   });
 
-  const sessions = createSessions({ secret: deps.sessionSecret, secure: config.issuer.startsWith('https:'), ttlSeconds: SESSION_TTL_SECONDS });
+  const sessions = createSessions({ store, secret: deps.sessionSecret, secure: config.issuer.startsWith('https:'), ttlSeconds: SESSION_TTL_SECONDS });
   const authorizationPath = server.options.endpoints.authorization;
   // One theme for the process: its stylesheet hash and CSP are computed once.
   const theme = createTheme(config.branding);
@@ -330,7 +330,11 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
   mountCors(app, {
     origins: config.cors.origins,
     issuer: config.issuer,
-    paths: ['/.well-known/oauth-authorization-server', endpoints.jwks, endpoints.token, endpoints.revocation, endpoints.registration],
+    paths: [
+      '/.well-known/oauth-authorization-server', endpoints.jwks, endpoints.token, endpoints.revocation, endpoints.registration,
+      // A browser relying party (an SPA) reads discovery and UserInfo too (OpenID Connect Core §5.3).
+      ...(openid ? [DISCOVERY_PATH, USERINFO_PATH] : []),
+    ],
     stateChanging: [endpoints.token, endpoints.revocation, endpoints.registration],
   });
   await app.register(tollgate, { server, bodyLimit: config.bodyLimit, interaction });

@@ -114,8 +114,8 @@ export function createDevicePage(options: DevicePageOptions): (context: DeviceIn
     }
     // One message for an unknown user and a wrong password: nothing to enumerate accounts with.
     if (user?.id === undefined) return signInPage(session, { username, error: 'Incorrect username or password.' });
-    // A new session (a new CSRF token with the new identity), as the authorization endpoint's sign-in makes.
-    const signedIn: Session = { ...sessions.create(), userId: user.id, authTime: Math.floor(Date.now() / 1000), pending: session.pending };
+    // A new session (a new id and CSRF token with the new identity, its record in the store), as the authorization endpoint's sign-in makes.
+    const signedIn: Session = { ...(await sessions.signIn(session, user.id, ['pwd'])), pending: session.pending };
     return consent(signedIn, user, found);
   }
 
@@ -137,7 +137,7 @@ export function createDevicePage(options: DevicePageOptions): (context: DeviceIn
 
   return async ({ request, lookup, decide }) => {
     const method = request.method.toUpperCase();
-    const session = sessions.read(header(request, 'cookie'));
+    const session = await sessions.read(header(request, 'cookie'));
     if (method === 'GET' || method === 'HEAD') {
       // §3.3.1: verification_uri_complete prefills the code; the person still has to submit it (§5.4).
       const prefilled = new URLSearchParams(request.url.split('?')[1] ?? '').get('user_code')?.slice(0, 64);

@@ -2,7 +2,8 @@
  * The authorization endpoint as a person meets it (RFC 6749 §3.1, §4.1.1): the server's
  * `Interaction` for the core's `handle`. The core validates each request once and decides; this
  * says who is signed in (the session), which page to show (sign-in, consent) and what the person
- * decided. The request waits in the signed session cookie while the pages are shown.
+ * decided. The request waits in the signed session cookie while the pages are shown; who is
+ * signed in is the session's server-side record.
  */
 import type { Interaction, InteractionContext, InteractionOutcome, User } from '../index.js';
 import type { OpenIdAuthorizationRequest } from '../oidc/index.js';
@@ -61,25 +62,26 @@ export function createInteraction(options: InteractionOptions): Interaction {
   }
 
   return {
-    resume(request) {
+    async resume(request) {
       if (!isPageForm(request)) return undefined;
       // A page's form with no request waiting: an empty one, which the core refuses (and errorPage explains).
-      return sessions.read(header(request, 'cookie'))?.pending?.params ?? '';
+      return (await sessions.read(header(request, 'cookie')))?.pending?.params ?? '';
     },
 
     async authorize(context) {
       const compat = await basicCredentials(context);
       if (compat) return compat;
       const { request, authorization, params } = context;
-      const session = sessions.read(header(request, 'cookie')) ?? sessions.create();
+      const session = (await sessions.read(header(request, 'cookie'))) ?? sessions.create();
       const user = await signedInUser(session);
       const authTime = session.authTime === undefined ? undefined : new Date(session.authTime * 1000);
+      const { amr } = session;
 
       if (isPageForm(request)) {
         // The consent form, resumed by the core: a decision only for this session and the request it was shown.
         const decision = user && (await consent.decision(request, session, user));
         if (!decision) return { type: 'response', response: problemPage(403, FORM_EXPIRED) };
-        return { type: 'decision', decision: { ...decision, authTime }, headers: { 'Set-Cookie': sessions.cookie({ ...session, pending: undefined }) } };
+        return { type: 'decision', decision: { ...decision, authTime, amr }, headers: { 'Set-Cookie': sessions.cookie({ ...session, pending: undefined }) } };
       }
       // Re-encoded from the parsed parameters: a raw CR, LF or non-Latin-1 byte never reaches a header.
       const encoded = new URLSearchParams(params).toString();
@@ -92,7 +94,7 @@ export function createInteraction(options: InteractionOptions): Interaction {
       if (user && !signInNeeded && !consentForced && (await consent.remembered(user, authorization))) {
         // The request's sign-in is used up with it: the same URL again must not skip a prompt=login.
         const headers = session.pending ? { 'Set-Cookie': sessions.cookie({ ...session, pending: undefined }) } : undefined;
-        return { type: 'decision', decision: { user, allow: true, authTime }, headers };
+        return { type: 'decision', decision: { user, allow: true, authTime, amr }, headers };
       }
       if (silent) return { type: 'error', error: new ConsentRequiredError('The end-user has not consented to this client and scope') };
 

@@ -91,7 +91,7 @@ export function createSignIn(app: FastifyInstance, options: SignInOptions): Sign
       return problemPage(415, 'The sign-in form must be sent as application/x-www-form-urlencoded.');
     }
     const form = new URLSearchParams(typeof request.body === 'string' ? request.body : '');
-    const session = sessions.read(request.headers.cookie);
+    const session = await sessions.read(request.headers.cookie);
     const pending = session?.pending;
     // RFC 9700 §4.7: only a form from this session's page counts.
     if (!session || !pending || !sessions.checkCsrf(session, form.get('csrf_token'))) return problemPage(403, FORM_EXPIRED);
@@ -112,8 +112,9 @@ export function createSignIn(app: FastifyInstance, options: SignInOptions): Sign
       // One message for an unknown user and a wrong password: nothing to enumerate accounts with.
       return page(session, pending, { username, error: 'Incorrect username or password.' });
     }
-    // auth_time (OpenID Connect Core §2), and this request's prompt=login / max_age now satisfied.
-    const signedIn: Session = { ...sessions.create(), userId: user.id, authTime: Math.floor(Date.now() / 1000), pending: { ...pending, signedIn: true } };
+    // A new server-side session with auth_time and amr "pwd" (OpenID Connect Core §2), and this
+    // request's prompt=login / max_age now satisfied.
+    const signedIn: Session = { ...(await sessions.signIn(session, user.id, ['pwd'])), pending: { ...pending, signedIn: true } };
     // 303, never 307: the browser must not re-post the password anywhere (RFC 9700 §4.12).
     return { status: 303, headers: { Location: `${authorizationPath}?${pending.params}`, 'Set-Cookie': sessions.cookie(signedIn) }, body: '' };
   }

@@ -61,8 +61,12 @@ export function mountSignOut(app: FastifyInstance, options: SignOutOptions): voi
     return { hint, clientId, target, state: params.get('state') ?? undefined };
   }
 
-  /** Ends the session: back to the client's registered URI with its state (§3), or the signed-out page. */
-  function finish(logout: LogoutRequest | undefined): OAuthResponse {
+  /**
+   * Ends the session, its server-side record first (so a copy of the cookie used elsewhere is
+   * signed out too): back to the client's registered URI with its state (§3), or the signed-out page.
+   */
+  async function finish(session: Session | undefined, logout: LogoutRequest | undefined): Promise<OAuthResponse> {
+    await sessions.end(session);
     const headers = { 'Set-Cookie': sessions.clear() };
     if (logout?.target === undefined) return pageResponse(200, signOutPage({ action: SIGN_OUT_PATH, csrf: '', username: undefined }), headers);
     const location = new URL(logout.target);
@@ -73,7 +77,7 @@ export function mountSignOut(app: FastifyInstance, options: SignOutOptions): voi
   async function confirmation(session: Session | undefined, logout: LogoutRequest | undefined): Promise<OAuthResponse> {
     const user = session?.userId === undefined ? null : await store.getUserById(session.userId);
     // Nobody signed in: nothing to end, and nothing to confirm.
-    if (!user || !session) return finish(logout);
+    if (!user || !session) return finish(session, logout);
     const carry: Record<string, string> = {};
     if (logout?.clientId !== undefined) carry.client_id = logout.clientId;
     if (logout?.target !== undefined) carry.post_logout_redirect_uri = logout.target;
@@ -83,13 +87,13 @@ export function mountSignOut(app: FastifyInstance, options: SignOutOptions): voi
 
   /** A logout request from a relying party, or a person opening the page. */
   async function requested(request: FastifyRequest): Promise<OAuthResponse> {
-    const session = sessions.read(request.headers.cookie);
+    const session = await sessions.read(request.headers.cookie);
     const logout = await logoutRequest(paramsOf(request));
     if (typeof logout === 'string') return problemPage(400, logout);
     // §2: without confirmation only when the hint names the person signed in here; otherwise ask.
     if (logout.hint !== undefined && session?.userId !== undefined && logout.hint.subject === session.userId) {
       events?.({ type: 'logout', userId: session.userId, clientId: logout.clientId });
-      return finish(logout);
+      return finish(session, logout);
     }
     return confirmation(session, logout);
   }
@@ -100,13 +104,13 @@ export function mountSignOut(app: FastifyInstance, options: SignOutOptions): voi
     const form = paramsOf(request);
     // A relying party's POST (§2 allows it) carries no CSRF token: it is a request, confirmed like a GET.
     if (!form.has('csrf_token')) return sendOAuthResponse(reply, await requested(request));
-    const session = sessions.read(request.headers.cookie);
+    const session = await sessions.read(request.headers.cookie);
     // RFC 9700 §4.7: another site must not be able to sign the person out (or in) with a forged form.
     if (session && !sessions.checkCsrf(session, form.get('csrf_token'))) return sendOAuthResponse(reply, problemPage(403, FORM_EXPIRED));
     // The carried parameters are checked again: the form is the person's, its fields could be anyone's.
     const logout = await logoutRequest(form);
     if (typeof logout === 'string') return sendOAuthResponse(reply, problemPage(400, logout));
     if (session?.userId !== undefined) events?.({ type: 'logout', userId: session.userId, clientId: logout.clientId });
-    return sendOAuthResponse(reply, finish(logout));
+    return sendOAuthResponse(reply, await finish(session, logout));
   });
 }

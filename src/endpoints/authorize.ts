@@ -27,6 +27,7 @@ import { resolveRedirectUri } from '../redirect-uri.js';
 import { parseScope } from '../scope.js';
 import { precheckScope, validateScope } from '../validate-scope.js';
 import { hasOpenId } from '../openid.js';
+import { requestedResponseMode } from '../response-mode.js';
 import { requestedResources, scopeForResources } from '../resource-indicators.js';
 
 export type { AuthorizationRequest } from '../grants/grant.js';
@@ -39,6 +40,8 @@ export interface AuthorizationDecision {
   scope?: string[] | undefined;
   /** When the person signed in (OpenID Connect Core §2 `auth_time`, checked against `max_age`). */
   authTime?: Date | undefined;
+  /** How the person signed in (OpenID Connect Core §2 `amr`, RFC 8176 values such as `pwd`). */
+  amr?: readonly string[] | undefined;
 }
 
 /** What `authorize` answers for an authorization request (RFC 6749 §4.1.1, §4.2.1). */
@@ -163,7 +166,9 @@ export function authorizeEndpoint(context: AuthorizeEndpointContext): AuthorizeE
 
     const { response_type: responseType, state } = params;
     const grant = responseType === undefined ? undefined : byResponseType.get(responseType);
-    const responseMode: ResponseMode = grant?.authorization?.responseMode ?? defaultResponseMode(responseType);
+    const byDefault: ResponseMode = grant?.authorization?.responseMode ?? defaultResponseMode(responseType);
+    const asked = requestedResponseMode(params.response_mode, byDefault);
+    const responseMode = asked ?? byDefault;
     const fail = (error: OAuthError): Redirectable => new Redirectable(error, { redirectUri, state, responseMode });
 
     // RFC 9126 §5, §6: a request that was not pushed, when the server or this client requires pushing.
@@ -171,6 +176,7 @@ export function authorizeEndpoint(context: AuthorizeEndpointContext): AuthorizeE
       throw fail(new InvalidRequestError('This client must push its authorization requests first (RFC 9126: pushed_authorization_request_endpoint)'));
     }
     if (responseType === undefined) throw fail(new InvalidRequestError('Missing parameter: response_type'));
+    if (asked === undefined) throw fail(new InvalidRequestError(`Unsupported response_mode "${params.response_mode}" for response_type=${responseType}`));
     if (!grant?.authorization) throw fail(new UnsupportedResponseTypeError(`Unsupported response_type "${responseType}"`));
     if (!client.grant_types.includes(grant.type)) throw fail(new UnauthorizedClientError(`This client may not use response_type=${responseType}`));
 
@@ -230,7 +236,7 @@ export function authorizeEndpoint(context: AuthorizeEndpointContext): AuthorizeE
       if (!responder) throw new UnsupportedResponseTypeError(`Unsupported response_type "${request.responseType}"`);
       // Tokens issued here (implicit, RFC 6749 §4.2.2) are the grant's; the request's resources are the grant's to narrow.
       const issuer = tokens.forResources(undefined, grant.type);
-      const params = await responder.respond({ request, user: decision.user, scope, authTime: decision.authTime, model, tokens: issuer, settings: options });
+      const params = await responder.respond({ request, user: decision.user, scope, authTime: decision.authTime, amr: decision.amr, model, tokens: issuer, settings: options });
       return { type: 'redirect', response: redirectResponse(redirectUri, { ...params, state, iss: options.issuer }, responseMode, method), scope };
     } catch (err) {
       return answerError(err, request, method);

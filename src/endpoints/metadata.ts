@@ -12,7 +12,9 @@ export function metadataDocument(options: ResolvedOptions, signed: boolean): Rec
   const { endpoints } = options;
   const grants = [...options.grants.values()];
   const responseTypes = grants.flatMap((grant) => (grant.authorization ? [grant.authorization.responseType] : []));
-  const responseModes = [...new Set(grants.flatMap((grant) => (grant.authorization ? [grant.authorization.responseMode] : [])))];
+  const defaultModes = grants.flatMap((grant) => (grant.authorization ? [grant.authorization.responseMode] : []));
+  // Multiple Response Type Encoding Practices §2.1, Form Post Response Mode: any response can go by form_post.
+  const responseModes = defaultModes.length === 0 ? [] : [...new Set([...defaultModes, 'fragment', 'form_post'])];
   const authMethods = options.tokenEndpointAuthMethods;
   // RFC 8414 §2: the algorithms are listed when a JWT-based method is offered.
   const assertions = authMethods.includes('private_key_jwt');

@@ -7,7 +7,7 @@ import type { AuthorizationCodeModel } from '../model.js';
 import type { AuthorizationCode } from '../types.js';
 import type { Grant } from './grant.js';
 import type { ResolvedOptions } from '../options.js';
-import { InvalidGrantError, InvalidRequestError } from '../errors.js';
+import { InvalidGrantError, InvalidRequestError, LoginRequiredError } from '../errors.js';
 import { checkCodeChallenge, verifyCodeVerifier } from '../pkce.js';
 import { randomToken } from '../secrets.js';
 import { newGrantId } from '../grant-id.js';
@@ -44,8 +44,13 @@ export function authorizationCode(options: AuthorizationCodeOptions): Grant<Auth
         return { codeChallenge, codeChallengeMethod };
       },
 
-      async respond({ request, user, scope, authTime, model, settings }) {
+      async respond({ request, user, scope, authTime, amr, model, settings }) {
         const { client } = request;
+        // OpenID Connect Core §5.5.1: asked for a sub, never a response for another end-user.
+        const subject = request.openid?.claims?.subject;
+        if (subject !== undefined && subject !== (user.id ?? user.username)) {
+          throw new LoginRequiredError('The signed-in end-user is not the one the claims parameter names');
+        }
         const value = model.generateAuthorizationCode ? await model.generateAuthorizationCode(client, user, scope) : randomToken();
         // §4.1.2: the code is bound to the client, redirect URI, scope, user and PKCE challenge.
         const code: AuthorizationCode = {
@@ -61,7 +66,13 @@ export function authorizationCode(options: AuthorizationCodeOptions): Grant<Auth
         };
         // OpenID Connect Core §3.1.3.6: what the ID token will say of this authentication.
         if (request.openid) {
-          const record: OpenIdGrantRecord = { nonce: request.openid.nonce, authTime: authTime && Math.floor(authTime.getTime() / 1000) };
+          const { claims } = request.openid;
+          const record: OpenIdGrantRecord = {
+            nonce: request.openid.nonce,
+            authTime: authTime && Math.floor(authTime.getTime() / 1000),
+            ...(amr !== undefined && { amr: [...amr] }),
+            ...(claims && { claims: { userinfo: claims.userinfo, idToken: claims.idToken } }),
+          };
           code.extra = { openid: record };
         }
         // RFC 8707 §2.1: the code remembers the resources consented to; the token request may narrow them.
@@ -103,8 +114,8 @@ export function authorizationCode(options: AuthorizationCodeOptions): Grant<Auth
         grantId: code.grantId,
         refreshToken: true,
         openid,
-        // Core §12.2: a refreshed ID token keeps the original auth_time (the nonce is not repeated).
-        ...(openid && { extra: { openid: { authTime: openid.authTime } } }),
+        // Core §12.2: a refreshed ID token keeps the original auth_time, amr and claims (the nonce is not repeated).
+        ...(openid && { extra: { openid: { ...openid, nonce: undefined } } }),
         resources: grantedResourcesOf(code.extra),
       });
     },

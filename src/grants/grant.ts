@@ -130,6 +130,8 @@ export interface AuthorizeContext<M extends BaseModel = BaseModel> {
   scope: string[];
   /** When the person signed in, if the host said (OpenID Connect `auth_time`, Core §2). */
   authTime?: Date | undefined;
+  /** How the person signed in, if the host said (OpenID Connect `amr`, Core §2). */
+  amr?: readonly string[] | undefined;
   model: M;
   tokens: TokenIssuer;
   settings: AuthorizationSettings;

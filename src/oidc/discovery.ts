@@ -7,12 +7,12 @@ import { ID_TOKEN_ALGORITHMS } from './id-token.js';
 export const DISCOVERY_PATH = '/.well-known/openid-configuration';
 
 /** Claims the server itself puts in ID tokens (Core §2), beside the user's standard claims. */
-const ID_TOKEN_CLAIMS = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash'];
+const ID_TOKEN_CLAIMS = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash', 'amr'];
 
 /**
  * Discovery §3: the RFC 8414 document (the same endpoints, grant and response types), and what an
- * OpenID Provider adds. Only what is implemented is advertised: no request objects, no `claims`
- * parameter, public subject identifiers only.
+ * OpenID Provider adds. Only what is implemented is advertised: no request objects, the `claims`
+ * parameter (Core §5.5), public subject identifiers only.
  */
 export function discoveryDocument(server: OpenIdServer, userinfoPath: string, endSessionPath?: string): Record<string, unknown> {
   const { metadata, options } = server;
@@ -25,7 +25,7 @@ export function discoveryDocument(server: OpenIdServer, userinfoPath: string, en
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: ID_TOKEN_ALGORITHMS,
     claims_supported: [...ID_TOKEN_CLAIMS, ...STANDARD_CLAIMS],
-    claims_parameter_supported: false,
+    claims_parameter_supported: true,
     request_parameter_supported: false,
     // Discovery §3: request_uri_parameter_supported defaults to true, so false must be said.
     request_uri_parameter_supported: false,

@@ -13,6 +13,7 @@ import type { IdTokenSigningAlgorithm, SigningKey, SigningKeyStore } from '../to
 import { ensureKeyFor, keyChain, publishedKeys } from '../tokens/signing-keys.js';
 import { signingKeyAt } from '../tokens/jwt.js';
 import { subjectOf } from './claims.js';
+import { namedClaims } from './claims-request.js';
 
 /** The algorithms a client may register as `id_token_signed_response_alg` (OpenID Connect Registration §2). */
 export const ID_TOKEN_ALGORITHMS: readonly IdTokenSigningAlgorithm[] = ['RS256', 'ES256', 'EdDSA'];
@@ -78,7 +79,7 @@ export function createIdTokenSigner(options: IdTokenSignerOptions): IdTokenSigne
   }
 
   return {
-    async sign({ issuer, client, user, accessToken, nonce, authTime }) {
+    async sign({ issuer, client, user, accessToken, nonce, authTime, amr, claims, userClaims }) {
       const alg = client.id_token_signed_response_alg ?? DEFAULT_ID_TOKEN_ALGORITHM;
       // A model may hand back any stored value: never `none` or a symmetric algorithm (RFC 8725 §3.1).
       if (!ID_TOKEN_ALGORITHMS.includes(alg)) throw new Error(`Client ${client.client_id} has an unsupported id_token_signed_response_alg`);
@@ -88,7 +89,10 @@ export function createIdTokenSigner(options: IdTokenSignerOptions): IdTokenSigne
       if (subject === undefined) throw new Error('An ID token needs a user with an id');
       const now = Math.floor(Date.now() / 1000);
       return new SignJWT({
+        // Core §5.5: the user's claims the claims parameter asked for here (standard claims only, never iss, sub, aud, ...).
+        ...namedClaims(claims, userClaims),
         ...(nonce !== undefined && { nonce }),
+        ...(amr !== undefined && amr.length > 0 && { amr }),
         ...(authTime !== undefined && { auth_time: authTime }),
         at_hash: accessTokenHash(accessToken, alg),
       })

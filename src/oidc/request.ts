@@ -2,6 +2,7 @@
 import type { OpenIdAuthorizationRequest, Prompt } from '../openid.js';
 import type { Params } from '../request.js';
 import { InvalidRequestError, RequestNotSupportedError, RequestUriNotSupportedError } from '../errors.js';
+import { parseClaimsRequest } from './claims-request.js';
 
 const PROMPTS: readonly Prompt[] = ['none', 'login', 'consent', 'select_account'];
 
@@ -24,8 +25,8 @@ function maxAge(value: string | undefined): number | undefined {
 }
 
 /**
- * Core §3.1.2.1: nonce, prompt, max_age, login_hint, ui_locales. `id_token_hint` and `display`
- * are accepted and not used; `request` and `request_uri` (§6) are refused with their own codes.
+ * Core §3.1.2.1: nonce, prompt, max_age, login_hint, ui_locales, acr_values; §5.5 claims.
+ * `id_token_hint` and `display` are accepted and not used; `request` and `request_uri` (§6) are refused with their own codes.
  */
 export function openIdAuthorizationRequest(params: Params): OpenIdAuthorizationRequest {
   // Core §6.1, §6.2: an OP that does not support request objects says so with these codes.
@@ -37,5 +38,7 @@ export function openIdAuthorizationRequest(params: Params): OpenIdAuthorizationR
     maxAge: maxAge(params.max_age),
     loginHint: params.login_hint,
     uiLocales: params.ui_locales,
+    ...(params.claims !== undefined && { claims: parseClaimsRequest(params.claims) }),
+    ...(params.acr_values !== undefined && { acrValues: params.acr_values.split(' ').filter((v) => v !== '') }),
   };
 }

@@ -4,6 +4,7 @@ import { InsufficientScopeError, InvalidRequestError } from '../errors.js';
 import { bearerChallenge, errorResponse, jsonResponse } from '../response.js';
 import { OPENID_SCOPE, openIdRecordOf } from '../openid.js';
 import { claimsForScope, subjectOf } from './claims.js';
+import { namedClaims } from './claims-request.js';
 
 /** Where UserInfo is served unless configured otherwise (DESIGN.md). */
 export const USERINFO_PATH = '/userinfo';
@@ -25,11 +26,12 @@ export function userinfoEndpoint(server: OpenIdServer): OpenIdEndpoint {
     const { token } = result;
     const subject = subjectOf(token.user);
     // Only a token from an OpenID authentication (code grant, or its refresh) speaks for an end-user.
-    if (subject === undefined || openIdRecordOf(token.extra) === undefined) {
+    const record = openIdRecordOf(token.extra);
+    if (subject === undefined || record === undefined) {
       return bearerChallenge(options.realm, new InsufficientScopeError('The access token was not issued by an OpenID Connect authentication'), [OPENID_SCOPE]);
     }
     const claims = model.getUserClaims ? await model.getUserClaims(token.user, [...token.scope]) : undefined;
-    // §5.3.2: sub is always returned, and is the ID token's.
-    return jsonResponse(200, { ...claimsForScope(token.scope, claims), sub: subject });
+    // §5.3.2: sub is always returned, and is the ID token's; §5.5: and the claims asked for by name.
+    return jsonResponse(200, { ...claimsForScope(token.scope, claims), ...namedClaims(record.claims?.userinfo, claims), sub: subject });
   };
 }

@@ -67,7 +67,12 @@ export function createTokenIssuer(model: BaseModel, options: ResolvedOptions, de
     if (requestedScope === undefined ? scope.length > 0 : !sameScope(scope, requestedScope)) body.scope = formatScope(scope);
     // OpenID Connect Core §3.1.3.3: the ID token, for a grant that carries an OpenID authentication.
     if (openid && options.openid && hasOpenId(scope)) {
-      body.id_token = await options.openid.idToken({ issuer: options.issuer, client, user, accessToken, nonce: openid.nonce, authTime: openid.authTime });
+      const claims = openid.claims?.idToken;
+      // Core §5.5: the user's claims only when the claims parameter asked for some in the ID token.
+      const userClaims = claims && claims.length > 0 && model.getUserClaims ? await model.getUserClaims(user, scope) : undefined;
+      body.id_token = await options.openid.idToken({
+        issuer: options.issuer, client, user, accessToken, nonce: openid.nonce, authTime: openid.authTime, amr: openid.amr, claims, userClaims,
+      });
     }
     return body;
   }

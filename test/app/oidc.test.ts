@@ -11,7 +11,8 @@ import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { RunningCli } from '../helpers/app-server.js';
-import { demoConfig, startCli } from '../helpers/app-server.js';
+import { demoConfig, startCli, tempDir } from '../helpers/app-server.js';
+import { join } from 'node:path';
 import { authorizeThroughPages, createAgent, hiddenField } from '../helpers/app-agent.js';
 import { launchChromium } from '../helpers/app-browser.js';
 
@@ -19,15 +20,26 @@ const SECRET = 'rp-secret-of-at-least-32-characters!';
 /** What the relying party asks for; it is registered for phone too. */
 const SCOPE = 'openid profile email offline_access';
 const CLAIMS = { name: 'Ada Admin', email: 'ada@example.com', email_verified: true, phone_number: '+1 555 0100' };
+/** A browser relying party's origin, allowed by the config's CORS list. */
+const SPA_ORIGIN = 'https://spa.example.com';
 
-/** The relying party's redirect URI: a local server recording every URL the browser was sent to. */
+/** The relying party's redirect URI: a local server recording every URL the browser was sent to, and every form posted to it. */
 const callbacks: string[] = [];
+const posted: { url: string; body: string }[] = [];
 const rpServer = createServer((req, res) => {
-  callbacks.push(`http://127.0.0.1:${(rpServer.address() as AddressInfo).port}${req.url ?? ''}`);
-  res.writeHead(200, { 'content-type': 'text/plain' }).end('relying party callback');
+  const url = `http://127.0.0.1:${(rpServer.address() as AddressInfo).port}${req.url ?? ''}`;
+  let body = '';
+  req.on('data', (chunk: Buffer) => (body += chunk));
+  req.on('end', () => {
+    if (req.method === 'POST') posted.push({ url, body });
+    else callbacks.push(url);
+    res.writeHead(200, { 'content-type': 'text/plain' }).end('relying party callback');
+  });
 });
 
 let cli: RunningCli;
+/** The relying party's client and the user, as every server in this file is configured. */
+let rpConfig: Record<string, unknown>;
 let redirectUri: string;
 /** Where the relying party asks to be sent after a logout (RP-Initiated Logout 1.0 §3.1). */
 let signedOutUri: string;
@@ -42,7 +54,8 @@ before(async () => {
     grant_types: ['authorization_code', 'refresh_token'], scope: `${SCOPE} phone`, post_logout_redirect_uris: [signedOutUri],
   };
   const users = [{ username: 'admin', password: 'tiger', claims: CLAIMS }];
-  cli = await startCli({ ...base, clients: [...(base.clients as unknown[]), rp], users });
+  rpConfig = { ...base, clients: [...(base.clients as unknown[]), rp], users, cors: { origins: [SPA_ORIGIN] } };
+  cli = await startCli(rpConfig);
 });
 after(async () => {
   await cli?.stop();
@@ -50,8 +63,8 @@ after(async () => {
 });
 
 /** openid-client's view of the server, from discovery (http is allowed for this local test only). */
-async function discover(): Promise<oidc.Configuration> {
-  return oidc.discovery(new URL(cli.url), 'rp', SECRET, oidc.ClientSecretBasic(SECRET), { execute: [oidc.allowInsecureRequests] });
+async function discover(url = cli.url): Promise<oidc.Configuration> {
+  return oidc.discovery(new URL(url), 'rp', SECRET, oidc.ClientSecretBasic(SECRET), { execute: [oidc.allowInsecureRequests] });
 }
 
 /** A fresh authorization request as the relying party builds it: PKCE S256, nonce, state. */
@@ -166,7 +179,26 @@ describe('openid-client against tollgate serve, a person in Chromium', { skip: b
     assert.ok((authTime as number) >= before, `auth_time ${authTime} is the new sign-in, not the first`);
   });
 
+  test('response_mode=form_post: the page posts the response to the relying party by itself under its CSP, and openid-client accepts it', async () => {
+    const request = await authorizationRequest(config, { response_mode: 'form_post' });
+    const before = posted.length;
+    await page.goto(request.url.href);
+    // No click: the hashed submit script ran (a CSP refusing it would leave the page standing).
+    await page.waitForURL(`${redirectUri}**`);
+    const callback = posted[before];
+    assert.ok(callback, 'the relying party received a POST');
+    assert.equal(new URL(callback.url).search, '', 'nothing in the URL');
+    const form = new Request(callback.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: callback.body });
+    const tokens = await oidc.authorizationCodeGrant(config, form, { pkceCodeVerifier: request.verifier, expectedNonce: request.nonce, expectedState: request.state });
+    assert.equal(tokens.claims()?.sub, subject);
+  });
+
+  /** The session cookie as it stood before the logout, as a stolen or synced copy would keep it. */
+  let cookiesBeforeLogout: Awaited<ReturnType<BrowserContext['cookies']>>;
+
   test('RP-initiated logout with id_token_hint ends the session and returns to the registered URI with state; the next prompt=none gives login_required', async () => {
+    cookiesBeforeLogout = await context.cookies();
+    assert.ok(cookiesBeforeLogout.some((cookie) => cookie.name === 'tollgate_session'));
     const state = oidc.randomState();
     const logout = oidc.buildEndSessionUrl(config, { id_token_hint: idToken, post_logout_redirect_uri: signedOutUri, state });
     await page.goto(logout.href);
@@ -177,6 +209,22 @@ describe('openid-client against tollgate serve, a person in Chromium', { skip: b
     await page.goto(request.url.href);
     await page.waitForURL(`${redirectUri}**`);
     assert.equal(lastCallback().searchParams.get('error'), 'login_required');
+  });
+
+  test('logout ends the session server-side: a copy of its cookie in another browser gives login_required and the sign-in page', async () => {
+    const elsewhere = await (browser as Browser).newContext();
+    try {
+      await elsewhere.addCookies(cookiesBeforeLogout);
+      const replay = await elsewhere.newPage();
+      const silent = await authorizationRequest(config, { prompt: 'none' });
+      await replay.goto(silent.url.href);
+      await replay.waitForURL(`${redirectUri}**`);
+      assert.equal(new URL(replay.url()).searchParams.get('error'), 'login_required');
+      await replay.goto((await authorizationRequest(config)).url.href);
+      await replay.getByLabel('Password').waitFor();
+    } finally {
+      await elsewhere.close();
+    }
   });
 });
 
@@ -323,6 +371,44 @@ describe('prompt, max_age and login_hint at the pages (an agent, no browser)', (
     assert.ok(redirected((await agent.get(request.url.pathname + request.url.search)).location).searchParams.get('code'), 'still signed in');
   });
 
+  test('oidcc-claims-essential with openid-client: phone_number asked as essential for UserInfo is released; the ID token has the asked email and amr ["pwd"]', async () => {
+    const agent = createAgent(cli.url);
+    const claims = JSON.stringify({ userinfo: { phone_number: { essential: true } }, id_token: { email: null } });
+    const request = await authorizationRequest(config, { scope: 'openid', claims, acr_values: 'urn:example:pwd' });
+    const answer = await authorizeThroughPages(agent, Object.fromEntries(request.url.searchParams));
+    const tokens = await oidc.authorizationCodeGrant(config, redirected(answer.location), { pkceCodeVerifier: request.verifier, expectedNonce: request.nonce, expectedState: request.state });
+    const idToken = tokens.claims();
+    assert.equal(idToken?.email, CLAIMS.email);
+    assert.deepEqual(idToken?.amr, ['pwd']);
+    const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, idToken?.sub ?? '');
+    assert.equal(userinfo.phone_number, CLAIMS.phone_number);
+    assert.equal(userinfo.name, undefined, 'profile was neither in the scope nor asked for');
+  });
+
+  test('a claims parameter that is not JSON is invalid_request at the redirect URI, which openid-client reports', async () => {
+    const request = await authorizationRequest(config, { claims: '{"userinfo":' });
+    const response = await createAgent(cli.url).get(request.url.pathname + request.url.search);
+    await assert.rejects(
+      oidc.authorizationCodeGrant(config, redirected(response.location), { pkceCodeVerifier: request.verifier, expectedNonce: request.nonce, expectedState: request.state }),
+      (err: unknown) => err instanceof oidc.AuthorizationResponseError && err.error === 'invalid_request',
+    );
+  });
+
+  test('UserInfo and discovery answer CORS for an allowed origin (a preflight with Authorization included), never for another', async () => {
+    const preflight = await fetch(`${cli.url}/userinfo`, { method: 'OPTIONS', headers: { origin: SPA_ORIGIN, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get('access-control-allow-origin'), SPA_ORIGIN);
+    assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /Authorization/);
+    const challenge = await fetch(`${cli.url}/userinfo`, { headers: { origin: SPA_ORIGIN } });
+    assert.equal(challenge.status, 401);
+    assert.equal(challenge.headers.get('access-control-allow-origin'), SPA_ORIGIN);
+    assert.match(challenge.headers.get('access-control-expose-headers') ?? '', /WWW-Authenticate/);
+    const discovery = await fetch(`${cli.url}/.well-known/openid-configuration`, { headers: { origin: SPA_ORIGIN } });
+    assert.equal(discovery.headers.get('access-control-allow-origin'), SPA_ORIGIN);
+    const other = await fetch(`${cli.url}/userinfo`, { headers: { origin: 'https://evil.example' } });
+    assert.equal(other.headers.get('access-control-allow-origin'), null);
+  });
+
   test('a plain OAuth request (no openid) is unchanged: no ID token', async () => {
     const agent = createAgent(cli.url);
     const request = await authorizationRequest(config, { scope: 'profile' });
@@ -336,5 +422,40 @@ describe('prompt, max_age and login_hint at the pages (an agent, no browser)', (
     const body = (await response.json()) as Record<string, unknown>;
     assert.equal(response.status, 200, JSON.stringify(body));
     assert.equal(body.id_token, undefined);
+  });
+});
+
+describe('sessions on a persistent store (SQLite): kept across a restart, ended everywhere by logout', () => {
+  test('the session record outlives the process; after logout a replayed copy of the cookie gives login_required', async () => {
+    const config = { ...rpConfig, store: `sqlite:${join(tempDir(), 'sessions.db')}`, sessionSecret: 'a fixed session secret of at least 32 chars' };
+    let server = await startCli(config);
+    try {
+      const agent = createAgent(server.url);
+      let rp = await discover(server.url);
+      const first = await authorizeThroughPages(agent, Object.fromEntries((await authorizationRequest(rp)).url.searchParams));
+      assert.ok(redirected(first.location).searchParams.get('code'));
+      const copy = agent.cookieHeader();
+
+      await server.stop();
+      server = await startCli(config);
+      rp = await discover(server.url);
+      const silent = async (cookie: string) => {
+        const request = await authorizationRequest(rp, { prompt: 'none' });
+        const answer = await fetch(new URL(request.url.pathname + request.url.search, server.url), { headers: { cookie }, redirect: 'manual' });
+        return redirected(answer.headers.get('location') ?? undefined).searchParams;
+      };
+      // The same cookie on the new process: the session is the store's, not the process's.
+      assert.ok((await silent(copy)).get('code'), 'still signed in after the restart');
+
+      const logout = await fetch(new URL('/logout', server.url), { headers: { cookie: copy } });
+      const csrf = hiddenField(await logout.text(), 'csrf_token');
+      const confirmed = await fetch(new URL('/logout', server.url), {
+        method: 'POST', redirect: 'manual', headers: { cookie: copy, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ csrf_token: csrf }),
+      });
+      assert.equal(confirmed.status, 200);
+      assert.equal((await silent(copy)).get('error'), 'login_required');
+    } finally {
+      await server.stop();
+    }
   });
 });

@@ -41,10 +41,11 @@ function assertServerError(response: { statusCode: number; headers: Record<strin
 
 describe('every 5xx from tollgate serve is the core\'s server_error', () => {
   let app: FastifyInstance;
+  let store: Store;
   before(async () => {
     const config = validateConfig(demoConfig({ logLevel: 'silent' }));
     const { clients, users } = demoConfig() as { clients: never[]; users: never[] };
-    const store = failingStore(await createMemoryStore({ clients, users }));
+    store = failingStore(await createMemoryStore({ clients, users }));
     app = await buildApp({ ...config, issuer: 'http://localhost:9191' }, { store, sessionSecret: SECRET });
     // A route of the app's own whose reply cannot be written (a header with a raw CR/LF), as the
     // authorization endpoint's once could not: the error handler must still answer server_error.
@@ -54,8 +55,9 @@ describe('every 5xx from tollgate serve is the core\'s server_error', () => {
   after(() => app.close());
 
   test('an exception in a page route (the store failing) answers server_error JSON, nothing internal', async () => {
-    const sessions = createSessions({ secret: SECRET, secure: false, ttlSeconds: 60 });
-    const cookie = sessions.cookie({ ...sessions.create(), userId: 'someone' }).split(';')[0] ?? '';
+    // A live session record: reading it looks its user up, which fails.
+    const sessions = createSessions({ store, secret: SECRET, secure: false, ttlSeconds: 60 });
+    const cookie = sessions.cookie(await sessions.signIn(undefined, 'someone', ['pwd'])).split(';')[0] ?? '';
     assertServerError(await app.inject({ method: 'GET', url: '/logout', headers: { cookie } }));
   });
 

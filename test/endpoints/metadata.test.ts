@@ -18,7 +18,7 @@ describeHosts('authorization server metadata (RFC 8414)', (setup) => {
       token_endpoint: `${ISSUER}/oauth/token`,
       scopes_supported: ['read', 'write'],
       response_types_supported: ['code', 'token'],
-      response_modes_supported: ['query', 'fragment'],
+      response_modes_supported: ['query', 'fragment', 'form_post'],
       grant_types_supported: ['authorization_code', 'implicit', 'password', 'client_credentials', 'refresh_token', 'external_token'],
       token_endpoint_auth_methods_supported: methods,
       token_endpoint_auth_signing_alg_values_supported: algs,

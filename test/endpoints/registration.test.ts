@@ -120,6 +120,32 @@ describe('dynamic client registration (RFC 7591) and management (RFC 7592)', () 
     assertRegistrationError(notJson, 'invalid_client_metadata');
   });
 
+  it('the OpenID Connect fields are registered and read back: application_type, id_token_signed_response_alg, post_logout_redirect_uris, subject_type public (Dynamic Registration 1.0 §2)', async () => {
+    const { handle, store } = await setup();
+    const fields = { application_type: 'web', id_token_signed_response_alg: 'ES256', post_logout_redirect_uris: ['https://app.example.com/bye'], subject_type: 'public' };
+    const response = await handle(register({ ...WEB, ...fields }));
+    assert.equal(response.status, 201, response.body);
+    const body = json(response);
+    assert.equal(body.id_token_signed_response_alg, 'ES256');
+    assert.deepEqual(body.post_logout_redirect_uris, ['https://app.example.com/bye']);
+    const stored = await store.getClient(body.client_id as string, null);
+    assert.equal(stored && stored.id_token_signed_response_alg, 'ES256');
+    assert.deepEqual(stored && stored.post_logout_redirect_uris, ['https://app.example.com/bye']);
+  });
+
+  it('invalid OpenID Connect fields are invalid_client_metadata: pairwise subject_type, none or HS256 for ID tokens, an http or fragment logout URI', async () => {
+    const { handle } = await setup();
+    const cases: unknown[] = [
+      { ...WEB, subject_type: 'pairwise' },
+      { ...WEB, id_token_signed_response_alg: 'none' },
+      { ...WEB, id_token_signed_response_alg: 'HS256' },
+      { ...WEB, post_logout_redirect_uris: ['http://app.example.com/bye'] },
+      { ...WEB, post_logout_redirect_uris: ['https://app.example.com/bye#x'] },
+      { ...WEB, post_logout_redirect_uris: 'https://app.example.com/bye' },
+    ];
+    for (const metadata of cases) assertRegistrationError(await handle(register(metadata)), 'invalid_client_metadata');
+  });
+
   it('a software statement is refused (RFC 7591 §3.2.2 unapproved_software_statement)', async () => {
     const { handle } = await setup();
     assertRegistrationError(await handle(register({ ...WEB, software_statement: 'eyJ...' })), 'unapproved_software_statement');

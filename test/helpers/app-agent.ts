@@ -14,6 +14,8 @@ export interface Agent {
   post(path: string, fields: Record<string, string>): Promise<PageResponse>;
   /** Posts `body` exactly as given (raw CR/LF, any character), with this content type. */
   postRaw(path: string, body: string, contentType?: string): Promise<PageResponse>;
+  /** The Cookie header it sends now: a copy of its session, to replay from elsewhere. */
+  cookieHeader(): string;
 }
 
 /** The value of a hidden input on a page. */
@@ -25,10 +27,11 @@ export function hiddenField(page: string, name: string): string {
 
 export function createAgent(baseUrl: string): Agent {
   const cookies = new Map<string, string>();
+  const cookieHeader = (): string => [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
 
   async function request(path: string, init: RequestInit): Promise<PageResponse> {
     const headers = new Headers(init.headers);
-    if (cookies.size > 0) headers.set('cookie', [...cookies].map(([k, v]) => `${k}=${v}`).join('; '));
+    if (cookies.size > 0) headers.set('cookie', cookieHeader());
     const response = await fetch(new URL(path, baseUrl), { ...init, headers, redirect: 'manual' });
     for (const line of response.headers.getSetCookie()) {
       const [pair] = line.split(';');
@@ -44,6 +47,7 @@ export function createAgent(baseUrl: string): Agent {
       request(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() }),
     postRaw: (path, body, contentType = 'application/x-www-form-urlencoded') =>
       request(path, { method: 'POST', headers: { 'content-type': contentType }, body }),
+    cookieHeader,
   };
 }
 

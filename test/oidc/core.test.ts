@@ -338,7 +338,7 @@ describe('OpenID Connect in the core', () => {
       assert.deepEqual(oidc.response_types_supported, ['code']);
       for (const scope of ['openid', 'profile', 'email', 'address', 'phone', 'offline_access']) assert.ok((oidc.scopes_supported as string[]).includes(scope), scope);
       for (const claim of ['sub', 'name', 'email', 'email_verified', 'auth_time', 'nonce']) assert.ok((oidc.claims_supported as string[]).includes(claim), claim);
-      assert.equal(oidc.claims_parameter_supported, false);
+      assert.equal(oidc.claims_parameter_supported, true);
       assert.equal(oidc.request_uri_parameter_supported, false);
     });
 
@@ -438,7 +438,6 @@ describe('conformance plan modules (Basic OP, Config OP)', () => {
     ['oidcc-ui-locales', { ui_locales: 'se' }],
     ['oidcc-claims-locales', { claims_locales: 'se' }],
     ['oidcc-ensure-request-with-acr-values-succeeds', { acr_values: '1 2' }],
-    ['oidcc-claims-essential', { claims: JSON.stringify({ userinfo: { name: { essential: true } } }) }],
     ['oidcc-id-token-hint', { id_token_hint: 'eyJhbGciOiJSUzI1NiJ9.e30.sig' }],
   ];
   for (const [module, extra] of ACCEPTED) {
@@ -501,6 +500,54 @@ describe('conformance plan modules (Basic OP, Config OP)', () => {
   test('oidcc-request-uri-unsigned-supported-correctly-or-rejected-as-unsupported: request_uri is refused with request_uri_not_supported', async () => {
     const { params } = await authorize({ scope: 'openid', request_uri: 'https://rp.example.com/request.jwt' });
     assert.equal(params.get('error'), 'request_uri_not_supported');
+  });
+
+  const claimsParam = (request: unknown) => ({ claims: JSON.stringify(request) });
+
+  test('oidcc-claims-essential: an essential claim asked for UserInfo with the claims parameter is released outside the scope (Core §5.5)', async () => {
+    const body = await tokens({ scope: 'openid', ...claimsParam({ userinfo: { name: { essential: true }, email: null } }) });
+    assert.deepEqual(await userinfo(body.access_token), { sub: 'user-ada', name: CLAIMS.name, email: CLAIMS.email });
+  });
+
+  test('claims parameter, id_token member: the ID token carries the named claims; UserInfo stays per scope; refresh keeps them (Core §5.5, §12.2)', async () => {
+    const body = await tokens({ scope: 'openid', ...claimsParam({ id_token: { email: { essential: true }, given_name: null } }) });
+    const claims = await verifyIdToken(body.id_token);
+    assert.equal(claims.email, CLAIMS.email);
+    assert.equal(claims.given_name, CLAIMS.given_name);
+    assert.deepEqual(await userinfo(body.access_token), { sub: 'user-ada' });
+    const refreshed = json(await handle(tokenRequest({ grant_type: 'refresh_token', refresh_token: body.refresh_token as string }, secretOf('rp'))));
+    assert.equal((await verifyIdToken(refreshed.id_token)).email, CLAIMS.email);
+  });
+
+  test('claims parameter: value and values are not matched but never break the request; iss, aud or sub asked for are never overridden', async () => {
+    const request = { id_token: { email: { value: 'someone@else.example' }, locale: { values: ['nl', 'en'] }, iss: { value: 'https://evil.example' }, aud: null }, userinfo: { sub: null } };
+    const body = await tokens({ scope: 'openid', ...claimsParam(request) });
+    const claims = await verifyIdToken(body.id_token);
+    assert.equal(claims.email, CLAIMS.email);
+    assert.equal(claims.iss, ISSUER);
+    assert.equal(claims.aud, 'rp');
+  });
+
+  test('claims parameter: a sub value for another end-user is login_required, never a code for the signed-in one (Core §5.5.1)', async () => {
+    const { params } = await authorize({ scope: 'openid', ...claimsParam({ id_token: { sub: { value: 'user-someone-else' } } }) });
+    assert.equal(params.get('error'), 'login_required');
+    assert.equal(params.get('code'), null);
+    const same = await tokens({ scope: 'openid', ...claimsParam({ id_token: { sub: { value: 'user-ada' } } }) });
+    assert.equal((await verifyIdToken(same.id_token)).sub, 'user-ada');
+  });
+
+  for (const [label, value] of [['not JSON', '{"userinfo":'], ['not an object', '["email"]'], ['a member not an object', '{"userinfo":["email"]}'], ['essential not a boolean', '{"id_token":{"email":{"essential":"yes"}}}']]) {
+    test(`claims parameter ${label}: invalid_request at the redirect URI, no page (Core §5.5, §3.1.2.6)`, async () => {
+      const { params } = await authorize({ scope: 'openid', claims: value as string });
+      assert.equal(params.get('error'), 'invalid_request');
+      assert.equal(seen, undefined, 'the person is never asked');
+    });
+  }
+
+  test('amr: a decision that says how the person signed in puts amr in the ID token; acr_values is accepted', async () => {
+    answer = () => ({ type: 'decision', decision: { user, allow: true, authTime: SIGNED_IN_AT, amr: ['pwd'] } });
+    const body = await tokens({ scope: 'openid', acr_values: 'urn:mace:incommon:iap:silver' });
+    assert.deepEqual((await verifyIdToken(body.id_token)).amr, ['pwd']);
   });
 
   test('oidcc-discovery-endpoint-verification (Config OP): every required field, the issuer, RS256, and a JWKS with its key', async () => {
