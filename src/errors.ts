@@ -27,7 +27,9 @@ export type OAuthErrorCode =
   | 'invalid_target'
   | 'invalid_redirect_uri'
   | 'invalid_client_metadata'
-  | 'unapproved_software_statement';
+  | 'unapproved_software_statement'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 /** How one error is answered, when it differs from its code's defaults. */
 export interface OAuthErrorOptions {
@@ -228,6 +230,18 @@ export class UnapprovedSoftwareStatementError extends OAuthError {
   static override readonly status = 400;
 }
 
+/** 400 at the token endpoint (401 at a resource): the DPoP proof is missing where required, malformed or fails a check. RFC 9449 §5, §7.1. */
+export class InvalidDpopProofError extends OAuthError {
+  readonly error = 'invalid_dpop_proof';
+  static override readonly status = 400;
+}
+
+/** 400 at the token endpoint (401 at a resource): the proof must carry the nonce sent in the `DPoP-Nonce` header. RFC 9449 §8, §9. */
+export class UseDpopNonceError extends OAuthError {
+  readonly error = 'use_dpop_nonce';
+  static override readonly status = 400;
+}
+
 /** Every code and its class: the registry the docs table and its test are kept in sync with. */
 export const errorClasses: { readonly [C in OAuthErrorCode]: new (description: string) => OAuthError } = {
   invalid_request: InvalidRequestError,
@@ -253,6 +267,8 @@ export const errorClasses: { readonly [C in OAuthErrorCode]: new (description: s
   invalid_redirect_uri: InvalidRedirectUriError,
   invalid_client_metadata: InvalidClientMetadataError,
   unapproved_software_statement: UnapprovedSoftwareStatementError,
+  invalid_dpop_proof: InvalidDpopProofError,
+  use_dpop_nonce: UseDpopNonceError,
 };
 
 /** Stable codes for programmer and configuration mistakes (not OAuth errors). */

@@ -11,6 +11,9 @@ import { ASSERTION_ALGORITHMS } from './client-assertion.js';
 import { ConfigError } from './errors.js';
 import { builtInGrant, builtInGrantTypes, isBuiltInGrantType } from './grants/index.js';
 import { resolveResources } from './resource-indicators.js';
+import type { DpopOptions } from './dpop/settings.js';
+import type { DpopSettings } from './dpop/proof.js';
+import { resolveDpop } from './dpop/settings.js';
 
 export type { BuiltInGrantType } from './grants/index.js';
 
@@ -106,6 +109,11 @@ export interface AuthorizationServerOptions<G extends BuiltInGrantType = BuiltIn
   tokenEndpointAuthMethods?: readonly TokenEndpointAuthMethod[];
   /** Algorithms accepted for `private_key_jwt` assertions; asymmetric only. Default RS256, PS256, ES256, EdDSA. */
   tokenEndpointAuthSigningAlgs?: readonly string[];
+  /**
+   * DPoP sender-constrained tokens (RFC 9449): on by default when the model has `useOnce` (the
+   * replay cache of proof `jti`s); `false` turns it off. Algorithms, the `iat` window and nonces.
+   */
+  dpop?: DpopOptions | false | undefined;
 }
 
 export interface ResolvedOptions {
@@ -134,6 +142,8 @@ export interface ResolvedOptions {
   registration: { initialAccessToken: string | undefined; scope: readonly string[] } | undefined;
   tokenEndpointAuthMethods: readonly TokenEndpointAuthMethod[];
   tokenEndpointAuthSigningAlgs: readonly string[];
+  /** DPoP (RFC 9449); undefined when off. */
+  dpop: DpopSettings | undefined;
 }
 
 export const DEFAULT_ENDPOINTS: EndpointPaths = {
@@ -269,5 +279,6 @@ export function resolveOptions(options: AuthorizationServerOptions): ResolvedOpt
     resources,
     registration: resolveRegistration(options, resources, model),
     ...resolveClientAuth(options, model),
+    dpop: resolveDpop(options.dpop, typeof model['useOnce'] === 'function'),
   };
 }

@@ -75,6 +75,8 @@ export interface Client {
   jwks?: { keys: ReadonlyArray<Readonly<Record<string, unknown>>> } | undefined;
   /** OpenID Connect Registration §2: the only `alg` accepted for this client's assertions. Default: any the server allows. */
   token_endpoint_auth_signing_alg?: string | undefined;
+  /** RFC 9449 §5.2: the client always uses DPoP; its token requests without a proof are refused. Default false. */
+  dpop_bound_access_tokens?: boolean | undefined;
 }
 
 /** The resource owner, as the model knows it. `id` (or else `username`) becomes the token's subject. */

@@ -30,6 +30,7 @@ describeHosts('authorization server metadata (RFC 8414)', (setup) => {
       introspection_endpoint_auth_signing_alg_values_supported: algs,
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: true,
+      dpop_signing_alg_values_supported: ['ES256', 'EdDSA', 'RS256', 'PS256'],
     });
   });
 

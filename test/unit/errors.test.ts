@@ -14,8 +14,8 @@ const rows = new Map(
 describe('the error registry (in the style of fastify test/internals/errors.test.js)', () => {
   const codes = Object.keys(errorClasses) as OAuthErrorCode[];
 
-  it('has the twenty-three codes of RFC 6749, RFC 6750, RFC 7009, RFC 8707, RFC 7591 and OpenID Connect Core §3.1.2.6', () => {
-    assert.equal(codes.length, 23);
+  it('has the twenty-five codes of RFC 6749, RFC 6750, RFC 7009, RFC 8707, RFC 7591, RFC 9449 and OpenID Connect Core §3.1.2.6', () => {
+    assert.equal(codes.length, 25);
   });
 
   for (const code of codes) {
