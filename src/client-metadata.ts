@@ -123,6 +123,9 @@ export function validateClientMetadata(body: unknown, policy: RegistrationPolicy
 
   for (const field of ['jwks', 'jwks_uri']) if (m[field] !== undefined) throw metadataError(field, 'is not supported: no client authentication method here uses keys');
   const clientName = optionalString(m.client_name, 'client_name');
+  // RFC 9449 §5.2: a boolean, default false.
+  const dpopBound = m.dpop_bound_access_tokens;
+  if (dpopBound !== undefined && typeof dpopBound !== 'boolean') throw metadataError('dpop_bound_access_tokens', 'must be true or false');
   return {
     token_endpoint_auth_method: method as TokenEndpointAuthMethod,
     redirect_uris: redirectUris,
@@ -131,5 +134,6 @@ export function validateClientMetadata(body: unknown, policy: RegistrationPolicy
     // Never absent: a client without `scope` could ask for any (see validateScope's default policy).
     scope: scope.join(' '),
     ...(clientName !== undefined && { client_name: clientName }),
+    ...(dpopBound === true && { dpop_bound_access_tokens: true }),
   };
 }

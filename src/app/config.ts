@@ -6,6 +6,7 @@ import { parseStoreSpec } from './open-store.js';
 import { ID_TOKEN_ALGORITHMS, claimsProblem } from '../oidc/index.js';
 import { ASSERTION_ALGORITHMS, clientJwksProblem } from '../client-assertion.js';
 import { redirectUriProblem } from '../client-metadata.js';
+import { DPOP_ALGORITHMS } from '../dpop/proof.js';
 import type { TrustedIssuer } from '../grants/jwt-bearer.js';
 import { JWT_BEARER } from '../grants/jwt-bearer.js';
 import { TOKEN_EXCHANGE } from '../grants/token-exchange.js';
@@ -108,6 +109,14 @@ export interface ServerConfig {
   trustedIssuers: TrustedIssuer[];
   /** How the sign-in and consent pages look: `branding` and `scopeDescriptions` from the file. */
   branding: Branding;
+  /** DPoP (RFC 9449): the proof algorithms, and whether proofs must carry a server nonce (§8). */
+  dpop: DpopConfig;
+}
+
+/** The `dpop` section: always on (every store has the replay cache); algorithms and nonces are the choices. */
+export interface DpopConfig {
+  algorithms?: string[] | undefined;
+  nonce: boolean;
 }
 
 /** Generous enough that tests and benchmarks are never throttled unless they ask to be. */
@@ -302,6 +311,7 @@ function client(value: unknown, field: string): ClientRegistration {
     'token_endpoint_auth_method', 'require_pkce', 'access_token_lifetime', 'refresh_token_lifetime',
     'introspection_allowed', 'allowInsecureRedirect', 'allowPublicPasswordGrant', 'application_type', 'id_token_signed_response_alg',
     'post_logout_redirect_uris', 'jwks', 'jwks_uri', 'token_endpoint_auth_signing_alg', 'client_secret_hash',
+    'dpop_bound_access_tokens',
   ]);
   const applicationType = c.application_type === undefined ? undefined : oneOf(c.application_type, `${field}.application_type`, ['web', 'native'] as const);
   const clientId = string(c.client_id, `${field}.client_id`);
@@ -341,6 +351,8 @@ function client(value: unknown, field: string): ClientRegistration {
   if (c.scope !== undefined) registration.scope = string(c.scope, `${field}.scope`);
   if (applicationType !== undefined) registration.application_type = applicationType;
   if (c.require_pkce !== undefined) registration.require_pkce = boolean(c.require_pkce, `${field}.require_pkce`);
+  // RFC 9449 §5.2: the client's token requests must carry a DPoP proof.
+  if (c.dpop_bound_access_tokens !== undefined) registration.dpop_bound_access_tokens = boolean(c.dpop_bound_access_tokens, `${field}.dpop_bound_access_tokens`);
   if (c.access_token_lifetime !== undefined) registration.access_token_lifetime = integer(c.access_token_lifetime, `${field}.access_token_lifetime`, 1, 1e9);
   if (c.refresh_token_lifetime !== undefined) registration.refresh_token_lifetime = integer(c.refresh_token_lifetime, `${field}.refresh_token_lifetime`, 1, 1e9);
   if (c.introspection_allowed !== undefined) {
@@ -529,8 +541,20 @@ const FIELDS = [
   'authorizationCodeTtl', 'clients', 'users', 'skyvaultCompat', 'upstream', 'rateLimit', 'bodyLimit',
   'sessionSecret', 'logLevel', 'workers', 'keyActivationDelay', 'http',
   'resources', 'registration', 'cors', 'trustedIssuers',
-  'branding', 'scopeDescriptions',
+  'branding', 'scopeDescriptions', 'dpop',
 ];
+
+function dpopConfig(value: unknown, field: string): DpopConfig {
+  if (value === undefined) return { nonce: false };
+  const d = object(value, field, ['algorithms', 'nonce']);
+  const result: DpopConfig = { nonce: d.nonce === undefined ? false : boolean(d.nonce, `${field}.nonce`) };
+  if (d.algorithms !== undefined) {
+    const algorithms = array(d.algorithms, `${field}.algorithms`).map((alg, i) => oneOf(alg, `${field}.algorithms[${i}]`, DPOP_ALGORITHMS));
+    if (algorithms.length === 0) fail(`${field}.algorithms`, 'must list at least one algorithm');
+    result.algorithms = algorithms;
+  }
+  return result;
+}
 
 /** Checks a parsed config file and fills in the defaults. Throws ConfigError naming the first bad field. */
 export function validateConfig(value: unknown): ServerConfig {
@@ -569,6 +593,7 @@ export function validateConfig(value: unknown): ServerConfig {
     cors: cors(c.cors, 'config.cors'),
     trustedIssuers: trustedIssuers(c.trustedIssuers, 'config.trustedIssuers', clients),
     branding: branding(c.branding, c.scopeDescriptions),
+    dpop: dpopConfig(c.dpop, 'config.dpop'),
   };
 }
 
