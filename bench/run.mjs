@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { capture, peakRss, run, startServer, stopServer } from './lib/processes.mjs';
 import { markdownTable, textTable } from './lib/table.mjs';
+import { createProver, proofs } from './lib/dpop.mjs';
 import { CLIENT_ID, CLIENT_SECRET, MINT_PATH, REDIRECT_URI, SCOPE, USER } from './servers/fixture.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
@@ -35,7 +36,7 @@ const { values: opts } = parseArgs({
   },
 });
 if (opts.help) {
-  console.log('node bench/run.mjs [--quick] [--duration S] [--warmup S] [--only REGEX] [--scenarios cc-32,cc-128,bearer,code,refresh] [--tool wrk|autocannon] [--no-cli] [--no-core]');
+  console.log('node bench/run.mjs [--quick] [--duration S] [--warmup S] [--only REGEX] [--scenarios cc-32,cc-128,bearer,dpop,code,refresh] [--tool wrk|autocannon] [--no-cli] [--no-core]');
   process.exit(0);
 }
 const DURATION = Number(opts.duration ?? (opts.quick ? 3 : 6));
@@ -83,6 +84,8 @@ const SCENARIOS = {
   'cc-32': { title: 'client_credentials', connections: 32, request: { method: 'POST', path: TOKEN_PATH, headers: FORM, body: CC_BODY } },
   'cc-128': { title: 'client_credentials', connections: 128, request: { method: 'POST', path: TOKEN_PATH, headers: FORM, body: CC_BODY } },
   bearer: { title: 'bearer check /secure', connections: 32, bearer: true, request: { method: 'GET', path: '/secure' } },
+  // RFC 9449 §7.1: a DPoP-bound token with a fresh proof per request (each proof is single use).
+  dpop: { title: 'DPoP-bound check /secure', connections: 32, dpop: true, request: { method: 'GET', path: '/secure', mode: 'header', itemHeader: 'DPoP' } },
   code: {
     title: 'authorization_code exchange',
     connections: 32,
@@ -97,6 +100,8 @@ const SCENARIOS = {
   },
 };
 const ALL = Object.keys(SCENARIOS);
+/** The reference and the other libraries have no DPoP: only tollgate rows run `dpop`. */
+const NO_DPOP = ALL.filter((s) => s !== 'dpop');
 const DB_SCENARIOS = ['cc-32', 'bearer', 'code', 'refresh'];
 
 // ---- servers ----------------------------------------------------------------------------------
@@ -132,15 +137,15 @@ function cli(name, store, format) {
 const hasCli = existsSync(join(ROOT, 'dist', 'cli.js'));
 const sqliteFile = (name) => `sqlite:${join(scratch, `${name}-${Date.now()}.db`)}`;
 const SERVERS = [
-  { id: 'plain', label: 'plain node:http', reference: true, start: () => node('plain.mjs'), scenarios: ALL },
-  { id: 'node-oauth2-server', label: 'node-oauth2-server 5 (Express 5)', start: () => node('node-oauth2-server.mjs'), scenarios: ALL },
-  { id: 'oidc-provider', label: 'oidc-provider 9', start: () => node('oidc-provider.mjs'), scenarios: ALL },
+  { id: 'plain', label: 'plain node:http', reference: true, start: () => node('plain.mjs'), scenarios: NO_DPOP },
+  { id: 'node-oauth2-server', label: 'node-oauth2-server 5 (Express 5)', start: () => node('node-oauth2-server.mjs'), scenarios: NO_DPOP },
+  { id: 'oidc-provider', label: 'oidc-provider 9', start: () => node('oidc-provider.mjs'), scenarios: NO_DPOP },
   { id: 'core-memory', core: true, label: 'tollgate core, memory', start: () => node('tollgate-core.mjs', '--store', 'memory'), scenarios: ALL },
-  { id: 'core-jwt', core: true, label: 'tollgate core, memory, JWT', start: () => node('tollgate-core.mjs', '--store', 'memory', '--format', 'jwt'), scenarios: ['cc-32', 'bearer'] },
+  { id: 'core-jwt', core: true, label: 'tollgate core, memory, JWT', start: () => node('tollgate-core.mjs', '--store', 'memory', '--format', 'jwt'), scenarios: ['cc-32', 'bearer', 'dpop'] },
   { id: 'core-sqlite', core: true, label: 'tollgate core, SQLite', start: () => node('tollgate-core.mjs', '--store', sqliteFile('core')), scenarios: DB_SCENARIOS },
   { id: 'core-postgres', core: true, label: 'tollgate core, PostgreSQL', needs: 'postgres', start: () => node('tollgate-core.mjs', '--store', POSTGRES), scenarios: DB_SCENARIOS },
   { id: 'core-redis', core: true, label: 'tollgate core, Redis', needs: 'redis', start: () => node('tollgate-core.mjs', '--store', REDIS), scenarios: DB_SCENARIOS },
-  { id: 'serve-memory', cli: true, label: 'tollgate serve, memory', start: () => cli('memory', 'memory', 'opaque'), scenarios: ['cc-32', 'cc-128', 'bearer', 'refresh'] },
+  { id: 'serve-memory', cli: true, label: 'tollgate serve, memory', start: () => cli('memory', 'memory', 'opaque'), scenarios: ['cc-32', 'cc-128', 'bearer', 'dpop', 'refresh'] },
   { id: 'serve-jwt', cli: true, label: 'tollgate serve, memory, JWT', start: () => cli('jwt', 'memory', 'jwt'), scenarios: ['cc-32', 'bearer'] },
   { id: 'serve-sqlite', cli: true, label: 'tollgate serve, SQLite', start: () => cli('sqlite', sqliteFile('serve'), 'opaque'), scenarios: ['cc-32', 'bearer'] },
 ];
@@ -154,10 +159,17 @@ async function post(url, path, body, headers) {
   return JSON.parse(text);
 }
 
-/** An access token from the server itself, for the bearer check. */
-async function accessToken(url) {
-  return (await post(url, TOKEN_PATH, CC_BODY, FORM)).access_token;
+/** An access token from the server itself, for the bearer check; DPoP-bound when `prove` is given. */
+async function accessToken(url, prove) {
+  const headers = prove ? { ...FORM, DPoP: await prove('POST', url + TOKEN_PATH) } : FORM;
+  return (await post(url, TOKEN_PATH, CC_BODY, headers)).access_token;
 }
+
+/** How many proofs a DPoP run of `seconds` needs: this server's bearer check rate, with room. */
+function proofsFor(server, scenario, seconds) {
+  return Math.ceil((measuredBearer.get(server.id) ?? 25_000) * 1.2 * seconds) + scenario.connections * 4;
+}
+const measuredBearer = new Map();
 
 /**
  * Single-use items made ahead, through each server's own API (the bench hosts' MINT_PATH). A
@@ -201,8 +213,13 @@ async function measure(server, name) {
     try {
       const request = { ...scenario.request };
       if (scenario.bearer) request.headers = { Authorization: `Bearer ${await accessToken(started.url)}` };
-      const prepare = async (seconds) =>
-        scenario.items ? mint(server, started.url, scenario.items, itemsFor(server, scenario, seconds) * attempt) : undefined;
+      const prove = scenario.dpop ? await createProver() : undefined;
+      const dpopToken = prove ? await accessToken(started.url, prove) : undefined;
+      if (dpopToken) request.headers = { Authorization: `DPoP ${dpopToken}` };
+      const prepare = async (seconds) => {
+        if (prove) return proofs(prove, proofsFor(server, scenario, seconds) * attempt, 'GET', `${started.url}/secure`, dpopToken);
+        return scenario.items ? mint(server, started.url, scenario.items, itemsFor(server, scenario, seconds) * attempt) : undefined;
+      };
       const options = { url: started.url, request, connections: scenario.connections };
       if (WARMUP > 0) await load(TOOL, { ...options, items: await prepare(WARMUP), seconds: WARMUP });
       const result = await load(TOOL, { ...options, items: await prepare(DURATION), seconds: DURATION });
@@ -215,6 +232,7 @@ async function measure(server, name) {
       if (result.requests === 0) reasons.push('no request completed');
       if (reasons.length > 0) row.void = reasons.join('; ');
       if (name === 'cc-32' && !row.void) measuredRate.set(server.id, result.rps);
+      if (name === 'bearer' && !row.void) measuredBearer.set(server.id, result.rps);
       return row;
     } catch (err) {
       if (err instanceof Skip) return { ...row, skipped: err.message };
@@ -253,9 +271,10 @@ for (const server of SERVERS) {
   }
 }
 
-// Ratios to plain node:http measured in this same run; the bearer check on JWTs compares with plain's bearer check.
+// Ratios to plain node:http measured in this same run; the bearer check on JWTs compares with plain's
+// bearer check, and so does the DPoP-bound check (plain has no DPoP).
 for (const row of rows) {
-  const plain = rows.find((r) => r.serverId === 'plain' && r.scenarioId === row.scenarioId);
+  const plain = rows.find((r) => r.serverId === 'plain' && r.scenarioId === (row.scenarioId === 'dpop' ? 'bearer' : row.scenarioId));
   if (!plain || plain.void || plain.skipped || row.void || row.skipped) continue;
   row.rpsRatio = row.rps / plain.rps;
   row.p99Ratio = row.p99 / plain.p99;
@@ -276,6 +295,12 @@ for (const t of TARGETS) {
   if (!row || row.rpsRatio === undefined) continue;
   const ok = row.rpsRatio >= t.rps && row.p99Ratio <= 2;
   notes.push(`${ok ? 'MET ' : 'MISS'}  ${t.what}: ${row.rpsRatio.toFixed(2)}x plain req/s (target >= ${t.rps}x), p99 ${row.p99Ratio.toFixed(2)}x plain (target <= 2x)`);
+}
+
+// The price of DPoP: each server's DPoP-bound check beside its own bearer check, same run.
+for (const row of rows.filter((r) => r.scenarioId === 'dpop' && r.rps !== undefined && !r.void)) {
+  const bearer = rows.find((r) => r.serverId === row.serverId && r.scenarioId === 'bearer' && !r.void && !r.skipped);
+  if (bearer) notes.push(`DPoP  ${row.server}: DPoP-bound check ${(row.rps / bearer.rps).toFixed(2)}x its bearer check req/s, p99 ${(row.p99 / bearer.p99).toFixed(2)}x`);
 }
 
 console.log(`\n${textTable(rows)}\n`);
