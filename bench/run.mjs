@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { capture, cpuMs, peakRss, run, startServer, stopServer } from './lib/processes.mjs';
 import { markdownTable, textTable } from './lib/table.mjs';
+import { createProver, proofs } from './lib/dpop.mjs';
 import { CLIENT_ID, CLIENT_SECRET, MINT_PATH, REDIRECT_URI, SCOPE, USER, deleteRedisPrefix } from './servers/fixture.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
@@ -37,7 +38,7 @@ const { values: opts } = parseArgs({
   },
 });
 if (opts.help) {
-  console.log('node bench/run.mjs [--quick] [--duration S] [--warmup S] [--only REGEX] [--scenarios cc-32,cc-128,bearer,code,refresh] [--tool wrk|autocannon] [--no-cli] [--no-core] [--growth 1000,10000,100000,1000000]');
+  console.log('node bench/run.mjs [--quick] [--duration S] [--warmup S] [--only REGEX] [--scenarios cc-32,cc-128,bearer,dpop,code,refresh] [--tool wrk|autocannon] [--no-cli] [--no-core] [--growth 1000,10000,100000,1000000]');
   process.exit(0);
 }
 const DURATION = Number(opts.duration ?? (opts.quick ? 3 : 6));
@@ -85,6 +86,8 @@ const SCENARIOS = {
   'cc-32': { title: 'client_credentials', connections: 32, request: { method: 'POST', path: TOKEN_PATH, headers: FORM, body: CC_BODY } },
   'cc-128': { title: 'client_credentials', connections: 128, request: { method: 'POST', path: TOKEN_PATH, headers: FORM, body: CC_BODY } },
   bearer: { title: 'bearer check /secure', connections: 32, bearer: true, request: { method: 'GET', path: '/secure' } },
+  // RFC 9449 §7.1: a DPoP-bound token with a fresh proof per request (each proof is single use).
+  dpop: { title: 'DPoP-bound check /secure', connections: 32, dpop: true, request: { method: 'GET', path: '/secure', mode: 'header', itemHeader: 'DPoP' } },
   code: {
     title: 'authorization_code exchange',
     connections: 32,
@@ -99,6 +102,8 @@ const SCENARIOS = {
   },
 };
 const ALL = Object.keys(SCENARIOS);
+/** The reference and the other libraries have no DPoP: only tollgate rows run `dpop`. */
+const NO_DPOP = ALL.filter((s) => s !== 'dpop');
 const DB_SCENARIOS = ['cc-32', 'bearer', 'code', 'refresh'];
 /** What the plain-<store> limits serve: issuance and the bearer check. */
 const LIMIT_SCENARIOS = ['cc-32', 'bearer'];
@@ -152,19 +157,19 @@ const deletePrefix = () => deleteRedisPrefix(REDIS, `bench:serve:${process.pid}:
 const hasCli = existsSync(join(ROOT, 'dist', 'cli.js'));
 const sqliteFile = (name) => `sqlite:${join(scratch, `${name}-${Date.now()}.db`)}`;
 const SERVERS = [
-  { id: 'plain', label: 'plain node:http', reference: true, start: () => node('plain.mjs'), scenarios: ALL },
-  { id: 'node-oauth2-server', label: 'node-oauth2-server 5 (Express 5)', start: () => node('node-oauth2-server.mjs'), scenarios: ALL },
-  { id: 'oidc-provider', label: 'oidc-provider 9', start: () => node('oidc-provider.mjs'), scenarios: ALL },
+  { id: 'plain', label: 'plain node:http', reference: true, start: () => node('plain.mjs'), scenarios: NO_DPOP },
+  { id: 'node-oauth2-server', label: 'node-oauth2-server 5 (Express 5)', start: () => node('node-oauth2-server.mjs'), scenarios: NO_DPOP },
+  { id: 'oidc-provider', label: 'oidc-provider 9', start: () => node('oidc-provider.mjs'), scenarios: NO_DPOP },
   // Each store's own physical limit: the same driver and durability, one write per token, one indexed read per check.
   { id: 'plain-sqlite', label: 'plain node:http + SQLite', reference: true, start: () => node('plain-sqlite.mjs', '--file', sqliteFile('plain').slice(7)), scenarios: LIMIT_SCENARIOS },
   { id: 'plain-pg', label: 'plain node:http + PostgreSQL', reference: true, needs: 'postgres', start: () => node('plain-pg.mjs', '--url', POSTGRES), scenarios: LIMIT_SCENARIOS },
   { id: 'plain-redis', label: 'plain node:http + Redis', reference: true, needs: 'redis', start: () => node('plain-redis.mjs', '--url', REDIS), scenarios: LIMIT_SCENARIOS },
   { id: 'core-memory', core: true, label: 'tollgate core, memory', start: () => node('tollgate-core.mjs', '--store', 'memory'), scenarios: ALL },
-  { id: 'core-jwt', core: true, label: 'tollgate core, memory, JWT', start: () => node('tollgate-core.mjs', '--store', 'memory', '--format', 'jwt'), scenarios: ['cc-32', 'bearer'] },
+  { id: 'core-jwt', core: true, label: 'tollgate core, memory, JWT', start: () => node('tollgate-core.mjs', '--store', 'memory', '--format', 'jwt'), scenarios: ['cc-32', 'bearer', 'dpop'] },
   { id: 'core-sqlite', limit: 'plain-sqlite', core: true, label: 'tollgate core, SQLite', start: () => node('tollgate-core.mjs', '--store', sqliteFile('core')), scenarios: DB_SCENARIOS },
   { id: 'core-postgres', limit: 'plain-pg', core: true, label: 'tollgate core, PostgreSQL', needs: 'postgres', start: () => node('tollgate-core.mjs', '--store', POSTGRES), scenarios: DB_SCENARIOS },
   { id: 'core-redis', limit: 'plain-redis', core: true, label: 'tollgate core, Redis', needs: 'redis', start: () => node('tollgate-core.mjs', '--store', REDIS), scenarios: DB_SCENARIOS },
-  { id: 'serve-memory', cli: true, label: 'tollgate serve, memory', start: () => cli('memory', 'memory', 'opaque'), scenarios: ['cc-32', 'cc-128', 'bearer', 'refresh'] },
+  { id: 'serve-memory', cli: true, label: 'tollgate serve, memory', start: () => cli('memory', 'memory', 'opaque'), scenarios: ['cc-32', 'cc-128', 'bearer', 'dpop', 'refresh'] },
   { id: 'serve-jwt', cli: true, label: 'tollgate serve, memory, JWT', start: () => cli('jwt', 'memory', 'jwt'), scenarios: ['cc-32', 'bearer'] },
   { id: 'serve-sqlite', limit: 'plain-sqlite', cli: true, label: 'tollgate serve, SQLite', start: () => cli('sqlite', sqliteFile('serve'), 'opaque'), scenarios: ['cc-32', 'bearer'] },
   { id: 'serve-postgres', limit: 'plain-pg', cli: true, label: 'tollgate serve, PostgreSQL', needs: 'postgres', start: () => cli('postgres', postgresSpec(), 'opaque'), cleanup: dropSchema, scenarios: ['cc-32', 'bearer'] },
@@ -205,10 +210,17 @@ async function post(url, path, body, headers) {
   return JSON.parse(text);
 }
 
-/** An access token from the server itself, for the bearer check. */
-async function accessToken(url) {
-  return (await post(url, TOKEN_PATH, CC_BODY, FORM)).access_token;
+/** An access token from the server itself, for the bearer check; DPoP-bound when `prove` is given. */
+async function accessToken(url, prove) {
+  const headers = prove ? { ...FORM, DPoP: await prove('POST', url + TOKEN_PATH) } : FORM;
+  return (await post(url, TOKEN_PATH, CC_BODY, headers)).access_token;
 }
+
+/** How many proofs a DPoP run of `seconds` needs: this server's bearer check rate, with room. */
+function proofsFor(server, scenario, seconds) {
+  return Math.ceil((measuredBearer.get(server.id) ?? 25_000) * 1.2 * seconds) + scenario.connections * 4;
+}
+const measuredBearer = new Map();
 
 /**
  * Single-use items made ahead, through each server's own API (the bench hosts' MINT_PATH). A
@@ -258,8 +270,13 @@ async function measure(server, name) {
     try {
       const request = { ...scenario.request };
       if (scenario.bearer) request.headers = { Authorization: `Bearer ${await accessToken(started.url)}` };
-      const prepare = async (seconds) =>
-        scenario.items ? mint(server, started.url, scenario.items, itemsFor(server, scenario, seconds) * attempt) : undefined;
+      const prove = scenario.dpop ? await createProver() : undefined;
+      const dpopToken = prove ? await accessToken(started.url, prove) : undefined;
+      if (dpopToken) request.headers = { Authorization: `DPoP ${dpopToken}` };
+      const prepare = async (seconds) => {
+        if (prove) return proofs(prove, proofsFor(server, scenario, seconds) * attempt, 'GET', `${started.url}/secure`, dpopToken);
+        return scenario.items ? mint(server, started.url, scenario.items, itemsFor(server, scenario, seconds) * attempt) : undefined;
+      };
       const options = { url: started.url, request, connections: scenario.connections };
       if (WARMUP > 0) await load(TOOL, { ...options, items: await prepare(WARMUP), seconds: WARMUP });
       const items = await prepare(DURATION);
@@ -275,6 +292,7 @@ async function measure(server, name) {
       if (result.requests === 0) reasons.push('no request completed');
       if (reasons.length > 0) row.void = reasons.join('; ');
       if (name === 'cc-32' && !row.void) measuredRate.set(server.id, result.rps);
+      if (name === 'bearer' && !row.void) measuredBearer.set(server.id, result.rps);
       return row;
     } catch (err) {
       if (err instanceof Skip) return { ...row, skipped: err.message };
@@ -315,11 +333,12 @@ for (const server of LIST) {
 }
 
 // Ratios measured in this same run: to plain node:http (a Map), to the store's own limit (plain-<store>),
-// and for a --workers row to the same server with one worker. The bearer check on JWTs compares with plain's bearer check.
+// and for a --workers row to the same server with one worker. The bearer check on JWTs compares with plain's
+// bearer check, and so does the DPoP-bound check (plain has no DPoP).
 const measured = (serverId, scenarioId) => rows.find((r) => r.serverId === serverId && r.scenarioId === scenarioId && !r.void && !r.skipped);
 for (const row of rows) {
   if (row.void || row.skipped) continue;
-  const plain = measured('plain', row.scenarioId);
+  const plain = measured('plain', row.scenarioId === 'dpop' ? 'bearer' : row.scenarioId);
   if (plain) {
     row.rpsRatio = row.rps / plain.rps;
     row.p99Ratio = row.p99 / plain.p99;
@@ -358,6 +377,12 @@ for (const t of TARGETS) {
   const p99 = t.p99 === undefined ? '' : `, p99 ${row.p99Ratio.toFixed(2)}x plain (target <= ${t.p99}x)`;
   const ok = row[field] >= t.rps && (t.p99 === undefined || row.p99Ratio <= t.p99);
   notes.push(`${ok ? 'MET ' : 'MISS'}  ${t.what}: ${row[field].toFixed(2)}x ${reference} req/s (target >= ${t.rps}x)${p99}`);
+}
+
+// The price of DPoP: each server's DPoP-bound check beside its own bearer check, same run.
+for (const row of rows.filter((r) => r.scenarioId === 'dpop' && r.rps !== undefined && !r.void)) {
+  const bearer = rows.find((r) => r.serverId === row.serverId && r.scenarioId === 'bearer' && !r.void && !r.skipped);
+  if (bearer) notes.push(`DPoP  ${row.server}: DPoP-bound check ${(row.rps / bearer.rps).toFixed(2)}x its bearer check req/s, p99 ${(row.p99 / bearer.p99).toFixed(2)}x`);
 }
 
 console.log(`\n${textTable(rows)}\n`);

@@ -182,6 +182,9 @@ export function validateClientMetadata(body: unknown, policy: RegistrationPolicy
   const requirePar = m.require_pushed_authorization_requests;
   if (requirePar !== undefined && typeof requirePar !== 'boolean') throw metadataError('require_pushed_authorization_requests', 'must be true or false');
   const openid = openIdMetadata(m, applicationType);
+  // RFC 9449 §5.2: a boolean, default false.
+  const dpopBound = m.dpop_bound_access_tokens;
+  if (dpopBound !== undefined && typeof dpopBound !== 'boolean') throw metadataError('dpop_bound_access_tokens', 'must be true or false');
   return {
     ...keys,
     token_endpoint_auth_method: method as TokenEndpointAuthMethod,
@@ -192,6 +195,7 @@ export function validateClientMetadata(body: unknown, policy: RegistrationPolicy
     scope: scope.join(' '),
     ...(clientName !== undefined && { client_name: clientName }),
     ...(requirePar === true && { require_pushed_authorization_requests: true }),
+    ...(dpopBound === true && { dpop_bound_access_tokens: true }),
     ...openid,
   };
 }

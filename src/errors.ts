@@ -31,7 +31,9 @@ export type OAuthErrorCode =
   | 'unapproved_software_statement'
   | 'authorization_pending'
   | 'slow_down'
-  | 'expired_token';
+  | 'expired_token'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 /** How one error is answered, when it differs from its code's defaults. */
 export interface OAuthErrorOptions {
@@ -256,6 +258,18 @@ export class ExpiredTokenError extends OAuthError {
   static override readonly status = 400;
 }
 
+/** 400 at the token endpoint (401 at a resource): the DPoP proof is missing where required, malformed or fails a check. RFC 9449 §5, §7.1. */
+export class InvalidDpopProofError extends OAuthError {
+  readonly error = 'invalid_dpop_proof';
+  static override readonly status = 400;
+}
+
+/** 400 at the token endpoint (401 at a resource): the proof must carry the nonce sent in the `DPoP-Nonce` header. RFC 9449 §8, §9. */
+export class UseDpopNonceError extends OAuthError {
+  readonly error = 'use_dpop_nonce';
+  static override readonly status = 400;
+}
+
 /** Every code and its class: the registry the docs table and its test are kept in sync with. */
 export const errorClasses: { readonly [C in OAuthErrorCode]: new (description: string) => OAuthError } = {
   invalid_request: InvalidRequestError,
@@ -285,6 +299,8 @@ export const errorClasses: { readonly [C in OAuthErrorCode]: new (description: s
   authorization_pending: AuthorizationPendingError,
   slow_down: SlowDownError,
   expired_token: ExpiredTokenError,
+  invalid_dpop_proof: InvalidDpopProofError,
+  use_dpop_nonce: UseDpopNonceError,
 };
 
 /** Stable codes for programmer and configuration mistakes (not OAuth errors). */

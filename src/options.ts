@@ -17,6 +17,9 @@ import { DEVICE_CODE } from './grants/device-code.js';
 import { guardListener } from './events.js';
 import { hasRecordStore } from './pushed-requests.js';
 import { applyFapi2Profile } from './fapi2.js';
+import type { DpopOptions } from './dpop/settings.js';
+import type { DpopSettings } from './dpop/proof.js';
+import { resolveDpop } from './dpop/settings.js';
 
 export type { BuiltInGrantType } from './grants/index.js';
 
@@ -152,6 +155,11 @@ export interface AuthorizationServerOptions<G extends BuiltInGrantType = BuiltIn
    * (draft-ietf-oauth-client-id-metadata-document), fetched with `fetchDocument`. Default false.
    */
   clientIdMetadataDocuments?: boolean | undefined;
+  /**
+   * DPoP sender-constrained tokens (RFC 9449): on by default when the model has `useOnce` (the
+   * replay cache of proof `jti`s); `false` turns it off. Algorithms, the `iat` window and nonces.
+   */
+  dpop?: DpopOptions | false | undefined;
 }
 
 export interface ResolvedOptions {
@@ -189,6 +197,8 @@ export interface ResolvedOptions {
   fetchDocument: DocumentFetcher | undefined;
   /** Client ID metadata documents: on, with the scope such a client may have; undefined when off. */
   clientIdMetadataDocuments: { scope: readonly string[] } | undefined;
+  /** DPoP (RFC 9449); undefined when off. */
+  dpop: DpopSettings | undefined;
 }
 
 export const DEFAULT_ENDPOINTS: EndpointPaths = {
@@ -381,5 +391,6 @@ export function resolveOptions(given: AuthorizationServerOptions): ResolvedOptio
     profile: options.profile,
     fetchDocument: options.fetchDocument,
     clientIdMetadataDocuments: resolveClientIdMetadataDocuments(options, resources),
+    dpop: resolveDpop(options.dpop, typeof model['useOnce'] === 'function'),
   };
 }

@@ -113,16 +113,31 @@ function quote(value: string): string {
 }
 
 /**
+ * The DPoP challenge beside the Bearer one (RFC 9449 §7.1-7.2): the algorithms accepted for proofs,
+ * and whether the request used the DPoP scheme, whose challenge then carries the error.
+ */
+export interface DpopChallenge {
+  algs: readonly string[];
+  /** True when the request sent its token with the DPoP scheme. */
+  usedDpop: boolean;
+}
+
+/**
  * The RFC 6750 §3 challenge for a failed bearer check. A request with no token at all gets no
  * error code (§3.1); every other failure names its code. `scope` names the scope the resource
  * needs (§3; for insufficient_scope, §3.1), and `resourceMetadata` where the resource's metadata
- * is (RFC 9728 §5.1), so a client can find its authorization server.
+ * is (RFC 9728 §5.1), so a client can find its authorization server. With `dpop`, a DPoP challenge
+ * follows (RFC 9449 §7.1) and the error goes to the scheme the request used (§7.2).
  */
-export function bearerChallenge(realm: string, err?: OAuthError, scope?: readonly string[], resourceMetadata?: string): OAuthResponse {
-  const parts = [`realm=${quote(realm)}`];
-  if (err) parts.push(`error=${quote(err.error)}`, `error_description=${quote(describeError(err))}`);
-  if (scope && scope.length > 0) parts.push(`scope=${quote(scope.join(' '))}`);
-  if (resourceMetadata !== undefined) parts.push(`resource_metadata=${quote(resourceMetadata)}`);
-  const headers = { 'WWW-Authenticate': `Bearer ${parts.join(', ')}` };
+export function bearerChallenge(realm: string, err?: OAuthError, scope?: readonly string[], resourceMetadata?: string, dpop?: DpopChallenge): OAuthResponse {
+  const common = [`realm=${quote(realm)}`];
+  const errorParts = err ? [`error=${quote(err.error)}`, `error_description=${quote(describeError(err))}`] : [];
+  const rest: string[] = [];
+  if (scope && scope.length > 0) rest.push(`scope=${quote(scope.join(' '))}`);
+  if (resourceMetadata !== undefined) rest.push(`resource_metadata=${quote(resourceMetadata)}`);
+  const bearer = `Bearer ${[...common, ...(dpop?.usedDpop ? [] : errorParts), ...rest].join(', ')}`;
+  const challenge = dpop ? `${bearer}, DPoP ${[...common, ...(dpop.usedDpop ? errorParts : []), ...rest, `algs=${quote(dpop.algs.join(' '))}`].join(', ')}` : bearer;
+  // The error's own headers (`DPoP-Nonce` for use_dpop_nonce, RFC 9449 §9) go out with the challenge.
+  const headers = { ...err?.headers, 'WWW-Authenticate': challenge };
   return err ? jsonResponse(err.status, errorBody(err), headers) : { status: 401, headers: { ...headers, ...NO_STORE }, body: '' };
 }

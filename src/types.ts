@@ -79,6 +79,8 @@ export interface Client {
   token_endpoint_auth_signing_alg?: string | undefined;
   /** RFC 9126 §6: this client's authorization requests must be pushed (PAR) first. Default false. */
   require_pushed_authorization_requests?: boolean | undefined;
+  /** RFC 9449 §5.2: the client always uses DPoP; its token requests without a proof are refused. Default false. */
+  dpop_bound_access_tokens?: boolean | undefined;
 }
 
 /** The resource owner, as the model knows it. `id` (or else `username`) becomes the token's subject. */

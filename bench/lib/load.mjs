@@ -1,7 +1,8 @@
 /**
  * Loads a server for a bounded time with wrk (one thread) when it is installed, else autocannon,
  * and returns the same figures either way. A scenario is static (one request repeated), a list
- * (single-use items, each sent once: codes) or a chain (each answer carries the next item: refresh rotation).
+ * (single-use items, each sent once: codes), a header list (single-use items sent once in a header:
+ * DPoP proofs) or a chain (each answer carries the next item: refresh rotation).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,6 +34,7 @@ async function withWrk({ url, request, items, connections, seconds }) {
       `PREFIX = ${request.body === undefined ? 'nil' : lua(request.body)}`,
       `SUFFIX = ${lua(request.suffix ?? '')}`,
       `DATAFILE = ${lua(datafile)}`,
+      `ITEMHEADER = ${lua(request.itemHeader ?? '')}`,
     ].join('\n');
     const script = join(dir, 'scenario.lua');
     writeFileSync(script, `${globals}\n${LUA}`);
@@ -74,7 +76,8 @@ async function withAutocannon({ url, request, items, connections, seconds }) {
       : [
           {
             ...base,
-            setupRequest: (req) => ({ ...req, body: request.body + take() + (request.suffix ?? '') }),
+            setupRequest: (req) =>
+              mode === 'header' ? { ...req, headers: { ...req.headers, [request.itemHeader]: take() } } : { ...req, body: request.body + take() + (request.suffix ?? '') },
             onResponse: (status, body) => {
               if (status < 200 || status > 299) firstBad ??= `${status} ${String(body).slice(0, 160)}`;
               else if (mode === 'chain') {

@@ -1,6 +1,7 @@
 -- One wrk thread's requests for a scenario, and the count of every answer that is not 2xx.
 -- Configured by bench/lib/load.mjs through the globals it prepends: METHOD, PATH, HEADERS,
--- MODE ("static" | "list" | "chain"), PREFIX, SUFFIX (the body around an item), DATAFILE.
+-- MODE ("static" | "list" | "chain" | "header": each item sent once in the header ITEMHEADER),
+-- PREFIX, SUFFIX (the body around an item), DATAFILE.
 local threads = {}
 
 function setup(thread)
@@ -29,6 +30,12 @@ function request()
   else
     items[head] = nil
     head = head + 1
+  end
+  if MODE == "header" then
+    local headers = {}
+    for name, value in pairs(HEADERS) do headers[name] = value end
+    headers[ITEMHEADER] = item
+    return wrk.format(METHOD, PATH, headers, PREFIX)
   end
   return wrk.format(METHOD, PATH, HEADERS, PREFIX .. item .. SUFFIX)
 end

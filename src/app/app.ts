@@ -2,6 +2,7 @@
  * The runnable server as a Fastify app: the core mounted through adapters/fastify, the sign-in and
  * consent pages, the /secure demo resource and /health. Uses only tollgate's public API.
  */
+import { createHmac } from 'node:crypto';
 import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerFactory } from 'fastify';
 import type { AccessTokenFormat, BuiltInGrantType, Grant, User } from '../index.js';
@@ -150,6 +151,14 @@ function tooManyRequests(reply: FastifyReply, retryAfter: number, limiter: RateL
   return sendOAuthResponse(reply, errorResponse(error));
 }
 
+/**
+ * The key of DPoP nonces (RFC 9449 §8), derived from the session secret so every worker shares it
+ * without the nonces and the cookies sharing a key.
+ */
+function dpopNonceSecret(sessionSecret: string): string {
+  return createHmac('sha256', sessionSecret).update('tollgate dpop nonce').digest('base64url');
+}
+
 export async function buildApp(config: AppConfig, deps: AppDependencies): Promise<FastifyInstance> {
   const logs = createLogDestination();
   const app = Fastify({
@@ -225,6 +234,10 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     // jwks_uri and client ID metadata documents, fetched SSRF-safe (private networks only when the config says so).
     fetchDocument: createDocumentFetcher({ allowPrivateNetworks: config.clientIdMetadataDocuments.allowPrivateNetworks }),
     clientIdMetadataDocuments: config.clientIdMetadataDocuments.enabled,
+    dpop: {
+      ...(config.dpop.algorithms && { algorithms: config.dpop.algorithms }),
+      ...(config.dpop.nonce && { nonce: { secret: dpopNonceSecret(deps.sessionSecret) } }),
+    },
     onError: (err) => app.log.error({ err }, 'unexpected error in the OAuth core'),
     events,
   });

@@ -11,6 +11,7 @@ import { ASSERTION_ALGORITHMS } from '../client-assertion.js';
 import { clientJwksProblem } from '../client-keys.js';
 import { jwksUriProblem } from '../client-metadata.js';
 import { redirectUriProblem } from '../client-metadata.js';
+import { DPOP_ALGORITHMS } from '../dpop/proof.js';
 import type { TrustedIssuer } from '../grants/jwt-bearer.js';
 import { JWT_BEARER } from '../grants/jwt-bearer.js';
 import { TOKEN_EXCHANGE } from '../grants/token-exchange.js';
@@ -137,6 +138,14 @@ export interface ServerConfig {
   requirePushedAuthorizationRequests: boolean;
   /** `fapi2`: the FAPI 2.0 Security Profile (docs/fapi2.md). */
   profile?: 'fapi2' | undefined;
+  /** DPoP (RFC 9449): the proof algorithms, and whether proofs must carry a server nonce (§8). */
+  dpop: DpopConfig;
+}
+
+/** The `dpop` section: always on (every store has the replay cache); algorithms and nonces are the choices. */
+export interface DpopConfig {
+  algorithms?: string[] | undefined;
+  nonce: boolean;
 }
 
 /** Generous enough that tests and benchmarks are never throttled unless they ask to be. */
@@ -339,6 +348,7 @@ function client(value: unknown, field: string): ClientRegistration {
     'introspection_allowed', 'allowInsecureRedirect', 'allowPublicPasswordGrant', 'application_type', 'id_token_signed_response_alg',
     'post_logout_redirect_uris', 'jwks', 'jwks_uri', 'token_endpoint_auth_signing_alg', 'client_secret_hash',
     'require_pushed_authorization_requests',
+    'dpop_bound_access_tokens',
   ]);
   const applicationType = c.application_type === undefined ? undefined : oneOf(c.application_type, `${field}.application_type`, ['web', 'native'] as const);
   const clientId = string(c.client_id, `${field}.client_id`);
@@ -382,6 +392,8 @@ function client(value: unknown, field: string): ClientRegistration {
     // RFC 9126 §6.
     registration.require_pushed_authorization_requests = boolean(c.require_pushed_authorization_requests, `${field}.require_pushed_authorization_requests`);
   }
+  // RFC 9449 §5.2: the client's token requests must carry a DPoP proof.
+  if (c.dpop_bound_access_tokens !== undefined) registration.dpop_bound_access_tokens = boolean(c.dpop_bound_access_tokens, `${field}.dpop_bound_access_tokens`);
   if (c.access_token_lifetime !== undefined) registration.access_token_lifetime = integer(c.access_token_lifetime, `${field}.access_token_lifetime`, 1, 1e9);
   if (c.refresh_token_lifetime !== undefined) registration.refresh_token_lifetime = integer(c.refresh_token_lifetime, `${field}.refresh_token_lifetime`, 1, 1e9);
   if (c.introspection_allowed !== undefined) {
@@ -578,7 +590,7 @@ const FIELDS = [
   'authorizationCodeTtl', 'deviceCodeTtl', 'clients', 'users', 'skyvaultCompat', 'upstream', 'rateLimit', 'bodyLimit',
   'sessionSecret', 'logLevel', 'workers', 'keyActivationDelay', 'http',
   'resources', 'registration', 'cors', 'trustedIssuers', 'clientIdMetadataDocuments',
-  'branding', 'scopeDescriptions', 'metrics', 'audit', 'trustProxy', 'requirePushedAuthorizationRequests', 'profile',
+  'branding', 'scopeDescriptions', 'metrics', 'audit', 'trustProxy', 'requirePushedAuthorizationRequests', 'profile', 'dpop',
 ];
 
 /**
@@ -595,6 +607,18 @@ function checkFapi2(clients: ClientRegistration[], authorizationCodeTtl: unknown
     if (grant !== undefined) fail(`${field}.grant_types`, `must not include "${grant}" with profile "fapi2"`);
   }
   if (authorizationCodeTtl !== undefined) integer(authorizationCodeTtl, 'config.authorizationCodeTtl', 1, FAPI2_MAX_CODE_TTL);
+}
+
+function dpopConfig(value: unknown, field: string): DpopConfig {
+  if (value === undefined) return { nonce: false };
+  const d = object(value, field, ['algorithms', 'nonce']);
+  const result: DpopConfig = { nonce: d.nonce === undefined ? false : boolean(d.nonce, `${field}.nonce`) };
+  if (d.algorithms !== undefined) {
+    const algorithms = array(d.algorithms, `${field}.algorithms`).map((alg, i) => oneOf(alg, `${field}.algorithms[${i}]`, DPOP_ALGORITHMS));
+    if (algorithms.length === 0) fail(`${field}.algorithms`, 'must list at least one algorithm');
+    result.algorithms = algorithms;
+  }
+  return result;
 }
 
 /** Checks a parsed config file and fills in the defaults. Throws ConfigError naming the first bad field. */
@@ -644,6 +668,7 @@ export function validateConfig(value: unknown): ServerConfig {
     requirePushedAuthorizationRequests:
       c.requirePushedAuthorizationRequests === undefined ? false : boolean(c.requirePushedAuthorizationRequests, 'config.requirePushedAuthorizationRequests'),
     profile,
+    dpop: dpopConfig(c.dpop, 'config.dpop'),
   };
 }
 

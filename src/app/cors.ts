@@ -37,8 +37,8 @@ export function mountCors(app: FastifyInstance, options: CorsOptions): void {
 
   const allow = (reply: FastifyReply, origin: string): void => {
     reply.header('Access-Control-Allow-Origin', origin);
-    // Bearer challenges and rate-limit answers must be readable by the app.
-    reply.header('Access-Control-Expose-Headers', 'WWW-Authenticate, Retry-After');
+    // Bearer challenges and rate-limit answers must be readable by the app, and DPoP nonces (RFC 9449 §8).
+    reply.header('Access-Control-Expose-Headers', 'WWW-Authenticate, Retry-After, DPoP-Nonce');
   };
 
   app.addHook('onRequest', async (request, reply) => {
@@ -55,7 +55,7 @@ export function mountCors(app: FastifyInstance, options: CorsOptions): void {
       return reply
         .code(204)
         .header('Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE')
-        .header('Access-Control-Allow-Headers', 'Authorization, Content-Type')
+        .header('Access-Control-Allow-Headers', 'Authorization, Content-Type, DPoP')
         .header('Access-Control-Max-Age', PREFLIGHT_MAX_AGE)
         .send();
     }

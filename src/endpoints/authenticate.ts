@@ -1,5 +1,8 @@
-/** Bearer token authentication for protected resources. RFC 6750 §2 (sending the token), §3 (the challenge). */
-import type { AuthenticateModel } from '../model.js';
+/**
+ * Bearer token authentication for protected resources. RFC 6750 §2 (sending the token), §3 (the
+ * challenge); the DPoP scheme and proof for DPoP-bound tokens (RFC 9449 §7).
+ */
+import type { AuthenticateModel, BaseModel } from '../model.js';
 import type { AccessToken, OAuthRequest, OAuthResponse } from '../types.js';
 import type { ResolvedOptions } from '../options.js';
 import { InsufficientScopeError, InvalidRequestError, InvalidTokenError, OAuthError } from '../errors.js';
@@ -7,6 +10,7 @@ import { bodyOf, getHeader, isFormRequest, queryString } from '../request.js';
 import { bearerChallenge, oauthErrorOf } from '../response.js';
 import { isSubset } from '../scope.js';
 import { audienceOf } from '../resource-indicators.js';
+import { checkTokenBinding, resourceRequestProof } from '../dpop/resource-request.js';
 
 /**
  * What `authenticate` answers for a request to a protected resource (RFC 6750): the token, or the
@@ -32,10 +36,17 @@ export interface AuthenticateOptions {
    * resource first can find its authorization server and what to ask for.
    */
   resourceMetadata?: string;
+  /**
+   * The absolute URL the client addressed, which a DPoP proof's `htu` must name (RFC 9449 §4.3).
+   * Default: the request's URL when absolute, else its path on the issuer's origin.
+   */
+  url?: string;
 }
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+// RFC 9449 §7.1: the DPoP scheme takes the same token68 syntax.
+const DPOP = /^DPoP +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 /** The `access_token` values a form-encoded source carries; the resource's own parameters are its business. */
 function accessTokensIn(source: string | Readonly<Record<string, unknown>>): string[] {
@@ -44,10 +55,17 @@ function accessTokensIn(source: string | Readonly<Record<string, unknown>>): str
   return (Array.isArray(value) ? value : [value]).filter((v): v is string => typeof v === 'string' && v !== '');
 }
 
+/** The token of an `Authorization: DPoP` header (RFC 9449 §7.1), or undefined for any other scheme. */
+function dpopToken(header: string | undefined, options: ResolvedOptions): string | undefined {
+  if (options.dpop === undefined || header === undefined || !/^dpop(\s|$)/i.test(header)) return undefined;
+  const token = DPOP.exec(header)?.[1];
+  if (token === undefined) throw new InvalidRequestError('The Authorization header is not a valid DPoP credential');
+  return token;
+}
+
 /** The token from whichever single place it was sent; more than one is `invalid_request` (§2). */
-function extractToken(request: OAuthRequest, options: ResolvedOptions): string | undefined {
+function extractToken(request: OAuthRequest, options: ResolvedOptions, header: string | undefined): string | undefined {
   let token: string | undefined;
-  const header = getHeader(request.headers, 'authorization');
   if (header !== undefined && /^bearer(\s|$)/i.test(header)) {
     token = BEARER.exec(header)?.[1];
     if (token === undefined) throw new InvalidRequestError('The Authorization header is not a valid Bearer credential');
@@ -70,25 +88,34 @@ function extractToken(request: OAuthRequest, options: ResolvedOptions): string |
  * @see https://www.rfc-editor.org/rfc/rfc6750#section-3
  */
 export async function authenticateEndpoint(
-  context: { model: AuthenticateModel; options: ResolvedOptions },
+  context: { model: AuthenticateModel & Pick<BaseModel, 'useOnce'>; options: ResolvedOptions },
   request: OAuthRequest,
   required?: AuthenticateOptions,
 ): Promise<AuthenticateResult> {
   const { model, options } = context;
   const scope = required?.scope;
   const discovery = required?.resourceMetadata === undefined ? undefined : { url: required.resourceMetadata, scope };
+  // RFC 9449 §7.1-7.2: with DPoP on, a DPoP challenge beside the Bearer one, carrying the error when the request used it.
+  const { dpop } = options;
+  const useOnce = model.useOnce?.bind(model);
+  const header = getHeader(request.headers, 'authorization');
+  let dpopValue: string | undefined;
   try {
-    const value = extractToken(request, options);
+    dpopValue = dpopToken(header, options);
+    const value = dpopValue ?? extractToken(request, options, header);
     // §3.1: a request without any authentication gets the challenge without an error code.
     if (value === undefined) {
       options.events?.({ type: 'bearer.checked', result: 'missing', clientId: undefined });
-      return { type: 'error', error: undefined, response: bearerChallenge(options.realm, undefined, discovery?.scope, discovery?.url) };
+      return { type: 'error', error: undefined, response: bearerChallenge(options.realm, undefined, discovery?.scope, discovery?.url, dpop && { algs: dpop.algorithms, usedDpop: false }) };
     }
+    // RFC 9449 §7.1: the proof first (§4.3 with ath), then the token and its binding.
+    const proof = dpopValue === undefined ? undefined : await resourceRequestProof(request, dpopValue, required?.url, options.issuer, dpop, useOnce);
     const token = await model.getAccessToken(value);
     // One answer for unknown, revoked and expired: nothing that helps a guesser.
     if (!token || token.accessTokenExpiresAt.getTime() <= Date.now()) {
       throw new InvalidTokenError('The access token is invalid, expired or revoked');
     }
+    checkTokenBinding(token, proof);
     // RFC 8707 §2, RFC 9700 §2.3: a token meant for another resource must not be accepted here.
     if (required?.resource !== undefined && !audienceOf(token.extra)?.includes(required.resource)) {
       throw new InvalidTokenError('The access token was not issued for this resource');
@@ -103,6 +130,7 @@ export async function authenticateEndpoint(
     const error = oauthErrorOf(err, options.onError);
     options.events?.({ type: 'bearer.checked', result: error.error, clientId: undefined });
     const challengeScope = error instanceof InsufficientScopeError ? scope : discovery?.scope;
-    return { type: 'error', error, response: bearerChallenge(options.realm, error, challengeScope, discovery?.url) };
+    const challenge = dpop && { algs: dpop.algorithms, usedDpop: dpopValue !== undefined };
+    return { type: 'error', error, response: bearerChallenge(options.realm, error, challengeScope, discovery?.url, challenge) };
   }
 }

@@ -194,6 +194,7 @@ export function authorizeEndpoint(context: AuthorizeEndpointContext): AuthorizeE
         state,
         codeChallenge: pkce?.codeChallenge,
         codeChallengeMethod: pkce?.codeChallengeMethod,
+        ...(pkce?.dpopJkt !== undefined && { dpopJkt: pkce.dpopJkt }),
         responseMode,
         // OpenID Connect Core §3.1.2.1: the request is an OpenID one when its scope has openid.
         ...(options.openid && hasOpenId(scope) && { openid: options.openid.authorizationRequest(params) }),

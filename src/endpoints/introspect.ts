@@ -11,6 +11,7 @@ import { findToken } from './find-token.js';
 import { readFormPost } from './form-post.js';
 import { audienceOf } from '../resource-indicators.js';
 import { actorOf } from '../grants/token-exchange.js';
+import { boundJkt } from '../dpop/binding.js';
 
 type Context = { model: BaseModel & AuthenticateModel & Partial<RefreshTokenModel>; options: ResolvedOptions };
 
@@ -37,12 +38,15 @@ function describe(found: FoundToken, expiresAt: Date, issuer: string): Record<st
   const { token } = found;
   const sub = token.user.id ?? token.user.username;
   const aud = found.kind === 'access_token' ? audienceOf(token.extra) : undefined;
+  // RFC 9449 §6.2: a DPoP-bound access token's key thumbprint, and its token_type DPoP.
+  const jkt = found.kind === 'access_token' ? boundJkt(token.extra) : undefined;
   return {
     active: true,
     scope: formatScope(token.scope),
     client_id: token.client.client_id,
     ...(token.user.username !== undefined && { username: token.user.username }),
-    ...(found.kind === 'access_token' && { token_type: 'Bearer' }),
+    ...(found.kind === 'access_token' && { token_type: jkt === undefined ? 'Bearer' : 'DPoP' }),
+    ...(jkt !== undefined && { cnf: { jkt } }),
     exp: Math.floor(expiresAt.getTime() / 1000),
     ...(sub !== undefined && { sub }),
     // RFC 7662 §2.2: the token's audience, the resources it was issued for (RFC 8707).

@@ -38,6 +38,8 @@ export function metadataDocument(options: ResolvedOptions, signed: boolean): Rec
     code_challenge_methods_supported: options.allowPlainPkce ? ['S256', 'plain'] : ['S256'],
     // RFC 9207 §3: every authorization response carries `iss`.
     authorization_response_iss_parameter_supported: true,
+    // RFC 9449 §5.1: the algorithms accepted for DPoP proofs, when DPoP is on.
+    ...(options.dpop && { dpop_signing_alg_values_supported: options.dpop.algorithms }),
     // RFC 8414 §2, RFC 7591 §3: advertised only when registration is on.
     ...(options.registration && { registration_endpoint: url(endpoints.registration) }),
     // RFC 8628 §4: advertised when the device grant is enabled.

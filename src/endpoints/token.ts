@@ -2,6 +2,7 @@
 import type { BaseModel } from '../model.js';
 import type { OAuthRequest, OAuthResponse } from '../types.js';
 import type { ServerTokenIssuer } from '../tokens/issuer.js';
+import type { IssueRequest } from '../grants/grant.js';
 import type { ResolvedOptions } from '../options.js';
 import { InvalidRequestError, UnauthorizedClientError, UnsupportedGrantTypeError } from '../errors.js';
 import { authenticateClient, clientAuthPolicy } from '../client-auth.js';
@@ -9,6 +10,7 @@ import { errorResponse, jsonResponse, oauthErrorOf } from '../response.js';
 import { parseScope } from '../scope.js';
 import { readFormPost } from './form-post.js';
 import { requestedResources } from '../resource-indicators.js';
+import { tokenRequestProof } from '../dpop/token-request.js';
 
 export interface TokenEndpointContext {
   model: BaseModel;
@@ -42,8 +44,11 @@ export async function tokenEndpoint(
     }
     const scope = parseScope(params.scope);
     // RFC 8707 §2: `resource` is for every grant; the issuer binds the token to it.
-    const issuer = tokens.forResources(requestedResources(params, options.resources), type);
-    const body = await grant.handle({ params, client, model, tokens: issuer, scope, request, credentials, now: new Date() });
+    const resourceIssuer = tokens.forResources(requestedResources(params, options.resources), type);
+    // RFC 9449 §5: a valid proof binds the access token to its key, whatever the grant.
+    const dpop = await tokenRequestProof(request, client, options, model);
+    const issuer = dpop ? { issue: (r: IssueRequest) => resourceIssuer.issue({ ...r, jkt: dpop.jkt }) } : resourceIssuer;
+    const body = await grant.handle({ params, client, model, tokens: issuer, scope, request, credentials, now: new Date(), dpop });
     return jsonResponse(200, body);
   } catch (err) {
     const error = oauthErrorOf(err, options.onError);

@@ -14,6 +14,7 @@ import { newGrantId } from '../grant-id.js';
 import type { OpenIdGrantRecord } from '../openid.js';
 import { openIdRecordOf } from '../openid.js';
 import { grantedResourcesOf } from '../resource-indicators.js';
+import { codeJkt } from '../dpop/binding.js';
 
 /** RFC 6749 §4.1.2, RFC 9700 §4.2.1: a replayed code revokes what was issued from it. */
 async function refuseReplay(model: AuthorizationCodeModel, code: AuthorizationCode, options: AuthorizationCodeOptions): Promise<never> {
@@ -41,7 +42,10 @@ export function authorizationCode(options: AuthorizationCodeOptions): Grant<Auth
         // RFC 9700 §2.1.1: public clients must use PKCE; others when configured to.
         const required = client.token_endpoint_auth_method === 'none' || client.require_pkce === true || settings.requirePkce;
         if (required && codeChallenge === undefined) throw new InvalidRequestError('PKCE is required: send code_challenge with code_challenge_method=S256');
-        return { codeChallenge, codeChallengeMethod };
+        // RFC 9449 §10: dpop_jkt is a JWK SHA-256 thumbprint, base64url (43 characters).
+        const dpopJkt = params.dpop_jkt;
+        if (dpopJkt !== undefined && !/^[A-Za-z0-9_-]{43}$/.test(dpopJkt)) throw new InvalidRequestError('dpop_jkt must be a base64url JWK SHA-256 thumbprint');
+        return { codeChallenge, codeChallengeMethod, dpopJkt };
       },
 
       async respond({ request, user, scope, authTime, amr, model, settings }) {
@@ -77,12 +81,14 @@ export function authorizationCode(options: AuthorizationCodeOptions): Grant<Auth
         }
         // RFC 8707 §2.1: the code remembers the resources consented to; the token request may narrow them.
         if (request.resources) code.extra = { ...code.extra, resources: request.resources };
+        // RFC 9449 §10: the code is bound to the DPoP key the client named.
+        if (request.dpopJkt !== undefined) code.extra = { ...code.extra, dpop_jkt: request.dpopJkt };
         await model.saveAuthorizationCode(code, client, user);
         return { code: value };
       },
     },
 
-    async handle({ params, client, model, tokens, now }) {
+    async handle({ params, client, model, tokens, now, dpop }) {
       if (params.code === undefined) throw new InvalidRequestError('Missing parameter: code');
       const code = await model.getAuthorizationCode(params.code);
       if (!code) throw new InvalidGrantError('The authorization code is invalid or has expired');
@@ -104,6 +110,9 @@ export function authorizationCode(options: AuthorizationCodeOptions): Grant<Auth
         }
       }
       verifyCodeVerifier(params.code_verifier, code.codeChallenge, code.codeChallengeMethod, options.allowPlainPkce);
+      // RFC 9449 §10: a code bound with dpop_jkt needs a proof by that key; checked after consuming, so a wrong key burns it too.
+      const jkt = codeJkt(code.extra);
+      if (jkt !== undefined && dpop?.jkt !== jkt) throw new InvalidGrantError('The authorization code is bound to another DPoP key (dpop_jkt, RFC 9449 §10)');
 
       const openid = openIdRecordOf(code.extra);
       return tokens.issue({

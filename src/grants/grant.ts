@@ -9,11 +9,13 @@ import type { Client, CodeChallengeMethod, OAuthRequest, User } from '../types.j
 import type { Params } from '../request.js';
 import type { ResponseMode } from '../response.js';
 import type { OpenIdAuthorizationRequest, OpenIdGrantRecord } from '../openid.js';
+import type { DpopProof } from '../dpop/proof.js';
 
 /** The §5.1 success body. Extension grants may add fields of their own. */
 export interface TokenResponseBody {
   access_token: string;
-  token_type: 'Bearer';
+  /** `DPoP` when the access token is bound to the request's DPoP key (RFC 9449 §5). */
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   refresh_token?: string;
   scope?: string;
@@ -54,6 +56,8 @@ export interface IssueRequest {
   act?: ActorClaim | undefined;
   /** The access token expires no later than this: a token derived from another must not outlive it (RFC 8693 §2.2.1). */
   notAfter?: Date | undefined;
+  /** RFC 9449 §6: the JWK thumbprint the access token is bound to (`cnf.jkt`); set by the token endpoint from the request's proof. */
+  jkt?: string | undefined;
 }
 
 /** The `act` claim (RFC 8693 §4.1): the acting party, and the one before it nested. */
@@ -86,6 +90,8 @@ export interface GrantContext<M extends BaseModel = BaseModel> {
   /** Extra credentials the host passed in (the oauthlib seed's `credentials`), e.g. the client's IP. */
   credentials: Readonly<Record<string, unknown>>;
   now: Date;
+  /** The request's checked DPoP proof (RFC 9449 §5), when it sent one; the issued access token is bound to it. */
+  dpop?: DpopProof | undefined;
 }
 
 /** A validated authorization request (RFC 6749 §4.1.1, §4.2.1): what the consent page shows and the grant answers. */
@@ -110,6 +116,8 @@ export interface AuthorizationRequest {
   resources?: string[] | undefined;
   /** The `request_uri` its parameters were pushed as (RFC 9126 §4); undefined when they came in the request itself. */
   requestUri?: string | undefined;
+  /** RFC 9449 §10: the `dpop_jkt` the code is bound to; the code exchange must prove that key. */
+  dpopJkt?: string | undefined;
 }
 
 /** The server settings an authorization half reads. */
@@ -143,7 +151,7 @@ export interface AuthorizationResponder<M extends BaseModel = BaseModel> {
   /** Where its response parameters go (RFC 6749 §4.1.2: the query; §4.2.2: the fragment). */
   readonly responseMode: ResponseMode;
   /** Checks the parameters this response type adds (PKCE for `code`); throws an OAuthError to refuse. */
-  validate?(params: Params, client: Client, settings: AuthorizationSettings): Pick<AuthorizationRequest, 'codeChallenge' | 'codeChallengeMethod'>;
+  validate?(params: Params, client: Client, settings: AuthorizationSettings): Pick<AuthorizationRequest, 'codeChallenge' | 'codeChallengeMethod' | 'dpopJkt'>;
   /** Answers an allowed request: the parameters for the redirect (the code, or the token). */
   respond(context: AuthorizeContext<M>): Promise<Record<string, string | undefined>>;
 }

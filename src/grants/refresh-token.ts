@@ -6,6 +6,7 @@ import { InvalidGrantError, InvalidRequestError, InvalidScopeError } from '../er
 import { isSubset } from '../scope.js';
 import { openIdRecordOf } from '../openid.js';
 import { grantedResourcesOf } from '../resource-indicators.js';
+import { boundJkt } from '../dpop/binding.js';
 
 /** The settings the refresh grant reads: rotation (RFC 9700 §4.14.2), its grace interval, and who hears of a reuse. */
 export type RefreshOptions = Pick<ResolvedOptions, 'rotateRefreshTokens' | 'refreshTokenReuseInterval' | 'events'>;
@@ -16,7 +17,7 @@ export function refreshToken(options: RefreshOptions): Grant<RefreshTokenModel> 
     publicClients: true,
     requires: ['getClient', 'saveToken', 'getRefreshToken', 'revokeToken'],
 
-    async handle({ params, client, model, tokens, scope, now }) {
+    async handle({ params, client, model, tokens, scope, now, dpop }) {
       if (params.refresh_token === undefined) throw new InvalidRequestError('Missing parameter: refresh_token');
       const token = await model.getRefreshToken(params.refresh_token);
       if (!token) throw new InvalidGrantError('The refresh token is invalid or has expired');
@@ -32,6 +33,13 @@ export function refreshToken(options: RefreshOptions): Grant<RefreshTokenModel> 
         throw new InvalidGrantError('The refresh token has already been used');
       }
       if (token.refreshTokenExpiresAt.getTime() <= now.getTime()) throw new InvalidGrantError('The refresh token has expired');
+      // RFC 9449 §5: a public client's refresh token is bound to the DPoP key it was issued with (its
+      // tokens' cnf); only a proof by that key may use it. Checked before rotation, so a thief without
+      // the key cannot burn it. A confidential client's is bound by its authentication instead.
+      const bound = client.token_endpoint_auth_method === 'none' ? boundJkt(token.extra) : undefined;
+      if (bound !== undefined && dpop?.jkt !== bound) {
+        throw new InvalidGrantError('The refresh token is bound to a DPoP key: send a proof made with that key (RFC 9449 §5)');
+      }
 
       // §6: the new scope may only narrow the original.
       if (scope !== undefined && !isSubset(scope, token.scope)) {

@@ -15,6 +15,8 @@ export interface AccessTokenContext {
   audience?: readonly string[] | undefined;
   /** RFC 8693 §4.1: the actor of a delegated token, the `act` claim. */
   act?: ActorClaim | undefined;
+  /** RFC 9449 §6.1: the JWK thumbprint of the DPoP key the token is bound to, the `cnf.jkt` claim. */
+  jkt?: string | undefined;
 }
 
 /** A JSON Web Key Set document (RFC 7517 §5). */

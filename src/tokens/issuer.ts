@@ -9,6 +9,7 @@ import { newGrantId } from '../grant-id.js';
 import { formatScope, sameScope } from '../scope.js';
 import { hasOpenId } from '../openid.js';
 import { narrowResources, scopeForResources, tokenSettingsFor } from '../resource-indicators.js';
+import { bindExtra } from '../dpop/binding.js';
 
 /** The server's issuer, made per token request: its grant type (for the `token.issued` event) and its `resource` values (RFC 8707 §2). */
 export interface ServerTokenIssuer {
@@ -18,7 +19,7 @@ export interface ServerTokenIssuer {
 
 export function createTokenIssuer(model: BaseModel, options: ResolvedOptions, defaultFormat: AccessTokenFormat): ServerTokenIssuer {
   async function issue(request: IssueRequest, requested: string[] | undefined, grantType: string): Promise<TokenResponseBody> {
-    const { client, user, requestedScope, grantId = newGrantId(), refreshToken, values, resources: granted, openid, act } = request;
+    const { client, user, requestedScope, grantId = newGrantId(), refreshToken, values, resources: granted, openid, act, jkt } = request;
     // RFC 8707 §2.2: the token is for what the request names, within what the grant covers.
     const audience = narrowResources(requested, granted);
     const scope = scopeForResources(request.scope, audience, options.resources);
@@ -35,12 +36,13 @@ export function createTokenIssuer(model: BaseModel, options: ResolvedOptions, de
       values?.accessToken ??
       (model.generateAccessToken
         ? await model.generateAccessToken(client, user, scope)
-        : await format.generate({ client, user, scope, grantId, issuedAt, expiresAt: accessTokenExpiresAt, audience, act }));
+        : await format.generate({ client, user, scope, grantId, issuedAt, expiresAt: accessTokenExpiresAt, audience, act, jkt }));
 
     const token: Token = { accessToken, accessTokenExpiresAt, scope, client, user, grantId };
     // `resources`: what a refresh may ask for again; `audience`: what this access token is for.
     const withAudience = audience === undefined ? request.extra : { ...request.extra, resources: granted ?? audience, audience };
-    const extra = act === undefined ? withAudience : { ...withAudience, act };
+    // RFC 9449 §6: the binding is this request's proof's, never one a refreshed token carried.
+    const extra = bindExtra(act === undefined ? withAudience : { ...withAudience, act }, jkt);
     if (extra !== undefined) token.extra = extra;
     if (refreshToken && client.grant_types.includes('refresh_token')) {
       const refreshTtl = client.refresh_token_lifetime ?? options.refreshTokenTtl;
@@ -61,7 +63,8 @@ export function createTokenIssuer(model: BaseModel, options: ResolvedOptions, de
       refreshToken: token.refreshToken !== undefined,
     });
 
-    const body: TokenResponseBody = { access_token: accessToken, token_type: 'Bearer', expires_in: accessTtl };
+    // RFC 9449 §5: token_type DPoP tells the client the token is bound to its key.
+    const body: TokenResponseBody = { access_token: accessToken, token_type: jkt === undefined ? 'Bearer' : 'DPoP', expires_in: accessTtl };
     if (token.refreshToken !== undefined) body.refresh_token = token.refreshToken;
     // §5.1: scope is required in the response when it differs from what was asked.
     if (requestedScope === undefined ? scope.length > 0 : !sameScope(scope, requestedScope)) body.scope = formatScope(scope);

@@ -116,11 +116,13 @@ export function createJwtAccessTokenFormat(options: JwtAccessTokenOptions): JwtA
   return {
     name: 'jwt',
 
-    async generate({ client, user, scope, issuedAt, expiresAt, audience: resources, act }: AccessTokenContext) {
+    async generate({ client, user, scope, issuedAt, expiresAt, audience: resources, act, jkt }: AccessTokenContext) {
       const { signer } = fresh() ?? (await refresh());
       const claims: JWTPayload = { client_id: client.client_id };
       // RFC 8693 §4.1: a delegated token names its actor.
       if (act !== undefined) claims.act = act;
+      // RFC 9449 §6.1: a DPoP-bound token names its key's thumbprint.
+      if (jkt !== undefined) claims.cnf = { jkt };
       // RFC 9068 §2.2.3: scope as a space-separated string, like the token response's.
       if (scope.length > 0) claims.scope = formatScope(scope);
       return new SignJWT(claims)

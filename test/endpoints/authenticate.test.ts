@@ -63,12 +63,12 @@ describeHosts('bearer authentication (RFC 6750)', (setup) => {
     assertChallenge(await h.authenticate({ method: 'POST', url: '/secure', headers: { ...FORM, authorization: `Bearer ${token}` }, body: form({ access_token: token }) }), 400, 'invalid_request');
   });
 
-  it('no token is 401 with a Bearer challenge naming the realm and no error (RFC 6750 §3.1)', async () => {
+  it('no token is 401 with a Bearer challenge naming the realm and no error, and a DPoP one with its algs (RFC 6750 §3.1, RFC 9449 §7.2)', async () => {
     const h = await setup();
     for (const headers of [{}, { authorization: 'Basic dXNlcjpwYXNz' }]) {
       const response = await h.authenticate({ method: 'GET', url: '/secure', headers });
       assert.equal(response.status, 401);
-      assert.equal(header(response, 'www-authenticate'), `Bearer realm="${ISSUER}"`);
+      assert.equal(header(response, 'www-authenticate'), `Bearer realm="${ISSUER}", DPoP realm="${ISSUER}", algs="ES256 EdDSA RS256 PS256"`);
     }
   });
 

@@ -32,6 +32,7 @@ describeHosts('authorization server metadata (RFC 8414)', (setup) => {
       authorization_response_iss_parameter_supported: true,
       pushed_authorization_request_endpoint: `${ISSUER}/oauth/par`,
       require_pushed_authorization_requests: false,
+      dpop_signing_alg_values_supported: ['ES256', 'EdDSA', 'RS256', 'PS256'],
     });
   });
 

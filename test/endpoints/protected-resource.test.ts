@@ -32,7 +32,8 @@ describe('protected resource metadata and challenges (RFC 9728)', () => {
     const none = await server.authenticate({ method: 'GET', url: '/mcp', headers: {} }, mcp.authenticateOptions(['read']));
     assert.equal(none.type, 'error');
     assert.equal(none.response.status, 401);
-    assert.equal(none.response.headers['WWW-Authenticate'], `Bearer realm="${ISSUER}", scope="read", resource_metadata="${mcp.metadataUrl}"`);
+    const params = `realm="${ISSUER}", scope="read", resource_metadata="${mcp.metadataUrl}"`;
+    assert.equal(none.response.headers['WWW-Authenticate'], `Bearer ${params}, DPoP ${params}, algs="ES256 EdDSA RS256 PS256"`);
     const bad = await server.authenticate(bearerRequest('not-a-token'), mcp.authenticateOptions(['read']));
     assert.equal(bad.type, 'error');
     assert.match(bad.type === 'error' ? (bad.response.headers['WWW-Authenticate'] ?? '') : '', /error="invalid_token".*scope="read", resource_metadata="https:\/\/mcp\.example\.com\/\.well-known\/oauth-protected-resource\/mcp"/);

@@ -34,12 +34,12 @@ function importsOf(file: string): string[] {
 
 /**
  * A file's floor: its folder under src/. Files at the top of src/ are the protocol core, with
- * endpoints/, grants/ and tokens/; cli.ts is the server's command line and belongs to app.
+ * endpoints/, grants/, tokens/ and dpop/; cli.ts is the server's command line and belongs to app.
  */
 function floorOf(file: string): string {
   if (file === 'cli.ts') return 'app';
   const [top] = file.split('/');
-  if (top === undefined || top === file || ['endpoints', 'grants', 'tokens'].includes(top)) return 'core';
+  if (top === undefined || top === file || ['endpoints', 'grants', 'tokens', 'dpop'].includes(top)) return 'core';
   return top;
 }
 
