@@ -26,6 +26,8 @@ export function applyFapi2Profile(options: AuthorizationServerOptions): Authoriz
   const methods = options.tokenEndpointAuthMethods?.filter((m) => m !== 'private_key_jwt');
   // §5.3.2.1: confidential clients only, authenticated with private_key_jwt (mutual TLS is not offered).
   if (methods !== undefined && methods.length > 0) throw conflict('tokenEndpointAuthMethods', `must list only "private_key_jwt", not "${methods[0]}"`);
+  // §5.3.2.1: sender-constrained access tokens only, and DPoP is the mechanism offered (not mutual TLS).
+  if (options.dpop === false) throw conflict('dpop', 'must not be false: every access token is DPoP-bound');
   if (options.authorizationCodeTtl !== undefined && options.authorizationCodeTtl > FAPI2_MAX_CODE_TTL) {
     throw conflict('authorizationCodeTtl', `must be at most ${FAPI2_MAX_CODE_TTL} seconds`);
   }

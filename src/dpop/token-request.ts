@@ -20,9 +20,11 @@ export async function tokenRequestProof(
   const useOnce = model.useOnce?.bind(model);
   // §4.3 item 9: htu is the token endpoint as the metadata names it.
   const proof = dpop && useOnce ? await checkDpopProof(request, { method: request.method, url: `${options.issuer}${options.endpoints.token}`, status: 400 }, dpop, useOnce) : undefined;
-  // §5.2: such a client's token requests without a DPoP header MUST be rejected.
-  if (proof === undefined && client.dpop_bound_access_tokens === true) {
-    throw new InvalidRequestError('This client must send a DPoP proof with every token request (dpop_bound_access_tokens, RFC 9449 §5.2)');
+  // §5.2: such a client's token requests without a DPoP header MUST be rejected; FAPI 2.0 Security
+  // Profile §5.3.2.1: under the profile every access token is sender-constrained, so every client is such a client.
+  if (proof === undefined && (client.dpop_bound_access_tokens === true || options.profile === 'fapi2')) {
+    const why = options.profile === 'fapi2' ? 'profile fapi2: sender-constrained tokens only' : 'dpop_bound_access_tokens, RFC 9449 §5.2';
+    throw new InvalidRequestError(`This client must send a DPoP proof with every token request (${why})`);
   }
   return proof;
 }

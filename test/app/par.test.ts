@@ -90,9 +90,19 @@ describe('profile "fapi2": openid-client PAR + PKCE + private_key_jwt in Chromiu
     await page.getByRole('button', { name: 'Allow' }).click();
     await page.waitForURL(`${redirectUri}**`);
     const callback = new URL(callbacks.filter((u) => u.startsWith(`${redirectUri}?`)).at(-1) ?? '');
-    const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: 'fapi-state' });
-    const secure = await fetch(`${cli.url}/secure`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    // FAPI 2.0 §5.3.2.1: sender-constrained tokens only. Without a proof the code is refused...
+    await assert.rejects(
+      client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: 'fapi-state' }),
+      (err: unknown) => err instanceof client.ResponseBodyError && err.error === 'invalid_request' && /DPoP proof/.test(err.error_description ?? ''),
+    );
+    // ...and with one the token is DPoP-bound: it answers at /secure with a proof and not as a bearer token.
+    const DPoP = client.getDPoPHandle(config, await client.randomDPoPKeyPair('ES256'));
+    const tokens = await client.authorizationCodeGrant(config, callback, { pkceCodeVerifier: verifier, expectedState: 'fapi-state' }, undefined, { DPoP });
+    assert.equal(tokens.token_type, 'dpop');
+    const secure = await client.fetchProtectedResource(config, tokens.access_token, new URL(`${cli.url}/secure`), 'GET', undefined, undefined, { DPoP });
     assert.equal(await secure.text(), 'Secure Hello!');
+    const asBearer = await fetch(`${cli.url}/secure`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    assert.equal(asBearer.status, 401);
 
     // The same request_uri again: refused on a page, nothing sent to the client.
     const before = callbacks.length;

@@ -25,6 +25,7 @@ describe('profile "fapi2"', () => {
     ['requirePushedAuthorizationRequests', { requirePushedAuthorizationRequests: false }],
     ['tokenEndpointAuthMethods', { tokenEndpointAuthMethods: ['private_key_jwt', 'client_secret_basic'] }],
     ['authorizationCodeTtl', { authorizationCodeTtl: 61 }],
+    ['dpop', { dpop: false }],
   ] as const) {
     it(`refuses ${field} ${JSON.stringify(Object.values(overrides)[0])} at start, naming the field`, async () => {
       await assert.rejects(createTestServer({ ...fapi2, grants: [], ...overrides }), { code: 'ERR_TOLLGATE_INVALID_OPTION', field });
