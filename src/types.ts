@@ -75,7 +75,12 @@ export interface Client {
   jwks?: { keys: ReadonlyArray<Readonly<Record<string, unknown>>> } | undefined;
   /** OpenID Connect Registration §2: the only `alg` accepted for this client's assertions. Default: any the server allows. */
   token_endpoint_auth_signing_alg?: string | undefined;
+  /** Where the client came from (`tollgate serve` keeps it): a client seeded from the config leaves when the config drops it. */
+  source?: RegistrationSource | undefined;
 }
+
+/** Where a client or user came from: the config file, dynamic registration (RFC 7591), or a `tollgate` admin command. */
+export type RegistrationSource = 'config' | 'registration' | 'cli';
 
 /** The resource owner, as the model knows it. `id` (or else `username`) becomes the token's subject. */
 export interface User {

@@ -10,6 +10,7 @@ import { hashPassword, hashSecret, hashToken, randomToken } from '../secrets.js'
 import type { Store } from '../stores/store.js';
 import type { SigningKey } from '../tokens/signing-keys.js';
 import type { AuthorizationCode, Client, Token } from '../types.js';
+import { storeAdminContract } from './store-admin-contract.js';
 
 /** Options of the store contract suite. */
 export interface StoreContractOptions {
@@ -626,6 +627,8 @@ export function storeContract(name: string, createStore: () => Promise<Store>, o
         assert.deepEqual(await store.getClient(client.client_id, null), client);
       });
     });
+
+    storeAdminContract(() => store);
 
     describe('races', () => {
       it(`${RACERS} parallel saves of one new username make one user with one id (processes starting at once)`, async () => {
