@@ -25,11 +25,14 @@ const SERVE_USAGE = `Usage:
   tollgate serve --config <file.json> [--port <n>] [--workers <n>]
       run the server (--port 0: any free port; --workers: processes sharing the port and the store)`;
 
-const HASH_USAGE = `Usage:
+const HASH_USAGE = {
+  secret: `Usage:
   tollgate hash-secret < secret.txt
-      print a client secret's hash for "client_secret_hash" (SHA-256, base64url)
+      print a client secret's hash for "client_secret_hash" (SHA-256, base64url)`,
+  password: `Usage:
   tollgate hash-password < password.txt
-      print a password's hash for "password_hash" (scrypt)`;
+      print a password's hash for "password_hash" (scrypt)`,
+};
 
 const USAGE = `Usage:
   tollgate serve --config <file.json> [--port <n>] [--workers <n>]
@@ -58,8 +61,8 @@ const USAGES: Record<string, string> = {
   grants: GRANTS_USAGE,
   keys: KEYS_USAGE,
   sessions: SESSIONS_USAGE,
-  'hash-secret': HASH_USAGE,
-  'hash-password': HASH_USAGE,
+  'hash-secret': HASH_USAGE.secret,
+  'hash-password': HASH_USAGE.password,
 };
 
 function parseServe(args: string[]) {
@@ -106,7 +109,7 @@ async function runServe(args: string[]): Promise<void> {
 }
 
 async function runHash(args: string[], kind: 'secret' | 'password'): Promise<void> {
-  if (args.length > 0) throw new UsageError(`hash-${kind} reads the ${kind} from stdin and takes no arguments`, HASH_USAGE);
+  if (args.length > 0) throw new UsageError(`hash-${kind} reads the ${kind} from stdin and takes no arguments`, HASH_USAGE[kind]);
   const value = await readValue(kind === 'secret' ? 'client secret' : 'password');
   process.stdout.write(`${kind === 'secret' ? hashSecret(value) : await hashPassword(value)}\n`);
 }
