@@ -81,7 +81,12 @@ export interface Client {
   require_pushed_authorization_requests?: boolean | undefined;
   /** RFC 9449 §5.2: the client always uses DPoP; its token requests without a proof are refused. Default false. */
   dpop_bound_access_tokens?: boolean | undefined;
+  /** Where the client came from (`tollgate serve` keeps it): a client seeded from the config leaves when the config drops it. */
+  source?: RegistrationSource | undefined;
 }
+
+/** Where a client or user came from: the config file, dynamic registration (RFC 7591), or a `tollgate` admin command. */
+export type RegistrationSource = 'config' | 'registration' | 'cli';
 
 /** The resource owner, as the model knows it. `id` (or else `username`) becomes the token's subject. */
 export interface User {

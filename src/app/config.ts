@@ -688,3 +688,6 @@ export async function loadConfig(path: string): Promise<ServerConfig> {
   }
   return validateConfig(parsed);
 }
+
+/** One client checked as the config file's `clients[i]` are, errors naming `field` (for `tollgate clients add`). */
+export const validateClientEntry: (value: unknown, field: string) => ClientRegistration = client;

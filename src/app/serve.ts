@@ -6,8 +6,9 @@ import type { Store } from '../stores/store.js';
 import { ensureSigningKey } from '../jwt.js';
 import type { ServerConfig } from './config.js';
 import { buildApp } from './app.js';
-import { openStore } from './open-store.js';
+import { openReachableStore } from './reachable-store.js';
 import { randomId } from './session.js';
+import { pruneUnlisted } from './config-source.js';
 
 export interface RunningServer {
   /** The base URL the server listens on. */
@@ -22,8 +23,11 @@ const SWEEP_INTERVAL_MS = 60_000;
 /** Client secrets are kept as one SHA-256: fine for 256 random bits, not for a word a person picked. */
 const MIN_SECRET_LENGTH = 32;
 
-/** Loads the config's clients and users into the store (hashing secrets and passwords); returns warnings to log. */
-async function register(store: Store, config: ServerConfig): Promise<string[]> {
+/**
+ * Loads the config's clients and users into the store (hashing secrets and passwords) and removes
+ * those an earlier config seeded and this one dropped; returns warnings and removals to log.
+ */
+async function register(store: Store, config: ServerConfig): Promise<{ warnings: string[]; removals: string[] }> {
   const warnings: string[] = [];
   for (const [i, client] of config.clients.entries()) {
     if (client.client_secret !== undefined && client.client_secret.length < MIN_SECRET_LENGTH) {
@@ -31,10 +35,10 @@ async function register(store: Store, config: ServerConfig): Promise<string[]> {
         `config.clients[${i}].client_secret (client "${client.client_id}") is shorter than ${MIN_SECRET_LENGTH} characters: too short to be safe with a fast hash; use a long random secret`,
       );
     }
-    await store.saveClient(client);
+    await store.saveClient({ ...client, source: 'config' });
   }
-  for (const user of config.users) await store.saveUser(user);
-  return warnings;
+  for (const user of config.users) await store.saveUser({ ...user, source: 'config' });
+  return { warnings, removals: await pruneUnlisted(store, config) };
 }
 
 function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
@@ -77,7 +81,7 @@ function baseUrl({ address, family, port }: AddressInfo): string {
 
 /** Starts the server; `port` overrides the config's (0: any free port). */
 export async function serve(config: ServerConfig, options: { port?: number } = {}): Promise<RunningServer> {
-  const store = await openStore(config.store);
+  const store = await openReachableStore(config.store);
   const httpServer = createHttpServer(config);
   // While stopping, every response says `Connection: close`, so a keep-alive client moves to
   // another process instead of sending its next request to one about to go (RFC 9112 §9.6).
@@ -94,7 +98,7 @@ export async function serve(config: ServerConfig, options: { port?: number } = {
   });
   let sweeper: NodeJS.Timeout | undefined;
   try {
-    const warnings = await register(store, config);
+    const { warnings, removals } = await register(store, config);
     if (config.accessTokenFormat === 'jwt') await ensureSigningKey(store);
     // Listen first: without a configured issuer, the issuer is the URL this socket gets.
     const url = baseUrl(await listen(httpServer, options.port ?? config.port, config.host));
@@ -109,6 +113,7 @@ export async function serve(config: ServerConfig, options: { port?: number } = {
     );
     await app.ready();
     for (const warning of warnings) app.log.warn(warning);
+    for (const removal of removals) app.log.info(removal);
     if (config.skyvaultCompat && !(isLoopback(new URL(issuer).hostname) && isLoopback(config.host))) {
       app.log.warn(
         `WARNING: skyvaultCompat is on at ${issuer}, reachable beyond this machine: token parameters are read from URLs, ` +

@@ -16,7 +16,7 @@ import { selfRegistrableGrantTypes, usesSecret, validateClientMetadata } from '.
 type Context = { model: BaseModel & RegistrationModel; options: ResolvedOptions };
 
 /** Fields the server keeps to itself: a client reads its registration without them. */
-const PRIVATE_FIELDS = ['registration_access_token_hash'] as const;
+const PRIVATE_FIELDS = ['registration_access_token_hash', 'source'] as const;
 
 /** RFC 7592 §2.2: fields a client may send back in an update but never sets. */
 const SERVER_FIELDS = ['registration_access_token', 'registration_client_uri', 'client_secret_expires_at', 'client_id_issued_at'];
@@ -91,6 +91,7 @@ export async function registrationEndpoint({ model, options }: Context, request:
       const client = await model.saveClient({
         ...metadata,
         client_id: id,
+        source: 'registration',
         client_id_issued_at: Math.floor(Date.now() / 1000),
         registration_access_token_hash: hashToken(registrationAccessToken),
         ...(secret !== undefined && { client_secret: secret }),
@@ -141,6 +142,7 @@ export async function registrationEndpoint({ model, options }: Context, request:
     const updated = await model.saveClient({
       ...metadata,
       client_id: clientId,
+      source: 'registration',
       ...(client.client_id_issued_at !== undefined && { client_id_issued_at: client.client_id_issued_at }),
       registration_access_token_hash: hash,
       ...(newSecret !== undefined && { client_secret: newSecret }),

@@ -4,14 +4,14 @@
  * so that the tests catch a core that relies on a store keeping them in clear.
  */
 import { randomUUID } from 'node:crypto';
-import type { Store, ClientRegistration, StateRecord, UserRegistration } from './store.js';
+import type { Store, ClientRegistration, StateRecord, UserRegistration, UserListing } from './store.js';
 import type { AccessToken, AuthorizationCode, RefreshToken, Token } from '../types.js';
 import type { SigningKey } from '../tokens/signing-keys.js';
 import { hashToken } from '../secrets.js';
 import { credentialPolicy } from './policy.js';
 import { sweepMap } from './sliced-sweep.js';
 import type { StoredClient, StoredUser } from './policy.js';
-import { passwordHashOf, recordHash, secretHashOf, toClient, toUser } from './records.js';
+import { collectGrants, heldBy, passwordHashOf, recordHash, secretHashOf, toClient, toUser } from './records.js';
 
 export type { ClientRegistration, Store, UserRegistration } from './store.js';
 
@@ -31,7 +31,7 @@ export interface MemoryStoreOptions {
 /** Creates an in-memory store. Nothing survives the process: use it for tests, demos and as a model to copy. */
 export async function createMemoryStore(options: MemoryStoreOptions = {}): Promise<Store> {
   const clients = new Map<string, StoredClient>();
-  const users = new Map<string, StoredUser>();
+  const users = new Map<string, StoredUser & Pick<UserListing, 'source'>>();
   const byUsername = new Map<string, StoredUser>();
   const accessTokens = new Map<string, StoredAccess>();
   const refreshTokens = new Map<string, StoredRefresh>();
@@ -150,7 +150,7 @@ export async function createMemoryStore(options: MemoryStoreOptions = {}): Promi
       const clash = users.get(id);
       if (clash?.user.username !== undefined) byUsername.delete(clash.user.username);
       const user = toUser(id, registration.username);
-      const stored = { user, passwordHash };
+      const stored = { user, passwordHash, source: registration.source ?? 'config' };
       users.set(id, stored);
       byUsername.set(registration.username, stored);
       return user;
@@ -158,6 +158,44 @@ export async function createMemoryStore(options: MemoryStoreOptions = {}): Promi
 
     async getUserById(id) {
       return users.get(id)?.user ?? null;
+    },
+
+    async listClients() {
+      return [...clients.values()].map(({ client }) => client).sort((a, b) => a.client_id.localeCompare(b.client_id));
+    },
+
+    async listUsers() {
+      return [...users.entries()]
+        .map(([id, { user, source }]) => ({ id, username: String(user.username), source }))
+        .sort((a, b) => a.username.localeCompare(b.username));
+    },
+
+    async deleteUser(id) {
+      const stored = users.get(id);
+      if (!stored) return false;
+      users.delete(id);
+      byUsername.delete(String(stored.user.username));
+      return true;
+    },
+
+    // A scan of every token: the memory store serves tests and demos, where that is small.
+    async revokeTokensOf(holder) {
+      const now = new Date();
+      for (const [hash, token] of accessTokens) if (heldBy(holder, token)) accessTokens.delete(hash);
+      for (const token of [...refreshTokens.values(), ...codes.values()]) if (heldBy(holder, token)) token.consumedAt ??= now;
+      for (const key of consents.keys()) {
+        const [userId, clientId] = key.split('\n');
+        if (holder.userId !== undefined ? userId === holder.userId : clientId === holder.clientId) consents.delete(key);
+      }
+    },
+
+    async listGrants(holder) {
+      const now = Date.now();
+      const live = [
+        ...[...accessTokens.values()].map((token) => ({ ...token, expiresAt: token.accessTokenExpiresAt })),
+        ...[...refreshTokens.values()].filter((token) => !token.consumedAt).map((token) => ({ ...token, expiresAt: token.refreshTokenExpiresAt })),
+      ];
+      return collectGrants(live.filter((token) => token.expiresAt.getTime() > now && heldBy(holder, token)));
     },
 
     async getSigningKeys() {

@@ -4,12 +4,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
-import type { RecordValue, StateRecord, Store } from './store.js';
+import type { RecordValue, StateRecord, Store, TokenHolder, UserListing } from './store.js';
 import type { AccessToken, AuthorizationCode, Client, RefreshToken, Token } from '../types.js';
 import type { SigningKey } from '../tokens/signing-keys.js';
 import { hashToken } from '../secrets.js';
 import { credentialPolicy, isLookupKey } from './policy.js';
-import { optionalConsumedAt, passwordHashOf, recordHash, secretHashOf, toClient, toUser } from './records.js';
+import { collectGrants, optionalConsumedAt, passwordHashOf, recordHash, secretHashOf, toClient, toUser } from './records.js';
 import type { CodeData, TokenData } from './records.js';
 import { errorCode, guardUnavailable, isNetworkError } from './unavailable.js';
 import { createTurnBatch } from './turn-batch.js';
@@ -95,6 +95,19 @@ interface KeyRow {
   retired_at: Date | null;
 }
 
+/** A token's or code's holder, read out of its JSON: the same expression in the indexes and the queries, so they use the index. */
+const HOLDER_COLUMN = {
+  clientId: "(data->'client'->>'client_id')",
+  userId: "(data->'user'->>'id')",
+} as const;
+
+/** The holder's expression and id, for a query. */
+function holderOf(holder: TokenHolder): { column: string; consentColumn: string; id: string; by: string } {
+  return holder.userId !== undefined
+    ? { column: HOLDER_COLUMN.userId, consentColumn: 'user_id', id: holder.userId, by: 'user' }
+    : { column: HOLDER_COLUMN.clientId, consentColumn: 'client_id', id: holder.clientId, by: 'client' };
+}
+
 /**
  * Schema versions, each applied once and recorded in `tollgate_migrations`. `s` is the quoted
  * schema name. Append, never edit: a database created by an older release runs the ones it lacks.
@@ -141,6 +154,19 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
   );
   CREATE INDEX state_records_subject ON ${s}.state_records (kind, subject) WHERE subject IS NOT NULL;
   CREATE INDEX state_records_expires_at ON ${s}.state_records (expires_at);
+  `,
+  // 4: where each user came from (NULL: saved before this, from the config), and each token's and
+  // code's client and user indexed out of its JSON, so one holder's tokens are revoked without a scan.
+  (s) => `
+  ALTER TABLE ${s}.users ADD COLUMN source text;
+  CREATE INDEX consents_client_id ON ${s}.consents (client_id);
+  ${['access_tokens', 'refresh_tokens', 'authorization_codes']
+    .map(
+      (table) => `
+  CREATE INDEX ${table}_client_id ON ${s}.${table} ((${HOLDER_COLUMN.clientId}));
+  CREATE INDEX ${table}_user_id ON ${s}.${table} ((${HOLDER_COLUMN.userId}));`,
+    )
+    .join('')}
   `,
 ];
 
@@ -446,7 +472,12 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
         const id = registration.id ?? rows[0]?.id ?? randomUUID();
         // As memory.ts: the user replaces whichever rows held this username or this id.
         await client.query(`DELETE FROM ${s}.users WHERE username = $1 OR id = $2`, [username, id]);
-        await client.query(`INSERT INTO ${s}.users (id, username, password_hash) VALUES ($1, $2, $3)`, [id, username, passwordHash]);
+        await client.query(`INSERT INTO ${s}.users (id, username, password_hash, source) VALUES ($1, $2, $3, $4)`, [
+          id,
+          username,
+          passwordHash,
+          registration.source ?? 'config',
+        ]);
         return id;
       });
       return toUser(id, username);
@@ -457,6 +488,53 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       const { rows } = await query<UserRow>('get_user_by_id', `SELECT id, username FROM ${s}.users WHERE id = $1`, [id]);
       const row = rows[0];
       return row ? toUser(row.id, row.username) : null;
+    },
+
+    async listClients() {
+      const { rows } = await query<ClientRow>('list_clients', `SELECT metadata FROM ${s}.clients ORDER BY client_id`, []);
+      return rows.map((row) => row.metadata);
+    },
+
+    async listUsers() {
+      const { rows } = await query<{ id: string; username: string; source: UserListing['source'] | null }>(
+        'list_users',
+        `SELECT id, username, source FROM ${s}.users ORDER BY username`,
+        [],
+      );
+      return rows.map(({ id, username, source }) => ({ id, username, source: source ?? 'config' }));
+    },
+
+    async deleteUser(id) {
+      if (!isLookupKey(id)) return false;
+      const { rowCount } = await query('delete_user', `DELETE FROM ${s}.users WHERE id = $1`, [id]);
+      return rowCount === 1;
+    },
+
+    async revokeTokensOf(holder) {
+      const { column, consentColumn, id, by } = holderOf(holder);
+      if (!isLookupKey(id)) return;
+      // One statement: every part of the revocation happens together or not at all.
+      await query(
+        `revoke_${by}`,
+        `WITH access AS (DELETE FROM ${s}.access_tokens WHERE ${column} = $1),
+              refresh AS (UPDATE ${s}.refresh_tokens SET consumed_at = now() WHERE ${column} = $1 AND consumed_at IS NULL),
+              codes AS (UPDATE ${s}.authorization_codes SET consumed_at = now() WHERE ${column} = $1 AND consumed_at IS NULL)
+         DELETE FROM ${s}.consents WHERE ${consentColumn} = $1`,
+        [id],
+      );
+    },
+
+    async listGrants(holder) {
+      const { column, id, by } = holderOf(holder);
+      if (!isLookupKey(id)) return [];
+      const { rows } = await query<AccessRow>(
+        `list_grants_${by}`,
+        `SELECT grant_id, expires_at, data FROM ${s}.access_tokens WHERE ${column} = $1 AND expires_at > $2
+         UNION ALL
+         SELECT grant_id, expires_at, data FROM ${s}.refresh_tokens WHERE ${column} = $1 AND expires_at > $2 AND consumed_at IS NULL`,
+        [id, new Date()],
+      );
+      return collectGrants(rows.map((row) => ({ ...row.data, grantId: row.grant_id, expiresAt: row.expires_at })));
     },
 
     async getSigningKeys() {

@@ -3,8 +3,8 @@
  * core sees, and a consumed mark becomes an optional `consumedAt`. Shared so that no store imports
  * another store.
  */
-import type { ClientRegistration, UserRegistration } from './store.js';
-import type { AuthorizationCode, Client, Token, User } from '../types.js';
+import type { ClientRegistration, GrantListing, TokenHolder, UserRegistration } from './store.js';
+import type { AuthorizationCode, Client, RegistrationSource, Token, User } from '../types.js';
 import { ConfigError } from '../errors.js';
 import { hashPassword, hashSecret, hashToken, isSecretHash, passwordHashProblem } from '../secrets.js';
 
@@ -72,4 +72,37 @@ export function optionalConsumedAt(at: Date | number | null): { consumedAt?: Dat
  */
 export function recordHash(kind: string, key: string): string {
   return hashToken(`${kind}\n${key}`);
+}
+
+/**
+ * Where a stored client came from. Clients saved before sources were recorded have none: one with a
+ * registration access token hash was registered dynamically (RFC 7592 §3), any other came from the config.
+ */
+export function sourceOf(client: Client): RegistrationSource {
+  return client.source ?? (client.registration_access_token_hash === undefined ? 'config' : 'registration');
+}
+
+/** Whether a token or code (its client and user) belongs to the holder. */
+export function heldBy(holder: TokenHolder, data: Pick<Token, 'client' | 'user'>): boolean {
+  return holder.userId !== undefined ? data.user.id === holder.userId : data.client.client_id === holder.clientId;
+}
+
+/** A live token of a grant, as `collectGrants` reads it. */
+export interface GrantTokenRow extends Pick<Token, 'client' | 'user' | 'scope' | 'grantId'> {
+  expiresAt: Date;
+}
+
+/** Groups live tokens by grant: the scopes of all of them, the latest expiry; newest-expiring last. */
+export function collectGrants(rows: Iterable<GrantTokenRow>): GrantListing[] {
+  const grants = new Map<string, GrantListing>();
+  for (const row of rows) {
+    const grant = grants.get(row.grantId);
+    if (grant === undefined) {
+      grants.set(row.grantId, { grantId: row.grantId, clientId: row.client.client_id, userId: row.user.id, scope: [...row.scope], expiresAt: row.expiresAt });
+      continue;
+    }
+    for (const scope of row.scope) if (!grant.scope.includes(scope)) grant.scope.push(scope);
+    if (row.expiresAt > grant.expiresAt) grant.expiresAt = row.expiresAt;
+  }
+  return [...grants.values()].sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime());
 }

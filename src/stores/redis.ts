@@ -5,13 +5,14 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { ChainableCommander, Redis } from 'ioredis';
-import type { RecordValue, StateRecord, Store } from './store.js';
+import type { RecordValue, StateRecord, Store, UserListing } from './store.js';
 import type { AccessToken, AuthorizationCode, RefreshToken, Token } from '../types.js';
 import type { SigningKey } from '../tokens/signing-keys.js';
 import { hashToken } from '../secrets.js';
 import { credentialPolicy } from './policy.js';
 import type { StoredClient } from './policy.js';
-import { optionalConsumedAt, passwordHashOf, recordHash, secretHashOf, toClient, toUser } from './records.js';
+import { collectGrants, heldBy, optionalConsumedAt, passwordHashOf, recordHash, secretHashOf, toClient, toUser } from './records.js';
+import type { GrantTokenRow } from './records.js';
 import { guardUnavailable, isNetworkError } from './unavailable.js';
 import { importPeer } from '../peer.js';
 
@@ -38,6 +39,8 @@ interface CodeRecord
 interface UserRecord {
   username: string;
   passwordHash: string;
+  /** Absent on users saved before sources were recorded: they came from the config. */
+  source?: UserListing['source'];
 }
 
 interface KeyRecord extends Omit<SigningKey, 'createdAt' | 'retiredAt'> {
@@ -215,6 +218,11 @@ async function execAll(tx: ChainableCommander): Promise<unknown[]> {
   return replies.map(([, reply]) => reply);
 }
 
+/** A key prefix as a SCAN pattern: its glob characters escaped. */
+function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
+}
+
 /** A `consumedAt` field as HMGET answers it: milliseconds as text, or null when unset. */
 function consumedAtOf(ms: string | null | undefined): { consumedAt?: Date } {
   return optionalConsumedAt(ms ? Number(ms) : null);
@@ -262,6 +270,35 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     takeRecord: defineScript(redis, TAKE_RECORD),
     deleteRecords: defineScript(redis, DELETE_RECORDS),
   };
+
+  /** Every key under `keyPrefix`, by SCAN (never KEYS, which blocks the server). */
+  async function scanKeys(keyPrefix: string): Promise<string[]> {
+    const found: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await redis.scan(cursor, 'MATCH', `${globEscape(keyPrefix)}*`, 'COUNT', 1000);
+      found.push(...batch);
+      cursor = next;
+    } while (cursor !== '0');
+    return found;
+  }
+
+  /**
+   * The tokens (or codes) under `keyPrefix` with their data and consumed mark. The admin operations
+   * scan rather than keep a per-client and per-user index that every token issued would have to
+   * write: they are rare, and tokens leave Redis on their own as they expire.
+   */
+  async function scanTokens(keyPrefix: string): Promise<Array<{ key: string; record: TokenRecord; consumed: boolean }>> {
+    const keys = await scanKeys(keyPrefix);
+    if (keys.length === 0) return [];
+    const tx = redis.pipeline();
+    for (const k of keys) tx.hmget(k, 'data', 'consumedAt');
+    const replies = await execAll(tx);
+    return keys.flatMap((k, i) => {
+      const [json, consumedAt] = replies[i] as [string | null, string | null];
+      return json ? [{ key: k, record: JSON.parse(json) as TokenRecord, consumed: consumedAt !== null }] : [];
+    });
+  }
 
   const store: Store = {
     // The secret check, the constant-time user look-up and the client as user: src/stores/policy.ts.
@@ -387,7 +424,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
       if (existingId !== null && existingId !== id) tx.del(key.user(existingId));
       const previousName = previous === null ? null : (JSON.parse(previous) as UserRecord).username;
       if (previousName !== null && previousName !== username) tx.del(key.username(previousName));
-      tx.set(key.user(id), JSON.stringify({ username, passwordHash } satisfies UserRecord));
+      tx.set(key.user(id), JSON.stringify({ username, passwordHash, source: registration.source ?? 'config' } satisfies UserRecord));
       tx.set(key.username(username), id);
       await execAll(tx);
       return toUser(id, username);
@@ -396,6 +433,61 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     async getUserById(id) {
       const json = await redis.get(key.user(id));
       return json === null ? null : toUser(id, (JSON.parse(json) as UserRecord).username);
+    },
+
+    async listClients() {
+      const keys = await scanKeys(key.client(''));
+      const values = keys.length === 0 ? [] : await redis.mget(...keys);
+      return values
+        .flatMap((json) => (json === null ? [] : [(JSON.parse(json) as StoredClient).client]))
+        .sort((a, b) => a.client_id.localeCompare(b.client_id));
+    },
+
+    async listUsers() {
+      const keys = await scanKeys(key.user(''));
+      const values = keys.length === 0 ? [] : await redis.mget(...keys);
+      return keys
+        .flatMap((k, i) => {
+          const json = values[i];
+          if (json === null || json === undefined) return [];
+          const { username, source } = JSON.parse(json) as UserRecord;
+          return [{ id: k.slice(key.user('').length), username, source: source ?? 'config' }];
+        })
+        .sort((a, b) => a.username.localeCompare(b.username));
+    },
+
+    async deleteUser(id) {
+      const json = await redis.get(key.user(id));
+      if (json === null) return false;
+      const { username } = JSON.parse(json) as UserRecord;
+      const tx = redis.multi().del(key.user(id));
+      // The username's key goes only if it still names this user.
+      if ((await redis.get(key.username(username))) === id) tx.del(key.username(username));
+      const [deleted] = await execAll(tx);
+      return deleted === 1;
+    },
+
+    async revokeTokensOf(holder) {
+      const [access, refresh, codes] = await Promise.all([scanTokens(key.access('')), scanTokens(key.refresh('')), scanTokens(key.code(''))]);
+      const accessKeys = access.filter(({ record }) => heldBy(holder, record)).map(({ key: k }) => k);
+      const consumable = [...refresh, ...codes].filter(({ record, consumed }) => !consumed && heldBy(holder, record)).map(({ key: k }) => k);
+      // The grant script deletes the first keys and marks the rest consumed, as for one grant.
+      if (accessKeys.length + consumable.length > 0) await script.revokeGrant([...accessKeys, ...consumable], [accessKeys.length, Date.now()]);
+      if (holder.userId !== undefined) {
+        await redis.del(key.consent(holder.userId));
+      } else {
+        const consentKeys = await scanKeys(key.consent(''));
+        if (consentKeys.length > 0) await execAll(consentKeys.reduce((tx, k) => tx.hdel(k, holder.clientId), redis.pipeline()));
+      }
+    },
+
+    async listGrants(holder) {
+      const now = Date.now();
+      const [access, refresh] = await Promise.all([scanTokens(key.access('')), scanTokens(key.refresh(''))]);
+      const live = [...access, ...refresh]
+        .filter(({ record, consumed }) => !consumed && record.expiresAt > now && heldBy(holder, record))
+        .map(({ record }): GrantTokenRow => ({ ...record, expiresAt: new Date(record.expiresAt) }));
+      return collectGrants(live);
     },
 
     async getSigningKeys() {

@@ -6,13 +6,13 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import type { RecordValue, StateRecord, Store } from './store.js';
+import type { RecordValue, StateRecord, Store, TokenHolder, UserListing } from './store.js';
 import type { AccessToken, AuthorizationCode, Client, RefreshToken, Token } from '../types.js';
 import type { SigningKey } from '../tokens/signing-keys.js';
 import { createGroupCommit } from './sqlite-group-commit.js';
 import { hashToken } from '../secrets.js';
 import { credentialPolicy } from './policy.js';
-import { optionalConsumedAt, passwordHashOf, recordHash, secretHashOf, toClient, toUser } from './records.js';
+import { collectGrants, optionalConsumedAt, passwordHashOf, recordHash, secretHashOf, toClient, toUser } from './records.js';
 import type { CodeData, TokenData } from './records.js';
 import { errorCode, guardUnavailable, storeUnavailable } from './unavailable.js';
 
@@ -71,6 +71,12 @@ interface KeyRow {
   created_at: number;
   retired_at: number | null;
 }
+
+/** A token's or code's holder, read out of its JSON: the same expression in the indexes and the queries, so they use the index. */
+const HOLDER_COLUMN = {
+  clientId: "json_extract(data, '$.client.client_id')",
+  userId: "json_extract(data, '$.user.id')",
+} as const;
 
 /**
  * Schema versions, applied in order; `PRAGMA user_version` records how many ran. Append, never edit:
@@ -133,6 +139,18 @@ const MIGRATIONS: readonly string[] = [
   ) STRICT, WITHOUT ROWID;
   CREATE INDEX state_records_subject ON state_records (kind, subject) WHERE subject IS NOT NULL;
   CREATE INDEX state_records_expires_at ON state_records (expires_at);`,
+  // 5: where each user came from (NULL: saved before this, from the config), and each token's and
+  // code's client and user indexed out of its JSON, so one holder's tokens are revoked without a scan.
+  `
+  ALTER TABLE users ADD COLUMN source TEXT;
+  CREATE INDEX consents_client_id ON consents (client_id);
+  ${['access_tokens', 'refresh_tokens', 'authorization_codes']
+    .map(
+      (table) => `
+  CREATE INDEX ${table}_client_id ON ${table} (${HOLDER_COLUMN.clientId});
+  CREATE INDEX ${table}_user_id ON ${table} (${HOLDER_COLUMN.userId});`,
+    )
+    .join('')}`,
 ];
 
 function migrate(db: Database.Database): void {
@@ -221,7 +239,14 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     getUserByName: db.prepare<[string], UserRow>('SELECT id, username, password_hash FROM users WHERE username = ?'),
     getUserById: db.prepare<[string], UserRow>('SELECT id, username, password_hash FROM users WHERE id = ?'),
     // REPLACE removes every row that clashes on `id` or on `username`, as memory.ts's saveUser does.
-    saveUser: db.prepare<[string, string, string]>('INSERT OR REPLACE INTO users (id, username, password_hash) VALUES (?, ?, ?)'),
+    saveUser: db.prepare<[string, string, string, string]>(
+      'INSERT OR REPLACE INTO users (id, username, password_hash, source) VALUES (?, ?, ?, ?)',
+    ),
+    listClients: db.prepare<[], ClientRow>('SELECT metadata, secret_hash FROM clients ORDER BY client_id'),
+    listUsers: db.prepare<[], { id: string; username: string; source: UserListing['source'] | null }>(
+      'SELECT id, username, source FROM users ORDER BY username',
+    ),
+    deleteUser: db.prepare<[string]>('DELETE FROM users WHERE id = ?'),
     saveAccess: db.prepare<[string, string, number, string]>(
       'INSERT OR REPLACE INTO access_tokens (hash, grant_id, expires_at, data) VALUES (?, ?, ?, ?)',
     ),
@@ -296,6 +321,34 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
   const revokeGrantRows = db.transaction((grantId: string) => {
     sql.revokeGrantAccess.run(grantId);
     sql.revokeGrantRefresh.run(Date.now(), grantId);
+  });
+
+  /** The statements that revoke and list one holder's tokens, by client or by user. */
+  function holderStatements(by: keyof typeof HOLDER_COLUMN) {
+    const holder = HOLDER_COLUMN[by];
+    return {
+      deleteAccess: db.prepare<[string]>(`DELETE FROM access_tokens WHERE ${holder} = ?`),
+      consumeRefresh: db.prepare<[number, string]>(`UPDATE refresh_tokens SET consumed_at = ? WHERE ${holder} = ? AND consumed_at IS NULL`),
+      consumeCodes: db.prepare<[number, string]>(`UPDATE authorization_codes SET consumed_at = ? WHERE ${holder} = ? AND consumed_at IS NULL`),
+      deleteConsents: db.prepare<[string]>(`DELETE FROM consents WHERE ${by === 'clientId' ? 'client_id' : 'user_id'} = ?`),
+      liveTokens: db.prepare<[string, number, string, number], AccessRow>(
+        `SELECT grant_id, expires_at, data FROM access_tokens WHERE ${holder} = ? AND expires_at > ?
+         UNION ALL
+         SELECT grant_id, expires_at, data FROM refresh_tokens WHERE ${holder} = ? AND expires_at > ? AND consumed_at IS NULL`,
+      ),
+    };
+  }
+  const byHolder = { clientId: holderStatements('clientId'), userId: holderStatements('userId') };
+  const holderOf = (holder: TokenHolder) =>
+    holder.userId !== undefined ? { id: holder.userId, sql: byHolder.userId } : { id: holder.clientId, sql: byHolder.clientId };
+
+  const revokeHolderRows = db.transaction((holder: TokenHolder) => {
+    const { id, sql: statements } = holderOf(holder);
+    const now = Date.now();
+    statements.deleteAccess.run(id);
+    statements.consumeRefresh.run(now, id);
+    statements.consumeCodes.run(now, id);
+    statements.deleteConsents.run(id);
   });
 
   const saveKeyRows = db.transaction((key: SigningKey) => {
@@ -427,7 +480,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
       // Read and write in one synchronous step: better-sqlite3 is synchronous, so nothing interleaves.
       const id = await write(() => {
         const chosen = registration.id ?? sql.getUserByName.get(registration.username)?.id ?? randomUUID();
-        sql.saveUser.run(chosen, registration.username, passwordHash);
+        sql.saveUser.run(chosen, registration.username, passwordHash, registration.source ?? 'config');
         return chosen;
       });
       return toUser(id, registration.username);
@@ -436,6 +489,31 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     async getUserById(id) {
       const row = sql.getUserById.get(id);
       return row ? toUser(row.id, row.username) : null;
+    },
+
+    async listClients() {
+      return sql.listClients.all().map((row) => JSON.parse(row.metadata) as Client);
+    },
+
+    async listUsers() {
+      return sql.listUsers.all().map(({ id, username, source }) => ({ id, username, source: source ?? 'config' }));
+    },
+
+    async deleteUser(id) {
+      return write(() => sql.deleteUser.run(id).changes === 1);
+    },
+
+    async revokeTokensOf(holder) {
+      await write(() => revokeHolderRows(holder));
+    },
+
+    async listGrants(holder) {
+      const { id, sql: statements } = holderOf(holder);
+      const now = Date.now();
+      const rows = statements.liveTokens.all(id, now, id, now);
+      return collectGrants(
+        rows.map((row) => ({ ...(JSON.parse(row.data) as TokenData), grantId: row.grant_id, expiresAt: new Date(row.expires_at) })),
+      );
     },
 
     async getSigningKeys() {

@@ -3,7 +3,7 @@
  * remembered consent, the things the server needs. Every shipped store implements `Store`.
  */
 import type { Model } from '../model.js';
-import type { Client, User } from '../types.js';
+import type { Client, RegistrationSource, User } from '../types.js';
 import type { SigningKeyStore } from '../tokens/signing-keys.js';
 
 /** A client as registered: its metadata plus, for a confidential client, the secret in clear (hashed on save). */
@@ -29,6 +29,49 @@ export interface UserIdentity {
   /** Stable subject identifier; generated when absent. */
   id?: string | undefined;
   username: string;
+  /** Where the user came from; stores record it for `listUsers`. Default `config`. */
+  source?: RegistrationSource | undefined;
+}
+
+export type { RegistrationSource } from '../types.js';
+
+/** A user as `listUsers` shows it: never the password hash. */
+export interface UserListing {
+  id: string;
+  username: string;
+  source: RegistrationSource;
+}
+
+/** Whose tokens: one user's (by subject id) or one client's. */
+export type TokenHolder = { userId: string; clientId?: undefined } | { clientId: string; userId?: undefined };
+
+/** A live grant as `listGrants` shows it: who holds it and until when, never a token value. */
+export interface GrantListing {
+  grantId: string;
+  clientId: string;
+  /** The resource owner's subject id; for client credentials, the client's own id (RFC 9068 §2.2). */
+  userId: string | undefined;
+  /** Every scope its live tokens carry. */
+  scope: string[];
+  /** When its last live token expires. */
+  expiresAt: Date;
+}
+
+/** What an operator manages beside the protocol (the `tollgate` admin commands). */
+export interface AdminStore {
+  /** Every client, by client_id, with its `source` (see `sourceOf`). */
+  listClients(): Promise<Client[]>;
+  /** Every user, by username, without password hashes. */
+  listUsers(): Promise<UserListing[]>;
+  /** Delete the user with this subject id; true when it existed. Its tokens stay: see `revokeTokensOf`. */
+  deleteUser(id: string): Promise<boolean>;
+  /**
+   * Revoke everything one user or one client holds: access tokens deleted, refresh tokens and codes
+   * marked consumed (so a reuse is still recognised, RFC 9700 §4.14.2), remembered consent dropped.
+   */
+  revokeTokensOf(holder: TokenHolder): Promise<void>;
+  /** The live grants (an unexpired access token or an unconsumed, unexpired refresh token) one user or client holds. */
+  listGrants(holder: TokenHolder): Promise<GrantListing[]>;
 }
 
 /**
@@ -77,7 +120,7 @@ export interface RecordStore {
 }
 
 /** The Model, the signing keys (`SigningKeyStore`) and what the server manages besides. */
-export interface Store extends Model, SigningKeyStore, RecordStore {
+export interface Store extends Model, SigningKeyStore, RecordStore, AdminStore {
   /** Create or replace a client. A confidential client's secret is stored as a hash. */
   saveClient(client: ClientRegistration): Promise<Client>;
   /** Delete a client (RFC 7592 §2.3); true when it existed. */

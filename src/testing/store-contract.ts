@@ -12,6 +12,7 @@ import type { SigningKey } from '../tokens/signing-keys.js';
 import type { AuthorizationCode, Client, Token } from '../types.js';
 import { DEVICE_CODE } from '../grants/device-code.js';
 import { approvedDevicePolls } from './device-polls.js';
+import { storeAdminContract } from './store-admin-contract.js';
 
 /** Options of the store contract suite. */
 export interface StoreContractOptions {
@@ -628,6 +629,8 @@ export function storeContract(name: string, createStore: () => Promise<Store>, o
         assert.deepEqual(await store.getClient(client.client_id, null), client);
       });
     });
+
+    storeAdminContract(() => store);
 
     describe('races', () => {
       it(`${RACERS} parallel saves of one new username make one user with one id (processes starting at once)`, async () => {

@@ -32,9 +32,11 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the CLI to completion (for commands that end, or fail at start). */
-export async function runCli(args: readonly string[]): Promise<CliResult> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs the CLI to completion (for commands that end, or fail at start); `input` is written to its stdin. */
+export async function runCli(args: readonly string[], options: { input?: string } = {}): Promise<CliResult> {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // Without input, stdin is closed at once: a command reading it sees an empty stream, never waits.
+  child.stdin.end(options.input);
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));

@@ -1,0 +1,49 @@
+/**
+ * The config is the source of truth for what it lists (issue 14): at start, clients and users that
+ * an earlier config seeded and this one no longer lists are removed, with everything they hold.
+ * Dynamically registered clients (RFC 7591) and those added by `tollgate clients add` are not the
+ * config's and stay.
+ */
+import type { Store } from '../stores/store.js';
+import { sourceOf } from '../stores/records.js';
+import type { ServerConfig } from './config.js';
+import { revokeUserSessions } from './session.js';
+
+/** Revokes everything a user holds and ends their sign-in sessions; the user record itself stays. */
+export async function revokeUser(store: Store, userId: string): Promise<void> {
+  await store.revokeTokensOf({ userId });
+  await revokeUserSessions(store, userId);
+}
+
+/** Deletes a client and revokes its tokens, codes and consents. */
+export async function removeClient(store: Store, clientId: string): Promise<boolean> {
+  // Deleted first: from then on no new token can be issued to it while the old ones are revoked.
+  const existed = await store.deleteClient(clientId);
+  await store.revokeTokensOf({ clientId });
+  return existed;
+}
+
+/** Deletes a user, revokes what they hold and ends their sessions. */
+export async function removeUser(store: Store, userId: string): Promise<boolean> {
+  const existed = await store.deleteUser(userId);
+  await revokeUser(store, userId);
+  return existed;
+}
+
+/** Removes what earlier configs seeded and this one dropped; returns one log line per removal. */
+export async function pruneUnlisted(store: Store, config: Pick<ServerConfig, 'clients' | 'users'>): Promise<string[]> {
+  const lines: string[] = [];
+  const clientIds = new Set(config.clients.map((client) => client.client_id));
+  for (const client of await store.listClients()) {
+    if (sourceOf(client) !== 'config' || clientIds.has(client.client_id)) continue;
+    await removeClient(store, client.client_id);
+    lines.push(`removed client "${client.client_id}": no longer in the config; its tokens, codes and consents are revoked`);
+  }
+  const usernames = new Set(config.users.map((user) => user.username));
+  for (const user of await store.listUsers()) {
+    if (user.source !== 'config' || usernames.has(user.username)) continue;
+    await removeUser(store, user.id);
+    lines.push(`removed user "${user.username}": no longer in the config; their tokens, codes, consents and sessions are revoked`);
+  }
+  return lines;
+}
