@@ -36,6 +36,8 @@ export interface CliResult {
 export async function runCli(args: readonly string[], options: { input?: string } = {}): Promise<CliResult> {
   const child = spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   // Without input, stdin is closed at once: a command reading it sees an empty stream, never waits.
+  // A command that exits before reading its input closes the pipe: EPIPE there is no test failure.
+  child.stdin.on('error', () => {});
   child.stdin.end(options.input);
   let stdout = '';
   let stderr = '';
