@@ -4,13 +4,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
-import type { RecordValue, StateRecord, Store, TokenHolder, UserListing } from './store.js';
+import type { Store, TokenHolder, UserListing } from './store.js';
 import type { AccessToken, AuthorizationCode, Client, RefreshToken, Token } from '../types.js';
 import type { SigningKey } from '../tokens/signing-keys.js';
 import { hashToken } from '../secrets.js';
 import { credentialPolicy, isLookupKey } from './policy.js';
-import { collectGrants, optionalConsumedAt, passwordHashOf, recordHash, secretHashOf, toClient, toUser } from './records.js';
-import type { CodeData, TokenData } from './records.js';
+import { collectGrants, optionalConsumedAt, passwordHashOf, recordHash, secretHashOf, toClient, toStateRecord, toUser } from './records.js';
+import type { CodeData, StateRow, TokenData } from './records.js';
 import { errorCode, guardUnavailable, isNetworkError } from './unavailable.js';
 import { createTurnBatch } from './turn-batch.js';
 import { importPeer } from '../peer.js';
@@ -169,22 +169,6 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
     .join('')}
   `,
 ];
-
-interface StateRow {
-  subject: string | null;
-  version: number;
-  expires_at: Date;
-  value: string;
-}
-
-function toStateRecord(row: StateRow): StateRecord {
-  return {
-    value: JSON.parse(row.value) as RecordValue,
-    version: row.version,
-    expiresAt: row.expires_at,
-    ...(row.subject === null ? {} : { subject: row.subject }),
-  };
-}
 
 async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();

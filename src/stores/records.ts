@@ -3,7 +3,7 @@
  * core sees, and a consumed mark becomes an optional `consumedAt`. Shared so that no store imports
  * another store.
  */
-import type { ClientRegistration, GrantListing, TokenHolder, UserRegistration } from './store.js';
+import type { ClientRegistration, GrantListing, RecordValue, StateRecord, TokenHolder, UserRegistration } from './store.js';
 import type { AuthorizationCode, Client, RegistrationSource, Token, User } from '../types.js';
 import { ConfigError } from '../errors.js';
 import { hashPassword, hashSecret, hashToken, isSecretHash, passwordHashProblem } from '../secrets.js';
@@ -105,4 +105,22 @@ export function collectGrants(rows: Iterable<GrantTokenRow>): GrantListing[] {
     if (row.expiresAt > grant.expiresAt) grant.expiresAt = row.expiresAt;
   }
   return [...grants.values()].sort((a, b) => a.expiresAt.getTime() - b.expiresAt.getTime());
+}
+
+/** A state record's row in an SQL store: the expiry as a Date (PostgreSQL) or epoch milliseconds (SQLite). */
+export interface StateRow {
+  subject: string | null;
+  version: number;
+  expires_at: Date | number;
+  value: string;
+}
+
+/** The record a state row holds. */
+export function toStateRecord(row: StateRow): StateRecord {
+  return {
+    value: JSON.parse(row.value) as RecordValue,
+    version: row.version,
+    expiresAt: new Date(row.expires_at),
+    ...(row.subject === null ? {} : { subject: row.subject }),
+  };
 }

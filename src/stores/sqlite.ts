@@ -6,14 +6,14 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import type { RecordValue, StateRecord, Store, TokenHolder, UserListing } from './store.js';
+import type { Store, TokenHolder, UserListing } from './store.js';
 import type { AccessToken, AuthorizationCode, Client, RefreshToken, Token } from '../types.js';
 import type { SigningKey } from '../tokens/signing-keys.js';
 import { createGroupCommit } from './sqlite-group-commit.js';
 import { hashToken } from '../secrets.js';
 import { credentialPolicy } from './policy.js';
-import { collectGrants, optionalConsumedAt, passwordHashOf, recordHash, secretHashOf, toClient, toUser } from './records.js';
-import type { CodeData, TokenData } from './records.js';
+import { collectGrants, optionalConsumedAt, passwordHashOf, recordHash, secretHashOf, toClient, toStateRecord, toUser } from './records.js';
+import type { CodeData, StateRow, TokenData } from './records.js';
 import { errorCode, guardUnavailable, storeUnavailable } from './unavailable.js';
 
 export type { ClientRegistration, Store, UserRegistration } from './store.js';
@@ -45,22 +45,6 @@ interface UserRow {
   id: string;
   username: string;
   password_hash: string;
-}
-
-interface StateRow {
-  subject: string | null;
-  version: number;
-  expires_at: number;
-  value: string;
-}
-
-function toStateRecord(row: StateRow): StateRecord {
-  return {
-    value: JSON.parse(row.value) as RecordValue,
-    version: row.version,
-    expiresAt: new Date(row.expires_at),
-    ...(row.subject === null ? {} : { subject: row.subject }),
-  };
 }
 
 interface KeyRow {
