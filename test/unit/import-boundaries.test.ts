@@ -34,10 +34,11 @@ function importsOf(file: string): string[] {
 
 /**
  * A file's floor: its folder under src/. Files at the top of src/ are the protocol core, with
- * endpoints/, grants/, tokens/ and dpop/; cli.ts is the server's command line and belongs to app.
+ * endpoints/, grants/, tokens/ and dpop/; cli.ts and its commands in cli/ are the server's command
+ * line and belong to app.
  */
 function floorOf(file: string): string {
-  if (file === 'cli.ts') return 'app';
+  if (file === 'cli.ts' || file.startsWith('cli/')) return 'app';
   const [top] = file.split('/');
   if (top === undefined || top === file || ['endpoints', 'grants', 'tokens', 'dpop'].includes(top)) return 'core';
   return top;
