@@ -97,7 +97,6 @@ export async function authenticateEndpoint(
   const discovery = required?.resourceMetadata === undefined ? undefined : { url: required.resourceMetadata, scope };
   // RFC 9449 §7.1-7.2: with DPoP on, a DPoP challenge beside the Bearer one, carrying the error when the request used it.
   const { dpop } = options;
-  const useOnce = model.useOnce?.bind(model);
   const header = getHeader(request.headers, 'authorization');
   let dpopValue: string | undefined;
   try {
@@ -109,7 +108,8 @@ export async function authenticateEndpoint(
       return { type: 'error', error: undefined, response: bearerChallenge(options.realm, undefined, discovery?.scope, discovery?.url, dpop && { algs: dpop.algorithms, usedDpop: false }) };
     }
     // RFC 9449 §7.1: the proof first (§4.3 with ath), then the token and its binding.
-    const proof = dpopValue === undefined ? undefined : await resourceRequestProof(request, dpopValue, required?.url, options.issuer, dpop, useOnce);
+    // The replay cache is bound only here: a bearer request (the hot path) allocates nothing for DPoP.
+    const proof = dpopValue === undefined ? undefined : await resourceRequestProof(request, dpopValue, required?.url, options.issuer, dpop, model.useOnce?.bind(model));
     const token = await model.getAccessToken(value);
     // One answer for unknown, revoked and expired: nothing that helps a guesser.
     if (!token || token.accessTokenExpiresAt.getTime() <= Date.now()) {
