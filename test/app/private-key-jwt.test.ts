@@ -6,7 +6,7 @@ import { exportJWK, generateKeyPair } from 'jose';
 import type { CryptoKey } from 'jose';
 import type { RunningCli } from '../helpers/app-server.js';
 import { REDIRECT_URI, demoConfig, startCli } from '../helpers/app-server.js';
-import { authorizeThroughPages, createAgent } from '../helpers/app-agent.js';
+import { openIdClientCodeFlow } from '../helpers/app-agent.js';
 import type { DocumentServer } from '../helpers/document-server.js';
 import { startDocumentServer } from '../helpers/document-server.js';
 
@@ -76,18 +76,7 @@ describe('openid-client PrivateKeyJwt against tollgate serve', () => {
   });
 
   test('the authorization code flow with private_key_jwt at the token endpoint, then refresh', async () => {
-    const verifier = client.randomPKCECodeVerifier();
-    const state = client.randomState();
-    const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: REDIRECT_URI,
-      scope: 'read',
-      state,
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-    });
-    const redirect = await authorizeThroughPages(createAgent(cli.url), Object.fromEntries(url.searchParams));
-    assert.ok(redirect.location?.startsWith(REDIRECT_URI), redirect.body);
-    const tokens = await client.authorizationCodeGrant(config, new URL(redirect.location ?? ''), { pkceCodeVerifier: verifier, expectedState: state });
+    const tokens = await openIdClientCodeFlow(config, cli.url, REDIRECT_URI);
     assert.equal(sent.at(-1)?.get('client_assertion_type'), JWT_BEARER);
     const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token ?? '');
     assert.notEqual(refreshed.access_token, tokens.access_token);

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as client from 'openid-client';
 import type { RunningCli } from '../helpers/app-server.js';
 import { demoConfig, startCli } from '../helpers/app-server.js';
-import { authorizeThroughPages, createAgent } from '../helpers/app-agent.js';
+import { openIdClientCodeFlow } from '../helpers/app-agent.js';
 
 const INITIAL = 'an-initial-access-token-for-registration';
 const CALLBACK = 'https://app.example.com/cb';
@@ -29,18 +29,7 @@ describe('tollgate serve: dynamic client registration', () => {
     assert.equal(typeof metadata.client_secret, 'string');
     assert.equal(config.serverMetadata().registration_endpoint, `${cli.url}/oauth/register`);
 
-    const verifier = client.randomPKCECodeVerifier();
-    const state = client.randomState();
-    const url = client.buildAuthorizationUrl(config, {
-      redirect_uri: CALLBACK,
-      scope: 'read',
-      state,
-      code_challenge: await client.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-    });
-    const redirect = await authorizeThroughPages(createAgent(cli.url), Object.fromEntries(url.searchParams));
-    assert.ok(redirect.location?.startsWith(CALLBACK), redirect.body);
-    const tokens = await client.authorizationCodeGrant(config, new URL(redirect.location ?? ''), { pkceCodeVerifier: verifier, expectedState: state });
+    const tokens = await openIdClientCodeFlow(config, cli.url, CALLBACK);
     assert.equal(tokens.scope ?? 'read', 'read');
     const secure = await fetch(`${cli.url}/secure`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
     assert.equal(await secure.text(), 'Secure Hello!');

@@ -1,4 +1,6 @@
 /** A small browser stand-in over fetch: a cookie jar, forms read from the pages, redirects not followed. */
+import assert from 'node:assert/strict';
+import * as client from 'openid-client';
 import { basicAuth } from './http.js';
 
 export interface PageResponse {
@@ -74,6 +76,30 @@ export async function authorizeThroughPages(
     });
   }
   return page;
+}
+
+/**
+ * The code flow as an openid-client relying party runs it against `baseUrl`: an authorization URL
+ * with PKCE (S256) and state, the pages walked as admin / tiger with Allow, then the code exchange.
+ */
+export async function openIdClientCodeFlow(
+  config: client.Configuration,
+  baseUrl: string,
+  redirectUri: string,
+  scope = 'read',
+): Promise<client.TokenEndpointResponse & client.TokenEndpointResponseHelpers> {
+  const verifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: redirectUri,
+    scope,
+    state,
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  });
+  const redirect = await authorizeThroughPages(createAgent(baseUrl), Object.fromEntries(url.searchParams));
+  assert.ok(redirect.location?.startsWith(redirectUri), redirect.body);
+  return client.authorizationCodeGrant(config, new URL(redirect.location ?? ''), { pkceCodeVerifier: verifier, expectedState: state });
 }
 
 /** A token request to the running server: a form POST, Basic-authenticated when `auth` is given. */
