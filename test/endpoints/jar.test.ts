@@ -15,6 +15,9 @@ import { lowerCased } from '../helpers/hosts.js';
 import { authorizeRequest, json, redirectParams, tokenRequest } from '../helpers/http.js';
 import { SKYVAULT, assertError, assertTokens, pkcePair, resourceOwner } from '../helpers/flows.js';
 import { dpopKey, dpopTokenRequest, proof } from '../helpers/dpop.js';
+import { ConfigError, InvalidClientMetadataError } from '../../src/errors.js';
+import { validateConfig } from '../../src/app/config.js';
+import { validateClientMetadata } from '../../src/client-metadata.js';
 import type { DpopKey } from '../helpers/dpop.js';
 
 const PAR = '/oauth/par';
@@ -306,5 +309,35 @@ describe('DPoP at the PAR endpoint (RFC 9449 §10.1)', () => {
     const { challenge } = pkcePair();
     const params = { response_type: 'code', client_id: 'SkyVaultapp', redirect_uri: REDIRECT_URI, code_challenge: challenge, code_challenge_method: 'S256' };
     assertError(await push(server, params, await proof(await dpopKey())), 400, 'invalid_dpop_proof');
+  });
+});
+
+describe('request object client metadata (RFC 9101 §10.5), in the config file and at registration', () => {
+  const configClient = (extra: Record<string, unknown>) =>
+    validateConfig({ clients: [{ client_id: 'rp', client_secret: 'x'.repeat(32), redirect_uris: [REDIRECT_URI], ...extra }] }).clients[0];
+  const policy = { grantTypes: ['authorization_code'], scope: ['read'], authMethods: ['client_secret_basic' as const] };
+  const register = (extra: Record<string, unknown>) => validateClientMetadata({ redirect_uris: [REDIRECT_URI], ...extra }, policy);
+
+  it('request_object_signing_alg and require_signed_request_object are kept', async () => {
+    const { publicKey } = await generateKeyPair('ES256', { extractable: true });
+    const jwks = { keys: [await exportJWK(publicKey)] };
+    const fromConfig = configClient({ jwks, request_object_signing_alg: 'ES256', require_signed_request_object: true });
+    assert.equal(fromConfig?.request_object_signing_alg, 'ES256');
+    assert.equal(fromConfig?.require_signed_request_object, true);
+    const registered = register({ jwks, request_object_signing_alg: 'ES256', require_signed_request_object: true });
+    assert.equal(registered.request_object_signing_alg, 'ES256');
+    assert.equal(registered.require_signed_request_object, true);
+  });
+
+  it('an algorithm that is none, symmetric or unknown is refused, naming the field', () => {
+    for (const alg of ['none', 'HS256', 'XX']) {
+      assert.throws(() => configClient({ request_object_signing_alg: alg }), (err: unknown) => err instanceof ConfigError && /request_object_signing_alg/.test(err.field));
+      assert.throws(() => register({ request_object_signing_alg: alg }), (err: unknown) => err instanceof InvalidClientMetadataError && /request_object_signing_alg/.test(err.description));
+    }
+  });
+
+  it('require_signed_request_object without jwks or jwks_uri is refused: nothing could verify the objects', () => {
+    assert.throws(() => configClient({ require_signed_request_object: true }), (err: unknown) => err instanceof ConfigError && /require_signed_request_object/.test(err.field));
+    assert.throws(() => register({ require_signed_request_object: true }), (err: unknown) => err instanceof InvalidClientMetadataError && /require_signed_request_object/.test(err.description));
   });
 });
