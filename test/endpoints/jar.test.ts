@@ -143,6 +143,14 @@ describe('signed request objects at the authorization endpoint (RFC 9101)', () =
     assertPage(await byValue(server, object), 'invalid_request_object');
   });
 
+  it('of parallel uses of one request object, exactly one gets a code (jti single use, atomic)', async () => {
+    const { server, key } = await setup();
+    const object = await sign(key, requestClaims(pkcePair().challenge));
+    const answers = await Promise.all(Array.from({ length: 20 }, () => byValue(server, object)));
+    assert.equal(answers.filter((a) => a.type === 'redirect' && redirectParams(a.response).has('code')).length, 1);
+    assert.equal(answers.filter((a) => a.type === 'error' && json(a.response).error === 'invalid_request_object').length, 19);
+  });
+
   it('an unsigned request object (alg none) is refused (RFC 9101 §6.1, RFC 8725 §3.1)', async () => {
     const { server } = await setup();
     assertPage(await byValue(server, unsigned(requestClaims(pkcePair().challenge))), 'invalid_request_object');
