@@ -182,6 +182,7 @@ export function validateClientMetadata(body: unknown, policy: RegistrationPolicy
   const requirePar = m.require_pushed_authorization_requests;
   if (requirePar !== undefined && typeof requirePar !== 'boolean') throw metadataError('require_pushed_authorization_requests', 'must be true or false');
   const openid = openIdMetadata(m, applicationType);
+  const requestObjects = requestObjectMetadata(m, keys);
   // RFC 9449 §5.2: a boolean, default false.
   const dpopBound = m.dpop_bound_access_tokens;
   if (dpopBound !== undefined && typeof dpopBound !== 'boolean') throw metadataError('dpop_bound_access_tokens', 'must be true or false');
@@ -197,6 +198,25 @@ export function validateClientMetadata(body: unknown, policy: RegistrationPolicy
     ...(requirePar === true && { require_pushed_authorization_requests: true }),
     ...(dpopBound === true && { dpop_bound_access_tokens: true }),
     ...openid,
+    ...requestObjects,
+  };
+}
+
+/**
+ * RFC 9101 §10.5 (OpenID Connect Registration §2): the one algorithm of the client's request
+ * objects, and whether it sends only those, which needs keys to verify them.
+ */
+function requestObjectMetadata(m: Record<string, unknown>, keys: Pick<ClientMetadata, 'jwks' | 'jwks_uri'>): Pick<ClientMetadata, 'request_object_signing_alg' | 'require_signed_request_object'> {
+  const alg = m.request_object_signing_alg;
+  if (alg !== undefined && !(ASSERTION_ALGORITHMS as readonly unknown[]).includes(alg)) throw metadataError('request_object_signing_alg', `must be one of ${ASSERTION_ALGORITHMS.join(', ')}`);
+  const required = m.require_signed_request_object;
+  if (required !== undefined && typeof required !== 'boolean') throw metadataError('require_signed_request_object', 'must be true or false');
+  if (required === true && keys.jwks === undefined && keys.jwks_uri === undefined) {
+    throw metadataError('require_signed_request_object', 'needs jwks or jwks_uri: the public keys that verify the request objects');
+  }
+  return {
+    ...(alg !== undefined && { request_object_signing_alg: alg as string }),
+    ...(required === true && { require_signed_request_object: true }),
   };
 }
 

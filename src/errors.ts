@@ -25,6 +25,7 @@ export type OAuthErrorCode =
   | 'request_not_supported'
   | 'request_uri_not_supported'
   | 'invalid_request_uri'
+  | 'invalid_request_object'
   | 'invalid_target'
   | 'invalid_redirect_uri'
   | 'invalid_client_metadata'
@@ -216,6 +217,12 @@ export class InvalidRequestUriError extends OAuthError {
   static override readonly status = 400;
 }
 
+/** 400: a request object (`request`) that is not signed as required, or fails a check of its claims. RFC 9101 §6.2, §6.3. */
+export class InvalidRequestObjectError extends OAuthError {
+  readonly error = 'invalid_request_object';
+  static override readonly status = 400;
+}
+
 /** 400: a `resource` that is malformed, not known, or not within the grant. RFC 8707 §2. */
 export class InvalidTargetError extends OAuthError {
   readonly error = 'invalid_target';
@@ -292,6 +299,7 @@ export const errorClasses: { readonly [C in OAuthErrorCode]: new (description: s
   request_not_supported: RequestNotSupportedError,
   request_uri_not_supported: RequestUriNotSupportedError,
   invalid_request_uri: InvalidRequestUriError,
+  invalid_request_object: InvalidRequestObjectError,
   invalid_target: InvalidTargetError,
   invalid_redirect_uri: InvalidRedirectUriError,
   invalid_client_metadata: InvalidClientMetadataError,

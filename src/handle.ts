@@ -58,7 +58,9 @@ export function createRouter(
       const pending = method.toUpperCase() === 'POST' ? await interaction.resume?.(request) : undefined;
       const params: Params = pending === undefined ? authorizationParams(request) : parseParams(pending);
       validated = await authorize.validate(params);
-      const context = { request, authorization: validated, params };
+      // A kept request (pushed, RFC 9126; or a verified request object, RFC 9101) is continued by its request_uri alone.
+      const continued = validated.requestUri === undefined ? params : { client_id: validated.client.client_id, request_uri: validated.requestUri };
+      const context = { request, authorization: validated, params: continued };
       const outcome = await interaction.authorize(context);
       if (outcome.type === 'error') throw outcome.error;
       // OpenID Connect Core §3.1.2.1: with prompt=none the server must not show any page, whatever the host answered.

@@ -199,6 +199,11 @@ export interface ResolvedOptions {
   clientIdMetadataDocuments: { scope: readonly string[] } | undefined;
   /** DPoP (RFC 9449); undefined when off. */
   dpop: DpopSettings | undefined;
+  /**
+   * Signed request objects (RFC 9101): on with PAR (their verified parameters are kept as a pushed
+   * request is) when the model has `useOnce` (the replay cache of their `jti`s); undefined when off.
+   */
+  requestObjects: { algorithms: readonly string[] } | undefined;
 }
 
 export const DEFAULT_ENDPOINTS: EndpointPaths = {
@@ -363,7 +368,7 @@ export function resolveOptions(given: AuthorizationServerOptions): ResolvedOptio
   if (typeof model['getAccessToken'] !== 'function') {
     throw new ConfigError('ERR_TOLLGATE_MODEL', 'model.getAccessToken', 'is required for bearer authentication');
   }
-  return {
+  const resolved: Omit<ResolvedOptions, 'requestObjects'> = {
     issuer,
     grantTypes: [...options.grantTypes],
     grants,
@@ -393,4 +398,7 @@ export function resolveOptions(given: AuthorizationServerOptions): ResolvedOptio
     clientIdMetadataDocuments: resolveClientIdMetadataDocuments(options, resources),
     dpop: resolveDpop(options.dpop, typeof model['useOnce'] === 'function'),
   };
+  // RFC 9101 §10.1: the algorithms accepted for request objects are those accepted for client assertions (asymmetric only).
+  const requestObjects = resolved.pushedAuthorizationRequests && typeof model['useOnce'] === 'function' ? { algorithms: resolved.tokenEndpointAuthSigningAlgs } : undefined;
+  return { ...resolved, requestObjects };
 }

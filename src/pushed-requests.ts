@@ -35,6 +35,12 @@ interface PushedRecord {
 export interface PushedRequests {
   /** Keeps validated parameters; answers the `request_uri` and its lifetime (RFC 9126 §2.2). */
   push(clientId: string, params: Params): Promise<{ request_uri: string; expires_in: number }>;
+  /**
+   * Keeps a verified request object's parameters (RFC 9101) as a request already started: the
+   * sign-in and consent pages continue it by `request_uri`, so the object is verified (and its
+   * `jti` spent) once, and the decision takes it as it takes a pushed one.
+   */
+  keep(clientId: string, params: Params): Promise<string>;
   /** The parameters pushed as `requestUri` by `clientId`; throws `invalid_request_uri` otherwise (§4). */
   resolve(clientId: string, requestUri: string): Promise<Params>;
   /** Takes the record for the decision: false when another decision took it first. */
@@ -60,15 +66,22 @@ function refused(description: string): InvalidRequestUriError {
 const UNKNOWN = 'The request_uri is unknown, expired or already used (RFC 9126 §4)';
 
 export function createPushedRequests(model: PushedRequestModel, ttlSeconds: number): PushedRequests {
-  async function push(clientId: string, params: Params): Promise<{ request_uri: string; expires_in: number }> {
+  async function store(value: PushedRecord): Promise<string> {
     // RFC 9126 §2.2, RFC 9101 §10.2: the reference must not be guessable: 256 random bits.
     const requestUri = `${REQUEST_URI_PREFIX}${randomBytes(32).toString('base64url')}`;
-    const now = Date.now();
-    const value: PushedRecord = { client_id: clientId, params, startBy: now + ttlSeconds * 1000 };
     const expiresAt = new Date(value.startBy + INTERACTION_SECONDS * 1000);
     // A 256-bit key never collides; false would mean a broken store, not a retry.
     if (!(await model.putRecord(KIND, requestUri, value, { expiresAt }))) throw new Error('The store refused a new pushed request');
+    return requestUri;
+  }
+
+  async function push(clientId: string, params: Params): Promise<{ request_uri: string; expires_in: number }> {
+    const requestUri = await store({ client_id: clientId, params, startBy: Date.now() + ttlSeconds * 1000 });
     return { request_uri: requestUri, expires_in: ttlSeconds };
+  }
+
+  function keep(clientId: string, params: Params): Promise<string> {
+    return store({ client_id: clientId, params, startBy: Date.now(), started: true });
   }
 
   async function resolve(clientId: string, requestUri: string): Promise<Params> {
@@ -90,5 +103,5 @@ export function createPushedRequests(model: PushedRequestModel, ttlSeconds: numb
     return record !== null && (record.value as PushedRecord).client_id === clientId;
   }
 
-  return { push, resolve, take };
+  return { push, keep, resolve, take };
 }

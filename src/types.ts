@@ -77,6 +77,10 @@ export interface Client {
   jwks_uri?: string | undefined;
   /** OpenID Connect Registration §2: the only `alg` accepted for this client's assertions. Default: any the server allows. */
   token_endpoint_auth_signing_alg?: string | undefined;
+  /** RFC 9101 §10.5 (OpenID Connect Registration §2): the only `alg` accepted for this client's request objects. Default: any the server allows. */
+  request_object_signing_alg?: string | undefined;
+  /** RFC 9101 §10.5: this client's authorization requests must come in a signed request object (`request`). Default false. */
+  require_signed_request_object?: boolean | undefined;
   /** RFC 9126 §6: this client's authorization requests must be pushed (PAR) first. Default false. */
   require_pushed_authorization_requests?: boolean | undefined;
   /** RFC 9449 §5.2: the client always uses DPoP; its token requests without a proof are refused. Default false. */

@@ -349,6 +349,7 @@ function client(value: unknown, field: string): ClientRegistration {
     'post_logout_redirect_uris', 'jwks', 'jwks_uri', 'token_endpoint_auth_signing_alg', 'client_secret_hash',
     'require_pushed_authorization_requests',
     'dpop_bound_access_tokens',
+    'request_object_signing_alg', 'require_signed_request_object',
   ]);
   const applicationType = c.application_type === undefined ? undefined : oneOf(c.application_type, `${field}.application_type`, ['web', 'native'] as const);
   const clientId = string(c.client_id, `${field}.client_id`);
@@ -391,6 +392,16 @@ function client(value: unknown, field: string): ClientRegistration {
   if (c.require_pushed_authorization_requests !== undefined) {
     // RFC 9126 §6.
     registration.require_pushed_authorization_requests = boolean(c.require_pushed_authorization_requests, `${field}.require_pushed_authorization_requests`);
+  }
+  // RFC 9101 §10.5: the algorithm of the client's request objects, and whether it sends only those (verified with its keys).
+  if (c.request_object_signing_alg !== undefined) {
+    registration.request_object_signing_alg = oneOf(c.request_object_signing_alg, `${field}.request_object_signing_alg`, ASSERTION_ALGORITHMS);
+  }
+  if (c.require_signed_request_object !== undefined) {
+    registration.require_signed_request_object = boolean(c.require_signed_request_object, `${field}.require_signed_request_object`);
+    if (registration.require_signed_request_object && keys.jwks === undefined && keys.jwks_uri === undefined) {
+      fail(`${field}.require_signed_request_object`, 'needs "jwks" or "jwks_uri": the public keys that verify the request objects');
+    }
   }
   // RFC 9449 §5.2: the client's token requests must carry a DPoP proof.
   if (c.dpop_bound_access_tokens !== undefined) registration.dpop_bound_access_tokens = boolean(c.dpop_bound_access_tokens, `${field}.dpop_bound_access_tokens`);

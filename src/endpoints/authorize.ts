@@ -18,6 +18,8 @@ import {
   InvalidRequestError,
   InvalidRequestUriError,
   OAuthError,
+  RequestNotSupportedError,
+  RequestUriNotSupportedError,
   UnauthorizedClientError,
   UnsupportedResponseTypeError,
 } from '../errors.js';
@@ -29,6 +31,7 @@ import { precheckScope, validateScope } from '../validate-scope.js';
 import { hasOpenId } from '../openid.js';
 import { requestedResponseMode } from '../response-mode.js';
 import { requestedResources, scopeForResources } from '../resource-indicators.js';
+import { verifyRequestObject } from '../request-object.js';
 
 export type { AuthorizationRequest } from '../grants/grant.js';
 
@@ -66,6 +69,19 @@ export interface AuthorizeEndpointContext {
 
 /** Until client_id and redirect_uri check out, errors are shown to the person, never redirected (§4.1.2.1). */
 const PAGE_ONLY = { redirectable: false } as const;
+
+/** Where an authorization request's parameters came from: what the client may have been required to use. */
+interface Origin {
+  /** Pushed (RFC 9126), or kept from a verified request object and continued by its `request_uri`. */
+  pushed: boolean;
+  /** From a signed request object (RFC 9101), verified at /authorize or at the PAR endpoint. */
+  signed: boolean;
+}
+
+const FROM_URL: Origin = { pushed: false, signed: false };
+const FROM_OBJECT: Origin = { pushed: false, signed: true };
+/** A kept request was checked against both requirements before it was kept. */
+const KEPT: Origin = { pushed: true, signed: true };
 
 /** Thrown once the redirect URI is trusted: the error then goes back to the client. */
 class Redirectable extends Error {
@@ -114,8 +130,11 @@ export function authorizationParams(request: OAuthRequest): Params {
 export interface AuthorizeEndpoint {
   /** Checks an authorization request's parameters; throws what `answerError` turns into a page or a redirect. */
   validate(params: Params): Promise<AuthorizationRequest>;
-  /** Checks a pushed request's parameters (RFC 9126 §2.1) as `validate` would; throws the error to answer as JSON (§2.3). */
-  validatePushed(params: Params): Promise<AuthorizationRequest>;
+  /**
+   * Checks a pushed request's parameters (RFC 9126 §2.1) as `validate` would; throws the error to
+   * answer as JSON (§2.3). `signed` when they came from a verified request object (RFC 9126 §3).
+   */
+  validatePushed(params: Params, signed: boolean): Promise<AuthorizationRequest>;
   /** The redirect for a validated request and the resource owner's decision. */
   decide(request: AuthorizationRequest, decision: AuthorizationDecision, method: string): Promise<AuthorizeAnswer>;
   /** An error as the answer it must be: a redirect once the redirect URI is trusted, a page otherwise. */
@@ -128,28 +147,46 @@ export function authorizeEndpoint(context: AuthorizeEndpointContext): AuthorizeE
 
   async function validate(params: Params): Promise<AuthorizationRequest> {
     const requestUri = params.request_uri;
-    // Without PAR, or a request_uri to fetch (RFC 9101 §5.2, not supported): what it was before, unknown
-    // to OAuth and refused by OpenID Connect (Core §6).
-    if (requestUri === undefined || !pushed || !isPushedRequestUri(requestUri)) return check(params, false);
+    if (params.request !== undefined && options.requestObjects && pushed) return validateRequestObject(params, params.request, pushed);
+    // Without PAR, or a request_uri to fetch (RFC 9101 §5.2): check refuses it as not supported.
+    if (requestUri === undefined || !pushed || !isPushedRequestUri(requestUri)) return check(params, FROM_URL);
     if (params.client_id === undefined) throw new InvalidRequestError('Missing parameter: client_id (RFC 9126 §4)', PAGE_ONLY);
     // RFC 9126 §4: the pushed parameters are the request; any others beside request_uri are ignored.
-    return { ...(await check(await pushed.resolve(params.client_id, requestUri), true)), requestUri };
+    return { ...(await check(await pushed.resolve(params.client_id, requestUri), KEPT)), requestUri };
   }
 
-  async function validatePushed(params: Params): Promise<AuthorizationRequest> {
+  /**
+   * RFC 9101 §5-6: a request by value in a signed request object. Once verified it is kept as a
+   * pushed request is, and the sign-in and consent pages continue it by `request_uri`: the object
+   * is verified and its `jti` spent once, and one decision answers it (as RFC 9126 §4 for PAR).
+   */
+  async function validateRequestObject(params: Params, requestObject: string, kept: PushedRequests): Promise<AuthorizationRequest> {
+    // RFC 9101 §5: client_id is required beside the object (it names whose keys verify it); request_uri must not be.
+    if (params.client_id === undefined) throw new InvalidRequestError('Missing parameter: client_id (RFC 9101 §5)', PAGE_ONLY);
+    if (params.request_uri !== undefined) throw new InvalidRequestError('request and request_uri must not both be sent (RFC 9101 §5)', PAGE_ONLY);
+    const client = await model.getClient(params.client_id, null);
+    if (!client) throw new InvalidClientError('Unknown client_id');
+    const policy = { issuer: options.issuer, algorithms: options.requestObjects?.algorithms ?? [], fetchDocument: options.fetchDocument };
+    // RFC 9101 §6.3: only the object's parameters are used; the others beside client_id are ignored.
+    const objectParams = await verifyRequestObject(requestObject, client, model, policy);
+    const validated = await check(objectParams, FROM_OBJECT);
+    return { ...validated, requestUri: await kept.keep(client.client_id, objectParams) };
+  }
+
+  async function validatePushed(params: Params, signed: boolean): Promise<AuthorizationRequest> {
     // RFC 9126 §2.1: a pushed request cannot itself point to one.
     if (params.request_uri !== undefined) throw new InvalidRequestError('request_uri must not be pushed (RFC 9126 §2.1)');
     // FAPI 2.0 Security Profile §5.3.2.2: the redirect URI is always named in the pushed request.
     if (options.profile === 'fapi2' && params.redirect_uri === undefined) throw new InvalidRequestError('Missing parameter: redirect_uri (FAPI 2.0)');
     try {
-      return await check(params, true);
+      return await check(params, { pushed: true, signed });
     } catch (err) {
       // RFC 9126 §2.3: errors go back in the response, never to the redirect URI.
       throw err instanceof Redirectable ? err.error : err;
     }
   }
 
-  async function check(params: Params, wasPushed: boolean): Promise<AuthorizationRequest> {
+  async function check(params: Params, origin: Origin): Promise<AuthorizationRequest> {
     // §4.1.2.1: until client_id and redirect_uri check out, errors are shown, never redirected.
     if (params.client_id === undefined) throw new InvalidRequestError('Missing parameter: client_id', PAGE_ONLY);
     const client = await model.getClient(params.client_id, null);
@@ -171,9 +208,17 @@ export function authorizeEndpoint(context: AuthorizeEndpointContext): AuthorizeE
     const responseMode = asked ?? byDefault;
     const fail = (error: OAuthError): Redirectable => new Redirectable(error, { redirectUri, state, responseMode });
 
+    // RFC 9101 §6.2 (OpenID Connect Core §6): a request object here means request objects are off.
+    if (params.request !== undefined) throw fail(new RequestNotSupportedError('The request parameter (request objects) is not supported'));
+    // RFC 9101 §5.2: a request_uri to fetch is not supported; only this server's pushed ones are (RFC 9126 §4).
+    if (params.request_uri !== undefined) throw fail(new RequestUriNotSupportedError('request_uri is supported only as returned by the pushed authorization request endpoint'));
     // RFC 9126 §5, §6: a request that was not pushed, when the server or this client requires pushing.
-    if (!wasPushed && (options.pushedAuthorizationRequests?.required === true || client.require_pushed_authorization_requests === true)) {
+    if (!origin.pushed && (options.pushedAuthorizationRequests?.required === true || client.require_pushed_authorization_requests === true)) {
       throw fail(new InvalidRequestError('This client must push its authorization requests first (RFC 9126: pushed_authorization_request_endpoint)'));
+    }
+    // RFC 9101 §10.5: a client that registered require_signed_request_object sends nothing else.
+    if (!origin.signed && client.require_signed_request_object === true) {
+      throw fail(new InvalidRequestError('This client must send its authorization requests as signed request objects (RFC 9101 §10.5 require_signed_request_object)'));
     }
     if (responseType === undefined) throw fail(new InvalidRequestError('Missing parameter: response_type'));
     if (asked === undefined) throw fail(new InvalidRequestError(`Unsupported response_mode "${params.response_mode}" for response_type=${responseType}`));

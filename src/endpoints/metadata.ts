@@ -49,6 +49,11 @@ export function metadataDocument(options: ResolvedOptions, signed: boolean): Rec
       pushed_authorization_request_endpoint: url(endpoints.pushedAuthorizationRequest),
       require_pushed_authorization_requests: options.pushedAuthorizationRequests.required,
     }),
+    // RFC 9101 §10.5, OpenID Connect Discovery §3: signed request objects by value; a request_uri
+    // only as the PAR endpoint returns it (none fetched), so request_uri_parameter_supported is false.
+    request_parameter_supported: options.requestObjects !== undefined,
+    ...(options.requestObjects && { request_object_signing_alg_values_supported: options.requestObjects.algorithms }),
+    request_uri_parameter_supported: false,
     // draft-ietf-oauth-client-id-metadata-document "Authorization Server Metadata".
     ...(options.clientIdMetadataDocuments && { client_id_metadata_document_supported: true }),
   };

@@ -11,8 +11,9 @@ const ID_TOKEN_CLAIMS = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce'
 
 /**
  * Discovery §3: the RFC 8414 document (the same endpoints, grant and response types), and what an
- * OpenID Provider adds. Only what is implemented is advertised: no request objects, the `claims`
- * parameter (Core §5.5), public subject identifiers only.
+ * OpenID Provider adds. Only what is implemented is advertised: request objects as the RFC 8414
+ * document says (signed, by value; `request_uri` only from PAR), the `claims` parameter (Core §5.5),
+ * public subject identifiers only.
  */
 export function discoveryDocument(server: OpenIdServer, userinfoPath: string, endSessionPath?: string): Record<string, unknown> {
   const { metadata, options } = server;
@@ -26,9 +27,6 @@ export function discoveryDocument(server: OpenIdServer, userinfoPath: string, en
     id_token_signing_alg_values_supported: ID_TOKEN_ALGORITHMS,
     claims_supported: [...ID_TOKEN_CLAIMS, ...STANDARD_CLAIMS],
     claims_parameter_supported: true,
-    request_parameter_supported: false,
-    // Discovery §3: request_uri_parameter_supported defaults to true, so false must be said.
-    request_uri_parameter_supported: false,
     // RP-Initiated Logout 1.0 §2.1, when the host serves it.
     ...(endSessionPath !== undefined && { end_session_endpoint: `${options.issuer}${endSessionPath}` }),
   };

@@ -33,6 +33,9 @@ describeHosts('authorization server metadata (RFC 8414)', (setup) => {
       pushed_authorization_request_endpoint: `${ISSUER}/oauth/par`,
       require_pushed_authorization_requests: false,
       dpop_signing_alg_values_supported: ['ES256', 'EdDSA', 'RS256', 'PS256'],
+      request_parameter_supported: true,
+      request_object_signing_alg_values_supported: algs,
+      request_uri_parameter_supported: false,
     });
   });
 

@@ -257,7 +257,6 @@ describe('OpenID Connect in the core', () => {
         [{ prompt: 'sometimes' }, 'invalid_request'],
         [{ max_age: '-1' }, 'invalid_request'],
         [{ max_age: '1e3' }, 'invalid_request'],
-        [{ request: 'eyJhbGciOiJub25lIn0.e30.' }, 'request_not_supported'],
         [{ request_uri: 'https://rp.example.com/request.jwt' }, 'request_uri_not_supported'],
       ];
       for (const [extra, error] of cases) {
@@ -487,14 +486,20 @@ describe('conformance plan modules (Basic OP, Config OP)', () => {
     await verifyIdToken(json(response).id_token, 'rp-post');
   });
 
-  test('oidcc-unsigned-request-object-supported-correctly-or-rejected-as-unsupported: request is refused with request_not_supported', async () => {
-    const { params } = await authorize({ scope: 'openid', request: 'eyJhbGciOiJub25lIn0.eyJzY29wZSI6Im9wZW5pZCJ9.' });
-    assert.equal(params.get('error'), 'request_not_supported');
+  /** A request object the server must refuse: invalid_request_object on a page, never sent to a redirect URI (RFC 9101 §6.2). */
+  async function refusedRequestObject(request: string): Promise<void> {
+    const response = await handle(authorizeRequest({ response_type: 'code', client_id: 'rp', redirect_uri: REDIRECT_URI, scope: 'openid', request }));
+    assert.equal(response.status, 400, response.body);
+    assert.equal(response.headers.Location, undefined);
+    assert.equal(json(response).error, 'invalid_request_object');
+  }
+
+  test('oidcc-unsigned-request-object-supported-correctly-or-rejected-as-unsupported: an unsigned request object is refused (none is not in request_object_signing_alg_values_supported)', async () => {
+    await refusedRequestObject('eyJhbGciOiJub25lIn0.eyJzY29wZSI6Im9wZW5pZCJ9.');
   });
 
-  test('oidcc-ensure-request-object-with-redirect-uri: request objects are refused with request_not_supported (discovery says request_parameter_supported: false)', async () => {
-    const { params } = await authorize({ scope: 'openid', request: 'eyJhbGciOiJSUzI1NiJ9.e30.sig' });
-    assert.equal(params.get('error'), 'request_not_supported');
+  test('oidcc-ensure-request-object-with-redirect-uri: a request object the client did not sign with a registered key is refused (RFC 9101 §6.2)', async () => {
+    await refusedRequestObject('eyJhbGciOiJSUzI1NiJ9.e30.sig');
   });
 
   test('oidcc-request-uri-unsigned-supported-correctly-or-rejected-as-unsupported: request_uri is refused with request_uri_not_supported', async () => {

@@ -14,8 +14,8 @@ const rows = new Map(
 describe('the error registry (in the style of fastify test/internals/errors.test.js)', () => {
   const codes = Object.keys(errorClasses) as OAuthErrorCode[];
 
-  it('has the twenty-nine codes of RFC 6749, RFC 6750, RFC 7009, RFC 8707, RFC 7591, RFC 8628, RFC 9101, RFC 9449 and OpenID Connect Core §3.1.2.6', () => {
-    assert.equal(codes.length, 29);
+  it('has the thirty codes of RFC 6749, RFC 6750, RFC 7009, RFC 8707, RFC 7591, RFC 8628, RFC 9101, RFC 9449 and OpenID Connect Core §3.1.2.6', () => {
+    assert.equal(codes.length, 30);
   });
 
   for (const code of codes) {
