@@ -46,3 +46,12 @@ export function createDpopNonces(secret: string, lifetime: number): DpopNonces {
     },
   };
 }
+
+/**
+ * RFC 9449 §8.2: a server may hand out a fresh nonce in any answer, so a client's next proof carries
+ * a current one without a `use_dpop_nonce` round trip. The header for a successful DPoP answer, when
+ * nonces are on.
+ */
+export function freshNonceHeaders(nonces: DpopNonces | undefined, now = Date.now()): Record<string, string> | undefined {
+  return nonces === undefined ? undefined : { 'DPoP-Nonce': nonces.current(now) };
+}

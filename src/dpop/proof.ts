@@ -9,7 +9,7 @@ import type { OAuthRequest } from '../types.js';
 import type { Awaitable } from '../model.js';
 import type { DpopNonces } from './nonce.js';
 import type { OAuthError } from '../errors.js';
-import { InvalidDpopProofError, UseDpopNonceError } from '../errors.js';
+import { InvalidDpopProofError, InvalidTokenError, UseDpopNonceError } from '../errors.js';
 import { getHeader } from '../request.js';
 import { createProofKeyCache, jwkThumbprint } from './proof-keys.js';
 
@@ -31,6 +31,11 @@ export interface DpopRequestTarget {
   url: string;
   /** At a protected resource: the access token the proof must be bound to by `ath` (§4.3 item 12). */
   accessToken?: string | undefined;
+  /**
+   * At a resource that checked the token first: the key it is bound to (`cnf.jkt`, RFC 9449 §6.1). A
+   * proof by another key is refused before its `jti` is recorded, so it cannot fill the replay cache.
+   */
+  boundJkt?: string | undefined;
   /** 400 at the token endpoint (RFC 6749 §5.2), 401 at a protected resource (RFC 9449 §7.1). */
   status: 400 | 401;
 }
@@ -171,6 +176,7 @@ export async function checkDpopProof(
     throw new UseDpopNonceError(description, { status, headers: { 'DPoP-Nonce': settings.nonces.current(now) } });
   }
 
+  if (target.boundJkt !== undefined && target.boundJkt !== jkt) throw new InvalidTokenError('The access token is bound to another DPoP key');
   // §11.1: single use for as long as the proof would be accepted. The key names the proof's key too,
   // so one client cannot burn another's jti.
   if (!(await useOnce(`dpop:${jkt}:${jti}`, new Date((iat + settings.window + 1) * 1000)))) {
