@@ -3,7 +3,7 @@
  * checked locally) and `tollgate/resource` (an opaque token checked by RFC 7662 introspection): the
  * bound token works with openid-client's proofs, and not as Bearer (RFC 9449 §7).
  */
-import { after, before, describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
