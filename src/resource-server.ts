@@ -6,9 +6,8 @@
  */
 import type { OAuthRequest, OAuthResponse } from './types.js';
 import type { AuthenticateOptions } from './endpoints/authenticate.js';
-import type { OAuthError } from './errors.js';
 import type { ResourceDpopOptions } from './dpop/presentation.js';
-import { ConfigError, InsufficientScopeError, InvalidTokenError, OAuthError as OAuthErrorClass } from './errors.js';
+import { ConfigError, InsufficientScopeError, InvalidTokenError, OAuthError } from './errors.js';
 import { getHeader, pathOf } from './request.js';
 import { bearerChallenge, publicJsonResponse } from './response.js';
 import { checkPresentedToken, resolveResourceDpop } from './dpop/presentation.js';
@@ -172,22 +171,27 @@ export function createProtectedResource(options: ProtectedResourceOptions): Prot
     },
     challenge,
     async authenticate(request, check) {
-      try {
-        const url = check.url ?? `${identifier.origin}${pathOf(request.url)}`;
-        const checked = await checkPresentedToken(request, { verify: check.verify, dpop, url });
-        if (checked === undefined) return { type: 'error', error: undefined, response: challenge(undefined, check.scope, request) };
-        const { claims } = checked;
+      // The token's own checks come before the proof's, so a proof's jti is recorded only for a token this resource takes.
+      const verify = async (token: string) => {
+        const claims = await check.verify(token);
         // RFC 7662 §2.2: an inactive token is no token.
         if (claims.active === false) throw new InvalidTokenError('The access token is invalid, expired or revoked');
         // RFC 8707 §2, RFC 9068 §4: a token issued for another resource is refused here.
         const audience = typeof claims.aud === 'string' ? [claims.aud] : (claims.aud ?? []);
         if (!audience.includes(options.resource)) throw new InvalidTokenError('The access token was not issued for this resource');
-        const granted = typeof claims.scope === 'string' ? claims.scope.split(' ') : [];
+        return claims;
+      };
+      try {
+        const url = check.url ?? `${identifier.origin}${pathOf(request.url)}`;
+        const checked = await checkPresentedToken(request, { verify, dpop, url });
+        if (checked === undefined) return { type: 'error', error: undefined, response: challenge(undefined, check.scope, request) };
+        const { scope } = checked.claims;
+        const granted = typeof scope === 'string' ? scope.split(' ') : [];
         if (check.scope && !check.scope.every((s) => granted.includes(s))) throw new InsufficientScopeError('The access token does not cover the required scope');
         return { type: 'authenticated', ...checked };
       } catch (err) {
         // Anything but an OAuth error (the host's verify failing) is the host's to handle.
-        if (!(err instanceof OAuthErrorClass)) throw err;
+        if (!(err instanceof OAuthError)) throw err;
         return { type: 'error', error: err, response: challenge(err, check.scope, request) };
       }
     },

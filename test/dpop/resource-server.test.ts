@@ -201,6 +201,16 @@ describe('tollgate/resource: authenticate checks opaque DPoP-bound tokens throug
     assert.equal(scope.type === 'error' && scope.response.status, 403);
   });
 
+  it("a token the resource refuses (inactive, another resource's) never records its proof's jti", async () => {
+    const used: string[] = [];
+    const watched = createProtectedResource({ resource: ISSUER, authorizationServers: [ISSUER], dpop: { replayCache: (value) => (used.push(value), true) } });
+    await watched.authenticate(await dpopGet(key, bound), { verify: async () => ({ active: false }) });
+    await watched.authenticate(await dpopGet(key, bound), { verify: async (t) => ({ ...(await introspect(t)), aud: 'https://other.example.com' }) });
+    assert.deepEqual(used, []);
+    assert.equal((await watched.authenticate(await dpopGet(key, bound), { verify: introspect })).type, 'authenticated');
+    assert.equal(used.length, 1);
+  });
+
   it('the metadata advertises the proof algorithms only when DPoP is on (RFC 9728 §2)', () => {
     const document = json(resource.handle({ method: 'GET', url: resource.metadataPath, headers: {} })!);
     assert.deepEqual(document.dpop_signing_alg_values_supported, ['ES256', 'EdDSA', 'RS256', 'PS256']);
