@@ -10,4 +10,5 @@ export { opaqueAccessTokens } from './tokens/format.js';
 export { ensureSigningKey, generateSigningKey, publishedKeys, rotateSigningKey } from './tokens/signing-keys.js';
 export type { IdTokenSigningAlgorithm, SigningAlgorithm, SigningKey, SigningKeyStore } from './tokens/signing-keys.js';
 export { createJwtVerifier } from './tokens/jwt-verify.js';
-export type { JwtAccessTokenClaims, JwtVerifier, JwtVerifierOptions } from './tokens/jwt-verify.js';
+export type { JwtAccessTokenClaims, JwtVerifier, JwtVerifierOptions, VerifyRequestOptions } from './tokens/jwt-verify.js';
+export type { CheckedToken, ResourceDpopOptions } from './dpop/presentation.js';

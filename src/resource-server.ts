@@ -6,10 +6,11 @@
  */
 import type { OAuthRequest, OAuthResponse } from './types.js';
 import type { AuthenticateOptions } from './endpoints/authenticate.js';
-import type { OAuthError } from './errors.js';
-import { ConfigError } from './errors.js';
-import { pathOf } from './request.js';
+import type { ResourceDpopOptions } from './dpop/presentation.js';
+import { ConfigError, InsufficientScopeError, InvalidTokenError, OAuthError } from './errors.js';
+import { getHeader, pathOf } from './request.js';
 import { bearerChallenge, publicJsonResponse } from './response.js';
+import { checkPresentedToken, resolveResourceDpop } from './dpop/presentation.js';
 
 /** Where bearer tokens may be sent (RFC 9728 §2, `bearer_methods_supported`; RFC 6750 §2). */
 export type BearerMethod = 'header' | 'body' | 'query';
@@ -26,7 +27,48 @@ export interface ProtectedResourceOptions {
   bearerMethodsSupported?: readonly BearerMethod[];
   /** A human-readable name (RFC 9728 §2 `resource_name`). */
   resourceName?: string;
+  /**
+   * DPoP (RFC 9449 §7) for `authenticate` and the challenges, on when given (`{}` for the defaults):
+   * proof algorithms (advertised in the metadata and the `DPoP` challenge), window, nonces, and the
+   * replay cache of proof `jti`s (default: bounded, in this process's memory). Off by default: the
+   * metadata and challenges advertise DPoP only where the host asked for it.
+   */
+  dpop?: ResourceDpopOptions;
 }
+
+/**
+ * What a resource learns of a token from its authorization server, by RFC 7662 §2.2 (introspection)
+ * and RFC 9068 §2.2 (JWT claims) names: both name the audience `aud`, the scope `scope` and the DPoP
+ * binding `cnf.jkt` (RFC 9449 §6).
+ */
+export interface TokenClaims {
+  /** An introspection answer's `active`; false is refused as `invalid_token`. */
+  active?: boolean;
+  aud?: string | string[];
+  scope?: string;
+  cnf?: { jkt?: string };
+  [claim: string]: unknown;
+}
+
+/** How `authenticate` checks a request's token. */
+export interface ResourceAuthenticateOptions<C extends TokenClaims> {
+  /**
+   * The token's claims from its authorization server: an RFC 7662 introspection answer, or
+   * `tollgate/jwt`'s verifier's claims. Throw an `OAuthError` (`InvalidTokenError`) for a bad token.
+   */
+  verify(token: string): Promise<C>;
+  /** Scope the request needs; the token's `scope` must cover all of it (else 403 `insufficient_scope`). */
+  scope?: readonly string[];
+  /** The absolute URL the client addressed, for DPoP's `htu`. Default: the request's path on the resource's origin. */
+  url?: string;
+}
+
+/** What `authenticate` answers: the token's claims, or the challenge to send. */
+export type ResourceAuthenticateResult<C> =
+  /** Send `headers` with the answer: a fresh `DPoP-Nonce` when nonces are on (RFC 9449 §8.2). */
+  | { type: 'authenticated'; claims: C; scheme: 'Bearer' | 'DPoP'; headers: Record<string, string> }
+  /** Send `response` as it is: it carries the `WWW-Authenticate` challenge. */
+  | { type: 'error'; error: OAuthError | undefined; response: OAuthResponse };
 
 /** The RFC 9728 §2 metadata document. */
 export interface ProtectedResourceMetadata {
@@ -35,6 +77,8 @@ export interface ProtectedResourceMetadata {
   scopes_supported?: string[];
   bearer_methods_supported: BearerMethod[];
   resource_name?: string;
+  /** RFC 9728 §2: the DPoP proof algorithms it accepts, when DPoP is on. */
+  dpop_signing_alg_values_supported?: string[];
 }
 
 /** A protected resource: its metadata endpoint and the options that bind `authenticate` to it (RFC 9728, RFC 8707). */
@@ -52,8 +96,17 @@ export interface ProtectedResource {
    * audience, RFC 8707) and cover `scope`; challenges carry `resource_metadata` and `scope`.
    */
   authenticateOptions(scope?: readonly string[]): AuthenticateOptions;
-  /** A challenge of this resource, for a host that checks tokens itself (e.g. with `tollgate/jwt`'s verifier). */
-  challenge(error?: OAuthError, scope?: readonly string[]): OAuthResponse;
+  /**
+   * A challenge of this resource, for a host that checks tokens itself (e.g. with `tollgate/jwt`'s
+   * `verifyRequest`). With DPoP on it names both schemes, the error in the one `request` used (RFC 9449 §7.1).
+   */
+  challenge(error?: OAuthError, scope?: readonly string[], request?: OAuthRequest): OAuthResponse;
+  /**
+   * Checks a request's access token (RFC 6750, RFC 9449 §7): its scheme (Bearer for an unbound token,
+   * DPoP with a proof by its key for a bound one), that it is active, issued for this resource (its
+   * `aud`, RFC 8707) and covers `scope`; answers with the challenge otherwise.
+   */
+  authenticate<C extends TokenClaims>(request: OAuthRequest, options: ResourceAuthenticateOptions<C>): Promise<ResourceAuthenticateResult<C>>;
 }
 
 /** RFC 9728 §3: where protected-resource metadata is published (with the resource's path appended). */
@@ -80,22 +133,29 @@ function resourceUrl(value: unknown): URL {
  * const result = await server.authenticate(request, mcp.authenticateOptions(['tools']))
  */
 export function createProtectedResource(options: ProtectedResourceOptions): ProtectedResource {
-  const url = resourceUrl(options.resource);
+  const identifier = resourceUrl(options.resource);
   const servers = options.authorizationServers;
   if (!Array.isArray(servers) || servers.length === 0 || !servers.every((s) => typeof s === 'string' && URL.canParse(s))) {
     throw invalid('authorizationServers', 'must list at least one issuer URL');
   }
+  const dpop = options.dpop === undefined ? undefined : resolveResourceDpop(options.dpop);
   const metadata: ProtectedResourceMetadata = {
     resource: options.resource,
     authorization_servers: [...servers],
     ...(options.scopesSupported && { scopes_supported: [...options.scopesSupported] }),
     bearer_methods_supported: [...(options.bearerMethodsSupported ?? ['header'])],
     ...(options.resourceName !== undefined && { resource_name: options.resourceName }),
+    ...(dpop && { dpop_signing_alg_values_supported: [...dpop.settings.algorithms] }),
   };
   // RFC 9728 §3.1: the well-known string goes between the host and the path; a trailing "/" alone adds nothing.
-  const metadataPath = PROTECTED_RESOURCE_METADATA_PATH + (url.pathname === '/' ? '' : url.pathname);
-  const metadataUrl = `${url.origin}${metadataPath}`;
+  const metadataPath = PROTECTED_RESOURCE_METADATA_PATH + (identifier.pathname === '/' ? '' : identifier.pathname);
+  const metadataUrl = `${identifier.origin}${metadataPath}`;
   const response = publicJsonResponse(metadata);
+  /** RFC 6750 §3, RFC 9728 §5.1; with DPoP, RFC 9449 §7.1: both schemes, the error in the one the request used. */
+  function challenge(error?: OAuthError, scope?: readonly string[], request?: OAuthRequest): OAuthResponse {
+    const usedDpop = request !== undefined && /^dpop(\s|$)/i.test(getHeader(request.headers, 'authorization') ?? '');
+    return bearerChallenge(options.resource, error, scope, metadataUrl, dpop && { algs: dpop.settings.algorithms, usedDpop });
+  }
 
   return {
     metadata,
@@ -109,8 +169,31 @@ export function createProtectedResource(options: ProtectedResourceOptions): Prot
     authenticateOptions(scope) {
       return { resource: options.resource, resourceMetadata: metadataUrl, ...(scope && { scope }) };
     },
-    challenge(error, scope) {
-      return bearerChallenge(options.resource, error, scope, metadataUrl);
+    challenge,
+    async authenticate(request, check) {
+      // The token's own checks come before the proof's, so a proof's jti is recorded only for a token this resource takes.
+      const verify = async (token: string) => {
+        const claims = await check.verify(token);
+        // RFC 7662 §2.2: an inactive token is no token.
+        if (claims.active === false) throw new InvalidTokenError('The access token is invalid, expired or revoked');
+        // RFC 8707 §2, RFC 9068 §4: a token issued for another resource is refused here.
+        const audience = typeof claims.aud === 'string' ? [claims.aud] : (claims.aud ?? []);
+        if (!audience.includes(options.resource)) throw new InvalidTokenError('The access token was not issued for this resource');
+        return claims;
+      };
+      try {
+        const url = check.url ?? `${identifier.origin}${pathOf(request.url)}`;
+        const checked = await checkPresentedToken(request, { verify, dpop, url });
+        if (checked === undefined) return { type: 'error', error: undefined, response: challenge(undefined, check.scope, request) };
+        const { scope } = checked.claims;
+        const granted = typeof scope === 'string' ? scope.split(' ') : [];
+        if (check.scope && !check.scope.every((s) => granted.includes(s))) throw new InsufficientScopeError('The access token does not cover the required scope');
+        return { type: 'authenticated', ...checked };
+      } catch (err) {
+        // Anything but an OAuth error (the host's verify failing) is the host's to handle.
+        if (!(err instanceof OAuthError)) throw err;
+        return { type: 'error', error: err, response: challenge(err, check.scope, request) };
+      }
     },
   };
 }

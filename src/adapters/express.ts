@@ -54,6 +54,7 @@ export function authenticate(server: AuthorizationServer, options?: Authenticate
       .then((request) => server.authenticate(request, options))
       .then((result) => {
         if (result.type === 'error') return sendOAuthResponse(res, result.response);
+        if (result.headers) res.set(result.headers);
         const locals: ExpressOAuthLocals = { token: result.token };
         res.locals.oauth = locals;
         next();

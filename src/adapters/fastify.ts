@@ -59,6 +59,7 @@ export async function tollgate(app: FastifyInstance, options: TollgatePluginOpti
     return async (request, reply) => {
       const result = await server.authenticate(toOAuthRequest(request), required);
       if (result.type === 'error') return sendOAuthResponse(reply, result.response);
+      if (result.headers) void reply.headers(result.headers);
       request.oauth = { token: result.token };
     };
   });

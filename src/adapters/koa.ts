@@ -46,6 +46,7 @@ export function authenticate(server: AuthorizationServer, options?: Authenticate
       : { method: ctx.method, url: ctx.originalUrl, headers: ctx.headers };
     const result = await server.authenticate(request, options);
     if (result.type === 'error') return sendOAuthResponse(ctx, result.response);
+    if (result.headers) ctx.set(result.headers);
     const state: KoaOAuthState = { token: result.token };
     ctx.state.oauth = state;
     await next();

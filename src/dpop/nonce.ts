@@ -20,7 +20,18 @@ function mac(secret: string, slot: number): string {
 /** Nonces keyed by `secret`, each slot `lifetime` seconds long. */
 export function createDpopNonces(secret: string, lifetime: number): DpopNonces {
   const slotOf = (now: number): number => Math.floor(now / 1000 / lifetime);
-  const nonceFor = (slot: number): string => `${slot.toString(36)}.${mac(secret, slot)}`;
+  // The last nonces made, by slot: every proof check and every answer that hands one out needs the
+  // current slot's (and sometimes the previous one's), and an HMAC each time is work already done.
+  const made = new Map<number, string>();
+  const nonceFor = (slot: number): string => {
+    let nonce = made.get(slot);
+    if (nonce === undefined) {
+      nonce = `${slot.toString(36)}.${mac(secret, slot)}`;
+      if (made.size >= 4) made.clear();
+      made.set(slot, nonce);
+    }
+    return nonce;
+  };
   return {
     current: (now) => nonceFor(slotOf(now)),
     isValid(nonce, now) {
@@ -34,4 +45,13 @@ export function createDpopNonces(secret: string, lifetime: number): DpopNonces {
       });
     },
   };
+}
+
+/**
+ * RFC 9449 §8.2: a server may hand out a fresh nonce in any answer, so a client's next proof carries
+ * a current one without a `use_dpop_nonce` round trip. The header for a successful DPoP answer, when
+ * nonces are on.
+ */
+export function freshNonceHeaders(nonces: DpopNonces | undefined, now = Date.now()): Record<string, string> | undefined {
+  return nonces === undefined ? undefined : { 'DPoP-Nonce': nonces.current(now) };
 }

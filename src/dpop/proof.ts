@@ -3,14 +3,15 @@
  * and single-use `jti`), §8-9 (server nonces). jose verifies the signature with the embedded key.
  */
 import { createHash } from 'node:crypto';
-import { EmbeddedJWK, calculateJwkThumbprint, decodeProtectedHeader, errors, jwtVerify } from 'jose';
-import type { JWK, JWTPayload } from 'jose';
+import { decodeProtectedHeader, errors, jwtVerify } from 'jose';
+import type { JWTPayload } from 'jose';
 import type { OAuthRequest } from '../types.js';
 import type { Awaitable } from '../model.js';
 import type { DpopNonces } from './nonce.js';
 import type { OAuthError } from '../errors.js';
-import { InvalidDpopProofError, UseDpopNonceError } from '../errors.js';
+import { InvalidDpopProofError, InvalidTokenError, UseDpopNonceError } from '../errors.js';
 import { getHeader } from '../request.js';
+import { createProofKeyCache, jwkThumbprint } from './proof-keys.js';
 
 /** The DPoP settings a server resolved from its options. */
 export interface DpopSettings {
@@ -30,6 +31,11 @@ export interface DpopRequestTarget {
   url: string;
   /** At a protected resource: the access token the proof must be bound to by `ath` (§4.3 item 12). */
   accessToken?: string | undefined;
+  /**
+   * At a resource that checked the token first: the key it is bound to (`cnf.jkt`, RFC 9449 §6.1). A
+   * proof by another key is refused before its `jti` is recorded, so it cannot fill the replay cache.
+   */
+  boundJkt?: string | undefined;
   /** 400 at the token endpoint (RFC 6749 §5.2), 401 at a protected resource (RFC 9449 §7.1). */
   status: 400 | 401;
 }
@@ -54,6 +60,9 @@ const MAX_PROOF_LENGTH = 8192;
 const MAX_JTI_LENGTH = 256;
 // RFC 7517 §4, RFC 7518 §6: members only a private or symmetric key has.
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
+const REQUIRED_CLAIMS = ['jti', 'htm', 'htu', 'iat'];
+// One process-wide cache of imported proof keys: importing the embedded JWK cost more than the signature check.
+const proofKeys = createProofKeyCache();
 
 /** RFC 9449 §4.2: `ath` is base64url(SHA-256(ASCII(access token))). */
 export function accessTokenHash(accessToken: string): string {
@@ -131,14 +140,17 @@ export async function checkDpopProof(
   }
   if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) throw invalid('The DPoP proof has no jwk header');
   if (PRIVATE_MEMBERS.some((member) => member in jwk)) throw invalid('The DPoP proof jwk must be a public key');
+  // RFC 7638: what a token is bound to (cnf.jkt, §6.1), and the key's name in the cache of imported keys.
+  const jkt = jwkThumbprint(jwk as Record<string, unknown>);
+  if (jkt === undefined) throw invalid('The DPoP proof jwk is not a usable public key');
 
   let payload: JWTPayload;
   try {
     // §4.3 items 3-6: required claims, typ, an accepted asymmetric alg, the signature by the embedded key.
-    ({ payload } = await jwtVerify(proof, EmbeddedJWK, {
+    ({ payload } = await jwtVerify(proof, proofKeys(jkt, jwk as Record<string, unknown>), {
       typ: 'dpop+jwt',
-      algorithms: [...settings.algorithms],
-      requiredClaims: ['jti', 'htm', 'htu', 'iat'],
+      algorithms: settings.algorithms as string[],
+      requiredClaims: REQUIRED_CLAIMS,
       currentDate: new Date(now),
     }));
   } catch (cause) {
@@ -164,7 +176,7 @@ export async function checkDpopProof(
     throw new UseDpopNonceError(description, { status, headers: { 'DPoP-Nonce': settings.nonces.current(now) } });
   }
 
-  const jkt = await calculateJwkThumbprint(jwk as JWK, 'sha256');
+  if (target.boundJkt !== undefined && target.boundJkt !== jkt) throw new InvalidTokenError('The access token is bound to another DPoP key');
   // §11.1: single use for as long as the proof would be accepted. The key names the proof's key too,
   // so one client cannot burn another's jti.
   if (!(await useOnce(`dpop:${jkt}:${jti}`, new Date((iat + settings.window + 1) * 1000)))) {

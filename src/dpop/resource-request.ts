@@ -36,15 +36,17 @@ export async function resourceRequestProof(
 }
 
 /**
- * RFC 9449 §6, §7.1-7.2: a bound token only with a proof by its key, and never as a Bearer token;
- * the DPoP scheme only for a token that is bound.
+ * RFC 9449 §7.1-7.2: a bound token never as a Bearer token, the DPoP scheme only for a bound token.
+ * Checked from the token alone, so a resource can refuse before it records the proof's jti.
  */
+export function checkScheme(bound: string | undefined, usedDpop: boolean): void {
+  if (!usedDpop && bound !== undefined) throw new InvalidTokenError('The access token is DPoP-bound: send it with the DPoP scheme and a proof (RFC 9449 §7.2)');
+  if (usedDpop && bound === undefined) throw new InvalidTokenError('The access token is not DPoP-bound: send it with the Bearer scheme');
+}
+
+/** RFC 9449 §6, §7.1-7.2: the scheme fits the token, and a bound token comes with a proof by its key. */
 export function checkTokenBinding(token: AccessToken, proof: DpopProof | undefined): void {
   const bound = boundJkt(token.extra);
-  if (proof === undefined) {
-    if (bound !== undefined) throw new InvalidTokenError('The access token is DPoP-bound: send it with the DPoP scheme and a proof (RFC 9449 §7.2)');
-    return;
-  }
-  if (bound === undefined) throw new InvalidTokenError('The access token is not DPoP-bound: send it with the Bearer scheme');
-  if (bound !== proof.jkt) throw new InvalidTokenError('The access token is bound to another DPoP key');
+  checkScheme(bound, proof !== undefined);
+  if (proof !== undefined && bound !== proof.jkt) throw new InvalidTokenError('The access token is bound to another DPoP key');
 }

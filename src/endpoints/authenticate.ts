@@ -11,13 +11,16 @@ import { bearerChallenge, oauthErrorOf } from '../response.js';
 import { isSubset } from '../scope.js';
 import { audienceOf } from '../resource-indicators.js';
 import { checkTokenBinding, resourceRequestProof } from '../dpop/resource-request.js';
+import { BEARER_CREDENTIAL as BEARER, DPOP_CREDENTIAL as DPOP } from '../dpop/presentation.js';
+import { freshNonceHeaders } from '../dpop/nonce.js';
 
 /**
  * What `authenticate` answers for a request to a protected resource (RFC 6750): the token, or the
  * challenge to send.
  */
 export type AuthenticateResult =
-  | { type: 'authenticated'; token: AccessToken }
+  /** `headers` go out with the resource's answer: a fresh `DPoP-Nonce` when nonces are on (RFC 9449 §8.2). */
+  | { type: 'authenticated'; token: AccessToken; headers?: Record<string, string> }
   /** Send `response` as it is: it carries the `WWW-Authenticate` challenge. */
   | { type: 'error'; error: OAuthError | undefined; response: OAuthResponse };
 
@@ -43,10 +46,6 @@ export interface AuthenticateOptions {
   url?: string;
 }
 
-// RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
-const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
-// RFC 9449 §7.1: the DPoP scheme takes the same token68 syntax.
-const DPOP = /^DPoP +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 /** The `access_token` values a form-encoded source carries; the resource's own parameters are its business. */
 function accessTokensIn(source: string | Readonly<Record<string, unknown>>): string[] {
@@ -125,7 +124,8 @@ export async function authenticateEndpoint(
       if (!covered) throw new InsufficientScopeError('The access token does not cover the required scope');
     }
     options.events?.({ type: 'bearer.checked', result: 'valid', clientId: token.client.client_id });
-    return { type: 'authenticated', token };
+    const headers = proof && freshNonceHeaders(dpop?.nonces);
+    return headers ? { type: 'authenticated', token, headers } : { type: 'authenticated', token };
   } catch (err) {
     const error = oauthErrorOf(err, options.onError);
     options.events?.({ type: 'bearer.checked', result: error.error, clientId: undefined });

@@ -11,6 +11,7 @@ import { parseScope } from '../scope.js';
 import { readFormPost } from './form-post.js';
 import { requestedResources } from '../resource-indicators.js';
 import { tokenRequestProof } from '../dpop/token-request.js';
+import { freshNonceHeaders } from '../dpop/nonce.js';
 
 export interface TokenEndpointContext {
   model: BaseModel;
@@ -49,7 +50,8 @@ export async function tokenEndpoint(
     const dpop = await tokenRequestProof(request, client, options, model);
     const issuer = dpop ? { issue: (r: IssueRequest) => resourceIssuer.issue({ ...r, jkt: dpop.jkt }) } : resourceIssuer;
     const body = await grant.handle({ params, client, model, tokens: issuer, scope, request, credentials, now: new Date(), dpop });
-    return jsonResponse(200, body);
+    // RFC 9449 §8.2: a fresh nonce with every DPoP answer, so the next proof needs no use_dpop_nonce round trip.
+    return jsonResponse(200, body, dpop && freshNonceHeaders(options.dpop?.nonces));
   } catch (err) {
     const error = oauthErrorOf(err, options.onError);
     options.events?.({ type: 'token.error', error: error.error, grantType: type });

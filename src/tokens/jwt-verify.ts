@@ -3,8 +3,13 @@ import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify } from 'jose';
 import type { JSONWebKeySet, JWTPayload, JWTVerifyGetKey } from 'jose';
 import type { JsonWebKeySet } from './format.js';
 import type { OAuthError } from '../errors.js';
+import type { OAuthRequest } from '../types.js';
+import type { CheckedToken, ResourceDpopOptions } from '../dpop/presentation.js';
 import { ConfigError, InvalidTokenError, TemporarilyUnavailableError } from '../errors.js';
 import { createVerifiedCache } from './verified-cache.js';
+import { checkPresentedToken, resolveResourceDpop } from '../dpop/presentation.js';
+import { boundJkt } from '../dpop/binding.js';
+import { checkScheme } from '../dpop/resource-request.js';
 
 /** Options of `createJwtVerifier`: whose tokens (issuer), for whom (audience), checked with which keys. */
 export interface JwtVerifierOptions {
@@ -22,6 +27,11 @@ export interface JwtVerifierOptions {
    * from the JWKS stops new tokens at once, but a token already cached is accepted until its `exp`.
    */
   cacheSize?: number;
+  /**
+   * DPoP (RFC 9449 §7) for `verifyRequest`: proof algorithms, time window, server nonces and the
+   * replay cache of proof `jti`s (default: bounded, in this process's memory). On unless `false`.
+   */
+  dpop?: ResourceDpopOptions | false;
 }
 
 /** The claims of a verified access token, by their RFC 9068 §2.2 names. */
@@ -44,6 +54,25 @@ export interface JwtVerifier {
    * one, `TemporarilyUnavailableError` when the JWKS cannot be fetched.
    */
   verify(token: string): Promise<JwtAccessTokenClaims>;
+  /**
+   * The request's access token checked with its scheme (RFC 9449 §7): `Authorization: Bearer` for an
+   * unbound token, `Authorization: DPoP` with a `DPoP` proof for a bound one (`cnf.jkt`). Resolves to
+   * undefined when the request has no token (answer with a challenge without an error). Throws
+   * `InvalidTokenError`, `InvalidDpopProofError`, `UseDpopNonceError` (its `headers` carry the
+   * `DPoP-Nonce`) or `InvalidRequestError`; send the result's `headers` with the answer.
+   */
+  verifyRequest(request: OAuthRequest, options?: VerifyRequestOptions): Promise<CheckedToken<JwtAccessTokenClaims> | undefined>;
+  /** The proof algorithms accepted, for the `DPoP` challenge's `algs` (RFC 9449 §7.1); empty when DPoP is off. */
+  readonly dpopAlgorithms: readonly string[];
+}
+
+/** Options of one `verifyRequest`. */
+export interface VerifyRequestOptions {
+  /**
+   * The absolute URL the client addressed, which a DPoP proof's `htu` must name (RFC 9449 §4.3).
+   * Default: the request's URL when absolute; required when it is a path and DPoP is used.
+   */
+  url?: string;
 }
 
 // RFC 8725 §3.1: an allow-list of asymmetric algorithms; `none` and HS* never verify (§3.2).
@@ -136,20 +165,30 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
     ...(options.clockTolerance !== undefined && { clockTolerance: options.clockTolerance }),
   };
   const cache = createVerifiedCache<JwtAccessTokenClaims>(options.cacheSize ?? 10_000);
+  const dpop = resolveResourceDpop(options.dpop);
+  /** The token's claims, bound or not: how it was presented is checked by the caller. */
+  async function claimsOf(token: string): Promise<JwtAccessTokenClaims> {
+    const cached = cache.get(token);
+    if (cached !== undefined) return cached;
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, keys, verifyOptions));
+    } catch (err) {
+      throw asOAuthError(err);
+    }
+    if (!hasClaimTypes(payload)) throw new InvalidTokenError('The access token claims are malformed');
+    // Until exp itself, not exp plus the clock tolerance: a cached answer is never more lenient.
+    cache.set(token, payload, payload.exp * 1000);
+    return payload;
+  }
   return {
     async verify(token) {
-      const cached = cache.get(token);
-      if (cached !== undefined) return cached;
-      let payload: JWTPayload;
-      try {
-        ({ payload } = await jwtVerify(token, keys, verifyOptions));
-      } catch (err) {
-        throw asOAuthError(err);
-      }
-      if (!hasClaimTypes(payload)) throw new InvalidTokenError('The access token claims are malformed');
-      // Until exp itself, not exp plus the clock tolerance: a cached answer is never more lenient.
-      cache.set(token, payload, payload.exp * 1000);
-      return payload;
+      const claims = await claimsOf(token);
+      // RFC 9449 §7.2: a token given alone is a bearer token, and a DPoP-bound one never is.
+      checkScheme(boundJkt(claims), false);
+      return claims;
     },
+    verifyRequest: (request, required) => checkPresentedToken(request, { verify: claimsOf, dpop, url: required?.url }),
+    dpopAlgorithms: dpop?.settings.algorithms ?? [],
   };
 }
