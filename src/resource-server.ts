@@ -30,10 +30,15 @@ export interface ProtectedResourceOptions {
 
 /** The RFC 9728 §2 metadata document. */
 export interface ProtectedResourceMetadata {
+  /** The resource identifier: its URL (RFC 9728 §2). */
   resource: string;
+  /** The issuers whose tokens it accepts. */
   authorization_servers: string[];
+  /** The scopes it understands. */
   scopes_supported?: string[];
+  /** How it accepts a bearer token: `header`, `body`, `query` (RFC 6750 §2). */
   bearer_methods_supported: BearerMethod[];
+  /** A name to show people. */
   resource_name?: string;
 }
 

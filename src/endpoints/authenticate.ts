@@ -17,9 +17,21 @@ import { checkTokenBinding, resourceRequestProof } from '../dpop/resource-reques
  * challenge to send.
  */
 export type AuthenticateResult =
-  | { type: 'authenticated'; token: AccessToken }
+  | {
+      /** The token is valid and covers what the resource requires. */
+      type: 'authenticated';
+      /** The access token, with its client, user and scope. */
+      token: AccessToken;
+    }
   /** Send `response` as it is: it carries the `WWW-Authenticate` challenge. */
-  | { type: 'error'; error: OAuthError | undefined; response: OAuthResponse };
+  | {
+      /** Refused. */
+      type: 'error';
+      /** Why; undefined when the request had no token at all (RFC 6750 §3.1: a bare challenge). */
+      error: OAuthError | undefined;
+      /** The 400, 401 or 403 to send, with its challenge. */
+      response: OAuthResponse;
+    };
 
 /** What a protected resource requires of the bearer token. */
 export interface AuthenticateOptions {
