@@ -10,6 +10,7 @@ export type DocumentKind = 'client-metadata' | 'jwks';
 
 /** One fetch, as the core asks for it. */
 export interface DocumentRequest {
+  /** What the document is, which decides the limits and cache rules that apply. */
   kind: DocumentKind;
   /**
    * Look past the cache: a key set fetched again because an assertion names a `kid` it does not
@@ -24,6 +25,7 @@ export type DocumentFetcher = (url: string, request: DocumentRequest) => Promise
 
 /** A document could not be fetched or is not acceptable; the message is safe to show the client's developer. */
 export class DocumentFetchError extends Error {
+  /** `DocumentFetchError`. */
   override get name(): string {
     return 'DocumentFetchError';
   }

@@ -58,7 +58,9 @@ export abstract class OAuthError extends Error {
   /** Whether errors of this code may go to a trusted redirect URI; a subclass may say no. */
   static readonly redirectable: boolean = true;
 
+  /** The RFC error code, sent as `error` (RFC 6749 §5.2). */
   abstract readonly error: OAuthErrorCode;
+  /** The HTTP status of the response: the code's own, or the one given at construction. */
   readonly status: number;
   /**
    * False when the error must never be sent to the redirect URI: an unknown client or a
@@ -79,6 +81,7 @@ export abstract class OAuthError extends Error {
     this.headers = options.headers ?? {};
   }
 
+  /** The subclass's name, e.g. `InvalidRequestError`, as stack traces show it. */
   override get name(): string {
     return this.constructor.name;
   }
@@ -316,9 +319,12 @@ export type ConfigErrorCode = 'ERR_TOLLGATE_INVALID_OPTION' | 'ERR_TOLLGATE_INVA
 
 /** Thrown at start-up for a bad option or config field; `field` names it. */
 export class ConfigError extends Error {
+  /** `ConfigError`. */
   override readonly name = 'ConfigError';
 
+  /** What is wrong, as a stable code a program can test. */
   readonly code: ConfigErrorCode;
+  /** The option or config field at fault, e.g. `issuer` or `clients[0].redirect_uris`. */
   readonly field: string;
 
   constructor(code: ConfigErrorCode, field: string, message: string) {

@@ -12,7 +12,9 @@ import type { OAuthError } from './errors.js';
 
 /** A validated authorization request, and the HTTP request that carried it (or continued it from a page). */
 export interface InteractionContext {
+  /** The HTTP request: the authorization request itself, or the form post that continues it. */
   request: OAuthRequest;
+  /** The validated authorization request: client, redirect URI, scope, state, PKCE. */
   authorization: AuthorizationRequest;
   /** The authorization request's parameters as parsed (each once): what a host keeps to resume it. */
   params: Params;
@@ -21,14 +23,31 @@ export interface InteractionContext {
 /** What the host answers: the resource owner's decision, or a page to show first. */
 export type InteractionOutcome =
   /** Decided: the core answers with the redirect, adding `headers` (a session cookie, say). */
-  | { type: 'decision'; decision: AuthorizationDecision; headers?: Record<string, string> | undefined }
+  | {
+      /** Decided. */
+      type: 'decision';
+      /** Who decided, and what. */
+      decision: AuthorizationDecision;
+      /** Headers to add to the redirect, e.g. `Set-Cookie`. */
+      headers?: Record<string, string> | undefined;
+    }
   /** Not yet: send this page (a sign-in form, a consent page, a refusal). */
-  | { type: 'response'; response: OAuthResponse }
+  | {
+      /** Not decided yet. */
+      type: 'response';
+      /** The page to send. */
+      response: OAuthResponse;
+    }
   /**
    * Send this error to the client's redirect URI, no page (OpenID Connect Core §3.1.2.6: with
    * `prompt=none`, `login_required`, `consent_required`, ...).
    */
-  | { type: 'error'; error: OAuthError };
+  | {
+      /** Refused without a page. */
+      type: 'error';
+      /** The error the client gets at its redirect URI. */
+      error: OAuthError;
+    };
 
 /**
  * The host's part of the authorization endpoint (RFC 6749 §3.1 leaves it to the server): who is
@@ -72,6 +91,7 @@ export type DeviceDecisionResult = 'approved' | 'denied' | 'gone';
 
 /** What the core hands the host's device page: the request, and the two steps only the core may take. */
 export interface DeviceInteractionContext {
+  /** The HTTP request to the verification page. */
   request: OAuthRequest;
   /** The pending authorization a typed user code names (case, dashes and spaces ignored, RFC 8628 §6.1), or null. */
   lookup(userCode: string): Promise<PendingDeviceAuthorization | null>;

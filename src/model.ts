@@ -43,6 +43,7 @@ export interface BaseModel {
 
 /** RFC 6749 §4.1: the authorization code grant. */
 export interface AuthorizationCodeModel extends BaseModel {
+  /** Saves an issued code with everything it is bound to; the return value is not used. */
   saveAuthorizationCode(
     code: AuthorizationCode,
     client: Client,

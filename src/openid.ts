@@ -46,11 +46,15 @@ export interface ClaimsRequest {
 
 /** What an ID token says beyond the server's own identity (Core §2). */
 export interface IdTokenInput {
+  /** The issuer identifier (`iss`). */
   issuer: string;
+  /** The client the ID token is for (`aud`). */
   client: Client;
+  /** The person the ID token is about (`sub`). */
   user: User;
   /** The access token issued beside it, for `at_hash` (Core §3.1.3.6). */
   accessToken: string;
+  /** The authorization request's `nonce`, echoed (Core §3.1.2.1). */
   nonce?: string | undefined;
   /** When the person signed in, seconds since the epoch (`auth_time`). */
   authTime?: number | undefined;

@@ -30,10 +30,15 @@ export type ModelFor<G extends BuiltInGrantType> = Intersect<BuiltInGrantModel<G
 
 /** Paths advertised in metadata (RFC 8414 §2); the host mounts the endpoints there. */
 export interface EndpointPaths {
+  /** RFC 6749 §3.1. Default `/authorize`. */
   authorization: string;
+  /** RFC 6749 §3.2. Default `/oauth/token`. */
   token: string;
+  /** RFC 7009 §2. Default `/oauth/revoke`. */
   revocation: string;
+  /** RFC 7662 §2. Default `/oauth/introspect`. */
   introspection: string;
+  /** The signing keys (RFC 7517 §5), for JWT access tokens and ID tokens. Default `/.well-known/jwks.json`. */
   jwks: string;
   /** RFC 7591 §3: served only when `registration` is set. */
   registration: string;
@@ -65,15 +70,19 @@ export interface AuthorizationServerOptions<G extends BuiltInGrantType = BuiltIn
   issuer: string;
   /** Built-in grants to enable. None is on by default: the password and implicit grants stay off unless listed (RFC 9700 §2.4). */
   grantTypes: readonly G[];
+  /** The model: the functions the enabled grants need (docs/model.md), e.g. a store from `tollgate/stores/*`. */
   model: ModelFor<G>;
   /** Extension grants (RFC 6749 §4.5), registered by their `type`. */
   grants?: readonly Grant[];
+  /** Seconds an access token lives. Default 3600. */
   accessTokenTtl?: number;
+  /** Seconds a refresh token lives. Default 1209600 (two weeks). */
   refreshTokenTtl?: number;
   /** At most 600: RFC 6749 §4.1.2 recommends ten minutes at most. */
   authorizationCodeTtl?: number;
   /** Seconds a device code and its user code live (RFC 8628 §3.2 `expires_in`). Default 600. */
   deviceCodeTtl?: number;
+  /** How access tokens are made: opaque random strings by default, or `jwtAccessTokens` (RFC 9068) from `tollgate/jwt`. */
   accessTokenFormat?: AccessTokenFormat;
   /** Issue a new refresh token on every refresh and retire the old one (RFC 9700 §4.14.2). Default true. */
   rotateRefreshTokens?: boolean;
@@ -99,6 +108,7 @@ export interface AuthorizationServerOptions<G extends BuiltInGrantType = BuiltIn
   maxBodyBytes?: number;
   /** The `realm` of bearer challenges (RFC 6750 §3). Default: the issuer. */
   realm?: string;
+  /** The endpoints' paths, where they differ from the defaults (`/authorize`, `/oauth/token`, ...). */
   endpoints?: Partial<EndpointPaths>;
   /** Scopes listed in metadata as `scopes_supported`. */
   scopesSupported?: readonly string[];

@@ -72,10 +72,15 @@ export type ResourceAuthenticateResult<C> =
 
 /** The RFC 9728 §2 metadata document. */
 export interface ProtectedResourceMetadata {
+  /** The resource identifier: its URL (RFC 9728 §2). */
   resource: string;
+  /** The issuers whose tokens it accepts. */
   authorization_servers: string[];
+  /** The scopes it understands. */
   scopes_supported?: string[];
+  /** How it accepts a bearer token: `header`, `body`, `query` (RFC 6750 §2). */
   bearer_methods_supported: BearerMethod[];
+  /** A name to show people. */
   resource_name?: string;
   /** RFC 9728 §2: the DPoP proof algorithms it accepts, when DPoP is on. */
   dpop_signing_alg_values_supported?: string[];

@@ -19,7 +19,7 @@ import type { AuthorizationServer } from '../src/index.js';
 import { launchChromium } from './helpers/app-browser.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const DOCS = ['adapters.md', 'model.md', 'grants.md'] as const;
+const DOCS = ['adapters.md', 'model.md', 'grants.md', 'stores.md', 'resource-servers.md'] as const;
 // Inside the repository, so that `import 'tollgate'` resolves to this package (self-reference through "exports").
 const DIR = `${ROOT}.docs-snippets-${process.pid}`;
 
@@ -67,6 +67,8 @@ describe('the docs name what they quote and show', () => {
       'model.md:store-contract.test.ts',
       'model.md:model.ts',
       'grants.md:api-key-grant.ts',
+      'stores.md:sqlite-store.ts',
+      'resource-servers.md:resource-server.ts',
     ]);
     for (const { target, code } of snippets) assert.ok(code.startsWith(`// ${target}\n`), `${target} starts with "// ${target}"`);
     assert.ok(quotes.length >= 10, `found ${quotes.length} quotes`);
@@ -153,6 +155,40 @@ describe('docs/grants.md: the api-key extension grant', () => {
     assert.equal((JSON.parse(missing?.body ?? '{}') as { error: string }).error, 'invalid_request');
     const metadata = JSON.parse(server.metadata().body) as { grant_types_supported: string[] };
     assert.ok(metadata.grant_types_supported.includes(TYPE));
+  });
+});
+
+describe('docs/stores.md: the SQLite store as a library', () => {
+  test('the store opens (migrations run), keeps the client, and the server issues it a token; a wrong secret is refused (RFC 6749 §2.3.1, §4.4)', async () => {
+    const { server } = (await import(fileOf('stores.md', 'sqlite-store.ts'))) as { server: AuthorizationServer };
+    const ok = await server.handle(formPost('/oauth/token', { grant_type: 'client_credentials' }, 'reports-service:change-me-to-32-random-characters!!'));
+    assert.equal(ok?.status, 200, ok?.body);
+    const wrong = await server.handle(formPost('/oauth/token', { grant_type: 'client_credentials' }, 'reports-service:wrong'));
+    assert.equal(wrong?.status, 401);
+  });
+});
+
+describe('docs/resource-servers.md: a JWT-checking API', () => {
+  test('a token from the issuer opens the API; a forged one gets invalid_token, none a bare challenge, both naming the metadata (RFC 9068 §4, RFC 6750 §3.1, RFC 9728 §5.1)', async () => {
+    const { server, reports } = (await import(fileOf('resource-servers.md', 'resource-server.ts'))) as {
+      server: AuthorizationServer;
+      reports: (token: string | undefined) => Promise<{ status: number; headers: Record<string, string>; body: string }>;
+    };
+    const issued = await server.handle(formPost('/oauth/token', { grant_type: 'client_credentials', scope: 'read' }, 'reports-service:change-me-to-32-random-characters!!'));
+    assert.equal(issued?.status, 200, issued?.body);
+    const { access_token: token } = JSON.parse(issued.body) as { access_token: string };
+    const ok = await reports(token);
+    assert.equal(ok.status, 200, ok.body);
+    assert.deepEqual(JSON.parse(ok.body), { client: 'reports-service' });
+
+    const forged = await reports(`${token.slice(0, -4)}AAAA`);
+    assert.equal(forged.status, 401);
+    const challenge = Object.entries(forged.headers).find(([name]) => name.toLowerCase() === 'www-authenticate')?.[1] ?? '';
+    assert.match(challenge, /error="invalid_token"/);
+    assert.match(challenge, /resource_metadata="http:\/\/localhost:4000\/\.well-known\/oauth-protected-resource\/reports"/);
+    const none = await reports(undefined);
+    assert.equal(none.status, 401);
+    assert.doesNotMatch(Object.values(none.headers).join(' '), /error=/);
   });
 });
 

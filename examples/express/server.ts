@@ -2,9 +2,10 @@
 import type { AddressInfo } from 'node:net';
 import createApp from 'express';
 import { express } from '../../src/adapters/express.js';
-import { PORT, announce, createDemoServer } from '../shared/demo.js';
+import { PORT, announce, createDemo } from '../shared/demo.js';
 
-const oauth = express(await createDemoServer());
+const { server, interaction } = await createDemo();
+const oauth = express(server, { interaction });
 const app = createApp();
 app.use(oauth);
 app.get('/secure', oauth.authenticate({ scope: ['read'] }), (_req, res) => {

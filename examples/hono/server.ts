@@ -2,10 +2,10 @@
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { authenticate, fetchHandler } from '../../src/adapters/fetch.js';
-import { PORT, announce, createDemoServer } from '../shared/demo.js';
+import { PORT, announce, createDemo } from '../shared/demo.js';
 
-const server = await createDemoServer();
-const oauth = fetchHandler(server);
+const { server, interaction } = await createDemo();
+const oauth = fetchHandler(server, { interaction });
 const app = new Hono();
 app.get('/secure', async (c) => {
   const result = await authenticate(server, c.req.raw, { scope: ['read'] });

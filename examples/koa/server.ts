@@ -3,9 +3,10 @@ import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import { koa } from '../../src/adapters/koa.js';
 import type { KoaOAuthState } from '../../src/adapters/koa.js';
-import { PORT, announce, createDemoServer } from '../shared/demo.js';
+import { PORT, announce, createDemo } from '../shared/demo.js';
 
-const oauth = koa(await createDemoServer());
+const { server, interaction } = await createDemo();
+const oauth = koa(server, { interaction });
 const app = new Koa();
 app.use(oauth);
 app.use(oauth.authenticate({ scope: ['read'] }));

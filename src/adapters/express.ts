@@ -13,6 +13,7 @@ import { toOAuthRequest as readNodeRequest } from './node.js';
 
 /** What `authenticate` leaves in `res.locals.oauth` for the routes after it. */
 export interface ExpressOAuthLocals {
+  /** The access token the bearer check accepted. */
   token: AccessToken;
 }
 

@@ -35,6 +35,7 @@ export function sendOAuthResponse(reply: FastifyReply, response: OAuthResponse):
 
 /** Options of the `tollgate` Fastify plugin: the server, its body limit, and the `handle` options. */
 export interface TollgatePluginOptions extends HandleOptions {
+  /** The authorization server whose endpoints the plugin serves. */
   server: AuthorizationServer;
   /** Largest body Fastify reads. Default: the server's `maxBodyBytes`. */
   bodyLimit?: number;

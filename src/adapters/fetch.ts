@@ -52,7 +52,19 @@ export function sendOAuthResponse(response: OAuthResponse): Response {
 }
 
 /** What the Fetch `authenticate` answers: the token, or the challenge as a ready Response. */
-export type FetchAuthenticateResult = { type: 'authenticated'; token: AccessToken } | { type: 'error'; response: Response };
+export type FetchAuthenticateResult =
+  | {
+      /** The token is valid and covers what the resource requires. */
+      type: 'authenticated';
+      /** The access token, with its client, user and scope. */
+      token: AccessToken;
+    }
+  | {
+      /** Refused. */
+      type: 'error';
+      /** The response to send, with its `WWW-Authenticate` challenge (RFC 6750 §3). */
+      response: Response;
+    };
 
 /**
  * RFC 6750 bearer check of a request to a protected resource. The body is read only when the

@@ -8,6 +8,7 @@ import { toOAuthRequest as readNodeRequest } from './node.js';
 
 /** What `authenticate` leaves in `ctx.state.oauth` for the middleware after it. */
 export interface KoaOAuthState {
+  /** The access token the bearer check accepted. */
   token: AccessToken;
 }
 

@@ -11,10 +11,15 @@ const { randomBytes } = require('node:crypto') as typeof import('node:crypto');
 const { InvalidArgumentError, InvalidScopeError } = require('./errors.cjs') as Record<'InvalidArgumentError' | 'InvalidScopeError', OAuthErrorClass>;
 
 /** What their grant type constructor is given: the lifetimes and the model. */
+/** What their grant type classes are constructed with. */
 interface GrantTypeOptions {
+  /** Access token lifetime in seconds. */
   accessTokenLifetime: number;
+  /** Refresh token lifetime in seconds. */
   refreshTokenLifetime?: number | undefined;
+  /** Their model. */
   model: CompatModel;
+  /** Whether a refresh rotates the refresh token. */
   alwaysIssueNewRefreshToken?: boolean | undefined;
 }
 

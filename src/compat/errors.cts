@@ -9,7 +9,12 @@
 const { STATUS_CODES } = require('node:http') as typeof import('node:http');
 
 /** Extra properties an error may carry (their `code` sets the status, `name` the class name). */
-type ErrorProperties = Readonly<Record<string, unknown>> & { code?: number; name?: string };
+type ErrorProperties = Readonly<Record<string, unknown>> & {
+  /** The HTTP status. */
+  code?: number;
+  /** The OAuth error code. */
+  name?: string;
+};
 
 /** node-oauth2-server's OAuthError: the base of their error classes (`code` the HTTP status, `name` the OAuth error code). */
 class OAuthError extends Error {

@@ -12,7 +12,10 @@ import { crossing } from './model-errors.js';
 import type { GrantTypeOptions, Request } from './classes.js';
 
 /** Their extension grant: built with the lifetimes and model, its `handle` resolves to the saved token. */
-export type ExtendedGrantType = new (options: GrantTypeOptions) => { handle(request: Request, client: CompatClient): Promise<CompatToken | null | undefined> };
+export type ExtendedGrantType = new (options: GrantTypeOptions) => {
+  /** Issues the token for a token request of this grant type, or refuses it by throwing one of their errors. */
+  handle(request: Request, client: CompatClient): Promise<CompatToken | null | undefined>;
+};
 
 export interface ExtensionGrantSettings {
   model: CompatModel;

@@ -13,10 +13,15 @@ type Falsey = false | null | undefined | 0 | '';
 
 /** Their client: `id`, `redirectUris`, `grants`, optional per-client lifetimes in seconds. */
 export interface CompatClient {
+  /** The client identifier. */
   id: string;
+  /** The registered redirect URIs (one string or a list). */
   redirectUris?: string | readonly string[] | undefined;
+  /** The grant types the client may use, e.g. `authorization_code`. */
   grants?: readonly string[] | undefined;
+  /** This client's access token lifetime in seconds, overriding the server's. */
   accessTokenLifetime?: number | undefined;
+  /** This client's refresh token lifetime in seconds, overriding the server's. */
   refreshTokenLifetime?: number | undefined;
   /**
    * tollgate: the client has no secret (RFC 6749 §2.1, a single-page or native app). Only such a
@@ -32,12 +37,19 @@ export type CompatUser = Record<string, unknown>;
 
 /** Their token, as `saveToken` returns it and `getAccessToken` / `getRefreshToken` return it. */
 export interface CompatToken {
+  /** The access token string. */
   accessToken?: string | undefined;
+  /** When the access token expires. */
   accessTokenExpiresAt?: Date | undefined;
+  /** The refresh token string, when one was issued. */
   refreshToken?: string | undefined;
+  /** When the refresh token expires; absent means never. */
   refreshTokenExpiresAt?: Date | undefined;
+  /** The token's scope, one entry per scope token. */
   scope?: readonly string[] | undefined;
+  /** The client, as the model returned it. */
   client: CompatClient;
+  /** The user, as the model returned it. */
   user: CompatUser;
   /** Added by tollgate: a model that stores the object as given keeps it; one that does not gets a derived one. */
   grantId?: string | undefined;
@@ -46,58 +58,94 @@ export interface CompatToken {
 
 /** Their authorization code (`code` is accepted for `authorizationCode`, as older models return it). */
 export interface CompatAuthorizationCode {
+  /** The code string. */
   authorizationCode?: string | undefined;
+  /** The code string, as older models name it. */
   code?: string | undefined;
+  /** When the code expires. */
   expiresAt: Date;
+  /** The `redirect_uri` of the authorization request, if one was sent (RFC 6749 §4.1.3). */
   redirectUri?: string | undefined;
+  /** The scope the user granted. */
   scope?: readonly string[] | undefined;
+  /** The client, as the model returned it. */
   client: CompatClient;
+  /** The user, as the model returned it. */
   user: CompatUser;
+  /** The PKCE code challenge (RFC 7636 §4.3). */
   codeChallenge?: string | undefined;
+  /** `S256` or `plain` (RFC 7636 §4.3). */
   codeChallengeMethod?: string | undefined;
+  /** Added by tollgate: the grant the code belongs to. */
   grantId?: string | undefined;
   [key: string]: unknown;
 }
 
 /** The fields `saveToken` receives. */
 export interface CompatTokenToSave {
+  /** The new access token string. */
   accessToken: string;
+  /** When it expires. */
   accessTokenExpiresAt: Date;
+  /** The new refresh token string, when one is issued. */
   refreshToken?: string;
+  /** When it expires. */
   refreshTokenExpiresAt?: Date;
+  /** The granted scope. */
   scope: string[];
+  /** The grant the tokens belong to; keep it to let tollgate revoke the whole grant. */
   grantId: string;
 }
 
 /** The fields `saveAuthorizationCode` receives. */
 export interface CompatCodeToSave {
+  /** The new code string. */
   authorizationCode: string;
+  /** When it expires. */
   expiresAt: Date;
+  /** The `redirect_uri` of the authorization request, if one was sent. */
   redirectUri?: string;
+  /** The granted scope. */
   scope: string[];
+  /** The PKCE code challenge (RFC 7636 §4.3). */
   codeChallenge?: string;
+  /** How the challenge was derived (RFC 7636 §4.3). */
   codeChallengeMethod?: CodeChallengeMethod;
+  /** The grant the code belongs to. */
   grantId: string;
 }
 
 /** Their model (v5: every function returns a value or a promise; no callbacks). */
 export interface CompatModel {
+  /** Finds a client; `clientSecret` is null when the client did not authenticate with a secret. */
   getClient(clientId: string, clientSecret: string | null): Awaitable<CompatClient | Falsey>;
+  /** Saves an issued token pair and returns it with `client` and `user`. */
   saveToken(token: CompatTokenToSave, client: CompatClient, user: CompatUser): Awaitable<CompatToken | Falsey>;
+  /** Finds an access token, for the bearer check. */
   getAccessToken?(accessToken: string): Awaitable<CompatToken | Falsey>;
+  /** Finds a refresh token, for the refresh_token grant. */
   getRefreshToken?(refreshToken: string): Awaitable<CompatToken | Falsey>;
   /** Must report whether it removed the token: tollgate relies on it for single use. */
   revokeToken?(token: CompatToken): Awaitable<boolean>;
+  /** Finds an authorization code, for the authorization_code grant. */
   getAuthorizationCode?(authorizationCode: string): Awaitable<CompatAuthorizationCode | Falsey>;
+  /** Saves an issued code and returns it. */
   saveAuthorizationCode?(code: CompatCodeToSave, client: CompatClient, user: CompatUser): Awaitable<CompatAuthorizationCode | Falsey>;
   /** Must report whether it removed the code: of two parallel redemptions, one alone gets true. */
   revokeAuthorizationCode?(code: CompatAuthorizationCode): Awaitable<boolean>;
+  /** Checks a username and password (the password grant). */
   getUser?(username: string, password: string, client: CompatClient): Awaitable<CompatUser | Falsey>;
+  /** The user a client_credentials token is issued for. */
   getUserFromClient?(client: CompatClient): Awaitable<CompatUser | Falsey>;
+  /** The scope to grant for a requested one; falsy refuses it (`invalid_scope`). */
   validateScope?(user: CompatUser, client: CompatClient, scope: string[]): Awaitable<readonly string[] | Falsey>;
+  /** Whether a token's scope covers the scope a resource asks for. */
   verifyScope?(token: CompatToken, scope: string[]): Awaitable<boolean>;
+  /** Makes an access token string; default: a random one. */
   generateAccessToken?(client: CompatClient, user: CompatUser, scope: string[]): Awaitable<string>;
+  /** Makes a refresh token string; default: a random one. */
   generateRefreshToken?(client: CompatClient, user: CompatUser, scope: string[]): Awaitable<string>;
+  /** Makes a code string; default: a random one. */
   generateAuthorizationCode?(client: CompatClient, user: CompatUser, scope: string[]): Awaitable<string>;
 }
 

@@ -8,9 +8,13 @@ const { InvalidArgumentError } = require('./errors.cjs') as { InvalidArgumentErr
 
 /** What their Request is built from: a framework's request, or these fields. */
 interface RequestOptions {
+  /** The request headers. */
   headers?: Readonly<Record<string, string | readonly string[] | undefined>>;
+  /** The HTTP method. */
   method?: string;
+  /** The parsed query string. */
   query?: Record<string, unknown>;
+  /** The parsed form body. */
   body?: Record<string, unknown>;
 }
 

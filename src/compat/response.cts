@@ -3,7 +3,9 @@
  * body object. CommonJS for the reason given in errors.cts.
  */
 interface ResponseOptions {
+  /** Headers to start with. */
   headers?: Readonly<Record<string, string>>;
+  /** A body to start with. */
   body?: Record<string, unknown>;
 }
 

@@ -49,22 +49,35 @@ export interface AuthenticateHandler {
 
 /** Their constructor options: the model, lifetimes and leniencies, with tollgate's `issuer` added. */
 export interface OAuth2ServerOptions {
+  /** Their model: `getClient`, `saveToken`, and the functions the grants in use need. */
   model: CompatModel;
   /** tollgate: the issuer sent as `iss` in authorization responses (RFC 9207). Default `http://localhost`. */
   issuer?: string;
+  /** Access token lifetime in seconds. Default 3600. */
   accessTokenLifetime?: number;
+  /** Refresh token lifetime in seconds. Default 1209600 (two weeks). */
   refreshTokenLifetime?: number;
+  /** Authorization code lifetime in seconds. Default 300. */
   authorizationCodeLifetime?: number;
+  /** Accept `access_token` in the query string (RFC 6750 §2.3, not recommended). Default false. */
   allowBearerTokensInQueryString?: boolean;
   /** Per grant type: `false` lets a client without a secret use it (never `client_credentials`, RFC 6749 §4.4). */
   requireClientAuthentication?: Readonly<Record<string, boolean>>;
+  /** Rotate the refresh token on every refresh (RFC 9700 §4.14.2). Default true. */
   alwaysIssueNewRefreshToken?: boolean;
+  /** Accept an authorization request without `state`. Default false. */
   allowEmptyState?: boolean;
+  /** Accept the `plain` PKCE method (RFC 7636 §4.2). Default false: S256 only. */
   enablePlainPKCE?: boolean;
+  /** Extension grants (RFC 6749 §4.5) by grant type URI: their `AbstractGrantType` subclasses. */
   extendedGrantTypes?: Readonly<Record<string, ExtendedGrantType>>;
+  /** Who the resource owner is at the authorization endpoint. */
   authenticateHandler?: AuthenticateHandler;
+  /** The scope `authenticate` requires, when not given per call. */
   scope?: string | readonly string[];
+  /** Send `X-Accepted-OAuth-Scopes` from `authenticate`. Default true. */
   addAcceptedScopesHeader?: boolean;
+  /** Send `X-OAuth-Scopes` from `authenticate`. Default true. */
   addAuthorizedScopesHeader?: boolean;
   /** Fields `saveToken` returns beyond the standard ones are added to the token response. */
   allowExtendedTokenAttributes?: boolean;
@@ -217,26 +230,45 @@ type Resolved = OAuth2ServerOptions & {
  * Response, answered by the tollgate core (differences: docs/migrating-from-node-oauth2-server.md).
  */
 export class OAuth2Server {
+  /** Their Request class, as `OAuth2Server.Request`. */
   static Request = Request;
+  /** Their Response class, as `OAuth2Server.Response`. */
   static Response = Response;
+  /** The base class of their extension grants. */
   static AbstractGrantType = AbstractGrantType;
   // Their index.js hangs every error class on the export: `OAuth2Server.InvalidTokenError`.
+  /** The base of their error classes. */
   static OAuthError = OAuthError;
+  /** `access_denied`, 400. */
   static AccessDeniedError = AccessDeniedError;
+  /** `insufficient_scope`, 403 (RFC 6750 §3.1). */
   static InsufficientScopeError = InsufficientScopeError;
+  /** A programming mistake (a missing option or model function), 500. */
   static InvalidArgumentError = InvalidArgumentError;
+  /** `invalid_client`, 400. */
   static InvalidClientError = InvalidClientError;
+  /** `invalid_grant`, 400. */
   static InvalidGrantError = InvalidGrantError;
+  /** `invalid_request`, 400. */
   static InvalidRequestError = InvalidRequestError;
+  /** `invalid_scope`, 400. */
   static InvalidScopeError = InvalidScopeError;
+  /** `invalid_token`, 401 (RFC 6750 §3.1). */
   static InvalidTokenError = InvalidTokenError;
+  /** `server_error`, 503. */
   static ServerError = ServerError;
+  /** `unauthorized_client`, 400. */
   static UnauthorizedClientError = UnauthorizedClientError;
+  /** A request without credentials: 401 with a bare challenge (RFC 6750 §3.1). */
   static UnauthorizedRequestError = UnauthorizedRequestError;
+  /** `unsupported_grant_type`, 400. */
   static UnsupportedGrantTypeError = UnsupportedGrantTypeError;
+  /** `unsupported_response_type`, 400. */
   static UnsupportedResponseTypeError = UnsupportedResponseTypeError;
+  /** `unsupported_token_type`, 400 (RFC 7009 §2.2.1). */
   static UnsupportedTokenTypeError = UnsupportedTokenTypeError;
 
+  /** The options the server was constructed with. */
   readonly options: OAuth2ServerOptions;
   readonly #servers = new Map<string, AuthorizationServer>();
   readonly #savedTokens = new Map<string, CompatToken>();

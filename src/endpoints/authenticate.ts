@@ -19,10 +19,23 @@ import { freshNonceHeaders } from '../dpop/nonce.js';
  * challenge to send.
  */
 export type AuthenticateResult =
-  /** `headers` go out with the resource's answer: a fresh `DPoP-Nonce` when nonces are on (RFC 9449 §8.2). */
-  | { type: 'authenticated'; token: AccessToken; headers?: Record<string, string> }
+  | {
+      /** The token is valid and covers what the resource requires. */
+      type: 'authenticated';
+      /** The access token, with its client, user and scope. */
+      token: AccessToken;
+      /** Headers to send with the resource's answer: a fresh `DPoP-Nonce` when nonces are on (RFC 9449 §8.2). */
+      headers?: Record<string, string>;
+    }
   /** Send `response` as it is: it carries the `WWW-Authenticate` challenge. */
-  | { type: 'error'; error: OAuthError | undefined; response: OAuthResponse };
+  | {
+      /** Refused. */
+      type: 'error';
+      /** Why; undefined when the request had no token at all (RFC 6750 §3.1: a bare challenge). */
+      error: OAuthError | undefined;
+      /** The 400, 401 or 403 to send, with its challenge. */
+      response: OAuthResponse;
+    };
 
 /** What a protected resource requires of the bearer token. */
 export interface AuthenticateOptions {

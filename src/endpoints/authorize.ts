@@ -37,7 +37,9 @@ export type { AuthorizationRequest } from '../grants/grant.js';
 
 /** The resource owner's answer, from the host's sign-in and consent pages. */
 export interface AuthorizationDecision {
+  /** The person who decided: the token's subject. */
   user: User;
+  /** True to issue the code or token; false redirects with `access_denied` (RFC 6749 §4.1.2.1). */
   allow: boolean;
   /** The scope the person agreed to, when the page let them narrow it; default: what was asked. */
   scope?: string[] | undefined;
@@ -50,11 +52,30 @@ export interface AuthorizationDecision {
 /** What `authorize` answers for an authorization request (RFC 6749 §4.1.1, §4.2.1). */
 export type AuthorizeResult =
   /** Valid: the host must sign the person in and ask consent, then call again with the decision. */
-  | { type: 'interaction'; request: AuthorizationRequest }
+  | {
+      /** Valid, waiting for the person. */
+      type: 'interaction';
+      /** The validated request, to show on the page and to decide. */
+      request: AuthorizationRequest;
+    }
   /** A redirect to the client: the code, the token (then `scope` is what was granted), or an error the client may see. */
-  | { type: 'redirect'; response: OAuthResponse; scope?: string[] | undefined }
+  | {
+      /** Answered with a redirect to the client. */
+      type: 'redirect';
+      /** The redirect (or form post, for `response_mode=form_post`) to send. */
+      response: OAuthResponse;
+      /** The scope granted, when a code or token was issued. */
+      scope?: string[] | undefined;
+    }
   /** An error the person must see on a page, never sent to the redirect URI (§4.1.2.1). */
-  | { type: 'error'; error: OAuthError; response: OAuthResponse };
+  | {
+      /** Refused, shown on a page. */
+      type: 'error';
+      /** Why. */
+      error: OAuthError;
+      /** The error as the §5.2 JSON, for a host without a page of its own. */
+      response: OAuthResponse;
+    };
 
 /** What `authorize` answers once it has the decision. */
 export type AuthorizeAnswer = Exclude<AuthorizeResult, { type: 'interaction' }>;

@@ -13,11 +13,15 @@ import type { DpopProof } from '../dpop/proof.js';
 
 /** The §5.1 success body. Extension grants may add fields of their own. */
 export interface TokenResponseBody {
+  /** The access token (RFC 6749 §5.1). */
   access_token: string;
   /** `DPoP` when the access token is bound to the request's DPoP key (RFC 9449 §5). */
   token_type: 'Bearer' | 'DPoP';
+  /** The access token's lifetime in seconds. */
   expires_in: number;
+  /** The refresh token, when one was issued (RFC 6749 §6). */
   refresh_token?: string;
+  /** The granted scope, space-separated, when it differs from the requested one (§5.1). */
   scope?: string;
   [extra: string]: unknown;
 }
@@ -69,6 +73,7 @@ export interface ActorClaim {
 
 /** Issues tokens: values, lifetimes, format and storage, the same way for every grant. */
 export interface TokenIssuer {
+  /** Issues the access token (and refresh token, ID token) for a request and answers the §5.1 body. */
   issue(request: IssueRequest): Promise<TokenResponseBody>;
 }
 
@@ -81,14 +86,17 @@ export interface GrantContext<M extends BaseModel = BaseModel> {
   params: Params;
   /** The authenticated client, already allowed this grant type. */
   client: Client;
+  /** The server's model. */
   model: M;
   /** Issues the tokens (not to be confused with the server's issuer identifier, a URL). */
   tokens: TokenIssuer;
   /** The `scope` parameter, syntax-checked (§3.3); undefined when absent. */
   scope: string[] | undefined;
+  /** The HTTP request. */
   request: OAuthRequest;
   /** Extra credentials the host passed in (the oauthlib seed's `credentials`), e.g. the client's IP. */
   credentials: Readonly<Record<string, unknown>>;
+  /** The time of the request: one clock for every check in it. */
   now: Date;
   /** The request's checked DPoP proof (RFC 9449 §5), when it sent one; the issued access token is bound to it. */
   dpop?: DpopProof | undefined;
@@ -96,6 +104,7 @@ export interface GrantContext<M extends BaseModel = BaseModel> {
 
 /** A validated authorization request (RFC 6749 §4.1.1, §4.2.1): what the consent page shows and the grant answers. */
 export interface AuthorizationRequest {
+  /** The client that sent the request, registered and allowed the response type. */
   client: Client;
   /** The `response_type` asked for, answered by the grant that registered it. */
   responseType: string;
@@ -105,10 +114,13 @@ export interface AuthorizationRequest {
   redirectUriSent: boolean;
   /** The scope asked for, syntax-checked; undefined when the request had none. */
   scope: string[] | undefined;
+  /** The client's `state`, returned unchanged with the response (RFC 6749 §4.1.2). */
   state: string | undefined;
   /** RFC 7636 §4.3, for `response_type=code`. */
   codeChallenge: string | undefined;
+  /** RFC 7636 §4.3: how `codeChallenge` was derived; `S256` unless the server allows `plain`. */
   codeChallengeMethod: CodeChallengeMethod | undefined;
+  /** How the response parameters reach the client: query, fragment or form post. */
   responseMode: ResponseMode;
   /** OpenID Connect Core §3.1.2.1: set when the server is an OpenID provider and the scope has `openid`. */
   openid?: OpenIdAuthorizationRequest | undefined;
@@ -132,7 +144,9 @@ export interface AuthorizationSettings {
 
 /** What an authorization half gets once the resource owner has allowed the request. */
 export interface AuthorizeContext<M extends BaseModel = BaseModel> {
+  /** The validated authorization request. */
   request: AuthorizationRequest;
+  /** The person who allowed it. */
   user: User;
   /** The scope granted (after `validateScope`). */
   scope: string[];
@@ -140,13 +154,17 @@ export interface AuthorizeContext<M extends BaseModel = BaseModel> {
   authTime?: Date | undefined;
   /** How the person signed in, if the host said (OpenID Connect `amr`, Core §2). */
   amr?: readonly string[] | undefined;
+  /** The server's model. */
   model: M;
+  /** Issues tokens, for response types that return one (implicit). */
   tokens: TokenIssuer;
+  /** The server settings that apply. */
   settings: AuthorizationSettings;
 }
 
 /** The authorization endpoint half of a grant: the `response_type` it answers (RFC 6749 §3.1.1). */
 export interface AuthorizationResponder<M extends BaseModel = BaseModel> {
+  /** The `response_type` value it answers, e.g. `code`. */
   readonly responseType: string;
   /** Where its response parameters go (RFC 6749 §4.1.2: the query; §4.2.2: the fragment). */
   readonly responseMode: ResponseMode;
@@ -161,6 +179,7 @@ export interface AuthorizationResponder<M extends BaseModel = BaseModel> {
  * an absolute URI `type` is fine (RFC 6749 §4.5).
  */
 export interface Grant<M extends BaseModel = BaseModel> {
+  /** The `grant_type` value it answers: a built-in name or an absolute URI (RFC 6749 §4.5). */
   readonly type: string;
   /** Whether public clients (no secret) may use it. Default false. */
   readonly publicClients?: boolean;

@@ -40,7 +40,14 @@ function typeProblem(name: string, value: unknown): string | undefined {
 }
 
 /** Why these claims are not standard claims with the right types (naming the first bad one), or undefined when they are. */
-export function claimsProblem(claims: Readonly<Record<string, unknown>>): { claim: string; message: string } | undefined {
+export function claimsProblem(claims: Readonly<Record<string, unknown>>):
+  | {
+      /** The first claim at fault. */
+      claim: string;
+      /** What is wrong with it, to follow the claim's name. */
+      message: string;
+    }
+  | undefined {
   for (const [name, value] of Object.entries(claims)) {
     if (!STANDARD_CLAIMS.includes(name)) return { claim: name, message: `is not a standard claim (OpenID Connect Core §5.1); allowed: ${STANDARD_CLAIMS.join(', ')}` };
     const problem = typeProblem(name, value);

@@ -26,7 +26,9 @@ export interface OpenIdProviderOptions {
 
 /** What an `id_token_hint` says once verified (RP-Initiated Logout 1.0 §2). */
 export interface IdTokenHint {
+  /** The `sub` of the ID token. */
   subject: string;
+  /** The client it was issued to (`aud`). */
   clientId: string;
 }
 

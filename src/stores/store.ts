@@ -8,12 +8,14 @@ import type { SigningKeyStore } from '../tokens/signing-keys.js';
 
 /** A client as registered: its metadata plus, for a confidential client, the secret in clear (hashed on save). */
 export interface ClientRegistration extends Omit<Client, 'token_endpoint_auth_method'> {
+  /** The secret in clear (RFC 6749 §2.3.1); the store keeps only its hash. */
   client_secret?: string | undefined;
   /**
    * The secret already hashed, as `hashSecret` makes it (what `tollgate hash-secret` prints), so the
    * secret need not be written anywhere in clear. At most one of the two.
    */
   client_secret_hash?: string | undefined;
+  /** How the client authenticates; default: `client_secret_basic` with a secret, `none` without one. */
   token_endpoint_auth_method?: Client['token_endpoint_auth_method'] | undefined;
 }
 
@@ -22,7 +24,20 @@ export interface ClientRegistration extends Omit<Client, 'token_endpoint_auth_me
  * hash as `hashPassword` makes it (what `tollgate hash-password` prints). Exactly one of the two.
  */
 export type UserRegistration = UserIdentity &
-  ({ password: string; password_hash?: undefined } | { password?: undefined; password_hash: string });
+  (
+    | {
+        /** The password in clear; the store keeps only its scrypt hash. */
+        password: string;
+        /** Not with `password`. */
+        password_hash?: undefined;
+      }
+    | {
+        /** Not with `password_hash`. */
+        password?: undefined;
+        /** The password's scrypt hash, as `hashPassword` makes it. */
+        password_hash: string;
+      }
+  );
 
 /** Who a registered user is, beside the password. */
 export interface UserIdentity {

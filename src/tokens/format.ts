@@ -5,11 +5,17 @@ import { randomToken } from '../secrets.js';
 
 /** Everything a self-contained token format may encode. */
 export interface AccessTokenContext {
+  /** The client the token is issued to. */
   client: Client;
+  /** The resource owner (for client_credentials, the client). */
   user: User;
+  /** The granted scope. */
   scope: string[];
+  /** The grant the token belongs to. */
   grantId: string;
+  /** When it is issued (`iat`). */
   issuedAt: Date;
+  /** When it expires (`exp`). */
   expiresAt: Date;
   /** The resources the token is for (RFC 8707): its `aud`. Undefined: the format's default audience. */
   audience?: readonly string[] | undefined;
@@ -21,12 +27,15 @@ export interface AccessTokenContext {
 
 /** A JSON Web Key Set document (RFC 7517 §5). */
 export interface JsonWebKeySet {
+  /** The public keys, as JWKs (RFC 7517 §4). */
   keys: Array<Record<string, unknown>>;
 }
 
 /** Makes access token values. The store still records each token, so revocation works for every format. */
 export interface AccessTokenFormat {
+  /** The format's name, e.g. `opaque` or `jwt`, for logs and metadata. */
   readonly name: string;
+  /** Makes the token value for one issued token. */
   generate(context: AccessTokenContext): string | Promise<string>;
   /** The public keys that verify the tokens, for formats that sign them. */
   jwks?(): Promise<JsonWebKeySet>;

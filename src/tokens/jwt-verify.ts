@@ -42,6 +42,7 @@ export interface JwtAccessTokenClaims extends JWTPayload {
   exp: number;
   iat: number;
   jti: string;
+  /** The client the token was issued to (RFC 8693 §4.3). */
   client_id: string;
   /** Space-separated scopes; absent when none were granted. */
   scope?: string;

@@ -12,10 +12,15 @@ export const ACCESS_TOKEN_ALGORITHMS: readonly string[] = ['ES256', 'EdDSA'] sat
 
 /** A signing key for JWT access tokens, as JWKs. `privateJwk` never leaves the server. */
 export interface SigningKey {
+  /** The key ID: the RFC 7638 thumbprint of the public key. */
   kid: string;
+  /** The JWS algorithm it signs with, e.g. `ES256`. */
   alg: string;
+  /** The private key as a JWK; never leaves the store. */
   privateJwk: Record<string, unknown>;
+  /** The public key as a JWK, as the JWKS endpoint publishes it. */
   publicJwk: Record<string, unknown>;
+  /** When the key was made. */
   createdAt: Date;
   /** Set when a newer key replaced it: it verifies, but no longer signs, until `retiredAt` + the token lifetime. */
   retiredAt?: Date | undefined;

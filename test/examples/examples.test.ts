@@ -1,10 +1,16 @@
-/** Every example starts as its README says (with PORT=0), prints its URL, and issues a client_credentials token that its /secure accepts. */
+/**
+ * Every example starts as its README says (with PORT=0), prints its URL, and issues a client_credentials
+ * token that its /secure accepts. On each host, an openid-client code flow goes through the app's own
+ * sign-in and consent pages (examples/shared/pages.ts).
+ */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { after, test } from 'node:test';
+import { after, describe, test } from 'node:test';
+import * as client from 'openid-client';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const EXAMPLES = ['node', 'express', 'fastify', 'koa', 'hono', 'compat', 'compat-cjs'];
@@ -21,9 +27,9 @@ after(async () => {
 });
 
 /** Starts an example (by default `node --import tsx examples/<name>/server.ts`) on a free port and resolves to the URL it prints. */
-async function start(name: string): Promise<string> {
+async function start(name: string, port = 0): Promise<string> {
   const args = COMMANDS[name] ?? ['--import', 'tsx', `examples/${name}/server.ts`];
-  const child = spawn(process.execPath, [...args], { cwd: ROOT, env: { ...process.env, PORT: '0' } });
+  const child = spawn(process.execPath, [...args], { cwd: ROOT, env: { ...process.env, PORT: String(port) } });
   children.push(child);
   let output = '';
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -76,4 +82,130 @@ test('examples/compat-cjs: the CommonJS app\'s error handler tells errors apart 
   const invalid = await fetch(`${url}/secure`, { headers: { authorization: 'Bearer nope' } });
   assert.equal(invalid.status, 401);
   assert.equal(((await invalid.json()) as { error?: string }).error, 'invalid_token');
+});
+
+/** The hosts whose examples serve the authorization endpoint through examples/shared/pages.ts. */
+const HOSTS = ['node', 'express', 'fastify', 'koa', 'hono'];
+const REDIRECT_URI = 'http://localhost:8080/callback';
+
+/** A port free right now: the issuer names it, so the example must listen on it (not on PORT=0). */
+async function freePort(): Promise<number> {
+  const probe = createServer().listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as { port: number };
+  probe.close();
+  await once(probe, 'close');
+  return port;
+}
+
+/** A browser stand-in: one cookie jar, redirects not followed. */
+function browser(base: string) {
+  const jar = new Map<string, string>();
+  return async (path: string | URL, form?: Record<string, string>): Promise<{ status: number; location: string | null; body: string }> => {
+    const headers: Record<string, string> = { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') };
+    if (form) headers['content-type'] = 'application/x-www-form-urlencoded';
+    const response = await fetch(new URL(path, base), { method: form ? 'POST' : 'GET', headers, body: form ? new URLSearchParams(form) : null, redirect: 'manual' });
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = ''] = line.split(';');
+      const eq = pair.indexOf('=');
+      jar.set(pair.slice(0, eq), pair.slice(eq + 1));
+    }
+    return { status: response.status, location: response.headers.get('location'), body: await response.text() };
+  };
+}
+
+const decodeHtml = (text: string): string => text.replace(/&#(\d+);/g, (_m, code: string) => String.fromCharCode(Number(code)));
+const formAction = (html: string): string => decodeHtml(/<form method="post" action="([^"]*)"/.exec(html)?.[1] ?? assert.fail(`no form on the page:\n${html}`));
+const interactionId = (html: string): string => decodeHtml(/name="interaction" value="([^"]*)"/.exec(html)?.[1] ?? assert.fail(`no interaction field:\n${html}`));
+
+/** openid-client's authorization request for `web-app`, with PKCE (RFC 7636) and state. */
+async function authorizationRequest(issuer: string) {
+  const config = await client.discovery(new URL(issuer), 'web-app', undefined, client.ClientSecretBasic('web-app-secret'), { execute: [client.allowInsecureRequests], algorithm: 'oauth2' });
+  const verifier = client.randomPKCECodeVerifier();
+  const state = client.randomState();
+  const url = client.buildAuthorizationUrl(config, {
+    redirect_uri: REDIRECT_URI,
+    scope: 'read',
+    state,
+    code_challenge: await client.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+  });
+  return { config, verifier, state, url };
+}
+
+for (const name of HOSTS) {
+  describe(`examples/${name}: the app's own sign-in and consent pages`, () => {
+    let issuer: string;
+    const ready = (async () => {
+      const port = await freePort();
+      await start(name, port);
+      issuer = `http://localhost:${port}`;
+    })();
+
+    test('sign in, Allow, and openid-client redeems the code; the token opens /secure (RFC 6749 §4.1, RFC 7636, RFC 9207)', async () => {
+      await ready;
+      const { config, verifier, state, url } = await authorizationRequest(issuer);
+      const go = browser(issuer);
+      const signIn = await go(url);
+      assert.equal(signIn.status, 200);
+      assert.match(signIn.body, /Sign in to continue to Web App/);
+      const wrong = await go(formAction(signIn.body), { interaction: interactionId(signIn.body), username: 'alice', password: 'not it' });
+      assert.equal(wrong.status, 200);
+      assert.match(wrong.body, /role="alert">Incorrect username or password/);
+      const consent = await go(formAction(wrong.body), { interaction: interactionId(wrong.body), username: 'alice', password: 'wonderland' });
+      assert.equal(consent.status, 200);
+      assert.match(consent.body, /Web App asks for: read/);
+      const allowed = await go(formAction(consent.body), { interaction: interactionId(consent.body), decision: 'allow' });
+      assert.equal(allowed.status, 303, 'a form POST is answered 303 (RFC 9700 §4.12)');
+      assert.ok(allowed.location?.startsWith(`${REDIRECT_URI}?`), allowed.location ?? allowed.body);
+      const tokens = await client.authorizationCodeGrant(config, new URL(allowed.location ?? ''), { pkceCodeVerifier: verifier, expectedState: state });
+      const secure = await fetch(`${issuer}/secure`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+      assert.equal(await secure.text(), 'Hello, web-app!');
+    });
+
+    test('Deny redirects with access_denied and no code (RFC 6749 §4.1.2.1)', async () => {
+      await ready;
+      const { url } = await authorizationRequest(issuer);
+      const go = browser(issuer);
+      const signIn = await go(url);
+      const consent = await go(formAction(signIn.body), { interaction: interactionId(signIn.body), username: 'alice', password: 'wonderland' });
+      const denied = await go(formAction(consent.body), { interaction: interactionId(consent.body), decision: 'deny' });
+      const location = new URL(denied.location ?? assert.fail(denied.body));
+      assert.equal(location.searchParams.get('error'), 'access_denied');
+      assert.equal(location.searchParams.get('code'), null);
+    });
+  });
+}
+
+describe('examples/shared/pages.ts: the waiting request belongs to the browser that started it', () => {
+  let issuer: string;
+  const ready = (async () => {
+    const port = await freePort();
+    await start('node', port);
+    issuer = `http://localhost:${port}`;
+  })();
+
+  test('a form posted from another browser (without its cookie) does not reach the consent step: login CSRF (RFC 9700 §4.7)', async () => {
+    await ready;
+    const { url } = await authorizationRequest(issuer);
+    const victim = browser(issuer);
+    const signIn = await victim(url);
+    const attacker = browser(issuer);
+    const forged = await attacker(formAction(signIn.body), { interaction: interactionId(signIn.body), username: 'alice', password: 'wonderland' });
+    assert.doesNotMatch(forged.body, /asks for/);
+    assert.equal(forged.location, null);
+  });
+
+  test('the decision counts once: the consent form posted again starts over, no second code (RFC 6749 §4.1.2)', async () => {
+    await ready;
+    const { url } = await authorizationRequest(issuer);
+    const go = browser(issuer);
+    const signIn = await go(url);
+    const consent = await go(formAction(signIn.body), { interaction: interactionId(signIn.body), username: 'alice', password: 'wonderland' });
+    const form = { interaction: interactionId(consent.body), decision: 'allow' };
+    assert.equal((await go(formAction(consent.body), form)).status, 303);
+    const again = await go(formAction(consent.body), form);
+    assert.notEqual(again.status, 303);
+    assert.equal(again.location, null);
+  });
 });
