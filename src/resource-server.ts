@@ -44,9 +44,15 @@ export interface ProtectedResourceOptions {
 export interface TokenClaims {
   /** An introspection answer's `active`; false is refused as `invalid_token`. */
   active?: boolean;
+  /** The audience: must name this resource when present (RFC 8707, RFC 9068 §4). */
   aud?: string | string[];
+  /** The granted scope, space-separated (RFC 6749 §3.3). */
   scope?: string;
-  cnf?: { jkt?: string };
+  /** The confirmation of a sender-constrained token (RFC 7800). */
+  cnf?: {
+    /** The JWK SHA-256 thumbprint of the DPoP key it is bound to (RFC 9449 §6). */
+    jkt?: string;
+  };
   [claim: string]: unknown;
 }
 
@@ -65,10 +71,24 @@ export interface ResourceAuthenticateOptions<C extends TokenClaims> {
 
 /** What `authenticate` answers: the token's claims, or the challenge to send. */
 export type ResourceAuthenticateResult<C> =
-  /** Send `headers` with the answer: a fresh `DPoP-Nonce` when nonces are on (RFC 9449 §8.2). */
-  | { type: 'authenticated'; claims: C; scheme: 'Bearer' | 'DPoP'; headers: Record<string, string> }
-  /** Send `response` as it is: it carries the `WWW-Authenticate` challenge. */
-  | { type: 'error'; error: OAuthError | undefined; response: OAuthResponse };
+  | {
+      /** The token is valid, bound as presented, and covers the required scope. */
+      type: 'authenticated';
+      /** The token's claims, as `verify` returned them. */
+      claims: C;
+      /** How it was presented: `DPoP` only with a valid proof by the key of its `cnf.jkt`. */
+      scheme: 'Bearer' | 'DPoP';
+      /** Send these with the answer: a fresh `DPoP-Nonce` when nonces are on (RFC 9449 §8.2). */
+      headers: Record<string, string>;
+    }
+  | {
+      /** Refused. */
+      type: 'error';
+      /** Why; undefined when the request had no token at all (RFC 6750 §3.1: a bare challenge). */
+      error: OAuthError | undefined;
+      /** The 400, 401 or 403 to send as it is: it carries the `WWW-Authenticate` challenge. */
+      response: OAuthResponse;
+    };
 
 /** The RFC 9728 §2 metadata document. */
 export interface ProtectedResourceMetadata {

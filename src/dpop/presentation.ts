@@ -66,7 +66,9 @@ export function presentedToken(request: OAuthRequest, dpop: boolean): PresentedT
 
 /** A token's claims, checked with the way it was presented. */
 export interface CheckedToken<C> {
+  /** The token's claims, as the resource's `verify` returned them. */
   claims: C;
+  /** How it was presented: `DPoP` only with a valid proof by the key of its `cnf.jkt`. */
   scheme: 'Bearer' | 'DPoP';
   /** Headers for the answer: a fresh `DPoP-Nonce` when nonces are on (RFC 9449 §8.2). */
   headers: Record<string, string>;
