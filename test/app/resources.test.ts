@@ -2,6 +2,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeJwt } from 'jose';
+import * as client from 'openid-client';
 import type { RunningCli } from '../helpers/app-server.js';
 import { REDIRECT_URI, demoConfig, startCli } from '../helpers/app-server.js';
 import { createAgent, hiddenField } from '../helpers/app-agent.js';
@@ -109,6 +110,25 @@ describe('tollgate serve: resources (RFC 8707) and protected-resource metadata (
         assert.match(response.headers.get('www-authenticate') ?? '', /resource_metadata="[^"]+\/\.well-known\/oauth-protected-resource\/secure"/);
       }
     }
+  });
+
+  test('/secure refuses a DPoP-bound token issued for another resource with the error in the DPoP challenge (RFC 8707 §2, RFC 9449 §7.1)', async () => {
+    const config = await client.discovery(new URL(cli.url), 'SkyVaultapp', undefined, client.ClientSecretBasic('secret'), { algorithm: 'oauth2', execute: [client.allowInsecureRequests] });
+    const DPoP = client.getDPoPHandle(config, await client.randomDPoPKeyPair('ES256'));
+    const secure = new URL(`${cli.url}/secure`);
+    const forMcp = await client.clientCredentialsGrant(config, { scope: 'read', resource: MCP }, { DPoP });
+    // openid-client rejects a 401 with a challenge: its error carries the response.
+    const refused = await client.fetchProtectedResource(config, forMcp.access_token, secure, 'GET', undefined, undefined, { DPoP }).then(
+      () => assert.fail('/secure accepted a token for the MCP server'),
+      (err: unknown) => err as { status: number; response: Response },
+    );
+    assert.equal(refused.status, 401);
+    const challenge = refused.response.headers.get('www-authenticate') ?? '';
+    assert.match(challenge, /DPoP realm="[^"]+", error="invalid_token"/);
+    assert.doesNotMatch(challenge, /^Bearer [^,]*, error=/);
+    // The same key's token for /secure itself works.
+    const forSecure = await client.clientCredentialsGrant(config, { scope: 'read', resource: secure.href }, { DPoP });
+    assert.equal((await client.fetchProtectedResource(config, forSecure.access_token, secure, 'GET', undefined, undefined, { DPoP })).status, 200);
   });
 
   test('/secure refuses a JWT issued for another resource (RFC 9068 §4)', async () => {
