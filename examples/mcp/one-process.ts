@@ -67,13 +67,12 @@ const interaction: Interaction = {
     const host = escape(new URL(authorization.redirectUri).host);
     // `resource` may hold several values (RFC 8707 §2): one field each.
     const fields = Object.entries(pending)
-      .flatMap(([name, value]) => (name === 'resource' ? value.split(' ') : [value]).map((one) => [name, one]))
-      .map(([name, value]) => `<input type="hidden" name="${escape(name ?? '')}" value="${escape(value ?? '')}">`)
+      .flatMap(([name, value]) => (name === 'resource' ? value.split(' ') : [value]).map((one) => `<input type="hidden" name="${escape(name)}" value="${escape(one)}">`))
       .join('');
     return {
       type: 'response',
       response: page(200, `<h1>Sign in</h1>
-<p>${client} (returning to ${host}) asks for ${escape(authorization.scope?.join(' ') ?? 'its usual access')} at ${escape(MCP_URL)}. Signing in allows it.</p>
+<p>${client} (returning to ${host}) asks for ${escape(authorization.scope?.join(' ') ?? 'its usual access')} at ${escape(authorization.resources?.join(', ') ?? ISSUER)}. Signing in allows it.</p>
 <form method="post" action="${escape(server.options.endpoints.authorization)}">${fields}
 <label>Username <input name="username" autocomplete="username" required></label>
 <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
