@@ -145,7 +145,9 @@ export function createAuthorizationServer<const G extends BuiltInGrantType>(
   ]);
   // RFC 7591: only when turned on (resolveOptions checked the model can save and delete clients).
   if (resolved.registration) {
-    const registrationContext = { model: model as typeof model & RegistrationModel, options: resolved };
+    // RFC 7592 manages the clients this endpoint registered, which are in the model itself: the
+    // model without metadata-document resolution, so a URL client_id is never fetched here.
+    const registrationContext = { model: options.model as typeof options.model & RegistrationModel, options: resolved };
     routes.set(endpoints.registration, (request) => registrationEndpoint(registrationContext, request));
   }
   if (pushed) {

@@ -3,8 +3,7 @@
  * client's HTTP Basic credentials (§2.3.1).
  */
 import type { HeaderMap, OAuthRequest } from './types.js';
-import type { OAuthError } from './errors.js';
-import { InvalidRequestError, InvalidTargetError } from './errors.js';
+import { InvalidRequestError } from './errors.js';
 
 /** Request parameters with every value a string: a repeated parameter has already been refused (or, if repeatable, joined). */
 export type Params = Readonly<Record<string, string>>;
@@ -43,12 +42,14 @@ export function pathOf(url: string): string | undefined {
 }
 
 /**
- * Parameters that may be sent more than once, and the error for a value that cannot be one of
- * several. RFC 8707 §2: `resource` may be repeated. Its values are kept joined by single spaces,
- * which no URI contains (RFC 3986 §2), so a value holding whitespace is malformed and refused here:
- * it could otherwise pass for two.
+ * Parameters that may be sent more than once. RFC 8707 §2: `resource` may be repeated. Its values
+ * are kept joined by single spaces, which no URI contains (RFC 3986 §2), so a value holding
+ * whitespace is malformed: it could otherwise pass for two. It is kept as an empty value, which no
+ * URI is either, so the endpoint's own check refuses it with its error (`invalid_target`) at its
+ * point: at the authorization endpoint only once the redirect URI is trusted, and then to the
+ * client (RFC 6749 §4.1.2.1), rather than on a page here.
  */
-const REPEATABLE: ReadonlyMap<string, new (description: string) => OAuthError> = new Map([['resource', InvalidTargetError]]);
+const REPEATABLE: ReadonlySet<string> = new Set(['resource']);
 
 /** The values of a repeatable parameter (see REPEATABLE); undefined when absent. */
 export function paramValues(params: Params, name: string): string[] | undefined {
@@ -73,14 +74,13 @@ export function parseParams(...sources: Array<string | Readonly<Record<string, u
     }
     if (value === undefined || value === null || value === '') return;
     if (typeof value !== 'string') throw new InvalidRequestError(`Parameter "${name}" must be a string`);
-    const Malformed = REPEATABLE.get(name);
-    if (Malformed === undefined) {
+    if (!REPEATABLE.has(name)) {
       if (name in params) throw duplicate(name);
       params[name] = value;
       return;
     }
-    if (/\s/.test(value)) throw new Malformed(`Parameter "${name}" must not contain whitespace`);
-    params[name] = name in params ? `${params[name]} ${value}` : value;
+    const kept = /\s/.test(value) ? '' : value;
+    params[name] = name in params ? `${params[name]} ${kept}` : kept;
   };
   for (const source of sources) {
     if (typeof source === 'string') {

@@ -12,24 +12,15 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { createProtectedResource } from '../../src/resource.js';
 import { createJwtVerifier } from '../../src/jwt.js';
 import { InvalidTokenError, InsufficientScopeError } from '../../src/errors.js';
 import type { OAuthResponse } from '../../src/index.js';
+import type { Caller } from './whoami.js';
+import { SCOPE, serveMcp } from './whoami.js';
 
 const AUTH_SERVER = process.env.AUTH_SERVER ?? 'http://127.0.0.1:9191';
 const PORT = Number(process.env.PORT ?? 3001);
-const SCOPE = ['mcp:tools'];
-
-/** What the MCP server learned about a caller from its token. */
-interface Caller {
-  clientId: string;
-  subject: string | undefined;
-  audience: string[];
-  scope: string[];
-}
 
 function send(res: ServerResponse, response: OAuthResponse): void {
   res.writeHead(response.status, response.headers).end(response.body);
@@ -78,15 +69,6 @@ async function authenticate(req: IncomingMessage): Promise<Caller | OAuthRespons
   }
 }
 
-/** A fresh MCP server per request (the SDK's stateless mode), with one tool that tells the caller what its token said. */
-function mcpServer(caller: Caller): McpServer {
-  const server = new McpServer({ name: 'tollgate-mcp-example', version: '1.0.0' });
-  server.registerTool('whoami', { description: 'Who the access token says you are' }, async () => ({
-    content: [{ type: 'text', text: JSON.stringify(caller) }],
-  }));
-  return server;
-}
-
 http.on('request', async (req: IncomingMessage, res: ServerResponse) => {
   const path = (req.url ?? '/').split('?')[0];
   const metadata = resource.handle({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers });
@@ -94,11 +76,7 @@ http.on('request', async (req: IncomingMessage, res: ServerResponse) => {
   if (path !== '/mcp') return res.writeHead(404).end();
   const caller = await authenticate(req);
   if ('status' in caller) return send(res, caller);
-  const transport = new StreamableHTTPServerTransport({});
-  const server = mcpServer(caller);
-  res.on('close', () => void transport.close().then(() => server.close()));
-  await server.connect(transport);
-  await transport.handleRequest(req, res);
+  await serveMcp(req, res, caller);
 });
 
 console.log(`MCP server listening on ${MCP_URL} (tokens from ${AUTH_SERVER})`);

@@ -26,7 +26,7 @@ import { createTheme } from './views.js';
 import { SIGN_OUT_PATH, mountSignOut } from './sign-out.js';
 import { DISCOVERY_PATH, USERINFO_PATH, createOpenIdProvider } from '../oidc/index.js';
 import { parseScope } from '../index.js';
-import { mountProtectedResources, secureResourceUri } from './protected-resources.js';
+import { mountProtectedResources, secureAuthentication, secureResourceUri } from './protected-resources.js';
 import { mountCors } from './cors.js';
 import { TOKEN_EXCHANGE } from '../grants/token-exchange.js';
 import { JWT_BEARER } from '../grants/jwt-bearer.js';
@@ -351,11 +351,11 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     stateChanging: [endpoints.token, endpoints.revocation, endpoints.registration],
   });
   await app.register(tollgate, { server, bodyLimit: config.bodyLimit, interaction });
-  mountSignOut(app, { store, sessions, openid: openid && { provider: openid, issuer: config.issuer }, events });
+  mountSignOut(app, { store, getClient: server.getClient, sessions, openid: openid && { provider: openid, issuer: config.issuer }, events });
 
   // RFC 9728: /secure's challenges name its metadata, so a client can discover this server from it.
   const secure = mountProtectedResources(app, config.issuer, config.resources);
-  app.get('/secure', { preHandler: app.authenticate({ resourceMetadata: secure.metadataUrl }) }, async (_request, reply) => reply.type('text/plain; charset=utf-8').send('Secure Hello!'));
+  app.get('/secure', { preHandler: secureAuthentication(server, secure) }, async (_request, reply) => reply.type('text/plain; charset=utf-8').send('Secure Hello!'));
 
   // Load balancers and orchestrators: /health (the store answers) and /ready (and the signing keys are loaded).
   const signs = jwt !== undefined || openid !== undefined;

@@ -3,10 +3,14 @@
  * each configured resource (RFC 8707) that lives on this server's origin. A resource elsewhere
  * (an MCP server on its own host) serves its own, with `tollgate/resource`.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
+import type { AuthorizationServer } from '../authorization-server.js';
 import type { ProtectedResource } from '../resource-server.js';
 import { createProtectedResource } from '../resource-server.js';
 import { sendOAuthResponse, toOAuthRequest } from '../adapters/fastify.js';
+import { InvalidTokenError } from '../errors.js';
+import { audienceOf } from '../resource-indicators.js';
+import { bearerChallenge } from '../response.js';
 import type { ResourceConfig } from './config.js';
 
 /** The identifier of the demo resource `/secure`. */
@@ -34,4 +38,27 @@ export function mountProtectedResources(app: FastifyInstance, issuer: string, re
     });
   }
   return secure as ProtectedResource;
+}
+
+/**
+ * `/secure`'s bearer check. The demo resource takes the tokens asked for no resource in particular
+ * (no `resource`: they carry no audience binding) and those bound to it, never a token whose
+ * audience names other resources only (RFC 8707 §2, RFC 9068 §4): a token issued for an MCP server
+ * must not open this server's own resource. The core's `resource` option would refuse the unbound
+ * tokens too, so the audience is checked here, on the token the core authenticated, and the
+ * refusal is the challenge the core gives (RFC 6750 §3.1, beside DPoP's when on, RFC 9449 §7.1).
+ */
+export function secureAuthentication(server: AuthorizationServer, secure: ProtectedResource): preHandlerAsyncHookHandler {
+  const { realm, dpop } = server.options;
+  return async (request, reply) => {
+    const result = await server.authenticate(toOAuthRequest(request), { resourceMetadata: secure.metadataUrl });
+    if (result.type === 'error') return sendOAuthResponse(reply, result.response);
+    const audience = audienceOf(result.token.extra);
+    if (audience !== undefined && !audience.includes(secure.metadata.resource)) {
+      const error = new InvalidTokenError('The access token was issued for other resources, not this one');
+      const usedDpop = /^dpop(\s|$)/i.test(request.headers.authorization ?? '');
+      return sendOAuthResponse(reply, bearerChallenge(realm, error, undefined, secure.metadataUrl, dpop && { algs: dpop.algorithms, usedDpop }));
+    }
+    request.oauth = { token: result.token };
+  };
 }

@@ -5,7 +5,8 @@
  * the CSRF token) with `id_token_hint`, `client_id`, `post_logout_redirect_uri` and `state`.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { OAuthResponse } from '../index.js';
+import type { Client, OAuthResponse } from '../index.js';
+import { OAuthError } from '../index.js';
 import type { IdTokenHint, OidcProvider } from '../oidc/index.js';
 import type { Store } from '../stores/store.js';
 import type { Session, Sessions } from './session.js';
@@ -18,6 +19,11 @@ export const SIGN_OUT_PATH = '/logout';
 
 export interface SignOutOptions {
   store: Store;
+  /**
+   * Finds a client as the endpoints do (`server.getClient`): a client ID metadata document's
+   * client too, whose post-logout redirect URIs are in its document, not in the store.
+   */
+  getClient(clientId: string): Promise<Client | undefined>;
   sessions: Sessions;
   /** With OpenID Connect on: RP-Initiated Logout (id_token_hint, post_logout_redirect_uri). */
   openid?: { provider: Pick<OidcProvider, 'verifyIdTokenHint'>; issuer: string } | undefined;
@@ -42,7 +48,17 @@ function paramsOf(request: FastifyRequest): URLSearchParams {
 }
 
 export function mountSignOut(app: FastifyInstance, options: SignOutOptions): void {
-  const { store, sessions, openid, events } = options;
+  const { store, getClient, sessions, openid, events } = options;
+
+  /** The client, or undefined when there is none to compare with (unknown, or a document that cannot be used: invalid_client). */
+  async function clientNamed(clientId: string): Promise<Client | undefined> {
+    try {
+      return await getClient(clientId);
+    } catch (err) {
+      if (err instanceof OAuthError) return undefined;
+      throw err;
+    }
+  }
 
   /** §2, §3: the hint must be this server's ID token; the redirect URI one the client registered, compared exactly. */
   async function logoutRequest(params: URLSearchParams): Promise<LogoutRequest | string> {
@@ -55,7 +71,7 @@ export function mountSignOut(app: FastifyInstance, options: SignOutOptions): voi
     const target = params.get('post_logout_redirect_uri') ?? undefined;
     if (target !== undefined) {
       // Without the client there is nothing to compare with: never an open redirector.
-      const client = clientId === undefined ? null : await store.getClient(clientId, null);
+      const client = clientId === undefined ? undefined : await clientNamed(clientId);
       if (!client || !client.post_logout_redirect_uris?.includes(target)) return 'The post_logout_redirect_uri is not registered for this client.';
     }
     return { hint, clientId, target, state: params.get('state') ?? undefined };

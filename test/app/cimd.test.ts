@@ -40,6 +40,9 @@ async function authorizationQuery(clientId: string): Promise<{ query: Record<str
   return { query, verifier };
 }
 
+/** A post-logout redirect URI a metadata document lists (RP-Initiated Logout 1.0 §3.1). */
+const SIGNED_OUT = 'https://client.example.com/signed-out';
+
 describe('client ID metadata documents on tollgate serve (allowPrivateNetworks, a local document server)', () => {
   let cli: RunningCli;
   let docs: DocumentServer;
@@ -50,7 +53,9 @@ describe('client ID metadata documents on tollgate serve (allowPrivateNetworks, 
     docs.route('/impostor.json', { json: document(docs, '/impostor.json', { client_id: `${docs.url}/client.json` }) });
     docs.route('/secret.json', { json: document(docs, '/secret.json', { token_endpoint_auth_method: 'client_secret_basic' }) });
     docs.route('/bad-redirect.json', { json: document(docs, '/bad-redirect.json', { redirect_uris: ['http://evil.example/cb'] }) });
-    cli = await startCli(demoConfig({ clientIdMetadataDocuments: { enabled: true, allowPrivateNetworks: true } }));
+    docs.route('/logout-client.json', { json: document(docs, '/logout-client.json', { post_logout_redirect_uris: [SIGNED_OUT] }) });
+    docs.route('/managed.json', { json: document(docs, '/managed.json') });
+    cli = await startCli(demoConfig({ clientIdMetadataDocuments: { enabled: true, allowPrivateNetworks: true }, registration: { enabled: true } }));
   });
   after(async () => {
     await cli.stop();
@@ -138,6 +143,44 @@ describe('client ID metadata documents on tollgate serve (allowPrivateNetworks, 
       assert.match(page.body, /client_id URL must/);
     }
     assert.equal(docs.hits('/client.json'), before);
+  });
+
+  test('RP-initiated logout: a metadata document client is sent back to a post_logout_redirect_uri its document lists (RP-Initiated Logout 1.0 §2, §3)', async () => {
+    const clientId = `${docs.url}/logout-client.json`;
+    const logout = (target: string) =>
+      fetch(`${cli.url}/logout?${new URLSearchParams({ client_id: clientId, post_logout_redirect_uri: target, state: 'bye' })}`, { redirect: 'manual' });
+    const back = await logout(SIGNED_OUT);
+    assert.equal(back.status, 303, await back.text());
+    assert.equal(back.headers.get('location'), `${SIGNED_OUT}?state=bye`);
+    // Never an open redirector: a URI the document does not list is refused on a page.
+    const elsewhere = await logout('https://evil.example.com/signed-out');
+    assert.equal(elsewhere.status, 400);
+    assert.equal(elsewhere.headers.get('location'), null);
+  });
+
+  test('RP-initiated logout naming a metadata document that cannot be fetched is a 400 page, never a redirect or a 5xx', async () => {
+    const query = new URLSearchParams({ client_id: `${docs.url}/missing.json`, post_logout_redirect_uri: SIGNED_OUT });
+    const page = await fetch(`${cli.url}/logout?${query}`, { redirect: 'manual' });
+    assert.equal(page.status, 400);
+    assert.equal(page.headers.get('location'), null);
+  });
+
+  test('RFC 7592 management of a URL client_id answers 401 without fetching its metadata document', async () => {
+    const uri = `${cli.url}/oauth/register?client_id=${encodeURIComponent(`${docs.url}/managed.json`)}`;
+    const bearer = { authorization: `Bearer ${'a'.repeat(43)}` };
+    const calls: Array<[string, RequestInit]> = [
+      ['GET', {}],
+      ['GET', { headers: bearer }],
+      ['DELETE', { headers: bearer }],
+      ['PUT', { headers: { ...bearer, 'content-type': 'application/json' }, body: JSON.stringify({ client_id: `${docs.url}/managed.json`, redirect_uris: [REDIRECT_URI] }) }],
+    ];
+    for (const [method, init] of calls) {
+      const response = await fetch(uri, { method, ...init });
+      assert.equal(response.status, 401, `${method}: ${await response.text()}`);
+      assert.match(response.headers.get('www-authenticate') ?? '', /^Bearer /);
+    }
+    // The management endpoint reads its own registrations only: no request may make the server fetch (SSRF).
+    assert.equal(docs.hits('/managed.json'), 0);
   });
 });
 

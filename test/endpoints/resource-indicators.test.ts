@@ -74,6 +74,27 @@ describe('resource indicators (RFC 8707)', () => {
     assert.equal(params.get('iss'), ISSUER);
   });
 
+  it('a whitespace-only or whitespace-holding resource at the authorization endpoint is invalid_target sent to the client, never two resources (RFC 8707 §2, RFC 6749 §4.1.2.1)', async () => {
+    const { server } = await createTestServer({ resources: RESOURCES });
+    for (const resources of [[' '], ['\t'], [`${MCP} ${FILES}`], [MCP, ' '], [' ', MCP]]) {
+      const query = new URLSearchParams({ response_type: 'code', client_id: 'SkyVaultapp', redirect_uri: REDIRECT_URI, state: 's' });
+      for (const resource of resources) query.append('resource', resource);
+      const result = await server.authorize({ method: 'GET', url: `/authorize?${query}`, headers: {} });
+      assert.equal(result.type, 'redirect', JSON.stringify(resources));
+      const params = locationParams(result.response);
+      assert.equal(params.get('error'), 'invalid_target', JSON.stringify(resources));
+      assert.equal(params.get('state'), 's');
+    }
+  });
+
+  it('a malformed resource with an unregistered redirect URI is shown, not redirected (RFC 6749 §4.1.2.1)', async () => {
+    const { server } = await createTestServer({ resources: RESOURCES });
+    const query = new URLSearchParams({ response_type: 'code', client_id: 'SkyVaultapp', redirect_uri: 'https://attacker.example.com/cb', resource: ' ' });
+    const result = await server.authorize({ method: 'GET', url: `/authorize?${query}`, headers: {} });
+    assert.equal(result.type, 'error');
+    assert.equal(result.response.headers.Location, undefined);
+  });
+
   it('a repeated resource is not a duplicate-parameter error, other repeated parameters still are (RFC 8707 §2, RFC 6749 §3.2)', async () => {
     const { server } = await createTestServer({ resources: RESOURCES });
     const both = assertTokens(await server.token(rawTokenRequest([['grant_type', 'client_credentials'], ['resource', MCP], ['resource', FILES]])));

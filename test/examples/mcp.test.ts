@@ -6,7 +6,6 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -35,21 +34,26 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts examples/mcp/mcp-server.ts as its header says; resolves once it listens. */
-async function startMcpServer(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'examples/mcp/mcp-server.ts'], { cwd: ROOT, env: { ...process.env, ...env } });
+/** Starts an example script as its header says; resolves with what it printed once it prints `ready`. */
+async function startExample(script: string, env: Record<string, string>, ready: RegExp): Promise<string> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, env: { ...process.env, ...env } });
   running.push({ stop: async () => child.exitCode === null && (child.kill(), await once(child, 'exit')) });
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
-      if (output.includes('MCP server listening on')) resolve();
+      if (ready.test(output)) resolve();
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`mcp-server exited with ${code}:\n${output}`)));
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}:\n${output}`)));
   });
-  return child;
+  return output;
+}
+
+/** Starts examples/mcp/mcp-server.ts as its header says; resolves once it listens. */
+async function startMcpServer(env: Record<string, string>): Promise<string> {
+  return startExample('examples/mcp/mcp-server.ts', env, /MCP server listening on/);
 }
 
 /** The person at the browser: signs in as admin and allows, through tollgate's pages. */
@@ -175,3 +179,53 @@ describe('examples/mcp with a client ID metadata document (CIMD)', () => {
     assert.notEqual(run.refreshed.access_token, run.tokens.access_token);
   });
 });
+
+describe('examples/mcp in one process: tollgate\'s core and the MCP server together', () => {
+  /** The person at the browser, on the example's own sign-in page: posts the form back with alice's credentials. */
+  async function signInAsAlice(url: URL): Promise<URL> {
+    const login = await fetch(url);
+    const html = await login.text();
+    assert.equal(login.status, 200, html);
+    const form = new URLSearchParams();
+    for (const [, name, value] of html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) {
+      form.append(unescapeHtml(name ?? ''), unescapeHtml(value ?? ''));
+    }
+    form.set('username', 'alice');
+    form.set('password', 'wonderland');
+    const back = await fetch(new URL('/authorize', url), { method: 'POST', body: form, redirect: 'manual' });
+    assert.equal(back.status, 303, await back.text());
+    return new URL(back.headers.get('location') ?? '');
+  }
+
+  test('the SDK client completes discovery -> DCR -> PKCE + resource -> token bound to the MCP server -> tool call -> refresh, the token checked in-process', async () => {
+    const printed = await startExample('examples/mcp/one-process.ts', { PORT: '0' }, /listening on http:\/\/127\.0\.0\.1:\d+ /);
+    const origin = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(printed)?.[1] ?? '';
+    const mcpUrl = `${origin}/mcp`;
+
+    // No token: the challenge points at the MCP server's metadata (RFC 9728 §5.1), which names this same origin as its authorization server.
+    const bare = await fetch(mcpUrl, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{}' });
+    assert.equal(bare.status, 401);
+    assert.match(bare.headers.get('www-authenticate') ?? '', /resource_metadata="[^"]+\/\.well-known\/oauth-protected-resource\/mcp"/);
+    const metadata = (await (await fetch(`${origin}/.well-known/oauth-protected-resource/mcp`)).json()) as Record<string, unknown>;
+    assert.deepEqual(metadata.authorization_servers, [origin]);
+
+    const run = await runMcpClient(new URL(mcpUrl), `http://127.0.0.1:${await freePort()}/callback`, signInAsAlice);
+    assert.ok(run.clientId.length > 0, 'the SDK registered a client (RFC 7591)');
+    assert.ok(run.steps.some((step) => step.includes(`resource=${mcpUrl}`)), run.steps.join('\n'));
+    const whoami = run.whoami as { clientId: string; audience: string[]; scope: string[] };
+    assert.equal(whoami.clientId, run.clientId);
+    assert.deepEqual(whoami.audience, [mcpUrl], 'the token\'s audience is the MCP server (RFC 8707)');
+    assert.deepEqual(whoami.scope, ['mcp:tools']);
+    assert.notEqual(run.refreshed.access_token, run.tokens.access_token);
+    assert.deepEqual((run.whoamiAfterRefresh as { audience: string[] }).audience, [mcpUrl]);
+
+    // A token the core did not issue is refused by the MCP server.
+    const refused = await fetch(mcpUrl, { method: 'POST', headers: { authorization: 'Bearer not-a-token', 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{}' });
+    assert.equal(refused.status, 401);
+    assert.match(refused.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
+  });
+});
+
+function unescapeHtml(text: string): string {
+  return text.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
+}
