@@ -126,7 +126,7 @@ export function createDevicePage(options: DevicePageOptions): (context: DeviceIn
     const choice = form.get('decision');
     const clientName = session.pending?.clientName ?? '';
     if (!user || userCode === undefined || form.get('request') !== session.pending?.nonce || (choice !== 'allow' && choice !== 'deny')) {
-      return problemPage(403, FORM_EXPIRED);
+      return problemPage(403, FORM_EXPIRED, theme);
     }
     const authTime = session.authTime === undefined ? undefined : new Date(session.authTime * 1000);
     const result = await decide(userCode, { user, allow: choice === 'allow', authTime });
@@ -144,12 +144,12 @@ export function createDevicePage(options: DevicePageOptions): (context: DeviceIn
       return codePage(session ?? sessions.create(), { userCode: prefilled });
     }
     if (method !== 'POST') {
-      const refused = problemPage(405, 'Use the form on this page.');
+      const refused = problemPage(405, 'Use the form on this page.', theme);
       return { ...refused, headers: { ...refused.headers, Allow: 'GET, POST' } };
     }
     const form = bodyParams(request);
     // RFC 9700 §4.7: only a form from this session's own page counts.
-    if (!session || !sessions.checkCsrf(session, form.get('csrf_token'))) return problemPage(403, FORM_EXPIRED);
+    if (!session || !sessions.checkCsrf(session, form.get('csrf_token'))) return problemPage(403, FORM_EXPIRED, theme);
     if (form.has('decision')) return submitDecision(session, form, decide);
     if (form.has('password')) return submitSignIn(request, session, form, lookup);
     return enterCode(request, session, form, lookup);
