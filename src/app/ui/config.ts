@@ -48,7 +48,8 @@ function scopeDescriptions(value: unknown, field: string): Record<string, ScopeD
   const d = object(value, field, Object.keys(value ?? {}));
   return Object.fromEntries(
     Object.entries(d).map(([scope, text]): [string, ScopeDescription] => {
-      if (typeof text === 'string') return [scope, string(text, `${field}.${scope}`)];
+      // Anything but an object is one description for every language (and a string, or the error says so).
+      if (typeof text !== 'object' || text === null || Array.isArray(text)) return [scope, string(text, `${field}.${scope}`)];
       const perLanguage = object(text, `${field}.${scope}`, LANGUAGES);
       if (Object.keys(perLanguage).length === 0) fail(`${field}.${scope}`, `must give a description for at least one of ${LANGUAGES.join(', ')}`);
       return [scope, Object.fromEntries(Object.entries(perLanguage).map(([lang, words]) => [lang, string(words, `${field}.${scope}.${lang}`)]))];
