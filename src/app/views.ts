@@ -57,6 +57,7 @@ button.secondary:hover{background:#eff6ff}
 .scopes{margin:.5rem 0 0;padding-left:1.25rem;line-height:1.7}
 .scopes code{font-size:.95em;background:#f1f5f9;padding:.1rem .35rem;border-radius:4px}
 .muted{color:#52606d;font-size:.875rem}
+form.muted{margin:-.5rem 0 1rem}
 button.link,button.link:hover{background:none;border:0;padding:0;color:inherit;font-size:inherit;text-decoration:underline;filter:none}
 `;
 
