@@ -50,6 +50,11 @@ export interface Messages {
   /** After the client's name (in bold). */
   notGivenAccess: string;
   returnToDevice: string;
+  wrongCode: string;
+  codeGone: string;
+  /** `{seconds}` */
+  tooManyCodes: string;
+  useTheForm: string;
 }
 
 const en: Messages = {
@@ -91,6 +96,10 @@ const en: Messages = {
   accessDeniedTitle: 'Access denied',
   notGivenAccess: 'was not given access.',
   returnToDevice: 'You can return to your device.',
+  wrongCode: 'That code is not valid, or it has expired. Check the code on your device and try again.',
+  codeGone: 'This code has expired or was already used. Start again on your device.',
+  tooManyCodes: 'Too many codes entered. Try again in {seconds} seconds.',
+  useTheForm: 'Use the form on this page.',
 };
 
 const de: Messages = {
@@ -132,6 +141,10 @@ const de: Messages = {
   accessDeniedTitle: 'Zugriff verweigert',
   notGivenAccess: 'hat keinen Zugriff erhalten.',
   returnToDevice: 'Sie können zu Ihrem Gerät zurückkehren.',
+  wrongCode: 'Dieser Code ist ungültig oder abgelaufen. Prüfen Sie den Code auf Ihrem Gerät und versuchen Sie es erneut.',
+  codeGone: 'Dieser Code ist abgelaufen oder wurde bereits verwendet. Beginnen Sie erneut auf Ihrem Gerät.',
+  tooManyCodes: 'Zu viele Codes eingegeben. Versuchen Sie es in {seconds} Sekunden erneut.',
+  useTheForm: 'Verwenden Sie das Formular auf dieser Seite.',
 };
 
 /** English: the contract's labels, and the fallback. */
