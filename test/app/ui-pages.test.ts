@@ -9,7 +9,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunningCli } from '../helpers/app-server.js';
 import { REDIRECT_URI, demoConfig, runCli, startCli, tempDir, writeConfig } from '../helpers/app-server.js';
-import { authorizeThroughPages, createAgent, hiddenField } from '../helpers/app-agent.js';
+import { authorizeThroughPages, createAgent, hiddenField, postToken } from '../helpers/app-agent.js';
+import { skyvault } from '../helpers/fixtures.js';
 
 const REQUEST = { response_type: 'code', client_id: 'SkyVaultapp', redirect_uri: REDIRECT_URI, state: 's', scope: 'read write' };
 const query = (params: Record<string, string>) => `/authorize?${new URLSearchParams(params)}`;
@@ -106,7 +107,8 @@ export async function getUserById(id) {
 }
 `,
     );
-    cli = await startCli(undefined, { configFile: writeConfig(demoConfig({ users: { module: './users.mjs' }, store: `sqlite:${join(dir, 'db.sqlite')}` }), dir) });
+    const clients = [{ ...skyvault, scope: 'read write openid email' }];
+    cli = await startCli(undefined, { configFile: writeConfig(demoConfig({ clients, users: { module: './users.mjs' }, store: `sqlite:${join(dir, 'db.sqlite')}` }), dir) });
   });
   after(() => cli?.stop());
 
@@ -119,6 +121,15 @@ export async function getUserById(id) {
     // Remembered consent or the consent page: either way no sign-in page, the session's user was found.
     assert.ok(consent.status === 302 || /Signed in as ada/.test(consent.body), consent.body);
     assert.doesNotMatch(consent.body, /action="\/authorize\/login"/);
+  });
+
+  test('OpenID Connect: the module user is the subject, and UserInfo releases the claims the scope asks for (Core §5.4)', async () => {
+    const done = await authorizeThroughPages(createAgent(cli.url), { ...REQUEST, scope: 'openid email', nonce: 'n' }, { username: 'ada', password: 'lovelace' });
+    const code = new URL(done.location as string).searchParams.get('code') as string;
+    const tokens = await postToken(cli.url, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI }, [skyvault.client_id, skyvault.client_secret as string]);
+    assert.equal(tokens.status, 200, JSON.stringify(tokens.json));
+    const userinfo = await fetch(`${cli.url}/userinfo`, { headers: { authorization: `Bearer ${String(tokens.json.access_token)}` } });
+    assert.deepEqual(await userinfo.json(), { sub: 'u-ada', email: 'ada@example.com' });
   });
 
   test('a wrong password, and the config\'s own users, do not sign in', async () => {
