@@ -48,7 +48,8 @@ function paramsOf(request: FastifyRequest): URLSearchParams {
 
 export function mountSignOut(app: FastifyInstance, options: SignOutOptions): void {
   const { store, sessions, openid, events, theme = DEFAULT_THEME, authorizationPath } = options;
-  const themeOf = (request: FastifyRequest): Theme => requestTheme(theme, undefined, request.headers['accept-language']);
+  // RP-Initiated Logout 1.0 §2: the relying party may send ui_locales too.
+  const themeOf = (request: FastifyRequest): Theme => requestTheme(theme, paramsOf(request).toString(), request.headers['accept-language']);
 
   /** §2, §3: the hint must be this server's ID token; the redirect URI one the client registered, compared exactly. */
   async function logoutRequest(params: URLSearchParams): Promise<LogoutRequest | string> {

@@ -143,9 +143,6 @@ export function createTheme(branding: Branding = {}): Theme {
 /** The pages as tollgate looks without branding. */
 export const DEFAULT_THEME = createTheme();
 
-/** Headers for every page without branding. */
-export const PAGE_HEADERS: Readonly<Record<string, string>> = DEFAULT_THEME.headers;
-
 /** A page as the core's response shape, with the page headers (and any extra, e.g. `Set-Cookie`). */
 export function pageResponse(status: number, page: string, headers: Record<string, string> = {}, theme = DEFAULT_THEME): OAuthResponse {
   return { status, headers: { ...theme.headers, ...headers }, body: page };
