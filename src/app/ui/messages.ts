@@ -105,7 +105,7 @@ const en: Messages = {
 const de: Messages = {
   signInTitle: 'Anmelden',
   signInHeading: 'Anmelden',
-  toContinueTo: 'um fortzufahren zu',
+  toContinueTo: 'weiter zu',
   username: 'Benutzername',
   password: 'Passwort',
   signInButton: 'Anmelden',
