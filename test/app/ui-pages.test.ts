@@ -144,6 +144,6 @@ export async function getUserById(id) {
     const file = writeConfig(demoConfig({ users: { module: './users.mjs' }, store: `sqlite:${join(dir, 'cli.sqlite')}` }), dir);
     const { code, stderr } = await runCli(['users', 'list', '--config', file]);
     assert.equal(code, 1);
-    assert.match(stderr, /users list: the users come from .*users\.mjs \(config\.users\.module\); list, add and change them in that user database/);
+    assert.match(stderr, /^tollgate: users list: the users come from .*users\.mjs \(config\.users\.module\); list, add and change them in that user database/);
   });
 });
