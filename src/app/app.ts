@@ -7,7 +7,10 @@ import Fastify from 'fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerFactory } from 'fastify';
 import type { AccessTokenFormat, BuiltInGrantType, Grant, User } from '../index.js';
 import type { Store } from '../stores/store.js';
-import { createAuthorizationServer, errorResponse, InvalidRequestError, ServerError } from '../index.js';
+import { ConfigError, createAuthorizationServer, errorResponse, InvalidRequestError, ServerError } from '../index.js';
+import cluster from 'node:cluster';
+import { loadUserModule, moduleClaims, withUserModule } from './user-module.js';
+import type { UserModule } from './user-module.js';
 import { assertedClientId } from '../client-assertion.js';
 import { createJwtAccessTokenFormat, opaqueAccessTokens } from '../jwt.js';
 import type { ServerConfig } from './config.js';
@@ -94,6 +97,15 @@ function usesOpenId(config: ServerConfig): boolean {
 function configuredClaims(config: ServerConfig): (user: User) => Readonly<Record<string, unknown>> | undefined {
   const byUsername = new Map(config.users.map((u) => [u.username, u.claims]));
   return (user) => (user.username === undefined ? undefined : byUsername.get(user.username));
+}
+
+/** The users module, refused in a worker when it cannot find a user again (`--workers` may have overridden `workers: 1`). */
+async function usersFrom(file: string): Promise<UserModule> {
+  const users = await loadUserModule(file);
+  if (cluster.isWorker && !users.getUserById) {
+    throw new ConfigError('ERR_TOLLGATE_INVALID_CONFIG', 'config.users.module', `${file} must export getUserById to serve with --workers: sessions could not find their user in another worker`);
+  }
+  return users;
 }
 
 /**
@@ -186,7 +198,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
   // Buffered lines reach stdout before the app is gone (close, SIGTERM, a crash).
   app.addHook('onClose', async () => logs.close());
   // Audit events and metrics; the store is timed when metrics are on.
-  const { store, events } = observe(app, config, deps.store);
+  const { store, events } = observe(app, config, config.usersModule === undefined ? deps.store : withUserModule(deps.store, await usersFrom(config.usersModule)));
 
   const grants: Grant[] = [];
   if (config.clients.some((c) => c.grant_types.includes('external_token'))) {
@@ -215,7 +227,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
   const server = createAuthorizationServer({
     issuer: config.issuer,
     grantTypes: enabledGrants(config),
-    model: openid ? { ...store, getUserClaims: configuredClaims(config) } : store,
+    model: openid ? { ...store, getUserClaims: config.usersModule === undefined ? configuredClaims(config) : moduleClaims(store) } : store,
     ...(openid && { openid }),
     grants,
     accessTokenTtl: config.accessTokenTtl,
@@ -326,8 +338,8 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     theme,
     events,
   });
-  const consent = createConsent({ store, sessions, action: authorizationPath, theme, events });
-  const authorizationInteraction = createInteraction({ store, sessions, signIn, consent, skyvaultCompat: config.skyvaultCompat });
+  const consent = createConsent({ store, sessions, action: authorizationPath, signOutAction: SIGN_OUT_PATH, theme, events });
+  const authorizationInteraction = createInteraction({ store, sessions, signIn, consent, skyvaultCompat: config.skyvaultCompat, theme });
   // RFC 8628 §3.3: the device page, when the grant is on.
   const device = createDevicePage({
     store,
@@ -351,7 +363,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     stateChanging: [endpoints.token, endpoints.revocation, endpoints.registration],
   });
   await app.register(tollgate, { server, bodyLimit: config.bodyLimit, interaction });
-  mountSignOut(app, { store, getClient: server.getClient, sessions, openid: openid && { provider: openid, issuer: config.issuer }, events });
+  mountSignOut(app, { store, getClient: server.getClient, sessions, openid: openid && { provider: openid, issuer: config.issuer }, events, theme, authorizationPath });
 
   // RFC 9728: /secure's challenges name its metadata, so a client can discover this server from it.
   const secure = mountProtectedResources(app, config.issuer, config.resources);

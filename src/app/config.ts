@@ -3,6 +3,7 @@ import type { AuditConfig } from './audit-log.js';
 import type { MetricsConfig, TrustProxyConfig } from './ops-config.js';
 import { auditConfig, metricsConfig, trustProxyConfig } from './ops-config.js';
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { ClientRegistration, UserRegistration } from '../stores/store.js';
 import { ConfigError } from '../index.js';
 import { parseStoreSpec } from './open-store.js';
@@ -19,6 +20,10 @@ import { DEVICE_CODE } from '../grants/device-code.js';
 import { FAPI2_MAX_CODE_TTL } from '../fapi2.js';
 import { isSecretHash, passwordHashProblem } from '../secrets.js';
 import type { Branding } from './views.js';
+import { uiConfig } from './ui/config.js';
+import type { PageName } from './ui/templates.js';
+import { loadTemplates } from './ui/templates.js';
+import { loadUserModule } from './user-module.js';
 
 /** At most `max` requests per `windowSeconds`, per key. */
 export interface RateLimitRule {
@@ -101,6 +106,11 @@ export interface ServerConfig {
   deviceCodeTtl: number;
   clients: ClientRegistration[];
   users: ConfiguredUser[];
+  /**
+   * `users: { module }`: the users come from this module (`getUser`, optionally `getUserById`), not
+   * the store; absolute once `loadConfig` has read the file (relative to it). `users` is then empty.
+   */
+  usersModule?: string | undefined;
   skyvaultCompat: boolean;
   upstream?: UpstreamConfig | undefined;
   rateLimit: RateLimits;
@@ -126,8 +136,10 @@ export interface ServerConfig {
    * addresses, over http too: for tests and private deployments only.
    */
   clientIdMetadataDocuments: { enabled: boolean; allowPrivateNetworks: boolean };
-  /** How the sign-in and consent pages look: `branding` and `scopeDescriptions` from the file. */
+  /** How the pages look: `ui` (or its aliases `branding` and `scopeDescriptions`); templates read by `loadConfig`. */
   branding: Branding;
+  /** `ui.templates` as the file names them (page → file, relative to the config file). */
+  uiTemplates: Partial<Record<PageName, string>>;
   /** Prometheus `/metrics`: off, on the main port, or `{ port }`. */
   metrics: MetricsConfig;
   /** Audit events as JSON lines: off, into the log, or `{ file }`. */
@@ -564,44 +576,12 @@ function trustedIssuers(value: unknown, field: string, clients: ClientRegistrati
   return list;
 }
 
-/**
- * `branding` and `scopeDescriptions`. The logo must be https (a page served over https loading a plain-http
- * image is mixed content, and the CSP names its origin); the colour a hex literal, since it goes
- * into the stylesheet itself.
- */
-function branding(value: unknown, descriptions: unknown): Branding {
-  const result: Branding = {};
-  if (value !== undefined) {
-    const b = object(value, 'config.branding', ['productName', 'logoUrl', 'primaryColor']);
-    if (b.productName !== undefined) {
-      const name = string(b.productName, 'config.branding.productName');
-      if (name.trim() === '' || name.length > 60) fail('config.branding.productName', 'must be 1 to 60 characters');
-      result.productName = name;
-    }
-    if (b.logoUrl !== undefined) {
-      const url = string(b.logoUrl, 'config.branding.logoUrl');
-      if (!URL.canParse(url) || new URL(url).protocol !== 'https:') fail('config.branding.logoUrl', `must be an https URL, not ${show(url)}`);
-      result.logoUrl = new URL(url).href;
-    }
-    if (b.primaryColor !== undefined) {
-      const color = string(b.primaryColor, 'config.branding.primaryColor');
-      if (!/^#(?:[0-9a-fA-F]{3}){1,2}$/.test(color)) fail('config.branding.primaryColor', `must be a CSS hex colour such as #1d4ed8, not ${show(color)}`);
-      result.primaryColor = color;
-    }
-  }
-  if (descriptions !== undefined) {
-    const d = object(descriptions, 'config.scopeDescriptions', Object.keys(descriptions ?? {}));
-    result.scopeDescriptions = Object.fromEntries(Object.entries(d).map(([scope, text]) => [scope, string(text, `config.scopeDescriptions.${scope}`)]));
-  }
-  return result;
-}
-
 const FIELDS = [
   'issuer', 'host', 'port', 'store', 'accessTokenFormat', 'audience', 'accessTokenTtl', 'refreshTokenTtl',
   'authorizationCodeTtl', 'deviceCodeTtl', 'clients', 'users', 'skyvaultCompat', 'upstream', 'rateLimit', 'bodyLimit',
   'sessionSecret', 'logLevel', 'workers', 'keyActivationDelay', 'http',
   'resources', 'registration', 'cors', 'trustedIssuers', 'clientIdMetadataDocuments',
-  'branding', 'scopeDescriptions', 'metrics', 'audit', 'trustProxy', 'requirePushedAuthorizationRequests', 'profile', 'dpop',
+  'branding', 'scopeDescriptions', 'ui', 'metrics', 'audit', 'trustProxy', 'requirePushedAuthorizationRequests', 'profile', 'dpop',
 ];
 
 /**
@@ -636,13 +616,16 @@ function dpopConfig(value: unknown, field: string): DpopConfig {
 export function validateConfig(value: unknown): ServerConfig {
   const c = object(value, 'config', FIELDS);
   const clients = array(c.clients ?? [], 'config.clients').map((v, i) => client(v, `config.clients[${i}]`));
-  const users = array(c.users ?? [], 'config.users').map((v, i) => user(v, `config.users[${i}]`));
+  // An existing user database: `{ "module": "./users.mjs" }` instead of a list.
+  const usersModule = isUsersModule(c.users) ? string(object(c.users, 'config.users', ['module']).module, 'config.users.module') : undefined;
+  const users = usersModule !== undefined ? [] : array(c.users ?? [], 'config.users').map((v, i) => user(v, `config.users[${i}]`));
   checkIdentities(clients, users);
   const sessionSecret = optionalString(c.sessionSecret, 'config.sessionSecret');
   if (sessionSecret !== undefined && sessionSecret.length < 32) fail('config.sessionSecret', 'must be at least 32 characters');
   const store = c.store === undefined ? 'memory' : storeSpec(c.store, 'config.store');
   const profile = c.profile === undefined ? undefined : oneOf(c.profile, 'config.profile', ['fapi2'] as const);
   if (profile === 'fapi2') checkFapi2(clients, c.authorizationCodeTtl);
+  const ui = uiConfig(c.ui, c.branding, c.scopeDescriptions);
   return {
     issuer: c.issuer === undefined ? undefined : issuerUrl(c.issuer, 'config.issuer'),
     host: optionalString(c.host, 'config.host') ?? '127.0.0.1',
@@ -659,6 +642,7 @@ export function validateConfig(value: unknown): ServerConfig {
     deviceCodeTtl: c.deviceCodeTtl === undefined ? 600 : integer(c.deviceCodeTtl, 'config.deviceCodeTtl', 1, 86_400),
     clients,
     users,
+    usersModule,
     skyvaultCompat: c.skyvaultCompat === undefined ? false : boolean(c.skyvaultCompat, 'config.skyvaultCompat'),
     upstream: c.upstream === undefined ? undefined : upstream(c.upstream, 'config.upstream'),
     rateLimit: rateLimits(c.rateLimit, 'config.rateLimit'),
@@ -672,7 +656,8 @@ export function validateConfig(value: unknown): ServerConfig {
     cors: cors(c.cors, 'config.cors'),
     trustedIssuers: trustedIssuers(c.trustedIssuers, 'config.trustedIssuers', clients),
     clientIdMetadataDocuments: clientIdMetadataDocuments(c.clientIdMetadataDocuments, 'config.clientIdMetadataDocuments'),
-    branding: branding(c.branding, c.scopeDescriptions),
+    branding: ui.branding,
+    uiTemplates: ui.templates,
     metrics: metricsConfig(c.metrics, 'config.metrics'),
     audit: auditConfig(c.audit, 'config.audit'),
     trustProxy: trustProxyConfig(c.trustProxy, 'config.trustProxy'),
@@ -697,7 +682,24 @@ export async function loadConfig(path: string): Promise<ServerConfig> {
   } catch (err) {
     fail('config', `${path} is not valid JSON: ${(err as Error).message}`);
   }
-  return validateConfig(parsed);
+  const config = validateConfig(parsed);
+  // Files the config names are relative to it, and read and checked now: a bad one stops the start (and `tollgate check`).
+  const base = dirname(resolve(path));
+  if (config.usersModule !== undefined) {
+    config.usersModule = resolve(base, config.usersModule);
+    const users = await loadUserModule(config.usersModule);
+    // Without getUserById a signed-in user is known only to the process that signed them in.
+    if (config.workers > 1 && !users.getUserById) {
+      fail('config.workers', `must be 1 when the users module (${config.usersModule}) exports no getUserById: sessions could not find their user in another worker`);
+    }
+  }
+  config.branding = { ...config.branding, templates: await loadTemplates(config.uiTemplates, base, 'config.ui.templates') };
+  return config;
+}
+
+/** `users` given as `{ "module": … }` rather than a list. */
+function isUsersModule(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** One client checked as the config file's `clients[i]` are, errors naming `field` (for `tollgate clients add`). */

@@ -9,7 +9,7 @@ import { parseScope } from '../index.js';
 import { isUrlClientId } from '../client-id-metadata.js';
 import { bodyParams } from './form.js';
 import type { PendingAuthorization, Session, Sessions } from './session.js';
-import { DEFAULT_THEME, consentPage, pageResponse } from './views.js';
+import { DEFAULT_THEME, consentPage, pageResponse, requestTheme } from './views.js';
 import type { Theme } from './views.js';
 import type { ServerEvents } from './server-events.js';
 
@@ -27,8 +27,8 @@ function redirectHost(redirectUri: string): string {
 export interface Consent {
   /** Whether this user already granted this client every scope asked (public clients: never). */
   remembered(user: User, authorization: AuthorizationRequest): Promise<boolean>;
-  /** The consent page for a waiting request, with the cookie that keeps it. */
-  page(session: Session, user: User, pending: PendingAuthorization, authorization: AuthorizationRequest): OAuthResponse;
+  /** The consent page for a waiting request, with the cookie that keeps it, in the language the request and `Accept-Language` ask for. */
+  page(session: Session, user: User, pending: PendingAuthorization, authorization: AuthorizationRequest, acceptLanguage?: string): OAuthResponse;
   /**
    * The decision a consent form carries, when it belongs to this session (CSRF token) and to the
    * request the person was shown (its nonce), the first time it is sent; undefined otherwise.
@@ -38,8 +38,19 @@ export interface Consent {
   remember(user: User, authorization: AuthorizationRequest): Promise<void>;
 }
 
-export function createConsent(options: { store: Store; sessions: Sessions; action: string; theme?: Theme | undefined; events?: ServerEvents }): Consent {
-  const { store, sessions, action, theme = DEFAULT_THEME, events } = options;
+export interface ConsentOptions {
+  store: Store;
+  sessions: Sessions;
+  /** Where the consent form posts: the authorization endpoint. */
+  action: string;
+  /** The sign-out path, for "Not you? Sign out" (which comes back to the same request's sign-in). */
+  signOutAction?: string | undefined;
+  theme?: Theme | undefined;
+  events?: ServerEvents;
+}
+
+export function createConsent(options: ConsentOptions): Consent {
+  const { store, sessions, action, signOutAction, theme = DEFAULT_THEME, events } = options;
 
   return {
     async remembered(user, authorization) {
@@ -48,9 +59,10 @@ export function createConsent(options: { store: Store; sessions: Sessions; actio
       return granted !== null && askedScope(authorization).every((scope) => granted.includes(scope));
     },
 
-    page(session, user, pending, authorization) {
+    page(session, user, pending, authorization, acceptLanguage) {
       const view = {
         action,
+        signOutAction,
         clientName: pending.clientName,
         username: user.username ?? user.id ?? '',
         scopes: askedScope(authorization),
@@ -60,7 +72,8 @@ export function createConsent(options: { store: Store; sessions: Sessions; actio
         resources: authorization.resources,
         ...(isUrlClientId(authorization.client.client_id) && { redirectHost: redirectHost(authorization.redirectUri) }),
       };
-      return pageResponse(200, consentPage(view, theme), { 'Set-Cookie': sessions.cookie({ ...session, pending }) }, theme);
+      const shown = requestTheme(theme, pending.params, acceptLanguage);
+      return pageResponse(200, consentPage(view, shown), { 'Set-Cookie': sessions.cookie({ ...session, pending }) }, shown);
     },
 
     async decision(request, session, user) {

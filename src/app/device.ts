@@ -15,8 +15,9 @@ import type { RateLimiter } from './rate-limit.js';
 import type { ServerEvents } from './server-events.js';
 import { randomId } from './session.js';
 import { bodyParams, header } from './form.js';
-import { FORM_EXPIRED, problemPage } from './problem.js';
-import { consentPage, loginPage, pageResponse } from './views.js';
+import { formExpired, problemPage } from './problem.js';
+import { consentPage, loginPage, pageResponse, requestTheme } from './views.js';
+import { format } from './ui/messages.js';
 import type { Theme } from './views.js';
 import { deviceCodePage, deviceDonePage } from './device-views.js';
 
@@ -33,8 +34,6 @@ export interface DevicePageOptions {
   events?: ServerEvents;
 }
 
-const WRONG_CODE = 'That code is not valid, or it has expired. Check the code on your device and try again.';
-const GONE = 'This code has expired or was already used. Start again on your device.';
 
 /** The user code a waiting device flow keeps in the session (form-encoded, as an authorization request's parameters are). */
 function pendingUserCode(session: Session): string | undefined {
@@ -44,16 +43,17 @@ function pendingUserCode(session: Session): string | undefined {
 export function createDevicePage(options: DevicePageOptions): (context: DeviceInteractionContext) => Promise<OAuthResponse> {
   const { store, sessions, signIn, path, theme, limits, events } = options;
 
-  function withSession(status: number, body: string, session: Session, headers: Record<string, string> = {}): OAuthResponse {
-    return pageResponse(status, body, { 'Set-Cookie': sessions.cookie(session), ...headers }, theme);
+  // Every page below is in `shown`: the theme in the language the request's Accept-Language asks for.
+  function withSession(shown: Theme, status: number, body: string, session: Session, headers: Record<string, string> = {}): OAuthResponse {
+    return pageResponse(status, body, { 'Set-Cookie': sessions.cookie(session), ...headers }, shown);
   }
 
-  function codePage(session: Session, view: { userCode?: string | undefined; error?: string; status?: number; headers?: Record<string, string> } = {}): OAuthResponse {
-    const { status = 200, headers, ...shown } = view;
-    return withSession(status, deviceCodePage({ action: path, csrf: session.csrf, ...shown }, theme), session, headers);
+  function codePage(shown: Theme, session: Session, view: { userCode?: string | undefined; error?: string; status?: number; headers?: Record<string, string> } = {}): OAuthResponse {
+    const { status = 200, headers, ...filled } = view;
+    return withSession(shown, status, deviceCodePage({ action: path, csrf: session.csrf, ...filled }, shown), session, headers);
   }
 
-  function consent(session: Session, user: User, found: PendingDeviceAuthorization): OAuthResponse {
+  function consent(shown: Theme, session: Session, user: User, found: PendingDeviceAuthorization): OAuthResponse {
     const pending = session.pending as PendingAuthorization;
     const view = {
       action: path,
@@ -65,13 +65,13 @@ export function createDevicePage(options: DevicePageOptions): (context: DeviceIn
       nonce: pending.nonce,
       resources: found.resources,
     };
-    return withSession(200, consentPage(view, theme), session);
+    return withSession(shown, 200, consentPage(view, shown), session);
   }
 
-  function signInPage(session: Session, extra: { username?: string; error?: string; status?: number; headers?: Record<string, string> } = {}): OAuthResponse {
-    const { status = 200, headers, ...shown } = extra;
-    const view = { action: path, clientName: session.pending?.clientName ?? '', csrf: session.csrf, ...shown };
-    return withSession(status, loginPage(view, theme), session, headers);
+  function signInPage(shown: Theme, session: Session, extra: { username?: string; error?: string; status?: number; headers?: Record<string, string> } = {}): OAuthResponse {
+    const { status = 200, headers, ...filled } = extra;
+    const view = { action: path, clientName: session.pending?.clientName ?? '', csrf: session.csrf, ...filled };
+    return withSession(shown, status, loginPage(view, shown), session, headers);
   }
 
   async function signedInUser(session: Session): Promise<User | null> {
@@ -79,18 +79,18 @@ export function createDevicePage(options: DevicePageOptions): (context: DeviceIn
   }
 
   /** The code form: counted, looked up, then sign-in or consent for the device it names. */
-  async function enterCode(request: OAuthRequest, session: Session, form: URLSearchParams, lookup: DeviceInteractionContext['lookup']): Promise<OAuthResponse> {
+  async function enterCode(shown: Theme, request: OAuthRequest, session: Session, form: URLSearchParams, lookup: DeviceInteractionContext['lookup']): Promise<OAuthResponse> {
     const typed = (form.get('user_code') ?? '').slice(0, 64);
     const verdicts = [['user_code_per_ip', limits.perIp.hit(request.ip ?? '')], ['user_code_per_session', limits.perSession.hit(session.csrf)]] as const;
     for (const [limiter, verdict] of verdicts) {
       if (!verdict.allowed) {
         events?.({ type: 'request.rate_limited', limiter });
-        const error = `Too many codes entered. Try again in ${verdict.retryAfter} seconds.`;
-        return codePage(session, { userCode: typed, error, status: 429, headers: { 'Retry-After': String(verdict.retryAfter) } });
+        const error = format(shown.t.tooManyCodes, { seconds: verdict.retryAfter });
+        return codePage(shown, session, { userCode: typed, error, status: 429, headers: { 'Retry-After': String(verdict.retryAfter) } });
       }
     }
     const found = await lookup(typed);
-    if (!found) return codePage(session, { userCode: typed, error: WRONG_CODE });
+    if (!found) return codePage(shown, session, { userCode: typed, error: shown.t.wrongCode });
     const pending: PendingAuthorization = {
       params: new URLSearchParams({ user_code: found.userCode }).toString(),
       clientName: found.client.client_name ?? found.client.client_id,
@@ -98,60 +98,61 @@ export function createDevicePage(options: DevicePageOptions): (context: DeviceIn
     };
     const waiting = { ...session, pending };
     const user = await signedInUser(session);
-    return user ? consent(waiting, user, found) : signInPage(waiting);
+    return user ? consent(shown, waiting, user, found) : signInPage(shown, waiting);
   }
 
   /** The sign-in form, for the device the entered code names (its client is the one the password check is for). */
-  async function submitSignIn(request: OAuthRequest, session: Session, form: URLSearchParams, lookup: DeviceInteractionContext['lookup']): Promise<OAuthResponse> {
+  async function submitSignIn(shown: Theme, request: OAuthRequest, session: Session, form: URLSearchParams, lookup: DeviceInteractionContext['lookup']): Promise<OAuthResponse> {
     const userCode = pendingUserCode(session);
     const found = userCode === undefined ? null : await lookup(userCode);
-    if (!found) return codePage({ ...session, pending: undefined }, { error: GONE });
+    if (!found) return codePage(shown, { ...session, pending: undefined }, { error: shown.t.codeGone });
     const username = form.get('username') ?? '';
     const user = await signIn.check(request.ip, username, form.get('password') ?? '', found.client);
     if (user !== null && 'retryAfter' in user) {
-      const error = `Too many sign-in attempts. Try again in ${user.retryAfter} seconds.`;
-      return signInPage(session, { username, error, status: 429, headers: { 'Retry-After': String(user.retryAfter) } });
+      const error = format(shown.t.tooManyAttempts, { seconds: String(user.retryAfter) });
+      return signInPage(shown, session, { username, error, status: 429, headers: { 'Retry-After': String(user.retryAfter) } });
     }
     // One message for an unknown user and a wrong password: nothing to enumerate accounts with.
-    if (user?.id === undefined) return signInPage(session, { username, error: 'Incorrect username or password.' });
+    if (user?.id === undefined) return signInPage(shown, session, { username, error: shown.t.incorrectCredentials });
     // A new session (a new id and CSRF token with the new identity, its record in the store), as the authorization endpoint's sign-in makes.
     const signedIn: Session = { ...(await sessions.signIn(session, user.id, ['pwd'])), pending: session.pending };
-    return consent(signedIn, user, found);
+    return consent(shown, signedIn, user, found);
   }
 
   /** The consent form: Allow or Deny, for the code this session was shown, recorded once by the core. */
-  async function submitDecision(session: Session, form: URLSearchParams, decide: DeviceInteractionContext['decide']): Promise<OAuthResponse> {
+  async function submitDecision(shown: Theme, session: Session, form: URLSearchParams, decide: DeviceInteractionContext['decide']): Promise<OAuthResponse> {
     const user = await signedInUser(session);
     const userCode = pendingUserCode(session);
     const choice = form.get('decision');
     const clientName = session.pending?.clientName ?? '';
     if (!user || userCode === undefined || form.get('request') !== session.pending?.nonce || (choice !== 'allow' && choice !== 'deny')) {
-      return problemPage(403, FORM_EXPIRED);
+      return formExpired(shown);
     }
     const authTime = session.authTime === undefined ? undefined : new Date(session.authTime * 1000);
     const result = await decide(userCode, { user, allow: choice === 'allow', authTime });
     const done = { ...session, pending: undefined };
-    if (result === 'gone') return codePage(done, { error: GONE });
-    return withSession(200, deviceDonePage(result === 'approved', clientName, theme), done);
+    if (result === 'gone') return codePage(shown, done, { error: shown.t.codeGone });
+    return withSession(shown, 200, deviceDonePage(result === 'approved', clientName, shown), done);
   }
 
   return async ({ request, lookup, decide }) => {
     const method = request.method.toUpperCase();
     const session = await sessions.read(header(request, 'cookie'));
+    const shown = requestTheme(theme, undefined, header(request, 'accept-language'));
     if (method === 'GET' || method === 'HEAD') {
       // §3.3.1: verification_uri_complete prefills the code; the person still has to submit it (§5.4).
       const prefilled = new URLSearchParams(request.url.split('?')[1] ?? '').get('user_code')?.slice(0, 64);
-      return codePage(session ?? sessions.create(), { userCode: prefilled });
+      return codePage(shown, session ?? sessions.create(), { userCode: prefilled });
     }
     if (method !== 'POST') {
-      const refused = problemPage(405, 'Use the form on this page.');
+      const refused = problemPage(405, shown.t.useTheForm, shown);
       return { ...refused, headers: { ...refused.headers, Allow: 'GET, POST' } };
     }
     const form = bodyParams(request);
     // RFC 9700 §4.7: only a form from this session's own page counts.
-    if (!session || !sessions.checkCsrf(session, form.get('csrf_token'))) return problemPage(403, FORM_EXPIRED);
-    if (form.has('decision')) return submitDecision(session, form, decide);
-    if (form.has('password')) return submitSignIn(request, session, form, lookup);
-    return enterCode(request, session, form, lookup);
+    if (!session || !sessions.checkCsrf(session, form.get('csrf_token'))) return formExpired(shown);
+    if (form.has('decision')) return submitDecision(shown, session, form, decide);
+    if (form.has('password')) return submitSignIn(shown, request, session, form, lookup);
+    return enterCode(shown, request, session, form, lookup);
   };
 }

@@ -15,7 +15,10 @@ import type { SignIn } from './sign-in.js';
 import type { Consent } from './consent.js';
 import { randomId } from './session.js';
 import { bodyParams, header } from './form.js';
-import { FORM_EXPIRED, problemPage } from './problem.js';
+import { queryString } from '../request.js';
+import { formExpired, problemPage } from './problem.js';
+import { DEFAULT_THEME, requestTheme } from './views.js';
+import type { Theme } from './views.js';
 
 export interface InteractionOptions {
   store: Store;
@@ -24,6 +27,8 @@ export interface InteractionOptions {
   consent: Consent;
   /** The SkyVault guide's resource owner credentials in HTTP Basic at the authorization endpoint. */
   skyvaultCompat: boolean;
+  /** The config's branding, for the error pages; tollgate's own look when absent. */
+  theme?: Theme | undefined;
 }
 
 /** A browser keeps cookies to about 4 KB: a waiting request that would not fit is refused, not cut. */
@@ -46,7 +51,7 @@ function needsFreshSignIn(session: Session, params: string, openid: OpenIdAuthor
 }
 
 export function createInteraction(options: InteractionOptions): Interaction {
-  const { store, sessions, signIn, consent, skyvaultCompat } = options;
+  const { store, sessions, signIn, consent, skyvaultCompat, theme = DEFAULT_THEME } = options;
 
   async function signedInUser(session: Session | undefined): Promise<User | null> {
     return session?.userId === undefined ? null : store.getUserById(session.userId);
@@ -72,6 +77,8 @@ export function createInteraction(options: InteractionOptions): Interaction {
       const compat = await basicCredentials(context);
       if (compat) return compat;
       const { request, authorization, params } = context;
+      const acceptLanguage = header(request, 'accept-language');
+      const shown = requestTheme(theme, new URLSearchParams(params).toString(), acceptLanguage);
       const session = (await sessions.read(header(request, 'cookie'))) ?? sessions.create();
       const user = await signedInUser(session);
       const authTime = session.authTime === undefined ? undefined : new Date(session.authTime * 1000);
@@ -80,7 +87,7 @@ export function createInteraction(options: InteractionOptions): Interaction {
       if (isPageForm(request)) {
         // The consent form, resumed by the core: a decision only for this session and the request it was shown.
         const decision = user && (await consent.decision(request, session, user));
-        if (!decision) return { type: 'response', response: problemPage(403, FORM_EXPIRED) };
+        if (!decision) return { type: 'response', response: formExpired(requestTheme(theme, session.pending?.params, acceptLanguage)) };
         return { type: 'decision', decision: { ...decision, authTime, amr }, headers: { 'Set-Cookie': sessions.cookie({ ...session, pending: undefined }) } };
       }
       // Re-encoded from the parsed parameters: a raw CR, LF or non-Latin-1 byte never reaches a header.
@@ -105,9 +112,9 @@ export function createInteraction(options: InteractionOptions): Interaction {
         // Kept while the same request is shown again (a reloaded consent page), so its sign-in still counts.
         ...(session.pending?.params === encoded && session.pending.signedIn === true && { signedIn: true }),
       };
-      if (pending.params.length > MAX_PENDING) return { type: 'response', response: problemPage(400, 'The authorization request is too long.') };
-      if (user && !signInNeeded) return { type: 'response', response: consent.page(session, user, pending, authorization) };
-      return { type: 'response', response: signIn.page(session, pending, { username: openid?.loginHint }) };
+      if (pending.params.length > MAX_PENDING) return { type: 'response', response: problemPage(400, 'The authorization request is too long.', shown) };
+      if (user && !signInNeeded) return { type: 'response', response: consent.page(session, user, pending, authorization, acceptLanguage) };
+      return { type: 'response', response: signIn.page(session, pending, { username: openid?.loginHint, acceptLanguage }) };
     },
 
     async granted({ request, authorization, user }) {
@@ -116,15 +123,17 @@ export function createInteraction(options: InteractionOptions): Interaction {
     },
 
     errorPage(error, request) {
+      // The request's own ui_locales, when it has any (a GET's query), else the browser's languages.
+      const shown = requestTheme(theme, queryString(request.url), header(request, 'accept-language'));
       // A page's form whose request is gone (an expired session) is told so, not "missing client_id".
-      if (request.method.toUpperCase() === 'POST' && isPageForm(request)) return problemPage(403, FORM_EXPIRED);
+      if (request.method.toUpperCase() === 'POST' && isPageForm(request)) return formExpired(shown);
       // The server's own failure (a store that cannot serve: 503 with Retry-After) keeps its status
       // and headers, so browsers and monitors see it as such (RFC 9110 §15.6.4), not as a bad request.
       if (error.status >= 500) {
-        const page = problemPage(error.status, error.description);
+        const page = problemPage(error.status, error.description, shown);
         return { ...page, headers: { ...page.headers, ...error.headers } };
       }
-      return problemPage(400, error.description);
+      return problemPage(400, error.description, shown);
     },
   };
 }

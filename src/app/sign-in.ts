@@ -10,9 +10,10 @@ import { AccessDeniedError, InvalidClientError, InvalidRequestError, errorRespon
 import type { PendingAuthorization, Session, Sessions } from './session.js';
 import type { PasswordGuard } from './password-guard.js';
 import { sendOAuthResponse } from '../adapters/fastify.js';
-import { DEFAULT_THEME, loginPage, pageResponse } from './views.js';
+import { DEFAULT_THEME, loginPage, pageResponse, requestTheme } from './views.js';
 import type { Theme } from './views.js';
-import { FORM_EXPIRED, problemPage } from './problem.js';
+import { formExpired, problemPage } from './problem.js';
+import { format } from './ui/messages.js';
 import { header } from './form.js';
 import { MAX_USERNAME_LENGTH } from './password-guard.js';
 import type { ServerEvents } from './server-events.js';
@@ -45,8 +46,11 @@ export function basicUser(header: string | undefined): { username: string; passw
 }
 
 export interface SignIn {
-  /** The sign-in page for a waiting request, with the cookie that keeps it; `username` prefilled (OpenID Connect `login_hint`). */
-  page(session: Session, pending: PendingAuthorization, hint?: { username?: string | undefined }): OAuthResponse;
+  /**
+   * The sign-in page for a waiting request, with the cookie that keeps it; `username` prefilled (OpenID Connect
+   * `login_hint`), in the language the request and the browser's `Accept-Language` ask for.
+   */
+  page(session: Session, pending: PendingAuthorization, hint?: { username?: string | undefined; acceptLanguage?: string | undefined }): OAuthResponse;
   /**
    * Checks a person's password through the password guard (per IP address first, then per
    * username and address); answers the user, null for wrong credentials, or the seconds to wait.
@@ -77,24 +81,27 @@ export function createSignIn(app: FastifyInstance, options: SignInOptions): Sign
   function page(
     session: Session,
     pending: PendingAuthorization,
+    shown: Theme,
     extra: { username?: string; error?: string; status?: number; headers?: Record<string, string> } = {},
   ): OAuthResponse {
-    const { status = 200, headers, ...shown } = extra;
-    const view = { action: SIGN_IN_PATH, clientName: pending.clientName, csrf: session.csrf, ...shown };
-    return pageResponse(status, loginPage(view, theme), { 'Set-Cookie': sessions.cookie({ ...session, pending }), ...headers }, theme);
+    const { status = 200, headers, ...filled } = extra;
+    const view = { action: SIGN_IN_PATH, clientName: pending.clientName, csrf: session.csrf, ...filled };
+    return pageResponse(status, loginPage(view, shown), { 'Set-Cookie': sessions.cookie({ ...session, pending }), ...headers }, shown);
   }
 
   /** POST /authorize/login: on success a new session (a new CSRF token with the new identity) and 303 back. */
   async function submit(request: FastifyRequest): Promise<OAuthResponse> {
     const contentType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
     if (contentType !== 'application/x-www-form-urlencoded') {
-      return problemPage(415, 'The sign-in form must be sent as application/x-www-form-urlencoded.');
+      const shown = requestTheme(theme, undefined, request.headers['accept-language']);
+      return problemPage(415, 'The sign-in form must be sent as application/x-www-form-urlencoded.', shown);
     }
     const form = new URLSearchParams(typeof request.body === 'string' ? request.body : '');
     const session = await sessions.read(request.headers.cookie);
     const pending = session?.pending;
+    const shown = requestTheme(theme, pending?.params, request.headers['accept-language']);
     // RFC 9700 §4.7: only a form from this session's page counts.
-    if (!session || !pending || !sessions.checkCsrf(session, form.get('csrf_token'))) return problemPage(403, FORM_EXPIRED);
+    if (!session || !pending || !sessions.checkCsrf(session, form.get('csrf_token'))) return formExpired(shown);
 
     const username = (form.get('username') ?? '').slice(0, MAX_USERNAME_LENGTH + 1);
     // A metadata document that can no longer be fetched ends the request like an unknown client.
@@ -102,15 +109,15 @@ export function createSignIn(app: FastifyInstance, options: SignInOptions): Sign
       if (err instanceof InvalidClientError) return undefined;
       throw err;
     });
-    if (!client) return problemPage(403, FORM_EXPIRED);
+    if (!client) return formExpired(shown);
     const user = await check(request.ip, username, form.get('password') ?? '', client);
     if (user !== null && 'retryAfter' in user) {
-      const error = `Too many sign-in attempts. Try again in ${user.retryAfter} seconds.`;
-      return page(session, pending, { username, error, status: 429, headers: { 'Retry-After': String(user.retryAfter) } });
+      const error = format(shown.t.tooManyAttempts, { seconds: String(user.retryAfter) });
+      return page(session, pending, shown, { username, error, status: 429, headers: { 'Retry-After': String(user.retryAfter) } });
     }
     if (user?.id === undefined) {
       // One message for an unknown user and a wrong password: nothing to enumerate accounts with.
-      return page(session, pending, { username, error: 'Incorrect username or password.' });
+      return page(session, pending, shown, { username, error: shown.t.incorrectCredentials });
     }
     // A new server-side session with auth_time and amr "pwd" (OpenID Connect Core §2), and this
     // request's prompt=login / max_age now satisfied.
@@ -141,5 +148,10 @@ export function createSignIn(app: FastifyInstance, options: SignInOptions): Sign
   }
 
   app.post(SIGN_IN_PATH, async (request, reply) => sendOAuthResponse(reply, await submit(request)));
-  return { page: (session, pending, hint) => page(session, pending, { ...(hint?.username !== undefined && { username: hint.username }) }), check, basic };
+  return {
+    page: (session, pending, hint) =>
+      page(session, pending, requestTheme(theme, pending.params, hint?.acceptLanguage), { ...(hint?.username !== undefined && { username: hint.username }) }),
+    check,
+    basic,
+  };
 }

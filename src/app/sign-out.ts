@@ -11,8 +11,9 @@ import type { IdTokenHint, OidcProvider } from '../oidc/index.js';
 import type { Store } from '../stores/store.js';
 import type { Session, Sessions } from './session.js';
 import { sendOAuthResponse } from '../adapters/fastify.js';
-import { pageResponse, signOutPage } from './views.js';
-import { FORM_EXPIRED, problemPage } from './problem.js';
+import { DEFAULT_THEME, pageResponse, requestTheme, signOutPage } from './views.js';
+import type { Theme } from './views.js';
+import { formExpired, problemPage } from './problem.js';
 import type { ServerEvents } from './server-events.js';
 
 export const SIGN_OUT_PATH = '/logout';
@@ -29,6 +30,10 @@ export interface SignOutOptions {
   openid?: { provider: Pick<OidcProvider, 'verifyIdTokenHint'>; issuer: string } | undefined;
   /** Hears of every session ended here. */
   events?: ServerEvents;
+  /** The config's branding; tollgate's own look when absent. */
+  theme?: Theme | undefined;
+  /** The authorization endpoint: "Not you? Sign out" on the consent page goes back there, to sign in again for the same request. */
+  authorizationPath?: string | undefined;
 }
 
 /** A checked RP-initiated logout request (RP-Initiated Logout 1.0 §2), or the reason it is refused. */
@@ -48,7 +53,9 @@ function paramsOf(request: FastifyRequest): URLSearchParams {
 }
 
 export function mountSignOut(app: FastifyInstance, options: SignOutOptions): void {
-  const { store, getClient, sessions, openid, events } = options;
+  const { store, getClient, sessions, openid, events, theme = DEFAULT_THEME, authorizationPath } = options;
+  // RP-Initiated Logout 1.0 §2: the relying party may send ui_locales too.
+  const themeOf = (request: FastifyRequest): Theme => requestTheme(theme, paramsOf(request).toString(), request.headers['accept-language']);
 
   /** The client, or undefined when there is none to compare with (unknown, or a document that cannot be used: invalid_client). */
   async function clientNamed(clientId: string): Promise<Client | undefined> {
@@ -81,37 +88,38 @@ export function mountSignOut(app: FastifyInstance, options: SignOutOptions): voi
    * Ends the session, its server-side record first (so a copy of the cookie used elsewhere is
    * signed out too): back to the client's registered URI with its state (§3), or the signed-out page.
    */
-  async function finish(session: Session | undefined, logout: LogoutRequest | undefined): Promise<OAuthResponse> {
+  async function finish(session: Session | undefined, logout: LogoutRequest | undefined, shown: Theme): Promise<OAuthResponse> {
     await sessions.end(session);
     const headers = { 'Set-Cookie': sessions.clear() };
-    if (logout?.target === undefined) return pageResponse(200, signOutPage({ action: SIGN_OUT_PATH, csrf: '', username: undefined }), headers);
+    if (logout?.target === undefined) return pageResponse(200, signOutPage({ action: SIGN_OUT_PATH, csrf: '', username: undefined }, shown), headers, shown);
     const location = new URL(logout.target);
     if (logout.state !== undefined) location.searchParams.append('state', logout.state);
     return { status: 303, headers: { ...headers, Location: location.href }, body: '' };
   }
 
-  async function confirmation(session: Session | undefined, logout: LogoutRequest | undefined): Promise<OAuthResponse> {
+  async function confirmation(session: Session | undefined, logout: LogoutRequest | undefined, shown: Theme): Promise<OAuthResponse> {
     const user = session?.userId === undefined ? null : await store.getUserById(session.userId);
     // Nobody signed in: nothing to end, and nothing to confirm.
-    if (!user || !session) return finish(session, logout);
+    if (!user || !session) return finish(session, logout, shown);
     const carry: Record<string, string> = {};
     if (logout?.clientId !== undefined) carry.client_id = logout.clientId;
     if (logout?.target !== undefined) carry.post_logout_redirect_uri = logout.target;
     if (logout?.state !== undefined) carry.state = logout.state;
-    return pageResponse(200, signOutPage({ action: SIGN_OUT_PATH, csrf: session.csrf, username: user.username ?? user.id, carry }));
+    return pageResponse(200, signOutPage({ action: SIGN_OUT_PATH, csrf: session.csrf, username: user.username ?? user.id, carry }, shown), {}, shown);
   }
 
   /** A logout request from a relying party, or a person opening the page. */
   async function requested(request: FastifyRequest): Promise<OAuthResponse> {
     const session = await sessions.read(request.headers.cookie);
     const logout = await logoutRequest(paramsOf(request));
-    if (typeof logout === 'string') return problemPage(400, logout);
+    const shown = themeOf(request);
+    if (typeof logout === 'string') return problemPage(400, logout, shown);
     // §2: without confirmation only when the hint names the person signed in here; otherwise ask.
     if (logout.hint !== undefined && session?.userId !== undefined && logout.hint.subject === session.userId) {
       events?.({ type: 'logout', userId: session.userId, clientId: logout.clientId });
-      return finish(session, logout);
+      return finish(session, logout, shown);
     }
-    return confirmation(session, logout);
+    return confirmation(session, logout, shown);
   }
 
   app.get(SIGN_OUT_PATH, async (request, reply) => sendOAuthResponse(reply, await requested(request)));
@@ -121,12 +129,20 @@ export function mountSignOut(app: FastifyInstance, options: SignOutOptions): voi
     // A relying party's POST (§2 allows it) carries no CSRF token: it is a request, confirmed like a GET.
     if (!form.has('csrf_token')) return sendOAuthResponse(reply, await requested(request));
     const session = await sessions.read(request.headers.cookie);
+    const shown = themeOf(request);
     // RFC 9700 §4.7: another site must not be able to sign the person out (or in) with a forged form.
-    if (session && !sessions.checkCsrf(session, form.get('csrf_token'))) return sendOAuthResponse(reply, problemPage(403, FORM_EXPIRED));
+    if (session && !sessions.checkCsrf(session, form.get('csrf_token'))) return sendOAuthResponse(reply, formExpired(shown));
     // The carried parameters are checked again: the form is the person's, its fields could be anyone's.
     const logout = await logoutRequest(form);
-    if (typeof logout === 'string') return sendOAuthResponse(reply, problemPage(400, logout));
+    if (typeof logout === 'string') return sendOAuthResponse(reply, problemPage(400, logout, shown));
     if (session?.userId !== undefined) events?.({ type: 'logout', userId: session.userId, clientId: logout.clientId });
-    return sendOAuthResponse(reply, await finish(session, logout));
+    const ended = await finish(session, logout, shown);
+    // "Not you?" on the consent page: the waiting request (this session's own, never a URL from the form)
+    // starts again at the authorization endpoint, which now asks someone to sign in.
+    const waiting = session?.pending?.params;
+    if (form.get('resume') === 'authorization' && waiting !== undefined && authorizationPath !== undefined && logout.target === undefined) {
+      return sendOAuthResponse(reply, { status: 303, headers: { 'Set-Cookie': sessions.clear(), Location: `${authorizationPath}?${waiting}` }, body: '' });
+    }
+    return sendOAuthResponse(reply, ended);
   });
 }

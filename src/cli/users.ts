@@ -1,6 +1,7 @@
 /** `tollgate users list|add|remove|set-password`: the resource owners in the config's store. Passwords come from stdin. */
 import type { Store, UserListing } from '../stores/store.js';
 import { removeUser } from '../app/config-source.js';
+import type { ServerConfig } from '../app/config.js';
 import { CommandError, UsageError, parseCommand, print, printJson, printTable, readValue, subcommand, withStore } from './common.js';
 
 export const USERS_USAGE = `Usage:
@@ -26,9 +27,19 @@ function configNotice(user: UserListing, change: string): void {
   }
 }
 
+/** The config's store, for its users: refused when the users come from a module (the user database is the module's, not tollgate's). */
+function withUserStore<T>(file: string, what: string, work: (store: Store, config: ServerConfig) => Promise<T>): Promise<T> {
+  return withStore(file, what, async (store, config) => {
+    if (config.usersModule !== undefined) {
+      throw new CommandError(`${what}: the users come from ${config.usersModule} (config.users.module); list, add and change them in that user database`);
+    }
+    return work(store, config);
+  });
+}
+
 async function list(args: readonly string[]): Promise<void> {
   const { config, json } = parseCommand(args, {}, USERS_USAGE);
-  const users = await withStore(config, 'users list', (store) => store.listUsers());
+  const users = await withUserStore(config, 'users list', (store) => store.listUsers());
   if (json) return printJson(users);
   printTable(['USERNAME', 'ID', 'SOURCE'], users.map((u) => [u.username, u.id, u.source]), 'no users');
 }
@@ -38,7 +49,7 @@ async function add(args: readonly string[]): Promise<void> {
   const username = positionals[0]!;
   if (username === '') throw new UsageError('the username must not be empty', USERS_USAGE);
   const password = await readValue('password');
-  const user = await withStore(config, 'users add', async (store) => {
+  const user = await withUserStore(config, 'users add', async (store) => {
     if ((await store.listUsers()).some((u) => u.username === username)) throw new CommandError(`user "${username}" exists already (use users set-password)`);
     // RFC 9700 §4.15: a username that is also a client_id would let one pose as the other.
     if (await store.getClient(username, null)) throw new CommandError(`username "${username}" is also a client_id (RFC 9700 §4.15)`);
@@ -51,7 +62,7 @@ async function add(args: readonly string[]): Promise<void> {
 async function remove(args: readonly string[]): Promise<void> {
   const { config, json, positionals } = parseCommand(args, {}, USERS_USAGE, 1);
   const username = positionals[0]!;
-  await withStore(config, 'users remove', async (store) => {
+  await withUserStore(config, 'users remove', async (store) => {
     const user = await findUser(store, username);
     configNotice(user, 'they come back');
     await removeUser(store, user.id);
@@ -64,7 +75,7 @@ async function setPassword(args: readonly string[]): Promise<void> {
   const { config, json, positionals } = parseCommand(args, {}, USERS_USAGE, 1);
   const username = positionals[0]!;
   const password = await readValue('password');
-  await withStore(config, 'users set-password', async (store) => {
+  await withUserStore(config, 'users set-password', async (store) => {
     const user = await findUser(store, username);
     configNotice(user, "the config's password comes back");
     await store.saveUser({ id: user.id, username, password, source: user.source });
