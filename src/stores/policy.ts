@@ -39,7 +39,7 @@ export function isLookupKey(id: string): boolean {
   return !id.includes('\u0000');
 }
 
-/** `getClient`, `getUser` and `getUserFromClient` for a store, from its two look-ups. */
+/** `getClient`, `getUser`, `getUserFromClient` and `getClientSecret` for a store, from its two look-ups. */
 export function credentialPolicy(source: CredentialSource): Pick<Store, 'getClient' | 'getClientSecret' | 'getUser' | 'getUserFromClient'> {
   return {
     async getClient(clientId, clientSecret) {
@@ -50,13 +50,6 @@ export function credentialPolicy(source: CredentialSource): Pick<Store, 'getClie
       if (clientSecret === null) return stored.client;
       if (stored.secretHash === null) return null;
       return verifySecret(clientSecret, stored.secretHash) ? stored.client : null;
-    },
-
-    async getClientSecret(client) {
-      // Only a client registered for client_secret_jwt has a retrievable secret (RFC 7523 §2.2).
-      if (client.token_endpoint_auth_method !== 'client_secret_jwt' || !isLookupKey(client.client_id)) return null;
-      const stored = await source.findClient(client.client_id);
-      return stored?.client.token_endpoint_auth_method === 'client_secret_jwt' ? (stored.secret ?? null) : null;
     },
 
     async getUser(username, password) {
@@ -70,6 +63,13 @@ export function credentialPolicy(source: CredentialSource): Pick<Store, 'getClie
     async getUserFromClient(client) {
       // RFC 9068 §2.2: with no resource owner, the subject is the client itself.
       return { id: client.client_id };
+    },
+
+    async getClientSecret(client) {
+      // Only a client registered for client_secret_jwt has a retrievable secret (RFC 7523 §2.2).
+      if (client.token_endpoint_auth_method !== 'client_secret_jwt' || !isLookupKey(client.client_id)) return null;
+      const stored = await source.findClient(client.client_id);
+      return stored?.client.token_endpoint_auth_method === 'client_secret_jwt' ? (stored.secret ?? null) : null;
     },
   };
 }
