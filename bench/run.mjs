@@ -18,7 +18,8 @@ import { parseArgs } from 'node:util';
 import { capture, cpuMs, peakRss, run, startServer, stopServer } from './lib/processes.mjs';
 import { markdownTable, textTable } from './lib/table.mjs';
 import { createProver, proofs } from './lib/dpop.mjs';
-import { CLIENT_ID, CLIENT_SECRET, MINT_PATH, REDIRECT_URI, SCOPE, USER, deleteRedisPrefix } from './servers/fixture.mjs';
+import { JWT_BEARER_ASSERTION, assertions, createAssertionSigner } from './lib/client-assertion.mjs';
+import { CLIENT_ID, CLIENT_SECRET, JWT_CLIENT_ID, MINT_PATH, REDIRECT_URI, SCOPE, USER, deleteRedisPrefix } from './servers/fixture.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH);
@@ -38,7 +39,7 @@ const { values: opts } = parseArgs({
   },
 });
 if (opts.help) {
-  console.log('node bench/run.mjs [--quick] [--duration S] [--warmup S] [--only REGEX] [--scenarios cc-32,cc-128,bearer,dpop,code,refresh] [--tool wrk|autocannon] [--no-cli] [--no-core] [--growth 1000,10000,100000,1000000]');
+  console.log('node bench/run.mjs [--quick] [--duration S] [--warmup S] [--only REGEX] [--scenarios cc-32,cc-128,cc-pkjwt,bearer,dpop,code,refresh] [--tool wrk|autocannon] [--no-cli] [--no-core] [--growth 1000,10000,100000,1000000]');
   process.exit(0);
 }
 const DURATION = Number(opts.duration ?? (opts.quick ? 3 : 6));
@@ -85,6 +86,19 @@ const CC_BODY = `grant_type=client_credentials&scope=${SCOPE}`;
 const SCENARIOS = {
   'cc-32': { title: 'client_credentials', connections: 32, request: { method: 'POST', path: TOKEN_PATH, headers: FORM, body: CC_BODY } },
   'cc-128': { title: 'client_credentials', connections: 128, request: { method: 'POST', path: TOKEN_PATH, headers: FORM, body: CC_BODY } },
+  // RFC 7523 §2.2: the same issuance, the client authenticated by an ES256 assertion instead of a Basic secret (each assertion single use).
+  'cc-pkjwt': {
+    title: 'client_credentials, private_key_jwt',
+    connections: 32,
+    assertion: true,
+    request: {
+      method: 'POST',
+      path: TOKEN_PATH,
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      mode: 'list',
+      body: `${CC_BODY}&client_id=${JWT_CLIENT_ID}&client_assertion_type=${encodeURIComponent(JWT_BEARER_ASSERTION)}&client_assertion=`,
+    },
+  },
   bearer: { title: 'bearer check /secure', connections: 32, bearer: true, request: { method: 'GET', path: '/secure' } },
   // RFC 9449 §7.1: a DPoP-bound token with a fresh proof per request (each proof is single use).
   dpop: { title: 'DPoP-bound check /secure', connections: 32, dpop: true, request: { method: 'GET', path: '/secure', mode: 'header', itemHeader: 'DPoP' } },
@@ -102,8 +116,8 @@ const SCENARIOS = {
   },
 };
 const ALL = Object.keys(SCENARIOS);
-/** The reference and the other libraries have no DPoP: only tollgate rows run `dpop`. */
-const NO_DPOP = ALL.filter((s) => s !== 'dpop');
+/** The reference and the other libraries are set up with neither DPoP nor private_key_jwt: only tollgate rows run `dpop` and `cc-pkjwt`. */
+const SHARED = ALL.filter((s) => s !== 'dpop' && s !== 'cc-pkjwt');
 const DB_SCENARIOS = ['cc-32', 'bearer', 'code', 'refresh'];
 /** What the plain-<store> limits serve: issuance and the bearer check. */
 const LIMIT_SCENARIOS = ['cc-32', 'bearer'];
@@ -111,6 +125,8 @@ const LIMIT_SCENARIOS = ['cc-32', 'bearer'];
 // ---- servers ----------------------------------------------------------------------------------
 
 const node = (file, ...args) => ({ command: process.execPath, args: [join(BENCH, 'servers', file), ...args] });
+/** The private_key_jwt client's key, made once per run; its public half is registered by the tollgate rows. */
+const signer = await createAssertionSigner(JWT_CLIENT_ID);
 
 /** `tollgate serve` with a generated config; the throttles are raised so they never answer 429 here. */
 function cli(name, store, format, workers = 1) {
@@ -126,6 +142,7 @@ function cli(name, store, format, workers = 1) {
         scope: SCOPE,
         token_endpoint_auth_method: 'client_secret_basic',
       },
+      { client_id: JWT_CLIENT_ID, token_endpoint_auth_method: 'private_key_jwt', jwks: signer.jwks, grant_types: ['client_credentials'], scope: SCOPE },
     ],
     users: [{ username: USER.username, password: USER.password }],
     // The default config (request logging at info included), with only the rate limits raised for the load.
@@ -157,19 +174,19 @@ const deletePrefix = () => deleteRedisPrefix(REDIS, `bench:serve:${process.pid}:
 const hasCli = existsSync(join(ROOT, 'dist', 'cli.js'));
 const sqliteFile = (name) => `sqlite:${join(scratch, `${name}-${Date.now()}.db`)}`;
 const SERVERS = [
-  { id: 'plain', label: 'plain node:http', reference: true, start: () => node('plain.mjs'), scenarios: NO_DPOP },
-  { id: 'node-oauth2-server', label: 'node-oauth2-server 5 (Express 5)', start: () => node('node-oauth2-server.mjs'), scenarios: NO_DPOP },
-  { id: 'oidc-provider', label: 'oidc-provider 9', start: () => node('oidc-provider.mjs'), scenarios: NO_DPOP },
+  { id: 'plain', label: 'plain node:http', reference: true, start: () => node('plain.mjs'), scenarios: SHARED },
+  { id: 'node-oauth2-server', label: 'node-oauth2-server 5 (Express 5)', start: () => node('node-oauth2-server.mjs'), scenarios: SHARED },
+  { id: 'oidc-provider', label: 'oidc-provider 9', start: () => node('oidc-provider.mjs'), scenarios: SHARED },
   // Each store's own physical limit: the same driver and durability, one write per token, one indexed read per check.
   { id: 'plain-sqlite', label: 'plain node:http + SQLite', reference: true, start: () => node('plain-sqlite.mjs', '--file', sqliteFile('plain').slice(7)), scenarios: LIMIT_SCENARIOS },
   { id: 'plain-pg', label: 'plain node:http + PostgreSQL', reference: true, needs: 'postgres', start: () => node('plain-pg.mjs', '--url', POSTGRES), scenarios: LIMIT_SCENARIOS },
   { id: 'plain-redis', label: 'plain node:http + Redis', reference: true, needs: 'redis', start: () => node('plain-redis.mjs', '--url', REDIS), scenarios: LIMIT_SCENARIOS },
-  { id: 'core-memory', core: true, label: 'tollgate core, memory', start: () => node('tollgate-core.mjs', '--store', 'memory'), scenarios: ALL },
+  { id: 'core-memory', core: true, label: 'tollgate core, memory', start: () => node('tollgate-core.mjs', '--store', 'memory', '--client-jwks', JSON.stringify(signer.jwks)), scenarios: ALL },
   { id: 'core-jwt', core: true, label: 'tollgate core, memory, JWT', start: () => node('tollgate-core.mjs', '--store', 'memory', '--format', 'jwt'), scenarios: ['cc-32', 'bearer', 'dpop'] },
   { id: 'core-sqlite', limit: 'plain-sqlite', core: true, label: 'tollgate core, SQLite', start: () => node('tollgate-core.mjs', '--store', sqliteFile('core')), scenarios: DB_SCENARIOS },
   { id: 'core-postgres', limit: 'plain-pg', core: true, label: 'tollgate core, PostgreSQL', needs: 'postgres', start: () => node('tollgate-core.mjs', '--store', POSTGRES), scenarios: DB_SCENARIOS },
   { id: 'core-redis', limit: 'plain-redis', core: true, label: 'tollgate core, Redis', needs: 'redis', start: () => node('tollgate-core.mjs', '--store', REDIS), scenarios: DB_SCENARIOS },
-  { id: 'serve-memory', cli: true, label: 'tollgate serve, memory', start: () => cli('memory', 'memory', 'opaque'), scenarios: ['cc-32', 'cc-128', 'bearer', 'dpop', 'refresh'] },
+  { id: 'serve-memory', cli: true, label: 'tollgate serve, memory', start: () => cli('memory', 'memory', 'opaque'), scenarios: ['cc-32', 'cc-128', 'cc-pkjwt', 'bearer', 'dpop', 'refresh'] },
   { id: 'serve-jwt', cli: true, label: 'tollgate serve, memory, JWT', start: () => cli('jwt', 'memory', 'jwt'), scenarios: ['cc-32', 'bearer'] },
   { id: 'serve-sqlite', limit: 'plain-sqlite', cli: true, label: 'tollgate serve, SQLite', start: () => cli('sqlite', sqliteFile('serve'), 'opaque'), scenarios: ['cc-32', 'bearer'] },
   { id: 'serve-postgres', limit: 'plain-pg', cli: true, label: 'tollgate serve, PostgreSQL', needs: 'postgres', start: () => cli('postgres', postgresSpec(), 'opaque'), cleanup: dropSchema, scenarios: ['cc-32', 'bearer'] },
@@ -275,6 +292,8 @@ async function measure(server, name) {
       if (dpopToken) request.headers = { Authorization: `DPoP ${dpopToken}` };
       const prepare = async (seconds) => {
         if (prove) return proofs(prove, proofsFor(server, scenario, seconds) * attempt, 'GET', `${started.url}/secure`, dpopToken);
+        // RFC 7523 §3: aud is the issuer, which is the URL the server printed.
+        if (scenario.assertion) return assertions(signer, itemsFor(server, scenario, seconds) * attempt, started.url);
         return scenario.items ? mint(server, started.url, scenario.items, itemsFor(server, scenario, seconds) * attempt) : undefined;
       };
       const options = { url: started.url, request, connections: scenario.connections };
@@ -334,11 +353,12 @@ for (const server of LIST) {
 
 // Ratios measured in this same run: to plain node:http (a Map), to the store's own limit (plain-<store>),
 // and for a --workers row to the same server with one worker. The bearer check on JWTs compares with plain's
-// bearer check, and so does the DPoP-bound check (plain has no DPoP).
+// bearer check, and so does the DPoP-bound check (plain has no DPoP); the private_key_jwt issuance compares with
+// plain's client_credentials (plain has no assertions).
 const measured = (serverId, scenarioId) => rows.find((r) => r.serverId === serverId && r.scenarioId === scenarioId && !r.void && !r.skipped);
 for (const row of rows) {
   if (row.void || row.skipped) continue;
-  const plain = measured('plain', row.scenarioId === 'dpop' ? 'bearer' : row.scenarioId);
+  const plain = measured('plain', row.scenarioId === 'dpop' ? 'bearer' : row.scenarioId === 'cc-pkjwt' ? 'cc-32' : row.scenarioId);
   if (plain) {
     row.rpsRatio = row.rps / plain.rps;
     row.p99Ratio = row.p99 / plain.p99;
@@ -377,6 +397,12 @@ for (const t of TARGETS) {
   const p99 = t.p99 === undefined ? '' : `, p99 ${row.p99Ratio.toFixed(2)}x plain (target <= ${t.p99}x)`;
   const ok = row[field] >= t.rps && (t.p99 === undefined || row.p99Ratio <= t.p99);
   notes.push(`${ok ? 'MET ' : 'MISS'}  ${t.what}: ${row[field].toFixed(2)}x ${reference} req/s (target >= ${t.rps}x)${p99}`);
+}
+
+// The price of private_key_jwt: each server's assertion-authenticated issuance beside its Basic-secret one, same run.
+for (const row of rows.filter((r) => r.scenarioId === 'cc-pkjwt' && r.rps !== undefined && !r.void)) {
+  const basic = measured(row.serverId, 'cc-32');
+  if (basic) notes.push(`JWT   ${row.server}: private_key_jwt client_credentials ${(row.rps / basic.rps).toFixed(2)}x its client_secret_basic req/s, p99 ${(row.p99 / basic.p99).toFixed(2)}x`);
 }
 
 // The price of DPoP: each server's DPoP-bound check beside its own bearer check, same run.

@@ -1,12 +1,13 @@
 /**
- * Client authentication with a signed JWT: `private_key_jwt` (RFC 7523 §2.2 and §3, OpenID Connect
- * Core §9). The client signs an assertion with a key whose public half it registered in `jwks` or
- * published at `jwks_uri` (src/client-keys.ts);
+ * Client authentication with a signed JWT (RFC 7523 §2.2 and §3, OpenID Connect Core §9):
+ * `private_key_jwt`, signed with a key whose public half the client registered in `jwks` or
+ * published at `jwks_uri` (src/client-keys.ts), and `client_secret_jwt`, an HMAC keyed with the
+ * client's secret (which the model hands over through `getClientSecret`).
  * jose does every JOSE step (signature, algorithm, claims).
  */
-import { decodeJwt, errors, jwtVerify } from 'jose';
+import { decodeJwt, decodeProtectedHeader, errors, jwtVerify } from 'jose';
 import type { BaseModel } from './model.js';
-import type { Client } from './types.js';
+import type { Client, TokenEndpointAuthMethod } from './types.js';
 import type { DocumentFetcher } from './document-fetcher.js';
 import { InvalidClientError } from './errors.js';
 import { verifyWithClientKeys } from './client-keys.js';
@@ -15,10 +16,21 @@ import { verifyWithClientKeys } from './client-keys.js';
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
 /**
- * Asymmetric algorithms only: an HS* assertion would be "signed" with a public key anyone can read
- * (RFC 8725 §2.1, §3.1), and `none` is no signature at all.
+ * The `private_key_jwt` algorithms: asymmetric only. An HS* assertion checked against such a client
+ * would be "signed" with a public key anyone can read (RFC 8725 §2.1, §3.1), and `none` is no signature at all.
  */
 export const ASSERTION_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+
+/** The `client_secret_jwt` algorithms (OpenID Connect Core §9): HMAC with the client secret as key, and nothing else. */
+export const SECRET_ASSERTION_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
+
+/** RFC 7518 §3.2: an HMAC key at least as long as the hash output, so HS256 needs a secret of 32 bytes or more. */
+export const MIN_SECRET_BYTES = 32;
+
+/** The assertion algorithms a client registered for `method` may use: never one of the other family (algorithm confusion, RFC 8725 §2.1). */
+export function assertionAlgorithmsFor(method: TokenEndpointAuthMethod): readonly string[] {
+  return method === 'client_secret_jwt' ? SECRET_ASSERTION_ALGORITHMS : ASSERTION_ALGORITHMS;
+}
 
 /** An assertion may expire at most this far ahead: its `jti` is remembered until then (RFC 7523 §3 item 4, 7). */
 export const MAX_ASSERTION_LIFETIME_SECONDS = 300;
@@ -50,15 +62,38 @@ export function assertedClientId(assertion: string): string {
   return claims.iss;
 }
 
+/**
+ * The method an assertion claims by its header's `alg`: an HMAC is `client_secret_jwt`, anything else
+ * `private_key_jwt` (whose verification then refuses what is not an asymmetric signature). The client
+ * must have registered that very method: an HS assertion never authenticates a private_key_jwt client
+ * and a signed one never a client_secret_jwt client (RFC 8725 §2.1, §3.1).
+ */
+export function assertionMethod(assertion: string): 'private_key_jwt' | 'client_secret_jwt' {
+  let alg: unknown;
+  try {
+    ({ alg } = decodeProtectedHeader(assertion));
+  } catch {
+    throw new InvalidClientError('client_assertion is not a JWT');
+  }
+  return (SECRET_ASSERTION_ALGORITHMS as readonly unknown[]).includes(alg) ? 'client_secret_jwt' : 'private_key_jwt';
+}
+
 /** Why jose refused the assertion, as an `error_description` the client's developer can act on. */
 function refusal(err: errors.JOSEError): string {
   if (err instanceof errors.JWTExpired) return 'client_assertion has expired';
   if (err instanceof errors.JWTClaimValidationFailed) return `client_assertion: ${err.message}`;
   if (err instanceof errors.JOSEAlgNotAllowed) return 'client_assertion is signed with an algorithm this client may not use';
-  if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWSSignatureVerificationFailed) {
-    return 'client_assertion is not signed by a key this client registered';
-  }
+  if (err instanceof errors.JWKSNoMatchingKey) return 'client_assertion is not signed by a key this client registered';
+  if (err instanceof errors.JWSSignatureVerificationFailed) return 'client_assertion signature does not verify with this client\'s key or secret';
   return 'client_assertion is not a valid signed JWT';
+}
+
+/** The HMAC key of a `client_secret_jwt` client: its secret's UTF-8 bytes (OpenID Connect Core §16.19), as the model keeps it. */
+async function clientSecretKey(client: Client, model: BaseModel): Promise<Uint8Array> {
+  if (!model.getClientSecret) throw new InvalidClientError('This server cannot read client secrets, which client_secret_jwt needs');
+  const secret = await model.getClientSecret(client);
+  if (!secret) throw new InvalidClientError('This client has no secret to verify a client_secret_jwt assertion with');
+  return new TextEncoder().encode(secret);
 }
 
 /**
@@ -72,19 +107,27 @@ export async function verifyClientAssertion(
   policy: ClientAssertionPolicy,
 ): Promise<void> {
   const wanted = client.token_endpoint_auth_signing_alg;
-  const algorithms = wanted === undefined ? [...policy.algorithms] : policy.algorithms.filter((alg) => alg === wanted);
+  // RFC 8725 §2.1: only the family of the client's registered method, whatever the server accepts besides.
+  const family = assertionAlgorithmsFor(client.token_endpoint_auth_method);
+  const algorithms = policy.algorithms.filter((alg) => family.includes(alg) && (wanted === undefined || alg === wanted));
+  const options = {
+    algorithms,
+    issuer: client.client_id,
+    subject: client.client_id,
+    audience: [policy.issuer, policy.endpointUrl],
+    // RFC 7523 §3 items 4 and 7: exp is required, and jti makes single use checkable.
+    requiredClaims: ['exp', 'jti'],
+  };
   let payload;
   try {
-    ({ payload } = await verifyWithClientKeys(client, policy.fetchDocument, (keys) =>
-      jwtVerify(assertion, keys, {
-        algorithms,
-        issuer: client.client_id,
-        subject: client.client_id,
-        audience: [policy.issuer, policy.endpointUrl],
-        // RFC 7523 §3 items 4 and 7: exp is required, and jti makes single use checkable.
-        requiredClaims: ['exp', 'jti'],
-      }),
-    ));
+    if (client.token_endpoint_auth_method === 'client_secret_jwt') {
+      const secret = await clientSecretKey(client, model);
+      // RFC 7518 §3.2: a key shorter than the hash output is refused, so HS384 and HS512 need longer secrets.
+      options.algorithms = algorithms.filter((alg) => secret.length >= Number(alg.slice(2)) / 8);
+      ({ payload } = await jwtVerify(assertion, secret, options));
+    } else {
+      ({ payload } = await verifyWithClientKeys(client, policy.fetchDocument, (keys) => jwtVerify(assertion, keys, options)));
+    }
   } catch (err) {
     if (err instanceof errors.JOSEError) throw new InvalidClientError(refusal(err), { cause: err });
     throw err;

@@ -1,7 +1,7 @@
 /**
  * Client authentication at the token, revocation and introspection endpoints. RFC 6749 §2.3:
  * `client_secret_basic` (§2.3.1), `client_secret_post`, `none` for public clients (§2.1), and
- * `private_key_jwt` (RFC 7523 §2.2, src/client-assertion.ts).
+ * `private_key_jwt` and `client_secret_jwt` (RFC 7523 §2.2, src/client-assertion.ts).
  */
 import type { BaseModel } from './model.js';
 import type { Client, OAuthRequest, TokenEndpointAuthMethod } from './types.js';
@@ -10,7 +10,7 @@ import type { ResolvedOptions } from './options.js';
 import type { ClientAssertionPolicy } from './client-assertion.js';
 import { basicCredentials } from './request.js';
 import { InvalidClientError, InvalidRequestError } from './errors.js';
-import { assertedClientId, JWT_BEARER_ASSERTION, verifyClientAssertion } from './client-assertion.js';
+import { assertedClientId, assertionMethod, JWT_BEARER_ASSERTION, verifyClientAssertion } from './client-assertion.js';
 
 /** What an endpoint accepts: the methods the server enabled and how to check an assertion sent to it. */
 export interface ClientAuthPolicy {
@@ -46,15 +46,18 @@ interface Credentials {
   secret: string | null;
 }
 
+/** The methods that send a JWT assertion instead of a secret (RFC 7523 §2.2). */
+type AssertionMethod = 'private_key_jwt' | 'client_secret_jwt';
+
 interface Presented {
-  method: Exclude<TokenEndpointAuthMethod, 'private_key_jwt'>;
+  method: Exclude<TokenEndpointAuthMethod, AssertionMethod>;
   /** What to check, in order: for Basic, the form-decoded credentials, then the raw ones when they differ. */
   candidates: readonly Credentials[];
 }
 
-/** An assertion and the client it names (RFC 7523 §2.2). */
+/** An assertion, the client it names and the method its `alg` belongs to (RFC 7523 §2.2). */
 interface PresentedAssertion {
-  method: 'private_key_jwt';
+  method: AssertionMethod;
   clientId: string;
   assertion: string;
 }
@@ -75,7 +78,7 @@ function presented(request: OAuthRequest, params: Params): Presented | Presented
     const clientId = assertedClientId(assertion);
     // RFC 7521 §4.2: a client_id sent beside the assertion must name the same client.
     if (bodyId !== undefined && bodyId !== clientId) throw new InvalidClientError('client_id does not match the client_assertion');
-    return { method: 'private_key_jwt', clientId, assertion };
+    return { method: assertionMethod(assertion), clientId, assertion };
   }
   if (basic) {
     if (bodySecret !== undefined) {
@@ -123,10 +126,19 @@ export async function authenticateClient(
       const basic = basicCredentials(request);
       // Capped: it is whatever the request sent, and goes into a log line.
       const clientId = ((basic && basic !== 'malformed' ? basic.clientId : undefined) ?? params.client_id)?.slice(0, MAX_LOGGED_CLIENT_ID);
-      const method = basic ? 'client_secret_basic' : params.client_assertion !== undefined ? 'private_key_jwt' : params.client_secret !== undefined ? 'client_secret_post' : clientId === undefined ? undefined : 'none';
+      const method = basic ? 'client_secret_basic' : params.client_assertion !== undefined ? assertionMethodOf(params.client_assertion) : params.client_secret !== undefined ? 'client_secret_post' : clientId === undefined ? undefined : 'none';
       policy.events({ type: 'client.authentication_failed', clientId, method, reason: err.description });
     }
     throw err;
+  }
+}
+
+/** The method an assertion's `alg` names, for an audit event; undefined when it is not even a JWT. */
+function assertionMethodOf(assertion: string): AssertionMethod | undefined {
+  try {
+    return assertionMethod(assertion);
+  } catch {
+    return undefined;
   }
 }
 
@@ -136,22 +148,25 @@ async function authenticate(request: OAuthRequest, params: Params, model: BaseMo
   const basic = method === 'client_secret_basic';
   // Without a policy (a direct caller), the RFC 6749 methods only: an assertion needs an audience to check.
   if (!(policy?.methods ?? SECRET_METHODS).includes(method)) throw new InvalidClientError(`This server does not accept ${method}`, { basic });
-  const client =
-    found.method === 'private_key_jwt' ? await model.getClient(found.clientId, null) : await firstAccepted(model, found.candidates);
+  const assertion = 'assertion' in found ? found.assertion : undefined;
+  const client = 'assertion' in found ? await model.getClient(found.clientId, null) : await firstAccepted(model, found.candidates);
   if (!client) throw new InvalidClientError('Client authentication failed', { basic });
   if (client.token_endpoint_auth_method !== method) {
     throw new InvalidClientError(
       client.token_endpoint_auth_method === 'none'
         ? 'This client is public and has no secret'
-        : `This client must authenticate with ${client.token_endpoint_auth_method}`,
+        : assertion !== undefined
+          ? // RFC 8725 §2.1: an HMAC never stands for a private key's signature, nor the reverse.
+            `client_assertion is signed with an algorithm of ${method}, but this client must authenticate with ${client.token_endpoint_auth_method}`
+          : `This client must authenticate with ${client.token_endpoint_auth_method}`,
       { basic },
     );
   }
-  // The client is found by the assertion's own iss; only its registered keys may have signed it.
-  if (found.method === 'private_key_jwt') {
+  // The client is found by the assertion's own iss; only its registered keys (or its secret) may have signed it.
+  if (assertion !== undefined) {
     // Never skipped: without a policy the methods check above already refused the assertion.
-    if (!policy) throw new InvalidClientError('This server does not accept private_key_jwt');
-    await verifyClientAssertion(found.assertion, client, model, policy.assertion);
+    if (!policy) throw new InvalidClientError(`This server does not accept ${method}`);
+    await verifyClientAssertion(assertion, client, model, policy.assertion);
   }
   return client;
 }

@@ -51,9 +51,22 @@ export function clientJwksProblem(jwks: unknown): { member: string; message: str
   return undefined;
 }
 
+/** Key sets already imported, by their JSON: importing a JWK costs about twice what verifying a signature does. */
+const imported = new Map<string, JWTVerifyGetKey>();
+/** Bounded: the sets come from clients (and their jwks_uri), so their number is not ours to choose. */
+const MAX_IMPORTED_SETS = 1000;
+
 function localKeys(set: KeySet): JWTVerifyGetKey {
-  // jose keeps the imported keys on the objects it is given: copies keep the client's own untouched.
-  return createLocalJWKSet({ keys: set.keys.map((key) => ({ ...key })) });
+  // Keyed by the whole key material: the same JSON is the same keys, whichever client or fetch it came from.
+  const id = JSON.stringify(set.keys);
+  let keys = imported.get(id);
+  if (keys === undefined) {
+    // jose keeps the imported keys on the objects it is given: copies keep the client's own untouched.
+    keys = createLocalJWKSet({ keys: set.keys.map((key) => ({ ...key })) });
+    if (imported.size >= MAX_IMPORTED_SETS) imported.delete(imported.keys().next().value as string);
+    imported.set(id, keys);
+  }
+  return keys;
 }
 
 /** The key set at `uri`, checked as a registered one would be (public signing keys only, at most 10). */

@@ -5,7 +5,8 @@
 import type { Client, TokenEndpointAuthMethod } from './types.js';
 import { InvalidClientMetadataError, InvalidRedirectUriError, UnapprovedSoftwareStatementError } from './errors.js';
 import { parseScope } from './scope.js';
-import { ASSERTION_ALGORITHMS } from './client-assertion.js';
+import { ASSERTION_ALGORITHMS, assertionAlgorithmsFor } from './client-assertion.js';
+import { randomToken } from './secrets.js';
 import { clientJwksProblem } from './client-keys.js';
 
 export type ApplicationType = NonNullable<Client['application_type']>;
@@ -70,9 +71,20 @@ export function selfRegistrableGrantTypes(grantTypes: Iterable<string>): string[
   return [...grantTypes].filter((type) => type !== 'implicit' && type !== 'password');
 }
 
-/** Whether a client with this method holds a secret the server issues (RFC 6749 §2.3.1); `none` and private_key_jwt do not. */
+/**
+ * Whether a client with this method holds a secret the server issues (RFC 6749 §2.3.1), sent as it
+ * is or, for client_secret_jwt, as the HMAC key of its assertions; `none` and private_key_jwt do not.
+ */
 export function usesSecret(method: TokenEndpointAuthMethod): boolean {
-  return method === 'client_secret_basic' || method === 'client_secret_post';
+  return method === 'client_secret_basic' || method === 'client_secret_post' || method === 'client_secret_jwt';
+}
+
+/**
+ * A new secret for a client with this method: 256 random bits, or 512 for client_secret_jwt, whose
+ * secret is an HMAC key and must be as long as the hash output of HS512 as well (RFC 7518 §3.2).
+ */
+export function newClientSecret(method: TokenEndpointAuthMethod): string {
+  return randomToken(method === 'client_secret_jwt' ? 64 : 32);
 }
 
 function metadataError(field: string, message: string): InvalidClientMetadataError {
@@ -113,7 +125,9 @@ function registeredKeys(m: Record<string, unknown>, method: TokenEndpointAuthMet
   }
   const alg = m.token_endpoint_auth_signing_alg;
   if (alg !== undefined) {
-    if (!(ASSERTION_ALGORITHMS as readonly unknown[]).includes(alg)) throw metadataError('token_endpoint_auth_signing_alg', `must be one of ${ASSERTION_ALGORITHMS.join(', ')}`);
+    // RFC 8725 §2.1: HS* for client_secret_jwt, asymmetric for the rest, never crossed.
+    const allowed = assertionAlgorithmsFor(method);
+    if (!(allowed as readonly unknown[]).includes(alg)) throw metadataError('token_endpoint_auth_signing_alg', `must be one of ${allowed.join(', ')} for ${method}`);
     keys.token_endpoint_auth_signing_alg = alg as string;
   }
   return keys;

@@ -39,6 +39,14 @@ export interface BaseModel {
    * (RFC 7523 §3 item 7). Every shipped store has it (`Store.useOnce`).
    */
   useOnce?(value: string, expiresAt: Date): Awaitable<boolean>;
+  /**
+   * Optional (tollgate): the secret itself, in clear, of a client whose `token_endpoint_auth_method`
+   * is `client_secret_jwt`: the HMAC key its assertions are signed with (RFC 7523 §2.2, OpenID
+   * Connect Core §9). A falsy value for any other client. Required for `client_secret_jwt`. It is a
+   * method of its own, not a field of the client, so that the secret never travels with the client
+   * into token records, logs or registration reads. Every shipped store has it.
+   */
+  getClientSecret?(client: Client): Awaitable<string | null | undefined | false>;
 }
 
 /** RFC 6749 §4.1: the authorization code grant. */

@@ -9,7 +9,7 @@ import type { TrustedIssuer } from './grants/jwt-bearer.js';
 import type { TokenEndpointAuthMethod } from './types.js';
 import type { AuditEvent, AuditListener } from './events.js';
 import type { DocumentFetcher } from './document-fetcher.js';
-import { ASSERTION_ALGORITHMS } from './client-assertion.js';
+import { ASSERTION_ALGORITHMS, SECRET_ASSERTION_ALGORITHMS } from './client-assertion.js';
 import { ConfigError } from './errors.js';
 import { builtInGrant, builtInGrantTypes, isBuiltInGrantType } from './grants/index.js';
 import { resolveResources } from './resource-indicators.js';
@@ -131,10 +131,15 @@ export interface AuthorizationServerOptions<G extends BuiltInGrantType = BuiltIn
   /**
    * Client authentication methods accepted at the token, revocation and introspection endpoints.
    * Default: `client_secret_basic`, `client_secret_post`, `none`, and `private_key_jwt` (RFC 7523)
-   * when the model has `useOnce` (its replay cache for assertion `jti`s, required for it).
+   * when the model has `useOnce` (its replay cache for assertion `jti`s, required for it), and
+   * `client_secret_jwt` when it also has `getClientSecret` (the HMAC key of such a client's assertions).
    */
   tokenEndpointAuthMethods?: readonly TokenEndpointAuthMethod[];
-  /** Algorithms accepted for `private_key_jwt` assertions; asymmetric only. Default RS256, PS256, ES256, EdDSA. */
+  /**
+   * Algorithms accepted for client assertions: asymmetric ones for `private_key_jwt`, HS256/HS384/HS512
+   * for `client_secret_jwt` (each client only those of its own method). Default RS256, PS256, ES256,
+   * EdDSA, and HS256, HS384, HS512 when `client_secret_jwt` is on.
+   */
   tokenEndpointAuthSigningAlgs?: readonly string[];
   /**
    * Receives every audit event (`token.issued`, `client.authentication_failed`, ...; see `AuditEvent`),
@@ -294,27 +299,41 @@ function checkDeviceModel(grants: ReadonlyMap<string, Grant>, model: Record<stri
   }
 }
 
-const AUTH_METHODS: readonly TokenEndpointAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt'];
+const AUTH_METHODS: readonly TokenEndpointAuthMethod[] = ['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt', 'client_secret_jwt'];
 const DEFAULT_ASSERTION_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+const ALL_ASSERTION_ALGORITHMS: readonly string[] = [...ASSERTION_ALGORITHMS, ...SECRET_ASSERTION_ALGORITHMS];
 
-/** The client authentication methods and assertion algorithms, checked at start: private_key_jwt needs the model's replay cache. */
+/**
+ * The client authentication methods and assertion algorithms, checked at start: the JWT methods need
+ * the model's replay cache, and client_secret_jwt the secret itself (`getClientSecret`).
+ */
 function resolveClientAuth(
   options: AuthorizationServerOptions,
   model: Record<string, unknown>,
 ): Pick<ResolvedOptions, 'tokenEndpointAuthMethods' | 'tokenEndpointAuthSigningAlgs'> {
   const replayCache = typeof model['useOnce'] === 'function';
-  const methods = options.tokenEndpointAuthMethods ?? AUTH_METHODS.filter((m) => m !== 'private_key_jwt' || replayCache);
+  const secrets = typeof model['getClientSecret'] === 'function';
+  const methods =
+    options.tokenEndpointAuthMethods ??
+    AUTH_METHODS.filter((m) => (m !== 'private_key_jwt' && m !== 'client_secret_jwt') || (replayCache && (m !== 'client_secret_jwt' || secrets)));
   for (const method of methods) {
     if (!AUTH_METHODS.includes(method)) throw invalid('tokenEndpointAuthMethods', `"${String(method)}" is not one of ${AUTH_METHODS.join(', ')}`);
+    // RFC 7523 §3 item 7: without a replay cache an assertion's jti could not be single use.
+    if ((method === 'private_key_jwt' || method === 'client_secret_jwt') && !replayCache) {
+      throw new ConfigError('ERR_TOLLGATE_MODEL', 'model.useOnce', `is required by ${method} (the replay cache of assertion jti values)`);
+    }
   }
-  // RFC 7523 §3 item 7: without a replay cache an assertion's jti could not be single use.
-  if (methods.includes('private_key_jwt') && !replayCache) {
-    throw new ConfigError('ERR_TOLLGATE_MODEL', 'model.useOnce', 'is required by private_key_jwt (the replay cache of assertion jti values)');
+  if (methods.includes('client_secret_jwt') && !secrets) {
+    throw new ConfigError('ERR_TOLLGATE_MODEL', 'model.getClientSecret', 'is required by client_secret_jwt (its assertions are HMACs keyed with the client secret)');
   }
-  const algorithms = options.tokenEndpointAuthSigningAlgs ?? DEFAULT_ASSERTION_ALGORITHMS;
+  const hmac = methods.includes('client_secret_jwt');
+  const algorithms = options.tokenEndpointAuthSigningAlgs ?? [...DEFAULT_ASSERTION_ALGORITHMS, ...(hmac ? SECRET_ASSERTION_ALGORITHMS : [])];
   for (const alg of algorithms) {
-    if (!(ASSERTION_ALGORITHMS as readonly string[]).includes(alg)) {
-      throw invalid('tokenEndpointAuthSigningAlgs', `"${String(alg)}" is not an asymmetric JWS algorithm (${ASSERTION_ALGORITHMS.join(', ')})`);
+    if (!ALL_ASSERTION_ALGORITHMS.includes(alg)) {
+      throw invalid('tokenEndpointAuthSigningAlgs', `"${String(alg)}" is not a JWS algorithm for client assertions (${ALL_ASSERTION_ALGORITHMS.join(', ')})`);
+    }
+    if (!hmac && (SECRET_ASSERTION_ALGORITHMS as readonly string[]).includes(alg)) {
+      throw invalid('tokenEndpointAuthSigningAlgs', `"${alg}" is for client_secret_jwt, which tokenEndpointAuthMethods does not list`);
     }
   }
   return { tokenEndpointAuthMethods: [...methods], tokenEndpointAuthSigningAlgs: [...algorithms] };

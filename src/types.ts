@@ -31,8 +31,11 @@ export interface OAuthResponse {
   body: string;
 }
 
-/** RFC 6749 §2.3 secrets, `none` (public, §2.1), and `private_key_jwt` (RFC 7523 §2.2, OpenID Connect Core §9). */
-export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none' | 'private_key_jwt';
+/**
+ * RFC 6749 §2.3 secrets, `none` (public, §2.1), and the JWT assertions of RFC 7523 §2.2 and OpenID
+ * Connect Core §9: `private_key_jwt` (the client's private key) and `client_secret_jwt` (an HMAC over its secret).
+ */
+export type TokenEndpointAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none' | 'private_key_jwt' | 'client_secret_jwt';
 
 /** Grant type values: RFC 6749 ones, `implicit` (a response type, listed as RFC 7591 §2 does), or any extension URI. */
 export type GrantType =
@@ -91,7 +94,7 @@ export interface Client {
     | undefined;
   /** RFC 7591 §2: where the client publishes that key set instead (never both); fetched through the server's `fetchDocument`. */
   jwks_uri?: string | undefined;
-  /** OpenID Connect Registration §2: the only `alg` accepted for this client's assertions. Default: any the server allows. */
+  /** OpenID Connect Registration §2: the only `alg` accepted for this client's assertions (HS* for `client_secret_jwt`). Default: any the server allows. */
   token_endpoint_auth_signing_alg?: string | undefined;
   /** RFC 9101 §10.5 (OpenID Connect Registration §2): the only `alg` accepted for this client's request objects. Default: any the server allows. */
   request_object_signing_alg?: string | undefined;

@@ -2,6 +2,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 export const CLIENT_ID = 'bench';
 export const CLIENT_SECRET = 'bench-secret-4bd2f0c6a1e94e0f8d6b2a7c';
+/** The private_key_jwt client (tollgate rows only): its public keys come from the runner (`--client-jwks`). */
+export const JWT_CLIENT_ID = 'bench-jwt';
 export const REDIRECT_URI = 'https://client.example/cb';
 export const SCOPE = 'read';
 export const USER = { id: 'u-alice', username: 'alice', password: 'wonderland' };

@@ -2,17 +2,18 @@
  * tollgate's core on bare node:http, through its own node adapter (dist/adapters/node.js): the
  * library as a user embeds it, without the CLI's Fastify app. `/secure` calls `authenticate`.
  *   node tollgate-core.mjs --store memory|sqlite:<path>|postgres://…|redis://… --format opaque|jwt
- *                          [--tokens N] [--sweep-seconds S]
+ *                          [--tokens N] [--sweep-seconds S] [--client-jwks <JWK Set JSON>]
  * `--tokens N` saves N tokens before listening (the growth curve): half live for an hour, half
  * expiring over the next 30 s; `--sweep-seconds S` sweeps expired rows every S seconds as
  * `tollgate serve` does every minute, so the run shows what a sweep costs the requests it meets.
+ * `--client-jwks` registers a second client, `bench-jwt`, authenticating with private_key_jwt (RFC 7523 §2.2).
  */
 import { createServer } from 'node:http';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createAuthorizationServer } from '../../dist/index.js';
 import { createRequestListener, sendOAuthResponse, toOAuthRequest } from '../../dist/adapters/node.js';
 import { createJwtAccessTokenFormat } from '../../dist/tokens/jwt.js';
-import { CLIENT_ID, CLIENT_SECRET, MINT_PATH, REDIRECT_URI, SCOPE, USER, announce, deleteRedisPrefix, flag, readBody, stopOnSignal } from './fixture.mjs';
+import { CLIENT_ID, CLIENT_SECRET, JWT_CLIENT_ID, MINT_PATH, REDIRECT_URI, SCOPE, USER, announce, deleteRedisPrefix, flag, readBody, stopOnSignal } from './fixture.mjs';
 
 const storeSpec = flag('store', 'memory');
 const format = flag('format', 'opaque');
@@ -53,6 +54,17 @@ await store.saveClient({
   scope: SCOPE,
   token_endpoint_auth_method: 'client_secret_basic',
 });
+const clientJwks = flag('client-jwks', undefined);
+if (clientJwks !== undefined) {
+  await store.saveClient({
+    client_id: JWT_CLIENT_ID,
+    token_endpoint_auth_method: 'private_key_jwt',
+    jwks: JSON.parse(clientJwks),
+    redirect_uris: [],
+    grant_types: ['client_credentials'],
+    scope: SCOPE,
+  });
+}
 const user = await store.saveUser({ id: USER.id, username: USER.username, password: USER.password });
 
 /** Saves `n` tokens of the bench client, many per transaction (a persistent store commits once per event-loop turn). */

@@ -8,7 +8,8 @@ import type { ClientRegistration, UserRegistration } from '../stores/store.js';
 import { ConfigError } from '../index.js';
 import { parseStoreSpec } from './open-store.js';
 import { ID_TOKEN_ALGORITHMS, claimsProblem } from '../oidc/index.js';
-import { ASSERTION_ALGORITHMS } from '../client-assertion.js';
+import { ASSERTION_ALGORITHMS, assertionAlgorithmsFor, MIN_SECRET_BYTES } from '../client-assertion.js';
+import type { TokenEndpointAuthMethod } from '../types.js';
 import { clientJwksProblem } from '../client-keys.js';
 import { jwksUriProblem } from '../client-metadata.js';
 import { redirectUriProblem } from '../client-metadata.js';
@@ -177,7 +178,7 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = { requestTimeout: 30, headersTime
 const GRANT_TYPES = [
   'authorization_code', 'implicit', 'password', 'client_credentials', 'refresh_token', 'external_token', TOKEN_EXCHANGE, JWT_BEARER, DEVICE_CODE,
 ];
-const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt'];
+const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt', 'client_secret_jwt'];
 const MAX_WORKERS = 256;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -343,7 +344,8 @@ function clientKeys(c: Json, field: string, method: string | undefined, secret: 
     keys.jwks_uri = c.jwks_uri as string;
   }
   if (c.token_endpoint_auth_signing_alg !== undefined) {
-    keys.token_endpoint_auth_signing_alg = oneOf(c.token_endpoint_auth_signing_alg, `${field}.token_endpoint_auth_signing_alg`, ASSERTION_ALGORITHMS);
+    // RFC 8725 §2.1: HS* for client_secret_jwt, asymmetric for the rest, never crossed.
+    keys.token_endpoint_auth_signing_alg = oneOf(c.token_endpoint_auth_signing_alg, `${field}.token_endpoint_auth_signing_alg`, assertionAlgorithmsFor((method ?? 'client_secret_basic') as TokenEndpointAuthMethod));
   }
   if (method === 'private_key_jwt') {
     if (keys.jwks === undefined && keys.jwks_uri === undefined) fail(`${field}.jwks`, 'or "jwks_uri" is required by private_key_jwt: the public keys that verify the client\'s assertions');
@@ -351,6 +353,20 @@ function clientKeys(c: Json, field: string, method: string | undefined, secret: 
     if (secret !== undefined) fail(`${field}.client_secret`, 'is set but token_endpoint_auth_method is "private_key_jwt" (which uses no secret)');
   }
   return keys;
+}
+
+/**
+ * A client_secret_jwt client's secret: the HMAC key of its assertions (RFC 7523 §2.2), so the store
+ * keeps it as it is (README, "Client authentication with a signed JWT"): a hash cannot serve, and
+ * RFC 7518 §3.2 asks 256 bits of key for HS256.
+ */
+function clientSecretJwtSecret(secret: { client_secret: string } | { client_secret_hash: string } | undefined, field: string): void {
+  if (secret !== undefined && 'client_secret_hash' in secret) {
+    fail(`${field}.client_secret_hash`, 'cannot serve client_secret_jwt: its assertions are HMACs keyed with the secret itself, which the store then keeps as it is; give "client_secret", or use private_key_jwt');
+  }
+  if (secret !== undefined && Buffer.byteLength(secret.client_secret) < MIN_SECRET_BYTES) {
+    fail(`${field}.client_secret`, `must be at least ${MIN_SECRET_BYTES} bytes for client_secret_jwt (an HS256 key, RFC 7518 §3.2)`);
+  }
 }
 
 function client(value: unknown, field: string): ClientRegistration {
@@ -378,16 +394,13 @@ function client(value: unknown, field: string): ClientRegistration {
   if (redirectUris.length === 0 && (grantTypes.includes('authorization_code') || grantTypes.includes('implicit'))) {
     fail(`${field}.redirect_uris`, 'needs at least one URI for the authorization_code and implicit grants');
   }
-  if (c.token_endpoint_auth_method === 'client_secret_jwt') {
-    // The store keeps only a hash of each secret, and an HMAC needs the secret itself (README, client authentication).
-    fail(`${field}.token_endpoint_auth_method`, 'client_secret_jwt is not supported: secrets are stored hashed, and HS256 needs the secret itself; use private_key_jwt with "jwks"');
-  }
   const method = c.token_endpoint_auth_method === undefined ? undefined : oneOf(c.token_endpoint_auth_method, `${field}.token_endpoint_auth_method`, AUTH_METHODS);
   const keys = clientKeys(c, field, method, secret);
   if (secret === undefined && method !== undefined && method !== 'none' && method !== 'private_key_jwt') {
     fail(`${field}.token_endpoint_auth_method`, `is ${show(method)} but the client has no client_secret (a client without one is public: "none")`);
   }
   if (secret !== undefined && method === 'none') fail(`${field}.client_secret`, 'is set but token_endpoint_auth_method is "none" (a public client)');
+  if (method === 'client_secret_jwt') clientSecretJwtSecret(secret, field);
   // RFC 9700 §2.4: a public client on the password grant lets anyone guess passwords with no client credentials at all.
   const publicPassword = c.allowPublicPasswordGrant === undefined ? false : boolean(c.allowPublicPasswordGrant, `${field}.allowPublicPasswordGrant`);
   if (secret === undefined && method !== 'private_key_jwt' && grantTypes.includes('password') && !publicPassword) {

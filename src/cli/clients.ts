@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import type { Store } from '../stores/store.js';
 import type { Client } from '../types.js';
 import { ConfigError } from '../errors.js';
-import { randomToken } from '../secrets.js';
+import type { TokenEndpointAuthMethod } from '../types.js';
+import { newClientSecret, usesSecret } from '../client-metadata.js';
 import { sourceOf } from '../stores/records.js';
 import { validateClientEntry } from '../app/config.js';
 import { removeClient } from '../app/config-source.js';
@@ -91,10 +92,16 @@ async function metadataOf(values: OptionValues): Promise<Record<string, unknown>
   };
 }
 
-/** Whether this client authenticates with a shared secret (RFC 6749 §2.3.1), so it needs one. */
-function usesSecret(metadata: Record<string, unknown>): boolean {
-  const method = metadata.token_endpoint_auth_method;
-  return method === undefined || method === 'client_secret_basic' || method === 'client_secret_post';
+/** The method of a client's metadata, client_secret_basic when it names none (RFC 7591 §2). */
+function methodOf(metadata: Record<string, unknown>): TokenEndpointAuthMethod {
+  return (metadata.token_endpoint_auth_method ?? 'client_secret_basic') as TokenEndpointAuthMethod;
+}
+
+/** What the operator is told beside a new secret: how the store keeps it. */
+function secretNote(method: TokenEndpointAuthMethod): string {
+  return method === 'client_secret_jwt'
+    ? '(shown this once; a client_secret_jwt secret is kept in the store as it is, the HMAC key of its assertions)'
+    : '(shown this once: tollgate keeps only its hash)';
 }
 
 async function add(args: readonly string[]): Promise<void> {
@@ -112,8 +119,8 @@ async function add(args: readonly string[]): Promise<void> {
   if (metadata.client_secret !== undefined) {
     throw new CommandError('client_secret is generated, never chosen: leave it out (or give client_secret_hash, as `tollgate hash-secret` prints)');
   }
-  // A generated secret: 256 random bits, what a fast hash keeps safe (src/app/serve.ts).
-  const secret = usesSecret(metadata) && metadata.client_secret_hash === undefined ? randomToken() : undefined;
+  // A generated secret: 256 random bits, what a fast hash keeps safe (src/app/serve.ts); 512 for client_secret_jwt.
+  const secret = usesSecret(methodOf(metadata)) && metadata.client_secret_hash === undefined ? newClientSecret(methodOf(metadata)) : undefined;
   let registration;
   try {
     registration = validateClientEntry({ ...metadata, ...(secret !== undefined && { client_secret: secret }) }, 'client');
@@ -133,7 +140,7 @@ async function add(args: readonly string[]): Promise<void> {
   });
   if (json) return printJson({ ...visible(client), ...(secret !== undefined && { client_secret: secret }) });
   print(`added client ${client.client_id} (${client.token_endpoint_auth_method})`);
-  if (secret !== undefined) print(`client_secret: ${secret}\n(shown this once: tollgate keeps only its hash)`);
+  if (secret !== undefined) print(`client_secret: ${secret}\n${secretNote(client.token_endpoint_auth_method)}`);
 }
 
 async function remove(args: readonly string[]): Promise<void> {
@@ -149,18 +156,19 @@ async function remove(args: readonly string[]): Promise<void> {
 
 async function rotateSecret(args: readonly string[]): Promise<void> {
   const { config, json, positionals } = parseCommand(args, {}, CLIENTS_USAGE, 1);
-  const secret = randomToken();
+  let secret = '';
   const client = await withStore(config, 'clients rotate-secret', async (store) => {
     const client = await findClient(store, positionals[0]!);
-    if (!usesSecret(client as unknown as Record<string, unknown>)) {
+    if (!usesSecret(client.token_endpoint_auth_method)) {
       throw new CommandError(`client "${client.client_id}" authenticates with ${client.token_endpoint_auth_method}, not a secret`);
     }
     configNotice(client, "the config's secret comes back");
+    secret = newClientSecret(client.token_endpoint_auth_method);
     return store.saveClient({ ...client, client_secret: secret });
   });
   if (json) return printJson({ client_id: client.client_id, client_secret: secret });
   print(`new secret for client ${client.client_id}; the old one no longer authenticates`);
-  print(`client_secret: ${secret}\n(shown this once: tollgate keeps only its hash)`);
+  print(`client_secret: ${secret}\n${secretNote(client.token_endpoint_auth_method)}`);
 }
 
 /** Runs `tollgate clients <sub> …`. */

@@ -17,7 +17,7 @@ export function metadataDocument(options: ResolvedOptions, signed: boolean): Rec
   const responseModes = defaultModes.length === 0 ? [] : [...new Set([...defaultModes, 'fragment', 'form_post'])];
   const authMethods = options.tokenEndpointAuthMethods;
   // RFC 8414 §2: the algorithms are listed when a JWT-based method is offered.
-  const assertions = authMethods.includes('private_key_jwt');
+  const assertions = authMethods.includes('private_key_jwt') || authMethods.includes('client_secret_jwt');
   return {
     issuer: options.issuer,
     ...(responseTypes.length > 0 && { authorization_endpoint: url(endpoints.authorization) }),

@@ -11,7 +11,7 @@ import { InvalidClientMetadataError, InvalidRequestError, InvalidTokenError, OAu
 import { bearerChallenge, errorResponse, jsonResponse, oauthErrorOf } from '../response.js';
 import { bodyLength, bodyOf, getHeader, queryString } from '../request.js';
 import { hashToken, randomToken } from '../secrets.js';
-import { selfRegistrableGrantTypes, usesSecret, validateClientMetadata } from '../client-metadata.js';
+import { newClientSecret, selfRegistrableGrantTypes, usesSecret, validateClientMetadata } from '../client-metadata.js';
 
 type Context = { model: BaseModel & RegistrationModel; options: ResolvedOptions };
 
@@ -86,7 +86,7 @@ export async function registrationEndpoint({ model, options }: Context, request:
       const metadata = validateClientMetadata(readJson(request, options), policy);
       // RFC 7591 §3.2.1, RFC 9700 §4.15: the server chooses the id; nothing the client sent goes into it.
       const id = randomToken(16);
-      const secret = usesSecret(metadata.token_endpoint_auth_method) ? randomToken() : undefined;
+      const secret = usesSecret(metadata.token_endpoint_auth_method) ? newClientSecret(metadata.token_endpoint_auth_method) : undefined;
       const registrationAccessToken = randomToken();
       const client = await model.saveClient({
         ...metadata,
@@ -97,7 +97,8 @@ export async function registrationEndpoint({ model, options }: Context, request:
         ...(secret !== undefined && { client_secret: secret }),
       });
       options.events?.({ type: 'client.registered', clientId: id });
-      // The secret and the registration access token are shown this once; the store keeps their hashes.
+      // The secret and the registration access token are shown this once; the store keeps their hashes
+      // (and a client_secret_jwt client's secret as it is, the HMAC key of its assertions).
       return jsonResponse(201, {
         ...registrationOf(client, managementUri(id)),
         ...(secret !== undefined && { client_secret: secret }),
@@ -138,7 +139,7 @@ export async function registrationEndpoint({ model, options }: Context, request:
     for (const field of ['client_id', 'client_secret', ...SERVER_FIELDS]) delete sent[field];
     const metadata = validateClientMetadata(sent, policy);
     // The store keeps only the secret's hash: a confidential client that did not send its secret gets a new one (RFC 7592 §2.2 allows it).
-    const newSecret = usesSecret(metadata.token_endpoint_auth_method) ? (secret ?? randomToken()) : undefined;
+    const newSecret = usesSecret(metadata.token_endpoint_auth_method) ? (secret ?? newClientSecret(metadata.token_endpoint_auth_method)) : undefined;
     const updated = await model.saveClient({
       ...metadata,
       client_id: clientId,

@@ -1,7 +1,8 @@
 /**
  * The in-memory store: the reference implementation of the Model and the Store. Read it first
  * when writing a model of your own. Token values, codes and secrets are kept as hashes here too,
- * so that the tests catch a core that relies on a store keeping them in clear.
+ * so that the tests catch a core that relies on a store keeping them in clear (only a
+ * client_secret_jwt client's secret is kept as it is: an HMAC needs it).
  */
 import { randomUUID } from 'node:crypto';
 import type { Store, ClientRegistration, StateRecord, UserRegistration, UserListing } from './store.js';
@@ -11,7 +12,7 @@ import { hashToken } from '../secrets.js';
 import { credentialPolicy } from './policy.js';
 import { sweepMap } from './sliced-sweep.js';
 import type { StoredClient, StoredUser } from './policy.js';
-import { collectGrants, heldBy, passwordHashOf, recordHash, secretHashOf, toClient, toUser } from './records.js';
+import { collectGrants, heldBy, passwordHashOf, recordHash, retrievableSecretOf, secretHashOf, toClient, toUser } from './records.js';
 
 export type { ClientRegistration, Store, UserRegistration } from './store.js';
 
@@ -131,7 +132,7 @@ export async function createMemoryStore(options: MemoryStoreOptions = {}): Promi
 
     async saveClient(registration) {
       const client = toClient(registration);
-      clients.set(client.client_id, { client, secretHash: secretHashOf(registration) });
+      clients.set(client.client_id, { client, secretHash: secretHashOf(registration), secret: retrievableSecretOf(registration) });
       return client;
     },
 

@@ -7,10 +7,15 @@ import type { Store } from './store.js';
 import type { Client, User } from '../types.js';
 import { DUMMY_PASSWORD_HASH, verifyPassword, verifySecret } from '../secrets.js';
 
-/** A client as a store keeps it: the normalised client and its secret's hash (null: a public client). */
+/**
+ * A client as a store keeps it: the normalised client, its secret's hash (null: a public client),
+ * and, for a `client_secret_jwt` client only, the secret itself (`retrievableSecretOf`).
+ */
 export interface StoredClient {
   client: Client;
   secretHash: string | null;
+  /** Absent or null for every client but a client_secret_jwt one (and for those saved before it was kept). */
+  secret?: string | null | undefined;
 }
 
 /** A user as a store keeps it: what the core sees and the scrypt hash of the password. */
@@ -34,8 +39,8 @@ export function isLookupKey(id: string): boolean {
   return !id.includes('\u0000');
 }
 
-/** `getClient`, `getUser` and `getUserFromClient` for a store, from its two look-ups. */
-export function credentialPolicy(source: CredentialSource): Pick<Store, 'getClient' | 'getUser' | 'getUserFromClient'> {
+/** `getClient`, `getUser`, `getUserFromClient` and `getClientSecret` for a store, from its two look-ups. */
+export function credentialPolicy(source: CredentialSource): Pick<Store, 'getClient' | 'getClientSecret' | 'getUser' | 'getUserFromClient'> {
   return {
     async getClient(clientId, clientSecret) {
       if (!isLookupKey(clientId)) return null;
@@ -58,6 +63,13 @@ export function credentialPolicy(source: CredentialSource): Pick<Store, 'getClie
     async getUserFromClient(client) {
       // RFC 9068 §2.2: with no resource owner, the subject is the client itself.
       return { id: client.client_id };
+    },
+
+    async getClientSecret(client) {
+      // Only a client registered for client_secret_jwt has a retrievable secret (RFC 7523 §2.2).
+      if (client.token_endpoint_auth_method !== 'client_secret_jwt' || !isLookupKey(client.client_id)) return null;
+      const stored = await source.findClient(client.client_id);
+      return stored?.client.token_endpoint_auth_method === 'client_secret_jwt' ? (stored.secret ?? null) : null;
     },
   };
 }

@@ -9,7 +9,7 @@ import type { AccessToken, AuthorizationCode, Client, RefreshToken, Token } from
 import type { SigningKey } from '../tokens/signing-keys.js';
 import { hashToken } from '../secrets.js';
 import { credentialPolicy, isLookupKey } from './policy.js';
-import { collectGrants, optionalConsumedAt, passwordHashOf, recordHash, secretHashOf, toClient, toStateRecord, toUser } from './records.js';
+import { collectGrants, optionalConsumedAt, passwordHashOf, recordHash, retrievableSecretOf, secretHashOf, toClient, toStateRecord, toUser } from './records.js';
 import type { CodeData, StateRow, TokenData } from './records.js';
 import { errorCode, guardUnavailable, isNetworkError } from './unavailable.js';
 import { createTurnBatch } from './turn-batch.js';
@@ -78,6 +78,8 @@ interface ClientRow {
   /** The normalised client, as `toClient` made it on save. */
   metadata: Client;
   secret_hash: string | null;
+  /** The secret itself: a client_secret_jwt client's only (src/stores/records.ts `retrievableSecretOf`). */
+  secret: string | null;
 }
 
 interface UserRow {
@@ -167,6 +169,10 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
   CREATE INDEX ${table}_user_id ON ${s}.${table} ((${HOLDER_COLUMN.userId}));`,
     )
     .join('')}
+  `,
+  // 5: the secret itself, kept only for client_secret_jwt clients, whose assertions are HMACs keyed with it (RFC 7523 §2.2).
+  (s) => `
+  ALTER TABLE ${s}.clients ADD COLUMN secret text;
   `,
 ];
 
@@ -318,9 +324,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     // The secret check, the constant-time user look-up and the client as user: src/stores/policy.ts.
     ...credentialPolicy({
       async findClient(clientId) {
-        const { rows } = await query<ClientRow>('get_client', `SELECT metadata, secret_hash FROM ${s}.clients WHERE client_id = $1`, [clientId]);
+        const { rows } = await query<ClientRow>('get_client', `SELECT metadata, secret_hash, secret FROM ${s}.clients WHERE client_id = $1`, [clientId]);
         const row = rows[0];
-        return row ? { client: row.metadata, secretHash: row.secret_hash } : null;
+        return row ? { client: row.metadata, secretHash: row.secret_hash, secret: row.secret } : null;
       },
       async findUser(username) {
         const { rows } = await query<UserRow>(
@@ -433,9 +439,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       const client = toClient(registration);
       await query(
         'save_client',
-        `INSERT INTO ${s}.clients (client_id, metadata, secret_hash) VALUES ($1, $2, $3)
-         ON CONFLICT (client_id) DO UPDATE SET metadata = excluded.metadata, secret_hash = excluded.secret_hash`,
-        [client.client_id, JSON.stringify(client), secretHashOf(registration)],
+        `INSERT INTO ${s}.clients (client_id, metadata, secret_hash, secret) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (client_id) DO UPDATE SET metadata = excluded.metadata, secret_hash = excluded.secret_hash, secret = excluded.secret`,
+        [client.client_id, JSON.stringify(client), secretHashOf(registration), retrievableSecretOf(registration)],
       );
       return client;
     },

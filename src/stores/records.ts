@@ -7,6 +7,7 @@ import type { ClientRegistration, GrantListing, RecordValue, StateRecord, TokenH
 import type { AuthorizationCode, Client, RegistrationSource, Token, User } from '../types.js';
 import { ConfigError } from '../errors.js';
 import { hashPassword, hashSecret, hashToken, isSecretHash, passwordHashProblem } from '../secrets.js';
+import { MIN_SECRET_BYTES } from '../client-assertion.js';
 
 /** What a token row keeps beside its indexed columns (hash, grant, expiry). */
 export type TokenData = Pick<Token, 'scope' | 'client' | 'user' | 'extra'>;
@@ -38,6 +39,26 @@ export function secretHashOf(registration: ClientRegistration): string | null {
     throw new ConfigError('ERR_TOLLGATE_INVALID_OPTION', 'client_secret_hash', 'must be a SHA-256 digest in base64url (43 characters), as hashSecret makes it');
   }
   return given;
+}
+
+/**
+ * The secret itself, which a store keeps only for a `client_secret_jwt` client: its assertions are
+ * HMACs keyed with it (RFC 7523 §2.2, OpenID Connect Core §9), which a hash cannot check. Such a
+ * store must be guarded like a key store (README, "Client authentication with a signed JWT").
+ * Null for every other client, whose secret is kept only as a hash.
+ */
+export function retrievableSecretOf(registration: ClientRegistration): string | null {
+  if (registration.token_endpoint_auth_method !== 'client_secret_jwt') return null;
+  const { client_secret: secret, client_secret_hash: given } = registration;
+  if (given !== undefined) {
+    throw new ConfigError('ERR_TOLLGATE_INVALID_OPTION', 'client_secret_hash', 'cannot serve a client_secret_jwt client: its assertions are HMACs keyed with the secret itself, so give client_secret');
+  }
+  if (secret === undefined) throw new ConfigError('ERR_TOLLGATE_INVALID_OPTION', 'client_secret', 'is required by client_secret_jwt (the HMAC key of its assertions)');
+  // RFC 7518 §3.2: an HS256 key of at least 256 bits.
+  if (Buffer.byteLength(secret) < MIN_SECRET_BYTES) {
+    throw new ConfigError('ERR_TOLLGATE_INVALID_OPTION', 'client_secret', `must be at least ${MIN_SECRET_BYTES} bytes for client_secret_jwt (RFC 7518 §3.2)`);
+  }
+  return secret;
 }
 
 /** The scrypt hash a store keeps for a registration: the clear password hashed, or the pre-hashed one checked. */

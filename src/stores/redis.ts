@@ -11,7 +11,7 @@ import type { SigningKey } from '../tokens/signing-keys.js';
 import { hashToken } from '../secrets.js';
 import { credentialPolicy } from './policy.js';
 import type { StoredClient } from './policy.js';
-import { collectGrants, heldBy, optionalConsumedAt, passwordHashOf, recordHash, secretHashOf, toClient, toUser } from './records.js';
+import { collectGrants, heldBy, optionalConsumedAt, passwordHashOf, recordHash, retrievableSecretOf, secretHashOf, toClient, toUser } from './records.js';
 import type { GrantTokenRow } from './records.js';
 import { guardUnavailable, isNetworkError } from './unavailable.js';
 import { importPeer } from '../peer.js';
@@ -402,7 +402,9 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
 
     async saveClient(registration) {
       const client = toClient(registration);
-      const record: StoredClient = { client, secretHash: secretHashOf(registration) };
+      // The secret itself only for a client_secret_jwt client (src/stores/records.ts); every other keeps its hash alone.
+      const secret = retrievableSecretOf(registration);
+      const record: StoredClient = { client, secretHash: secretHashOf(registration), ...(secret !== null && { secret }) };
       await redis.set(key.client(client.client_id), JSON.stringify(record));
       return client;
     },

@@ -12,7 +12,7 @@ import type { SigningKey } from '../tokens/signing-keys.js';
 import { createGroupCommit } from './sqlite-group-commit.js';
 import { hashToken } from '../secrets.js';
 import { credentialPolicy } from './policy.js';
-import { collectGrants, optionalConsumedAt, passwordHashOf, recordHash, secretHashOf, toClient, toStateRecord, toUser } from './records.js';
+import { collectGrants, optionalConsumedAt, passwordHashOf, recordHash, retrievableSecretOf, secretHashOf, toClient, toStateRecord, toUser } from './records.js';
 import type { CodeData, StateRow, TokenData } from './records.js';
 import { errorCode, guardUnavailable, storeUnavailable } from './unavailable.js';
 
@@ -39,6 +39,8 @@ interface ConsumableRow extends AccessRow {
 interface ClientRow {
   metadata: string;
   secret_hash: string | null;
+  /** The secret itself: a client_secret_jwt client's only (src/stores/records.ts `retrievableSecretOf`). */
+  secret: string | null;
 }
 
 interface UserRow {
@@ -135,6 +137,9 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX ${table}_user_id ON ${table} (${HOLDER_COLUMN.userId});`,
     )
     .join('')}`,
+  // 6: the secret itself, kept only for client_secret_jwt clients, whose assertions are HMACs keyed with it (RFC 7523 §2.2).
+  `
+  ALTER TABLE clients ADD COLUMN secret TEXT;`,
 ];
 
 function migrate(db: Database.Database): void {
@@ -215,10 +220,10 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
 
   // Prepared once; each call only binds values.
   const sql = {
-    getClient: db.prepare<[string], ClientRow>('SELECT metadata, secret_hash FROM clients WHERE client_id = ?'),
+    getClient: db.prepare<[string], ClientRow>('SELECT metadata, secret_hash, secret FROM clients WHERE client_id = ?'),
     deleteClient: db.prepare<[string]>('DELETE FROM clients WHERE client_id = ?'),
-    saveClient: db.prepare<[string, string, string | null]>(
-      'INSERT OR REPLACE INTO clients (client_id, metadata, secret_hash) VALUES (?, ?, ?)',
+    saveClient: db.prepare<[string, string, string | null, string | null]>(
+      'INSERT OR REPLACE INTO clients (client_id, metadata, secret_hash, secret) VALUES (?, ?, ?, ?)',
     ),
     getUserByName: db.prepare<[string], UserRow>('SELECT id, username, password_hash FROM users WHERE username = ?'),
     getUserById: db.prepare<[string], UserRow>('SELECT id, username, password_hash FROM users WHERE id = ?'),
@@ -226,7 +231,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     saveUser: db.prepare<[string, string, string, string]>(
       'INSERT OR REPLACE INTO users (id, username, password_hash, source) VALUES (?, ?, ?, ?)',
     ),
-    listClients: db.prepare<[], ClientRow>('SELECT metadata, secret_hash FROM clients ORDER BY client_id'),
+    listClients: db.prepare<[], Pick<ClientRow, 'metadata'>>('SELECT metadata FROM clients ORDER BY client_id'),
     listUsers: db.prepare<[], { id: string; username: string; source: UserListing['source'] | null }>(
       'SELECT id, username, source FROM users ORDER BY username',
     ),
@@ -363,7 +368,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
       async findClient(clientId) {
         const row = sql.getClient.get(clientId);
         // Saved already normalised by toClient.
-        return row ? { client: JSON.parse(row.metadata) as Client, secretHash: row.secret_hash } : null;
+        return row ? { client: JSON.parse(row.metadata) as Client, secretHash: row.secret_hash, secret: row.secret } : null;
       },
       async findUser(username) {
         const row = sql.getUserByName.get(username);
@@ -451,7 +456,8 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
       const client = toClient(registration);
       // Checked before the write: a malformed pre-hashed secret must not fail the batch it would share.
       const secretHash = secretHashOf(registration);
-      await write(() => sql.saveClient.run(client.client_id, JSON.stringify(client), secretHash));
+      const secret = retrievableSecretOf(registration);
+      await write(() => sql.saveClient.run(client.client_id, JSON.stringify(client), secretHash, secret));
       return client;
     },
 

@@ -136,8 +136,16 @@ export interface RecordStore {
 
 /** The Model, the signing keys (`SigningKeyStore`) and what the server manages besides. */
 export interface Store extends Model, SigningKeyStore, RecordStore, AdminStore {
-  /** Create or replace a client. A confidential client's secret is stored as a hash. */
+  /**
+   * Create or replace a client. A confidential client's secret is stored as a hash; a
+   * `client_secret_jwt` client's also as it is, since an HMAC needs the secret itself.
+   */
   saveClient(client: ClientRegistration): Promise<Client>;
+  /**
+   * The secret of a `client_secret_jwt` client, in clear (the HMAC key of its assertions, RFC 7523
+   * §2.2); null for any other client, whose secret is kept only as a hash.
+   */
+  getClientSecret(client: Client): Promise<string | null>;
   /** Delete a client (RFC 7592 §2.3); true when it existed. */
   deleteClient(clientId: string): Promise<boolean>;
   /** Create or replace a user, matched by username. The password is stored as an scrypt hash. */

@@ -173,6 +173,36 @@ export function storeContract(name: string, createStore: () => Promise<Store>, o
         assert.equal(await store.deleteClient(client.client_id), false);
       });
 
+      it('gives back the secret of a client_secret_jwt client alone, never in the client itself (RFC 7523 §2.2)', async () => {
+        const secret = randomToken(64);
+        const hs = await store.saveClient({
+          client_id: unique('hs'), client_secret: secret, token_endpoint_auth_method: 'client_secret_jwt', redirect_uris: [], grant_types: ['client_credentials'],
+        });
+        assert.equal(hs.token_endpoint_auth_method, 'client_secret_jwt');
+        assert.equal(await store.getClientSecret(hs), secret);
+        const found = await store.getClient(hs.client_id, null);
+        assert.ok(found);
+        assert.equal(await store.getClientSecret(found), secret);
+        // The secret never rides on the client: it would travel into token rows, logs and registration reads.
+        assert.ok(!JSON.stringify([found, ...(await store.listClients())]).includes(secret), 'the secret is part of a client record');
+        // A client_secret_basic client's secret is kept only as a hash: nothing to give back.
+        const { client: basic } = await newClient();
+        assert.equal(await store.getClientSecret(basic), null);
+        // A client claiming the method without being registered for it gets nothing either.
+        assert.equal(await store.getClientSecret({ ...basic, token_endpoint_auth_method: 'client_secret_jwt' }), null);
+        assert.equal(await store.getClientSecret({ ...hs, client_id: unique('nobody') }), null);
+        // Saved again with another method, the kept secret goes.
+        const rebased = await store.saveClient({ ...hs, token_endpoint_auth_method: 'client_secret_basic', client_secret: secret });
+        assert.equal(await store.getClientSecret({ ...rebased, token_endpoint_auth_method: 'client_secret_jwt' }), null);
+      });
+
+      it('refuses a client_secret_jwt client given only a client_secret_hash, or a secret shorter than 32 bytes (RFC 7518 §3.2)', async () => {
+        const base = { token_endpoint_auth_method: 'client_secret_jwt', redirect_uris: [], grant_types: ['client_credentials'] } as const;
+        await assert.rejects(store.saveClient({ ...base, client_id: unique('hs'), client_secret_hash: hashSecret(randomToken()) }), /client_secret_hash/);
+        await assert.rejects(store.saveClient({ ...base, client_id: unique('hs'), client_secret: 'short' }), /at least 32 bytes/);
+        await assert.rejects(store.saveClient({ ...base, client_id: unique('hs') }), /client_secret/);
+      });
+
       it('gives a client its own identity as the user of client credentials (RFC 6749 §4.4)', async () => {
         const { client } = await newClient();
         const user = await store.getUserFromClient(client);

@@ -58,7 +58,6 @@ describe('openid-client PrivateKeyJwt against tollgate serve', () => {
     const metadata = config.serverMetadata();
     assert.ok(metadata.token_endpoint_auth_methods_supported?.includes('private_key_jwt'));
     assert.ok(metadata.token_endpoint_auth_signing_alg_values_supported?.includes('ES256'));
-    assert.ok(!metadata.token_endpoint_auth_methods_supported?.includes('client_secret_jwt'));
   });
 
   test('client_credentials with private_key_jwt: the token works at /secure, introspects and revokes with assertions too', async () => {

@@ -10,8 +10,8 @@ describeHosts('authorization server metadata (RFC 8414)', (setup) => {
     const response = await h.metadata();
     assert.equal(response.status, 200);
     assert.match(response.headers['content-type'] ?? '', /^application\/json/);
-    const methods = ['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt'];
-    const algs = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+    const methods = ['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt', 'client_secret_jwt'];
+    const algs = ['RS256', 'PS256', 'ES256', 'EdDSA', 'HS256', 'HS384', 'HS512'];
     assert.deepEqual(json(response), {
       issuer: ISSUER,
       authorization_endpoint: `${ISSUER}/authorize`,
@@ -26,7 +26,7 @@ describeHosts('authorization server metadata (RFC 8414)', (setup) => {
       revocation_endpoint_auth_methods_supported: methods,
       revocation_endpoint_auth_signing_alg_values_supported: algs,
       introspection_endpoint: `${ISSUER}/oauth/introspect`,
-      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'client_secret_jwt'],
       introspection_endpoint_auth_signing_alg_values_supported: algs,
       code_challenge_methods_supported: ['S256'],
       authorization_response_iss_parameter_supported: true,

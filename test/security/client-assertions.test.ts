@@ -220,7 +220,7 @@ it('private_key_jwt needs the model replay cache (useOnce): refused at start wit
   const server = createAuthorizationServer({ issuer: ISSUER, grantTypes: ['client_credentials'], model });
   assert.deepEqual(json(server.metadata()).token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post', 'none']);
   assert.throws(
-    () => createAuthorizationServer({ issuer: ISSUER, grantTypes: ['client_credentials'], model: store, tokenEndpointAuthSigningAlgs: ['HS256'] }),
+    () => createAuthorizationServer({ issuer: ISSUER, grantTypes: ['client_credentials'], model: store, tokenEndpointAuthMethods: ['private_key_jwt'], tokenEndpointAuthSigningAlgs: ['HS256'] }),
     { field: 'tokenEndpointAuthSigningAlgs' },
   );
 });

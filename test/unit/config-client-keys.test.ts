@@ -1,4 +1,4 @@
-/** The config file's client keys: `jwks` or `jwks_uri` and `token_endpoint_auth_signing_alg` for private_key_jwt (RFC 7591 §2, RFC 7523); `client_secret_jwt` refused with an error naming the field. */
+/** The config file's client keys: `jwks` or `jwks_uri` and `token_endpoint_auth_signing_alg` for private_key_jwt (RFC 7591 §2, RFC 7523), and client_secret_jwt's secret. */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
@@ -84,12 +84,18 @@ describe('config: private_key_jwt clients (RFC 7523 §2.2)', () => {
     refused(() => validateConfig({ clientIdMetadataDocuments: { allowPrivateNetworks: true } }), 'config.clientIdMetadataDocuments.enabled', /./);
   });
 
-  it('client_secret_jwt is refused: the store keeps only a hash of each secret, and HS256 needs the secret', () => {
-    refused(
-      () => validateConfig({ clients: [{ client_id: 'hs', client_secret: 's'.repeat(40), grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_jwt' }] }),
-      'config.clients[0].token_endpoint_auth_method',
-      /client_secret_jwt is not supported: secrets are stored hashed/,
-    );
+  it('client_secret_jwt takes a client_secret of 32 bytes or more (RFC 7518 §3.2), never a client_secret_hash, and pins only an HMAC algorithm', () => {
+    const hs = (client: Record<string, unknown>) =>
+      validateConfig({ clients: [{ client_id: 'hs', grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_jwt', ...client }] });
+    const [accepted] = hs({ client_secret: 's'.repeat(32), token_endpoint_auth_signing_alg: 'HS512' }).clients;
+    assert.equal(accepted?.token_endpoint_auth_method, 'client_secret_jwt');
+    assert.equal(accepted?.token_endpoint_auth_signing_alg, 'HS512');
+    refused(() => hs({ client_secret: 's'.repeat(31) }), 'config.clients[0].client_secret', /at least 32 bytes for client_secret_jwt/);
+    refused(() => hs({ client_secret_hash: 'q'.repeat(42) + 'A' }), 'config.clients[0].client_secret_hash', /cannot serve client_secret_jwt/);
+    refused(() => hs({}), 'config.clients[0].token_endpoint_auth_method', /no client_secret/);
+    refused(() => hs({ client_secret: 's'.repeat(40), token_endpoint_auth_signing_alg: 'RS256' }), 'config.clients[0].token_endpoint_auth_signing_alg', /HS256/);
+    // RFC 8725 §2.1, the other way: a private_key_jwt client never pins an HMAC.
+    refused(() => jwt({ jwks: { keys: [publicJwk] }, token_endpoint_auth_signing_alg: 'HS256' }), 'config.clients[0].token_endpoint_auth_signing_alg', /RS256/);
   });
 });
 
