@@ -428,6 +428,8 @@ export function resolveOptions(given: AuthorizationServerOptions): ResolvedOptio
     dpop: resolveDpop(options.dpop, typeof model['useOnce'] === 'function'),
   };
   // RFC 9101 §10.1: the algorithms accepted for request objects are those accepted for client assertions (asymmetric only).
-  const requestObjects = resolved.pushedAuthorizationRequests && typeof model['useOnce'] === 'function' ? { algorithms: resolved.tokenEndpointAuthSigningAlgs } : undefined;
+  // RFC 9101 §6.1: request objects are verified with the client's registered public keys, so only the
+  // asymmetric algorithms (an HS* list is client_secret_jwt's, RFC 7523 §2.2).
+  const requestObjects = resolved.pushedAuthorizationRequests && typeof model['useOnce'] === 'function' ? { algorithms: resolved.tokenEndpointAuthSigningAlgs.filter((alg) => !(SECRET_ASSERTION_ALGORITHMS as readonly string[]).includes(alg)) } : undefined;
   return { ...resolved, requestObjects };
 }

@@ -253,6 +253,12 @@ function described(theme: Theme, scope: string): string | undefined {
   return text[theme.lang] ?? text[fallback] ?? Object.values(text)[0];
 }
 
+/** "You will be sent to {host}." with the host in bold: the one fact on the page the client cannot choose. */
+function sentTo(message: string, host: string, unverified: string): SafeHtml {
+  const [before = '', after = ''] = message.split('{host}');
+  return html`<p>${before}<strong>${host}</strong>${after} ${unverified}</p>`;
+}
+
 export function consentPage(view: ConsentView, theme: Theme = DEFAULT_THEME): string {
   const { t } = theme;
   // The description is the operator's words; the raw scope stays beside it, as the client asked (RFC 6749 §3.3).
@@ -264,7 +270,7 @@ export function consentPage(view: ConsentView, theme: Theme = DEFAULT_THEME): st
   const resources = view.resources ? html`<p>${t.at}</p><ul class="scopes">${view.resources.map((r) => html`<li><code>${r}</code></li>`)}</ul>` : html``;
   const notice = view.redirectHost === undefined
     ? html``
-    : html`<p>${format(t.sentTo, { host: view.redirectHost })} ${t.unverifiedName}</p>`;
+    : sentTo(t.sentTo, view.redirectHost, t.unverifiedName);
   // Not the person signed in: sign out (a CSRF-protected POST, RFC 9700 §4.7) and sign in again for this same request.
   const signOut = view.signOutAction === undefined
     ? html``

@@ -34,7 +34,8 @@ describeHosts('authorization server metadata (RFC 8414)', (setup) => {
       require_pushed_authorization_requests: false,
       dpop_signing_alg_values_supported: ['ES256', 'EdDSA', 'RS256', 'PS256'],
       request_parameter_supported: true,
-      request_object_signing_alg_values_supported: algs,
+      // Request objects are verified with the client's public keys: no HS* (RFC 9101 §6.1).
+      request_object_signing_alg_values_supported: algs.filter((alg) => !alg.startsWith('HS')),
       request_uri_parameter_supported: false,
     });
   });
