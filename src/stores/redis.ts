@@ -43,7 +43,7 @@ interface UserRecord {
   source?: UserListing['source'];
 }
 
-interface KeyRecord extends Omit<SigningKey, 'createdAt' | 'retiredAt'> {
+interface KeyRecord extends Omit<SigningKey, 'createdAt' | 'retiredAt' | 'withdrawnAt'> {
   createdAt: number;
 }
 
@@ -262,6 +262,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     grant: (grantId: string) => `${prefix}grant:${grantId}`,
     signingKeys: `${prefix}signing-keys`,
     retiredKeys: `${prefix}signing-keys:retired`,
+    withdrawnKeys: `${prefix}signing-keys:withdrawn`,
     consent: (userId: string) => `${prefix}consent:${userId}`,
     health: `${prefix}health`,
     usedOnce: (hash: string) => `${prefix}once:${hash}`,
@@ -499,26 +500,34 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     },
 
     async getSigningKeys() {
-      const [list, retired] = (await execAll(
-        redis.multi().lrange(key.signingKeys, 0, -1).hgetall(key.retiredKeys),
-      )) as [string[], Record<string, string>];
+      const [list, retired, withdrawn] = (await execAll(
+        redis.multi().lrange(key.signingKeys, 0, -1).hgetall(key.retiredKeys).hgetall(key.withdrawnKeys),
+      )) as [string[], Record<string, string>, Record<string, string>];
       return list
         .map((json, index): SigningKey => {
           const { createdAt, ...rest } = JSON.parse(json) as KeyRecord;
           const retiredAt = retired[String(index)];
+          const withdrawnAt = Object.hasOwn(withdrawn, rest.kid) ? withdrawn[rest.kid] : undefined;
           return {
             ...rest,
             createdAt: new Date(createdAt),
             ...(retiredAt === undefined ? {} : { retiredAt: new Date(Number(retiredAt)) }),
+            ...(withdrawnAt === undefined ? {} : { withdrawnAt: new Date(Number(withdrawnAt)) }),
           };
         })
         .reverse();
     },
 
     async saveSigningKey(signingKey) {
-      const { createdAt, retiredAt, ...rest } = signingKey;
+      const { createdAt, retiredAt, withdrawnAt: _, ...rest } = signingKey;
       const record = JSON.stringify({ ...rest, createdAt: createdAt.getTime() } satisfies KeyRecord);
       await script.saveSigningKey([key.signingKeys, key.retiredKeys], [record, Date.now(), retiredAt?.getTime() ?? '']);
+    },
+
+    async withdrawSigningKey(kid) {
+      // Keys are never deleted, so a kid seen in the list stays there; HSETNX marks it once.
+      const listed = (await redis.lrange(key.signingKeys, 0, -1)).some((json) => (JSON.parse(json) as KeyRecord).kid === kid);
+      return listed && (await redis.hsetnx(key.withdrawnKeys, kid, String(Date.now()))) === 1;
     },
 
     async getConsent(userId, clientId) {
