@@ -243,6 +243,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     },
     onError: (err) => app.log.error({ err }, 'unexpected error in the OAuth core'),
     events,
+    tracing: config.tracing,
   });
 
   // Fastify's own refusals (a body over the limit, a malformed header) answered as RFC 6749 §5.2

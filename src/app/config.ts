@@ -102,6 +102,8 @@ export interface ServerConfig {
   clients: ClientRegistration[];
   users: ConfiguredUser[];
   skyvaultCompat: boolean;
+  /** OpenTelemetry spans through `@opentelemetry/api` and the tracer provider the host registered (docs/production.md). */
+  tracing: boolean;
   upstream?: UpstreamConfig | undefined;
   rateLimit: RateLimits;
   http: HttpLimits;
@@ -591,6 +593,7 @@ const FIELDS = [
   'sessionSecret', 'logLevel', 'workers', 'keyActivationDelay', 'http',
   'resources', 'registration', 'cors', 'trustedIssuers', 'clientIdMetadataDocuments',
   'branding', 'scopeDescriptions', 'metrics', 'audit', 'trustProxy', 'requirePushedAuthorizationRequests', 'profile', 'dpop',
+  'tracing',
 ];
 
 /**
@@ -649,6 +652,7 @@ export function validateConfig(value: unknown): ServerConfig {
     clients,
     users,
     skyvaultCompat: c.skyvaultCompat === undefined ? false : boolean(c.skyvaultCompat, 'config.skyvaultCompat'),
+    tracing: c.tracing === undefined ? false : boolean(c.tracing, 'config.tracing'),
     upstream: c.upstream === undefined ? undefined : upstream(c.upstream, 'config.upstream'),
     rateLimit: rateLimits(c.rateLimit, 'config.rateLimit'),
     http: httpLimits(c.http, 'config.http'),
