@@ -23,6 +23,7 @@ import { createPushedRequests } from './pushed-requests.js';
 import { METADATA_PATH, metadataDocument } from './endpoints/metadata.js';
 import { publicJsonResponse } from './response.js';
 import { createRouter } from './handle.js';
+import { createTracing, traceModel } from './telemetry.js';
 import type { BaseModel } from './model.js';
 import type { Client } from './types.js';
 import { withClientIdMetadataDocuments } from './client-id-metadata.js';
@@ -98,7 +99,9 @@ export function createAuthorizationServer<const G extends BuiltInGrantType>(
   options: AuthorizationServerOptions<G>,
 ): AuthorizationServer {
   const resolved = resolveOptions(options as unknown as AuthorizationServerOptions);
-  const model = clientIdMetadataDocumentModel(options.model, resolved);
+  // Spans only when asked for: without `tracing` the model is the caller's own object, untouched.
+  const tracing = options.tracing === true ? createTracing() : undefined;
+  const model = clientIdMetadataDocumentModel(tracing ? traceModel(options.model, tracing) : options.model, resolved);
   const format = options.accessTokenFormat ?? opaqueAccessTokens;
   const tokens = createTokenIssuer(model, resolved, format);
   const context = { model, tokens, options: resolved };
@@ -165,7 +168,7 @@ export function createAuthorizationServer<const G extends BuiltInGrantType>(
 
   return {
     options: resolved,
-    ...createRouter(resolved, routes, authorization, device),
+    ...createRouter(resolved, routes, authorization, device, tracing),
     token,
     async createTokenResponse(uri, method, body, headers, credentials) {
       const { status, headers: out, body: text } = await token({ method, url: uri, headers, body }, credentials);

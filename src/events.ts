@@ -80,10 +80,12 @@ export interface ClientRegisteredEvent {
   clientId: string;
 }
 
-/** A registered client deleted itself (RFC 7592 §2.3). */
+/** A registered client deleted itself (RFC 7592 §2.3), or the server removed a client its config no longer lists. */
 export interface ClientDeletedEvent {
   type: 'client.deleted';
   clientId: string;
+  /** Why, when it was not the client itself: `removed from config` (`tollgate serve`, issue 14). */
+  reason?: 'removed from config';
 }
 
 /** Every event the core emits, told apart by `type`. */

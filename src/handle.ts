@@ -13,6 +13,8 @@ import { authorizationParams } from './endpoints/authorize.js';
 import { errorResponse, oauthErrorOf } from './response.js';
 import { InteractionRequiredError } from './errors.js';
 import { isFormRequest, parseParams, pathOf } from './request.js';
+import type { Tracing } from './telemetry.js';
+import { recordOutcome, requestAttributes, spanNameOf } from './telemetry.js';
 
 /** An endpoint that needs nothing but the request. */
 export type Endpoint = (request: OAuthRequest, credentials?: Readonly<Record<string, unknown>>) => Promise<OAuthResponse> | OAuthResponse;
@@ -45,6 +47,7 @@ export function createRouter(
   routes: ReadonlyMap<string, Endpoint>,
   authorize: AuthorizeEndpoint,
   device?: DeviceVerification,
+  tracing?: Tracing,
 ): Router {
   const authorizationPath = options.endpoints.authorization;
   const browserPaths = device ? [authorizationPath, device.path] : [authorizationPath];
@@ -84,6 +87,17 @@ export function createRouter(
   }
 
   async function handle(request: OAuthRequest, handleOptions: HandleOptions = {}): Promise<OAuthResponse | undefined> {
+    if (tracing === undefined) return route(request, handleOptions);
+    const path = pathOf(request.url);
+    if (path === undefined || !serves(request.url)) return route(request, handleOptions);
+    return tracing.span(spanNameOf(options.endpoints as unknown as Record<string, string>, path), async (span) => {
+      const response = await route(request, handleOptions);
+      recordOutcome(span, response);
+      return response;
+    }, requestAttributes(request));
+  }
+
+  async function route(request: OAuthRequest, handleOptions: HandleOptions): Promise<OAuthResponse | undefined> {
     try {
       const path = pathOf(request.url);
       if (path === undefined) return undefined;

@@ -148,6 +148,12 @@ export interface AuthorizationServerOptions<G extends BuiltInGrantType = BuiltIn
    */
   events?: AuditListener | undefined;
   /**
+   * OpenTelemetry spans (`tollgate.token`, `tollgate.store.getClient`, ...) through `@opentelemetry/api`,
+   * an optional peer: recorded when the package is installed and the host registered a tracer
+   * provider; otherwise nothing. Attributes never hold a token, code, secret or password. Default false.
+   */
+  tracing?: boolean | undefined;
+  /**
    * Pushed authorization requests (RFC 9126) at `endpoints.pushedAuthorizationRequest`. Default: on
    * when the model has the record store (`putRecord`, `getRecord`, `replaceRecord`, `takeRecord`)
    * and a grant answers at the authorization endpoint.

@@ -37,7 +37,7 @@ import { DEVICE_CODE } from '../grants/device-code.js';
 import { createDevicePage } from './device.js';
 import { observe } from './observability.js';
 import { mountProbes } from './readiness.js';
-import type { RateLimitedEvent, ServerEvents } from './server-events.js';
+import type { RateLimitedEvent, ServerEvent, ServerEvents } from './server-events.js';
 
 /** The config once the issuer is known (the listening URL when the file names none). */
 export type AppConfig = ServerConfig & { issuer: string };
@@ -48,6 +48,8 @@ export interface AppDependencies {
   sessionSecret: string;
   /** Serve on an http.Server made elsewhere (see `serve`). */
   serverFactory?: FastifyServerFactory;
+  /** What happened at start before the app existed (removals by the config rule), for the audit trail. */
+  startEvents?: readonly ServerEvent[];
 }
 
 const SESSION_TTL_SECONDS = 8 * 3600;
@@ -199,6 +201,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
   app.addHook('onClose', async () => logs.close());
   // Audit events and metrics; the store is timed when metrics are on.
   const { store, events } = observe(app, config, config.usersModule === undefined ? deps.store : withUserModule(deps.store, await usersFrom(config.usersModule)));
+  for (const event of deps.startEvents ?? []) events?.(event);
 
   const grants: Grant[] = [];
   if (config.clients.some((c) => c.grant_types.includes('external_token'))) {
@@ -252,6 +255,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     },
     onError: (err) => app.log.error({ err }, 'unexpected error in the OAuth core'),
     events,
+    tracing: config.tracing,
   });
 
   // Fastify's own refusals (a body over the limit, a malformed header) answered as RFC 6749 §5.2

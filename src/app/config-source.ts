@@ -7,6 +7,7 @@
 import type { Store } from '../stores/store.js';
 import { sourceOf } from '../stores/records.js';
 import type { ServerConfig } from './config.js';
+import type { ServerEvent } from './server-events.js';
 import { revokeUserSessions } from './session.js';
 
 /** Revokes everything a user holds and ends their sign-in sessions; the user record itself stays. */
@@ -30,20 +31,33 @@ export async function removeUser(store: Store, userId: string): Promise<boolean>
   return existed;
 }
 
-/** Removes what earlier configs seeded and this one dropped; returns one log line per removal. */
-export async function pruneUnlisted(store: Store, config: Pick<ServerConfig, 'clients' | 'users'>): Promise<string[]> {
-  const lines: string[] = [];
+/** One removal at start: its log line and its audit event. */
+export interface Removal {
+  message: string;
+  event: ServerEvent;
+}
+
+/** Removes what earlier configs seeded and this one dropped; returns each removal to log and to audit. */
+export async function pruneUnlisted(store: Store, config: Pick<ServerConfig, 'clients' | 'users'>): Promise<Removal[]> {
+  const removals: Removal[] = [];
+  const reason = 'removed from config';
   const clientIds = new Set(config.clients.map((client) => client.client_id));
   for (const client of await store.listClients()) {
     if (sourceOf(client) !== 'config' || clientIds.has(client.client_id)) continue;
     await removeClient(store, client.client_id);
-    lines.push(`removed client "${client.client_id}": no longer in the config; its tokens, codes and consents are revoked`);
+    removals.push({
+      message: `removed client "${client.client_id}": no longer in the config; its tokens, codes and consents are revoked`,
+      event: { type: 'client.deleted', clientId: client.client_id, reason },
+    });
   }
   const usernames = new Set(config.users.map((user) => user.username));
   for (const user of await store.listUsers()) {
     if (user.source !== 'config' || usernames.has(user.username)) continue;
     await removeUser(store, user.id);
-    lines.push(`removed user "${user.username}": no longer in the config; their tokens, codes, consents and sessions are revoked`);
+    removals.push({
+      message: `removed user "${user.username}": no longer in the config; their tokens, codes, consents and sessions are revoked`,
+      event: { type: 'user.deleted', userId: user.id, username: user.username, reason },
+    });
   }
-  return lines;
+  return removals;
 }

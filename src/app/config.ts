@@ -113,6 +113,8 @@ export interface ServerConfig {
    */
   usersModule?: string | undefined;
   skyvaultCompat: boolean;
+  /** OpenTelemetry spans through `@opentelemetry/api` and the tracer provider the host registered (docs/production.md). */
+  tracing: boolean;
   upstream?: UpstreamConfig | undefined;
   rateLimit: RateLimits;
   http: HttpLimits;
@@ -595,6 +597,7 @@ const FIELDS = [
   'sessionSecret', 'logLevel', 'workers', 'keyActivationDelay', 'http',
   'resources', 'registration', 'cors', 'trustedIssuers', 'clientIdMetadataDocuments',
   'branding', 'scopeDescriptions', 'ui', 'metrics', 'audit', 'trustProxy', 'requirePushedAuthorizationRequests', 'profile', 'dpop',
+  'tracing',
 ];
 
 /**
@@ -657,6 +660,7 @@ export function validateConfig(value: unknown): ServerConfig {
     users,
     usersModule,
     skyvaultCompat: c.skyvaultCompat === undefined ? false : boolean(c.skyvaultCompat, 'config.skyvaultCompat'),
+    tracing: c.tracing === undefined ? false : boolean(c.tracing, 'config.tracing'),
     upstream: c.upstream === undefined ? undefined : upstream(c.upstream, 'config.upstream'),
     rateLimit: rateLimits(c.rateLimit, 'config.rateLimit'),
     http: httpLimits(c.http, 'config.http'),

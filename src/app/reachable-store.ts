@@ -23,7 +23,7 @@ function within<T>(work: Promise<T>, ms: number): Promise<T> {
 /** The driver's words for a failure: the cause's message when the store wrapped it (a 503 error). */
 function reason(err: unknown): string {
   const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
-  // ioredis gives up on a command without saying why; the connection error was logged just before.
+  // ioredis gives up on a command without saying why (the Redis store's ping names the connection error when it has one).
   if (cause instanceof Error && cause.name === 'MaxRetriesPerRequestError') return 'no connection';
   const message = cause instanceof Error ? cause.message || cause.name : String(cause);
   const code = typeof cause === 'object' && cause !== null ? (cause as { code?: unknown }).code : undefined;

@@ -9,6 +9,7 @@ import { buildApp } from './app.js';
 import { openReachableStore } from './reachable-store.js';
 import { randomId } from './session.js';
 import { pruneUnlisted } from './config-source.js';
+import type { Removal } from './config-source.js';
 
 export interface RunningServer {
   /** The base URL the server listens on. */
@@ -27,7 +28,7 @@ const MIN_SECRET_LENGTH = 32;
  * Loads the config's clients and users into the store (hashing secrets and passwords) and removes
  * those an earlier config seeded and this one dropped; returns warnings and removals to log.
  */
-async function register(store: Store, config: ServerConfig): Promise<{ warnings: string[]; removals: string[] }> {
+async function register(store: Store, config: ServerConfig): Promise<{ warnings: string[]; removals: Removal[] }> {
   const warnings: string[] = [];
   for (const [i, client] of config.clients.entries()) {
     if (client.client_secret !== undefined && client.client_secret.length < MIN_SECRET_LENGTH) {
@@ -109,11 +110,12 @@ export async function serve(config: ServerConfig, options: { port?: number } = {
         store,
         sessionSecret: config.sessionSecret ?? randomId(),
         serverFactory: (handler) => httpServer.on('request', handler),
+        startEvents: removals.map((removal) => removal.event),
       },
     );
     await app.ready();
     for (const warning of warnings) app.log.warn(warning);
-    for (const removal of removals) app.log.info(removal);
+    for (const removal of removals) app.log.info(removal.message);
     if (config.skyvaultCompat && !(isLoopback(new URL(issuer).hostname) && isLoopback(config.host))) {
       app.log.warn(
         `WARNING: skyvaultCompat is on at ${issuer}, reachable beyond this machine: token parameters are read from URLs, ` +

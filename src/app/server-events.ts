@@ -48,8 +48,16 @@ export interface RateLimitedEvent {
   limiter: 'token_per_ip' | 'token_per_client' | 'password_grant' | 'registration_per_ip' | 'user_code_per_ip' | 'user_code_per_session';
 }
 
+/** A user the config seeded and no longer lists was removed at start, with everything they held. */
+export interface UserDeletedEvent {
+  type: 'user.deleted';
+  userId: string;
+  username: string;
+  reason: 'removed from config';
+}
+
 /** Every event the server writes and counts: the core's and its own. */
-export type ServerEvent = AuditEvent | LoginSucceededEvent | LoginFailedEvent | ConsentEvent | LogoutEvent | RateLimitedEvent;
+export type ServerEvent = AuditEvent | LoginSucceededEvent | LoginFailedEvent | ConsentEvent | LogoutEvent | RateLimitedEvent | UserDeletedEvent;
 
 /** Where the server's parts send their events; undefined when neither audit nor metrics are on. */
 export type ServerEvents = ((event: ServerEvent) => void) | undefined;

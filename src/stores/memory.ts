@@ -208,6 +208,14 @@ export async function createMemoryStore(options: MemoryStoreOptions = {}): Promi
       keys = [key, ...keys.map((k) => (k.retiredAt ? k : { ...k, retiredAt: now }))];
     },
 
+    async withdrawSigningKey(kid) {
+      const found = keys.find((k) => k.kid === kid && k.withdrawnAt === undefined);
+      if (!found) return false;
+      const now = new Date();
+      keys = keys.map((k) => (k === found ? { ...k, withdrawnAt: now } : k));
+      return true;
+    },
+
     async getConsent(userId, clientId) {
       return consents.get(`${userId}\n${clientId}`) ?? null;
     },

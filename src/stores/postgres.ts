@@ -95,6 +95,7 @@ interface KeyRow {
   public_jwk: Record<string, unknown>;
   created_at: Date;
   retired_at: Date | null;
+  withdrawn_at: Date | null;
 }
 
 /** A token's or code's holder, read out of its JSON: the same expression in the indexes and the queries, so they use the index. */
@@ -173,6 +174,10 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
   // 5: the secret itself, kept only for client_secret_jwt clients, whose assertions are HMACs keyed with it (RFC 7523 §2.2).
   (s) => `
   ALTER TABLE ${s}.clients ADD COLUMN secret text;
+  `,
+  // 6: a signing key withdrawn by `tollgate keys retire` stays (for its neighbours' timing) but is never published.
+  (s) => `
+  ALTER TABLE ${s}.signing_keys ADD COLUMN withdrawn_at timestamptz;
   `,
 ];
 
@@ -530,7 +535,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     async getSigningKeys() {
       const { rows } = await query<KeyRow>(
         'get_keys',
-        `SELECT kid, alg, private_jwk, public_jwk, created_at, retired_at FROM ${s}.signing_keys ORDER BY seq DESC`,
+        `SELECT kid, alg, private_jwk, public_jwk, created_at, retired_at, withdrawn_at FROM ${s}.signing_keys ORDER BY seq DESC`,
         [],
       );
       return rows.map(
@@ -541,6 +546,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
           publicJwk: row.public_jwk,
           createdAt: row.created_at,
           ...(row.retired_at === null ? {} : { retiredAt: row.retired_at }),
+          ...(row.withdrawn_at === null ? {} : { withdrawnAt: row.withdrawn_at }),
         }),
       );
     },
@@ -552,6 +558,16 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
          INSERT INTO ${s}.signing_keys (kid, alg, private_jwk, public_jwk, created_at, retired_at) VALUES ($1, $2, $3, $4, $5, $6)`,
         [key.kid, key.alg, JSON.stringify(key.privateJwk), JSON.stringify(key.publicJwk), key.createdAt, key.retiredAt ?? null],
       );
+    },
+
+    async withdrawSigningKey(kid) {
+      if (!isLookupKey(kid)) return false;
+      const { rowCount } = await query(
+        'withdraw_key',
+        `UPDATE ${s}.signing_keys SET withdrawn_at = now() WHERE kid = $1 AND withdrawn_at IS NULL`,
+        [kid],
+      );
+      return (rowCount ?? 0) > 0;
     },
 
     async getConsent(userId, clientId) {

@@ -43,7 +43,7 @@ interface UserRecord {
   source?: UserListing['source'];
 }
 
-interface KeyRecord extends Omit<SigningKey, 'createdAt' | 'retiredAt'> {
+interface KeyRecord extends Omit<SigningKey, 'createdAt' | 'retiredAt' | 'withdrawnAt'> {
   createdAt: number;
 }
 
@@ -197,18 +197,26 @@ function isRedisUnavailable(err: unknown): boolean {
 /**
  * Reports a lost connection on one line, once per outage. ioredis emits `error` at every failed
  * reconnect, and with no listener prints each with its stack as "[ioredis] Unhandled error event".
+ * Before the first connection nothing is printed: the failure reaches whoever called first (the
+ * start's ping says "cannot be reached" and why, on its one line); `lastError` keeps it for them.
  */
-function reportConnectionErrors(redis: Redis): void {
+function watchConnection(redis: Redis): { lastError(): Error | undefined } {
+  let connected = false;
   let reported = false;
+  let last: Error | undefined;
   redis.on('error', (err: Error) => {
-    if (reported) return;
+    last = err;
+    if (!connected || reported) return;
     reported = true;
     // The message names host and port (never the URL, which may hold a password).
     console.error(`tollgate: the Redis store cannot reach Redis (${err.message}); retrying, requests answer 503 meanwhile`);
   });
   redis.on('ready', () => {
+    connected = true;
     reported = false;
+    last = undefined;
   });
+  return { lastError: () => last };
 }
 
 /** Runs a MULTI and throws the first error among its replies. */
@@ -243,7 +251,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     // command still gets its own reply; a Lua script stays atomic on its own (no MULTI needed).
     enableAutoPipelining: true,
   });
-  reportConnectionErrors(redis);
+  const connection = watchConnection(redis);
   const key = {
     client: (clientId: string) => `${prefix}client:${clientId}`,
     user: (id: string) => `${prefix}user:${id}`,
@@ -254,6 +262,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     grant: (grantId: string) => `${prefix}grant:${grantId}`,
     signingKeys: `${prefix}signing-keys`,
     retiredKeys: `${prefix}signing-keys:retired`,
+    withdrawnKeys: `${prefix}signing-keys:withdrawn`,
     consent: (userId: string) => `${prefix}consent:${userId}`,
     health: `${prefix}health`,
     usedOnce: (hash: string) => `${prefix}once:${hash}`,
@@ -493,26 +502,34 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     },
 
     async getSigningKeys() {
-      const [list, retired] = (await execAll(
-        redis.multi().lrange(key.signingKeys, 0, -1).hgetall(key.retiredKeys),
-      )) as [string[], Record<string, string>];
+      const [list, retired, withdrawn] = (await execAll(
+        redis.multi().lrange(key.signingKeys, 0, -1).hgetall(key.retiredKeys).hgetall(key.withdrawnKeys),
+      )) as [string[], Record<string, string>, Record<string, string>];
       return list
         .map((json, index): SigningKey => {
           const { createdAt, ...rest } = JSON.parse(json) as KeyRecord;
           const retiredAt = retired[String(index)];
+          const withdrawnAt = Object.hasOwn(withdrawn, rest.kid) ? withdrawn[rest.kid] : undefined;
           return {
             ...rest,
             createdAt: new Date(createdAt),
             ...(retiredAt === undefined ? {} : { retiredAt: new Date(Number(retiredAt)) }),
+            ...(withdrawnAt === undefined ? {} : { withdrawnAt: new Date(Number(withdrawnAt)) }),
           };
         })
         .reverse();
     },
 
     async saveSigningKey(signingKey) {
-      const { createdAt, retiredAt, ...rest } = signingKey;
+      const { createdAt, retiredAt, withdrawnAt: _, ...rest } = signingKey;
       const record = JSON.stringify({ ...rest, createdAt: createdAt.getTime() } satisfies KeyRecord);
       await script.saveSigningKey([key.signingKeys, key.retiredKeys], [record, Date.now(), retiredAt?.getTime() ?? '']);
+    },
+
+    async withdrawSigningKey(kid) {
+      // Keys are never deleted, so a kid seen in the list stays there; HSETNX marks it once.
+      const listed = (await redis.lrange(key.signingKeys, 0, -1)).some((json) => (JSON.parse(json) as KeyRecord).kid === kid);
+      return listed && (await redis.hsetnx(key.withdrawnKeys, kid, String(Date.now()))) === 1;
     },
 
     async getConsent(userId, clientId) {
@@ -560,7 +577,13 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     async ping() {
       // PING and a write that expires on its own: a replica (READONLY), a failed save (MISCONF) or
       // a full memory (OOM) refuses the SET.
-      await execAll(redis.multi().ping().set(key.health, String(Date.now()), 'PX', 10_000));
+      try {
+        await execAll(redis.multi().ping().set(key.health, String(Date.now()), 'PX', 10_000));
+      } catch (err) {
+        // ioredis gives up without saying why ("MaxRetriesPerRequestError"): the connection's own
+        // error (ECONNREFUSED host:port, an auth failure) is what an operator needs to read.
+        throw err instanceof Error && err.name === 'MaxRetriesPerRequestError' ? (connection.lastError() ?? err) : err;
+      }
     },
 
     async close() {

@@ -56,6 +56,7 @@ interface KeyRow {
   public_jwk: string;
   created_at: number;
   retired_at: number | null;
+  withdrawn_at: number | null;
 }
 
 /** A token's or code's holder, read out of its JSON: the same expression in the indexes and the queries, so they use the index. */
@@ -140,6 +141,9 @@ const MIGRATIONS: readonly string[] = [
   // 6: the secret itself, kept only for client_secret_jwt clients, whose assertions are HMACs keyed with it (RFC 7523 §2.2).
   `
   ALTER TABLE clients ADD COLUMN secret TEXT;`,
+  // 7: a signing key withdrawn by `tollgate keys retire` stays (for its neighbours' timing) but is never published.
+  `
+  ALTER TABLE signing_keys ADD COLUMN withdrawn_at INTEGER;`,
 ];
 
 function migrate(db: Database.Database): void {
@@ -259,9 +263,10 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
       'UPDATE authorization_codes SET consumed_at = ? WHERE hash = ? AND consumed_at IS NULL',
     ),
     getKeys: db.prepare<[], KeyRow>(
-      'SELECT kid, alg, private_jwk, public_jwk, created_at, retired_at FROM signing_keys ORDER BY seq DESC',
+      'SELECT kid, alg, private_jwk, public_jwk, created_at, retired_at, withdrawn_at FROM signing_keys ORDER BY seq DESC',
     ),
     retireKeys: db.prepare<[number]>('UPDATE signing_keys SET retired_at = ? WHERE retired_at IS NULL'),
+    withdrawKey: db.prepare<[number, string]>('UPDATE signing_keys SET withdrawn_at = ? WHERE kid = ? AND withdrawn_at IS NULL'),
     saveKey: db.prepare<[string, string, string, string, number, number | null]>(
       'INSERT INTO signing_keys (kid, alg, private_jwk, public_jwk, created_at, retired_at) VALUES (?, ?, ?, ?, ?, ?)',
     ),
@@ -514,11 +519,16 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
         publicJwk: JSON.parse(row.public_jwk) as Record<string, unknown>,
         createdAt: new Date(row.created_at),
         ...(row.retired_at === null ? {} : { retiredAt: new Date(row.retired_at) }),
+        ...(row.withdrawn_at === null ? {} : { withdrawnAt: new Date(row.withdrawn_at) }),
       }));
     },
 
     async saveSigningKey(key) {
       await write(() => saveKeyRows(key));
+    },
+
+    async withdrawSigningKey(kid) {
+      return write(() => sql.withdrawKey.run(Date.now(), kid).changes > 0);
     },
 
     async getConsent(userId, clientId) {

@@ -87,6 +87,12 @@ export interface AdminStore {
   revokeTokensOf(holder: TokenHolder): Promise<void>;
   /** The live grants (an unexpired access token or an unconsumed, unexpired refresh token) one user or client holds. */
   listGrants(holder: TokenHolder): Promise<GrantListing[]>;
+  /**
+   * Withdraw a signing key (`tollgate keys retire`): it leaves the JWKS and never signs again
+   * (`SigningKey.withdrawnAt`). True when a key with this kid was withdrawn now; false when there is
+   * none, or it was already. Which key may go is the caller's decision.
+   */
+  withdrawSigningKey(kid: string): Promise<boolean>;
 }
 
 /**

@@ -10,6 +10,8 @@ import { randomToken } from '../secrets.js';
 import type { Store } from '../stores/store.js';
 import { sourceOf } from '../stores/records.js';
 import type { Client, Token } from '../types.js';
+import type { SigningKey } from '../tokens/signing-keys.js';
+import { publishedKeys } from '../tokens/signing-keys.js';
 
 const HOUR = 3_600_000;
 const unique = (label: string): string => `${label}-${randomUUID()}`;
@@ -124,6 +126,32 @@ export function storeAdminContract(store: () => Store): void {
       await current.revokeGrant(token.grantId);
       assert.deepEqual(await store().listGrants({ userId }), []);
       assert.deepEqual(await store().listGrants({ clientId: unique('nobody') }), []);
+    });
+  });
+
+  describe('administration (signing keys)', () => {
+    const newKey = (kid: string): SigningKey => ({
+      kid,
+      alg: 'ES256',
+      privateJwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y', d: 'd' },
+      publicJwk: { kty: 'EC', crv: 'P-256', x: 'x', y: 'y' },
+      createdAt: new Date(),
+    });
+
+    it('withdraws a signing key once, by kid, keeping it in place and leaving the others alone (tollgate keys retire)', async () => {
+      const [older, newer] = [newKey(unique('kid')), newKey(unique('kid'))];
+      await store().saveSigningKey(older);
+      await store().saveSigningKey(newer);
+      assert.equal(await store().withdrawSigningKey(older.kid), true);
+      assert.equal(await store().withdrawSigningKey(older.kid), false, 'already withdrawn');
+      assert.equal(await store().withdrawSigningKey(unique('kid')), false, 'no such key');
+      const keys = await store().getSigningKeys();
+      // Still listed, in its place: the keys around it keep their publication timing.
+      assert.deepEqual(keys.slice(0, 2).map((k) => k.kid), [newer.kid, older.kid]);
+      assert.ok(keys[1]?.withdrawnAt instanceof Date);
+      assert.equal(keys[0]?.withdrawnAt, undefined);
+      // A withdrawn key is never published, whatever its age (RFC 7517 §5: the JWKS is what verifies).
+      assert.deepEqual(publishedKeys(keys.slice(0, 2), 3600).map((k) => k.kid), [newer.kid]);
     });
   });
 }

@@ -37,9 +37,13 @@ export interface JwtAccessTokenOptions {
   keyActivationDelay?: number;
 }
 
-/** The key to sign with: the newest one published for at least `delay`, else the oldest (the one most widely cached). */
+/**
+ * The key to sign with: the newest one published for at least `delay`, else the oldest (the one most
+ * widely cached). Never a withdrawn key: it is no longer in the JWKS.
+ */
 export function signingKeyAt(keys: readonly SigningKey[], delaySeconds: number, now: number): SigningKey | undefined {
-  return keys.find((key) => key.createdAt.getTime() <= now - delaySeconds * 1000) ?? keys[keys.length - 1];
+  const usable = keys.filter((key) => key.withdrawnAt === undefined);
+  return usable.find((key) => key.createdAt.getTime() <= now - delaySeconds * 1000) ?? usable[usable.length - 1];
 }
 
 /**

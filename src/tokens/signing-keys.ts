@@ -24,6 +24,12 @@ export interface SigningKey {
   createdAt: Date;
   /** Set when a newer key replaced it: it verifies, but no longer signs, until `retiredAt` + the token lifetime. */
   retiredAt?: Date | undefined;
+  /**
+   * Set by `tollgate keys retire` (`Store.withdrawSigningKey`): out of the JWKS at once, so nothing
+   * it signed verifies any more, and it never signs again. Kept in the store so the keys around it
+   * keep their timing.
+   */
+  withdrawnAt?: Date | undefined;
 }
 
 /**
@@ -86,10 +92,14 @@ export async function rotateSigningKey(store: SigningKeyStore, alg: IdTokenSigni
  * The keys a JWKS must still carry: the active one (the newest, `keys[0]`) and every retired key
  * that may have signed a token not yet expired, i.e. retired less than `accessTokenTtl` seconds
  * before `now`. A key without `retiredAt` stopped signing when the next newer key was created.
+ * A withdrawn key (`withdrawnAt`) is never published.
  */
 export function publishedKeys(keys: readonly SigningKey[], accessTokenTtl: number, now: Date = new Date()): SigningKey[] {
   const cutoff = now.getTime() - accessTokenTtl * 1000;
   return keys.filter((key, i) => {
+    // Withdrawn: gone from the JWKS whatever its age. It still counts as its predecessor's successor
+    // below, so an older key does not come back.
+    if (key.withdrawnAt !== undefined) return false;
     const newer = keys[i - 1];
     if (newer === undefined) return true;
     // In a chain (keyChain) the store may have marked a key retired when another chain's key was

@@ -12,6 +12,8 @@ import { demoConfig, runCli, startCli, tempDir, writeConfig } from '../helpers/a
 import { postToken } from '../helpers/app-agent.js';
 import { POSTGRES_URL, serviceAvailable } from '../helpers/services.js';
 import { postgresSchema } from '../helpers/production.js';
+import { createJwtVerifier } from '../../src/jwt.js';
+import type { JsonWebKeySet } from '../../src/tokens/format.js';
 
 const stores: Array<[string, () => Promise<{ store: string; drop(): Promise<void> }>]> = [
   ['SQLite', async () => ({ store: `sqlite:${join(tempDir(), 'tollgate.db')}`, drop: async () => {} })],
@@ -180,6 +182,67 @@ for (const [name, open] of stores) {
       assert.match(await ok(['keys', 'list']), new RegExp(`${rotated.kid}\\s+ES256`));
     });
   });
+
+  describe(`tollgate keys retire on ${name}`, () => {
+    let server: RunningCli;
+    let config: string;
+    let drop: () => Promise<void>;
+    before(async () => {
+      const opened = await open();
+      drop = opened.drop;
+      // JWT access tokens, and a new key signs at once, so a rotation takes over within one key refresh.
+      config = writeConfig(demoConfig({ store: opened.store, logLevel: 'warn', accessTokenFormat: 'jwt', keyActivationDelay: 0 }));
+      server = await startCli(undefined, { configFile: config });
+    });
+    after(async () => {
+      await server?.stop();
+      await drop?.();
+    });
+
+    const tollgate = (args: string[]) => runCli([...args, '--config', config]);
+    const jwks = async () => (await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as JsonWebKeySet;
+    const kidsOf = (set: JsonWebKeySet) => set.keys.map((key) => key.kid);
+    const jwtToken = async () => String((await postToken(server.url, { grant_type: 'client_credentials' }, ['SkyVaultapp', 'secret'])).json.access_token);
+    const verifies = async (token: string, set: JsonWebKeySet) =>
+      createJwtVerifier({ issuer: server.url, audience: server.url, jwks: set, cacheSize: 0 }).verify(token).then(() => true, () => false);
+
+    test('keys retire refuses the signing key (exit 1, one line), then drops a rotated-out key from the JWKS so its tokens stop verifying (RFC 7517 §5)', async () => {
+      const before = await jwtToken();
+      const [first] = JSON.parse((await tollgate(['keys', 'list', '--json'])).stdout) as Array<{ kid: string; status: string }>;
+      assert.equal(first?.status, 'signing');
+      assert.equal(await verifies(before, await jwks()), true);
+
+      const refused = await tollgate(['keys', 'retire', first.kid]);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, new RegExp(`^tollgate: key ${first.kid} signs tokens now: run "tollgate keys rotate"`));
+      assert.equal(refused.stderr.trim().split('\n').length, 1);
+      assert.ok(kidsOf(await jwks()).includes(first.kid), 'a refused retire changes nothing');
+
+      const rotated = JSON.parse((await tollgate(['keys', 'rotate', '--json'])).stdout) as { kid: string };
+      const retired = await tollgate(['keys', 'retire', first.kid]);
+      assert.equal(retired.code, 0, retired.stderr);
+      assert.match(retired.stdout, new RegExp(`^retired signing key ${first.kid}: it is out of the JWKS`));
+      const listed = JSON.parse((await tollgate(['keys', 'list', '--json'])).stdout) as Array<{ kid: string; status: string }>;
+      assert.deepEqual(listed.map(({ kid, status }) => ({ kid, status })), [{ kid: rotated.kid, status: 'signing' }, { kid: first.kid, status: 'retired' }]);
+      assert.match((await tollgate(['keys', 'list'])).stdout, new RegExp(`${first.kid}\\s+ES256\\s+\\S+\\s+retired`));
+
+      // The running server reads its keys again within keyRefreshInterval (5 s): wait for that, not for a time.
+      let set = await jwks();
+      for (let i = 0; i < 100 && kidsOf(set).includes(first.kid); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        set = await jwks();
+      }
+      assert.deepEqual(kidsOf(set), [rotated.kid], 'only the new key is published');
+      assert.equal(await verifies(before, set), false, 'a token signed by the retired key no longer verifies');
+      assert.equal(await verifies(await jwtToken(), set), true, 'the new key signs and verifies');
+
+      for (const [kid, message] of [[first.kid, /is already retired/], ['no-such-kid', /no signing key "no-such-kid"/]] as const) {
+        const again = await tollgate(['keys', 'retire', kid]);
+        assert.equal(again.code, 1, kid);
+        assert.match(again.stderr, message);
+      }
+    });
+  });
 }
 
 describe('tollgate admin commands: usage, help and the memory store', () => {
@@ -217,7 +280,7 @@ describe('tollgate admin commands: usage, help and the memory store', () => {
       [['clients', 'frobnicate', '--config', 'x.json'], /unknown command "clients frobnicate"/],
       [['grants', 'list', '--config', 'x.json'], /give exactly one of --user, --client/],
       [['clients', 'list'], /--config <file.json> is required/],
-      [['keys', 'retire', 'kid', '--config', 'x.json'], /unknown command "keys retire"/],
+      [['keys', 'retire', '--config', 'x.json'], /expected 1 argument/],
     ] as const) {
       const { code, stderr } = await runCli(args);
       assert.equal(code, 2, args.join(' '));

@@ -1,8 +1,8 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { connect, createServer } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { storeContract } from '../../src/testing/index.js';
 import { createRedisStore } from '../../src/stores/redis.js';
@@ -26,18 +26,16 @@ function isUnavailable(err: unknown): boolean {
 
 // Needs no Redis at all: nothing listens on the port.
 describe('redis store, when Redis is down', () => {
-  it('answers 503 with Retry-After at a closed port, and logs one line instead of ioredis\'s unhandled error stacks', async (t) => {
+  it('answers 503 with Retry-After at a closed port, the connection error as the cause, and prints nothing before it ever connected', async (t) => {
     const printed = t.mock.method(console, 'error', () => {});
     const store = await createRedisStore({ url: `redis://127.0.0.1:${await closedPort()}`, prefix: 'unreachable:' });
     try {
       await assert.rejects(async () => store.getClient(randomUUID(), null), isUnavailable);
-      await assert.rejects(store.ping(), isUnavailable);
       await assert.rejects(store.saveConsent('u', 'c', ['read']), isUnavailable);
-      const lines = printed.mock.calls.map((call) => call.arguments.map(String).join(' '));
-      assert.deepEqual(lines.filter((line) => line.includes('[ioredis]')), []);
-      // Several reconnects failed by now, and they make one line, naming the cause.
-      assert.equal(lines.length, 1);
-      assert.match(lines[0] ?? '', /^tollgate: the Redis store cannot reach Redis \(.*ECONNREFUSED.*\)/);
+      // The start's one line ("cannot be reached: connect ECONNREFUSED …") is built from this cause.
+      await assert.rejects(store.ping(), (err: unknown) => isUnavailable(err) && /ECONNREFUSED/.test(String((err as Error).cause)));
+      // Neither ioredis's unhandled error stacks nor a second line of the store's own.
+      assert.deepEqual(printed.mock.calls.map((call) => call.arguments.map(String).join(' ')), []);
     } finally {
       await store.close();
     }
@@ -83,6 +81,40 @@ if (await serviceAvailable('Redis', REDIS_URL)) {
   }
 
   storeContract('redis store', () => createRedisStore({ url: REDIS_URL, prefix }), { rawContents: dump });
+
+  describe('redis store, losing its connection', () => {
+    it('prints one line per outage once it had connected, not a stack per reconnect', async (t) => {
+      // A TCP relay to Redis that can be cut, so the store sees a real lost connection.
+      const target = new URL(REDIS_URL);
+      const sockets = new Set<Socket>();
+      const relay = createServer((client) => {
+        const upstream = connect(Number(target.port || 6379), target.hostname);
+        for (const socket of [client, upstream]) {
+          sockets.add(socket);
+          socket.on('error', () => {});
+        }
+        client.pipe(upstream).pipe(client);
+      });
+      await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+      const { port } = relay.address() as AddressInfo;
+      const printed = t.mock.method(console, 'error', () => {});
+      const store = await createRedisStore({ url: `redis://127.0.0.1:${port}`, prefix });
+      try {
+        await store.ping();
+        const closed = new Promise((resolve) => relay.close(resolve));
+        for (const socket of sockets) socket.destroy();
+        await closed;
+        await assert.rejects(store.ping(), isUnavailable);
+        await assert.rejects(async () => store.getClient(randomUUID(), null), isUnavailable);
+        const lines = printed.mock.calls.map((call) => call.arguments.map(String).join(' '));
+        assert.deepEqual(lines.filter((line) => line.includes('[ioredis]')), []);
+        assert.equal(lines.length, 1, lines.join('\n'));
+        assert.match(lines[0] ?? '', /^tollgate: the Redis store cannot reach Redis \(.*ECONNREFUSED.*\)/);
+      } finally {
+        await store.close();
+      }
+    });
+  });
 
   describe('redis store, expiry', () => {
     it('gives every token, code and grant key a TTL, the grant outliving its members', async () => {

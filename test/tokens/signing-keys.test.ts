@@ -115,3 +115,18 @@ describe('publishedKeys', () => {
     assert.deepEqual(publishedKeys([], 3600, now), []);
   });
 });
+
+describe('a withdrawn key (tollgate keys retire)', () => {
+  const at = (minutes: number) => new Date(Date.UTC(2026, 0, 1) + minutes * 60_000);
+  const key = (kid: string, createdAt: Date, extra: Partial<SigningKey> = {}): SigningKey => ({ kid, alg: 'ES256', privateJwk: {}, publicJwk: {}, createdAt, ...extra });
+
+  test('is never published nor signs, and the older key it replaced does not come back into the JWKS', async () => {
+    const { signingKeyAt } = await import('../../src/tokens/jwt.js');
+    // A signed until B came (minute 10); B until C came (minute 100); B is withdrawn at minute 101.
+    const keys = [key('C', at(100)), key('B', at(10), { retiredAt: at(100), withdrawnAt: at(101) }), key('A', at(0), { retiredAt: at(10) })];
+    // With a 60-minute window at minute 102, A's tokens expired at minute 70: A stays out, B is out, only C.
+    assert.deepEqual(publishedKeys(keys, 3600, at(102)).map((k) => k.kid), ['C']);
+    for (const delay of [0, 3600]) assert.notEqual(signingKeyAt(keys, delay, at(102).getTime())?.kid, 'B', `activation delay ${delay}`);
+    assert.equal(signingKeyAt(keys, 0, at(102).getTime())?.kid, 'C');
+  });
+});
