@@ -189,7 +189,7 @@ if (await serviceAvailable('PostgreSQL', POSTGRES_URL)) {
       try {
         const { rows } = await admin.query(`SELECT version FROM ${pg.escapeIdentifier(target)}.tollgate_migrations ORDER BY version`);
         // Each migration once, however many processes raced to apply it.
-        assert.deepEqual(rows, [{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
+        assert.deepEqual(rows, [{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }, { version: 6 }]);
         const again = await createPostgresStore({ connectionString: POSTGRES_URL, schema: target });
         await again.close();
       } finally {

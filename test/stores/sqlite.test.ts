@@ -116,7 +116,7 @@ describe('sqlite store, migrations', () => {
       assert.equal((await store.getRefreshToken(token.refreshToken) || undefined)?.grantId, 'g');
       assert.equal(await store.revokeToken({ ...token, refreshTokenExpiresAt: token.refreshTokenExpiresAt }), true);
       const db = new Database(file, { readonly: true });
-      assert.equal(db.pragma('user_version', { simple: true }), 6);
+      assert.equal(db.pragma('user_version', { simple: true }), 7);
       db.close();
     } finally {
       await store.close();
