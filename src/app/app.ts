@@ -4,7 +4,7 @@
  */
 import { createHmac } from 'node:crypto';
 import Fastify from 'fastify';
-import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerFactory } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifyServerFactory, onSendHookHandler, preHandlerHookHandler } from 'fastify';
 import type { AccessTokenFormat, BuiltInGrantType, Grant, User } from '../index.js';
 import type { Store } from '../stores/store.js';
 import { ConfigError, createAuthorizationServer, errorResponse, InvalidRequestError, ServerError } from '../index.js';
@@ -22,6 +22,7 @@ import { createPasswordGuard } from './password-guard.js';
 import { createSessions } from './session.js';
 import { createInteraction } from './interaction.js';
 import { createLogDestination } from './log-destination.js';
+import { RequestLog } from './request-log.js';
 import { createSignIn } from './sign-in.js';
 import { createDocumentFetcher } from '../fetch/index.js';
 import { createConsent } from './consent.js';
@@ -156,6 +157,11 @@ function errorCode(payload: unknown): string | undefined {
   }
 }
 
+/** A route's hooks of one kind, as a list (Fastify takes one hook or an array). */
+function hookList<T>(hooks: T | T[] | undefined): T[] {
+  return hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks];
+}
+
 function tooManyRequests(reply: FastifyReply, retryAfter: number, limiter: RateLimitedEvent['limiter'], events: ServerEvents): FastifyReply {
   events?.({ type: 'request.rate_limited', limiter });
   const error = new InvalidRequestError(`Too many requests; retry after ${retryAfter} seconds`, {
@@ -195,6 +201,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
         req: (req: FastifyRequest) => ({ method: req.method, path: pathOnly(req.url), remoteAddress: req.ip }),
       },
     },
+    logController: new RequestLog(),
   });
 
   // Buffered lines reach stdout before the app is gone (close, SIGTERM, a crash).
@@ -275,11 +282,12 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
 
   // RFC 7591 §5 (denial of service): registrations are counted per IP address.
   const registrationLimit = createRateLimiter(config.rateLimit.registrationPerIp);
-  app.addHook('preHandler', async (request, reply) => {
-    if (request.routeOptions.url !== server.options.endpoints.registration || request.method !== 'POST') return;
+  const countRegistration: preHandlerHookHandler = (request, reply, done) => {
+    if (request.method !== 'POST') return done();
     const verdict = registrationLimit.hit(request.ip);
-    if (!verdict.allowed) return tooManyRequests(reply, verdict.retryAfter, 'registration_per_ip', events);
-  });
+    if (!verdict.allowed) return void tooManyRequests(reply, verdict.retryAfter, 'registration_per_ip', events);
+    done();
+  };
 
   const tokenLimits = { perClient: createRateLimiter(config.rateLimit.tokenPerClient), perIp: createRateLimiter(config.rateLimit.tokenPerIp) };
   const passwordGuard = createPasswordGuard({
@@ -287,36 +295,34 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     perUsernameAndIp: config.rateLimit.loginPerUsernameAndIp,
     perUsername: config.rateLimit.loginPerUsername,
   });
+  // RFC 8628 §3.1, RFC 9126 §2: each device authorization or pushed request stores a record; they count per IP like token requests.
+  const countRecordRequest: preHandlerHookHandler = (request, reply, done) => {
+    const verdict = tokenLimits.perIp.hit(request.ip);
+    if (!verdict.allowed) return void tooManyRequests(reply, verdict.retryAfter, 'token_per_ip', events);
+    done();
+  };
   /** What each token request let through still has to count once its answer is known. */
   const pendingTokenRequests = new WeakMap<FastifyRequest, { clientId: string | undefined; username: string | undefined }>();
   // Every request counts per IP. The client_id a request names is not yet authenticated, so it is
   // only checked here and counted once the answer shows it authenticated (onSend): otherwise
   // anyone could exhaust a client's limit by naming it.
-  app.addHook('preHandler', async (request, reply) => {
-    // RFC 8628 §3.1, RFC 9126 §2: each device authorization or pushed request stores a record; they count per IP like token requests.
-    const { deviceAuthorization, pushedAuthorizationRequest } = server.options.endpoints;
-    const recordPath = request.routeOptions.url === deviceAuthorization || request.routeOptions.url === pushedAuthorizationRequest;
-    if (recordPath && server.serves(request.url)) {
-      const verdict = tokenLimits.perIp.hit(request.ip);
-      if (!verdict.allowed) return tooManyRequests(reply, verdict.retryAfter, 'token_per_ip', events);
-      return;
-    }
-    if (request.routeOptions.url !== server.options.endpoints.token) return;
+  const checkTokenRequest: preHandlerHookHandler = (request, reply, done) => {
     const clientId = claimedClientId(request);
     const byIp = tokenLimits.perIp.hit(request.ip);
-    if (!byIp.allowed) return tooManyRequests(reply, byIp.retryAfter, 'token_per_ip', events);
+    if (!byIp.allowed) return void tooManyRequests(reply, byIp.retryAfter, 'token_per_ip', events);
     const byClient = clientId === undefined ? undefined : tokenLimits.perClient.check(clientId);
-    if (byClient && !byClient.allowed) return tooManyRequests(reply, byClient.retryAfter, 'token_per_client', events);
+    if (byClient && !byClient.allowed) return void tooManyRequests(reply, byClient.retryAfter, 'token_per_client', events);
     const username = PASSWORD_GRANTS.has(tokenParam(request, 'grant_type') ?? '') ? tokenParam(request, 'username') : undefined;
     if (username !== undefined) {
       const verdict = passwordGuard.check({ username, ip: request.ip });
-      if (!verdict.allowed) return tooManyRequests(reply, verdict.retryAfter, 'password_grant', events);
+      if (!verdict.allowed) return void tooManyRequests(reply, verdict.retryAfter, 'password_grant', events);
     }
     pendingTokenRequests.set(request, { clientId, username });
-  });
-  app.addHook('onSend', async (request, reply, payload) => {
+    done();
+  };
+  const countTokenRequest: onSendHookHandler = (request, reply, payload, done) => {
     const pending = pendingTokenRequests.get(request);
-    if (pending === undefined) return payload;
+    if (pending === undefined) return done(null, payload);
     pendingTokenRequests.delete(request);
     const ok = reply.statusCode === 200;
     const error = ok ? undefined : errorCode(payload);
@@ -326,7 +332,20 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
       const outcome = ok ? 'success' : error === 'invalid_grant' ? 'failure' : 'unchecked';
       passwordGuard.record({ username: pending.username, ip: request.ip, outcome });
     }
-    return payload;
+    done(null, payload);
+  };
+  // The limits hang on the routes they count, not on every request: a bearer check or a page runs none of them.
+  const limited = new Map<string, { preHandler: preHandlerHookHandler; onSend?: onSendHookHandler }>([
+    [server.options.endpoints.token, { preHandler: checkTokenRequest, onSend: countTokenRequest }],
+    [server.options.endpoints.deviceAuthorization, { preHandler: countRecordRequest }],
+    [server.options.endpoints.pushedAuthorizationRequest, { preHandler: countRecordRequest }],
+    [server.options.endpoints.registration, { preHandler: countRegistration }],
+  ]);
+  app.addHook('onRoute', (route) => {
+    const hooks = limited.get(route.url);
+    if (hooks === undefined) return;
+    route.preHandler = [hooks.preHandler, ...hookList(route.preHandler)];
+    if (hooks.onSend) route.onSend = [...hookList(route.onSend), hooks.onSend];
   });
 
   const sessions = createSessions({ store, secret: deps.sessionSecret, secure: config.issuer.startsWith('https:'), ttlSeconds: SESSION_TTL_SECONDS });

@@ -5,8 +5,8 @@
  *
  * Keys come from clients (an IP address, a username, a client_id), so memory is bounded twice
  * (SECURITY-CHECKLIST "every limiter keyed on client input has bounded memory"): a key is cut to
- * MAX_KEY_LENGTH characters and then held only as a 128-bit SHA-256 prefix, whatever was sent; and
- * the map holds at most `maxKeys` keys.
+ * MAX_KEY_LENGTH characters and then held only as a 128-bit SHA-256 prefix (a key no longer than that
+ * is held as it is), whatever was sent; and the map holds at most `maxKeys` keys.
  */
 import { hash } from 'node:crypto';
 import type { RateLimitRule } from './config.js';
@@ -43,8 +43,16 @@ interface Window {
   current: number;
 }
 
-/** A fixed-size stand-in for a key: 128 bits of its SHA-256, collisions out of reach. */
+/** Keys up to this length (an IPv4 address, a short client_id) are held as they are: no longer than a digest. */
+const SHORT_KEY_LENGTH = 21;
+
+/**
+ * A fixed-size stand-in for a key: 128 bits of its SHA-256, collisions out of reach. A short key is
+ * its own stand-in, marked with "=", which base64url never holds, so it never equals a digest; it
+ * takes no more memory than one, and costs no hash on every request.
+ */
 function digest(key: string): string {
+  if (key.length <= SHORT_KEY_LENGTH) return `=${key}`;
   return hash('sha256', key.length > MAX_KEY_LENGTH ? key.slice(0, MAX_KEY_LENGTH) : key, 'base64url').slice(0, 22);
 }
 

@@ -217,7 +217,8 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
   // A token answered with 200 must survive a crash. In WAL mode NORMAL only syncs at checkpoints, so
   // a power loss can drop the last commits; FULL syncs the WAL at every commit.
   db.pragma('synchronous = FULL');
-  // Several processes may share the file: wait for the write lock instead of failing with SQLITE_BUSY.
+  // Several processes may share the file: wait up to 5 s for the write lock instead of failing with
+  // SQLITE_BUSY (the group commit's writes wait off the event loop, see sqlite-group-commit.ts).
   db.pragma('busy_timeout = 5000');
   migrate(db);
   const { write, flush } = createGroupCommit(db, { beforeBatch: checkFile });

@@ -1,5 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createGroupCommit } from '../../src/stores/sqlite-group-commit.js';
 
@@ -87,5 +90,79 @@ describe('SQLite group commit, when the disk is full', () => {
     refuse = false;
     await write(() => db.prepare('INSERT INTO t VALUES (1)').run());
     assert.deepEqual(db.prepare('SELECT v FROM t').pluck().all(), [1]);
+  });
+});
+
+/** Two connections to one file: `other` stands for another process (another `--workers` worker). */
+function shared(busyTimeoutMs = 5000) {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-group-commit-'));
+  const file = join(dir, 'shared.db');
+  const other = new Database(file);
+  other.pragma('journal_mode = WAL');
+  other.exec('CREATE TABLE t (v INTEGER PRIMARY KEY)');
+  const db = new Database(file);
+  db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+  const close = () => {
+    db.close();
+    other.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { db, other, close, ...createGroupCommit(db) };
+}
+
+/** Whether `promise` has settled by the time the event loop has run a few turns. */
+async function settled(promise: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  promise.then(() => (done = true), () => (done = true));
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+  return done;
+}
+
+describe('SQLite group commit, with another process writing to the same file', () => {
+  it('a write waiting for the write lock does not block the event loop: it waits, queued, and commits once the lock is free', async () => {
+    const { db, other, write, close } = shared();
+    other.exec('BEGIN IMMEDIATE');
+    // SQLite's busy handler would sleep on this thread here (up to busy_timeout) and then fail.
+    const first = write(() => db.prepare('INSERT INTO t VALUES (1)').run().changes);
+    const second = write(() => db.prepare('INSERT INTO t VALUES (2)').run().changes);
+    assert.equal(await settled(first), false, 'the write waits while the other process holds the lock');
+    assert.equal(db.inTransaction, false);
+    other.exec('COMMIT');
+    assert.deepEqual(await Promise.all([first, second]), [1, 1]);
+    assert.deepEqual(db.prepare('SELECT v FROM t ORDER BY v').all(), [{ v: 1 }, { v: 2 }]);
+    close();
+  });
+
+  it('queued writes keep their order, and a failing one fails only its caller', async () => {
+    const { db, other, write, close } = shared();
+    other.exec('BEGIN IMMEDIATE');
+    const insert = (v: number) => write(() => db.prepare('INSERT INTO t VALUES (?)').run(v).changes);
+    const results = [insert(1), insert(1), insert(2)];
+    other.exec('COMMIT');
+    const [first, clash, third] = await Promise.allSettled(results);
+    assert.deepEqual([first?.status, clash?.status, third?.status], ['fulfilled', 'rejected', 'fulfilled']);
+    assert.deepEqual(db.prepare('SELECT v FROM t ORDER BY v').all(), [{ v: 1 }, { v: 2 }]);
+    close();
+  });
+
+  it('a lock held past the connection\'s busy_timeout fails the waiting writes with SQLITE_BUSY, as SQLite would', async () => {
+    const { db, other, write, close } = shared(20);
+    other.exec('BEGIN IMMEDIATE');
+    await assert.rejects(write(() => db.prepare('INSERT INTO t VALUES (1)').run()), { code: 'SQLITE_BUSY' });
+    other.exec('ROLLBACK');
+    // The next write takes the lock again.
+    assert.equal(await write(() => db.prepare('INSERT INTO t VALUES (1)').run().changes), 1);
+    close();
+  });
+
+  it('flush waits for the lock and commits what was queued (closing the store loses no write)', async () => {
+    const { db, other, write, flush, close } = shared();
+    other.exec('BEGIN IMMEDIATE');
+    const pending = write(() => db.prepare('INSERT INTO t VALUES (5)').run().changes);
+    other.exec('COMMIT');
+    flush();
+    assert.equal(db.inTransaction, false);
+    assert.equal(await pending, 1);
+    close();
   });
 });
