@@ -33,7 +33,7 @@ export function sendOAuthResponse(res: ServerResponse, response: OAuthResponse):
 /** Options of `createRequestListener`: the `handle` options, and what answers the other paths. */
 export interface NodeHandlerOptions extends HandleOptions {
   /** Called for paths that are not OAuth endpoints. Default: 404. */
-  fallback?(req: IncomingMessage, res: ServerResponse): void;
+  fallback?(req: IncomingMessage, res: ServerResponse): void | Promise<void>;
 }
 
 /**
@@ -45,21 +45,26 @@ export function createRequestListener(server: AuthorizationServer, options: Node
   const { fallback, ...handleOptions } = options;
 
   return (req: IncomingMessage, res: ServerResponse): void => {
-    const notFound = (): void => {
+    const notFound = (): void | Promise<void> => {
       if (fallback) return fallback(req, res);
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found');
     };
-    if (!server.serves(req.url ?? '/')) return notFound();
+    // Transport failures and a failing fallback (handle answers every protocol error itself): a 500,
+    // never an unhandled rejection that would end the process.
+    const failed = (err: unknown): void => {
+      server.options.onError(err);
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
+      res.end();
+    };
+    if (!server.serves(req.url ?? '/')) {
+      Promise.resolve().then(notFound).catch(failed);
+      return;
+    }
     toOAuthRequest(req, maxBodyBytes)
       .then(async (request) => {
         const response = await server.handle(request, handleOptions);
         return response ? sendOAuthResponse(res, response) : notFound();
       })
-      .catch((err: unknown) => {
-        // Only transport failures reach here (handle answers every protocol error itself).
-        server.options.onError(err);
-        if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
-        res.end();
-      });
+      .catch(failed);
   };
 }
