@@ -7,7 +7,7 @@ import * as client from 'openid-client';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import type { RunningCli } from '../helpers/app-server.js';
 import { REDIRECT_URI, demoConfig, runCli, startCli, tempDir, writeConfig } from '../helpers/app-server.js';
-import { openIdClientCodeFlow } from '../helpers/app-agent.js';
+import { openIdClientCodeFlow, assertReplayedAssertionRefused } from '../helpers/app-agent.js';
 import { POSTGRES_URL, REDIS_URL, serviceAvailable } from '../helpers/services.js';
 import { postgresSchema, redisPrefix } from '../helpers/production.js';
 
@@ -113,14 +113,7 @@ for (const [name, open] of stores) {
 
     test('a replayed openid-client assertion (same jti) is invalid_client (RFC 7523 §3 item 7)', async () => {
       await client.clientCredentialsGrant(config, { scope: 'read' });
-      const replay = sent.at(-1);
-      assert.ok(replay);
-      assert.ok(replay.get('client_assertion'));
-      const response = await fetch(`${cli.url}/oauth/token`, { method: 'POST', body: replay });
-      assert.equal(response.status, 401);
-      const body = (await response.json()) as Record<string, string>;
-      assert.equal(body.error, 'invalid_client');
-      assert.match(body.error_description ?? '', /already been used/);
+      await assertReplayedAssertionRefused(cli.url, sent.at(-1));
     });
 
     test('a wrong aud, an expired, an unsigned (alg none) or a wrongly keyed assertion is invalid_client', async () => {

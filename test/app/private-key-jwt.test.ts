@@ -6,7 +6,7 @@ import { exportJWK, generateKeyPair } from 'jose';
 import type { CryptoKey } from 'jose';
 import type { RunningCli } from '../helpers/app-server.js';
 import { REDIRECT_URI, demoConfig, startCli } from '../helpers/app-server.js';
-import { openIdClientCodeFlow } from '../helpers/app-agent.js';
+import { openIdClientCodeFlow, assertReplayedAssertionRefused } from '../helpers/app-agent.js';
 import type { DocumentServer } from '../helpers/document-server.js';
 import { startDocumentServer } from '../helpers/document-server.js';
 
@@ -83,14 +83,7 @@ describe('openid-client PrivateKeyJwt against tollgate serve', () => {
 
   test("a replayed openid-client assertion (same jti) is invalid_client over HTTP (RFC 7523 §3)", async () => {
     await client.clientCredentialsGrant(config, { scope: 'read' });
-    const replay = sent.at(-1);
-    assert.ok(replay);
-    assert.ok(replay.get('client_assertion'));
-    const response = await fetch(`${cli.url}/oauth/token`, { method: 'POST', body: replay });
-    assert.equal(response.status, 401);
-    const body = (await response.json()) as Record<string, string>;
-    assert.equal(body.error, 'invalid_client');
-    assert.match(body.error_description ?? '', /already been used/);
+    await assertReplayedAssertionRefused(cli.url, sent.at(-1));
   });
 
   test('an assertion signed by a key the client did not register is invalid_client', async () => {

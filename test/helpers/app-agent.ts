@@ -115,3 +115,16 @@ export async function postToken(
   const text = await response.text();
   return { status: response.status, headers: response.headers, json: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) };
 }
+
+/**
+ * Sends a client-authentication form openid-client already sent once (its `client_assertion` used) to
+ * the token endpoint again: the assertion's `jti` is single use (RFC 7523 §3 item 7), so `invalid_client`.
+ */
+export async function assertReplayedAssertionRefused(baseUrl: string, sentBefore: URLSearchParams | undefined): Promise<void> {
+  assert.ok(sentBefore !== undefined && sentBefore.has('client_assertion'), 'openid-client sent a client_assertion');
+  const response = await fetch(new URL('/oauth/token', baseUrl), { method: 'POST', body: sentBefore });
+  assert.equal(response.status, 401);
+  const body = (await response.json()) as Record<string, string>;
+  assert.equal(body.error, 'invalid_client');
+  assert.match(body.error_description ?? '', /already been used/);
+}
