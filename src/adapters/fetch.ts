@@ -58,6 +58,8 @@ export type FetchAuthenticateResult =
       type: 'authenticated';
       /** The access token, with its client, user and scope. */
       token: AccessToken;
+      /** Send these with the resource's answer: a fresh `DPoP-Nonce` when nonces are on (RFC 9449 §8.2). */
+      headers?: Record<string, string>;
     }
   | {
       /** Refused. */

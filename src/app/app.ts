@@ -389,7 +389,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
   mountSignOut(app, { store, getClient: server.getClient, sessions, openid: openid && { provider: openid, issuer: config.issuer }, events, theme, authorizationPath });
 
   // RFC 9728: /secure's challenges name its metadata, so a client can discover this server from it.
-  const secure = mountProtectedResources(app, config.issuer, config.resources);
+  const secure = mountProtectedResources(app, config.issuer, config.resources, server.options.dpop?.algorithms);
   app.get('/secure', { preHandler: secureAuthentication(server, secure) }, async (_request, reply) => reply.type('text/plain; charset=utf-8').send('Secure Hello!'));
 
   // Load balancers and orchestrators: /health (the store answers) and /ready (and the signing keys are loaded).

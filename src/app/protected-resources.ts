@@ -18,8 +18,17 @@ export function secureResourceUri(issuer: string): string {
   return `${issuer}/secure`;
 }
 
-/** Mounts the metadata routes; returns `/secure`'s resource, whose challenges point at its metadata. */
-export function mountProtectedResources(app: FastifyInstance, issuer: string, resources: readonly ResourceConfig[]): ProtectedResource {
+/**
+ * Mounts the metadata routes; returns `/secure`'s resource, whose challenges point at its metadata.
+ * `dpopAlgorithms`: the proof algorithms `/secure` accepts when DPoP is on, listed in its metadata as
+ * `dpop_signing_alg_values_supported` (RFC 9728 §2).
+ */
+export function mountProtectedResources(
+  app: FastifyInstance,
+  issuer: string,
+  resources: readonly ResourceConfig[],
+  dpopAlgorithms: readonly string[] | undefined,
+): ProtectedResource {
   const origin = new URL(issuer).origin;
   const served = resources.filter((r) => new URL(r.uri).origin === origin);
   const secureUri = secureResourceUri(issuer);
@@ -30,6 +39,7 @@ export function mountProtectedResources(app: FastifyInstance, issuer: string, re
       resource: r.uri,
       authorizationServers: [issuer],
       ...(r.scope !== '' && { scopesSupported: r.scope.split(' ') }),
+      ...(r.uri === secureUri && dpopAlgorithms !== undefined && { dpop: { algorithms: dpopAlgorithms } }),
     });
     if (r.uri === secureUri) secure = resource;
     app.get(resource.metadataPath, async (request, reply) => {

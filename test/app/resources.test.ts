@@ -37,6 +37,8 @@ describe('tollgate serve: resources (RFC 8707) and protected-resource metadata (
     assert.equal(metadata.resource, `${cli.url}/secure`);
     assert.deepEqual(metadata.authorization_servers, [cli.url]);
     assert.deepEqual(metadata.bearer_methods_supported, ['header']);
+    // /secure accepts DPoP-bound tokens (on by default): its metadata says with which proof algorithms.
+    assert.deepEqual(metadata.dpop_signing_alg_values_supported, ['ES256', 'EdDSA', 'RS256', 'PS256']);
     const secure = await fetch(new URL('/secure', cli.url));
     assert.equal(secure.status, 401);
     assert.match(secure.headers.get('www-authenticate') ?? '', new RegExp(`resource_metadata="${cli.url}/\\.well-known/oauth-protected-resource/secure"`));

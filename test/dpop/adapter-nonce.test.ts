@@ -1,6 +1,7 @@
 /**
  * RFC 9449 §8.2: with nonces on, the Express, Fastify and Koa adapters' `authenticate` send the fresh
- * `DPoP-Nonce` of a successful DPoP check with the resource's answer.
+ * `DPoP-Nonce` of a successful DPoP check with the resource's answer; the Fetch adapter's hands it to the
+ * host, which builds the Response itself.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +14,7 @@ import type { AuthorizationServer } from '../../src/index.js';
 import { express } from '../../src/adapters/express.js';
 import { tollgate } from '../../src/adapters/fastify.js';
 import { koa } from '../../src/adapters/koa.js';
+import { authenticate as fetchAuthenticate } from '../../src/adapters/fetch.js';
 import { admin, createTestServer } from '../helpers/fixtures.js';
 import { json } from '../helpers/http.js';
 import { SKYVAULT } from '../helpers/flows.js';
@@ -62,4 +64,17 @@ describe('the adapters send a fresh DPoP-Nonce with a successful DPoP check (RFC
       }
     });
   }
+});
+
+describe('the Fetch adapter hands the fresh DPoP-Nonce to the host (RFC 9449 §8.2)', () => {
+  it('authenticate returns it in headers with the token', async () => {
+    const { server } = await createTestServer({ dpop: { nonce: { secret: 'a-secret-of-at-least-thirty-two-characters' } } });
+    const key = await dpopKey();
+    const nonce = (await server.token(dpopTokenRequest(await proof(key), PASSWORD, SKYVAULT))).headers['DPoP-Nonce'];
+    const token = String(json(await server.token(dpopTokenRequest(await proof(key, { nonce }), PASSWORD, SKYVAULT))).access_token);
+    const dpop = await proof(key, { htm: 'GET', htu: SECURE_URL, accessToken: token, nonce });
+    const result = await fetchAuthenticate(server, new Request(SECURE_URL, { headers: { authorization: `DPoP ${token}`, dpop } }));
+    assert.equal(result.type, 'authenticated');
+    assert.equal(result.type === 'authenticated' ? result.headers?.['DPoP-Nonce'] : undefined, nonce);
+  });
 });
