@@ -14,5 +14,7 @@ export async function runCheck(args: readonly string[]): Promise<void> {
   const config = await loadConfig(file);
   const store = await openReachableStore(config.store);
   await store.close();
-  print(`tollgate: ${file} is valid; ${describeStore(config.store)} is reachable and up to date (${config.clients.length} clients, ${config.users.length} users configured)`);
+  // Users from a module live in the operator's own database: name the module rather than count none.
+  const users = config.usersModule === undefined ? `${config.users.length} users configured` : `users from ${config.usersModule}`;
+  print(`tollgate: ${file} is valid; ${describeStore(config.store)} is reachable and up to date (${config.clients.length} clients, ${users})`);
 }

@@ -119,6 +119,14 @@ describe('tollgate check', () => {
     assert.match(output, /^tollgate: .* is valid; the SQLite store at .*c\.db is reachable and up to date \(2 clients, 1 users configured\)$/);
   });
 
+  test('users from a module: the line names the module instead of counting no users', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'users.mjs'), 'export async function getUser() { return null; }\n');
+    const result = await runCli(['check', '--config', writeConfig(demoConfig({ store: `sqlite:${join(dir, 'c.db')}`, users: { module: './users.mjs' } }), dir)]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout.trim(), /^tollgate: .* is valid; .* \(2 clients, users from .*users\.mjs\)$/);
+  });
+
   test('a bad config field: exit 1, one line naming the field', async () => {
     const { code, output } = await check(demoConfig({ accessTokenTtl: -1 }));
     assert.equal(code, 1);
