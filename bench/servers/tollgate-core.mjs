@@ -1,7 +1,7 @@
 /**
  * tollgate's core on bare node:http, through its own node adapter (dist/adapters/node.js): the
  * library as a user embeds it, without the CLI's Fastify app. `/secure` calls `authenticate`.
- *   node tollgate-core.mjs --store memory|sqlite:<path>|postgres://…|redis://… --format opaque|jwt
+ *   node tollgate-core.mjs --store memory|sqlite:<path>|postgres://…|redis://… --format opaque|jwt [--alg ES256|EdDSA]
  *                          [--tokens N] [--sweep-seconds S] [--client-jwks <JWK Set JSON>]
  * `--tokens N` saves N tokens before listening (the growth curve): half live for an hour, half
  * expiring over the next 30 s; `--sweep-seconds S` sweeps expired rows every S seconds as
@@ -17,6 +17,8 @@ import { CLIENT_ID, CLIENT_SECRET, JWT_CLIENT_ID, MINT_PATH, REDIRECT_URI, SCOPE
 
 const storeSpec = flag('store', 'memory');
 const format = flag('format', 'opaque');
+/** The JWT signing key's algorithm (`createJwtAccessTokenFormat`'s `alg`), for comparing ES256 with EdDSA. */
+const alg = flag('alg', 'ES256');
 
 /** Removes what a run left in a shared database: its own schema or key prefix. */
 let cleanup = async () => {};
@@ -93,7 +95,7 @@ const server = createAuthorizationServer({
   issuer,
   grantTypes: ['client_credentials', 'authorization_code', 'refresh_token'],
   model: store,
-  ...(format === 'jwt' ? { accessTokenFormat: createJwtAccessTokenFormat({ issuer, store, accessTokenTtl: 3600 }) } : {}),
+  ...(format === 'jwt' ? { accessTokenFormat: createJwtAccessTokenFormat({ issuer, store, accessTokenTtl: 3600, alg }) } : {}),
 });
 
 const AUTHORIZE = `/authorize?response_type=code&client_id=${CLIENT_ID}&redirect_uri=${encodeURIComponent(REDIRECT_URI)}&scope=${SCOPE}&state=bench`;

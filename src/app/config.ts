@@ -14,6 +14,8 @@ import { clientJwksProblem } from '../client-keys.js';
 import { jwksUriProblem } from '../client-metadata.js';
 import { redirectUriProblem } from '../client-metadata.js';
 import { DPOP_ALGORITHMS } from '../dpop/proof.js';
+import { ACCESS_TOKEN_ALGORITHMS } from '../tokens/signing-keys.js';
+import type { SigningAlgorithm } from '../tokens/signing-keys.js';
 import type { TrustedIssuer } from '../grants/jwt-bearer.js';
 import { JWT_BEARER } from '../grants/jwt-bearer.js';
 import { TOKEN_EXCHANGE } from '../grants/token-exchange.js';
@@ -98,6 +100,8 @@ export interface ServerConfig {
   accessTokenFormat: 'opaque' | 'jwt';
   /** The `aud` of JWT access tokens. Default: the issuer. */
   audience?: string | undefined;
+  /** The algorithm of the JWT signing key made at first start and by `keys rotate` (RFC 9068 §2.1). Default ES256. */
+  accessTokenSigningAlg: SigningAlgorithm;
   /** Seconds a rotated-in JWT signing key is published before it signs (JWKS caches must learn it first). */
   keyActivationDelay: number;
   accessTokenTtl: number;
@@ -592,7 +596,7 @@ function trustedIssuers(value: unknown, field: string, clients: ClientRegistrati
 }
 
 const FIELDS = [
-  'issuer', 'host', 'port', 'store', 'accessTokenFormat', 'audience', 'accessTokenTtl', 'refreshTokenTtl',
+  'issuer', 'host', 'port', 'store', 'accessTokenFormat', 'audience', 'accessTokenSigningAlg', 'accessTokenTtl', 'refreshTokenTtl',
   'authorizationCodeTtl', 'deviceCodeTtl', 'clients', 'users', 'skyvaultCompat', 'upstream', 'rateLimit', 'bodyLimit',
   'sessionSecret', 'logLevel', 'workers', 'keyActivationDelay', 'http',
   'resources', 'registration', 'cors', 'trustedIssuers', 'clientIdMetadataDocuments',
@@ -649,6 +653,7 @@ export function validateConfig(value: unknown): ServerConfig {
     store,
     accessTokenFormat: c.accessTokenFormat === undefined ? 'opaque' : oneOf(c.accessTokenFormat, 'config.accessTokenFormat', ['opaque', 'jwt']),
     audience: optionalString(c.audience, 'config.audience'),
+    accessTokenSigningAlg: c.accessTokenSigningAlg === undefined ? 'ES256' : oneOf(c.accessTokenSigningAlg, 'config.accessTokenSigningAlg', ACCESS_TOKEN_ALGORITHMS as readonly SigningAlgorithm[]),
     // Default: the JWKS's own max-age, so no cache of it can miss the key that signs.
     keyActivationDelay: c.keyActivationDelay === undefined ? 300 : integer(c.keyActivationDelay, 'config.keyActivationDelay', 0, 86_400),
     accessTokenTtl: c.accessTokenTtl === undefined ? 3600 : integer(c.accessTokenTtl, 'config.accessTokenTtl', 1, 1e9),

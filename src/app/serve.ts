@@ -100,7 +100,7 @@ export async function serve(config: ServerConfig, options: { port?: number } = {
   let sweeper: NodeJS.Timeout | undefined;
   try {
     const { warnings, removals } = await register(store, config);
-    if (config.accessTokenFormat === 'jwt') await ensureSigningKey(store);
+    if (config.accessTokenFormat === 'jwt') await ensureSigningKey(store, config.accessTokenSigningAlg);
     // Listen first: without a configured issuer, the issuer is the URL this socket gets.
     const url = baseUrl(await listen(httpServer, options.port ?? config.port, config.host));
     const issuer = config.issuer ?? url;

@@ -39,7 +39,8 @@ async function list(args: readonly string[]): Promise<void> {
 async function rotate(args: readonly string[]): Promise<void> {
   const { config, json } = parseCommand(args, {}, KEYS_USAGE);
   const { key, signsFrom } = await withStore(config, 'keys rotate', async (store, settings) => {
-    const key = await rotateSigningKey(store);
+    // The configured algorithm: rotating after changing it moves the chain to the new algorithm.
+    const key = await rotateSigningKey(store, settings.accessTokenSigningAlg);
     return { key, signsFrom: new Date(key.createdAt.getTime() + settings.keyActivationDelay * 1000).toISOString() };
   });
   if (json) return printJson({ kid: key.kid, alg: key.alg, signsFrom });

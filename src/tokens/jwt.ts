@@ -1,13 +1,14 @@
-/** JWT access tokens. RFC 9068, signed with jose by the store's active key. */
+/** JWT access tokens. RFC 9068, signed by the store's active key. */
 import { randomUUID } from 'node:crypto';
-import { SignJWT, importJWK } from 'jose';
-import type { JWK, JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
 import type { Client, User } from '../types.js';
 import type { AccessTokenContext, AccessTokenFormat, JsonWebKeySet } from './format.js';
 import type { SigningAlgorithm, SigningKey, SigningKeyStore } from './signing-keys.js';
 import { ConfigError } from '../errors.js';
 import { formatScope } from '../scope.js';
 import { ACCESS_TOKEN_ALGORITHMS, ensureKeyFor, keyChain, publishedKeys } from './signing-keys.js';
+import { createCompactSigner } from './compact-signer.js';
+import type { CompactSigner } from './compact-signer.js';
 
 /**
  * Options of `createJwtAccessTokenFormat`: the `iss` and `aud` claims, the key store and key
@@ -56,11 +57,9 @@ export interface JwtAccessTokenFormat extends AccessTokenFormat {
   reload(): Promise<void>;
 }
 
-type PrivateKey = Awaited<ReturnType<typeof importJWK>>;
-
 interface KeyState {
   keys: SigningKey[];
-  signer: { kid: string; alg: string; key: PrivateKey };
+  signer: CompactSigner;
   loadedAt: number;
 }
 
@@ -68,6 +67,8 @@ interface KeyState {
 function subjectOf(user: User, client: Client): string {
   return user.id ?? user.username ?? client.client_id;
 }
+
+const epochSeconds = (date: Date): number => Math.floor(date.getTime() / 1000);
 
 function seconds(value: number, field: string): number {
   if (!Number.isFinite(value) || value < 0) throw new ConfigError('ERR_TOLLGATE_INVALID_OPTION', field, 'must be a number of seconds, 0 or more');
@@ -96,11 +97,8 @@ export function createJwtAccessTokenFormat(options: JwtAccessTokenOptions): JwtA
     const keys = stored.length > 0 ? stored : [await ensureKeyFor(store, alg)];
     // Re-evaluated at every refresh, so a published key starts signing once its delay has passed.
     const active = signingKeyAt(keys, activationDelay, Date.now()) as SigningKey;
-    // Import only when the active key changed: signing stays one WebCrypto call per token.
-    const signer =
-      state?.signer.kid === active.kid
-        ? state.signer
-        : { kid: active.kid, alg: active.alg, key: await importJWK(active.privateJwk as JWK, active.alg) };
+    // Import only when the active key changed: signing stays one signature call per token.
+    const signer = state?.signer.kid === active.kid ? state.signer : createCompactSigner(active);
     return { keys, signer, loadedAt: Date.now() };
   }
 
@@ -129,17 +127,15 @@ export function createJwtAccessTokenFormat(options: JwtAccessTokenOptions): JwtA
       if (jkt !== undefined) claims.cnf = { jkt };
       // RFC 9068 §2.2.3: scope as a space-separated string, like the token response's.
       if (scope.length > 0) claims.scope = formatScope(scope);
-      return new SignJWT(claims)
-        // RFC 9068 §2.1: typ at+jwt, so no other kind of JWT can pass for an access token.
-        .setProtectedHeader({ alg: signer.alg, typ: 'at+jwt', kid: signer.kid })
-        .setIssuer(issuer)
-        .setSubject(subjectOf(user, client))
-        // RFC 8707 §2, RFC 9068 §3: a token asked for resources names exactly them.
-        .setAudience(resources && resources.length > 0 ? (resources.length === 1 ? (resources[0] as string) : [...resources]) : audience)
-        .setIssuedAt(issuedAt)
-        .setExpirationTime(expiresAt)
-        .setJti(randomUUID())
-        .sign(signer.key);
+      claims.iss = issuer;
+      claims.sub = subjectOf(user, client);
+      // RFC 8707 §2, RFC 9068 §3: a token asked for resources names exactly them.
+      claims.aud = resources && resources.length > 0 ? (resources.length === 1 ? (resources[0] as string) : [...resources]) : audience;
+      // RFC 7519 §2: NumericDate, whole seconds.
+      claims.iat = epochSeconds(issuedAt);
+      claims.exp = epochSeconds(expiresAt);
+      claims.jti = randomUUID();
+      return signer.sign(claims);
     },
 
     async jwks() {

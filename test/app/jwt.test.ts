@@ -62,3 +62,39 @@ describe('JWT access tokens', () => {
     for (const token of [before, during, after]) await jwtVerify(token, keys, { issuer: ISSUER, audience: 'https://api.example.com' });
   });
 });
+
+describe('JWT access tokens signed with EdDSA (accessTokenSigningAlg)', () => {
+  const dir = tempDir();
+  const config = { issuer: ISSUER, accessTokenFormat: 'jwt', store: `sqlite:${join(dir, 'eddsa.db')}`, keyActivationDelay: 0 };
+  let cli: RunningCli | undefined;
+  after(() => cli?.stop());
+
+  test('the first key is Ed25519: tokens are EdDSA, verify against the JWKS with jose, and pass the bearer check (RFC 8037 §3.1)', async () => {
+    cli = await startCli(undefined, { configFile: writeConfig(demoConfig({ ...config, accessTokenSigningAlg: 'EdDSA' }), dir) });
+    const token = (await postToken(cli.url, { grant_type: 'client_credentials' }, ['SkyVaultapp', 'secret'])).json.access_token as string;
+    const set = await jwks(cli.url);
+    assert.deepEqual(set.keys.map((key) => [key.alg, key.kty, key.crv]), [['EdDSA', 'OKP', 'Ed25519']]);
+    const { protectedHeader } = await jwtVerify(token, createLocalJWKSet(set), { issuer: ISSUER, audience: ISSUER, typ: 'at+jwt', algorithms: ['EdDSA'] });
+    assert.equal(protectedHeader.alg, 'EdDSA');
+    assert.equal((await fetch(`${cli.url}/secure`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
+  });
+
+  test('keys rotate makes a key of the configured algorithm, so changing it and rotating moves the signing key (ES256 to EdDSA)', async () => {
+    await cli?.stop();
+    const es256 = writeConfig(demoConfig({ ...config, store: `sqlite:${join(dir, 'switch.db')}` }), dir);
+    cli = await startCli(undefined, { configFile: es256 });
+    const before = (await postToken(cli.url, { grant_type: 'client_credentials' }, ['SkyVaultapp', 'secret'])).json.access_token as string;
+    assert.equal(decodeProtectedHeader(before).alg, 'ES256');
+    await cli.stop();
+    const eddsa = writeConfig({ ...JSON.parse(readFileSync(es256, 'utf8')), accessTokenSigningAlg: 'EdDSA' }, dir);
+    const rotated = await runCli(['keys', 'rotate', '--config', eddsa]);
+    assert.equal(rotated.code, 0, rotated.stderr);
+    assert.match(rotated.stdout, /new signing key \S+ \(EdDSA\)/);
+    cli = await startCli(undefined, { configFile: eddsa });
+    const after = (await postToken(cli.url, { grant_type: 'client_credentials' }, ['SkyVaultapp', 'secret'])).json.access_token as string;
+    assert.equal(decodeProtectedHeader(after).alg, 'EdDSA');
+    // The ES256 key stays published until the tokens it signed expire.
+    const keys = createLocalJWKSet(await jwks(cli.url));
+    for (const token of [before, after]) await jwtVerify(token, keys, { issuer: ISSUER, audience: ISSUER, algorithms: ['ES256', 'EdDSA'] });
+  });
+});

@@ -155,6 +155,33 @@ describe('signing key rotation', () => {
     assert.equal(decodeProtectedHeader((await passwordToken(server)).token).kid, fresh.kid);
   });
 
+  test('the cached signing key: a key withdrawn by another process stops signing and leaves the JWKS within the refresh interval, at once on reload()', async () => {
+    mock.timers.enable({ apis: ['Date'], now: Date.now() });
+    const { server, store, format } = await createJwtTestServer({ keyRefreshInterval: 5 });
+    const first = decodeProtectedHeader((await passwordToken(server)).token).kid;
+    const second = await rotateSigningKey(store, 'EdDSA');
+    await format.reload();
+    // The imported key follows the active one, algorithm included.
+    const rotated = decodeProtectedHeader((await passwordToken(server)).token);
+    assert.deepEqual([rotated.kid, rotated.alg], [second.kid, 'EdDSA']);
+
+    // Another process (tollgate keys retire, or the store's API) withdraws the key that signs.
+    await store.withdrawSigningKey(second.kid);
+    assert.equal(decodeProtectedHeader((await passwordToken(server)).token).kid, second.kid, 'still the cached key');
+    mock.timers.tick(5_000);
+    const after = decodeProtectedHeader((await passwordToken(server)).token);
+    assert.deepEqual([after.kid, after.alg], [first, 'ES256']);
+    assert.deepEqual((await publishedJwks(server)).keys.map((k) => k.kid), [first]);
+
+    // In this process, reload() takes effect at once, with no wait.
+    const third = await rotateSigningKey(store, 'ES256');
+    await format.reload();
+    assert.equal(decodeProtectedHeader((await passwordToken(server)).token).kid, third.kid);
+    await store.withdrawSigningKey(third.kid);
+    await format.reload();
+    assert.equal(decodeProtectedHeader((await passwordToken(server)).token).kid, first);
+  });
+
   test('a retired key leaves the JWKS once the tokens it signed have expired', async () => {
     mock.timers.enable({ apis: ['Date'], now: Date.now() });
     const { server, store, format } = await createJwtTestServer({ keyRefreshInterval: 5 });

@@ -189,3 +189,16 @@ describe('config: the device authorization grant (RFC 8628)', () => {
     assert.deepEqual(config.clients[0]?.grant_types, ['urn:ietf:params:oauth:grant-type:device_code']);
   });
 });
+
+describe('accessTokenSigningAlg', () => {
+  it('defaults to ES256 and takes EdDSA (RFC 8037)', () => {
+    assert.equal(validateConfig({}).accessTokenSigningAlg, 'ES256');
+    assert.equal(validateConfig({ accessTokenSigningAlg: 'EdDSA' }).accessTokenSigningAlg, 'EdDSA');
+  });
+
+  it('refuses an algorithm access tokens are not signed with: RS256 signs only ID tokens, HS256 and none never (RFC 8725 §3.1)', () => {
+    for (const alg of ['RS256', 'HS256', 'none']) {
+      refused(() => validateConfig({ accessTokenSigningAlg: alg }), 'config.accessTokenSigningAlg', `must be one of ES256, EdDSA, not "${alg}"`);
+    }
+  });
+});
