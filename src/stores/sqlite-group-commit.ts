@@ -46,6 +46,16 @@ function isBusy(error: unknown): boolean {
 export function createGroupCommit(db: Database, options: GroupCommitOptions = {}): GroupCommit {
   // Writes wait for another process's lock as long as the connection's own busy_timeout, then fail with SQLITE_BUSY.
   const busyTimeoutMs = db.pragma('busy_timeout', { simple: true }) as number;
+  // Prepared once, like the store's statements: each batch only steps them (db.exec and db.pragma
+  // would parse their SQL again every batch).
+  const control = {
+    begin: db.prepare('BEGIN IMMEDIATE'),
+    commit: db.prepare('COMMIT'),
+    rollback: db.prepare('ROLLBACK'),
+    // PRAGMA busy_timeout answers a row: run with get, not run.
+    noWait: db.prepare('PRAGMA busy_timeout = 0'),
+    wait: db.prepare(`PRAGMA busy_timeout = ${busyTimeoutMs}`),
+  };
   let batch: { committed: Promise<void>; commit(): void; abort(error: unknown): void } | undefined;
   /** Writes waiting for the write lock, in arrival order; `since` is when the first one began waiting. */
   let waiting: { queue: Queued[]; since: number; timer: NodeJS.Timeout } | undefined;
@@ -54,19 +64,19 @@ export function createGroupCommit(db: Database, options: GroupCommitOptions = {}
   function begin(wait: boolean): boolean {
     options.beforeBatch?.();
     if (wait) {
-      db.exec('BEGIN IMMEDIATE');
+      control.begin.run();
       return true;
     }
     // Without SQLite's busy handler: a lock held elsewhere answers SQLITE_BUSY at once.
-    db.pragma('busy_timeout = 0');
+    control.noWait.get();
     try {
-      db.exec('BEGIN IMMEDIATE');
+      control.begin.run();
       return true;
     } catch (error) {
       if (isBusy(error)) return false;
       throw error;
     } finally {
-      db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      control.wait.get();
     }
   }
 
@@ -83,10 +93,10 @@ export function createGroupCommit(db: Database, options: GroupCommitOptions = {}
         if (batch !== current) return;
         batch = undefined;
         try {
-          db.exec('COMMIT');
+          control.commit.run();
           settle();
         } catch (error) {
-          if (db.inTransaction) db.exec('ROLLBACK');
+          if (db.inTransaction) control.rollback.run();
           settle(error);
         }
       },
