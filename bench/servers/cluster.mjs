@@ -13,9 +13,10 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { flag } from './fixture.mjs';
 
-const workers = Number(flag('workers', '2'));
-const args = process.argv.slice(process.argv.indexOf(String(workers)) + 1);
-const [script, ...scriptArgs] = args;
+const workers = Number(flag('workers'));
+// Everything after `--workers N` is the server and its own flags.
+const [script, ...scriptArgs] = process.argv.slice(process.argv.indexOf('--workers') + 2);
+if (!(workers >= 1) || script === undefined) throw new Error('usage: node cluster.mjs --workers N <server>.mjs [its flags]');
 
 /** A port nobody listens on: every worker listens on it (port 0 would not stay shared, see workers.ts). */
 const port = await new Promise((resolve, reject) => {
