@@ -14,8 +14,13 @@ export const MINT_PATH = '/__bench/mint';
 /** Prints the line the runner waits for, in the shape `tollgate serve` prints: one line with the base URL. */
 export function announce(server, name) {
   const { port } = server.address();
-  process.stdout.write(`${name} listening on http://127.0.0.1:${port}\n`);
+  // A worker of cluster.mjs tells its primary, which prints the line once every worker listens.
+  if (process.send) process.send({ type: 'bench:listening', name });
+  else process.stdout.write(`${name} listening on http://127.0.0.1:${port}\n`);
 }
+
+/** The port to listen on: cluster.mjs's shared one in a worker, else any free one. */
+export const LISTEN_PORT = Number(process.env.BENCH_PORT ?? 0);
 
 /** Reads `--name value` flags. */
 export function flag(name, fallback) {

@@ -11,6 +11,8 @@ import { servePlainStore } from './plain-store.mjs';
 const db = new Database(flag('file', ':memory:'));
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
+// Under cluster.mjs two processes share the file: a batch waits for the other's write lock.
+db.pragma('busy_timeout = 5000');
 db.exec('CREATE TABLE IF NOT EXISTS access_tokens (hash TEXT NOT NULL UNIQUE, expires_at INTEGER NOT NULL, data TEXT NOT NULL) STRICT');
 const insert = db.prepare('INSERT INTO access_tokens (hash, expires_at, data) VALUES (?, ?, ?)');
 const select = db.prepare('SELECT expires_at AS expiresAt, data FROM access_tokens WHERE hash = ?');

@@ -8,7 +8,7 @@
  */
 import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { CLIENT_ID, SCOPE, announce, authenticateClient, readBody, sha256, stopOnSignal } from './fixture.mjs';
+import { CLIENT_ID, LISTEN_PORT, SCOPE, announce, authenticateClient, readBody, sha256, stopOnSignal } from './fixture.mjs';
 
 const TTL = 3600;
 const NO_STORE = { 'Content-Type': 'application/json;charset=UTF-8', 'Cache-Control': 'no-store', Pragma: 'no-cache' };
@@ -51,6 +51,6 @@ export function servePlainStore(backend) {
       res.end();
     });
   });
-  server.listen(0, '127.0.0.1', () => announce(server, backend.name));
+  server.listen(LISTEN_PORT, '127.0.0.1', () => announce(server, backend.name));
   stopOnSignal(server, () => backend.close());
 }

@@ -1,22 +1,25 @@
 /**
  * Group commit for the SQLite store. A token answered with 200 must be on disk (`synchronous =
- * FULL`), and an fsync per request would make the disk the server's speed limit. So every write made
- * in one turn of the event loop joins one transaction, committed (one fsync) when the turn ends; each
- * caller's promise settles only after that commit, so nothing is answered before it is durable.
+ * FULL`), and an fsync per request would make the disk the server's speed limit. So the writes asked
+ * for in one turn of the event loop are queued, and when the turn ends they run in order in one
+ * transaction, committed with one fsync; each caller's promise settles only after that commit, so
+ * nothing is answered before it is durable.
  *
- * Several processes may share the file (`tollgate serve --workers N`), and SQLite has one write lock.
- * Waiting for it in SQLite's busy handler would sleep on the event loop (up to 100 ms a try, while the
- * other process takes the lock again and again), stalling every request of the process. So a batch
- * asks for the lock without waiting; when another process holds it, the batch's writes queue, the
- * event loop keeps serving (later writes join the queue), and the lock is asked for again a
- * millisecond later. Once it is taken, the queued writes run in order, in one transaction.
+ * The write lock is taken only then, for the statements and the commit, not from the turn's first
+ * write to its end: several processes may share the file (`tollgate serve --workers N`), SQLite has
+ * one write lock, and a lock held while this process parses and answers other requests is a lock the
+ * other process waits for. Waiting for it in SQLite's busy handler would sleep on the event loop (up
+ * to 100 ms a try, while the other process takes the lock again and again), stalling every request of
+ * the process. So a batch asks for the lock without waiting; when another process holds it, the
+ * writes stay queued, the event loop keeps serving (later writes join the queue), and the lock is
+ * asked for again a millisecond later.
  */
 import type { Database } from 'better-sqlite3';
 
 export interface GroupCommit {
-  /** Runs `statements` inside the current batch, and resolves with their result once it is committed. */
+  /** Queues `statements` for the current batch, and resolves with their result once it is committed. */
   write<T>(statements: () => T): Promise<T>;
-  /** Commits the open batch at once, waiting for the write lock if it must (before closing the database). */
+  /** Runs and commits the queued writes at once, waiting for the write lock if it must (before closing the database). */
   flush(): void;
 }
 
@@ -46,142 +49,135 @@ function isBusy(error: unknown): boolean {
 export function createGroupCommit(db: Database, options: GroupCommitOptions = {}): GroupCommit {
   // Writes wait for another process's lock as long as the connection's own busy_timeout, then fail with SQLITE_BUSY.
   const busyTimeoutMs = db.pragma('busy_timeout', { simple: true }) as number;
-  let batch: { committed: Promise<void>; commit(): void; abort(error: unknown): void } | undefined;
-  /** Writes waiting for the write lock, in arrival order; `since` is when the first one began waiting. */
-  let waiting: { queue: Queued[]; since: number; timer: NodeJS.Timeout } | undefined;
+  // Prepared once, like the store's statements: each batch only steps them (db.exec and db.pragma
+  // would parse their SQL again every batch).
+  const control = {
+    begin: db.prepare('BEGIN IMMEDIATE'),
+    commit: db.prepare('COMMIT'),
+    rollback: db.prepare('ROLLBACK'),
+    // PRAGMA busy_timeout answers a row: run with get, not run.
+    noWait: db.prepare('PRAGMA busy_timeout = 0'),
+    wait: db.prepare(`PRAGMA busy_timeout = ${busyTimeoutMs}`),
+  };
+
+  /** Writes not yet run, in arrival order. */
+  let queue: Queued[] = [];
+  /** The turn-end run or the retry after a refused lock, whichever is due; undefined when nothing is queued. */
+  let due: { immediate: NodeJS.Immediate } | { timer: NodeJS.Timeout } | undefined;
+  /** When the queued writes first found the lock held by another process. */
+  let waitingSince: number | undefined;
 
   /** BEGIN IMMEDIATE takes the write lock now, so another process cannot slip a write in between. */
   function begin(wait: boolean): boolean {
     options.beforeBatch?.();
     if (wait) {
-      db.exec('BEGIN IMMEDIATE');
+      control.begin.run();
       return true;
     }
     // Without SQLite's busy handler: a lock held elsewhere answers SQLITE_BUSY at once.
-    db.pragma('busy_timeout = 0');
+    control.noWait.get();
     try {
-      db.exec('BEGIN IMMEDIATE');
+      control.begin.run();
       return true;
     } catch (error) {
       if (isBusy(error)) return false;
       throw error;
     } finally {
-      db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+      control.wait.get();
     }
   }
 
-  function open(): NonNullable<typeof batch> {
-    let settle!: (error?: unknown) => void;
-    const committed = new Promise<void>((resolve, reject) => {
-      settle = (error) => (error === undefined ? resolve() : reject(error));
-    });
-    // Nobody may be awaiting yet when an abort rejects it.
-    committed.catch(() => {});
-    const current = {
-      committed,
-      commit() {
-        if (batch !== current) return;
-        batch = undefined;
-        try {
-          db.exec('COMMIT');
-          settle();
-        } catch (error) {
-          if (db.inTransaction) db.exec('ROLLBACK');
-          settle(error);
-        }
-      },
-      abort(error: unknown) {
-        if (batch !== current) return;
-        batch = undefined;
-        settle(error);
-      },
-    };
-    setImmediate(current.commit);
-    return current;
+  function cancelDue(): void {
+    if (due === undefined) return;
+    if ('immediate' in due) clearImmediate(due.immediate);
+    else clearTimeout(due.timer);
+    due = undefined;
   }
 
-  /** Runs `statements` in the open batch (taking the lock first when there is none). */
-  function run<T>(statements: () => T, wait: boolean): { result: T; committed: Promise<void> } | 'busy' {
-    if (batch === undefined) {
-      if (!begin(wait)) return 'busy';
-      batch = open();
-    }
-    const current = batch;
-    try {
-      // Statements run synchronously, so checks-and-sets (single use) stay atomic; a failing one is
-      // undone by SQLite alone (statement atomicity) and fails only its caller.
-      return { result: statements(), committed: current.committed };
-    } catch (error) {
-      // Some errors (SQLITE_FULL, SQLITE_IOERR, …) make SQLite roll back the whole transaction: the
-      // batch's earlier writes are gone, so they fail too, and the next write starts a new batch
-      // instead of running outside any transaction. That is what lets a full disk recover on the
-      // first write after space is freed.
-      if (!db.inTransaction) current.abort(error);
-      throw error;
-    }
-  }
-
-  function settleQueued(entry: Queued, wait: boolean): void {
-    try {
-      const ran = run(entry.statements, wait);
-      // 'busy' only when an earlier write's error rolled the batch back and another process took the lock since.
-      if (ran === 'busy') entry.reject(busyError());
-      else ran.committed.then(() => entry.resolve(ran.result), entry.reject);
-    } catch (error) {
-      entry.reject(error);
-    }
-  }
-
-  /** Asks for the lock again for the queued writes; runs them all once it is taken. */
-  function retry(wait = false): void {
-    const current = waiting;
-    if (current === undefined) return;
+  /** Runs the queued writes in one transaction and commits it; `wait` lets SQLite's busy handler wait for the lock. */
+  function runBatch(wait: boolean): void {
+    due = undefined;
+    if (queue.length === 0) return;
     let taken: boolean;
     try {
       taken = begin(wait);
     } catch (error) {
-      waiting = undefined;
-      for (const entry of current.queue) entry.reject(error);
+      // Refused before it began (the file is gone, an I/O error): every queued write fails, the next write tries again.
+      rejectAll(takeQueue(), error);
       return;
     }
     if (!taken) {
-      if (Date.now() - current.since < busyTimeoutMs) {
-        current.timer = setTimeout(retry, RETRY_MS);
+      waitingSince ??= Date.now();
+      if (Date.now() - waitingSince < busyTimeoutMs) {
+        due = { timer: setTimeout(runBatch, RETRY_MS, false) };
         return;
       }
-      waiting = undefined;
-      const error = busyError();
-      for (const entry of current.queue) entry.reject(error);
+      rejectAll(takeQueue(), busyError());
       return;
     }
-    waiting = undefined;
-    batch = open();
-    for (const entry of current.queue) settleQueued(entry, wait);
+    const batch = takeQueue();
+    const done: { entry: Queued; result: unknown }[] = [];
+    for (let i = 0; i < batch.length; i++) {
+      const entry = batch[i]!;
+      try {
+        // Statements run synchronously, so checks-and-sets (single use) stay atomic; a failing one is
+        // undone by SQLite alone (statement atomicity) and fails only its caller.
+        done.push({ entry, result: entry.statements() });
+      } catch (error) {
+        entry.reject(error);
+        if (db.inTransaction) continue;
+        // Some errors (SQLITE_FULL, SQLITE_IOERR, …) make SQLite roll back the whole transaction: the
+        // batch's earlier writes are gone, so they fail too, and the writes after this one go in a new
+        // batch instead of running outside any transaction. That is what lets a full disk recover on
+        // the first write after space is freed.
+        rejectAll(done.map((d) => d.entry), error);
+        done.length = 0;
+        queue = batch.slice(i + 1).concat(queue);
+        schedule();
+        return;
+      }
+    }
+    try {
+      control.commit.run();
+    } catch (error) {
+      if (db.inTransaction) control.rollback.run();
+      rejectAll(done.map((d) => d.entry), error);
+      return;
+    }
+    for (const { entry, result } of done) entry.resolve(result);
+  }
+
+  function takeQueue(): Queued[] {
+    const taken = queue;
+    queue = [];
+    waitingSince = undefined;
+    return taken;
+  }
+
+  function rejectAll(entries: Queued[], error: unknown): void {
+    for (const entry of entries) entry.reject(error);
+  }
+
+  /** The queue runs when this turn ends, unless a run (or a retry for the lock) is already due. */
+  function schedule(): void {
+    if (due === undefined && queue.length > 0) due = { immediate: setImmediate(runBatch, false) };
   }
 
   return {
     write<T>(statements: () => T): Promise<T> {
-      // Writes keep their order: while some wait for the lock, later ones wait behind them.
-      if (waiting === undefined) {
-        try {
-          const ran = run(statements, false);
-          if (ran !== 'busy') return ran.committed.then(() => ran.result);
-        } catch (error) {
-          return Promise.reject(error);
-        }
-        waiting = { queue: [], since: Date.now(), timer: setTimeout(retry, RETRY_MS) };
-      }
-      const queue = waiting.queue;
       return new Promise<T>((resolve, reject) => {
+        // Writes keep their order: while some wait for the lock, later ones wait behind them.
         queue.push({ statements, resolve: resolve as (value: unknown) => void, reject });
+        schedule();
       });
     },
     flush() {
-      if (waiting !== undefined) {
-        clearTimeout(waiting.timer);
-        retry(true);
+      cancelDue();
+      // A batch a rolled-back transaction cut short requeues the rest: run until nothing is left.
+      while (queue.length > 0) {
+        runBatch(true);
+        cancelDue();
       }
-      batch?.commit();
     },
   };
 }

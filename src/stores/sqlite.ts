@@ -303,14 +303,15 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     stamp: db.prepare(`PRAGMA application_id = ${APPLICATION_ID}`),
   };
 
-  const saveTokenRows = db.transaction((token: Token) => {
-    const { scope, client, user, extra, grantId } = token;
-    const data = (scopeOf: string[]): string => JSON.stringify({ scope: scopeOf, client, user, extra } satisfies TokenData);
-    sql.saveAccess.run(hashToken(token.accessToken), grantId, token.accessTokenExpiresAt.getTime(), data(scope));
-    if (token.refreshToken !== undefined && token.refreshTokenExpiresAt !== undefined) {
-      const refreshData = data(token.refreshTokenScope ?? scope);
-      sql.saveRefresh.run(hashToken(token.refreshToken), grantId, token.refreshTokenExpiresAt.getTime(), refreshData);
-    }
+  const tokenData = ({ client, user, extra }: Token, scope: string[]): string => JSON.stringify({ scope, client, user, extra } satisfies TokenData);
+  const saveAccessRow = (token: Token): void => {
+    sql.saveAccess.run(hashToken(token.accessToken), token.grantId, token.accessTokenExpiresAt.getTime(), tokenData(token, token.scope));
+  };
+  // A pair is saved whole or not at all: its two rows share a savepoint inside the batch. A lone
+  // access token is one statement, atomic by itself, and skips the savepoint's two extra statements.
+  const saveTokenPair = db.transaction((token: Token, refreshToken: string, refreshTokenExpiresAt: Date) => {
+    saveAccessRow(token);
+    sql.saveRefresh.run(hashToken(refreshToken), token.grantId, refreshTokenExpiresAt.getTime(), tokenData(token, token.refreshTokenScope ?? token.scope));
   });
 
   const revokeGrantRows = db.transaction((grantId: string) => {
@@ -383,7 +384,12 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     }),
 
     async saveToken(token) {
-      await write(() => saveTokenRows(token));
+      const { refreshToken, refreshTokenExpiresAt } = token;
+      await write(() =>
+        refreshToken !== undefined && refreshTokenExpiresAt !== undefined
+          ? saveTokenPair(token, refreshToken, refreshTokenExpiresAt)
+          : saveAccessRow(token),
+      );
       return token;
     },
 

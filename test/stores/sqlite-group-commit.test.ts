@@ -15,9 +15,11 @@ function setup() {
 describe('SQLite group commit', () => {
   it('writes made in one turn share one transaction, settled only after it commits', async () => {
     const { db, write } = setup();
-    const results = [1, 2, 3].map((v) => write(() => db.prepare('INSERT INTO t VALUES (?)').run(v).changes));
-    // Nothing is committed, or answered, before the turn ends.
-    assert.equal(db.inTransaction, true);
+    let ran = 0;
+    const results = [1, 2, 3].map((v) => write(() => (ran++, db.prepare('INSERT INTO t VALUES (?)').run(v).changes)));
+    // Nothing runs, is committed, or answered, before the turn ends: the writes are queued.
+    assert.equal(ran, 0);
+    assert.equal(db.inTransaction, false);
     assert.deepEqual(await Promise.all(results), [1, 1, 1]);
     assert.equal(db.inTransaction, false);
     assert.deepEqual(db.prepare('SELECT count(*) AS n FROM t').get(), { n: 3 });
@@ -63,7 +65,6 @@ describe('SQLite group commit, when the disk is full', () => {
     const full = write(insert(1));
     // … and a write later in the same turn starts a new batch instead of running outside a transaction.
     const later = write(() => db.prepare('INSERT INTO t VALUES (2)').run().changes);
-    assert.equal(db.inTransaction, true);
     await assert.rejects(full, (err: unknown) => (err as { code?: string }).code === 'SQLITE_FULL');
     await assert.rejects(small, (err: unknown) => (err as { code?: string }).code === 'SQLITE_FULL');
     assert.equal(await later, 1);
@@ -130,6 +131,19 @@ describe('SQLite group commit, with another process writing to the same file', (
     other.exec('COMMIT');
     assert.deepEqual(await Promise.all([first, second]), [1, 1]);
     assert.deepEqual(db.prepare('SELECT v FROM t ORDER BY v').all(), [{ v: 1 }, { v: 2 }]);
+    close();
+  });
+
+  it('the write lock is held only while the batch runs and commits, not from the first write to the end of the turn', async () => {
+    const { db, other, write, close } = shared();
+    other.pragma('busy_timeout = 0');
+    const pending = write(() => db.prepare('INSERT INTO t VALUES (1)').run().changes);
+    // The other process writes between this one's write() and the end of its turn (no SQLITE_BUSY).
+    other.exec('BEGIN IMMEDIATE');
+    other.prepare('INSERT INTO t VALUES (2)').run();
+    other.exec('COMMIT');
+    assert.equal(await pending, 1);
+    assert.deepEqual(db.prepare('SELECT v FROM t ORDER BY v').pluck().all(), [1, 2]);
     close();
   });
 
