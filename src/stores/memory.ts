@@ -6,20 +6,50 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Store, ClientRegistration, StateRecord, UserRegistration, UserListing } from './store.js';
-import type { AccessToken, AuthorizationCode, RefreshToken, Token } from '../types.js';
+import type { AuthorizationCode, Client, Token, User } from '../types.js';
 import type { SigningKey } from '../tokens/signing-keys.js';
 import { hashToken } from '../secrets.js';
 import { credentialPolicy } from './policy.js';
-import { sweepMap } from './sliced-sweep.js';
+import { ExpiringMap } from './expiring-map.js';
+import { GrantIndex } from './grant-index.js';
 import type { StoredClient, StoredUser } from './policy.js';
 import { collectGrants, heldBy, passwordHashOf, recordHash, retrievableSecretOf, secretHashOf, toClient, toUser } from './records.js';
 
 export type { ClientRegistration, Store, UserRegistration } from './store.js';
 
-type StoredAccess = Omit<AccessToken, 'accessToken'>;
-type StoredRefresh = Omit<RefreshToken, 'refreshToken'>;
-type StoredCode = Omit<AuthorizationCode, 'authorizationCode'>;
+/**
+ * A client as the store keeps it, and the one object every stored token, refresh token and code of
+ * that client points to: `saveClient` updates it in place and `deleteClient` marks it deleted, so a
+ * change is seen at once by everything issued to the client, and no row carries a copy of it.
+ */
+interface ClientEntry extends StoredClient {
+  deleted: boolean;
+}
+
+/**
+ * An access token as stored, under its hash: only what the token needs, the client by reference and
+ * the expiry as epoch milliseconds (a number, not one more object per token for the collector to trace).
+ */
+interface AccessRow {
+  expiresAt: number;
+  scope: string[];
+  client: ClientEntry;
+  user: User;
+  grantId: string;
+  extra: Record<string, unknown> | undefined;
+}
+/** A refresh token as stored: an access row's fields and the mark of its rotation. */
+interface RefreshRow extends AccessRow {
+  consumedAt: Date | undefined;
+}
+type CodeRow = Omit<AuthorizationCode, 'authorizationCode' | 'client'> & { client: ClientEntry };
 type StoredRecord = StateRecord & { kind: string };
+
+/** A row's fields as the core reads them; null once its client is deleted (RFC 7592 §2.3). */
+function tokenFields({ client, scope, user, grantId, extra }: AccessRow): Pick<Token, 'scope' | 'client' | 'user' | 'grantId' | 'extra'> | null {
+  if (client.deleted) return null;
+  return { scope, client: client.client, user, grantId, ...(extra !== undefined && { extra }) };
+}
 
 /** Options of `createMemoryStore`: the clients and users it starts with. */
 export interface MemoryStoreOptions {
@@ -31,19 +61,20 @@ export interface MemoryStoreOptions {
 
 /** Creates an in-memory store. Nothing survives the process: use it for tests, demos and as a model to copy. */
 export async function createMemoryStore(options: MemoryStoreOptions = {}): Promise<Store> {
-  const clients = new Map<string, StoredClient>();
+  const clients = new Map<string, ClientEntry>();
   const users = new Map<string, StoredUser & Pick<UserListing, 'source'>>();
   const byUsername = new Map<string, StoredUser>();
-  const accessTokens = new Map<string, StoredAccess>();
-  const refreshTokens = new Map<string, StoredRefresh>();
-  const codes = new Map<string, StoredCode>();
-  /** grantId -> hashes of its access and refresh tokens, so a grant is revoked without a scan. */
-  const grants = new Map<string, string[]>();
+  // Tokens, codes, single-use values and records by hash, each filed by expiry so a sweep visits only
+  // what expired (src/stores/expiring-map.ts).
+  const accessTokens = new ExpiringMap<string, AccessRow>((row) => row.expiresAt);
+  const refreshTokens = new ExpiringMap<string, RefreshRow>((row) => row.expiresAt);
+  const codes = new ExpiringMap<string, CodeRow>((row) => row.expiresAt.getTime());
+  const grants = new GrantIndex();
   const consents = new Map<string, string[]>();
   /** Single-use values (hashed) and when each may be forgotten. */
-  const usedOnce = new Map<string, number>();
+  const usedOnce = new ExpiringMap<string, number>((until) => until);
   /** State records by hashed kind and key; an expired one counts as absent until swept. */
-  const records = new Map<string, StoredRecord>();
+  const records = new ExpiringMap<string, StoredRecord>((record) => record.expiresAt.getTime());
   function liveRecord(kind: string, key: string): StoredRecord | undefined {
     const stored = records.get(recordHash(kind, key));
     return stored && stored.expiresAt.getTime() > Date.now() ? stored : undefined;
@@ -52,12 +83,39 @@ export async function createMemoryStore(options: MemoryStoreOptions = {}): Promi
   const copyOf = ({ kind: _kind, ...stored }: StoredRecord): StateRecord => structuredClone(stored);
   let keys: SigningKey[] = [];
 
-  function index(grantId: string, hash: string): void {
-    // An array, not a Set: most grants hold one or two tokens, and this runs for every token issued.
-    const hashes = grants.get(grantId);
-    if (hashes) hashes.push(hash);
-    else grants.set(grantId, [hash]);
+  /**
+   * The entry a row points to: the registered client's, so a later update or deletion reaches the row.
+   * A client the store does not hold (one described by a client ID metadata document) is kept as given.
+   */
+  function entryOf(client: Client): ClientEntry {
+    return clients.get(client.client_id) ?? { client, secretHash: null, deleted: false };
   }
+
+  function removeAccessToken(hash: string): boolean {
+    const row = accessTokens.get(hash);
+    if (!row) return false;
+    accessTokens.delete(hash);
+    grants.remove(row.grantId, hash);
+    return true;
+  }
+
+  /**
+   * Each map visits only the keys filed under seconds that have passed, yielding to the event loop
+   * between slices (src/stores/expiring-map.ts): a sweep's work follows what expired, not how many
+   * tokens are live.
+   */
+  async function sweepOnce(): Promise<number> {
+    const now = Date.now();
+    let swept = 0;
+    swept += await records.sweep(now);
+    swept += await usedOnce.sweep(now);
+    swept += await accessTokens.sweep(now, (hash, row) => grants.remove(row.grantId, hash));
+    swept += await refreshTokens.sweep(now, (hash, row) => grants.remove(row.grantId, hash));
+    swept += await codes.sweep(now);
+    return swept;
+  }
+  /** The sweep under way, if any. */
+  let sweeping: Promise<number> | undefined;
 
   const store: Store = {
     // The secret check, the constant-time user look-up and the client as user: src/stores/policy.ts.
@@ -67,27 +125,31 @@ export async function createMemoryStore(options: MemoryStoreOptions = {}): Promi
     }),
 
     async saveToken(token: Token) {
-      const { accessToken, refreshToken, refreshTokenExpiresAt, refreshTokenScope, ...rest } = token;
+      const { accessToken, refreshToken, refreshTokenExpiresAt, scope, user, grantId, extra } = token;
+      const client = entryOf(token.client);
       const accessHash = hashToken(accessToken);
-      accessTokens.set(accessHash, rest);
-      index(token.grantId, accessHash);
+      accessTokens.set(accessHash, { expiresAt: token.accessTokenExpiresAt.getTime(), scope, client, user, grantId, extra });
+      grants.add(grantId, accessHash);
       if (refreshToken !== undefined && refreshTokenExpiresAt !== undefined) {
         const refreshHash = hashToken(refreshToken);
-        const { accessTokenExpiresAt: _unused, ...shared } = rest;
-        refreshTokens.set(refreshHash, { ...shared, scope: refreshTokenScope ?? rest.scope, refreshTokenExpiresAt });
-        index(token.grantId, refreshHash);
+        const refreshScope = token.refreshTokenScope ?? scope;
+        refreshTokens.set(refreshHash, { expiresAt: refreshTokenExpiresAt.getTime(), scope: refreshScope, client, user, grantId, extra, consumedAt: undefined });
+        grants.add(grantId, refreshHash);
       }
       return token;
     },
 
     async getAccessToken(accessToken) {
-      const stored = accessTokens.get(hashToken(accessToken));
-      return stored ? { ...stored, accessToken } : null;
+      const row = accessTokens.get(hashToken(accessToken));
+      const fields = row && tokenFields(row);
+      return fields ? { ...fields, accessToken, accessTokenExpiresAt: new Date(row.expiresAt) } : null;
     },
 
     async getRefreshToken(refreshToken) {
-      const stored = refreshTokens.get(hashToken(refreshToken));
-      return stored ? { ...stored, refreshToken } : null;
+      const row = refreshTokens.get(hashToken(refreshToken));
+      const fields = row && tokenFields(row);
+      if (!fields) return null;
+      return { ...fields, refreshToken, refreshTokenExpiresAt: new Date(row.expiresAt), ...(row.consumedAt && { consumedAt: row.consumedAt }) };
     },
 
     async revokeToken(token) {
@@ -99,26 +161,27 @@ export async function createMemoryStore(options: MemoryStoreOptions = {}): Promi
     },
 
     async revokeAccessToken(token) {
-      return accessTokens.delete(hashToken(token.accessToken));
+      return removeAccessToken(hashToken(token.accessToken));
     },
 
     async revokeGrant(grantId) {
-      for (const hash of grants.get(grantId) ?? []) {
-        accessTokens.delete(hash);
+      for (const hash of grants.hashesOf(grantId)) {
+        removeAccessToken(hash);
         const refresh = refreshTokens.get(hash);
         if (refresh) refresh.consumedAt ??= new Date();
       }
     },
 
     async saveAuthorizationCode(code) {
-      const { authorizationCode, ...rest } = code;
-      codes.set(hashToken(authorizationCode), rest);
+      const { authorizationCode, client, ...rest } = code;
+      codes.set(hashToken(authorizationCode), { ...rest, client: entryOf(client) });
       return code;
     },
 
     async getAuthorizationCode(authorizationCode) {
       const stored = codes.get(hashToken(authorizationCode));
-      return stored ? { ...stored, authorizationCode } : null;
+      if (!stored || stored.client.deleted) return null;
+      return { ...stored, client: stored.client.client, authorizationCode };
     },
 
     async revokeAuthorizationCode(code) {
@@ -132,12 +195,22 @@ export async function createMemoryStore(options: MemoryStoreOptions = {}): Promi
 
     async saveClient(registration) {
       const client = toClient(registration);
-      clients.set(client.client_id, { client, secretHash: secretHashOf(registration), secret: retrievableSecretOf(registration) });
+      const stored = { client, secretHash: secretHashOf(registration), secret: retrievableSecretOf(registration) };
+      // In place: the tokens already issued to this client point to this entry and see the update.
+      const existing = clients.get(client.client_id);
+      if (existing) Object.assign(existing, stored);
+      else clients.set(client.client_id, { ...stored, deleted: false });
       return client;
     },
 
     async deleteClient(clientId) {
-      return clients.delete(clientId);
+      const existing = clients.get(clientId);
+      if (!existing) return false;
+      clients.delete(clientId);
+      // RFC 7592 §2.3: its tokens and codes are invalid from now on. A client registered later
+      // under the same id gets a new entry, so they do not come back with it.
+      existing.deleted = true;
+      return true;
     },
 
     async saveUser(registration) {
@@ -182,8 +255,9 @@ export async function createMemoryStore(options: MemoryStoreOptions = {}): Promi
     // A scan of every token: the memory store serves tests and demos, where that is small.
     async revokeTokensOf(holder) {
       const now = new Date();
-      for (const [hash, token] of accessTokens) if (heldBy(holder, token)) accessTokens.delete(hash);
-      for (const token of [...refreshTokens.values(), ...codes.values()]) if (heldBy(holder, token)) token.consumedAt ??= now;
+      const held = (row: { client: ClientEntry; user: User }): boolean => heldBy(holder, { client: row.client.client, user: row.user });
+      for (const [hash, row] of accessTokens.entries()) if (held(row)) removeAccessToken(hash);
+      for (const row of [...refreshTokens.values(), ...codes.values()]) if (held(row)) row.consumedAt ??= now;
       for (const key of consents.keys()) {
         const [userId, clientId] = key.split('\n');
         if (holder.userId !== undefined ? userId === holder.userId : clientId === holder.clientId) consents.delete(key);
@@ -192,11 +266,10 @@ export async function createMemoryStore(options: MemoryStoreOptions = {}): Promi
 
     async listGrants(holder) {
       const now = Date.now();
-      const live = [
-        ...[...accessTokens.values()].map((token) => ({ ...token, expiresAt: token.accessTokenExpiresAt })),
-        ...[...refreshTokens.values()].filter((token) => !token.consumedAt).map((token) => ({ ...token, expiresAt: token.refreshTokenExpiresAt })),
-      ];
-      return collectGrants(live.filter((token) => token.expiresAt.getTime() > now && heldBy(holder, token)));
+      const live = [...accessTokens.values(), ...[...refreshTokens.values()].filter((row) => !row.consumedAt)]
+        .filter((row) => row.expiresAt > now && !row.client.deleted)
+        .map((row) => ({ ...row, client: row.client.client, expiresAt: new Date(row.expiresAt) }));
+      return collectGrants(live.filter((row) => heldBy(holder, row)));
     },
 
     async getSigningKeys() {
@@ -262,31 +335,17 @@ export async function createMemoryStore(options: MemoryStoreOptions = {}): Promi
 
     async deleteRecords(kind, subject) {
       let deleted = 0;
-      for (const [hash, stored] of records) {
+      for (const [hash, stored] of records.entries()) {
         if (stored.kind === kind && stored.subject === subject && records.delete(hash)) deleted++;
       }
       return deleted;
     },
 
-    async sweepExpired() {
-      // In slices that yield to the event loop (src/stores/sliced-sweep.ts): at a million live tokens
-      // one pass took over a second, all of it added to the latency of whatever was waiting.
-      const now = Date.now();
-      let swept = 0;
-      swept += await sweepMap(records, (r) => r.expiresAt.getTime() <= now);
-      swept += await sweepMap(usedOnce, (until) => until <= now);
-      swept += await sweepMap(accessTokens, (t) => t.accessTokenExpiresAt.getTime() <= now);
-      swept += await sweepMap(refreshTokens, (t) => t.refreshTokenExpiresAt.getTime() <= now);
-      swept += await sweepMap(codes, (c) => c.expiresAt.getTime() <= now);
-      // A grant's list is pruned in place: a token indexed under it between two slices is kept.
-      await sweepMap(grants, (hashes) => {
-        for (let i = hashes.length - 1; i >= 0; i--) {
-          const hash = hashes[i] as string;
-          if (!accessTokens.has(hash) && !refreshTokens.has(hash)) hashes.splice(i, 1);
-        }
-        return hashes.length === 0;
-      });
-      return swept;
+    sweepExpired() {
+      // A caller on a timer (tollgate serve's, the bench's) starts a sweep whether or not the last one
+      // ended; on a busy machine they piled up, each repeating the others' work. Join the one under way.
+      sweeping ??= sweepOnce().finally(() => (sweeping = undefined));
+      return sweeping;
     },
 
     async ping() {
