@@ -214,8 +214,10 @@ if (await serviceAvailable('PostgreSQL', POSTGRES_URL)) {
         assert.equal(rotations.filter((won) => won).length, 1);
         // Consumed for good, and seen so by either process.
         assert.equal(await b!.revokeAuthorizationCode(contested), false);
-        assert.ok((await a!.getAuthorizationCode(contested.authorizationCode))?.consumedAt);
-        assert.ok((await b!.getRefreshToken(token.refreshToken))?.consumedAt);
+        const redeemed = await a!.getAuthorizationCode(contested.authorizationCode);
+        assert.ok(redeemed && redeemed.consumedAt);
+        const rotated = await b!.getRefreshToken(token.refreshToken);
+        assert.ok(rotated && rotated.consumedAt);
       } finally {
         await Promise.all([a, b].map((store) => store!.close()));
       }
