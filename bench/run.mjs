@@ -119,7 +119,7 @@ const ALL = Object.keys(SCENARIOS);
 /** The reference and the other libraries are set up with neither DPoP nor private_key_jwt: only tollgate rows run `dpop` and `cc-pkjwt`. */
 const SHARED = ALL.filter((s) => s !== 'dpop' && s !== 'cc-pkjwt');
 const DB_SCENARIOS = ['cc-32', 'bearer', 'code', 'refresh'];
-/** What the plain-<store> limits serve: issuance and the bearer check. */
+/** What plain-sqlite serves: issuance and the bearer check; plain-pg and plain-redis also take codes and rotate refresh tokens (plain-store.mjs). */
 const LIMIT_SCENARIOS = ['cc-32', 'bearer'];
 
 // ---- servers ----------------------------------------------------------------------------------
@@ -179,8 +179,8 @@ const SERVERS = [
   { id: 'oidc-provider', label: 'oidc-provider 9', start: () => node('oidc-provider.mjs'), scenarios: SHARED },
   // Each store's own physical limit: the same driver and durability, one write per token, one indexed read per check.
   { id: 'plain-sqlite', label: 'plain node:http + SQLite', reference: true, start: () => node('plain-sqlite.mjs', '--file', sqliteFile('plain').slice(7)), scenarios: LIMIT_SCENARIOS },
-  { id: 'plain-pg', label: 'plain node:http + PostgreSQL', reference: true, needs: 'postgres', start: () => node('plain-pg.mjs', '--url', POSTGRES), scenarios: LIMIT_SCENARIOS },
-  { id: 'plain-redis', label: 'plain node:http + Redis', reference: true, needs: 'redis', start: () => node('plain-redis.mjs', '--url', REDIS), scenarios: LIMIT_SCENARIOS },
+  { id: 'plain-pg', label: 'plain node:http + PostgreSQL', reference: true, needs: 'postgres', start: () => node('plain-pg.mjs', '--url', POSTGRES), scenarios: DB_SCENARIOS },
+  { id: 'plain-redis', label: 'plain node:http + Redis', reference: true, needs: 'redis', start: () => node('plain-redis.mjs', '--url', REDIS), scenarios: DB_SCENARIOS },
   // What two processes doing the plain work give on this machine (node:cluster, as `--workers 2`): the honest
   // measure of a tollgate --workers 2 row. plain.mjs's Map is per process, so its 2-worker row only issues.
   { id: 'plain-2', label: 'plain node:http --workers 2', reference: true, workers: 2, start: () => node('cluster.mjs', '--workers', '2', 'plain.mjs'), scenarios: ['cc-32'] },
@@ -387,7 +387,8 @@ const TARGETS = [
   { server: 'serve-jwt', scenario: 'bearer', rps: 0.65, p99: 2, what: 'bearer check, JWT (tollgate serve)' },
   ...['postgres', 'redis'].flatMap((store) =>
     ['core', 'serve'].flatMap((kind) =>
-      ['cc-32', 'bearer'].map((scenario) => ({ server: `${kind}-${store}`, scenario, of: 'limit', rps: 0.8, what: `${scenario === 'cc-32' ? 'token issuance' : 'bearer check'}, ${store} (tollgate ${kind})` })),
+      // The serve rows have no code row and their refresh tokens come from the password grant: issuance and checks only.
+      (kind === 'core' ? DB_SCENARIOS : LIMIT_SCENARIOS).map((scenario) => ({ server: `${kind}-${store}`, scenario, of: 'limit', rps: 0.8, what: `${SCENARIOS[scenario].title}, ${store} (tollgate ${kind})` })),
     ),
   ),
   { server: 'serve-sqlite-2', scenario: 'cc-32', of: 'workers', rps: 1.5, what: 'token issuance, SQLite, --workers 2 vs 1' },

@@ -304,33 +304,55 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   );
 
   /**
-   * Bearer checks batched the same way: the access tokens looked up in one turn are read by one
-   * indexed SELECT, one round trip. Reads commit nothing, so a revocation committed before the
-   * SELECT is seen by it, exactly as by a query of its own.
+   * Reads batched the same way: the rows looked up by key in one turn are read by one indexed
+   * `SELECT … WHERE <key> = ANY($1)`, one round trip. Reads commit nothing, so a change committed
+   * before the SELECT (a revocation, a client's update or deletion, a consumed code) is seen by it,
+   * exactly as by a query of its own. `select` lists the columns after the key column `key`.
    */
-  const accessReads = createTurnBatch<string, AccessRow | undefined>(
-    async (hashes) => {
-      const { rows } = await query<AccessRow & { hash: string }>(
-        'get_access_many',
-        `SELECT hash, grant_id, expires_at, data FROM ${s}.access_tokens WHERE hash = ANY($1::text[])`,
+  function batchedReads<R extends QueryResultRow>(name: string, table: string, key: string, select: string) {
+    const many = async (keys: string[]): Promise<(R | undefined)[]> => {
+      const { rows } = await query<R & { key: string }>(name, `SELECT ${key} AS key, ${select} FROM ${s}.${table} WHERE ${key} = ANY($1::text[])`, [keys]);
+      const byKey = new Map(rows.map((row) => [row.key, row]));
+      return keys.map((k) => byKey.get(k));
+    };
+    return createTurnBatch<string, R | undefined>(many, async (k) => (await many([k]))[0], isPostgresUnavailable);
+  }
+
+  const accessReads = batchedReads<AccessRow>('get_access_many', 'access_tokens', 'hash', 'grant_id, expires_at, data');
+  const refreshReads = batchedReads<RefreshRow>('get_refresh_many', 'refresh_tokens', 'hash', 'grant_id, expires_at, consumed_at, data');
+  const codeReads = batchedReads<CodeRow>('get_code_many', 'authorization_codes', 'hash', 'grant_id, expires_at, consumed_at, data');
+  const clientReads = batchedReads<ClientRow>('get_client_many', 'clients', 'client_id', 'metadata, secret_hash, secret');
+
+  /**
+   * Single use (RFC 6749 §4.1.2, RFC 9700 §4.14.2), batched: the codes or refresh tokens consumed in
+   * one turn are marked by one conditional UPDATE, one round trip and one commit. Across processes
+   * it stays a check-and-set: a row another transaction is marking is waited for, then its
+   * `consumed_at IS NULL` is evaluated again on the committed row (READ COMMITTED), so it is
+   * returned to one UPDATE only. Within a batch a hash named twice is won by its first caller. A
+   * deadlock between two batches locking rows in different orders fails the batch, and
+   * turn-batch.ts then runs each item alone.
+   */
+  function batchedConsume(name: string, table: string) {
+    const many = async (hashes: string[]): Promise<boolean[]> => {
+      const { rows } = await query<{ hash: string }>(
+        name,
+        `UPDATE ${s}.${table} SET consumed_at = now() WHERE hash = ANY($1::text[]) AND consumed_at IS NULL RETURNING hash`,
         [hashes],
       );
-      const byHash = new Map(rows.map((row) => [row.hash, row]));
-      return hashes.map((hash) => byHash.get(hash));
-    },
-    async (hash) => {
-      const { rows } = await query<AccessRow>('get_access', `SELECT grant_id, expires_at, data FROM ${s}.access_tokens WHERE hash = $1`, [hash]);
-      return rows[0];
-    },
-    isPostgresUnavailable,
-  );
+      const won = new Set(rows.map((row) => row.hash));
+      return hashes.map((hash) => won.delete(hash));
+    };
+    return createTurnBatch<string, boolean>(many, async (hash) => (await many([hash]))[0] === true, isPostgresUnavailable);
+  }
+
+  const codeConsumes = batchedConsume('consume_codes', 'authorization_codes');
+  const refreshConsumes = batchedConsume('consume_refresh_many', 'refresh_tokens');
 
   const store: Store = {
     // The secret check, the constant-time user look-up and the client as user: src/stores/policy.ts.
     ...credentialPolicy({
       async findClient(clientId) {
-        const { rows } = await query<ClientRow>('get_client', `SELECT metadata, secret_hash, secret FROM ${s}.clients WHERE client_id = $1`, [clientId]);
-        const row = rows[0];
+        const row = await clientReads.add(clientId);
         return row ? { client: row.metadata, secretHash: row.secret_hash, secret: row.secret } : null;
       },
       async findUser(username) {
@@ -357,12 +379,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
 
     async getRefreshToken(refreshToken) {
-      const { rows } = await query<RefreshRow>(
-        'get_refresh',
-        `SELECT grant_id, expires_at, consumed_at, data FROM ${s}.refresh_tokens WHERE hash = $1`,
-        [hashToken(refreshToken)],
-      );
-      const row = rows[0];
+      const row = await refreshReads.add(hashToken(refreshToken));
       if (!row) return null;
       // `extra` rides along (as in memory.ts) so a rotation can carry it to the new pair.
       const token: RefreshToken & Pick<Token, 'extra'> = {
@@ -376,14 +393,9 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
 
     async revokeToken(token) {
-      // Check and set in one statement: of parallel callers on any connection, one updates the row.
+      // Check and set in one statement (batchedConsume): of parallel callers in any process, one wins.
       // The rotated token stays, marked, so a later reuse is recognisable (RFC 9700 §4.14.2).
-      const { rowCount } = await query(
-        'consume_refresh',
-        `UPDATE ${s}.refresh_tokens SET consumed_at = now() WHERE hash = $1 AND consumed_at IS NULL RETURNING 1`,
-        [hashToken(token.refreshToken)],
-      );
-      return rowCount === 1;
+      return refreshConsumes.add(hashToken(token.refreshToken));
     },
 
     async revokeAccessToken(token) {
@@ -413,12 +425,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
 
     async getAuthorizationCode(authorizationCode) {
-      const { rows } = await query<CodeRow>(
-        'get_code',
-        `SELECT grant_id, expires_at, consumed_at, data FROM ${s}.authorization_codes WHERE hash = $1`,
-        [hashToken(authorizationCode)],
-      );
-      const row = rows[0];
+      const row = await codeReads.add(hashToken(authorizationCode));
       if (!row) return null;
       const code: AuthorizationCode = {
         ...row.data,
@@ -431,13 +438,8 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
 
     async revokeAuthorizationCode(code) {
-      // RFC 6749 §4.1.2: single use. The conditional UPDATE is the atomic check-and-set across processes.
-      const { rowCount } = await query(
-        'consume_code',
-        `UPDATE ${s}.authorization_codes SET consumed_at = now() WHERE hash = $1 AND consumed_at IS NULL RETURNING 1`,
-        [hashToken(code.authorizationCode)],
-      );
-      return rowCount === 1;
+      // RFC 6749 §4.1.2: single use. The conditional UPDATE (batchedConsume) is the atomic check-and-set across processes.
+      return codeConsumes.add(hashToken(code.authorizationCode));
     },
 
     async saveClient(registration) {

@@ -178,6 +178,50 @@ if (await serviceAvailable('PostgreSQL', POSTGRES_URL)) {
         await store.close();
       }
     });
+
+    it('single use holds for batched redemptions across processes: two stores racing in one turn each, exactly one wins', async () => {
+      // Two pools: two processes' worth of connections. Each store's calls of one turn share one UPDATE.
+      const [a, b] = await Promise.all([0, 1].map(() => createPostgresStore({ connectionString: POSTGRES_URL, schema, poolSize: 4 })));
+      try {
+        const client = await a!.saveClient({ client_id: `gc-${randomUUID()}`, redirect_uris: ['https://client.example/cb'], grant_types: ['authorization_code', 'refresh_token'] });
+        const code = (i: number) => ({
+          authorizationCode: `gc-code-${randomUUID()}`,
+          expiresAt: new Date(Date.now() + 60_000),
+          redirectUri: 'https://client.example/cb',
+          scope: ['read'],
+          client,
+          user: { id: `u${i}` },
+          grantId: randomUUID(),
+        });
+        const contested = code(0);
+        // Codes only one caller asks for share the batches with the contested one: each is won once.
+        const alone = [1, 2, 3, 4].map(code);
+        await Promise.all([contested, ...alone].map((c) => a!.saveAuthorizationCode(c, client, c.user)));
+        const token = { accessToken: `gc-${randomUUID()}`, accessTokenExpiresAt: new Date(Date.now() + 60_000), refreshToken: `gc-rt-${randomUUID()}`, refreshTokenExpiresAt: new Date(Date.now() + 120_000), scope: ['read'], client, user: { id: 'u' }, grantId: randomUUID() };
+        await a!.saveToken(token, client, token.user);
+        const refresh = await b!.getRefreshToken(token.refreshToken);
+        assert.ok(refresh);
+
+        const [fromA, fromB, aloneA, aloneB, rotations] = await Promise.all([
+          Promise.all(Array.from({ length: 25 }, () => a!.revokeAuthorizationCode(contested))),
+          Promise.all(Array.from({ length: 25 }, () => b!.revokeAuthorizationCode(contested))),
+          Promise.all(alone.slice(0, 2).map((c) => a!.revokeAuthorizationCode(c))),
+          Promise.all(alone.slice(2).map((c) => b!.revokeAuthorizationCode(c))),
+          Promise.all([a, b, a, b].map((store) => store!.revokeToken(refresh))),
+        ]);
+        assert.equal([...fromA, ...fromB].filter((won) => won).length, 1);
+        assert.deepEqual([...aloneA, ...aloneB], [true, true, true, true]);
+        assert.equal(rotations.filter((won) => won).length, 1);
+        // Consumed for good, and seen so by either process.
+        assert.equal(await b!.revokeAuthorizationCode(contested), false);
+        const redeemed = await a!.getAuthorizationCode(contested.authorizationCode);
+        assert.ok(redeemed && redeemed.consumedAt);
+        const rotated = await b!.getRefreshToken(token.refreshToken);
+        assert.ok(rotated && rotated.consumedAt);
+      } finally {
+        await Promise.all([a, b].map((store) => store!.close()));
+      }
+    });
   });
 
   describe('postgres store, migrations', () => {

@@ -144,4 +144,35 @@ if (await serviceAvailable('Redis', REDIS_URL)) {
       }
     });
   });
+
+  describe('redis store, client reads batched per turn', () => {
+    it('clients looked up in one turn each get their own, and a change at another process is seen by the next read', async () => {
+      // Two stores on one prefix: two processes sharing one Redis.
+      const [a, b] = await Promise.all([0, 1].map(() => createRedisStore({ url: REDIS_URL, prefix })));
+      try {
+        const [first, second] = [randomToken(), randomToken()];
+        const one = await a!.saveClient({ client_id: randomUUID(), client_secret: first, redirect_uris: [], grant_types: ['client_credentials'] });
+        const two = await a!.saveClient({ client_id: randomUUID(), client_secret: second, redirect_uris: [], grant_types: ['client_credentials'] });
+        // One turn: one client asked for three times, another once, one that does not exist, a wrong secret.
+        const found = await Promise.all([
+          b!.getClient(one.client_id, first),
+          b!.getClient(two.client_id, second),
+          b!.getClient(one.client_id, first),
+          b!.getClient(randomUUID(), first),
+          b!.getClient(one.client_id, second),
+          b!.getClient(one.client_id, first),
+        ]);
+        assert.deepEqual(found, [one, two, one, null, null, one]);
+
+        // A new secret and a deletion at `a` are seen by `b`'s next look-ups: nothing is kept past a turn.
+        const rotated = randomToken();
+        await a!.saveClient({ client_id: one.client_id, client_secret: rotated, redirect_uris: [], grant_types: ['client_credentials'] });
+        await a!.deleteClient(two.client_id);
+        const after = await Promise.all([b!.getClient(one.client_id, first), b!.getClient(one.client_id, rotated), b!.getClient(two.client_id, second)]);
+        assert.deepEqual(after, [null, one, null]);
+      } finally {
+        await Promise.all([a, b].map((store) => store!.close()));
+      }
+    });
+  });
 }
