@@ -165,7 +165,10 @@ export interface RevocationModel extends AuthenticateModel, RefreshTokenModel {
 export interface RegistrationModel {
   /** Create or replace a client; a `client_secret` given in clear is stored hashed. */
   saveClient(client: Client & { client_secret?: string | undefined }): Awaitable<Client>;
-  /** Delete a client; true when it existed. */
+  /**
+   * Delete a client and invalidate what it holds: its access tokens, refresh tokens, codes and
+   * consents (RFC 7592 §2.3; tollgate's stores do it in the same write). True when it existed.
+   */
   deleteClient(clientId: string): Awaitable<boolean>;
 }
 

@@ -16,14 +16,6 @@ export async function revokeUser(store: Store, userId: string): Promise<void> {
   await revokeUserSessions(store, userId);
 }
 
-/** Deletes a client and revokes its tokens, codes and consents. */
-export async function removeClient(store: Store, clientId: string): Promise<boolean> {
-  // Deleted first: from then on no new token can be issued to it while the old ones are revoked.
-  const existed = await store.deleteClient(clientId);
-  await store.revokeTokensOf({ clientId });
-  return existed;
-}
-
 /** Deletes a user, revokes what they hold and ends their sessions. */
 export async function removeUser(store: Store, userId: string): Promise<boolean> {
   const existed = await store.deleteUser(userId);
@@ -44,7 +36,7 @@ export async function pruneUnlisted(store: Store, config: Pick<ServerConfig, 'cl
   const clientIds = new Set(config.clients.map((client) => client.client_id));
   for (const client of await store.listClients()) {
     if (sourceOf(client) !== 'config' || clientIds.has(client.client_id)) continue;
-    await removeClient(store, client.client_id);
+    await store.deleteClient(client.client_id); // its tokens, codes and consents with it
     removals.push({
       message: `removed client "${client.client_id}": no longer in the config; its tokens, codes and consents are revoked`,
       event: { type: 'client.deleted', clientId: client.client_id, reason },

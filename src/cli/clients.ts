@@ -7,7 +7,6 @@ import type { TokenEndpointAuthMethod } from '../types.js';
 import { newClientSecret, usesSecret } from '../client-metadata.js';
 import { sourceOf } from '../stores/records.js';
 import { validateClientEntry } from '../app/config.js';
-import { removeClient } from '../app/config-source.js';
 import type { OptionValues } from './common.js';
 import { CommandError, UsageError, listOption, readValue, subcommand, parseCommand, print, printJson, printTable, stringOption, withStore } from './common.js';
 
@@ -148,7 +147,7 @@ async function remove(args: readonly string[]): Promise<void> {
   const clientId = positionals[0]!;
   await withStore(config, 'clients remove', async (store) => {
     configNotice(await findClient(store, clientId), 'it comes back');
-    await removeClient(store, clientId);
+    await store.deleteClient(clientId); // its tokens, codes and consents with it
   });
   if (json) return printJson({ removed: clientId });
   print(`removed client ${clientId}; its tokens, codes and consents are revoked`);

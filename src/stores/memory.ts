@@ -5,7 +5,7 @@
  * client_secret_jwt client's secret is kept as it is: an HMAC needs it).
  */
 import { randomUUID } from 'node:crypto';
-import type { Store, ClientRegistration, StateRecord, UserRegistration, UserListing } from './store.js';
+import type { Store, ClientRegistration, StateRecord, TokenHolder, UserRegistration, UserListing } from './store.js';
 import type { AuthorizationCode, Client, Token, User } from '../types.js';
 import type { SigningKey } from '../tokens/signing-keys.js';
 import { hashToken } from '../secrets.js';
@@ -97,6 +97,18 @@ export async function createMemoryStore(options: MemoryStoreOptions = {}): Promi
     accessTokens.delete(hash);
     grants.remove(row.grantId, hash);
     return true;
+  }
+
+  /** Revokes everything one client or user holds: access tokens removed, refresh tokens and codes consumed, consents dropped. */
+  function revokeHeld(holder: TokenHolder): void {
+    const now = new Date();
+    const held = (row: { client: ClientEntry; user: User }): boolean => heldBy(holder, { client: row.client.client, user: row.user });
+    for (const [hash, row] of accessTokens.entries()) if (held(row)) removeAccessToken(hash);
+    for (const row of [...refreshTokens.values(), ...codes.values()]) if (held(row)) row.consumedAt ??= now;
+    for (const key of consents.keys()) {
+      const [userId, clientId] = key.split('\n');
+      if (holder.userId !== undefined ? userId === holder.userId : clientId === holder.clientId) consents.delete(key);
+    }
   }
 
   /**
@@ -208,8 +220,10 @@ export async function createMemoryStore(options: MemoryStoreOptions = {}): Promi
       if (!existing) return false;
       clients.delete(clientId);
       // RFC 7592 §2.3: its tokens and codes are invalid from now on. A client registered later
-      // under the same id gets a new entry, so they do not come back with it.
+      // under the same id gets a new entry, so they do not come back with it; revoking them also
+      // frees their rows and drops the consents given to it.
       existing.deleted = true;
+      revokeHeld({ clientId });
       return true;
     },
 
@@ -254,14 +268,7 @@ export async function createMemoryStore(options: MemoryStoreOptions = {}): Promi
 
     // A scan of every token: the memory store serves tests and demos, where that is small.
     async revokeTokensOf(holder) {
-      const now = new Date();
-      const held = (row: { client: ClientEntry; user: User }): boolean => heldBy(holder, { client: row.client.client, user: row.user });
-      for (const [hash, row] of accessTokens.entries()) if (held(row)) removeAccessToken(hash);
-      for (const row of [...refreshTokens.values(), ...codes.values()]) if (held(row)) row.consumedAt ??= now;
-      for (const key of consents.keys()) {
-        const [userId, clientId] = key.split('\n');
-        if (holder.userId !== undefined ? userId === holder.userId : clientId === holder.clientId) consents.delete(key);
-      }
+      revokeHeld(holder);
     },
 
     async listGrants(holder) {

@@ -226,6 +226,17 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   // pg is an optional peer: loaded here, so a missing one is named with its install command.
   const { default: pg } = await importPeer('pg', 'The PostgreSQL store', () => import('pg'));
   const s = pg.escapeIdentifier(schema);
+
+  /**
+   * The common table expressions that revoke everything one client or user ($1) holds: access tokens
+   * deleted, refresh tokens and codes marked consumed (a reuse stays recognisable), consents dropped.
+   * PostgreSQL runs every data-modifying CTE to completion, in the statement's one transaction.
+   */
+  const revokeHolderSql = ({ column, consentColumn }: { column: string; consentColumn: string }): string =>
+    `access AS (DELETE FROM ${s}.access_tokens WHERE ${column} = $1),
+     refresh AS (UPDATE ${s}.refresh_tokens SET consumed_at = now() WHERE ${column} = $1 AND consumed_at IS NULL),
+     codes AS (UPDATE ${s}.authorization_codes SET consumed_at = now() WHERE ${column} = $1 AND consumed_at IS NULL),
+     consents AS (DELETE FROM ${s}.consents WHERE ${consentColumn} = $1)`;
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.poolSize ?? 10,
@@ -454,8 +465,14 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
 
     async deleteClient(clientId) {
-      const { rowCount } = await query('delete_client', `DELETE FROM ${s}.clients WHERE client_id = $1`, [clientId]);
-      return rowCount === 1;
+      // RFC 7592 §2.3: the client's tokens, codes and consents go with it, in the same statement.
+      const { rows } = await query<{ existed: boolean }>(
+        'delete_client',
+        `WITH client AS (DELETE FROM ${s}.clients WHERE client_id = $1 RETURNING 1), ${revokeHolderSql(holderOf({ clientId }))}
+         SELECT EXISTS (SELECT 1 FROM client) AS existed`,
+        [clientId],
+      );
+      return rows[0]?.existed === true;
     },
 
     async saveUser(registration) {
@@ -508,17 +525,10 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
 
     async revokeTokensOf(holder) {
-      const { column, consentColumn, id, by } = holderOf(holder);
-      if (!isLookupKey(id)) return;
+      const held = holderOf(holder);
+      if (!isLookupKey(held.id)) return;
       // One statement: every part of the revocation happens together or not at all.
-      await query(
-        `revoke_${by}`,
-        `WITH access AS (DELETE FROM ${s}.access_tokens WHERE ${column} = $1),
-              refresh AS (UPDATE ${s}.refresh_tokens SET consumed_at = now() WHERE ${column} = $1 AND consumed_at IS NULL),
-              codes AS (UPDATE ${s}.authorization_codes SET consumed_at = now() WHERE ${column} = $1 AND consumed_at IS NULL)
-         DELETE FROM ${s}.consents WHERE ${consentColumn} = $1`,
-        [id],
-      );
+      await query(`revoke_${held.by}`, `WITH ${revokeHolderSql(held)} SELECT 1`, [held.id]);
     },
 
     async listGrants(holder) {

@@ -437,7 +437,11 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     },
 
     async deleteClient(clientId) {
-      return (await redis.del(key.client(clientId))) === 1;
+      // Deleted first, so no new token can be issued to it while its tokens, codes and consents are
+      // revoked (RFC 7592 §2.3).
+      const existed = (await redis.del(key.client(clientId))) === 1;
+      await store.revokeTokensOf({ clientId });
+      return existed;
     },
 
     async saveUser(registration) {

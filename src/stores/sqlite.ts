@@ -347,6 +347,13 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     statements.deleteConsents.run(id);
   });
 
+  // RFC 7592 §2.3: a deleted client's tokens, codes and consents go with it, in the same transaction.
+  const deleteClientRows = db.transaction((clientId: string): boolean => {
+    const existed = sql.deleteClient.run(clientId).changes === 1;
+    revokeHolderRows({ clientId });
+    return existed;
+  });
+
   const saveKeyRows = db.transaction((key: SigningKey) => {
     sql.retireKeys.run(Date.now());
     sql.saveKey.run(
@@ -474,7 +481,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     },
 
     async deleteClient(clientId) {
-      return write(() => sql.deleteClient.run(clientId).changes === 1);
+      return write(() => deleteClientRows(clientId));
     },
 
     async saveUser(registration) {

@@ -101,6 +101,21 @@ export function storeAdminContract(store: () => Store): void {
       await assertIntact(kept, userId);
     });
 
+    it("deleting a client revokes everything it holds (RFC 7592 §2.3), and nothing of another client's", async () => {
+      const [client, other] = [await newClient(), await newClient()];
+      const userId = unique('user');
+      const [revoked, kept] = [await holdings(client, userId), await holdings(other, userId)];
+      assert.equal(await store().deleteClient(client.client_id), true);
+      const { token, code } = revoked;
+      assert.equal(await store().getAccessToken(token.accessToken), null, 'the access token is gone');
+      const refresh = await store().getRefreshToken(token.refreshToken!);
+      assert.ok(!refresh || refresh.consumedAt, 'the refresh token is gone or marked consumed');
+      assert.equal(await store().revokeAuthorizationCode(code), false, 'the code can no longer be redeemed');
+      assert.equal(await store().getConsent(userId, client.client_id), null, 'the consent is dropped');
+      await assertIntact(kept, userId);
+      assert.equal(await store().deleteClient(client.client_id), false);
+    });
+
     it("revokes everything one user holds at every client, and nothing of another user's", async () => {
       const [client, other] = [await newClient(), await newClient()];
       const [userId, otherUser] = [unique('user'), unique('user')];
