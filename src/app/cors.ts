@@ -41,27 +41,31 @@ export function mountCors(app: FastifyInstance, options: CorsOptions): void {
     reply.header('Access-Control-Expose-Headers', 'WWW-Authenticate, Retry-After, DPoP-Nonce');
   };
 
-  app.addHook('onRequest', async (request, reply) => {
+  // A callback hook, not an async one: it runs on every request, and a promise per request is
+  // two microtask turns of Fastify's hook runner for a hook that usually returns at once.
+  app.addHook('onRequest', (request, reply, done) => {
     const path = pathOf(request.url);
-    if (!covers(path)) return;
+    if (!covers(path)) return done();
     // Answers depend on the Origin: a shared cache must keep them apart.
     reply.header('Vary', 'Origin');
     const origin = request.headers.origin;
-    if (origin === undefined || origin === own) return;
+    if (origin === undefined || origin === own) return done();
     const ok = allowed.has(origin);
+    // An answer sent here ends the request: Fastify runs no later hook, and done is not called.
     if (request.method === 'OPTIONS' && request.headers['access-control-request-method'] !== undefined) {
-      if (!ok) return reply.code(403).type('text/plain; charset=utf-8').send('Origin not allowed');
+      if (!ok) return void reply.code(403).type('text/plain; charset=utf-8').send('Origin not allowed');
       allow(reply, origin);
-      return reply
+      return void reply
         .code(204)
         .header('Access-Control-Allow-Methods', 'GET, POST, PUT, DELETE')
         .header('Access-Control-Allow-Headers', 'Authorization, Content-Type, DPoP')
         .header('Access-Control-Max-Age', PREFLIGHT_MAX_AGE)
         .send();
     }
-    if (ok) return allow(reply, origin);
-    if (stateChanging.has(path)) {
-      return sendOAuthResponse(reply.code(403), errorResponse(new InvalidRequestError(`Requests from the origin ${origin} are not allowed here`, { status: 403 })));
+    if (ok) allow(reply, origin);
+    else if (stateChanging.has(path)) {
+      return void sendOAuthResponse(reply.code(403), errorResponse(new InvalidRequestError(`Requests from the origin ${origin} are not allowed here`, { status: 403 })));
     }
+    done();
   });
 }

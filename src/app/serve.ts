@@ -91,11 +91,15 @@ export async function serve(config: ServerConfig, options: { port?: number } = {
   const closeAfter = (res: ServerResponse): void => {
     if (!res.headersSent) res.setHeader('Connection', 'close');
   };
+  // One listener function for every response, rather than a closure and a once-wrapper per request.
+  function forget(this: ServerResponse): void {
+    inFlight.delete(this);
+  }
   // Registered before the app's listener, so it sees each request first.
   httpServer.on('request', (_req, res) => {
     if (stopping) closeAfter(res);
     inFlight.add(res);
-    res.once('close', () => inFlight.delete(res));
+    res.on('close', forget);
   });
   let sweeper: NodeJS.Timeout | undefined;
   try {
