@@ -86,6 +86,7 @@ function jwtFormat(config: AppConfig, store: Store): AccessTokenFormat | undefin
     issuer: config.issuer,
     audience: config.audience ?? config.issuer,
     store,
+    alg: config.accessTokenSigningAlg,
     accessTokenTtl: longest,
     keyActivationDelay: config.keyActivationDelay,
   });

@@ -79,6 +79,16 @@ describe('JWT access tokens signed with EdDSA (accessTokenSigningAlg)', () => {
     assert.equal((await fetch(`${cli.url}/secure`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
   });
 
+  test('a server whose only JWTs are a resource\'s makes its first key with the configured algorithm too', async () => {
+    await cli?.stop();
+    const resourceOnly = { ...config, accessTokenFormat: 'opaque', store: `sqlite:${join(dir, 'resource-only.db')}`, accessTokenSigningAlg: 'EdDSA' };
+    const reports = 'https://reports.example.com';
+    cli = await startCli(undefined, { configFile: writeConfig(demoConfig({ ...resourceOnly, resources: [{ uri: reports, scope: 'read', accessTokenFormat: 'jwt' }] }), dir) });
+    const token = (await postToken(cli.url, { grant_type: 'client_credentials', scope: 'read', resource: reports }, ['SkyVaultapp', 'secret'])).json.access_token as string;
+    assert.equal(decodeProtectedHeader(token).alg, 'EdDSA');
+    assert.deepEqual((await jwks(cli.url)).keys.map((key) => key.alg), ['EdDSA']);
+  });
+
   test('keys rotate makes a key of the configured algorithm, so changing it and rotating moves the signing key (ES256 to EdDSA)', async () => {
     await cli?.stop();
     const es256 = writeConfig(demoConfig({ ...config, store: `sqlite:${join(dir, 'switch.db')}` }), dir);
