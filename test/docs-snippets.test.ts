@@ -11,40 +11,28 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as client from 'openid-client';
-import type { AuthorizationServer } from '../src/index.js';
 import { launchChromium } from './helpers/app-browser.js';
+import { docBlocks } from './helpers/doc-blocks.js';
+import { describeSnippetChecks, fragmentFile, snippetFile, writeDocCode } from './helpers/doc-snippets.js';
+import { freePort } from './helpers/quickstart.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DOCS = ['adapters.md', 'model.md', 'grants.md', 'stores.md', 'resource-servers.md'] as const;
 // Inside the repository, so that `import 'tollgate'` resolves to this package (self-reference through "exports").
 const DIR = `${ROOT}.docs-snippets-${process.pid}`;
 
-interface Block {
-  doc: string;
-  /** The snippet's file name, or the quoted source file. */
-  target: string;
-  code: string;
-}
-
-function blocks(doc: string, marker: 'snippet' | 'quote'): Block[] {
-  const text = readFileSync(`${ROOT}docs/${doc}`, 'utf8');
-  const pattern = new RegExp(`<!-- ${marker}: (\\S+) -->\\n\`\`\`ts\\n([\\s\\S]*?)\`\`\``, 'g');
-  return [...text.matchAll(pattern)].map((m) => ({ doc, target: m[1] ?? '', code: m[2] ?? '' }));
-}
-
-const snippets = DOCS.flatMap((doc) => blocks(doc, 'snippet'));
-const quotes = DOCS.flatMap((doc) => blocks(doc, 'quote'));
-const fileOf = (doc: string, name: string): string => `${DIR}/${doc.replace(/\.md$/, '')}/${name}`;
+const blocks = docBlocks();
+const snippets = blocks.filter((block) => block.kind === 'snippet' && DOCS.some((doc) => doc === block.doc)).map(({ doc, value, code }) => ({ doc, target: value, code }));
+// Quotes may be in any page and language (ui.md quotes the HTML template test/app/branding.test.ts renders).
+const quotes = blocks.filter((block) => block.kind === 'quote').map(({ doc, value, code }) => ({ doc, target: value, code }));
+const fileOf = (doc: string, name: string): string => snippetFile(DIR, doc, name);
+const fragments = blocks.filter((block) => block.kind === 'fragment');
 
 before(() => {
-  for (const { doc, target, code } of snippets) {
-    mkdirSync(fileOf(doc, ''), { recursive: true });
-    writeFileSync(fileOf(doc, target), code);
-  }
+  writeDocCode(DIR);
   writeFileSync(
     `${DIR}/tsconfig.json`,
     // outDir away from dist/: TypeScript maps a self-reference's dist/*.d.ts back to rootDir/*.ts of the
@@ -55,7 +43,7 @@ before(() => {
 after(() => rmSync(DIR, { recursive: true, force: true }));
 
 describe('the docs name what they quote and show', () => {
-  test('every doc has its snippets and quotes, each snippet headed by its own file name', () => {
+  test('every doc has its snippets (pages in name order) and quotes, each snippet headed by its own file name', () => {
     assert.deepEqual(snippets.map((s) => `${s.doc}:${s.target}`), [
       'adapters.md:auth.ts',
       'adapters.md:sign-in.ts',
@@ -64,11 +52,11 @@ describe('the docs name what they quote and show', () => {
       'adapters.md:fastify.ts',
       'adapters.md:koa.ts',
       'adapters.md:hono.ts',
+      'grants.md:api-key-grant.ts',
       'model.md:store-contract.test.ts',
       'model.md:model.ts',
-      'grants.md:api-key-grant.ts',
-      'stores.md:sqlite-store.ts',
       'resource-servers.md:resource-server.ts',
+      'stores.md:sqlite-store.ts',
     ]);
     for (const { target, code } of snippets) assert.ok(code.startsWith(`// ${target}\n`), `${target} starts with "// ${target}"`);
     assert.ok(quotes.length >= 10, `found ${quotes.length} quotes`);
@@ -90,107 +78,34 @@ describe('the docs name what they quote and show', () => {
     }
   });
 
-  test('every snippet typechecks (strict, as the project compiles)', () => {
+  test('every snippet and fragment typechecks (strict, as the project compiles)', () => {
     const tsc = spawnSync(process.execPath, [`${ROOT}node_modules/typescript/bin/tsc`, '-p', `${DIR}/tsconfig.json`], { encoding: 'utf8' });
     assert.equal(tsc.status, 0, `${tsc.stdout}${tsc.stderr}`);
   });
 });
 
-/** A form POST to a server's `handle`, as a client would send it. */
-function formPost(path: string, form: Record<string, string>, basic?: string): Parameters<AuthorizationServer['handle']>[0] {
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
-  if (basic) headers.authorization = `Basic ${Buffer.from(basic).toString('base64')}`;
-  return { method: 'POST', url: path, headers, body: new URLSearchParams(form).toString() };
-}
-
-describe('docs/model.md: the minimal model', () => {
-  test('issues a client_credentials token that authenticates, and refuses a wrong secret (RFC 6749 §2.3.1, §4.4)', async () => {
-    const { server } = (await import(fileOf('model.md', 'model.ts'))) as { server: AuthorizationServer };
-    const secret = 'change-me-to-32-random-characters!!';
-    const ok = await server.handle(formPost('/oauth/token', { grant_type: 'client_credentials' }, `reports-service:${secret}`));
-    assert.equal(ok?.status, 200, ok?.body);
-    const { access_token: accessToken, scope } = JSON.parse(ok.body) as { access_token: string; scope: string };
-    assert.equal(scope, 'reports:read');
-    const result = await server.authenticate({ method: 'GET', url: '/r', headers: { authorization: `Bearer ${accessToken}` } }, { scope: ['reports:read'] });
-    assert.equal(result.type, 'authenticated');
-    assert.equal(result.type === 'authenticated' && result.token.user.id, 'reports-service');
-
-    const wrong = await server.handle(formPost('/oauth/token', { grant_type: 'client_credentials' }, `reports-service:${secret}x`));
-    assert.equal(wrong?.status, 401);
-    assert.equal((JSON.parse(wrong.body) as { error: string }).error, 'invalid_client');
-  });
-});
-
-describe('docs/model.md: the store contract', () => {
-  test('the store contract block runs as a node:test suite and passes, races included (RFC 6749 §4.1.2, RFC 9700 §4.14.2)', () => {
+describeSnippetChecks({
+  importSnippet: (doc, name) => import(fileOf(doc, name)),
+  runTestFile(doc, name) {
     // Without the runner's NODE_TEST_CONTEXT, the child reports in TAP on its stdout, as when a user runs it.
     const { NODE_TEST_CONTEXT: _parent, ...env } = process.env;
-    const file = fileOf('model.md', 'store-contract.test.ts');
-    const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', file], { cwd: ROOT, encoding: 'utf8', env });
-    assert.equal(run.status, 0, run.stdout + run.stderr);
-    const passed = Number(/^# pass (\d+)$/m.exec(run.stdout)?.[1]);
-    assert.ok(passed >= 30, `the contract ran ${passed} cases`);
-    assert.match(run.stdout, /^# fail 0$/m);
-    assert.match(run.stdout, /exactly one wins/);
-  });
+    return spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', fileOf(doc, name)], { cwd: ROOT, encoding: 'utf8', env });
+  },
 });
 
-describe('docs/grants.md: the api-key extension grant', () => {
-  const TYPE = 'urn:example:params:oauth:grant-type:api-key';
-  const BASIC = 'cli:change-me-to-32-random-characters!!';
-
-  test('the right key gets a token for its person; a wrong or missing key gets invalid_grant or invalid_request (RFC 6749 §4.5, §5.2)', async () => {
-    const { server } = (await import(fileOf('grants.md', 'api-key-grant.ts'))) as { server: AuthorizationServer };
-    const ok = await server.handle(formPost('/oauth/token', { grant_type: TYPE, api_key: 'ak_live_0123456789abcdef0123456789abcdef' }, BASIC));
-    assert.equal(ok?.status, 200, ok?.body);
-    const body = JSON.parse(ok.body) as { access_token: string; refresh_token?: string };
-    assert.equal(body.refresh_token, undefined);
-    const result = await server.authenticate({ method: 'GET', url: '/r', headers: { authorization: `Bearer ${body.access_token}` } });
-    assert.equal(result.type === 'authenticated' && result.token.user.id, 'alice');
-
-    const wrong = await server.handle(formPost('/oauth/token', { grant_type: TYPE, api_key: 'ak_live_wrong' }, BASIC));
-    assert.equal(wrong?.status, 400);
-    assert.equal((JSON.parse(wrong.body) as { error: string }).error, 'invalid_grant');
-    const missing = await server.handle(formPost('/oauth/token', { grant_type: TYPE }, BASIC));
-    assert.equal((JSON.parse(missing?.body ?? '{}') as { error: string }).error, 'invalid_request');
-    const metadata = JSON.parse(server.metadata().body) as { grant_types_supported: string[] };
-    assert.ok(metadata.grant_types_supported.includes(TYPE));
+describe('fragments run inside their fixtures, which check what each block did', () => {
+  test('there are fragments, each with a fixture of its own', () => {
+    assert.ok(fragments.length >= 2, `found ${fragments.length} fragments`);
+    assert.equal(new Set(fragments.map((f) => f.value)).size, fragments.length, 'one fixture per fragment');
   });
+  for (const block of fragments) {
+    test(`${block.where} (test/docs/fragments/${block.value}.ts.tmpl)`, () => {
+      const run = spawnSync(process.execPath, ['--import', 'tsx', fragmentFile(DIR, block.value)], { cwd: ROOT, encoding: 'utf8' });
+      assert.equal(run.status, 0, `${block.where}:\n${run.stdout}${run.stderr}`);
+    });
+  }
 });
 
-describe('docs/stores.md: the SQLite store as a library', () => {
-  test('the store opens (migrations run), keeps the client, and the server issues it a token; a wrong secret is refused (RFC 6749 §2.3.1, §4.4)', async () => {
-    const { server } = (await import(fileOf('stores.md', 'sqlite-store.ts'))) as { server: AuthorizationServer };
-    const ok = await server.handle(formPost('/oauth/token', { grant_type: 'client_credentials' }, 'reports-service:change-me-to-32-random-characters!!'));
-    assert.equal(ok?.status, 200, ok?.body);
-    const wrong = await server.handle(formPost('/oauth/token', { grant_type: 'client_credentials' }, 'reports-service:wrong'));
-    assert.equal(wrong?.status, 401);
-  });
-});
-
-describe('docs/resource-servers.md: a JWT-checking API', () => {
-  test('a token from the issuer opens the API; a forged one gets invalid_token, none a bare challenge, both naming the metadata (RFC 9068 §4, RFC 6750 §3.1, RFC 9728 §5.1)', async () => {
-    const { server, reports } = (await import(fileOf('resource-servers.md', 'resource-server.ts'))) as {
-      server: AuthorizationServer;
-      reports: (token: string | undefined) => Promise<{ status: number; headers: Record<string, string>; body: string }>;
-    };
-    const issued = await server.handle(formPost('/oauth/token', { grant_type: 'client_credentials', scope: 'read' }, 'reports-service:change-me-to-32-random-characters!!'));
-    assert.equal(issued?.status, 200, issued?.body);
-    const { access_token: token } = JSON.parse(issued.body) as { access_token: string };
-    const ok = await reports(token);
-    assert.equal(ok.status, 200, ok.body);
-    assert.deepEqual(JSON.parse(ok.body), { client: 'reports-service' });
-
-    const forged = await reports(`${token.slice(0, -4)}AAAA`);
-    assert.equal(forged.status, 401);
-    const challenge = Object.entries(forged.headers).find(([name]) => name.toLowerCase() === 'www-authenticate')?.[1] ?? '';
-    assert.match(challenge, /error="invalid_token"/);
-    assert.match(challenge, /resource_metadata="http:\/\/localhost:4000\/\.well-known\/oauth-protected-resource\/reports"/);
-    const none = await reports(undefined);
-    assert.equal(none.status, 401);
-    assert.doesNotMatch(Object.values(none.headers).join(' '), /error=/);
-  });
-});
 
 // ---- docs/adapters.md: each host as a real server ----
 
@@ -199,15 +114,6 @@ const WEB_SECRET = 'another-secret-of-32-random-chars!!';
 const REDIRECT_URI = 'http://localhost:8080/callback';
 const PASSWORD = 'correct horse battery staple';
 const insecure: client.DiscoveryRequestOptions = { execute: [client.allowInsecureRequests], algorithm: 'oauth2' };
-
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1');
-  await once(probe, 'listening');
-  const { port } = probe.address() as { port: number };
-  probe.close();
-  await once(probe, 'close');
-  return port;
-}
 
 /** Starts `node --import tsx <snippet>` with PORT set and resolves to its URL once it says it listens. */
 async function start(name: string, children: ChildProcess[]): Promise<string> {

@@ -2,20 +2,28 @@
  * The package as a user gets it: `npm pack`, then `npm install` of the tarball into an empty project.
  * There, with nothing of this repository in reach, the README's quick start runs, the types resolve,
  * `tollgate serve` starts from a config file, and a store whose optional driver is missing says
- * which package to install. Needs `npm run build` first (npm test builds); the install reads the
- * npm cache first, and builds better-sqlite3 when no prebuilt binary can be downloaded.
+ * which package to install. Then docs/'s code blocks run there (the same checks as in the repository:
+ * test/docs-snippets.test.ts and test/docs/code-blocks.test.ts): the snippets and fragments compiled
+ * against the installed types, the demo and CLI shell blocks with the installed `tollgate` command;
+ * only the hosts' frameworks are linked in from this repository. Needs `npm run build` first (npm test
+ * builds); the install reads the npm cache first, and builds better-sqlite3 when no prebuilt binary
+ * can be downloaded.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { runReadmeQuickstart } from '../helpers/quickstart.js';
+import { docBlocks } from '../helpers/doc-blocks.js';
+import { CliWorld, runDemoBlock } from '../helpers/doc-shell.js';
+import { describeSnippetChecks, fragmentFile, snippetFile, writeDocCode } from '../helpers/doc-snippets.js';
+import { freePort, runReadmeQuickstart } from '../helpers/quickstart.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -36,6 +44,9 @@ before(async () => {
   await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'tarball-user', private: true, type: 'module' }));
   const installed = await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], {
     cwd: app,
+    // A native module built from source (better-sqlite3) must be built against the headers of the Node
+    // that runs it: an npmrc's nodedir (here /usr, a Node 20) would give a binary this Node refuses to load.
+    env: { ...process.env, npm_config_nodedir: dirname(dirname(process.execPath)) },
     // Building better-sqlite3 from source takes a minute or two on two idle cores, far more on busy ones.
     timeout: 1_800_000,
     maxBuffer: 16 * 1024 * 1024,
@@ -132,3 +143,121 @@ describe('the packed tarball installed into an empty project', () => {
     );
   });
 });
+
+/**
+ * The hosts' frameworks the adapter snippets import, and the types they and Node need: a user
+ * installs them beside tollgate; here they are linked from this repository's node_modules (an
+ * install from the registry would add minutes). tollgate itself, and jose, come from the tarball.
+ */
+const FRAMEWORKS = ['express', 'fastify', 'koa', 'hono', '@hono/node-server', '@types/express', '@types/koa', '@types/node'];
+
+describe("docs/'s code blocks in the user's project, importing the installed tollgate", () => {
+  let code: string;
+  let out: string;
+  const compiled = (file: string): string => join(out, file.slice(code.length).replace(/\.ts$/, '.js'));
+  const fragments = docBlocks().filter((block) => block.kind === 'fragment');
+
+  before(() => {
+    code = join(app, 'docs-code');
+    out = join(app, 'docs-out');
+    writeDocCode(code);
+    for (const name of FRAMEWORKS) {
+      mkdirSync(dirname(join(app, 'node_modules', name)), { recursive: true });
+      if (!existsSync(join(app, 'node_modules', name))) symlinkSync(join(root, 'node_modules', name), join(app, 'node_modules', name));
+    }
+  });
+
+  it('every snippet and fragment compiles with the project\'s TypeScript against the installed types (strict)', async () => {
+    // This repository's compiler options, as the docs promise strict code; the files and types are the user's.
+    await writeFile(
+      join(code, 'tsconfig.json'),
+      JSON.stringify({ extends: join(root, 'tsconfig.json'), compilerOptions: { rootDir: '.', outDir: out, declaration: false, sourceMap: false }, include: ['**/*.ts'] }),
+    );
+    const { stdout } = await run(process.execPath, [tsc, '-p', code]).catch((err: { stdout: string; stderr: string }) => assert.fail(err.stdout + err.stderr));
+    assert.equal(stdout, '');
+    assert.ok(readFileSync(compiled(fragmentFile(code, 'dpop-options')), 'utf8').includes("from 'tollgate'"));
+  });
+
+  for (const block of fragments) {
+    it(`${block.where} runs inside its fixture (test/docs/fragments/${block.value}.ts.tmpl)`, () => {
+      const ran = spawnSync(process.execPath, [compiled(fragmentFile(code, block.value))], { cwd: app, encoding: 'utf8' });
+      assert.equal(ran.status, 0, ran.stdout + ran.stderr);
+    });
+  }
+
+  describeSnippetChecks({
+    importSnippet: (doc, name) => import(pathToFileURL(compiled(snippetFile(code, doc, name))).href),
+    runTestFile(doc, name) {
+      const { NODE_TEST_CONTEXT: _parent, ...env } = process.env;
+      return spawnSync(process.execPath, ['--test', '--test-reporter=tap', compiled(snippetFile(code, doc, name))], { cwd: app, encoding: 'utf8', env });
+    },
+  });
+
+  for (const host of ['node.ts', 'express.ts', 'fastify.ts', 'koa.ts', 'hono.ts']) {
+    it(`docs/adapters.md's ${host} serves a client_credentials token and /me behind the bearer check`, async () => {
+      const port = await freePort();
+      const child = spawn(process.execPath, [compiled(snippetFile(code, 'adapters.md', host))], { cwd: app, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'] });
+      try {
+        const url = await listeningUrl(child);
+        const issued = await fetch(`${url}/oauth/token`, {
+          method: 'POST',
+          headers: { authorization: `Basic ${Buffer.from('reports-service:change-me-to-32-random-characters!!').toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'grant_type=client_credentials&scope=read',
+        });
+        assert.equal(issued.status, 200);
+        const { access_token: token } = (await issued.json()) as { access_token: string };
+        const me = await fetch(`${url}/me`, { headers: { authorization: `Bearer ${token}` } });
+        assert.deepEqual(await me.json(), { id: 'reports-service' });
+        assert.equal((await fetch(`${url}/me`)).status, 401);
+      } finally {
+        await stop(child);
+      }
+    });
+  }
+
+  describe('shell blocks, with the installed tollgate command', () => {
+    it('every run: demo block, against the demo config served by node_modules/.bin/tollgate', async () => {
+      const { port: _port, issuer: _issuer, ...demo } = JSON.parse(readFileSync(join(root, 'config', 'demo.json'), 'utf8')) as Record<string, unknown>;
+      await writeFile(join(app, 'demo.json'), JSON.stringify({ ...demo, store: 'memory' }));
+      const child = spawn(join(app, 'node_modules', '.bin', 'tollgate'), ['serve', '--config', 'demo.json', '--port', '0'], { cwd: app, stdio: ['ignore', 'pipe', 'inherit'] });
+      try {
+        const url = await listeningUrl(child);
+        const demoBlocks = docBlocks().filter((block) => block.kind === 'run' && block.value === 'demo');
+        assert.ok(demoBlocks.length > 0);
+        for (const block of demoBlocks) runDemoBlock(block, url, app);
+      } finally {
+        await stop(child);
+      }
+    });
+
+    it('every run: cli block, in document order, with node_modules/.bin/tollgate', () => {
+      const world = new CliWorld(join(app, 'cli'), [join(app, 'node_modules', '.bin', 'tollgate')], app);
+      const cliBlocks = docBlocks().filter((block) => block.kind === 'run' && block.value === 'cli');
+      assert.ok(cliBlocks.length > 0);
+      for (const block of cliBlocks) world.run(block);
+    });
+  });
+});
+
+/**
+ * The URL a server prints in its "listening on" line. Its stdout keeps being read afterwards: a
+ * closed pipe would make the server's own shutdown log fail, and its SIGTERM stop with it.
+ */
+function listeningUrl(child: ChildProcess): Promise<string> {
+  let output = '';
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const url = /listening on (http:\/\/\S+)/.exec(output)?.[1];
+      if (url) resolve(url);
+    });
+    child.once('exit', (code) => reject(new Error(`exited with ${code} before listening:\n${output}`)));
+  });
+}
+
+/** Stops a server the test started and waits until it is gone. */
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+}
