@@ -369,6 +369,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     sessions,
     signIn,
     path: server.options.endpoints.deviceVerification,
+    signOutAction: SIGN_OUT_PATH,
     theme,
     limits: { perIp: createRateLimiter(config.rateLimit.userCodePerIp), perSession: createRateLimiter(config.rateLimit.userCodePerSession) },
     events,
@@ -386,7 +387,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     stateChanging: [endpoints.token, endpoints.revocation, endpoints.registration],
   });
   await app.register(tollgate, { server, bodyLimit: config.bodyLimit, interaction });
-  mountSignOut(app, { store, getClient: server.getClient, sessions, openid: openid && { provider: openid, issuer: config.issuer }, events, theme, authorizationPath });
+  mountSignOut(app, { store, getClient: server.getClient, sessions, openid: openid && { provider: openid, issuer: config.issuer }, events, theme, authorizationPath, devicePath: server.options.endpoints.deviceVerification });
 
   // RFC 9728: /secure's challenges name its metadata, so a client can discover this server from it.
   const secure = mountProtectedResources(app, config.issuer, config.resources, server.options.dpop?.algorithms);

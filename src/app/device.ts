@@ -27,6 +27,8 @@ export interface DevicePageOptions {
   signIn: SignIn;
   /** The verification page's path, where every form of the flow posts. */
   path: string;
+  /** "Not you? Sign out" on the consent page posts here, and comes back to the code form. */
+  signOutAction?: string | undefined;
   theme: Theme;
   /** User-code entries per IP address and per session. */
   limits: { perIp: RateLimiter; perSession: RateLimiter };
@@ -41,7 +43,7 @@ function pendingUserCode(session: Session): string | undefined {
 }
 
 export function createDevicePage(options: DevicePageOptions): (context: DeviceInteractionContext) => Promise<OAuthResponse> {
-  const { store, sessions, signIn, path, theme, limits, events } = options;
+  const { store, sessions, signIn, path, signOutAction, theme, limits, events } = options;
 
   // Every page below is in `shown`: the theme in the language the request's Accept-Language asks for.
   function withSession(shown: Theme, status: number, body: string, session: Session, headers: Record<string, string> = {}): OAuthResponse {
@@ -64,6 +66,8 @@ export function createDevicePage(options: DevicePageOptions): (context: DeviceIn
       csrf: session.csrf,
       nonce: pending.nonce,
       resources: found.resources,
+      signOutAction,
+      signOutResume: 'device' as const,
     };
     return withSession(shown, 200, consentPage(view, shown), session);
   }

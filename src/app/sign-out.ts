@@ -34,6 +34,8 @@ export interface SignOutOptions {
   theme?: Theme | undefined;
   /** The authorization endpoint: "Not you? Sign out" on the consent page goes back there, to sign in again for the same request. */
   authorizationPath?: string | undefined;
+  /** The device page (RFC 8628 §3.3): "Not you? Sign out" on its consent goes back to its code form, the code prefilled. */
+  devicePath?: string | undefined;
 }
 
 /** A checked RP-initiated logout request (RP-Initiated Logout 1.0 §2), or the reason it is refused. */
@@ -53,7 +55,9 @@ function paramsOf(request: FastifyRequest): URLSearchParams {
 }
 
 export function mountSignOut(app: FastifyInstance, options: SignOutOptions): void {
-  const { store, getClient, sessions, openid, events, theme = DEFAULT_THEME, authorizationPath } = options;
+  const { store, getClient, sessions, openid, events, theme = DEFAULT_THEME, authorizationPath, devicePath } = options;
+  // "Not you?": the form names which flow it came from; the place it goes back to is this server's own path.
+  const resumePaths: Record<string, string | undefined> = { authorization: authorizationPath, device: devicePath };
   // RP-Initiated Logout 1.0 §2: the relying party may send ui_locales too.
   const themeOf = (request: FastifyRequest): Theme => requestTheme(theme, paramsOf(request).toString(), request.headers['accept-language']);
 
@@ -137,11 +141,13 @@ export function mountSignOut(app: FastifyInstance, options: SignOutOptions): voi
     if (typeof logout === 'string') return sendOAuthResponse(reply, problemPage(400, logout, shown));
     if (session?.userId !== undefined) events?.({ type: 'logout', userId: session.userId, clientId: logout.clientId });
     const ended = await finish(session, logout, shown);
-    // "Not you?" on the consent page: the waiting request (this session's own, never a URL from the form)
-    // starts again at the authorization endpoint, which now asks someone to sign in.
+    // "Not you?" on a consent page: the waiting request (this session's own, never a URL from the form)
+    // starts again where it came from: the authorization endpoint, which now asks someone to sign in, or
+    // the device page with its code prefilled, which the person confirms again (RFC 8628 §5.4).
     const waiting = session?.pending?.params;
-    if (form.get('resume') === 'authorization' && waiting !== undefined && authorizationPath !== undefined && logout.target === undefined) {
-      return sendOAuthResponse(reply, { status: 303, headers: { 'Set-Cookie': sessions.clear(), Location: `${authorizationPath}?${waiting}` }, body: '' });
+    const resumeAt = Object.hasOwn(resumePaths, form.get('resume') ?? '') ? resumePaths[form.get('resume') as string] : undefined;
+    if (resumeAt !== undefined && waiting !== undefined && logout.target === undefined) {
+      return sendOAuthResponse(reply, { status: 303, headers: { 'Set-Cookie': sessions.clear(), Location: `${resumeAt}?${waiting}` }, body: '' });
     }
     return sendOAuthResponse(reply, ended);
   });

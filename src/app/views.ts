@@ -241,6 +241,8 @@ export interface ConsentView {
   redirectHost?: string | undefined;
   /** "Not you? Sign out": the sign-out path, which sends the person back to this request's sign-in. */
   signOutAction?: string | undefined;
+  /** Where the sign-out sends the person back to: the authorization request (the default) or the device page's code form. */
+  signOutResume?: 'authorization' | 'device' | undefined;
 }
 
 /** A scope's description in the theme's language: its own words, else the default language's, else any. */
@@ -276,7 +278,7 @@ export function consentPage(view: ConsentView, theme: Theme = DEFAULT_THEME): st
     ? html``
     : html`<form method="post" action="${view.signOutAction}" class="muted">
 <input type="hidden" name="csrf_token" value="${view.csrf}">
-<input type="hidden" name="resume" value="authorization">
+<input type="hidden" name="resume" value="${view.signOutResume ?? 'authorization'}">
 ${t.notYou} <button type="submit" class="link">${t.signOutLink}</button>
 </form>`;
   const values = { action: view.action, csrf: view.csrf, request: view.nonce, clientName: view.clientName, username: view.username, scopes, resources, notice, signOut };

@@ -11,6 +11,7 @@ import type { RunningCli } from '../helpers/app-server.js';
 import { REDIRECT_URI, demoConfig, runCli, startCli, tempDir, writeConfig } from '../helpers/app-server.js';
 import { authorizeThroughPages, createAgent, hiddenField, postToken } from '../helpers/app-agent.js';
 import { skyvault } from '../helpers/fixtures.js';
+import { tv } from '../helpers/device.js';
 
 const REQUEST = { response_type: 'code', client_id: 'SkyVaultapp', redirect_uri: REDIRECT_URI, state: 's', scope: 'read write' };
 const query = (params: Record<string, string>) => `/authorize?${new URLSearchParams(params)}`;
@@ -145,5 +146,33 @@ export async function getUserById(id) {
     const { code, stderr } = await runCli(['users', 'list', '--config', file]);
     assert.equal(code, 1);
     assert.match(stderr, /^tollgate: users list: the users come from .*users\.mjs \(config\.users\.module\); list, add and change them in that user database/);
+  });
+});
+
+describe('device consent: "Not you? Sign out"', () => {
+  let cli: RunningCli;
+  before(async () => {
+    cli = await startCli(demoConfig({ clients: [...(demoConfig().clients as unknown[]), tv] }));
+  });
+  after(() => cli.stop());
+
+  test('the device page\'s consent offers it; it signs out and goes back to the code form with the code prefilled, not yet confirmed (RFC 8628 §5.4)', async () => {
+    const started = await fetch(`${cli.url}/oauth/device_authorization`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ client_id: 'tv', scope: 'read' }) });
+    const { user_code: userCode } = (await started.json()) as { user_code: string };
+    const agent = createAgent(cli.url);
+    const form = await agent.get('/device');
+    const signIn = await agent.post('/device', { csrf_token: hiddenField(form.body, 'csrf_token'), user_code: userCode });
+    const consent = await agent.post('/device', { csrf_token: hiddenField(signIn.body, 'csrf_token'), username: 'admin', password: 'tiger' });
+    assert.match(consent.body, /name="decision"/);
+    assert.match(consent.body, /Not you\? <button type="submit" class="link">Sign out<\/button>/);
+    assert.equal(hiddenField(consent.body, 'resume'), 'device');
+    const signedOut = await agent.post('/logout', { csrf_token: hiddenField(consent.body, 'csrf_token'), resume: 'device' });
+    assert.equal(signedOut.status, 303);
+    assert.equal(signedOut.location, `/device?${new URLSearchParams({ user_code: userCode })}`);
+    const again = await agent.get(signedOut.location as string);
+    assert.equal(again.status, 200);
+    assert.match(again.body, new RegExp(`name="user_code"[^>]*value="${userCode}"`));
+    const reentered = await agent.post('/device', { csrf_token: hiddenField(again.body, 'csrf_token'), user_code: userCode });
+    assert.match(reentered.body, /name="password"/, 'signed out: the code asks for a sign-in again');
   });
 });
