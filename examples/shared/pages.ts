@@ -29,32 +29,36 @@ interface Pending {
 
 const COOKIE = 'example_interaction';
 // RFC 6749 §4.1.2 keeps codes to ten minutes; the time to sign in gets the same.
-const TTL_MS = 10 * 60 * 1000;
+export const TTL_MS = 10 * 60 * 1000;
 
 const escape = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const random = (): string => randomBytes(32).toString('base64url');
+/** A random value, 256 bits, base64url. */
+export const random = (): string => randomBytes(32).toString('base64url');
 
-function same(a: string, b: string): boolean {
+/** Constant-time comparison of two secrets (a cookie and the value kept for it). */
+export function same(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function header(request: OAuthRequest, name: string): string | undefined {
+/** A request header by lower-case name, the first of repeated ones. */
+export function header(request: OAuthRequest, name: string): string | undefined {
   const value = Object.entries(request.headers).find(([key]) => key.toLowerCase() === name)?.[1];
   return typeof value === 'string' ? value : value?.[0];
 }
 
-function cookie(request: OAuthRequest): string | undefined {
+/** The value of the cookie `wanted` (this module's own by default). */
+export function cookie(request: OAuthRequest, wanted = COOKIE): string | undefined {
   for (const part of (header(request, 'cookie') ?? '').split(';')) {
     const [name, ...value] = part.trim().split('=');
-    if (name === COOKIE) return value.join('=');
+    if (name === wanted) return value.join('=');
   }
   return undefined;
 }
 
 /** The posted form's fields, whether the host passed the body raw or parsed (the first of repeated fields). */
-function form(request: OAuthRequest): Record<string, string> {
+export function form(request: OAuthRequest): Record<string, string> {
   const { body } = request;
   if (body === undefined) return {};
   if (typeof body === 'string' || body instanceof Uint8Array) {
