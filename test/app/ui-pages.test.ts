@@ -93,6 +93,7 @@ describe('ui templates at start', () => {
 describe('users from a module', () => {
   let cli: RunningCli;
   let dir: string;
+  let configFile: string;
   before(async () => {
     dir = tempDir();
     writeFileSync(
@@ -106,10 +107,16 @@ export async function getUserById(id) {
   const person = [...people.values()].find((p) => p.id === id);
   return person ? { id, username: person.username, email: person.email } : null;
 }
+export async function getUserByUsername(username) {
+  const person = people.get(username);
+  return person ? { id: person.id, username } : null;
+}
 `,
     );
+    writeFileSync(join(dir, 'check-only.mjs'), 'export async function getUser() { return null; }\n');
     const clients = [{ ...skyvault, scope: 'read write openid email' }];
-    cli = await startCli(undefined, { configFile: writeConfig(demoConfig({ clients, users: { module: './users.mjs' }, store: `sqlite:${join(dir, 'db.sqlite')}` }), dir) });
+    configFile = writeConfig(demoConfig({ clients, users: { module: './users.mjs' }, store: `sqlite:${join(dir, 'db.sqlite')}` }), dir);
+    cli = await startCli(undefined, { configFile });
   });
   after(() => cli?.stop());
 
@@ -146,6 +153,37 @@ export async function getUserById(id) {
     const { code, stderr } = await runCli(['users', 'list', '--config', file]);
     assert.equal(code, 1);
     assert.match(stderr, /^tollgate: users list: the users come from .*users\.mjs \(config\.users\.module\); list, add and change them in that user database/);
+  });
+
+  test('grants list / revoke and sessions revoke --user find the module\'s user through its getUserByUsername', async () => {
+    const done = await authorizeThroughPages(createAgent(cli.url), { ...REQUEST, state: 'cli' }, { username: 'ada', password: 'lovelace' });
+    const code = new URL(done.location as string).searchParams.get('code') as string;
+    const tokens = await postToken(cli.url, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI }, [skyvault.client_id, skyvault.client_secret as string]);
+    assert.equal(tokens.status, 200, JSON.stringify(tokens.json));
+    const listed = await runCli(['grants', 'list', '--user', 'ada', '--config', configFile, '--json']);
+    assert.equal(listed.code, 0, listed.stderr);
+    const grants = JSON.parse(listed.stdout) as Array<{ userId: string; username: string; clientId: string }>;
+    assert.ok(grants.length >= 1, listed.stdout);
+    for (const grant of grants) assert.deepEqual([grant.userId, grant.username, grant.clientId], ['u-ada', 'ada', skyvault.client_id]);
+    const sessions = await runCli(['sessions', 'revoke', '--user', 'ada', '--config', configFile]);
+    assert.equal(sessions.code, 0, sessions.stderr);
+    assert.match(sessions.stdout, /^ended [1-9]\d* sessions? of user ada$/m);
+    const revoked = await runCli(['grants', 'revoke', '--user', 'ada', '--config', configFile]);
+    assert.equal(revoked.code, 0, revoked.stderr);
+    const after = await runCli(['grants', 'list', '--user', 'ada', '--config', configFile, '--json']);
+    assert.deepEqual(JSON.parse(after.stdout), []);
+    const unknown = await runCli(['grants', 'list', '--user', 'nobody', '--config', configFile]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /no user "nobody" in .*users\.mjs/);
+  });
+
+  test('a module without getUserByUsername: --user is refused with the reason and what to export', async () => {
+    const file = writeConfig(demoConfig({ users: { module: './check-only.mjs' }, store: `sqlite:${join(dir, 'check-only.sqlite')}` }), dir);
+    for (const args of [['grants', 'list', '--user', 'ada'], ['sessions', 'revoke', '--user', 'ada']]) {
+      const { code, stderr } = await runCli([...args, '--config', file]);
+      assert.equal(code, 1);
+      assert.match(stderr, /cannot look up user "ada": the users come from .*check-only\.mjs \(config\.users\.module\), which exports no getUserByUsername\(username\); export it to name its users here/);
+    }
   });
 });
 
