@@ -2,7 +2,7 @@
  * tollgate's own sign-in, consent, device and error pages for a library host (tollgate/pages):
  * the templates, look, languages and Content-Security-Policy of `tollgate serve`, rendered as
  * plain `{ status, headers, body }` responses that any framework writes out, from an
- * `Interaction` (see docs/pages.md).
+ * `Interaction` (see docs/adapters.md, "tollgate's own pages").
  *
  * @example
  * ```ts
