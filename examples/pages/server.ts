@@ -13,8 +13,8 @@ import { createRequestListener, sendOAuthResponse, toOAuthRequest } from '../../
 import { createPages } from '../../src/pages.js';
 import type { Pages } from '../../src/pages.js';
 import { PORT, announce, createDemo } from '../shared/demo.js';
-import type { PasswordCheck } from '../shared/pages.js';
-import { TTL_MS, cookie, form, header, random, same } from '../shared/pages.js';
+import type { Kept, PasswordCheck } from '../shared/pages.js';
+import { TTL_MS, form, header, random, waitingRequest } from '../shared/pages.js';
 
 const COOKIE = 'pages_example';
 
@@ -25,11 +25,9 @@ const pages = createPages({
   scopes: { read: { en: 'Read your files', de: 'Ihre Dateien lesen' } },
 });
 
-interface Pending {
+interface Pending extends Kept {
   params: Record<string, string>;
-  browser: string;
   user?: User;
-  expiresAt: number;
 }
 
 /** A page with more headers (the cookie that binds the waiting request to this browser). */
@@ -38,16 +36,8 @@ const withHeaders = (page: OAuthResponse, headers: Record<string, string>): OAut
 function builtInPages(users: PasswordCheck, action: string): Interaction {
   const pending = new Map<string, Pending>();
 
-  /** The waiting request a posted form names, if this browser started it and it has not expired. */
-  function waiting(request: OAuthRequest): { id: string; entry: Pending } | undefined {
-    const now = Date.now();
-    for (const [id, entry] of pending) if (entry.expiresAt <= now) pending.delete(id);
-    const id = form(request).csrf_token;
-    const entry = id === undefined ? undefined : pending.get(id);
-    const browser = cookie(request, COOKIE);
-    if (id === undefined || entry === undefined || browser === undefined || !same(browser, entry.browser)) return undefined;
-    return { id, entry };
-  }
+  // The pages' forms carry the waiting request's id as their csrf_token.
+  const waiting = (request: OAuthRequest) => waitingRequest(pending, request, 'csrf_token', COOKIE);
 
   /** The pages in the language the request asks for: its ui_locales, else the browser's Accept-Language. */
   const shownFor = (request: OAuthRequest, params: Record<string, string> = {}): Pages =>

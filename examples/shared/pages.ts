@@ -17,14 +17,11 @@ export interface PasswordCheck {
   getUser(username: string, password: string, client: Client): Promise<User | null | undefined | false> | User | null | undefined | false;
 }
 
-interface Pending {
+interface Pending extends Kept {
   /** The authorization request's parameters, to resume it. */
   params: Record<string, string>;
-  /** The cookie's value: binds the waiting request to the browser that started it. */
-  browser: string;
   /** Set once the person signed in: the consent step follows. */
   user?: User;
-  expiresAt: number;
 }
 
 const COOKIE = 'example_interaction';
@@ -88,20 +85,31 @@ function page(title: string, body: string, headers: Record<string, string> = {})
   };
 }
 
+/** A waiting request's kept state: `browser` is the cookie's value that binds it to the browser that started it. */
+export interface Kept {
+  browser: string;
+  expiresAt: number;
+}
+
+/**
+ * The waiting request a posted form names (its id in the form field `idField`), if the browser
+ * that started it posts it (the cookie `cookieName` matches) and it has not expired.
+ */
+export function waitingRequest<T extends Kept>(pending: Map<string, T>, request: OAuthRequest, idField: string, cookieName: string): { id: string; entry: T } | undefined {
+  const now = Date.now();
+  for (const [id, entry] of pending) if (entry.expiresAt <= now) pending.delete(id);
+  const id = form(request)[idField];
+  const entry = id === undefined ? undefined : pending.get(id);
+  const browser = cookie(request, cookieName);
+  if (id === undefined || entry === undefined || browser === undefined || !same(browser, entry.browser)) return undefined;
+  return { id, entry };
+}
+
 /** The sign-in and consent pages as an `Interaction`, posting to `action` (the authorization endpoint's path). */
 export function signInAndConsent(users: PasswordCheck, action: string): Interaction {
   const pending = new Map<string, Pending>();
 
-  /** The waiting request a posted form names, if this browser started it and it has not expired. */
-  function waiting(request: OAuthRequest): { id: string; entry: Pending } | undefined {
-    const now = Date.now();
-    for (const [id, entry] of pending) if (entry.expiresAt <= now) pending.delete(id);
-    const id = form(request).interaction;
-    const entry = id === undefined ? undefined : pending.get(id);
-    const browser = cookie(request);
-    if (id === undefined || entry === undefined || browser === undefined || !same(browser, entry.browser)) return undefined;
-    return { id, entry };
-  }
+  const waiting = (request: OAuthRequest) => waitingRequest(pending, request, 'interaction', COOKIE);
 
   const formFor = (id: string, fields: string): string =>
     `<form method="post" action="${escape(action)}"><input type="hidden" name="interaction" value="${escape(id)}">${fields}</form>`;
