@@ -38,6 +38,7 @@ describe('createPages', () => {
     assert.match(page.body, /<strong>Web &lt;App&gt;<\/strong>/);
     assert.match(page.body, /name="csrf_token" value="c&quot;1"/);
     assert.equal(pages.forRequest({ uiLocales: 'en', acceptLanguage: 'de' }).lang, 'en');
+    assert.equal(pages.forRequest({ acceptLanguage: 'de' }), german, 'one Pages per language, not one per request');
   });
 
   it('error pages keep their status; the device and sign-out pages are there too', () => {

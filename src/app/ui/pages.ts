@@ -63,10 +63,15 @@ export interface Pages {
   signedOut(): OAuthResponse;
 }
 
+/** One Pages per theme: a theme is made once per language, so a request allocates no new object for its pages. */
+const made = new WeakMap<Theme, Pages>();
+
 /** The pages for a theme, in its language; `forRequest` switches language (the theme caches each). */
 export function themePages(theme: Theme): Pages {
+  const known = made.get(theme);
+  if (known !== undefined) return known;
   const ok = (body: string): OAuthResponse => pageResponse(200, body, {}, theme);
-  return {
+  const pages: Pages = {
     lang: theme.lang,
     messages: theme.t,
     forRequest: (request) => themePages(theme.forRequest(request)),
@@ -78,6 +83,8 @@ export function themePages(theme: Theme): Pages {
     signOut: (view) => ok(signOutPage(view, theme)),
     signedOut: () => ok(signOutPage({ action: '', csrf: '', username: undefined }, theme)),
   };
+  made.set(theme, pages);
+  return pages;
 }
 
 /** The pages as tollgate looks without options. */
