@@ -47,6 +47,7 @@ describe('the docs name what they quote and show', () => {
     assert.deepEqual(snippets.map((s) => `${s.doc}:${s.target}`), [
       'adapters.md:auth.ts',
       'adapters.md:sign-in.ts',
+      'adapters.md:built-in-pages.ts',
       'adapters.md:node.ts',
       'adapters.md:express.ts',
       'adapters.md:fastify.ts',
@@ -162,6 +163,18 @@ async function me(issuer: string, accessToken: string): Promise<Record<string, u
   assert.equal(response.status, 200);
   return (await response.json()) as Record<string, unknown>;
 }
+
+describe('docs/adapters.md: tollgate/pages', () => {
+  test("the built-in sign-in page in the browser's language, CSP-strict, with the host's cookie added", async () => {
+    const { signInPage } = (await import(fileOf('adapters.md', 'built-in-pages.ts'))) as { signInPage: (request: unknown, clientName: string, id: string, browser: string) => { status: number; headers: Record<string, string>; body: string } };
+    const page = signInPage({ method: 'GET', url: '/authorize', headers: { 'accept-language': 'de-DE,de;q=0.9' } }, 'Acme Web', 'pending-1', 'b1');
+    assert.equal(page.status, 200);
+    assert.equal(page.headers['Content-Language'], 'de');
+    assert.equal(page.headers['Set-Cookie'], 'pending=b1; Path=/; HttpOnly; SameSite=Lax');
+    assert.match(page.headers['Content-Security-Policy'] ?? '', /^default-src 'none'; style-src 'sha256-[^']+'; img-src 'none'/);
+    assert.match(page.body, /<title>Anmelden · Acme Files<\/title>[\s\S]*name="csrf_token" value="pending-1"[\s\S]*<label for="username">Benutzername<\/label>/);
+  });
+});
 
 describe('docs/adapters.md: every host runs as pasted', () => {
   const children: ChildProcess[] = [];

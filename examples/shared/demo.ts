@@ -6,6 +6,7 @@ import { createAuthorizationServer } from '../../src/index.js';
 import type { AuthorizationServer, Interaction } from '../../src/index.js';
 import { createMemoryStore } from '../../src/stores/memory.js';
 import { signInAndConsent } from './pages.js';
+import type { PasswordCheck } from './pages.js';
 
 /** PORT from the environment (0 takes a free port), 3000 by default. */
 export const PORT = Number(process.env.PORT ?? 3000);
@@ -16,9 +17,9 @@ export const REDIRECT_URI = 'http://localhost:8080/callback';
 /**
  * A server with two clients: `demo` / `demo-secret` (client_credentials) and `web-app` /
  * `web-app-secret` (authorization code with PKCE, refresh tokens), one person `alice` / `wonderland`,
- * and the pages that sign her in and ask her consent.
+ * and the pages that sign her in and ask her consent (`users` checks her password, for pages of your own).
  */
-export async function createDemo(issuer = `http://localhost:${PORT || 3000}`): Promise<{ server: AuthorizationServer; interaction: Interaction }> {
+export async function createDemo(issuer = `http://localhost:${PORT || 3000}`): Promise<{ server: AuthorizationServer; interaction: Interaction; users: PasswordCheck }> {
   const store = await createMemoryStore({
     clients: [
       { client_id: 'demo', client_secret: 'demo-secret', redirect_uris: [], grant_types: ['client_credentials'], scope: 'read' },
@@ -34,7 +35,7 @@ export async function createDemo(issuer = `http://localhost:${PORT || 3000}`): P
     users: [{ username: 'alice', password: 'wonderland' }],
   });
   const server = createAuthorizationServer({ issuer, grantTypes: ['client_credentials', 'authorization_code', 'refresh_token'], model: store });
-  return { server, interaction: signInAndConsent(store, server.options.endpoints.authorization) };
+  return { server, interaction: signInAndConsent(store, server.options.endpoints.authorization), users: store };
 }
 
 /** The line every example prints once it listens; the tests read the URL from it. */

@@ -17,44 +17,45 @@ export interface PasswordCheck {
   getUser(username: string, password: string, client: Client): Promise<User | null | undefined | false> | User | null | undefined | false;
 }
 
-interface Pending {
+interface Pending extends Kept {
   /** The authorization request's parameters, to resume it. */
   params: Record<string, string>;
-  /** The cookie's value: binds the waiting request to the browser that started it. */
-  browser: string;
   /** Set once the person signed in: the consent step follows. */
   user?: User;
-  expiresAt: number;
 }
 
 const COOKIE = 'example_interaction';
 // RFC 6749 §4.1.2 keeps codes to ten minutes; the time to sign in gets the same.
-const TTL_MS = 10 * 60 * 1000;
+export const TTL_MS = 10 * 60 * 1000;
 
 const escape = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const random = (): string => randomBytes(32).toString('base64url');
+/** A random value, 256 bits, base64url. */
+export const random = (): string => randomBytes(32).toString('base64url');
 
-function same(a: string, b: string): boolean {
+/** Constant-time comparison of two secrets (a cookie and the value kept for it). */
+export function same(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function header(request: OAuthRequest, name: string): string | undefined {
+/** A request header by lower-case name, the first of repeated ones. */
+export function header(request: OAuthRequest, name: string): string | undefined {
   const value = Object.entries(request.headers).find(([key]) => key.toLowerCase() === name)?.[1];
   return typeof value === 'string' ? value : value?.[0];
 }
 
-function cookie(request: OAuthRequest): string | undefined {
+/** The value of the cookie `wanted` (this module's own by default). */
+export function cookie(request: OAuthRequest, wanted = COOKIE): string | undefined {
   for (const part of (header(request, 'cookie') ?? '').split(';')) {
     const [name, ...value] = part.trim().split('=');
-    if (name === COOKIE) return value.join('=');
+    if (name === wanted) return value.join('=');
   }
   return undefined;
 }
 
 /** The posted form's fields, whether the host passed the body raw or parsed (the first of repeated fields). */
-function form(request: OAuthRequest): Record<string, string> {
+export function form(request: OAuthRequest): Record<string, string> {
   const { body } = request;
   if (body === undefined) return {};
   if (typeof body === 'string' || body instanceof Uint8Array) {
@@ -84,20 +85,31 @@ function page(title: string, body: string, headers: Record<string, string> = {})
   };
 }
 
+/** A waiting request's kept state: `browser` is the cookie's value that binds it to the browser that started it. */
+export interface Kept {
+  browser: string;
+  expiresAt: number;
+}
+
+/**
+ * The waiting request a posted form names (its id in the form field `idField`), if the browser
+ * that started it posts it (the cookie `cookieName` matches) and it has not expired.
+ */
+export function waitingRequest<T extends Kept>(pending: Map<string, T>, request: OAuthRequest, idField: string, cookieName: string): { id: string; entry: T } | undefined {
+  const now = Date.now();
+  for (const [id, entry] of pending) if (entry.expiresAt <= now) pending.delete(id);
+  const id = form(request)[idField];
+  const entry = id === undefined ? undefined : pending.get(id);
+  const browser = cookie(request, cookieName);
+  if (id === undefined || entry === undefined || browser === undefined || !same(browser, entry.browser)) return undefined;
+  return { id, entry };
+}
+
 /** The sign-in and consent pages as an `Interaction`, posting to `action` (the authorization endpoint's path). */
 export function signInAndConsent(users: PasswordCheck, action: string): Interaction {
   const pending = new Map<string, Pending>();
 
-  /** The waiting request a posted form names, if this browser started it and it has not expired. */
-  function waiting(request: OAuthRequest): { id: string; entry: Pending } | undefined {
-    const now = Date.now();
-    for (const [id, entry] of pending) if (entry.expiresAt <= now) pending.delete(id);
-    const id = form(request).interaction;
-    const entry = id === undefined ? undefined : pending.get(id);
-    const browser = cookie(request);
-    if (id === undefined || entry === undefined || browser === undefined || !same(browser, entry.browser)) return undefined;
-    return { id, entry };
-  }
+  const waiting = (request: OAuthRequest) => waitingRequest(pending, request, 'interaction', COOKIE);
 
   const formFor = (id: string, fields: string): string =>
     `<form method="post" action="${escape(action)}"><input type="hidden" name="interaction" value="${escape(id)}">${fields}</form>`;

@@ -3,9 +3,9 @@
  * and a `(request) => Promise<Response>` handler serving the endpoints. Web APIs only.
  */
 import type { AuthorizationServer } from '../authorization-server.js';
-import type { AuthenticateOptions } from '../endpoints/authenticate.js';
+import type { AuthenticateOptions, AuthenticateResult } from '../endpoints/authenticate.js';
 import type { HandleOptions } from '../interaction.js';
-import type { AccessToken, OAuthRequest, OAuthResponse } from '../types.js';
+import type { OAuthRequest, OAuthResponse } from '../types.js';
 
 /** Options of `fetchHandler`: the `handle` options, and what answers the other paths. */
 export interface FetchHandlerOptions extends HandleOptions {
@@ -51,16 +51,18 @@ export function sendOAuthResponse(response: OAuthResponse): Response {
   return new Response(response.body === '' ? null : response.body, { status: response.status, headers: response.headers });
 }
 
-/** What the Fetch `authenticate` answers: the token, or the challenge as a ready Response. */
+/**
+ * What the Fetch `authenticate` answers: the core's authenticated result as it is (the token, and
+ * the headers to send with the resource's answer), or the challenge as a ready Response.
+ */
 export type FetchAuthenticateResult =
-  | {
-      /** The token is valid and covers what the resource requires. */
-      type: 'authenticated';
-      /** The access token, with its client, user and scope. */
-      token: AccessToken;
-      /** Send these with the resource's answer: a fresh `DPoP-Nonce` when nonces are on (RFC 9449 §8.2). */
-      headers?: Record<string, string>;
-    }
+  | Extract<
+      AuthenticateResult,
+      {
+        /** The core's authenticated half, as it is. */
+        type: 'authenticated';
+      }
+    >
   | {
       /** Refused. */
       type: 'error';

@@ -27,6 +27,7 @@ import { createSignIn } from './sign-in.js';
 import { createDocumentFetcher } from '../fetch/index.js';
 import { createConsent } from './consent.js';
 import { createTheme } from './views.js';
+import { themePages } from './ui/pages.js';
 import { SIGN_OUT_PATH, mountSignOut } from './sign-out.js';
 import { DISCOVERY_PATH, USERINFO_PATH, createOpenIdProvider } from '../oidc/index.js';
 import { parseScope } from '../index.js';
@@ -351,26 +352,27 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
 
   const sessions = createSessions({ store, secret: deps.sessionSecret, secure: config.issuer.startsWith('https:'), ttlSeconds: SESSION_TTL_SECONDS });
   const authorizationPath = server.options.endpoints.authorization;
-  // One theme for the process: its stylesheet hash and CSP are computed once.
-  const theme = createTheme(config.branding);
+  // One set of pages for the process (tollgate/pages' own): its stylesheet hash and CSP are computed once.
+  const pages = themePages(createTheme(config.branding));
   const signIn = createSignIn(app, {
     store,
     getClient: server.getClient,
     sessions,
     passwordGuard,
     authorizationPath,
-    theme,
+    pages,
     events,
   });
-  const consent = createConsent({ store, sessions, action: authorizationPath, signOutAction: SIGN_OUT_PATH, theme, events });
-  const authorizationInteraction = createInteraction({ store, sessions, signIn, consent, skyvaultCompat: config.skyvaultCompat, theme });
+  const consent = createConsent({ store, sessions, action: authorizationPath, signOutAction: SIGN_OUT_PATH, pages, events });
+  const authorizationInteraction = createInteraction({ store, sessions, signIn, consent, skyvaultCompat: config.skyvaultCompat, pages });
   // RFC 8628 §3.3: the device page, when the grant is on.
   const device = createDevicePage({
     store,
     sessions,
     signIn,
     path: server.options.endpoints.deviceVerification,
-    theme,
+    signOutAction: SIGN_OUT_PATH,
+    pages,
     limits: { perIp: createRateLimiter(config.rateLimit.userCodePerIp), perSession: createRateLimiter(config.rateLimit.userCodePerSession) },
     events,
   });
@@ -387,7 +389,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
     stateChanging: [endpoints.token, endpoints.revocation, endpoints.registration],
   });
   await app.register(tollgate, { server, bodyLimit: config.bodyLimit, interaction });
-  mountSignOut(app, { store, getClient: server.getClient, sessions, openid: openid && { provider: openid, issuer: config.issuer }, events, theme, authorizationPath });
+  mountSignOut(app, { store, getClient: server.getClient, sessions, openid: openid && { provider: openid, issuer: config.issuer }, events, pages, authorizationPath, devicePath: server.options.endpoints.deviceVerification });
 
   // RFC 9728: /secure's challenges name its metadata, so a client can discover this server from it.
   const secure = mountProtectedResources(app, config.issuer, config.resources, server.options.dpop?.algorithms);

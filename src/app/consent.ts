@@ -9,8 +9,8 @@ import { parseScope } from '../index.js';
 import { isUrlClientId } from '../client-id-metadata.js';
 import { bodyParams } from './form.js';
 import type { PendingAuthorization, Session, Sessions } from './session.js';
-import { DEFAULT_THEME, consentPage, pageResponse, requestTheme } from './views.js';
-import type { Theme } from './views.js';
+import { DEFAULT_PAGES, requestPages, withHeaders } from './ui/pages.js';
+import type { Pages } from './ui/pages.js';
 import type { ServerEvents } from './server-events.js';
 
 /** The scope the person is asked for: what the client asked, or by default all it is registered for. */
@@ -45,12 +45,13 @@ export interface ConsentOptions {
   action: string;
   /** The sign-out path, for "Not you? Sign out" (which comes back to the same request's sign-in). */
   signOutAction?: string | undefined;
-  theme?: Theme | undefined;
+  /** The pages in the config's look; tollgate's own when absent. */
+  pages?: Pages | undefined;
   events?: ServerEvents;
 }
 
 export function createConsent(options: ConsentOptions): Consent {
-  const { store, sessions, action, signOutAction, theme = DEFAULT_THEME, events } = options;
+  const { store, sessions, action, signOutAction, pages = DEFAULT_PAGES, events } = options;
 
   return {
     async remembered(user, authorization) {
@@ -72,8 +73,7 @@ export function createConsent(options: ConsentOptions): Consent {
         resources: authorization.resources,
         ...(isUrlClientId(authorization.client.client_id) && { redirectHost: redirectHost(authorization.redirectUri) }),
       };
-      const shown = requestTheme(theme, pending.params, acceptLanguage);
-      return pageResponse(200, consentPage(view, shown), { 'Set-Cookie': sessions.cookie({ ...session, pending }) }, shown);
+      return withHeaders(requestPages(pages, pending.params, acceptLanguage).consent(view), { 'Set-Cookie': sessions.cookie({ ...session, pending }) });
     },
 
     async decision(request, session, user) {

@@ -5,12 +5,15 @@
 import { DEFAULT_THEME, html, renderPage } from './views.js';
 import type { Theme } from './views.js';
 
+/** The device code form's values. */
 export interface DeviceCodeView {
   /** Where the form posts: the device page itself. */
   action: string;
+  /** The hidden `csrf_token` field's value (RFC 9700 §4.7). */
   csrf: string;
   /** Prefilled from `verification_uri_complete`; the person still submits it (§5.4: remote phishing). */
   userCode?: string | undefined;
+  /** An alert above the form, e.g. `messages.wrongCode`. */
   error?: string | undefined;
 }
 

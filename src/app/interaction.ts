@@ -17,8 +17,8 @@ import { randomId } from './session.js';
 import { bodyParams, header } from './form.js';
 import { queryString } from '../request.js';
 import { formExpired, problemPage } from './problem.js';
-import { DEFAULT_THEME, requestTheme } from './views.js';
-import type { Theme } from './views.js';
+import { DEFAULT_PAGES, requestPages } from './ui/pages.js';
+import type { Pages } from './ui/pages.js';
 
 export interface InteractionOptions {
   store: Store;
@@ -27,8 +27,8 @@ export interface InteractionOptions {
   consent: Consent;
   /** The SkyVault guide's resource owner credentials in HTTP Basic at the authorization endpoint. */
   skyvaultCompat: boolean;
-  /** The config's branding, for the error pages; tollgate's own look when absent. */
-  theme?: Theme | undefined;
+  /** The pages in the config's look, for the error pages; tollgate's own when absent. */
+  pages?: Pages | undefined;
 }
 
 /** A browser keeps cookies to about 4 KB: a waiting request that would not fit is refused, not cut. */
@@ -51,7 +51,7 @@ function needsFreshSignIn(session: Session, params: string, openid: OpenIdAuthor
 }
 
 export function createInteraction(options: InteractionOptions): Interaction {
-  const { store, sessions, signIn, consent, skyvaultCompat, theme = DEFAULT_THEME } = options;
+  const { store, sessions, signIn, consent, skyvaultCompat, pages = DEFAULT_PAGES } = options;
 
   async function signedInUser(session: Session | undefined): Promise<User | null> {
     return session?.userId === undefined ? null : store.getUserById(session.userId);
@@ -78,7 +78,7 @@ export function createInteraction(options: InteractionOptions): Interaction {
       if (compat) return compat;
       const { request, authorization, params } = context;
       const acceptLanguage = header(request, 'accept-language');
-      const shown = requestTheme(theme, new URLSearchParams(params).toString(), acceptLanguage);
+      const shown = requestPages(pages, new URLSearchParams(params).toString(), acceptLanguage);
       const session = (await sessions.read(header(request, 'cookie'))) ?? sessions.create();
       const user = await signedInUser(session);
       const authTime = session.authTime === undefined ? undefined : new Date(session.authTime * 1000);
@@ -87,7 +87,7 @@ export function createInteraction(options: InteractionOptions): Interaction {
       if (isPageForm(request)) {
         // The consent form, resumed by the core: a decision only for this session and the request it was shown.
         const decision = user && (await consent.decision(request, session, user));
-        if (!decision) return { type: 'response', response: formExpired(requestTheme(theme, session.pending?.params, acceptLanguage)) };
+        if (!decision) return { type: 'response', response: formExpired(requestPages(pages, session.pending?.params, acceptLanguage)) };
         return { type: 'decision', decision: { ...decision, authTime, amr }, headers: { 'Set-Cookie': sessions.cookie({ ...session, pending: undefined }) } };
       }
       // Re-encoded from the parsed parameters: a raw CR, LF or non-Latin-1 byte never reaches a header.
@@ -124,7 +124,7 @@ export function createInteraction(options: InteractionOptions): Interaction {
 
     errorPage(error, request) {
       // The request's own ui_locales, when it has any (a GET's query), else the browser's languages.
-      const shown = requestTheme(theme, queryString(request.url), header(request, 'accept-language'));
+      const shown = requestPages(pages, queryString(request.url), header(request, 'accept-language'));
       // A page's form whose request is gone (an expired session) is told so, not "missing client_id".
       if (request.method.toUpperCase() === 'POST' && isPageForm(request)) return formExpired(shown);
       // The server's own failure (a store that cannot serve: 503 with Retry-After) keeps its status

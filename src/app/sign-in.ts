@@ -10,8 +10,8 @@ import { AccessDeniedError, InvalidClientError, InvalidRequestError, errorRespon
 import type { PendingAuthorization, Session, Sessions } from './session.js';
 import type { PasswordGuard } from './password-guard.js';
 import { sendOAuthResponse } from '../adapters/fastify.js';
-import { DEFAULT_THEME, loginPage, pageResponse, requestTheme } from './views.js';
-import type { Theme } from './views.js';
+import { DEFAULT_PAGES, requestPages, withHeaders } from './ui/pages.js';
+import type { Pages } from './ui/pages.js';
 import { formExpired, problemPage } from './problem.js';
 import { format } from './ui/messages.js';
 import { header } from './form.js';
@@ -27,8 +27,8 @@ export interface SignInOptions {
   passwordGuard: PasswordGuard;
   /** The authorization endpoint, where a signed-in person is sent back. */
   authorizationPath: string;
-  /** The config's branding; tollgate's own look when absent. */
-  theme?: Theme | undefined;
+  /** The pages in the config's look; tollgate's own when absent. */
+  pages?: Pages | undefined;
   /** Hears of every sign-in, failed or not (never the password). */
   events?: ServerEvents;
 }
@@ -64,7 +64,7 @@ export interface SignIn {
 }
 
 export function createSignIn(app: FastifyInstance, options: SignInOptions): SignIn {
-  const { store, getClient, sessions, passwordGuard, authorizationPath, theme = DEFAULT_THEME, events } = options;
+  const { store, getClient, sessions, passwordGuard, authorizationPath, pages = DEFAULT_PAGES, events } = options;
 
   async function check(ip: string | undefined, username: string, password: string, client: Client) {
     const attempt = { username, ip: ip ?? '' };
@@ -81,25 +81,25 @@ export function createSignIn(app: FastifyInstance, options: SignInOptions): Sign
   function page(
     session: Session,
     pending: PendingAuthorization,
-    shown: Theme,
+    shown: Pages,
     extra: { username?: string; error?: string; status?: number; headers?: Record<string, string> } = {},
   ): OAuthResponse {
     const { status = 200, headers, ...filled } = extra;
     const view = { action: SIGN_IN_PATH, clientName: pending.clientName, csrf: session.csrf, ...filled };
-    return pageResponse(status, loginPage(view, shown), { 'Set-Cookie': sessions.cookie({ ...session, pending }), ...headers }, shown);
+    return withHeaders(shown.signIn(view), { 'Set-Cookie': sessions.cookie({ ...session, pending }), ...headers }, status);
   }
 
   /** POST /authorize/login: on success a new session (a new CSRF token with the new identity) and 303 back. */
   async function submit(request: FastifyRequest): Promise<OAuthResponse> {
     const contentType = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
     if (contentType !== 'application/x-www-form-urlencoded') {
-      const shown = requestTheme(theme, undefined, request.headers['accept-language']);
+      const shown = requestPages(pages, undefined, request.headers['accept-language']);
       return problemPage(415, 'The sign-in form must be sent as application/x-www-form-urlencoded.', shown);
     }
     const form = new URLSearchParams(typeof request.body === 'string' ? request.body : '');
     const session = await sessions.read(request.headers.cookie);
     const pending = session?.pending;
-    const shown = requestTheme(theme, pending?.params, request.headers['accept-language']);
+    const shown = requestPages(pages, pending?.params, request.headers['accept-language']);
     // RFC 9700 §4.7: only a form from this session's page counts.
     if (!session || !pending || !sessions.checkCsrf(session, form.get('csrf_token'))) return formExpired(shown);
 
@@ -112,12 +112,12 @@ export function createSignIn(app: FastifyInstance, options: SignInOptions): Sign
     if (!client) return formExpired(shown);
     const user = await check(request.ip, username, form.get('password') ?? '', client);
     if (user !== null && 'retryAfter' in user) {
-      const error = format(shown.t.tooManyAttempts, { seconds: String(user.retryAfter) });
+      const error = format(shown.messages.tooManyAttempts, { seconds: String(user.retryAfter) });
       return page(session, pending, shown, { username, error, status: 429, headers: { 'Retry-After': String(user.retryAfter) } });
     }
     if (user?.id === undefined) {
       // One message for an unknown user and a wrong password: nothing to enumerate accounts with.
-      return page(session, pending, shown, { username, error: shown.t.incorrectCredentials });
+      return page(session, pending, shown, { username, error: shown.messages.incorrectCredentials });
     }
     // A new server-side session with auth_time and amr "pwd" (OpenID Connect Core §2), and this
     // request's prompt=login / max_age now satisfied.
@@ -150,7 +150,7 @@ export function createSignIn(app: FastifyInstance, options: SignInOptions): Sign
   app.post(SIGN_IN_PATH, async (request, reply) => sendOAuthResponse(reply, await submit(request)));
   return {
     page: (session, pending, hint) =>
-      page(session, pending, requestTheme(theme, pending.params, hint?.acceptLanguage), { ...(hint?.username !== undefined && { username: hint.username }) }),
+      page(session, pending, requestPages(pages, pending.params, hint?.acceptLanguage), { ...(hint?.username !== undefined && { username: hint.username }) }),
     check,
     basic,
   };

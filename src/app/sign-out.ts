@@ -11,8 +11,8 @@ import type { IdTokenHint, OidcProvider } from '../oidc/index.js';
 import type { Store } from '../stores/store.js';
 import type { Session, Sessions } from './session.js';
 import { sendOAuthResponse } from '../adapters/fastify.js';
-import { DEFAULT_THEME, pageResponse, requestTheme, signOutPage } from './views.js';
-import type { Theme } from './views.js';
+import { DEFAULT_PAGES, requestPages, withHeaders } from './ui/pages.js';
+import type { Pages } from './ui/pages.js';
 import { formExpired, problemPage } from './problem.js';
 import type { ServerEvents } from './server-events.js';
 
@@ -30,10 +30,12 @@ export interface SignOutOptions {
   openid?: { provider: Pick<OidcProvider, 'verifyIdTokenHint'>; issuer: string } | undefined;
   /** Hears of every session ended here. */
   events?: ServerEvents;
-  /** The config's branding; tollgate's own look when absent. */
-  theme?: Theme | undefined;
+  /** The pages in the config's look; tollgate's own when absent. */
+  pages?: Pages | undefined;
   /** The authorization endpoint: "Not you? Sign out" on the consent page goes back there, to sign in again for the same request. */
   authorizationPath?: string | undefined;
+  /** The device page (RFC 8628 §3.3): "Not you? Sign out" on its consent goes back to its code form, the code prefilled. */
+  devicePath?: string | undefined;
 }
 
 /** A checked RP-initiated logout request (RP-Initiated Logout 1.0 §2), or the reason it is refused. */
@@ -53,9 +55,11 @@ function paramsOf(request: FastifyRequest): URLSearchParams {
 }
 
 export function mountSignOut(app: FastifyInstance, options: SignOutOptions): void {
-  const { store, getClient, sessions, openid, events, theme = DEFAULT_THEME, authorizationPath } = options;
+  const { store, getClient, sessions, openid, events, pages = DEFAULT_PAGES, authorizationPath, devicePath } = options;
+  // "Not you?": the form names which flow it came from; the place it goes back to is this server's own path.
+  const resumePaths: Record<string, string | undefined> = { authorization: authorizationPath, device: devicePath };
   // RP-Initiated Logout 1.0 §2: the relying party may send ui_locales too.
-  const themeOf = (request: FastifyRequest): Theme => requestTheme(theme, paramsOf(request).toString(), request.headers['accept-language']);
+  const pagesFor = (request: FastifyRequest): Pages => requestPages(pages, paramsOf(request).toString(), request.headers['accept-language']);
 
   /** The client, or undefined when there is none to compare with (unknown, or a document that cannot be used: invalid_client). */
   async function clientNamed(clientId: string): Promise<Client | undefined> {
@@ -88,16 +92,16 @@ export function mountSignOut(app: FastifyInstance, options: SignOutOptions): voi
    * Ends the session, its server-side record first (so a copy of the cookie used elsewhere is
    * signed out too): back to the client's registered URI with its state (§3), or the signed-out page.
    */
-  async function finish(session: Session | undefined, logout: LogoutRequest | undefined, shown: Theme): Promise<OAuthResponse> {
+  async function finish(session: Session | undefined, logout: LogoutRequest | undefined, shown: Pages): Promise<OAuthResponse> {
     await sessions.end(session);
     const headers = { 'Set-Cookie': sessions.clear() };
-    if (logout?.target === undefined) return pageResponse(200, signOutPage({ action: SIGN_OUT_PATH, csrf: '', username: undefined }, shown), headers, shown);
+    if (logout?.target === undefined) return withHeaders(shown.signedOut(), headers);
     const location = new URL(logout.target);
     if (logout.state !== undefined) location.searchParams.append('state', logout.state);
     return { status: 303, headers: { ...headers, Location: location.href }, body: '' };
   }
 
-  async function confirmation(session: Session | undefined, logout: LogoutRequest | undefined, shown: Theme): Promise<OAuthResponse> {
+  async function confirmation(session: Session | undefined, logout: LogoutRequest | undefined, shown: Pages): Promise<OAuthResponse> {
     const user = session?.userId === undefined ? null : await store.getUserById(session.userId);
     // Nobody signed in: nothing to end, and nothing to confirm.
     if (!user || !session) return finish(session, logout, shown);
@@ -105,14 +109,14 @@ export function mountSignOut(app: FastifyInstance, options: SignOutOptions): voi
     if (logout?.clientId !== undefined) carry.client_id = logout.clientId;
     if (logout?.target !== undefined) carry.post_logout_redirect_uri = logout.target;
     if (logout?.state !== undefined) carry.state = logout.state;
-    return pageResponse(200, signOutPage({ action: SIGN_OUT_PATH, csrf: session.csrf, username: user.username ?? user.id, carry }, shown), {}, shown);
+    return shown.signOut({ action: SIGN_OUT_PATH, csrf: session.csrf, username: user.username ?? user.id, carry });
   }
 
   /** A logout request from a relying party, or a person opening the page. */
   async function requested(request: FastifyRequest): Promise<OAuthResponse> {
     const session = await sessions.read(request.headers.cookie);
     const logout = await logoutRequest(paramsOf(request));
-    const shown = themeOf(request);
+    const shown = pagesFor(request);
     if (typeof logout === 'string') return problemPage(400, logout, shown);
     // §2: without confirmation only when the hint names the person signed in here; otherwise ask.
     if (logout.hint !== undefined && session?.userId !== undefined && logout.hint.subject === session.userId) {
@@ -129,7 +133,7 @@ export function mountSignOut(app: FastifyInstance, options: SignOutOptions): voi
     // A relying party's POST (§2 allows it) carries no CSRF token: it is a request, confirmed like a GET.
     if (!form.has('csrf_token')) return sendOAuthResponse(reply, await requested(request));
     const session = await sessions.read(request.headers.cookie);
-    const shown = themeOf(request);
+    const shown = pagesFor(request);
     // RFC 9700 §4.7: another site must not be able to sign the person out (or in) with a forged form.
     if (session && !sessions.checkCsrf(session, form.get('csrf_token'))) return sendOAuthResponse(reply, formExpired(shown));
     // The carried parameters are checked again: the form is the person's, its fields could be anyone's.
@@ -137,11 +141,13 @@ export function mountSignOut(app: FastifyInstance, options: SignOutOptions): voi
     if (typeof logout === 'string') return sendOAuthResponse(reply, problemPage(400, logout, shown));
     if (session?.userId !== undefined) events?.({ type: 'logout', userId: session.userId, clientId: logout.clientId });
     const ended = await finish(session, logout, shown);
-    // "Not you?" on the consent page: the waiting request (this session's own, never a URL from the form)
-    // starts again at the authorization endpoint, which now asks someone to sign in.
+    // "Not you?" on a consent page: the waiting request (this session's own, never a URL from the form)
+    // starts again where it came from: the authorization endpoint, which now asks someone to sign in, or
+    // the device page with its code prefilled, which the person confirms again (RFC 8628 §5.4).
     const waiting = session?.pending?.params;
-    if (form.get('resume') === 'authorization' && waiting !== undefined && authorizationPath !== undefined && logout.target === undefined) {
-      return sendOAuthResponse(reply, { status: 303, headers: { 'Set-Cookie': sessions.clear(), Location: `${authorizationPath}?${waiting}` }, body: '' });
+    const resumeAt = Object.hasOwn(resumePaths, form.get('resume') ?? '') ? resumePaths[form.get('resume') as string] : undefined;
+    if (resumeAt !== undefined && waiting !== undefined && logout.target === undefined) {
+      return sendOAuthResponse(reply, { status: 303, headers: { 'Set-Cookie': sessions.clear(), Location: `${resumeAt}?${waiting}` }, body: '' });
     }
     return sendOAuthResponse(reply, ended);
   });

@@ -2,7 +2,8 @@
  * Users from a module (`"users": { "module": "./users.mjs" }`): the existing-user-database case.
  * The module exports `getUser(username, password)` (async; the user `{ id, username, ...claims }`
  * or null) and optionally `getUserById(id)`, which sessions and OpenID Connect claims need to find
- * the person again. The store keeps everything else (clients, tokens, consent, sessions).
+ * the person again, and `getUserByUsername(username)`, with which the admin commands name a user
+ * (`grants --user`, `sessions revoke --user`). The store keeps everything else (clients, tokens, consent, sessions).
  */
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../errors.js';
@@ -12,6 +13,7 @@ import type { Store } from '../stores/store.js';
 export interface UserModule {
   getUser(username: string, password: string): Promise<User | null | undefined>;
   getUserById?: ((id: string) => Promise<User | null | undefined>) | undefined;
+  getUserByUsername?: ((username: string) => Promise<User | null | undefined>) | undefined;
 }
 
 const FIELD = 'config.users.module';
@@ -24,12 +26,16 @@ export async function loadUserModule(file: string): Promise<UserModule> {
   } catch (err) {
     throw new ConfigError('ERR_TOLLGATE_INVALID_CONFIG', FIELD, `cannot load ${file}: ${(err as Error).message.split('\n')[0]}`);
   }
-  const { getUser, getUserById } = exported;
+  const { getUser, getUserById, getUserByUsername } = exported;
   if (typeof getUser !== 'function') throw new ConfigError('ERR_TOLLGATE_INVALID_CONFIG', FIELD, `${file} must export a function getUser(username, password)`);
-  if (getUserById !== undefined && typeof getUserById !== 'function') {
-    throw new ConfigError('ERR_TOLLGATE_INVALID_CONFIG', FIELD, `${file} exports getUserById, but not as a function`);
+  for (const [name, value] of Object.entries({ getUserById, getUserByUsername })) {
+    if (value !== undefined && typeof value !== 'function') throw new ConfigError('ERR_TOLLGATE_INVALID_CONFIG', FIELD, `${file} exports ${name}, but not as a function`);
   }
-  return { getUser: getUser as UserModule['getUser'], getUserById: getUserById as UserModule['getUserById'] };
+  return {
+    getUser: getUser as UserModule['getUser'],
+    getUserById: getUserById as UserModule['getUserById'],
+    getUserByUsername: getUserByUsername as UserModule['getUserByUsername'],
+  };
 }
 
 /** A user as the module answered, checked: one without a string `id` cannot be signed in (it would be no subject, OpenID Connect Core §2). */
@@ -39,6 +45,14 @@ function checked(user: unknown, what: string): User | null {
     throw new TypeError(`the users module's ${what} returned a user without a string id`);
   }
   return user as User;
+}
+
+/**
+ * A module's user by username, for the admin commands: its `getUserByUsername`, checked like a
+ * signed-in user; undefined when the module exports none (it can then only check a password).
+ */
+export async function moduleUserByUsername(users: UserModule, username: string): Promise<User | null | undefined> {
+  return users.getUserByUsername ? checked(await users.getUserByUsername(username), 'getUserByUsername') : undefined;
 }
 
 /** How many users signed in without `getUserById` this process remembers (the oldest go first). */

@@ -199,16 +199,22 @@ function alert(text: string | undefined): SafeHtml {
   return text === undefined ? html`` : html`<p class="alert" role="alert">${text}</p>`;
 }
 
-export interface LoginView {
+/** The sign-in page's values. */
+export interface SignInView {
   /** Where the form posts. */
   action: string;
+  /** The client the person signs in for (its `client_name`, else its `client_id`). */
   clientName: string;
+  /** The hidden `csrf_token` field's value, checked when the form comes back (RFC 9700 §4.7). */
   csrf: string;
+  /** The username typed before, kept after a failed sign-in. */
   username?: string | undefined;
+  /** An alert above the form, e.g. `messages.incorrectCredentials`. */
   error?: string | undefined;
 }
 
-export function loginPage(view: LoginView, theme: Theme = DEFAULT_THEME): string {
+/** The sign-in form: Username, Password, Sign in. */
+export function loginPage(view: SignInView, theme: Theme = DEFAULT_THEME): string {
   const { t } = theme;
   const values = { action: view.action, csrf: view.csrf, clientName: view.clientName, username: view.username ?? '', error: alert(view.error) };
   return renderPage('sign-in', t.signInTitle, values, () => html`<h1>${t.signInHeading}</h1>
@@ -224,13 +230,19 @@ ${values.error}
 </form>`, theme);
 }
 
+/** The consent page's values. */
 export interface ConsentView {
   /** Where the form posts: the authorization endpoint, which resumes the waiting request. */
   action: string;
+  /** The client asking (its `client_name`, else its `client_id`). */
   clientName: string;
+  /** The person signed in, shown as "Signed in as …". */
   username: string;
+  /** The scope asked (RFC 6749 §3.3), each shown with its description when the options give one. */
   scopes: readonly string[];
+  /** The hidden `csrf_token` field's value (RFC 9700 §4.7). */
   csrf: string;
+  /** The hidden `request` field's value: binds the Allow or Deny to the request this page was shown for. */
   nonce: string;
   /** The resources the access is for (RFC 8707), when the request named them. */
   resources?: readonly string[] | undefined;
@@ -241,6 +253,8 @@ export interface ConsentView {
   redirectHost?: string | undefined;
   /** "Not you? Sign out": the sign-out path, which sends the person back to this request's sign-in. */
   signOutAction?: string | undefined;
+  /** Where the sign-out sends the person back to: the authorization request (the default) or the device page's code form. */
+  signOutResume?: 'authorization' | 'device' | undefined;
 }
 
 /** A scope's description in the theme's language: its own words, else the default language's, else any. */
@@ -259,6 +273,7 @@ function sentTo(message: string, host: string, unverified: string): SafeHtml {
   return html`<p>${before}<strong>${host}</strong>${after} ${unverified}</p>`;
 }
 
+/** The consent page: the client, the scopes (and resources), Allow and Deny. */
 export function consentPage(view: ConsentView, theme: Theme = DEFAULT_THEME): string {
   const { t } = theme;
   // The description is the operator's words; the raw scope stays beside it, as the client asked (RFC 6749 §3.3).
@@ -276,7 +291,7 @@ export function consentPage(view: ConsentView, theme: Theme = DEFAULT_THEME): st
     ? html``
     : html`<form method="post" action="${view.signOutAction}" class="muted">
 <input type="hidden" name="csrf_token" value="${view.csrf}">
-<input type="hidden" name="resume" value="authorization">
+<input type="hidden" name="resume" value="${view.signOutResume ?? 'authorization'}">
 ${t.notYou} <button type="submit" class="link">${t.signOutLink}</button>
 </form>`;
   const values = { action: view.action, csrf: view.csrf, request: view.nonce, clientName: view.clientName, username: view.username, scopes, resources, notice, signOut };
@@ -304,8 +319,11 @@ export function errorPage(description: string, theme: Theme = DEFAULT_THEME): st
 <p class="muted">${t.closeAndGoBack}</p>`, theme);
 }
 
+/** The sign-out confirmation's values. */
 export interface SignOutView {
+  /** Where the form posts. */
   action: string;
+  /** The hidden `csrf_token` field's value (RFC 9700 §4.7). */
   csrf: string;
   /** The signed-in person, if anyone is. */
   username: string | undefined;
@@ -328,9 +346,4 @@ export function signOutPage(view: SignOutView, theme: Theme = DEFAULT_THEME): st
 ${carry}
 <div class="actions"><button type="submit">${t.signOutButton}</button></div>
 </form>`, theme);
-}
-
-/** The theme in the language of a waiting request (its `ui_locales`, OpenID Connect Core §3.1.2.1) and the browser's `Accept-Language`. */
-export function requestTheme(theme: Theme, params: string | undefined, acceptLanguage: string | undefined): Theme {
-  return theme.forRequest({ uiLocales: new URLSearchParams(params ?? '').get('ui_locales') ?? undefined, acceptLanguage });
 }

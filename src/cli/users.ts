@@ -2,6 +2,7 @@
 import type { Store, UserListing } from '../stores/store.js';
 import { removeUser } from '../app/config-source.js';
 import type { ServerConfig } from '../app/config.js';
+import { loadUserModule, moduleUserByUsername } from '../app/user-module.js';
 import { CommandError, UsageError, parseCommand, print, printJson, printTable, readValue, subcommand, withStore } from './common.js';
 
 export const USERS_USAGE = `Usage:
@@ -12,6 +13,22 @@ export const USERS_USAGE = `Usage:
       deletes the user, revokes their tokens, codes and consents and ends their sessions
   tollgate users set-password <username> --config <file.json> < password.txt
       replaces the user's password (read from stdin)`;
+
+/**
+ * The subject id of the user with this username: from the store, or, when the users come from a
+ * module (config.users.module), through its `getUserByUsername`. A module without it can only check a
+ * password or find an id, so a username names nobody: the error says what to export.
+ */
+export async function findUserId(store: Store, config: ServerConfig, username: string): Promise<string> {
+  const file = config.usersModule;
+  if (file === undefined) return (await findUser(store, username)).id;
+  const user = await moduleUserByUsername(await loadUserModule(file), username);
+  if (user === undefined) {
+    throw new CommandError(`cannot look up user "${username}": the users come from ${file} (config.users.module), which exports no getUserByUsername(username); export it to name its users here`);
+  }
+  if (user === null) throw new CommandError(`no user "${username}" in ${file}`);
+  return user.id as string;
+}
 
 /** The user with this username, or an error saying there is none. */
 export async function findUser(store: Store, username: string): Promise<UserListing> {

@@ -11,6 +11,7 @@ import type { RunningCli } from '../helpers/app-server.js';
 import { REDIRECT_URI, demoConfig, runCli, startCli, tempDir, writeConfig } from '../helpers/app-server.js';
 import { authorizeThroughPages, createAgent, hiddenField, postToken } from '../helpers/app-agent.js';
 import { skyvault } from '../helpers/fixtures.js';
+import { tv } from '../helpers/device.js';
 
 const REQUEST = { response_type: 'code', client_id: 'SkyVaultapp', redirect_uri: REDIRECT_URI, state: 's', scope: 'read write' };
 const query = (params: Record<string, string>) => `/authorize?${new URLSearchParams(params)}`;
@@ -92,6 +93,7 @@ describe('ui templates at start', () => {
 describe('users from a module', () => {
   let cli: RunningCli;
   let dir: string;
+  let configFile: string;
   before(async () => {
     dir = tempDir();
     writeFileSync(
@@ -105,10 +107,16 @@ export async function getUserById(id) {
   const person = [...people.values()].find((p) => p.id === id);
   return person ? { id, username: person.username, email: person.email } : null;
 }
+export async function getUserByUsername(username) {
+  const person = people.get(username);
+  return person ? { id: person.id, username } : null;
+}
 `,
     );
+    writeFileSync(join(dir, 'check-only.mjs'), 'export async function getUser() { return null; }\n');
     const clients = [{ ...skyvault, scope: 'read write openid email' }];
-    cli = await startCli(undefined, { configFile: writeConfig(demoConfig({ clients, users: { module: './users.mjs' }, store: `sqlite:${join(dir, 'db.sqlite')}` }), dir) });
+    configFile = writeConfig(demoConfig({ clients, users: { module: './users.mjs' }, store: `sqlite:${join(dir, 'db.sqlite')}` }), dir);
+    cli = await startCli(undefined, { configFile });
   });
   after(() => cli?.stop());
 
@@ -145,5 +153,64 @@ export async function getUserById(id) {
     const { code, stderr } = await runCli(['users', 'list', '--config', file]);
     assert.equal(code, 1);
     assert.match(stderr, /^tollgate: users list: the users come from .*users\.mjs \(config\.users\.module\); list, add and change them in that user database/);
+  });
+
+  test('grants list / revoke and sessions revoke --user find the module\'s user through its getUserByUsername', async () => {
+    const done = await authorizeThroughPages(createAgent(cli.url), { ...REQUEST, state: 'cli' }, { username: 'ada', password: 'lovelace' });
+    const code = new URL(done.location as string).searchParams.get('code') as string;
+    const tokens = await postToken(cli.url, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI }, [skyvault.client_id, skyvault.client_secret as string]);
+    assert.equal(tokens.status, 200, JSON.stringify(tokens.json));
+    const listed = await runCli(['grants', 'list', '--user', 'ada', '--config', configFile, '--json']);
+    assert.equal(listed.code, 0, listed.stderr);
+    const grants = JSON.parse(listed.stdout) as Array<{ userId: string; username: string; clientId: string }>;
+    assert.ok(grants.length >= 1, listed.stdout);
+    for (const grant of grants) assert.deepEqual([grant.userId, grant.username, grant.clientId], ['u-ada', 'ada', skyvault.client_id]);
+    const sessions = await runCli(['sessions', 'revoke', '--user', 'ada', '--config', configFile]);
+    assert.equal(sessions.code, 0, sessions.stderr);
+    assert.match(sessions.stdout, /^ended [1-9]\d* sessions? of user ada$/m);
+    const revoked = await runCli(['grants', 'revoke', '--user', 'ada', '--config', configFile]);
+    assert.equal(revoked.code, 0, revoked.stderr);
+    const after = await runCli(['grants', 'list', '--user', 'ada', '--config', configFile, '--json']);
+    assert.deepEqual(JSON.parse(after.stdout), []);
+    const unknown = await runCli(['grants', 'list', '--user', 'nobody', '--config', configFile]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /no user "nobody" in .*users\.mjs/);
+  });
+
+  test('a module without getUserByUsername: --user is refused with the reason and what to export', async () => {
+    const file = writeConfig(demoConfig({ users: { module: './check-only.mjs' }, store: `sqlite:${join(dir, 'check-only.sqlite')}` }), dir);
+    for (const args of [['grants', 'list', '--user', 'ada'], ['sessions', 'revoke', '--user', 'ada']]) {
+      const { code, stderr } = await runCli([...args, '--config', file]);
+      assert.equal(code, 1);
+      assert.match(stderr, /cannot look up user "ada": the users come from .*check-only\.mjs \(config\.users\.module\), which exports no getUserByUsername\(username\); export it to name its users here/);
+    }
+  });
+});
+
+describe('device consent: "Not you? Sign out"', () => {
+  let cli: RunningCli;
+  before(async () => {
+    cli = await startCli(demoConfig({ clients: [...(demoConfig().clients as unknown[]), tv] }));
+  });
+  after(() => cli.stop());
+
+  test('the device page\'s consent offers it; it signs out and goes back to the code form with the code prefilled, not yet confirmed (RFC 8628 §5.4)', async () => {
+    const started = await fetch(`${cli.url}/oauth/device_authorization`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ client_id: 'tv', scope: 'read' }) });
+    const { user_code: userCode } = (await started.json()) as { user_code: string };
+    const agent = createAgent(cli.url);
+    const form = await agent.get('/device');
+    const signIn = await agent.post('/device', { csrf_token: hiddenField(form.body, 'csrf_token'), user_code: userCode });
+    const consent = await agent.post('/device', { csrf_token: hiddenField(signIn.body, 'csrf_token'), username: 'admin', password: 'tiger' });
+    assert.match(consent.body, /name="decision"/);
+    assert.match(consent.body, /Not you\? <button type="submit" class="link">Sign out<\/button>/);
+    assert.equal(hiddenField(consent.body, 'resume'), 'device');
+    const signedOut = await agent.post('/logout', { csrf_token: hiddenField(consent.body, 'csrf_token'), resume: 'device' });
+    assert.equal(signedOut.status, 303);
+    assert.equal(signedOut.location, `/device?${new URLSearchParams({ user_code: userCode })}`);
+    const again = await agent.get(signedOut.location as string);
+    assert.equal(again.status, 200);
+    assert.match(again.body, new RegExp(`name="user_code"[^>]*value="${userCode}"`));
+    const reentered = await agent.post('/device', { csrf_token: hiddenField(again.body, 'csrf_token'), user_code: userCode });
+    assert.match(reentered.body, /name="password"/, 'signed out: the code asks for a sign-in again');
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Every example starts as its README says (with PORT=0), prints its URL, and issues a client_credentials
  * token that its /secure accepts. On each host, an openid-client code flow goes through the app's own
- * sign-in and consent pages (examples/shared/pages.ts).
+ * sign-in and consent pages (examples/shared/pages.ts); examples/pages walks it through tollgate's
+ * own pages (tollgate/pages) in headless Chromium.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -11,9 +12,11 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 import * as client from 'openid-client';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../helpers/app-browser.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const EXAMPLES = ['node', 'express', 'fastify', 'koa', 'hono', 'compat', 'compat-cjs'];
+const EXAMPLES = ['node', 'express', 'fastify', 'koa', 'hono', 'compat', 'compat-cjs', 'pages'];
 /** How an example starts when not `node --import tsx examples/<name>/server.ts`: compat-cjs is plain CommonJS on the built package. */
 const COMMANDS: Readonly<Record<string, readonly string[]>> = { 'compat-cjs': ['examples/compat-cjs/server.cjs'] };
 const children: ChildProcess[] = [];
@@ -207,5 +210,65 @@ describe('examples/shared/pages.ts: the waiting request belongs to the browser t
     const again = await go(formAction(consent.body), form);
     assert.notEqual(again.status, 303);
     assert.equal(again.location, null);
+  });
+});
+
+describe('examples/pages: tollgate\'s own pages (tollgate/pages) in Chromium', () => {
+  let issuer: string;
+  let chromium: Browser | undefined;
+  const ready = (async () => {
+    chromium = await launchChromium();
+    const port = await freePort();
+    await start('pages', port);
+    issuer = `http://localhost:${port}`;
+  })();
+  after(() => chromium?.close());
+
+  for (const [locale, words] of [
+    ['en-US', { username: 'Username', password: 'Password', signIn: 'Sign in', wrong: 'Incorrect username or password.', allow: 'Allow', scope: 'Read your files' }],
+    ['de-DE', { username: 'Benutzername', password: 'Passwort', signIn: 'Anmelden', wrong: 'Benutzername oder Passwort ist falsch.', allow: 'Erlauben', scope: 'Ihre Dateien lesen' }],
+  ] as const) {
+    test(`${locale}: sign in (a wrong password first), consent with the scope's description, Allow; openid-client redeems the code; no CSP violation`, async (t) => {
+      await ready;
+      if (chromium === undefined) return t.skip('Chromium not found (launchChromium says why)');
+      const { config, verifier, state, url } = await authorizationRequest(issuer);
+      const context = await chromium.newContext({ locale });
+      const page = await context.newPage();
+      const violations: string[] = [];
+      page.on('console', (message) => {
+        if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+      });
+      // The client's redirect URI has no server here: the browser's request to it is caught and answered.
+      let callback: string | undefined;
+      await page.route(`${REDIRECT_URI}**`, (route) => ((callback = route.request().url()), route.fulfill({ body: 'client callback' })));
+      await page.goto(url.href);
+      assert.equal(await page.title(), `${words.signIn} · Acme Files`);
+      // The inline stylesheet is allowed by its hash: the buttons have the configured colour.
+      const button = page.getByRole('button', { name: words.signIn });
+      assert.equal(await page.evaluate("getComputedStyle(document.querySelector('button')).backgroundColor"), 'rgb(15, 118, 110)');
+      await page.getByLabel(words.username).fill('alice');
+      await page.getByLabel(words.password).fill('not it');
+      await button.click();
+      await page.getByRole('alert').filter({ hasText: words.wrong }).waitFor();
+      await page.getByLabel(words.password).fill('wonderland');
+      await page.getByRole('button', { name: words.signIn }).click();
+      await page.getByRole('button', { name: words.allow }).waitFor();
+      assert.deepEqual(await page.locator('.scopes .description').allTextContents(), [words.scope]);
+      await page.getByRole('button', { name: words.allow }).click();
+      await page.waitForURL(`${REDIRECT_URI}**`);
+      await context.close();
+      assert.deepEqual(violations, []);
+      const tokens = await client.authorizationCodeGrant(config, new URL(callback ?? assert.fail('no redirect to the client')), { pkceCodeVerifier: verifier, expectedState: state });
+      const secure = await fetch(`${issuer}/secure`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+      assert.equal(await secure.text(), 'Hello, web-app!');
+    });
+  }
+
+  test('an unknown client sees the error page, never a redirect (RFC 6749 §4.1.2.1)', async () => {
+    await ready;
+    const response = await fetch(`${issuer}/authorize?response_type=code&client_id=nobody&redirect_uri=${encodeURIComponent(REDIRECT_URI)}`, { redirect: 'manual' });
+    assert.equal(response.status, 401);
+    assert.match(response.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+    assert.match(await response.text(), /<h1>This request cannot be completed<\/h1>/);
   });
 });

@@ -35,10 +35,10 @@ function importsOf(file: string): string[] {
 /**
  * A file's floor: its folder under src/. Files at the top of src/ are the protocol core, with
  * endpoints/, grants/, tokens/ and dpop/; cli.ts and its commands in cli/ are the server's command
- * line and belong to app.
+ * line, and pages.ts (tollgate/pages) is the entry to the server's pages: they belong to app.
  */
 function floorOf(file: string): string {
-  if (file === 'cli.ts' || file.startsWith('cli/')) return 'app';
+  if (file === 'cli.ts' || file === 'pages.ts' || file.startsWith('cli/')) return 'app';
   const [top] = file.split('/');
   if (top === undefined || top === file || ['endpoints', 'grants', 'tokens', 'dpop'].includes(top)) return 'core';
   return top;

@@ -16,6 +16,7 @@ import { checkTemplate } from '../../src/app/ui/templates.js';
 import { consentPage, createTheme, loginPage, signOutPage } from '../../src/app/views.js';
 import { deviceCodePage } from '../../src/app/device-views.js';
 import { problemPage } from '../../src/app/problem.js';
+import { themePages } from '../../src/app/ui/pages.js';
 
 function refused(run: () => unknown, field: string, message: RegExp): void {
   assert.throws(run, (err: unknown) => {
@@ -119,7 +120,7 @@ describe('pages in two languages', () => {
   it('branding is on every page: error, sign-out, signed-out and device pages too', () => {
     const theme = createTheme({ productName: 'Acme Files' });
     const pages = [
-      problemPage(400, 'x', theme).body,
+      problemPage(400, 'x', themePages(theme)).body,
       signOutPage({ action: '/logout', csrf: 'c', username: 'u' }, theme),
       signOutPage({ action: '/logout', csrf: '', username: undefined }, theme),
       deviceCodePage({ action: '/device', csrf: 'c' }, theme),

@@ -74,15 +74,24 @@ function templates(value: unknown, field: string): Partial<Record<PageName, stri
   return Object.fromEntries(Object.entries(t).map(([page, file]) => [page, string(file, `${field}.${page}`)]));
 }
 
+/** The fields of `ui` (and of `createPages`' options, tollgate/pages: the same names). */
+export const UI_FIELDS = ['productName', 'logoUrl', 'primaryColor', 'scopes', 'languages', 'templates'] as const;
+
+/** Everything of `ui` but its templates, checked, under `field` (`config.ui`, or `pages` for the library). */
+export function uiLook(u: Record<string, unknown>, field: string): Branding {
+  const branding = look(u, field);
+  if (u.scopes !== undefined) branding.scopeDescriptions = scopeDescriptions(u.scopes, `${field}.scopes`);
+  if (u.languages !== undefined) branding.languages = languages(u.languages, `${field}.languages`);
+  return branding;
+}
+
 /** `ui`, with `branding` and `scopeDescriptions` as its documented aliases. */
 export function uiConfig(ui: unknown, brandingAlias: unknown, descriptionsAlias: unknown): UiConfig {
   const legacy: Branding = brandingAlias === undefined ? {} : look(object(brandingAlias, 'config.branding', ['productName', 'logoUrl', 'primaryColor']), 'config.branding');
   if (descriptionsAlias !== undefined) legacy.scopeDescriptions = scopeDescriptions(descriptionsAlias, 'config.scopeDescriptions');
   if (ui === undefined) return { branding: legacy, templates: {} };
-  const u = object(ui, 'config.ui', ['productName', 'logoUrl', 'primaryColor', 'scopes', 'languages', 'templates']);
-  const branding = look(u, 'config.ui');
-  if (u.scopes !== undefined) branding.scopeDescriptions = scopeDescriptions(u.scopes, 'config.ui.scopes');
-  if (u.languages !== undefined) branding.languages = languages(u.languages, 'config.ui.languages');
+  const u = object(ui, 'config.ui', UI_FIELDS);
+  const branding = uiLook(u, 'config.ui');
   for (const key of Object.keys(legacy) as Array<keyof Branding>) {
     if (branding[key] === undefined) continue;
     const old = key === 'scopeDescriptions' ? 'config.scopeDescriptions' : `config.branding.${key}`;

@@ -6,54 +6,89 @@
 
 /** One language's page strings. `{name}` in a string is filled in by `format` (and escaped with the page). */
 export interface Messages {
+  /** English: "Sign in". */
   signInTitle: string;
+  /** English: "Sign in". */
   signInHeading: string;
-  /** `{client}`: the client's name. Shown after the heading, the name in bold. */
+  /** `{client}`: the client's name. Shown after the heading, the name in bold. English: "to continue to". */
   toContinueTo: string;
+  /** English: "Username". */
   username: string;
+  /** English: "Password". */
   password: string;
+  /** English: "Sign in". */
   signInButton: string;
+  /** English: "Too many sign-in attempts. Try again in {seconds} seconds.". */
   tooManyAttempts: string;
+  /** English: "Incorrect username or password.". */
   incorrectCredentials: string;
+  /** English: "Allow access?". */
   consentTitle: string;
-  /** The consent heading, after the client's name (in bold). */
+  /** The consent heading, after the client's name (in bold). English: "wants to access your account". */
   wantsAccess: string;
-  /** `{username}` */
+  /** `{username}` English: "Signed in as {username}". */
   signedInAs: string;
+  /** English: "Not you?". */
   notYou: string;
+  /** English: "Sign out". */
   signOutLink: string;
-  /** `{host}` */
+  /** `{host}` English: "You will be sent to {host}.". */
   sentTo: string;
+  /** English: "The application named itself; this server has not verified that name.". */
   unverifiedName: string;
+  /** English: "It asks for basic access to your account, with no particular scope.". */
   noScope: string;
+  /** English: "It asks for:". */
   asksFor: string;
+  /** English: "At:". */
   at: string;
+  /** English: "Allow". */
   allow: string;
+  /** English: "Deny". */
   deny: string;
+  /** English: "This request cannot be completed". */
   problemTitle: string;
+  /** English: "You can close this page and go back to the application you came from.". */
   closeAndGoBack: string;
+  /** English: "This form has expired or was not sent from this site. Go back to the application and start again.". */
   formExpired: string;
+  /** English: "Sign out". */
   signOutTitle: string;
+  /** English: "Sign out?". */
   signOutHeading: string;
+  /** English: "Sign out". */
   signOutButton: string;
+  /** English: "Signed out". */
   signedOutTitle: string;
+  /** English: "You are signed out". */
   signedOutHeading: string;
+  /** English: "You can close this page.". */
   canClose: string;
+  /** English: "Connect a device". */
   deviceTitle: string;
+  /** English: "Enter the code shown on your device. Only continue if you started this on a device of your own.". */
   deviceIntro: string;
+  /** English: "Code". */
   deviceCode: string;
+  /** English: "Continue". */
   continueButton: string;
+  /** English: "Device connected". */
   deviceConnectedTitle: string;
-  /** After the client's name (in bold). */
+  /** After the client's name (in bold). English: "now has access.". */
   nowHasAccess: string;
+  /** English: "Access denied". */
   accessDeniedTitle: string;
-  /** After the client's name (in bold). */
+  /** After the client's name (in bold). English: "was not given access.". */
   notGivenAccess: string;
+  /** English: "You can return to your device.". */
   returnToDevice: string;
+  /** English: "That code is not valid, or it has expired. Check the code on your device and try again.". */
   wrongCode: string;
+  /** English: "This code has expired or was already used. Start again on your device.". */
   codeGone: string;
-  /** `{seconds}` */
+  /** `{seconds}` English: "Too many codes entered. Try again in {seconds} seconds.". */
   tooManyCodes: string;
+  /** English: "Use the form on this page.". */
   useTheForm: string;
 }
 

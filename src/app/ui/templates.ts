@@ -14,6 +14,7 @@ import { ENGLISH } from './messages.js';
 
 /** The pages a template can replace. */
 export const PAGE_NAMES = ['sign-in', 'consent', 'error', 'sign-out', 'signed-out', 'device-code', 'device-done'] as const;
+/** A page a template can replace: `sign-in`, `consent`, `error`, `sign-out`, `signed-out`, `device-code`, `device-done`. */
 export type PageName = (typeof PAGE_NAMES)[number];
 
 /** What every page can show: the language, its title, the brand and tollgate's stylesheet. */
