@@ -316,19 +316,13 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
    * one client share one read instead of one GET each. Nothing is kept past the turn, so an update
    * or deletion written before the MGET is seen by it, exactly as by a GET of its own.
    */
-  const clientReads = createTurnBatch<string, StoredClient | null>(
-    async (clientIds) => {
-      const unique = [...new Set(clientIds)];
-      const values = await redis.mget(...unique.map(key.client));
-      const byId = new Map(unique.map((id, i) => [id, values[i] ? (JSON.parse(values[i]) as StoredClient) : null]));
-      return clientIds.map((id) => byId.get(id) ?? null);
-    },
-    async (clientId) => {
-      const json = await redis.get(key.client(clientId));
-      return json === null ? null : (JSON.parse(json) as StoredClient);
-    },
-    isRedisUnavailable,
-  );
+  const readClients = async (clientIds: string[]): Promise<(StoredClient | null)[]> => {
+    const unique = [...new Set(clientIds)];
+    const values = await redis.mget(...unique.map(key.client));
+    const byId = new Map(unique.map((id, i) => [id, values[i] ? (JSON.parse(values[i]) as StoredClient) : null]));
+    return clientIds.map((id) => byId.get(id) ?? null);
+  };
+  const clientReads = createTurnBatch<string, StoredClient | null>(readClients, async (clientId) => (await readClients([clientId]))[0] ?? null, isRedisUnavailable);
 
   const store: Store = {
     // The secret check, the constant-time user look-up and the client as user: src/stores/policy.ts.

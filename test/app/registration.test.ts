@@ -1,9 +1,10 @@
 /** Dynamic client registration (RFC 7591, RFC 7592) on `tollgate serve`, driven by openid-client. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import * as client from 'openid-client';
 import type { RunningCli } from '../helpers/app-server.js';
-import { demoConfig, startCli } from '../helpers/app-server.js';
+import { demoConfig, startCli, tempDir } from '../helpers/app-server.js';
 import { openIdClientCodeFlow } from '../helpers/app-agent.js';
 
 const INITIAL = 'an-initial-access-token-for-registration';
@@ -38,13 +39,7 @@ describe('tollgate serve: dynamic client registration', () => {
   });
 
   test('RFC 7592 read, update and delete over HTTP; the deleted client can no longer get tokens', async () => {
-    const registered = await fetch(`${cli.url}/oauth/register`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${INITIAL}` },
-      body: JSON.stringify({ grant_types: ['client_credentials'], scope: 'read' }),
-    });
-    assert.equal(registered.status, 201);
-    const body = (await registered.json()) as Record<string, string>;
+    const { body, tokenRequest } = await registerClientCredentialsClient(cli.url);
     const auth = { authorization: `Bearer ${body.registration_access_token}` };
     const read = await fetch(body.registration_client_uri ?? '', { headers: auth });
     assert.equal(read.status, 200);
@@ -56,12 +51,12 @@ describe('tollgate serve: dynamic client registration', () => {
     });
     assert.equal(updated.status, 200);
     assert.equal(((await updated.json()) as Record<string, unknown>).scope, 'read write');
-    const basic = `Basic ${Buffer.from(`${body.client_id}:${body.client_secret}`).toString('base64')}`;
-    const tokenRequest = () =>
-      fetch(`${cli.url}/oauth/token`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
-    assert.equal((await tokenRequest()).status, 200);
+    const issued = await tokenRequest();
+    assert.equal(issued.status, 200);
+    const { access_token: token } = (await issued.json()) as { access_token: string };
     assert.equal((await fetch(body.registration_client_uri ?? '', { method: 'DELETE', headers: auth })).status, 204);
     assert.equal((await tokenRequest()).status, 401);
+    await assertTokenRefused(cli.url, token);
   });
 
   test('invalid registrations get invalid_redirect_uri and invalid_client_metadata', async () => {
@@ -81,5 +76,45 @@ describe('tollgate serve: dynamic client registration', () => {
       status = (await fetch(`${cli.url}/oauth/register`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${INITIAL}` }, body: '{}' })).status;
     }
     assert.equal(status, 429);
+  });
+});
+
+/** Registers a client_credentials client (RFC 7591 §3.1); its registration and a token request with its secret in Basic. */
+async function registerClientCredentialsClient(url: string): Promise<{ body: Record<string, string>; tokenRequest: () => Promise<Response> }> {
+  const registered = await fetch(`${url}/oauth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${INITIAL}` },
+    body: JSON.stringify({ grant_types: ['client_credentials'], scope: 'read' }),
+  });
+  assert.equal(registered.status, 201);
+  const body = (await registered.json()) as Record<string, string>;
+  const basic = `Basic ${Buffer.from(`${body.client_id}:${body.client_secret}`).toString('base64')}`;
+  const tokenRequest = () =>
+    fetch(`${url}/oauth/token`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+  return { body, tokenRequest };
+}
+
+/** RFC 7592 §2.3: a deleted client's access token no longer passes the bearer check. */
+async function assertTokenRefused(url: string, token: string): Promise<void> {
+  const secure = await fetch(`${url}/secure`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(secure.status, 401, 'the deleted client\'s token is refused');
+  assert.match(secure.headers.get('www-authenticate') ?? '', /invalid_token/);
+}
+
+describe('tollgate serve on SQLite: deleting a client through RFC 7592 revokes its tokens (§2.3)', () => {
+  let cli: RunningCli;
+  before(async () => {
+    cli = await startCli(demoConfig({ store: `sqlite:${join(tempDir(), 'registration.db')}`, registration: { enabled: true, initialAccessToken: INITIAL } }));
+  });
+  after(() => cli.stop());
+
+  test("the deleted client's access token is refused at /secure, and it gets no new one", async () => {
+    const { body, tokenRequest } = await registerClientCredentialsClient(cli.url);
+    const { access_token: token } = (await (await tokenRequest()).json()) as { access_token: string };
+    assert.equal((await fetch(`${cli.url}/secure`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
+    const deleted = await fetch(body.registration_client_uri ?? '', { method: 'DELETE', headers: { authorization: `Bearer ${body.registration_access_token}` } });
+    assert.equal(deleted.status, 204);
+    await assertTokenRefused(cli.url, token);
+    assert.equal((await tokenRequest()).status, 401);
   });
 });
