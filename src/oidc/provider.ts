@@ -71,7 +71,7 @@ export function createOpenIdProvider(options: OpenIdProviderOptions): OidcProvid
     endpoints(server) {
       const discovery = publicJsonResponse(discoveryDocument(server, userinfoPath, options.endSessionPath));
       return new Map([
-        [userinfoPath, userinfoEndpoint(server)],
+        [userinfoPath, userinfoEndpoint(server, userinfoPath)],
         [DISCOVERY_PATH, () => discovery],
       ]);
     },

@@ -53,7 +53,7 @@ const interaction: Interaction = {
 };
 const allow = (): InteractionOutcome => ({ type: 'decision', decision: { user, allow: true, authTime: SIGNED_IN_AT } });
 
-async function build(options: { jwtAccessTokens?: boolean; allowBearerTokensInBody?: boolean; immediateKeys?: boolean; idTokenTtl?: number } = {}): Promise<void> {
+async function build(options: { jwtAccessTokens?: boolean; allowBearerTokensInBody?: boolean; immediateKeys?: boolean; idTokenTtl?: number; resources?: string[] } = {}): Promise<void> {
   store = await createMemoryStore({ clients: CLIENTS, users: [{ id: 'user-ada', username: 'ada', password: 'lovelace' }] });
   user = (await store.getUserById('user-ada')) as User;
   const model = { ...store, getUserClaims: async () => CLAIMS };
@@ -65,6 +65,7 @@ async function build(options: { jwtAccessTokens?: boolean; allowBearerTokensInBo
     openid: (provider = createOpenIdProvider({ keys: store, ...(options.immediateKeys && { keyActivationDelay: 0, keyRefreshInterval: 0 }), idTokenTtl: options.idTokenTtl })),
     ...(options.jwtAccessTokens && { accessTokenFormat: createJwtAccessTokenFormat({ issuer: ISSUER, store, accessTokenTtl: 3600 }) }),
     ...(options.allowBearerTokensInBody && { allowBearerTokensInBody: true }),
+    ...(options.resources && { resources: options.resources.map((uri) => ({ uri, scope: ['openid', 'email', 'read'] })) }),
   });
   answer = allow;
   seen = undefined;
@@ -314,6 +315,21 @@ describe('OpenID Connect in the core', () => {
       const response = await userinfo(token.access_token as string);
       assert.equal(response.status, 403);
       assert.doesNotMatch(response.body, /ada/);
+    });
+
+    test('a token issued for another resource (RFC 8707 audience) is refused: that resource cannot replay it here for the person\'s claims', async () => {
+      const API = 'https://api.example.com';
+      await build({ resources: [API, ISSUER] });
+      const forApi = await tokens({ scope: 'openid email', resource: API });
+      const refused = await userinfo(forApi.access_token as string);
+      assert.equal(refused.status, 401);
+      assert.match(refused.headers['WWW-Authenticate'] ?? '', /error="invalid_token"/);
+      assert.doesNotMatch(refused.body, /ada/);
+      // A token whose audience names this server is UserInfo's to take.
+      const forIssuer = await tokens({ scope: 'openid email', resource: ISSUER });
+      const answered = await userinfo(forIssuer.access_token as string);
+      assert.equal(answered.status, 200, answered.body);
+      assert.equal(json(answered).email, 'ada@example.com');
     });
 
     test('methods other than GET and POST are refused with 405', async () => {
