@@ -1,12 +1,14 @@
 /**
- * One signing key as a JWS Compact Serialization signer (RFC 7515 §7.1) for access tokens: the
- * private key imported once as a node:crypto `KeyObject` and the protected header encoded once, so
- * a token costs one JSON encoding of its claims and one synchronous signature. jose's `SignJWT`
- * rebuilt the header and went through WebCrypto for every token, about twice the CPU per token.
+ * One signing key as a JWS Compact Serialization signer (RFC 7515 §7.1), for access tokens and ID
+ * tokens: the private key imported once as a node:crypto `KeyObject` and the protected header
+ * encoded once, so a token costs one JSON encoding of its claims and one synchronous signature.
+ * jose's `SignJWT` rebuilt the header and went through WebCrypto for every token, about twice the
+ * CPU per token.
  */
 import { createPrivateKey, sign } from 'node:crypto';
 import type { JsonWebKey, KeyObject, SignKeyObjectInput } from 'node:crypto';
 import type { SigningKey } from './signing-keys.js';
+import { ACCESS_TOKEN_ALGORITHMS } from './signing-keys.js';
 
 /** Signs the claims of one token with a key imported once. */
 export interface CompactSigner {
@@ -15,6 +17,13 @@ export interface CompactSigner {
   /** The JWT of these claims: `header.payload.signature`, each base64url (RFC 7515 §7.1). */
   sign(claims: Record<string, unknown>): string;
 }
+
+/**
+ * What the tokens are, and so their header's `typ`: `at+jwt` for access tokens (RFC 9068 §2.1), so
+ * no other kind of JWT can pass for one; `JWT` for ID tokens (RFC 7519 §5.1), which an
+ * `id_token_hint` check requires.
+ */
+export type CompactTokenType = 'at+jwt' | 'JWT';
 
 const base64url = (json: unknown): string => Buffer.from(JSON.stringify(json)).toString('base64url');
 
@@ -29,19 +38,23 @@ function signatureOf(alg: string, key: KeyObject): (input: Buffer) => Buffer {
     // RFC 8037 §3.1: Ed25519 hashes internally, so no digest is named.
     case 'EdDSA':
       return (data) => sign(null, data, key);
+    // RFC 7518 §3.3: RSASSA-PKCS1-v1_5 with SHA-256, node:crypto's default padding for an RSA key.
+    case 'RS256':
+      return (data) => sign('sha256', data, key);
     default:
-      throw new Error(`no access token signer for alg ${alg}`);
+      throw new Error(`no signer for alg ${alg}`);
   }
 }
 
 /**
- * A signer for access tokens of this key: header `{ alg, typ: 'at+jwt', kid }` (RFC 9068 §2.1),
- * the key's own algorithm. Throws for an algorithm access tokens are not signed with.
+ * A signer of this key's tokens: header `{ alg, typ, kid }`, the key's own algorithm. Throws for
+ * an algorithm these tokens are not signed with: access tokens are ES256 or EdDSA only (an RS256
+ * key in the same store signs ID tokens only).
  */
-export function createCompactSigner(key: SigningKey): CompactSigner {
+export function createCompactSigner(key: SigningKey, typ: CompactTokenType = 'at+jwt'): CompactSigner {
+  if (typ === 'at+jwt' && !ACCESS_TOKEN_ALGORITHMS.includes(key.alg)) throw new Error(`no access token signer for alg ${key.alg}`);
   const signature = signatureOf(key.alg, createPrivateKey({ key: key.privateJwk as JsonWebKey, format: 'jwk' }));
-  // RFC 9068 §2.1: typ at+jwt, so no other kind of JWT can pass for an access token.
-  const header = base64url({ alg: key.alg, typ: 'at+jwt', kid: key.kid });
+  const header = base64url({ alg: key.alg, typ, kid: key.kid });
   return {
     kid: key.kid,
     sign(claims) {
