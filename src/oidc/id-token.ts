@@ -1,17 +1,18 @@
 /**
- * ID tokens (OpenID Connect Core 1.0 §2, §3.1.3.6), signed with jose by keys from the signing-key
- * store: RS256 by default (Core §15.1 requires it), or the client's `id_token_signed_response_alg`
- * (ES256, EdDSA). Each algorithm is its own key chain in the store; every chain is published in
- * the one JWKS (Core §10.1).
+ * ID tokens (OpenID Connect Core 1.0 §2, §3.1.3.6), signed by keys from the signing-key store, each
+ * imported once (the compact signer access tokens use): RS256 by default (Core §15.1 requires it),
+ * or the client's `id_token_signed_response_alg` (ES256, EdDSA). Each algorithm is its own key
+ * chain in the store; every chain is published in the one JWKS (Core §10.1).
  */
 import { createHash } from 'node:crypto';
-import { SignJWT, compactVerify, createLocalJWKSet, importJWK } from 'jose';
-import type { JWK } from 'jose';
+import { compactVerify, createLocalJWKSet } from 'jose';
 import type { IdTokenInput } from '../openid.js';
 import type { JsonWebKeySet } from '../tokens/format.js';
 import type { IdTokenSigningAlgorithm, SigningKey, SigningKeyStore } from '../tokens/signing-keys.js';
 import { ensureKeyFor, keyChain, publishedKeys } from '../tokens/signing-keys.js';
 import { signingKeyAt } from '../tokens/jwt.js';
+import { createCompactSigner } from '../tokens/compact-signer.js';
+import type { CompactSigner } from '../tokens/compact-signer.js';
 import { subjectOf } from './claims.js';
 import { namedClaims } from './claims-request.js';
 
@@ -40,8 +41,6 @@ export function accessTokenHash(accessToken: string, alg: IdTokenSigningAlgorith
   return digest.subarray(0, digest.length / 2).toString('base64url');
 }
 
-type PrivateKey = Awaited<ReturnType<typeof importJWK>>;
-
 export interface IdTokenSigner {
   sign(input: IdTokenInput): Promise<string>;
   jwks(): Promise<JsonWebKeySet>;
@@ -50,7 +49,7 @@ export interface IdTokenSigner {
 export function createIdTokenSigner(options: IdTokenSignerOptions): IdTokenSigner {
   const { store, ttl, keyRefreshInterval, keyActivationDelay } = options;
   let cached: { keys: SigningKey[]; loadedAt: number } | undefined;
-  const imported = new Map<string, Promise<PrivateKey>>();
+  const imported = new Map<string, CompactSigner>();
 
   async function keys(): Promise<SigningKey[]> {
     if (cached && Date.now() - cached.loadedAt < keyRefreshInterval * 1000) return cached.keys;
@@ -69,10 +68,11 @@ export function createIdTokenSigner(options: IdTokenSignerOptions): IdTokenSigne
     return signingKeyAt(chain, keyActivationDelay, Date.now()) as SigningKey;
   }
 
-  function privateKey(key: SigningKey): Promise<PrivateKey> {
+  /** The key's signer, imported on its first token: signing is then one signature call per token. */
+  function compactSigner(key: SigningKey): CompactSigner {
     let loaded = imported.get(key.kid);
     if (!loaded) {
-      loaded = importJWK(key.privateJwk as JWK, key.alg);
+      loaded = createCompactSigner(key, 'JWT');
       imported.set(key.kid, loaded);
     }
     return loaded;
@@ -88,21 +88,21 @@ export function createIdTokenSigner(options: IdTokenSignerOptions): IdTokenSigne
       // Core §2: sub is REQUIRED; a grant without an end-user (client credentials) has no ID token to give.
       if (subject === undefined) throw new Error('An ID token needs a user with an id');
       const now = Math.floor(Date.now() / 1000);
-      return new SignJWT({
+      // The claims in the order jose's SignJWT gave them, so the tokens stay the same.
+      return compactSigner(key).sign({
         // Core §5.5: the user's claims the claims parameter asked for here (standard claims only, never iss, sub, aud, ...).
         ...namedClaims(claims, userClaims),
         ...(nonce !== undefined && { nonce }),
         ...(amr !== undefined && amr.length > 0 && { amr }),
         ...(authTime !== undefined && { auth_time: authTime }),
         at_hash: accessTokenHash(accessToken, alg),
-      })
-        .setProtectedHeader({ alg: key.alg, typ: 'JWT', kid: key.kid })
-        .setIssuer(issuer)
-        .setSubject(subject)
-        .setAudience(client.client_id)
-        .setIssuedAt(now)
-        .setExpirationTime(now + ttl)
-        .sign(await privateKey(key));
+        // Core §2: iss, sub, aud (the client), iat and exp are REQUIRED.
+        iss: issuer,
+        sub: subject,
+        aud: client.client_id,
+        iat: now,
+        exp: now + ttl,
+      });
     },
 
     async jwks() {

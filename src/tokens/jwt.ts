@@ -47,6 +47,16 @@ export function signingKeyAt(keys: readonly SigningKey[], delaySeconds: number, 
   return usable.find((key) => key.createdAt.getTime() <= now - delaySeconds * 1000) ?? usable[usable.length - 1];
 }
 
+/** The next moment one of these keys passes its delay (its creation plus the delay), or Infinity when none is waiting. */
+function nextActivation(keys: readonly SigningKey[], delaySeconds: number, now: number): number {
+  let next = Infinity;
+  for (const key of keys) {
+    const at = key.createdAt.getTime() + delaySeconds * 1000;
+    if (key.withdrawnAt === undefined && at > now && at < next) next = at;
+  }
+  return next;
+}
+
 /**
  * The RFC 9068 access token format, which also publishes its public keys (`jwks`, served at the
  * JWKS endpoint).
@@ -60,7 +70,8 @@ export interface JwtAccessTokenFormat extends AccessTokenFormat {
 interface KeyState {
   keys: SigningKey[];
   signer: CompactSigner;
-  loadedAt: number;
+  /** Read the store again from then on: one refresh interval after this read, or sooner when a published key activates. */
+  staleAt: number;
 }
 
 /** RFC 9068 §2.2: with no resource owner (client credentials), the subject is the client. */
@@ -95,11 +106,13 @@ export function createJwtAccessTokenFormat(options: JwtAccessTokenOptions): JwtA
     // The store may also hold ID token keys (RS256, tollgate/oidc): access tokens use their own chain.
     const stored = keyChain(await store.getSigningKeys(), ACCESS_TOKEN_ALGORITHMS);
     const keys = stored.length > 0 ? stored : [await ensureKeyFor(store, alg)];
-    // Re-evaluated at every refresh, so a published key starts signing once its delay has passed.
-    const active = signingKeyAt(keys, activationDelay, Date.now()) as SigningKey;
+    const now = Date.now();
+    const active = signingKeyAt(keys, activationDelay, now) as SigningKey;
     // Import only when the active key changed: signing stays one signature call per token.
     const signer = state?.signer.kid === active.kid ? state.signer : createCompactSigner(active);
-    return { keys, signer, loadedAt: Date.now() };
+    // A published key starts signing the moment its delay has passed, in every process that has read
+    // it, not up to a refresh interval later: the state goes stale then and the next token re-reads.
+    return { keys, signer, staleAt: Math.min(now + refreshSeconds * 1000, nextActivation(keys, activationDelay, now)) };
   }
 
   function refresh(): Promise<KeyState> {
@@ -112,7 +125,7 @@ export function createJwtAccessTokenFormat(options: JwtAccessTokenOptions): JwtA
   }
 
   function fresh(): KeyState | undefined {
-    return state && Date.now() - state.loadedAt < refreshSeconds * 1000 ? state : undefined;
+    return state && Date.now() < state.staleAt ? state : undefined;
   }
 
   return {

@@ -10,7 +10,7 @@ describe('compact access token signer (RFC 7515 §7.1)', () => {
       const key = await generateSigningKey(alg);
       const signer = createCompactSigner(key);
       const claims = { client_id: 'c', scope: 'read', iss: 'https://as.example', sub: 'c', aud: 'https://as.example', iat: 1, exp: 2, jti: 'j' };
-      const token = signer.sign(claims);
+      const token = await signer.sign(claims);
 
       assert.deepEqual(decodeProtectedHeader(token), { alg, typ: 'at+jwt', kid: key.kid });
       const { payload } = await compactVerify(token, await importJWK(key.publicJwk, alg), { algorithms: [alg] });
@@ -22,7 +22,7 @@ describe('compact access token signer (RFC 7515 §7.1)', () => {
 
   test('a token signed by another key of the same algorithm does not verify', async () => {
     const [a, b] = await Promise.all([generateSigningKey('ES256'), generateSigningKey('ES256')]);
-    const token = createCompactSigner(a).sign({ sub: 'x' });
+    const token = await createCompactSigner(a).sign({ sub: 'x' });
     await assert.rejects(compactVerify(token, await importJWK(b.publicJwk, 'ES256'), { algorithms: ['ES256'] }), { code: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED' });
   });
 

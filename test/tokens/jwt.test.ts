@@ -182,6 +182,25 @@ describe('signing key rotation', () => {
     assert.equal(decodeProtectedHeader((await passwordToken(server)).token).kid, first);
   });
 
+  test('a key rotated in by another process signs from the moment its activation delay has passed, not up to a refresh interval later', async () => {
+    mock.timers.enable({ apis: ['Date'], now: Date.now() });
+    const { server, store } = await createJwtTestServer({ keyRefreshInterval: 5, keyActivationDelay: 300 });
+    const oldKid = decodeProtectedHeader((await passwordToken(server)).token).kid;
+    // Another process (tollgate keys rotate) adds the key; this one reads it at its next refresh.
+    const fresh = await rotateSigningKey(store, 'ES256');
+    mock.timers.tick(5_000);
+    assert.equal(decodeProtectedHeader((await passwordToken(server)).token).kid, oldKid, 'published, not signing yet');
+
+    // Read again one second before the activation: without the activation time in the cache, this
+    // copy would sign with the old key until the next refresh, four seconds after the activation.
+    mock.timers.tick(294_000);
+    assert.equal(decodeProtectedHeader((await passwordToken(server)).token).kid, oldKid);
+    mock.timers.tick(999);
+    assert.equal(decodeProtectedHeader((await passwordToken(server)).token).kid, oldKid, 'one millisecond early');
+    mock.timers.tick(1);
+    assert.equal(decodeProtectedHeader((await passwordToken(server)).token).kid, fresh.kid);
+  });
+
   test('a retired key leaves the JWKS once the tokens it signed have expired', async () => {
     mock.timers.enable({ apis: ['Date'], now: Date.now() });
     const { server, store, format } = await createJwtTestServer({ keyRefreshInterval: 5 });
