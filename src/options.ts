@@ -241,7 +241,7 @@ export interface ResolvedOptions {
         scope: readonly string[];
       }
     | undefined;
-  /** The client authentication methods accepted (RFC 8414 `token_endpoint_auth_methods_supported`), defaults decided by the model. */
+  /** The client authentication methods accepted (RFC 8414 `token_endpoint_auth_methods_supported`); by default the JWT ones only when the model has what they need. */
   tokenEndpointAuthMethods: readonly TokenEndpointAuthMethod[];
   /** The JWS algorithms accepted for client assertions (RFC 7523 §3; RFC 8414 `token_endpoint_auth_signing_alg_values_supported`). */
   tokenEndpointAuthSigningAlgs: readonly string[];

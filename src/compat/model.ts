@@ -10,8 +10,8 @@ import { crossing } from './model-errors.js';
 import type { AccessToken, AuthorizationCode, Client, CodeChallengeMethod, RefreshToken, Token, TokenEndpointAuthMethod, User } from '../types.js';
 
 /**
- * What their model functions may return for "none": any falsy value, since node-oauth2-server's
- * handlers test `if (!client)`; tollgate reads each of these as not found.
+ * What their model functions may return for "nothing": any falsy value, as node-oauth2-server's
+ * handlers test `if (!client)`. A lookup's falsy answer means not found, `validateScope`'s a refused scope.
  */
 export type Falsey = false | null | undefined | 0 | '';
 
