@@ -28,10 +28,13 @@ import type { BaseModel } from './model.js';
 import type { Client } from './types.js';
 import { withClientIdMetadataDocuments } from './client-id-metadata.js';
 
-/** The oauthlib seed's shape of a token endpoint answer. */
+/** The oauthlib seed's shape of a token endpoint answer, what `createTokenResponse` returns. */
 export interface TokenTriple {
+  /** The response headers, `Cache-Control: no-store` among them (RFC 6749 §5.1). */
   headers: Record<string, string>;
+  /** The JSON body: the tokens (§5.1) or the error (§5.2), already serialized. */
   body: string;
+  /** The HTTP status: 200, or the error's (400, 401 for `invalid_client`, ...). */
   status: number;
 }
 

@@ -76,6 +76,7 @@ export interface Interaction {
 
 /** A device authorization waiting for the person's decision, as the verification page shows it (RFC 8628 §3.3). */
 export interface PendingDeviceAuthorization {
+  /** The client the device runs, to name on the page (RFC 8628 §5.4: the person must see who asks). */
   client: Client;
   /** The scope the device asked for; undefined when it asked none (the client's default then applies). */
   scope: string[] | undefined;
@@ -83,6 +84,7 @@ export interface PendingDeviceAuthorization {
   resources: string[] | undefined;
   /** The user code as the person sees it, `WDJB-MJHT`. */
   userCode: string;
+  /** When the device code and its user code expire (RFC 8628 §3.2 `expires_in`); after that the decision is `gone`. */
   expiresAt: Date;
 }
 

@@ -126,9 +126,11 @@ export interface JwtBearerModel extends BaseModel {
 
 /** A short-lived record as the model hands it back (every shipped store's `RecordStore` has this shape). */
 export interface ModelRecord {
+  /** What was put or last replaced, as JSON gives it back (dates as strings or numbers). */
   value: Readonly<Record<string, unknown>>;
   /** Grows with every replace: what a compare-and-swap compares. */
   version: number;
+  /** When the record is gone for every method: set when it was put, unchanged by a replace. */
   expiresAt: Date;
 }
 

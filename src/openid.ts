@@ -38,7 +38,9 @@ export interface OpenIdAuthorizationRequest {
  * matched (§5.5.1 lets the OP return the actual value), except `sub`'s, kept as `subject`.
  */
 export interface ClaimsRequest {
+  /** The claims asked for from the UserInfo endpoint (Core §5.5 `userinfo` member). */
   userinfo: readonly string[];
+  /** The claims asked for in the ID token (Core §5.5 `id_token` member). */
   idToken: readonly string[];
   /** Core §5.5.1: a `sub` value asked for; a response for any other end-user is refused. */
   subject?: string | undefined;
@@ -68,10 +70,13 @@ export interface IdTokenInput {
 
 /** The server as an OpenID Provider's endpoints see it. */
 export interface OpenIdServer {
+  /** The server's resolved options: the issuer, the endpoints' paths, `onError`. */
   options: ResolvedOptions;
+  /** The server's model, for the user's claims (`getUserClaims`) at UserInfo. */
   model: BaseModel;
   /** The RFC 8414 metadata document: discovery repeats it (Discovery 1.0 §3). */
   metadata: Readonly<Record<string, unknown>>;
+  /** The server's bearer check (RFC 6750), as `AuthorizationServer.authenticate`: UserInfo takes an access token (Core §5.3.1). */
   authenticate(request: OAuthRequest, options?: AuthenticateOptions): Promise<AuthenticateResult>;
 }
 
@@ -100,8 +105,11 @@ export function hasOpenId(scope: readonly string[] | undefined): boolean {
 
 /** What a code and the tokens from it keep of the authentication (in `extra.openid`). */
 export interface OpenIdGrantRecord {
+  /** The authorization request's `nonce`, repeated in the ID token (Core §3.1.2.1). */
   nonce?: string | undefined;
+  /** When the person signed in, seconds since the epoch: the ID token's `auth_time` (Core §2). */
   authTime?: number | undefined;
+  /** How the person signed in: the ID token's `amr` (Core §2, RFC 8176 values). */
   amr?: readonly string[] | undefined;
   /** Core §5.5: the claims asked for by name, for UserInfo and the ID token (refreshed ones too). */
   claims?: Pick<ClaimsRequest, 'userinfo' | 'idToken'> | undefined;

@@ -23,6 +23,7 @@ import { resolveDpop } from './dpop/settings.js';
 
 export type { BuiltInGrantType } from './grants/index.js';
 
+/** A union of model types made into their intersection: a server with several grants needs every function each of them calls. */
 type Intersect<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
 
 /** The model a server with these grants needs: only the functions those grants call, plus the bearer check. */
@@ -183,48 +184,101 @@ export interface AuthorizationServerOptions<G extends BuiltInGrantType = BuiltIn
   dpop?: DpopOptions | false | undefined;
 }
 
+/**
+ * The options as the server runs with them (`AuthorizationServer.options`): every value checked
+ * and every default filled in, once, at `createAuthorizationServer`. Hosts read it for what they
+ * must agree with, e.g. `endpoints.authorization` as a form's action, `maxBodyBytes` as a body limit.
+ */
 export interface ResolvedOptions {
+  /** The issuer identifier, without a trailing slash (RFC 8414 §2). */
   issuer: string;
+  /** The built-in grants enabled, as `grantTypes` listed them. */
   grantTypes: readonly BuiltInGrantType[];
   /** Every grant the server answers, built-in and extension, by `grant_type`. */
   grants: ReadonlyMap<string, Grant>;
+  /** Seconds an access token lives (default 3600). */
   accessTokenTtl: number;
+  /** Seconds a refresh token lives (default 1209600, two weeks). */
   refreshTokenTtl: number;
+  /** Seconds an authorization code lives: at most 600 (RFC 6749 §4.1.2), the default. */
   authorizationCodeTtl: number;
+  /** Seconds a device code and its user code live (RFC 8628 §3.2 `expires_in`; default 600). */
   deviceCodeTtl: number;
+  /** Whether a refresh retires the refresh token and issues a new one (RFC 9700 §4.14.2; default true). */
   rotateRefreshTokens: boolean;
+  /** Seconds after a rotation in which the old refresh token is refused without revoking the grant (default 0). */
   refreshTokenReuseInterval: number;
+  /** Whether every client must use PKCE, not only public ones and those registered with `require_pkce` (default false). */
   requirePkce: boolean;
+  /** Whether `code_challenge_method=plain` is accepted (RFC 7636 §4.2; default false: S256 only). */
   allowPlainPkce: boolean;
+  /** Whether a bearer token is accepted in the query string (RFC 6750 §2.3; default false). */
   allowBearerTokensInQueryString: boolean;
+  /** Whether a bearer token is accepted in a form body (RFC 6750 §2.2; default false). */
   allowBearerTokensInBody: boolean;
+  /** Whether token parameters in the query string of a POST are accepted (the SkyVault guide's leniency; default false). */
   skyvaultCompat: boolean;
+  /** Largest accepted request body in bytes (default 65536): adapters use it as their body limit. */
   maxBodyBytes: number;
+  /** The `realm` of bearer challenges (RFC 6750 §3; default the issuer). */
   realm: string;
+  /** Every endpoint's path, the defaults merged with `endpoints`: where the host mounts them and metadata points. */
   endpoints: EndpointPaths;
+  /** `scopes_supported` in metadata (RFC 8414 §2); undefined when not set. */
   scopesSupported: readonly string[] | undefined;
+  /** Where unexpected errors go (answered as `server_error`): the `onError` given, else one that logs to the console. */
   onError: (error: unknown) => void;
+  /** The OpenID Provider, when the server is one; undefined otherwise. */
   openid: OpenIdProvider | undefined;
+  /** The protected resources clients may name in `resource` (RFC 8707), by identifier; empty when none are listed. */
   resources: Resources;
   /** With the scope a registered client may have resolved; undefined when registration is off. */
-  registration: { initialAccessToken: string | undefined; scope: readonly string[] } | undefined;
+  registration:
+    | {
+        /** The Bearer token registering needs (RFC 7591 §3); undefined when registration is open. */
+        initialAccessToken: string | undefined;
+        /** The scopes a registered client may have: `registration.scope`, else `scopesSupported`, else what the resources serve. */
+        scope: readonly string[];
+      }
+    | undefined;
+  /** The client authentication methods accepted (RFC 8414 `token_endpoint_auth_methods_supported`); by default the JWT ones only when the model has what they need. */
   tokenEndpointAuthMethods: readonly TokenEndpointAuthMethod[];
+  /** The JWS algorithms accepted for client assertions (RFC 7523 §3; RFC 8414 `token_endpoint_auth_signing_alg_values_supported`). */
   tokenEndpointAuthSigningAlgs: readonly string[];
   /** The `events` listener, guarded; undefined when nobody listens (call it as `events?.(...)`: no event is built then). */
   events: ((event: AuditEvent) => void) | undefined;
   /** RFC 9126: undefined when pushed authorization requests are off. */
-  pushedAuthorizationRequests: { ttl: number; required: boolean } | undefined;
+  pushedAuthorizationRequests:
+    | {
+        /** Seconds a `request_uri` may start an authorization (RFC 9126 §2.2 `expires_in`). */
+        ttl: number;
+        /** Whether every authorization request must be pushed (RFC 9126 §5). */
+        required: boolean;
+      }
+    | undefined;
+  /** The security profile applied (`fapi2`), when one was asked for; its requirements are already in the other fields. */
   profile: SecurityProfile | undefined;
+  /** The fetcher of documents clients name by URL (`jwks_uri`, client ID metadata documents); undefined when none was given. */
   fetchDocument: DocumentFetcher | undefined;
   /** Client ID metadata documents: on, with the scope such a client may have; undefined when off. */
-  clientIdMetadataDocuments: { scope: readonly string[] } | undefined;
+  clientIdMetadataDocuments:
+    | {
+        /** The scopes a client named by its metadata document may have, as for a registered client. */
+        scope: readonly string[];
+      }
+    | undefined;
   /** DPoP (RFC 9449); undefined when off. */
   dpop: DpopSettings | undefined;
   /**
    * Signed request objects (RFC 9101): on with PAR (their verified parameters are kept as a pushed
    * request is) when the model has `useOnce` (the replay cache of their `jti`s); undefined when off.
    */
-  requestObjects: { algorithms: readonly string[] } | undefined;
+  requestObjects:
+    | {
+        /** The JWS algorithms accepted: the asymmetric ones of `tokenEndpointAuthSigningAlgs` (RFC 9101 §6.1, §10.1). */
+        algorithms: readonly string[];
+      }
+    | undefined;
 }
 
 export const DEFAULT_ENDPOINTS: EndpointPaths = {

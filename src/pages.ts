@@ -26,6 +26,7 @@ export type { SignInView, ConsentView, SignOutView, ScopeDescription } from './a
 export type { DeviceCodeView } from './app/device-views.js';
 export type { Messages } from './app/ui/messages.js';
 export type { PageName } from './app/ui/templates.js';
+export { PAGE_NAMES } from './app/ui/templates.js';
 
 /** How the pages look: the same names and rules as `tollgate serve`'s `ui` config (docs/ui.md). */
 export interface PagesOptions {

@@ -11,7 +11,6 @@ const { randomBytes } = require('node:crypto') as typeof import('node:crypto');
 const { InvalidArgumentError, InvalidScopeError } = require('./errors.cjs') as Record<'InvalidArgumentError' | 'InvalidScopeError', OAuthErrorClass>;
 
 /** What their grant type constructor is given: the lifetimes and the model. */
-/** What their grant type classes are constructed with. */
 interface GrantTypeOptions {
   /** Access token lifetime in seconds. */
   accessTokenLifetime: number;
@@ -28,9 +27,13 @@ const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]+(?: [\x21\x23-\x5B\x5D-\x7E]+)*$/;
 
 /** node-oauth2-server's AbstractGrantType: the base class of an extension grant, with their helpers. */
 class AbstractGrantType {
+  /** Seconds the access tokens it issues live (the server's `accessTokenLifetime`, or the client's). */
   accessTokenLifetime: number;
+  /** Seconds the refresh tokens it issues live; undefined when the server gave none. */
   refreshTokenLifetime: number | undefined;
+  /** Their model, as the server was given it. */
   model: CompatModel;
+  /** Whether a refresh rotates the refresh token (RFC 9700 §4.14.2), as the server's option says. */
   alwaysIssueNewRefreshToken: boolean | undefined;
 
   constructor(options?: GrantTypeOptions) {
@@ -52,10 +55,12 @@ class AbstractGrantType {
     return this.model.generateRefreshToken ? this.model.generateRefreshToken(client, user, scope ?? []) : randomBytes(32).toString('hex');
   }
 
+  /** When an access token issued now expires: `accessTokenLifetime` seconds from now. */
   getAccessTokenExpiresAt(): Date {
     return new Date(Date.now() + this.accessTokenLifetime * 1000);
   }
 
+  /** When a refresh token issued now expires: `refreshTokenLifetime` seconds from now (now itself without one). */
   getRefreshTokenExpiresAt(): Date {
     return new Date(Date.now() + (this.refreshTokenLifetime ?? 0) * 1000);
   }

@@ -16,46 +16,118 @@ const errors = require('./errors.cjs') as Record<string, OAuthErrorClass> & {
   isOAuthError: typeof isOAuthErrorFunction;
 };
 
-/** node-oauth2-server's OAuthError, the base of the error classes (errors.cts). */
+/**
+ * node-oauth2-server's OAuthError, the base of the error classes (errors.cts).
+ *
+ * @class
+ */
 export const OAuthError = errors.OAuthError;
 export type OAuthError = OAuthErrorType;
-/** node-oauth2-server's AccessDeniedError (errors.cts). */
+/**
+ * node-oauth2-server's AccessDeniedError (errors.cts).
+ *
+ * @class
+ */
 export const AccessDeniedError = errors.AccessDeniedError as OAuthErrorClass;
-/** node-oauth2-server's InsufficientScopeError (errors.cts). */
+/**
+ * node-oauth2-server's InsufficientScopeError (errors.cts).
+ *
+ * @class
+ */
 export const InsufficientScopeError = errors.InsufficientScopeError as OAuthErrorClass;
-/** node-oauth2-server's InvalidArgumentError (errors.cts). */
+/**
+ * node-oauth2-server's InvalidArgumentError (errors.cts).
+ *
+ * @class
+ */
 export const InvalidArgumentError = errors.InvalidArgumentError as OAuthErrorClass;
-/** node-oauth2-server's InvalidClientError (errors.cts). */
+/**
+ * node-oauth2-server's InvalidClientError (errors.cts).
+ *
+ * @class
+ */
 export const InvalidClientError = errors.InvalidClientError as OAuthErrorClass;
-/** node-oauth2-server's InvalidGrantError (errors.cts). */
+/**
+ * node-oauth2-server's InvalidGrantError (errors.cts).
+ *
+ * @class
+ */
 export const InvalidGrantError = errors.InvalidGrantError as OAuthErrorClass;
-/** node-oauth2-server's InvalidRequestError (errors.cts). */
+/**
+ * node-oauth2-server's InvalidRequestError (errors.cts).
+ *
+ * @class
+ */
 export const InvalidRequestError = errors.InvalidRequestError as OAuthErrorClass;
-/** node-oauth2-server's InvalidScopeError (errors.cts). */
+/**
+ * node-oauth2-server's InvalidScopeError (errors.cts).
+ *
+ * @class
+ */
 export const InvalidScopeError = errors.InvalidScopeError as OAuthErrorClass;
-/** node-oauth2-server's InvalidTokenError (errors.cts). */
+/**
+ * node-oauth2-server's InvalidTokenError (errors.cts).
+ *
+ * @class
+ */
 export const InvalidTokenError = errors.InvalidTokenError as OAuthErrorClass;
-/** node-oauth2-server's ServerError (errors.cts). */
+/**
+ * node-oauth2-server's ServerError (errors.cts).
+ *
+ * @class
+ */
 export const ServerError = errors.ServerError as OAuthErrorClass;
-/** node-oauth2-server's UnauthorizedClientError (errors.cts). */
+/**
+ * node-oauth2-server's UnauthorizedClientError (errors.cts).
+ *
+ * @class
+ */
 export const UnauthorizedClientError = errors.UnauthorizedClientError as OAuthErrorClass;
-/** node-oauth2-server's UnauthorizedRequestError (errors.cts). */
+/**
+ * node-oauth2-server's UnauthorizedRequestError (errors.cts).
+ *
+ * @class
+ */
 export const UnauthorizedRequestError = errors.UnauthorizedRequestError as OAuthErrorClass;
-/** node-oauth2-server's UnsupportedGrantTypeError (errors.cts). */
+/**
+ * node-oauth2-server's UnsupportedGrantTypeError (errors.cts).
+ *
+ * @class
+ */
 export const UnsupportedGrantTypeError = errors.UnsupportedGrantTypeError as OAuthErrorClass;
-/** node-oauth2-server's UnsupportedResponseTypeError (errors.cts). */
+/**
+ * node-oauth2-server's UnsupportedResponseTypeError (errors.cts).
+ *
+ * @class
+ */
 export const UnsupportedResponseTypeError = errors.UnsupportedResponseTypeError as OAuthErrorClass;
-/** node-oauth2-server's UnsupportedTokenTypeError (errors.cts). */
+/**
+ * node-oauth2-server's UnsupportedTokenTypeError (errors.cts).
+ *
+ * @class
+ */
 export const UnsupportedTokenTypeError = errors.UnsupportedTokenTypeError as OAuthErrorClass;
 export const { errorFor, isOAuthError } = errors;
 
-/** node-oauth2-server's Request (request.cts). */
+/**
+ * node-oauth2-server's Request (request.cts).
+ *
+ * @class
+ */
 export const Request = (require('./request.cjs') as { Request: typeof RequestType }).Request;
 export type Request = RequestType;
-/** node-oauth2-server's Response (response.cts). */
+/**
+ * node-oauth2-server's Response (response.cts).
+ *
+ * @class
+ */
 export const Response = (require('./response.cjs') as { Response: typeof ResponseType }).Response;
 export type Response = ResponseType;
-/** node-oauth2-server's AbstractGrantType (abstract-grant-type.cts). */
+/**
+ * node-oauth2-server's AbstractGrantType (abstract-grant-type.cts).
+ *
+ * @class
+ */
 export const AbstractGrantType = (require('./abstract-grant-type.cjs') as { AbstractGrantType: typeof AbstractGrantTypeType }).AbstractGrantType;
 export type AbstractGrantType = AbstractGrantTypeType;
 export type { ErrorProperties, OAuthErrorClass } from './errors.cjs';

@@ -18,9 +18,13 @@ type ErrorProperties = Readonly<Record<string, unknown>> & {
 
 /** node-oauth2-server's OAuthError: the base of their error classes (`code` the HTTP status, `name` the OAuth error code). */
 class OAuthError extends Error {
+  /** The HTTP status, as their `code` means it (not the OAuth error code, which is `name`). */
   code: number;
+  /** The HTTP status, under the name http-errors and Koa read. */
   status: number;
+  /** The HTTP status, under the name Node's `ServerResponse` and Express read. */
   statusCode: number;
+  /** The error this one wraps, when it was built from one (a model's exception becomes a `server_error`). */
   inner?: Error;
 
   constructor(messageOrError?: string | Error, properties: ErrorProperties = {}) {
@@ -34,6 +38,7 @@ class OAuthError extends Error {
   }
 }
 
+/** What each error class is: constructed with a message (or an error to wrap) and extra properties, as theirs. */
 type OAuthErrorClass = new (message?: string | Error, properties?: ErrorProperties) => OAuthError;
 
 /** One class per code, as theirs: the code's name and default status, overridable through `properties`. */

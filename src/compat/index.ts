@@ -29,8 +29,9 @@ export {
   UnsupportedResponseTypeError,
   UnsupportedTokenTypeError,
 } from './classes.js';
-export type { ErrorProperties, GrantTypeOptions, RequestOptions, ResponseOptions } from './classes.js';
+export type { ErrorProperties, GrantTypeOptions, OAuthErrorClass, RequestOptions, ResponseOptions } from './classes.js';
 export type {
+  Falsey,
   CompatAuthorizationCode as AuthorizationCode,
   CompatClient as Client,
   CompatCodeToSave as AuthorizationCodeToSave,

@@ -9,7 +9,11 @@ import { InvalidRequestError } from './classes.js';
 import { crossing } from './model-errors.js';
 import type { AccessToken, AuthorizationCode, Client, CodeChallengeMethod, RefreshToken, Token, TokenEndpointAuthMethod, User } from '../types.js';
 
-type Falsey = false | null | undefined | 0 | '';
+/**
+ * What their model functions may return for "nothing": any falsy value, as node-oauth2-server's
+ * handlers test `if (!client)`. A lookup's falsy answer means not found, `validateScope`'s a refused scope.
+ */
+export type Falsey = false | null | undefined | 0 | '';
 
 /** Their client: `id`, `redirectUris`, `grants`, optional per-client lifetimes in seconds. */
 export interface CompatClient {

@@ -41,9 +41,13 @@ function matches(mime: string, wanted: string): boolean {
 
 /** node-oauth2-server's Request: method, query, headers and body, read from a framework's request. */
 class Request {
+  /** The parsed body as the framework gave it (not a copy); empty when it had none. */
   body: Record<string, unknown>;
+  /** The request headers by lower-cased name. */
   headers: Record<string, string | readonly string[] | undefined> = {};
+  /** The HTTP method, as given. */
   method: string;
+  /** The parsed query string as the framework gave it (not a copy). */
   query: Record<string, unknown>;
   [property: string]: unknown;
 

@@ -2,6 +2,7 @@
  * node-oauth2-server's Response: what the host writes back, status, headers (lower-cased) and a
  * body object. CommonJS for the reason given in errors.cts.
  */
+/** What their Response is built from: these fields, or a framework's response object. */
 interface ResponseOptions {
   /** Headers to start with. */
   headers?: Readonly<Record<string, string>>;
@@ -11,8 +12,11 @@ interface ResponseOptions {
 
 /** Their Response: status, headers and body the server fills in for the host to write back. */
 class Response {
+  /** The HTTP status to send: 200 until the server sets another (302 for `redirect`, an error's status). */
   status = 200;
+  /** The body to send as JSON: the token response (RFC 6749 §5.1) or the error (§5.2). */
   body: Record<string, unknown>;
+  /** The headers to send, by lower-cased name. */
   headers: Record<string, string> = {};
   [property: string]: unknown;
 

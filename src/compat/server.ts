@@ -230,14 +230,14 @@ type Resolved = OAuth2ServerOptions & {
  * Response, answered by the tollgate core (differences: docs/migrating-from-node-oauth2-server.md).
  */
 export class OAuth2Server {
-  /** Their Request class, as `OAuth2Server.Request`. */
+  /** Their Request class, as `OAuth2Server.Request`: {@link Request}. */
   static Request = Request;
-  /** Their Response class, as `OAuth2Server.Response`. */
+  /** Their Response class, as `OAuth2Server.Response`: {@link Response}. */
   static Response = Response;
-  /** The base class of their extension grants. */
+  /** The base class of their extension grants: {@link AbstractGrantType}. */
   static AbstractGrantType = AbstractGrantType;
   // Their index.js hangs every error class on the export: `OAuth2Server.InvalidTokenError`.
-  /** The base of their error classes. */
+  /** The base of their error classes: {@link OAuthError}. */
   static OAuthError = OAuthError;
   /** `access_denied`, 400. */
   static AccessDeniedError = AccessDeniedError;

@@ -42,6 +42,7 @@ export interface DpopRequestTarget {
 
 /** A valid proof: the JWK SHA-256 thumbprint of its key (RFC 7638), what tokens are bound to (`cnf.jkt`, §6.1). */
 export interface DpopProof {
+  /** The base64url JWK SHA-256 thumbprint of the proof's public key (RFC 7638 §3, RFC 9449 §6.1). */
   jkt: string;
 }
 

@@ -78,7 +78,13 @@ export type AuthorizeResult =
     };
 
 /** What `authorize` answers once it has the decision. */
-export type AuthorizeAnswer = Exclude<AuthorizeResult, { type: 'interaction' }>;
+export type AuthorizeAnswer = Exclude<
+  AuthorizeResult,
+  {
+    /** The one answer a decision never gets: it is the decision the interaction asked for. */
+    type: 'interaction';
+  }
+>;
 
 export interface AuthorizeEndpointContext {
   model: BaseModel;

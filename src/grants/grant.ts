@@ -26,8 +26,14 @@ export interface TokenResponseBody {
   [extra: string]: unknown;
 }
 
+/**
+ * What a grant asks `TokenIssuer.issue` for: who the tokens are for, their scope and what ties
+ * them to an earlier authorization. The issuer fills in values, lifetimes and the format.
+ */
 export interface IssueRequest {
+  /** The client the tokens are issued to. */
   client: Client;
+  /** The resource owner they act for; for a client acting for itself (RFC 6749 §4.4), what the grant's model returned for it. */
   user: User;
   /** The scope granted. */
   scope: string[];
@@ -40,7 +46,14 @@ export interface IssueRequest {
   /** The refresh token's scope when wider than the access token's (a narrowing refresh, RFC 6749 §6). */
   refreshTokenScope?: string[] | undefined;
   /** Values to issue instead of generated ones: an extension grant importing tokens made elsewhere. */
-  values?: { accessToken: string; refreshToken?: string | undefined } | undefined;
+  values?:
+    | {
+        /** The access token value to store and answer. */
+        accessToken: string;
+        /** The refresh token value, when `refreshToken` is true; a generated one otherwise. */
+        refreshToken?: string | undefined;
+      }
+    | undefined;
   /** Extra fields kept with the token in the store. */
   extra?: Record<string, unknown> | undefined;
   /**
@@ -66,8 +79,11 @@ export interface IssueRequest {
 
 /** The `act` claim (RFC 8693 §4.1): the acting party, and the one before it nested. */
 export interface ActorClaim {
+  /** The subject of the actor: who is acting (RFC 8693 §4.1). */
   sub: string;
+  /** The client the actor used, when known (RFC 8693 §4.3). */
   client_id?: string | undefined;
+  /** The actor before this one, for a chain of delegations; only the outermost is the current actor (§4.1). */
   act?: ActorClaim | undefined;
 }
 

@@ -32,10 +32,20 @@ const BUILT_IN_GRANTS = {
   [DEVICE_CODE]: () => deviceCode,
 } as const;
 
-/** The grants tollgate implements itself. */
+/**
+ * The grants tollgate implements itself, by `grant_type` value.
+ *
+ * @useDeclaredType
+ */
 export type BuiltInGrantType = keyof typeof BUILT_IN_GRANTS;
 
-/** The model functions a built-in grant calls. */
+/**
+ * The model functions a built-in grant calls: `authorization_code` {@link AuthorizationCodeModel},
+ * `password` {@link PasswordModel}, `client_credentials` {@link ClientCredentialsModel},
+ * `refresh_token` {@link RefreshTokenModel}, token exchange (RFC 8693) {@link TokenExchangeModel},
+ * JWT bearer (RFC 7523) {@link JwtBearerModel}, device code (RFC 8628) {@link DeviceCodeModel},
+ * and `implicit` only {@link BaseModel}.
+ */
 export type BuiltInGrantModel<G extends BuiltInGrantType> = ReturnType<(typeof BUILT_IN_GRANTS)[G]> extends Grant<infer M> ? M : BaseModel;
 
 /** Every built-in grant type name. */

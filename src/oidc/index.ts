@@ -4,7 +4,7 @@
  */
 export { createOpenIdProvider } from './provider.js';
 export type { IdTokenHint, OidcProvider, OpenIdProviderOptions } from './provider.js';
-export type { IdTokenInput, OpenIdAuthorizationRequest, OpenIdProvider, Prompt } from '../openid.js';
+export type { ClaimsRequest, IdTokenInput, OpenIdAuthorizationRequest, OpenIdEndpoint, OpenIdGrantRecord, OpenIdProvider, OpenIdServer, Prompt } from '../openid.js';
 export { OPENID_SCOPES, SCOPE_CLAIMS, STANDARD_CLAIMS, claimsForScope, claimsProblem } from './claims.js';
 export type { UserClaims } from './claims.js';
 export { ID_TOKEN_ALGORITHMS, accessTokenHash } from './id-token.js';

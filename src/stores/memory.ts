@@ -15,7 +15,8 @@ import { GrantIndex } from './grant-index.js';
 import type { StoredClient, StoredUser } from './policy.js';
 import { collectGrants, heldBy, passwordHashOf, recordHash, retrievableSecretOf, secretHashOf, toClient, toUser } from './records.js';
 
-export type { ClientRegistration, Store, UserRegistration } from './store.js';
+// Every type of the Store contract, the same from each store's entry.
+export type * from './store.js';
 
 /**
  * A client as the store keeps it, and the one object every stored token, refresh token and code of

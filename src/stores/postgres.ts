@@ -15,7 +15,8 @@ import { errorCode, guardUnavailable, isNetworkError } from './unavailable.js';
 import { createTurnBatch } from './turn-batch.js';
 import { importPeer } from '../peer.js';
 
-export type { ClientRegistration, Store, UserRegistration } from './store.js';
+// Every type of the Store contract, the same from each store's entry.
+export type * from './store.js';
 
 /** Options of `createPostgresStore`: the database, schema and connection pool. */
 export interface PostgresStoreOptions {

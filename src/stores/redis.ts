@@ -17,7 +17,8 @@ import { guardUnavailable, isNetworkError } from './unavailable.js';
 import { createTurnBatch } from './turn-batch.js';
 import { importPeer } from '../peer.js';
 
-export type { ClientRegistration, Store, UserRegistration } from './store.js';
+// Every type of the Store contract, the same from each store's entry.
+export type * from './store.js';
 
 /** Options of `createRedisStore`: the server and the key prefix. */
 export interface RedisStoreOptions {

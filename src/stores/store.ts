@@ -43,6 +43,7 @@ export type UserRegistration = UserIdentity &
 export interface UserIdentity {
   /** Stable subject identifier; generated when absent. */
   id?: string | undefined;
+  /** The name the person signs in with (the password grant's `username`, RFC 6749 §4.3.2); unique in the store. */
   username: string;
   /** Where the user came from; stores record it for `listUsers`. Default `config`. */
   source?: RegistrationSource | undefined;
@@ -52,17 +53,34 @@ export type { RegistrationSource } from '../types.js';
 
 /** A user as `listUsers` shows it: never the password hash. */
 export interface UserListing {
+  /** The subject identifier tokens carry for this user. */
   id: string;
+  /** The name the person signs in with. */
   username: string;
+  /** Where the user came from: the config, or a `tollgate` admin command. */
   source: RegistrationSource;
 }
 
 /** Whose tokens: one user's (by subject id) or one client's. */
-export type TokenHolder = { userId: string; clientId?: undefined } | { clientId: string; userId?: undefined };
+export type TokenHolder =
+  | {
+      /** The user's subject id. */
+      userId: string;
+      /** Not with `userId`. */
+      clientId?: undefined;
+    }
+  | {
+      /** The client's `client_id`. */
+      clientId: string;
+      /** Not with `clientId`. */
+      userId?: undefined;
+    };
 
 /** A live grant as `listGrants` shows it: who holds it and until when, never a token value. */
 export interface GrantListing {
+  /** The authorization its tokens share (`Token.grantId`): what revoking one grant ends. */
   grantId: string;
+  /** The client the grant was given to. */
   clientId: string;
   /** The resource owner's subject id; for client credentials, the client's own id (RFC 9068 §2.2). */
   userId: string | undefined;
@@ -103,9 +121,11 @@ export type RecordValue = { readonly [field: string]: unknown };
 
 /** A short-lived record of protocol state, as a store hands it back. */
 export interface StateRecord<T extends RecordValue = RecordValue> {
+  /** What was put or last replaced, as JSON gives it back (dates as strings or numbers). */
   value: T;
   /** Starts at 1 and grows with every `replaceRecord`: what a compare-and-swap compares. */
   version: number;
+  /** When the record is gone for every method: set by `putRecord`, unchanged by `replaceRecord`. */
   expiresAt: Date;
   /** Whose record it is (a user id), so that all of one subject's records of a kind can go at once. */
   subject?: string | undefined;
@@ -113,7 +133,9 @@ export interface StateRecord<T extends RecordValue = RecordValue> {
 
 /** Where a record starts: when it expires and, optionally, whose it is. */
 export interface NewRecord {
+  /** When the record is gone for every method (a device code's or a pushed request's lifetime). */
   expiresAt: Date;
+  /** Whose record it is (a user id), so that all of one subject's records of a kind can go at once. */
   subject?: string | undefined;
 }
 
