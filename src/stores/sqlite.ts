@@ -10,6 +10,8 @@ import type { Store, TokenHolder, UserListing } from './store.js';
 import type { AccessToken, AuthorizationCode, Client, RefreshToken, Token } from '../types.js';
 import type { SigningKey } from '../tokens/signing-keys.js';
 import { createGroupCommit } from './sqlite-group-commit.js';
+import { sqliteSynchronous } from './sqlite-synchronous.js';
+import type { SqliteSynchronous } from './sqlite-synchronous.js';
 import { hashToken } from '../secrets.js';
 import { credentialPolicy } from './policy.js';
 import { collectGrants, optionalConsumedAt, passwordHashOf, recordHash, retrievableSecretOf, secretHashOf, toClient, toStateRecord, toUser } from './records.js';
@@ -17,11 +19,14 @@ import type { CodeData, StateRow, TokenData } from './records.js';
 import { errorCode, guardUnavailable, storeUnavailable } from './unavailable.js';
 
 export type { ClientRegistration, Store, UserRegistration } from './store.js';
+export type { SqliteSynchronous } from './sqlite-synchronous.js';
 
-/** Options of `createSqliteStore`: the database file. */
+/** Options of `createSqliteStore`: the database file and its durability. */
 export interface SqliteStoreOptions {
   /** The database file, created if missing (`:memory:` for a throwaway database). */
   filename: string;
+  /** `full` (the default) or `normal`: what a crash may lose, see `SqliteSynchronous` and docs/stores.md. */
+  synchronous?: SqliteSynchronous;
 }
 
 /** Times are INTEGER milliseconds since the epoch: exact `Date` round trips, cheap comparisons. */
@@ -192,6 +197,8 @@ function createPrivately(filename: string): void {
 /** Creates a store in an SQLite file (WAL mode). Suits one process, or a few on one machine sharing the file. */
 export async function createSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   const { filename } = options;
+  // Checked before the file is created: a typo must neither lower durability silently nor reach a PRAGMA.
+  const synchronous = sqliteSynchronous(options.synchronous ?? 'full', 'synchronous');
   if (onDisk(filename)) createPrivately(filename);
   const db = new Database(filename);
   /**
@@ -214,9 +221,9 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     throw storeUnavailable(err);
   }
   db.pragma('journal_mode = WAL');
-  // A token answered with 200 must survive a crash. In WAL mode NORMAL only syncs at checkpoints, so
-  // a power loss can drop the last commits; FULL syncs the WAL at every commit.
-  db.pragma('synchronous = FULL');
+  // A token answered with 200 must survive a crash. FULL syncs the WAL at every commit; NORMAL, chosen
+  // by config only, syncs at checkpoints, so a power loss or an OS crash can drop the last commits.
+  db.pragma(`synchronous = ${synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
   // Several processes may share the file: wait up to 5 s for the write lock instead of failing with
   // SQLITE_BUSY (the group commit's writes wait off the event loop, see sqlite-group-commit.ts).
   db.pragma('busy_timeout = 5000');

@@ -1,4 +1,5 @@
 import { after, describe, it } from 'node:test';
+import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,6 +7,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { storeContract } from '../../src/testing/index.js';
 import { createSqliteStore } from '../../src/stores/sqlite.js';
+import type { SqliteStoreOptions } from '../../src/stores/sqlite.js';
 import { randomToken } from '../../src/secrets.js';
 import { TemporarilyUnavailableError } from '../../src/errors.js';
 
@@ -39,6 +41,44 @@ describe('sqlite store, durability', () => {
     } finally {
       await store.close();
     }
+  });
+
+  /** Opens a store and reads `PRAGMA synchronous` back on the store's own connection (the setting is per connection). */
+  async function synchronousOf(t: TestContext, options: Omit<SqliteStoreOptions, 'filename'>): Promise<number> {
+    const connections: Database.Database[] = [];
+    const original = Database.prototype.pragma;
+    t.mock.method(Database.prototype, 'pragma', function (this: Database.Database, ...args: Parameters<Database.Database['pragma']>) {
+      connections.push(this);
+      return original.apply(this, args);
+    });
+    const store = await createSqliteStore({ filename: join(dir, `synchronous-${randomToken()}.db`), ...options });
+    t.mock.restoreAll();
+    try {
+      const [db] = new Set(connections);
+      assert.equal(new Set(connections).size, 1, 'the store opens one connection');
+      return db!.pragma('synchronous', { simple: true }) as number;
+    } finally {
+      await store.close();
+    }
+  }
+
+  // PRAGMA synchronous answers 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA.
+  it('syncs every commit (synchronous = FULL) by default', async (t) => {
+    assert.equal(await synchronousOf(t, {}), 2);
+    assert.equal(await synchronousOf(t, { synchronous: 'full' }), 2);
+  });
+
+  it('syncs only at checkpoints (synchronous = NORMAL) when asked, the durability trade docs/stores.md describes', async (t) => {
+    assert.equal(await synchronousOf(t, { synchronous: 'normal' }), 1);
+  });
+
+  it('refuses any other synchronous value before creating the file', async () => {
+    const file = join(dir, 'bad-synchronous.db');
+    await assert.rejects(
+      createSqliteStore({ filename: file, synchronous: 'off' as SqliteStoreOptions['synchronous'] }),
+      { message: 'synchronous must be "full" or "normal", not "off"' },
+    );
+    assert.equal(statSync(file, { throwIfNoEntry: false }), undefined);
   });
 
   it('keeps tokens, consumed codes and users across a reopen, and migrates only once', async () => {
