@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { storeContract } from '../../src/testing/index.js';
 import { createSqliteStore } from '../../src/stores/sqlite.js';
-import type { SqliteStoreOptions } from '../../src/stores/sqlite.js';
+import type { SqliteStoreOptions, SqliteSynchronous } from '../../src/stores/sqlite.js';
 import { randomToken } from '../../src/secrets.js';
 import { TemporarilyUnavailableError } from '../../src/errors.js';
 
@@ -75,7 +75,7 @@ describe('sqlite store, durability', () => {
   it('refuses any other synchronous value before creating the file', async () => {
     const file = join(dir, 'bad-synchronous.db');
     await assert.rejects(
-      createSqliteStore({ filename: file, synchronous: 'off' as SqliteStoreOptions['synchronous'] }),
+      createSqliteStore({ filename: file, synchronous: 'off' as SqliteSynchronous }),
       { message: 'synchronous must be "full" or "normal", not "off"' },
     );
     assert.equal(statSync(file, { throwIfNoEntry: false }), undefined);
