@@ -173,12 +173,15 @@ const deletePrefix = () => deleteRedisPrefix(REDIS, `bench:serve:${process.pid}:
 
 const hasCli = existsSync(join(ROOT, 'dist', 'cli.js'));
 const sqliteFile = (name) => `sqlite:${join(scratch, `${name}-${Date.now()}.db`)}`;
+/** The durability trade chosen by config (docs/stores.md): WAL synced at checkpoints, not at every commit. */
+const NORMAL = 'synchronous=normal';
 const SERVERS = [
   { id: 'plain', label: 'plain node:http', reference: true, start: () => node('plain.mjs'), scenarios: SHARED },
   { id: 'node-oauth2-server', label: 'node-oauth2-server 5 (Express 5)', start: () => node('node-oauth2-server.mjs'), scenarios: SHARED },
   { id: 'oidc-provider', label: 'oidc-provider 9', start: () => node('oidc-provider.mjs'), scenarios: SHARED },
   // Each store's own physical limit: the same driver and durability, one write per token, one indexed read per check.
   { id: 'plain-sqlite', label: 'plain node:http + SQLite', reference: true, start: () => node('plain-sqlite.mjs', '--file', sqliteFile('plain').slice(7)), scenarios: LIMIT_SCENARIOS },
+  { id: 'plain-sqlite-normal', label: `plain node:http + SQLite, ${NORMAL}`, reference: true, start: () => node('plain-sqlite.mjs', '--file', sqliteFile('plain-normal').slice(7), '--synchronous', 'normal'), scenarios: LIMIT_SCENARIOS },
   { id: 'plain-pg', label: 'plain node:http + PostgreSQL', reference: true, needs: 'postgres', start: () => node('plain-pg.mjs', '--url', POSTGRES), scenarios: DB_SCENARIOS },
   { id: 'plain-redis', label: 'plain node:http + Redis', reference: true, needs: 'redis', start: () => node('plain-redis.mjs', '--url', REDIS), scenarios: DB_SCENARIOS },
   // What two processes doing the plain work give on this machine (node:cluster, as `--workers 2`): the honest
@@ -193,6 +196,7 @@ const SERVERS = [
   { id: 'serve-memory', cli: true, label: 'tollgate serve, memory', start: () => cli('memory', 'memory', 'opaque'), scenarios: ['cc-32', 'cc-128', 'cc-pkjwt', 'bearer', 'dpop', 'refresh'] },
   { id: 'serve-jwt', cli: true, label: 'tollgate serve, memory, JWT', start: () => cli('jwt', 'memory', 'jwt'), scenarios: ['cc-32', 'bearer'] },
   { id: 'serve-sqlite', limit: 'plain-sqlite', cli: true, label: 'tollgate serve, SQLite', start: () => cli('sqlite', sqliteFile('serve'), 'opaque'), scenarios: ['cc-32', 'bearer'] },
+  { id: 'serve-sqlite-normal', limit: 'plain-sqlite-normal', cli: true, label: `tollgate serve, SQLite, ${NORMAL}`, start: () => cli('sqlite-normal', `${sqliteFile('serve-normal')}?${NORMAL}`, 'opaque'), scenarios: ['cc-32', 'bearer'] },
   { id: 'serve-postgres', limit: 'plain-pg', cli: true, label: 'tollgate serve, PostgreSQL', needs: 'postgres', start: () => cli('postgres', postgresSpec(), 'opaque'), cleanup: dropSchema, scenarios: ['cc-32', 'bearer'] },
   { id: 'serve-redis', limit: 'plain-redis', cli: true, label: 'tollgate serve, Redis', needs: 'redis', start: () => cli('redis', redisSpec(), 'opaque'), cleanup: deletePrefix, scenarios: ['cc-32', 'bearer'] },
   // Two processes on the machine's two cores, sharing one SQLite file (the memory store cannot be shared).
@@ -383,6 +387,9 @@ const TARGETS = [
   { server: 'serve-memory', scenario: 'bearer', rps: 0.7, p99: 2, what: 'bearer check, memory, default config (tollgate serve)' },
   { server: 'serve-sqlite', scenario: 'cc-32', rps: 0.5, p99: 3, what: 'token issuance, SQLite (tollgate serve)' },
   { server: 'serve-sqlite', scenario: 'bearer', rps: 0.6, p99: 3, what: 'bearer check, SQLite (tollgate serve)' },
+  // Issue 17's alternative: the same targets with the durability trade documented and chosen by config.
+  { server: 'serve-sqlite-normal', scenario: 'cc-32', rps: 0.5, p99: 3, what: `token issuance, SQLite, ${NORMAL} (tollgate serve; the durability trade chosen by config)` },
+  { server: 'serve-sqlite-normal', scenario: 'bearer', rps: 0.6, p99: 3, what: `bearer check, SQLite, ${NORMAL} (tollgate serve; the durability trade chosen by config)` },
   { server: 'serve-jwt', scenario: 'cc-32', rps: 0.45, p99: 2, what: 'token issuance, JWT (tollgate serve)' },
   { server: 'serve-jwt', scenario: 'bearer', rps: 0.65, p99: 2, what: 'bearer check, JWT (tollgate serve)' },
   ...['postgres', 'redis'].flatMap((store) =>

@@ -2,7 +2,9 @@
  * The SQLite limit: better-sqlite3, WAL and synchronous=FULL as tollgate's store, the writes of one
  * event-loop turn in one transaction (a token is answered only once committed, so an fsync per
  * request would be the naive limit, not the physical one), reads by a prepared statement.
- *   node plain-sqlite.mjs --file <path>
+ * `--synchronous normal` is the limit of the store's `?synchronous=normal` (an fsync per checkpoint,
+ * not per commit; docs/stores.md says what a power loss may then lose).
+ *   node plain-sqlite.mjs --file <path> [--synchronous full|normal]
  */
 import Database from 'better-sqlite3';
 import { flag } from './fixture.mjs';
@@ -10,7 +12,9 @@ import { servePlainStore } from './plain-store.mjs';
 
 const db = new Database(flag('file', ':memory:'));
 db.pragma('journal_mode = WAL');
-db.pragma('synchronous = FULL');
+const synchronous = flag('synchronous', 'full');
+if (synchronous !== 'full' && synchronous !== 'normal') throw new Error('--synchronous must be full or normal');
+db.pragma(`synchronous = ${synchronous}`);
 // Under cluster.mjs two processes share the file: a batch waits for the other's write lock.
 db.pragma('busy_timeout = 5000');
 db.exec('CREATE TABLE IF NOT EXISTS access_tokens (hash TEXT NOT NULL UNIQUE, expires_at INTEGER NOT NULL, data TEXT NOT NULL) STRICT');

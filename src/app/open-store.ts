@@ -2,11 +2,13 @@
 import { userInfo } from 'node:os';
 import type { Store } from '../stores/store.js';
 import { createMemoryStore } from '../stores/memory.js';
+import { sqliteSynchronous } from '../stores/sqlite-synchronous.js';
+import type { SqliteSynchronous } from '../stores/sqlite-synchronous.js';
 
 /** A config's `store` value, read: what to open and with which options. */
 export type StoreSpec =
   | { kind: 'memory' }
-  | { kind: 'sqlite'; filename: string }
+  | { kind: 'sqlite'; filename: string; synchronous?: SqliteSynchronous }
   | { kind: 'postgres'; connectionString: string; schema?: string; poolSize?: number }
   | { kind: 'redis'; url: string; prefix?: string };
 
@@ -68,6 +70,25 @@ function postgresSpec(text: string, env: NodeJS.ProcessEnv): StoreSpec {
   };
 }
 
+/**
+ * `sqlite:<path>`, optionally followed by `?synchronous=full|normal` (the store's durability, default
+ * `full`). Everything before the first `?` is the path, as SQLite gets it.
+ */
+function sqliteSpec(text: string): StoreSpec {
+  const query = text.indexOf('?');
+  const filename = query === -1 ? text : text.slice(0, query);
+  if (filename === '') throw new Error('"sqlite:" must be followed by the database file\'s path');
+  if (query === -1) return { kind: 'sqlite', filename };
+  const params = new URLSearchParams(text.slice(query + 1));
+  for (const name of new Set(params.keys())) {
+    if (name !== 'synchronous') throw new Error(`?${name}= is not a SQLite store parameter (only ?synchronous=full or normal)`);
+  }
+  const given = params.getAll('synchronous');
+  if (given.length === 0) return { kind: 'sqlite', filename };
+  if (given.length > 1) throw new Error('?synchronous= is given more than once');
+  return { kind: 'sqlite', filename, synchronous: sqliteSynchronous(given[0], '?synchronous=') };
+}
+
 function redisSpec(text: string): StoreSpec {
   const url = parseUrl(text);
   const prefix = takeParam(url, 'prefix');
@@ -75,13 +96,13 @@ function redisSpec(text: string): StoreSpec {
 }
 
 /**
- * Reads a `store` value. PostgreSQL URLs may carry `?schema=` (default `public`) and `?pool_size=`
+ * Reads a `store` value. SQLite specs may carry `?synchronous=normal` (default `full`). PostgreSQL URLs may carry `?schema=` (default `public`) and `?pool_size=`
  * (connections per process, default 10), Redis URLs `?prefix=` (default `tollgate:`); these are
  * tollgate's and are not passed to the driver. Throws an Error saying what is wrong.
  */
 export function parseStoreSpec(spec: string, env: NodeJS.ProcessEnv = process.env): StoreSpec {
   if (spec === 'memory') return { kind: 'memory' };
-  if (spec.startsWith('sqlite:') && spec.length > 'sqlite:'.length) return { kind: 'sqlite', filename: spec.slice('sqlite:'.length) };
+  if (spec.startsWith('sqlite:') && spec.length > 'sqlite:'.length) return sqliteSpec(spec.slice('sqlite:'.length));
   if (/^postgres(ql)?:\/\/./.test(spec)) return postgresSpec(spec, env);
   if (/^rediss?:\/\/./.test(spec)) return redisSpec(spec);
   // Only the scheme is shown: the rest of a URL may hold a password.
@@ -97,7 +118,8 @@ export async function openStore(spec: string): Promise<Store> {
     case 'sqlite': {
       // The store creates the file 0600 and a missing directory 0700 itself.
       const { createSqliteStore } = await import('../stores/sqlite.js');
-      return createSqliteStore({ filename: store.filename });
+      const { kind: _, ...options } = store;
+      return createSqliteStore(options);
     }
     case 'postgres': {
       const { createPostgresStore } = await import('../stores/postgres.js');

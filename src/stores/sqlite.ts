@@ -10,6 +10,8 @@ import type { Store, TokenHolder, UserListing } from './store.js';
 import type { AccessToken, AuthorizationCode, Client, RefreshToken, Token } from '../types.js';
 import type { SigningKey } from '../tokens/signing-keys.js';
 import { createGroupCommit } from './sqlite-group-commit.js';
+import { sqliteSynchronous } from './sqlite-synchronous.js';
+import type { SqliteSynchronous } from './sqlite-synchronous.js';
 import { hashToken } from '../secrets.js';
 import { credentialPolicy } from './policy.js';
 import { collectGrants, optionalConsumedAt, passwordHashOf, recordHash, retrievableSecretOf, secretHashOf, toClient, toStateRecord, toUser } from './records.js';
@@ -17,18 +19,25 @@ import type { CodeData, StateRow, TokenData } from './records.js';
 import { errorCode, guardUnavailable, storeUnavailable } from './unavailable.js';
 
 export type { ClientRegistration, Store, UserRegistration } from './store.js';
+export type { SqliteSynchronous } from './sqlite-synchronous.js';
 
-/** Options of `createSqliteStore`: the database file. */
+/** Options of `createSqliteStore`: the database file and its durability. */
 export interface SqliteStoreOptions {
   /** The database file, created if missing (`:memory:` for a throwaway database). */
   filename: string;
+  /** `full` (the default) or `normal`: what a crash may lose, see `SqliteSynchronous` and docs/stores.md. */
+  synchronous?: SqliteSynchronous;
 }
 
-/** Times are INTEGER milliseconds since the epoch: exact `Date` round trips, cheap comparisons. */
+/**
+ * Times are INTEGER milliseconds since the epoch: exact `Date` round trips, cheap comparisons. `metadata`
+ * is the client's registration, joined from `clients` (null for a client the store does not hold).
+ */
 interface AccessRow {
   grant_id: string;
   expires_at: number;
   data: string;
+  metadata: string | null;
 }
 
 /** Refresh tokens and codes are kept, marked, once consumed (reuse and replay detection). */
@@ -59,11 +68,14 @@ interface KeyRow {
   withdrawn_at: number | null;
 }
 
-/** A token's or code's holder, read out of its JSON: the same expression in the indexes and the queries, so they use the index. */
+/** A token's or code's holder: its client's column, its user read out of its JSON (the same expression as the index, so the queries use it). */
 const HOLDER_COLUMN = {
-  clientId: "json_extract(data, '$.client.client_id')",
+  clientId: 'client_id',
   userId: "json_extract(data, '$.user.id')",
 } as const;
+
+/** The tables whose rows name a client: since schema 8 by a `client_id` column, with no copy of a registered client. */
+const CLIENT_TABLES = ['access_tokens', 'refresh_tokens', 'authorization_codes'];
 
 /**
  * Schema versions, applied in order; `PRAGMA user_version` records how many ran. Append, never edit:
@@ -131,19 +143,29 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE users ADD COLUMN source TEXT;
   CREATE INDEX consents_client_id ON consents (client_id);
-  ${['access_tokens', 'refresh_tokens', 'authorization_codes']
-    .map(
-      (table) => `
-  CREATE INDEX ${table}_client_id ON ${table} (${HOLDER_COLUMN.clientId});
+  ${CLIENT_TABLES.map(
+    (table) => `
+  CREATE INDEX ${table}_client_id ON ${table} (json_extract(data, '$.client.client_id'));
   CREATE INDEX ${table}_user_id ON ${table} (${HOLDER_COLUMN.userId});`,
-    )
-    .join('')}`,
+  ).join('')}`,
   // 6: the secret itself, kept only for client_secret_jwt clients, whose assertions are HMACs keyed with it (RFC 7523 §2.2).
   `
   ALTER TABLE clients ADD COLUMN secret TEXT;`,
   // 7: a signing key withdrawn by `tollgate keys retire` stays (for its neighbours' timing) but is never published.
   `
   ALTER TABLE signing_keys ADD COLUMN withdrawn_at INTEGER;`,
+  // 8: a row names its client by id instead of carrying a copy of its registration (43% of a token row,
+  // and pages every commit writes); the registration is joined from `clients` when read, so an update
+  // reaches every token at once, as in the memory store. A client the store does not hold (one
+  // described by a client ID metadata document) keeps its copy in the row.
+  CLIENT_TABLES.map(
+    (table) => `
+  ALTER TABLE ${table} ADD COLUMN client_id TEXT;
+  UPDATE ${table} SET client_id = json_extract(data, '$.client.client_id');
+  UPDATE ${table} SET data = json_remove(data, '$.client') WHERE client_id IN (SELECT client_id FROM clients);
+  DROP INDEX ${table}_client_id;
+  CREATE INDEX ${table}_client_id ON ${table} (client_id);`,
+  ).join('\n'),
 ];
 
 function migrate(db: Database.Database): void {
@@ -165,6 +187,20 @@ const UNAVAILABLE = /^SQLITE_(FULL|READONLY|IOERR|CANTOPEN)/;
 
 function isSqliteUnavailable(err: unknown): boolean {
   return UNAVAILABLE.test(errorCode(err) ?? '');
+}
+
+/** A row's JSON as stored: the client's copy only for a client the store does not hold. */
+type Stored<T extends { client: Client }> = Omit<T, 'client'> & { client: Client | undefined };
+
+/**
+ * A row's JSON with its client: the row's own copy when it has one (a client the store did not hold), else
+ * the registered client's current registration. Null when neither is there (the client was deleted: its
+ * tokens and codes go with it, RFC 7592 §2.3), as in the memory store.
+ */
+function withClient<T extends { client: Client }>(row: Pick<AccessRow, 'data' | 'metadata'>): T | null {
+  const data = JSON.parse(row.data) as Stored<T>;
+  const client = data.client ?? (row.metadata === null ? undefined : (JSON.parse(row.metadata) as Client));
+  return client === undefined ? null : ({ ...data, client } as T);
 }
 
 /** The one U32 SQLite keeps for its owner in the header ("tllg"); `ping` rewrites it to prove a write. */
@@ -192,6 +228,8 @@ function createPrivately(filename: string): void {
 /** Creates a store in an SQLite file (WAL mode). Suits one process, or a few on one machine sharing the file. */
 export async function createSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   const { filename } = options;
+  // Checked before the file is created: a typo must neither lower durability silently nor reach a PRAGMA.
+  const synchronous = sqliteSynchronous(options.synchronous ?? 'full', 'synchronous');
   if (onDisk(filename)) createPrivately(filename);
   const db = new Database(filename);
   /**
@@ -214,9 +252,9 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     throw storeUnavailable(err);
   }
   db.pragma('journal_mode = WAL');
-  // A token answered with 200 must survive a crash. In WAL mode NORMAL only syncs at checkpoints, so
-  // a power loss can drop the last commits; FULL syncs the WAL at every commit.
-  db.pragma('synchronous = FULL');
+  // A token answered with 200 must survive a crash. FULL syncs the WAL at every commit; NORMAL, chosen
+  // by config only, syncs at checkpoints, so a power loss or an OS crash can drop the last commits.
+  db.pragma(`synchronous = ${synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
   // Several processes may share the file: wait up to 5 s for the write lock instead of failing with
   // SQLITE_BUSY (the group commit's writes wait off the event loop, see sqlite-group-commit.ts).
   db.pragma('busy_timeout = 5000');
@@ -241,25 +279,32 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
       'SELECT id, username, source FROM users ORDER BY username',
     ),
     deleteUser: db.prepare<[string]>('DELETE FROM users WHERE id = ?'),
-    saveAccess: db.prepare<[string, string, number, string]>(
-      'INSERT OR REPLACE INTO access_tokens (hash, grant_id, expires_at, data) VALUES (?, ?, ?, ?)',
+    isRegistered: db.prepare<[string], unknown>('SELECT 1 FROM clients WHERE client_id = ?').pluck(),
+    saveAccess: db.prepare<[string, string, number, string, string]>(
+      'INSERT OR REPLACE INTO access_tokens (hash, grant_id, expires_at, client_id, data) VALUES (?, ?, ?, ?, ?)',
     ),
-    getAccess: db.prepare<[string], AccessRow>('SELECT grant_id, expires_at, data FROM access_tokens WHERE hash = ?'),
+    getAccess: db.prepare<[string], AccessRow>(
+      'SELECT grant_id, expires_at, data, metadata FROM access_tokens LEFT JOIN clients USING (client_id) WHERE hash = ?',
+    ),
     deleteAccess: db.prepare<[string]>('DELETE FROM access_tokens WHERE hash = ?'),
-    saveRefresh: db.prepare<[string, string, number, string]>(
-      'INSERT OR REPLACE INTO refresh_tokens (hash, grant_id, expires_at, data) VALUES (?, ?, ?, ?)',
+    saveRefresh: db.prepare<[string, string, number, string, string]>(
+      'INSERT OR REPLACE INTO refresh_tokens (hash, grant_id, expires_at, client_id, data) VALUES (?, ?, ?, ?, ?)',
     ),
-    getRefresh: db.prepare<[string], ConsumableRow>('SELECT grant_id, expires_at, consumed_at, data FROM refresh_tokens WHERE hash = ?'),
+    getRefresh: db.prepare<[string], ConsumableRow>(
+      'SELECT grant_id, expires_at, consumed_at, data, metadata FROM refresh_tokens LEFT JOIN clients USING (client_id) WHERE hash = ?',
+    ),
     // Check and set in one statement: of two parallel callers only one sees `changes === 1`.
     consumeRefresh: db.prepare<[number, string]>('UPDATE refresh_tokens SET consumed_at = ? WHERE hash = ? AND consumed_at IS NULL'),
     revokeGrantAccess: db.prepare<[string]>('DELETE FROM access_tokens WHERE grant_id = ?'),
     revokeGrantRefresh: db.prepare<[number, string]>(
       'UPDATE refresh_tokens SET consumed_at = ? WHERE grant_id = ? AND consumed_at IS NULL',
     ),
-    saveCode: db.prepare<[string, string, number, number | null, string]>(
-      'INSERT OR REPLACE INTO authorization_codes (hash, grant_id, expires_at, consumed_at, data) VALUES (?, ?, ?, ?, ?)',
+    saveCode: db.prepare<[string, string, number, number | null, string, string]>(
+      'INSERT OR REPLACE INTO authorization_codes (hash, grant_id, expires_at, consumed_at, client_id, data) VALUES (?, ?, ?, ?, ?, ?)',
     ),
-    getCode: db.prepare<[string], ConsumableRow>('SELECT grant_id, expires_at, consumed_at, data FROM authorization_codes WHERE hash = ?'),
+    getCode: db.prepare<[string], ConsumableRow>(
+      'SELECT grant_id, expires_at, consumed_at, data, metadata FROM authorization_codes LEFT JOIN clients USING (client_id) WHERE hash = ?',
+    ),
     consumeCode: db.prepare<[number, string]>(
       'UPDATE authorization_codes SET consumed_at = ? WHERE hash = ? AND consumed_at IS NULL',
     ),
@@ -303,15 +348,24 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     stamp: db.prepare(`PRAGMA application_id = ${APPLICATION_ID}`),
   };
 
-  const tokenData = ({ client, user, extra }: Token, scope: string[]): string => JSON.stringify({ scope, client, user, extra } satisfies TokenData);
+  /** The client a row keeps a copy of: none for a registered client, joined from `clients` when read (schema 8). Runs inside the write. */
+  const clientCopy = (client: Client): Client | undefined => (sql.isRegistered.get(client.client_id) === undefined ? client : undefined);
+  const tokenData = ({ client, user, extra }: Token, scope: string[]): string =>
+    JSON.stringify({ scope, client: clientCopy(client), user, extra } satisfies Stored<TokenData>);
   const saveAccessRow = (token: Token): void => {
-    sql.saveAccess.run(hashToken(token.accessToken), token.grantId, token.accessTokenExpiresAt.getTime(), tokenData(token, token.scope));
+    sql.saveAccess.run(hashToken(token.accessToken), token.grantId, token.accessTokenExpiresAt.getTime(), token.client.client_id, tokenData(token, token.scope));
   };
   // A pair is saved whole or not at all: its two rows share a savepoint inside the batch. A lone
   // access token is one statement, atomic by itself, and skips the savepoint's two extra statements.
   const saveTokenPair = db.transaction((token: Token, refreshToken: string, refreshTokenExpiresAt: Date) => {
     saveAccessRow(token);
-    sql.saveRefresh.run(hashToken(refreshToken), token.grantId, refreshTokenExpiresAt.getTime(), tokenData(token, token.refreshTokenScope ?? token.scope));
+    sql.saveRefresh.run(
+      hashToken(refreshToken),
+      token.grantId,
+      refreshTokenExpiresAt.getTime(),
+      token.client.client_id,
+      tokenData(token, token.refreshTokenScope ?? token.scope),
+    );
   });
 
   const revokeGrantRows = db.transaction((grantId: string) => {
@@ -328,9 +382,10 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
       consumeCodes: db.prepare<[number, string]>(`UPDATE authorization_codes SET consumed_at = ? WHERE ${holder} = ? AND consumed_at IS NULL`),
       deleteConsents: db.prepare<[string]>(`DELETE FROM consents WHERE ${by === 'clientId' ? 'client_id' : 'user_id'} = ?`),
       liveTokens: db.prepare<[string, number, string, number], AccessRow>(
-        `SELECT grant_id, expires_at, data FROM access_tokens WHERE ${holder} = ? AND expires_at > ?
+        `SELECT grant_id, expires_at, data, metadata FROM access_tokens LEFT JOIN clients USING (client_id) WHERE ${holder} = ? AND expires_at > ?
          UNION ALL
-         SELECT grant_id, expires_at, data FROM refresh_tokens WHERE ${holder} = ? AND expires_at > ? AND consumed_at IS NULL`,
+         SELECT grant_id, expires_at, data, metadata FROM refresh_tokens LEFT JOIN clients USING (client_id)
+         WHERE ${holder} = ? AND expires_at > ? AND consumed_at IS NULL`,
       ),
     };
   }
@@ -402,9 +457,10 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
 
     async getAccessToken(accessToken) {
       const row = sql.getAccess.get(hashToken(accessToken));
-      if (!row) return null;
+      const data = row && withClient<TokenData>(row);
+      if (!data) return null;
       const token: AccessToken = {
-        ...(JSON.parse(row.data) as TokenData),
+        ...data,
         accessToken,
         accessTokenExpiresAt: new Date(row.expires_at),
         grantId: row.grant_id,
@@ -414,10 +470,11 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
 
     async getRefreshToken(refreshToken) {
       const row = sql.getRefresh.get(hashToken(refreshToken));
-      if (!row) return null;
+      const data = row && withClient<TokenData>(row);
+      if (!data) return null;
       // `extra` rides along (as in memory.ts) so a rotation can carry it to the new pair.
       const token: RefreshToken & Pick<Token, 'extra'> = {
-        ...(JSON.parse(row.data) as TokenData),
+        ...data,
         refreshToken,
         refreshTokenExpiresAt: new Date(row.expires_at),
         grantId: row.grant_id,
@@ -447,7 +504,8 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
           grantId,
           expiresAt.getTime(),
           consumedAt?.getTime() ?? null,
-          JSON.stringify(data satisfies CodeData),
+          data.client.client_id,
+          JSON.stringify({ ...data, client: clientCopy(data.client) } satisfies Stored<CodeData>),
         ),
       );
       return code;
@@ -455,9 +513,10 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
 
     async getAuthorizationCode(authorizationCode) {
       const row = sql.getCode.get(hashToken(authorizationCode));
-      if (!row) return null;
+      const data = row && withClient<CodeData>(row);
+      if (!data) return null;
       const code: AuthorizationCode = {
-        ...(JSON.parse(row.data) as CodeData),
+        ...data,
         authorizationCode,
         expiresAt: new Date(row.expires_at),
         grantId: row.grant_id,
@@ -519,10 +578,11 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     async listGrants(holder) {
       const { id, sql: statements } = holderOf(holder);
       const now = Date.now();
-      const rows = statements.liveTokens.all(id, now, id, now);
-      return collectGrants(
-        rows.map((row) => ({ ...(JSON.parse(row.data) as TokenData), grantId: row.grant_id, expiresAt: new Date(row.expires_at) })),
-      );
+      const rows = statements.liveTokens.all(id, now, id, now).flatMap((row) => {
+        const data = withClient<TokenData>(row);
+        return data ? [{ ...data, grantId: row.grant_id, expiresAt: new Date(row.expires_at) }] : [];
+      });
+      return collectGrants(rows);
     },
 
     async getSigningKeys() {

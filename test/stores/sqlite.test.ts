@@ -1,4 +1,5 @@
 import { after, describe, it } from 'node:test';
+import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,8 +7,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { storeContract } from '../../src/testing/index.js';
 import { createSqliteStore } from '../../src/stores/sqlite.js';
+import type { SqliteStoreOptions, SqliteSynchronous } from '../../src/stores/sqlite.js';
 import { randomToken } from '../../src/secrets.js';
 import { TemporarilyUnavailableError } from '../../src/errors.js';
+import type { Client } from '../../src/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tollgate-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,6 +23,38 @@ function dump(file: string): string {
   try {
     const tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").all();
     return JSON.stringify(tables.map(({ name }) => db.prepare(`SELECT * FROM "${name}"`).all()));
+  } finally {
+    db.close();
+  }
+}
+
+/** The tables whose rows carried a copy of their client up to schema 7. */
+const CLIENT_TABLES = ['access_tokens', 'refresh_tokens', 'authorization_codes'];
+
+/** A table's rows as schemas 1 to 7 held them: no client_id column, a copy of the client's registration in the JSON. */
+function rowsBeforeSchema8(db: Database.Database, table: string): Record<string, unknown>[] {
+  const consumed = table === 'access_tokens' ? '' : 'consumed_at, ';
+  return db
+    .prepare(`SELECT hash, grant_id, expires_at, ${consumed}json_set(data, '$.client', json(coalesce(data ->> '$.client', metadata))) AS data
+              FROM ${table} LEFT JOIN clients USING (client_id)`)
+    .all() as Record<string, unknown>[];
+}
+
+/** Turns a database of this schema back into one of schema 7, as the release before held it (the inverse of migration 8). */
+function toSchema7(file: string): void {
+  const db = new Database(file);
+  try {
+    db.transaction(() => {
+      for (const table of CLIENT_TABLES) {
+        db.exec(`
+          UPDATE ${table} SET data = json_set(data, '$.client', json((SELECT metadata FROM clients WHERE clients.client_id = ${table}.client_id)))
+            WHERE data ->> '$.client' IS NULL;
+          DROP INDEX ${table}_client_id;
+          ALTER TABLE ${table} DROP COLUMN client_id;
+          CREATE INDEX ${table}_client_id ON ${table} (json_extract(data, '$.client.client_id'));`);
+      }
+      db.pragma('user_version = 7');
+    })();
   } finally {
     db.close();
   }
@@ -39,6 +74,44 @@ describe('sqlite store, durability', () => {
     } finally {
       await store.close();
     }
+  });
+
+  /** Opens a store and reads `PRAGMA synchronous` back on the store's own connection (the setting is per connection). */
+  async function synchronousOf(t: TestContext, options: Omit<SqliteStoreOptions, 'filename'>): Promise<number> {
+    const connections: Database.Database[] = [];
+    const original = Database.prototype.pragma;
+    t.mock.method(Database.prototype, 'pragma', function (this: Database.Database, ...args: Parameters<Database.Database['pragma']>) {
+      connections.push(this);
+      return original.apply(this, args);
+    });
+    const store = await createSqliteStore({ filename: join(dir, `synchronous-${randomToken()}.db`), ...options });
+    t.mock.restoreAll();
+    try {
+      const [db] = new Set(connections);
+      assert.equal(new Set(connections).size, 1, 'the store opens one connection');
+      return db!.pragma('synchronous', { simple: true }) as number;
+    } finally {
+      await store.close();
+    }
+  }
+
+  // PRAGMA synchronous answers 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA.
+  it('syncs every commit (synchronous = FULL) by default', async (t) => {
+    assert.equal(await synchronousOf(t, {}), 2);
+    assert.equal(await synchronousOf(t, { synchronous: 'full' }), 2);
+  });
+
+  it('syncs only at checkpoints (synchronous = NORMAL) when asked, the durability trade docs/stores.md describes', async (t) => {
+    assert.equal(await synchronousOf(t, { synchronous: 'normal' }), 1);
+  });
+
+  it('refuses any other synchronous value before creating the file', async () => {
+    const file = join(dir, 'bad-synchronous.db');
+    await assert.rejects(
+      createSqliteStore({ filename: file, synchronous: 'off' as SqliteSynchronous }),
+      { message: 'synchronous must be "full" or "normal", not "off"' },
+    );
+    assert.equal(statSync(file, { throwIfNoEntry: false }), undefined);
   });
 
   it('keeps tokens, consumed codes and users across a reopen, and migrates only once', async () => {
@@ -102,7 +175,7 @@ describe('sqlite store, migrations', () => {
     // Copy the rows as schema 1 held them.
     const source = new Database(join(dir, 'schema-1-source.db'), { readonly: true });
     for (const table of ['access_tokens', 'refresh_tokens']) {
-      for (const row of source.prepare(`SELECT * FROM ${table}`).all() as Record<string, unknown>[]) {
+      for (const row of rowsBeforeSchema8(source, table)) {
         const columns = Object.keys(row);
         old.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`).run(...Object.values(row));
       }
@@ -116,8 +189,60 @@ describe('sqlite store, migrations', () => {
       assert.equal((await store.getRefreshToken(token.refreshToken) || undefined)?.grantId, 'g');
       assert.equal(await store.revokeToken({ ...token, refreshTokenExpiresAt: token.refreshTokenExpiresAt }), true);
       const db = new Database(file, { readonly: true });
-      assert.equal(db.pragma('user_version', { simple: true }), 7);
+      assert.equal(db.pragma('user_version', { simple: true }), 8);
       db.close();
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('brings a database of schema 7 (a copy of the client in every row) to schema 8 (client_id) without losing a token or code', async () => {
+    const file = join(dir, 'schema-7.db');
+    const hour = () => new Date(Date.now() + 3_600_000);
+    const first = await createSqliteStore({ filename: file });
+    const client = await first.saveClient({ client_id: 'c', client_secret: 's', redirect_uris: ['https://c.example/cb'], grant_types: ['authorization_code', 'refresh_token'], scope: 'read write' });
+    // A client the store does not hold, as a client ID metadata document describes one: its rows keep their copy.
+    const described: Client = { client_id: 'https://app.example/client.json', redirect_uris: ['https://app.example/cb'], grant_types: ['authorization_code'], token_endpoint_auth_method: 'none' };
+    const user = { id: 'u' };
+    const pair = { accessToken: randomToken(), accessTokenExpiresAt: hour(), refreshToken: randomToken(), refreshTokenExpiresAt: hour(), scope: ['read'], client, user, grantId: 'g1', extra: { acr: '1' } };
+    const other = { accessToken: randomToken(), accessTokenExpiresAt: hour(), scope: ['openid'], client: described, user, grantId: 'g2' };
+    const code = { authorizationCode: randomToken(), expiresAt: hour(), redirectUri: 'https://c.example/cb', scope: ['read'], client, user, grantId: 'g3', codeChallenge: 'x'.repeat(43), codeChallengeMethod: 'S256' as const };
+    await first.saveToken(pair, client, user);
+    await first.saveToken(other, described, user);
+    await first.saveAuthorizationCode(code, client, user);
+    await first.close();
+    toSchema7(file);
+
+    const store = await createSqliteStore({ filename: file });
+    try {
+      const db = new Database(file, { readonly: true });
+      assert.equal(db.pragma('user_version', { simple: true }), 8);
+      // Every row names its client; only the described client's row still holds a copy.
+      const rows = db.prepare<[], { client_id: string; copy: string | null }>(
+        `SELECT client_id, json_extract(data, '$.client.client_id') AS copy FROM access_tokens
+         UNION ALL SELECT client_id, json_extract(data, '$.client.client_id') FROM refresh_tokens
+         UNION ALL SELECT client_id, json_extract(data, '$.client.client_id') FROM authorization_codes ORDER BY 1`,
+      ).all();
+      assert.deepEqual(rows, [{ client_id: 'c', copy: null }, { client_id: 'c', copy: null }, { client_id: 'c', copy: null }, { client_id: described.client_id, copy: described.client_id }]);
+      db.close();
+
+      const { refreshToken: _r, refreshTokenExpiresAt: _e, ...access } = pair;
+      assert.deepEqual(await store.getAccessToken(pair.accessToken), access);
+      assert.deepEqual(await store.getAccessToken(other.accessToken), other);
+      const { accessToken: _a, accessTokenExpiresAt: _x, ...refresh } = pair;
+      assert.deepEqual(await store.getRefreshToken(pair.refreshToken), refresh);
+      assert.deepEqual(await store.getAuthorizationCode(code.authorizationCode), code);
+      assert.deepEqual((await store.listGrants({ clientId: 'c' })).map((g) => g.grantId), ['g1']);
+      assert.deepEqual((await store.listGrants({ clientId: described.client_id })).map((g) => g.grantId), ['g2']);
+
+      // The registration is read from `clients`: an update reaches the client's tokens at once, a deletion takes them.
+      const updated = await store.saveClient({ client_id: 'c', client_secret: 's', redirect_uris: ['https://c.example/cb'], grant_types: ['authorization_code', 'refresh_token'], scope: 'read' });
+      assert.deepEqual((await store.getAccessToken(pair.accessToken) || undefined)?.client, updated);
+      assert.equal(await store.deleteClient('c'), true);
+      assert.equal(await store.getAccessToken(pair.accessToken), null);
+      assert.equal(await store.getRefreshToken(pair.refreshToken), null);
+      assert.equal(await store.getAuthorizationCode(code.authorizationCode), null);
+      assert.ok(await store.getAccessToken(other.accessToken));
     } finally {
       await store.close();
     }
