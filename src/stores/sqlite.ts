@@ -18,7 +18,7 @@ import { collectGrants, optionalConsumedAt, passwordHashOf, recordHash, retrieva
 import type { CodeData, StateRow, TokenData } from './records.js';
 import { errorCode, guardUnavailable, storeUnavailable } from './unavailable.js';
 
-export type { ClientRegistration, Store, UserRegistration } from './store.js';
+export type * from './store.js';
 export type { SqliteSynchronous } from './sqlite-synchronous.js';
 
 /** Options of `createSqliteStore`: the database file and its durability. */
