@@ -3,15 +3,14 @@
  * its own (saved as NAME, importing `tollgate` as a user would: this package, built in dist/), and a
  * block after `<!-- quote: PATH -->` is an excerpt that must still be in that source file verbatim.
  * The snippets are typechecked together, then run: the adapter ones as servers, driven by
- * openid-client (and Chromium for one), the others imported or run. README's layout tree is checked
- * against src/. Needs `npm run build` first.
+ * openid-client (and Chromium for one), the others imported or run. Needs `npm run build` first.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as client from 'openid-client';
 import { launchChromium } from './helpers/app-browser.js';
@@ -61,15 +60,6 @@ describe('the docs name what they quote and show', () => {
     ]);
     for (const { target, code } of snippets) assert.ok(code.startsWith(`// ${target}\n`), `${target} starts with "// ${target}"`);
     assert.ok(quotes.length >= 10, `found ${quotes.length} quotes`);
-  });
-
-  test("README's layout tree has one line per folder of src/, and every folder", () => {
-    const readme = readFileSync(`${ROOT}README.md`, 'utf8');
-    const tree = /<!-- layout:begin -->\s*```\n([\s\S]*?)```/.exec(readme)?.[1];
-    assert.ok(tree, 'README has the layout block');
-    const listed = [...tree.matchAll(/^ {2}([a-z-]+)\/ /gm)].map((m) => m[1]);
-    const folders = readdirSync(`${ROOT}src`, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
-    assert.deepEqual(listed, folders);
   });
 
   test('every quoted excerpt is still in its source file, verbatim', () => {
