@@ -14,6 +14,10 @@
  *   dir that has `my.json`, `tollgate.json` (SQLite in that dir), `client.json` and `$PASSWORD`,
  *   `$NEW_PASSWORD`, `$SECRET`; the example grant id and key id it shows are replaced by real ones, and
  *   `tollgate serve` is started and stopped (test/helpers/doc-shell.ts, CliWorld, says exactly what is set up);
+ * - `<!-- run: grants -->`: a shell block that needs values from earlier steps (`$TOKEN`, `$JWT`,
+ *   `$DEVICE_CODE`), run in order against a server the harness configures and gets them from
+ *   (test/helpers/doc-grants.ts says exactly what it supplies); every answer must be a success or
+ *   `authorization_pending`;
  * - `<!-- run: walkthrough -->` (README): the curl walk-through, run in order in one shell against the
  *   demo config served by the CLI, by test/app/readme-walkthrough.test.ts;
  * - `<!-- run: quickstart -->` (README): the library quick start, its js block saved under the name
@@ -41,6 +45,7 @@ import { validateConfig } from '../../src/app/config.js';
 import { startCli } from '../helpers/app-server.js';
 import { FRAGMENT_FIXTURES, docBlocks, outputOf } from '../helpers/doc-blocks.js';
 import { DOC_CHECKS } from '../helpers/doc-checks.js';
+import { runGrantsBlocks } from '../helpers/doc-grants.js';
 import { CliWorld, DEMO_BASE, runDemoBlock } from '../helpers/doc-shell.js';
 import type { RunningCli } from '../helpers/app-server.js';
 
@@ -68,7 +73,7 @@ describe('every code block in docs/ and README.md is run or checked by a test, o
       }
       if (b.kind === 'config') assert.equal(b.lang, 'json', `${b.where}: a config block is JSON`);
       if (b.kind === 'run') {
-        const runs = ['sh:demo', 'sh:cli', ...(b.file === 'README.md' ? ['sh:walkthrough', 'js:quickstart', 'sh:quickstart', 'sh:install'] : [])];
+        const runs = ['sh:demo', 'sh:cli', 'sh:grants', ...(b.file === 'README.md' ? ['sh:walkthrough', 'js:quickstart', 'sh:quickstart', 'sh:install'] : [])];
         assert.ok(runs.includes(`${b.lang}:${b.value}`), `${b.where}: run: ${b.value} is not one of ${runs.join(', ')}`);
         if (b.value === 'demo') assert.ok(b.code.includes(DEMO_BASE), `${b.where}: a demo block sets ${DEMO_BASE}`);
       }
@@ -103,6 +108,12 @@ describe('blocks marked check: NAME, compared with the real thing', () => {
       if (skipped) t.skip(skipped);
     });
   }
+});
+
+test('shell blocks marked run: grants, in order, with the values the harness supplies', async () => {
+  const grants = blocks.filter((block) => block.kind === 'run' && block.value === 'grants');
+  assert.ok(grants.length >= 3, `${grants.length} blocks`);
+  await runGrantsBlocks(grants, { tollgate: [process.execPath, `${ROOT}dist/cli.js`], project: ROOT });
 });
 
 describe('shell blocks marked run: demo, against npm start\'s server', () => {

@@ -55,7 +55,7 @@ function nodeIn(place: Place, code: string, extension = '.mjs'): string {
 }
 
 /** `tollgate serve --config file --port 0` in `cwd`, once it says it listens: its first line and a stop. */
-async function serve(place: Place, file: string, cwd: string): Promise<{ line: string; url: string; stop(): Promise<void> }> {
+export async function serve(place: Place, file: string, cwd: string): Promise<{ line: string; url: string; stop(): Promise<void> }> {
   const [command, ...rest] = place.tollgate;
   const child: ChildProcess = spawn(command!, [...rest, 'serve', '--config', file, '--port', '0'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
@@ -352,6 +352,30 @@ const templateError: DocCheck = {
   },
 };
 
+/**
+ * DPoP challenges (RFC 9449 §7.1): `authenticate` on a library server (issuer
+ * https://auth.example.com, DPoP on by default), asked without a token and then with the DPoP
+ * scheme and a proof that is not a JWT; the two WWW-Authenticate headers must be the lines shown.
+ */
+const dpopChallenge: DocCheck = {
+  against: "authenticate's challenges without a token and with a bad proof",
+  async run(block, place) {
+    const printed = nodeIn(
+      place,
+      `import { createAuthorizationServer } from 'tollgate';
+       import { createMemoryStore } from 'tollgate/stores/memory';
+       const model = await createMemoryStore({ clients: [{ client_id: 'app', client_secret: 'a-secret-of-32-characters-or-more!', redirect_uris: [], grant_types: ['client_credentials'], scope: 'read' }] });
+       const server = createAuthorizationServer({ issuer: 'https://auth.example.com', grantTypes: ['client_credentials'], model });
+       for (const headers of [{}, { authorization: 'DPoP some-token', dpop: 'not-a-proof' }]) {
+         const result = await server.authenticate({ method: 'GET', url: '/orders', headers });
+         const challenge = Object.entries(result.response.headers).find(([name]) => name.toLowerCase() === 'www-authenticate');
+         console.log('WWW-Authenticate: ' + challenge[1]);
+       }`,
+    );
+    assertShown(block.where, block.code, printed);
+  },
+};
+
 /** The checks by the NAME of their marker. */
 export const DOC_CHECKS: Record<string, DocCheck> = {
   commands,
@@ -363,4 +387,5 @@ export const DOC_CHECKS: Record<string, DocCheck> = {
   layout,
   'import-diff': importDiff,
   'template-error': templateError,
+  'dpop-challenge': dpopChallenge,
 };

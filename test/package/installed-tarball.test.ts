@@ -24,6 +24,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { docBlocks } from '../helpers/doc-blocks.js';
 import { DOC_CHECKS } from '../helpers/doc-checks.js';
+import { runGrantsBlocks } from '../helpers/doc-grants.js';
 import { CliWorld, runDemoBlock } from '../helpers/doc-shell.js';
 import { describeSnippetChecks, fragmentFile, snippetFile, writeDocCode } from '../helpers/doc-snippets.js';
 import { freePort, runReadmeQuickstart } from '../helpers/quickstart.js';
@@ -255,6 +256,12 @@ describe("docs/'s code blocks in the user's project, importing the installed tol
       } finally {
         await stop(child);
       }
+    });
+
+    it('every run: grants block, in order, against node_modules/.bin/tollgate serve with the values the harness supplies', async () => {
+      const grants = docBlocks().filter((block) => block.kind === 'run' && block.value === 'grants');
+      assert.ok(grants.length > 0);
+      await runGrantsBlocks(grants, { tollgate: [join(app, 'node_modules', '.bin', 'tollgate')], project: app });
     });
 
     it('every run: cli block, in document order, with node_modules/.bin/tollgate', () => {
