@@ -18,6 +18,10 @@
  *   `$DEVICE_CODE`), run in order against a server the harness configures and gets them from
  *   (test/helpers/doc-grants.ts says exactly what it supplies); every answer must be a success or
  *   `authorization_pending`;
+ * - `<!-- run: host -->` (docs/adapters.md): a curl block against the page's node.ts host, run by
+ *   test/docs-snippets.test.ts with `http://localhost:3000` pointed at it and `<access_token>` / `<code>`
+ *   filled in by the harness: a token it got with the block's own first request, a code it got by
+ *   signing in as alice at the link the page gives;
  * - `<!-- run: walkthrough -->` (README): the curl walk-through, run in order in one shell against the
  *   demo config served by the CLI, by test/app/readme-walkthrough.test.ts;
  * - `<!-- run: quickstart -->` (README): the library quick start, its js block saved under the name
@@ -73,7 +77,7 @@ describe('every code block in docs/ and README.md is run or checked by a test, o
       }
       if (b.kind === 'config') assert.equal(b.lang, 'json', `${b.where}: a config block is JSON`);
       if (b.kind === 'run') {
-        const runs = ['sh:demo', 'sh:cli', 'sh:grants', ...(b.file === 'README.md' ? ['sh:walkthrough', 'js:quickstart', 'sh:quickstart', 'sh:install'] : [])];
+        const runs = ['sh:demo', 'sh:cli', 'sh:grants', ...(b.doc === 'adapters.md' ? ['sh:host'] : []), ...(b.file === 'README.md' ? ['sh:walkthrough', 'js:quickstart', 'sh:quickstart', 'sh:install'] : [])];
         assert.ok(runs.includes(`${b.lang}:${b.value}`), `${b.where}: run: ${b.value} is not one of ${runs.join(', ')}`);
         if (b.value === 'demo') assert.ok(b.code.includes(DEMO_BASE), `${b.where}: a demo block sets ${DEMO_BASE}`);
       }
