@@ -123,6 +123,15 @@ async function start(name: string, children: ChildProcess[]): Promise<string> {
   });
 }
 
+/** Stops the hosts a suite started and waits until they are gone. */
+async function stopAll(children: readonly ChildProcess[]): Promise<void> {
+  for (const child of children) {
+    if (child.exitCode !== null) continue;
+    child.kill();
+    await once(child, 'exit');
+  }
+}
+
 const decodeHtml = (text: string): string => text.replace(/&#(\d+);/g, (_m, code: string) => String.fromCharCode(Number(code)));
 
 /** The sign-in page's form: its action and hidden fields, read from the HTML. */
@@ -169,13 +178,7 @@ describe('docs/adapters.md: tollgate/pages', () => {
 
 describe('docs/adapters.md: every host runs as pasted', () => {
   const children: ChildProcess[] = [];
-  after(async () => {
-    for (const child of children) {
-      if (child.exitCode !== null) continue;
-      child.kill();
-      await once(child, 'exit');
-    }
-  });
+  after(() => stopAll(children));
 
   for (const name of ['node.ts', 'express.ts', 'fastify.ts', 'koa.ts', 'hono.ts']) {
     describe(name, () => {
@@ -250,13 +253,7 @@ describe('docs/adapters.md: every host runs as pasted', () => {
 
 describe('docs/adapters.md: "Trying it", its curl blocks against node.ts', () => {
   const children: ChildProcess[] = [];
-  after(async () => {
-    for (const child of children) {
-      if (child.exitCode !== null) continue;
-      child.kill();
-      await once(child, 'exit');
-    }
-  });
+  after(() => stopAll(children));
   const [tokenBlock, codeBlock] = blocks.filter((block) => block.kind === 'run' && block.value === 'host');
 
   test('the client_credentials token opens /me; <access_token> is a token got with the block\'s own first request (RFC 6749 §4.4, RFC 6750 §2.1)', async () => {
@@ -306,11 +303,7 @@ describe('docs/adapters.md: a person signs in with Chromium (node.ts)', async ()
   const children: ChildProcess[] = [];
   after(async () => {
     await browser.close();
-    for (const child of children) {
-      if (child.exitCode !== null) continue;
-      child.kill();
-      await once(child, 'exit');
-    }
+    await stopAll(children);
   });
 
   test('the sign-in page in a browser: fill in, Sign in, the browser lands on the redirect URI with a code that redeems (RFC 6749 §4.1.2)', async () => {
