@@ -376,6 +376,35 @@ const dpopChallenge: DocCheck = {
   },
 };
 
+/**
+ * `ui.templates` (a part of the `ui` object): for each page it names, a file made of exactly what
+ * docs/ui.md's "Per page" table says the page must contain, inside a `<form method="post">`, at the
+ * path the block gives; `tollgate check` on `{ "ui": { <block> } }` (memory store) must accept them.
+ * So the page names are the real ones and the table's requirements are enough.
+ */
+const templates: DocCheck = {
+  against: "`tollgate check` on files made from ui.md's Per page table",
+  async run(block, place) {
+    const table = readFileSync(`${ROOT}docs/ui.md`, 'utf8');
+    const { templates: files } = JSON.parse(`{${block.code}}`) as { templates: Record<string, string> };
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-docs-templates-'));
+    try {
+      for (const [page, path] of Object.entries(files)) {
+        const row = new RegExp(`^\\| \`${page}\` \\|[^|]*\\|([^|]*)\\|$`, 'm').exec(table);
+        assert.ok(row, `docs/ui.md's Per page table has ${page}`);
+        const required = [...row[1]!.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+        mkdirSync(dirname(join(dir, path)), { recursive: true });
+        writeFileSync(join(dir, path), `<!doctype html><title>{{title}}</title><form method="post">${required.join(' ')}</form>`);
+      }
+      writeFileSync(join(dir, 'tollgate.json'), JSON.stringify({ store: 'memory', ui: { templates: files } }));
+      const checked = tollgate(place, ['check', '--config', 'tollgate.json'], dir);
+      assert.equal(checked.status, 0, `${block.where}:\n${checked.stdout}${checked.stderr}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
+
 /** The checks by the NAME of their marker. */
 export const DOC_CHECKS: Record<string, DocCheck> = {
   commands,
@@ -388,4 +417,5 @@ export const DOC_CHECKS: Record<string, DocCheck> = {
   'import-diff': importDiff,
   'template-error': templateError,
   'dpop-challenge': dpopChallenge,
+  templates,
 };
