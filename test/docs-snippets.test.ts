@@ -3,19 +3,19 @@
  * its own (saved as NAME, importing `tollgate` as a user would: this package, built in dist/), and a
  * block after `<!-- quote: PATH -->` is an excerpt that must still be in that source file verbatim.
  * The snippets are typechecked together, then run: the adapter ones as servers, driven by
- * openid-client (and Chromium for one), the others imported or run. README's layout tree is checked
- * against src/. Needs `npm run build` first.
+ * openid-client (and Chromium for one), the others imported or run. Needs `npm run build` first.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as client from 'openid-client';
 import { launchChromium } from './helpers/app-browser.js';
 import { docBlocks } from './helpers/doc-blocks.js';
+import { runShell } from './helpers/doc-shell.js';
 import { describeSnippetChecks, fragmentFile, snippetFile, writeDocCode } from './helpers/doc-snippets.js';
 import { freePort } from './helpers/quickstart.js';
 
@@ -61,15 +61,6 @@ describe('the docs name what they quote and show', () => {
     ]);
     for (const { target, code } of snippets) assert.ok(code.startsWith(`// ${target}\n`), `${target} starts with "// ${target}"`);
     assert.ok(quotes.length >= 10, `found ${quotes.length} quotes`);
-  });
-
-  test("README's layout tree has one line per folder of src/, and every folder", () => {
-    const readme = readFileSync(`${ROOT}README.md`, 'utf8');
-    const tree = /<!-- layout:begin -->\s*```\n([\s\S]*?)```/.exec(readme)?.[1];
-    assert.ok(tree, 'README has the layout block');
-    const listed = [...tree.matchAll(/^ {2}([a-z-]+)\/ /gm)].map((m) => m[1]);
-    const folders = readdirSync(`${ROOT}src`, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
-    assert.deepEqual(listed, folders);
   });
 
   test('every quoted excerpt is still in its source file, verbatim', () => {
@@ -132,6 +123,15 @@ async function start(name: string, children: ChildProcess[]): Promise<string> {
   });
 }
 
+/** Stops the hosts a suite started and waits until they are gone. */
+async function stopAll(children: readonly ChildProcess[]): Promise<void> {
+  for (const child of children) {
+    if (child.exitCode !== null) continue;
+    child.kill();
+    await once(child, 'exit');
+  }
+}
+
 const decodeHtml = (text: string): string => text.replace(/&#(\d+);/g, (_m, code: string) => String.fromCharCode(Number(code)));
 
 /** The sign-in page's form: its action and hidden fields, read from the HTML. */
@@ -178,13 +178,7 @@ describe('docs/adapters.md: tollgate/pages', () => {
 
 describe('docs/adapters.md: every host runs as pasted', () => {
   const children: ChildProcess[] = [];
-  after(async () => {
-    for (const child of children) {
-      if (child.exitCode !== null) continue;
-      child.kill();
-      await once(child, 'exit');
-    }
-  });
+  after(() => stopAll(children));
 
   for (const name of ['node.ts', 'express.ts', 'fastify.ts', 'koa.ts', 'hono.ts']) {
     describe(name, () => {
@@ -257,17 +251,59 @@ describe('docs/adapters.md: every host runs as pasted', () => {
   }
 });
 
+describe('docs/adapters.md: "Trying it", its curl blocks against node.ts', () => {
+  const children: ChildProcess[] = [];
+  after(() => stopAll(children));
+  const [tokenBlock, codeBlock] = blocks.filter((block) => block.kind === 'run' && block.value === 'host');
+
+  test('the client_credentials token opens /me; <access_token> is a token got with the block\'s own first request (RFC 6749 §4.4, RFC 6750 §2.1)', async () => {
+    assert.ok(tokenBlock, 'adapters.md has its run: host blocks');
+    assert.ok(tokenBlock.code.includes('<access_token>'));
+    const issuer = await start('node.ts', children);
+    const first = tokenBlock.code.split('\n').find((line) => line.startsWith('curl') && line.includes('/oauth/token'));
+    assert.ok(first, `${tokenBlock.where} asks for a token first`);
+    const { access_token: token } = JSON.parse(runShell(tokenBlock.where, first.replaceAll('http://localhost:3000', issuer), ROOT)) as { access_token: string };
+    const printed = runShell(tokenBlock.where, tokenBlock.code.replaceAll('http://localhost:3000', issuer).replaceAll('<access_token>', token), ROOT);
+    assert.match(printed, /^\{"access_token":"[\w-]+","token_type":"Bearer"/);
+    assert.ok(printed.endsWith('{"id":"reports-service"}'), printed);
+  });
+
+  test('the code from signing in at the page\'s link redeems for tokens; <code> is that code (RFC 6749 §4.1.3)', async () => {
+    assert.ok(codeBlock, 'adapters.md has its run: host blocks');
+    assert.ok(codeBlock.code.includes('<code>'));
+    const issuer = await start('node.ts', children);
+    // The link the page says to open, just before the block.
+    const page = readFileSync(`${ROOT}docs/adapters.md`, 'utf8');
+    const link = /<(http:\/\/localhost:3000\/authorize\?[^>]+)>/.exec(page.slice(0, page.indexOf(codeBlock.code)))?.[1];
+    assert.ok(link, 'the page gives the authorization link');
+    const shown = await fetch(link.replace('http://localhost:3000', issuer), { redirect: 'manual' });
+    assert.equal(shown.status, 200);
+    const { action, fields } = signInForm(await shown.text());
+    const signedIn = await fetch(new URL(action, issuer), {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ ...fields, username: 'alice', password: PASSWORD }),
+    });
+    const location = new URL(signedIn.headers.get('location') ?? '');
+    assert.equal(`${location.origin}${location.pathname}`, REDIRECT_URI);
+    const code = location.searchParams.get('code');
+    assert.ok(code, location.href);
+    const printed = runShell(codeBlock.where, codeBlock.code.replaceAll('http://localhost:3000', issuer).replaceAll('<code>', code), ROOT);
+    const tokens = JSON.parse(printed) as { access_token?: string; refresh_token?: string; error?: string };
+    assert.equal(tokens.error, undefined, printed);
+    assert.equal(typeof tokens.access_token, 'string', printed);
+    assert.equal((await me(issuer, tokens.access_token!)).username, 'alice');
+  });
+});
+
 describe('docs/adapters.md: a person signs in with Chromium (node.ts)', async () => {
   const browser = await launchChromium();
   if (!browser) return;
   const children: ChildProcess[] = [];
   after(async () => {
     await browser.close();
-    for (const child of children) {
-      if (child.exitCode !== null) continue;
-      child.kill();
-      await once(child, 'exit');
-    }
+    await stopAll(children);
   });
 
   test('the sign-in page in a browser: fill in, Sign in, the browser lands on the redirect URI with a code that redeems (RFC 6749 §4.1.2)', async () => {

@@ -1,4 +1,8 @@
-/** The README's curl walk-through, run as written against the demo config served by the CLI. */
+/**
+ * The README's curl walk-through (its `<!-- run: walkthrough -->` blocks), run as written in one shell
+ * against the demo config served by the CLI; what each block prints is checked against the
+ * `<!-- output -->` block the README shows after it, then the protocol's points one by one below.
+ */
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -7,8 +11,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { RunningCli } from '../helpers/app-server.js';
 import { startCli, tempDir } from '../helpers/app-server.js';
+import { assertShown, docBlocks, outputOf } from '../helpers/doc-blocks.js';
 
 const root = join(import.meta.dirname, '../..');
+const blocks = docBlocks();
+const walkthrough = blocks.filter((block) => block.file === 'README.md' && block.kind === 'run' && block.value === 'walkthrough');
+/** Printed between two blocks, so that each block's own output can be told apart. */
+const BETWEEN = '@@ next block @@';
 let server: RunningCli;
 let output = '';
 
@@ -16,16 +25,24 @@ before(async () => {
   // The demo config itself, on a fresh database of its own.
   const demo = JSON.parse(await readFile(join(root, 'config/demo.json'), 'utf8')) as Record<string, unknown>;
   server = await startCli({ ...demo, store: `sqlite:${join(tempDir(), 'demo.db')}` });
-  const readme = await readFile(join(root, 'README.md'), 'utf8');
-  const walkthrough = /<!-- walkthrough:begin -->([\s\S]*?)<!-- walkthrough:end -->/.exec(readme)?.[1] ?? '';
-  const blocks = [...walkthrough.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]);
-  assert.ok(blocks.length >= 10, 'the walk-through has its shell blocks');
+  assert.ok(walkthrough.length >= 10, 'the walk-through has its shell blocks');
   // One shell, blocks in order, as a reader pastes them; only the server's address differs.
-  const script = blocks.join('\n').replaceAll('http://localhost:9191', server.url);
+  const script = walkthrough.map((block) => `${block.code}\necho '${BETWEEN}'`).join('\n').replaceAll('http://localhost:9191', server.url);
   ({ stdout: output } = await promisify(execFile)('bash', ['-c', script], { timeout: 60_000 }));
 });
 
 after(() => server?.stop());
+
+it('each block prints what the README shows after it', () => {
+  const printed = output.split(`${BETWEEN}\n`);
+  assert.equal(printed.length, walkthrough.length + 1, output);
+  const shown = walkthrough.filter((block) => outputOf(block, blocks));
+  assert.ok(shown.length >= 10, `${shown.length} blocks show their output`);
+  for (const [i, block] of walkthrough.entries()) {
+    const expected = outputOf(block, blocks);
+    if (expected) assertShown(block.where, expected.code, printed[i] ?? '');
+  }
+});
 
 it('the authorization code steps redirect with a code, exchange it once, and refuse the replay (RFC 6749 §4.1.2)', () => {
   assert.match(output, /location: https:\/\/client\.example\.com\/cb\?code=[\w-]+&state=xyz&iss=/i);

@@ -1,6 +1,6 @@
 /**
- * Every code block in docs/*.md is run by a test, or says why it cannot be. The line before a block's
- * fence is one of:
+ * Every code block in docs/*.md and README.md is run or checked by a test, or says why it cannot be.
+ * The line before a block's fence is one of:
  * - `<!-- snippet: NAME -->` / `<!-- quote: PATH -->`: typechecked and run, or checked verbatim against
  *   the source, by test/docs-snippets.test.ts (snippets in SNIPPET_DOCS, quotes in any page);
  * - `<!-- fragment: FIXTURE -->`: a TypeScript fragment with free variables, put inside
@@ -11,9 +11,30 @@
  * - `<!-- run: demo -->`: a shell block, run with bash against `npm start`'s server (config/demo.json on the
  *   memory store, a free port): its `BASE=http://localhost:9191` line is pointed at that server;
  * - `<!-- run: cli -->`: a shell block of `tollgate` commands, run with bash in document order in one temp
- *   dir that has `my.json` (SQLite in that dir), `client.json` and `$PASSWORD`, `$NEW_PASSWORD`,
- *   `$SECRET`; the example grant id and key id it shows are replaced by real ones, and `tollgate serve`
- *   is started and stopped (test/helpers/doc-shell.ts, CliWorld, says exactly what is set up);
+ *   dir that has `my.json`, `tollgate.json` (SQLite in that dir), `client.json` and `$PASSWORD`,
+ *   `$NEW_PASSWORD`, `$SECRET`; the example grant id and key id it shows are replaced by real ones, and
+ *   `tollgate serve` is started and stopped (test/helpers/doc-shell.ts, CliWorld, says exactly what is set up);
+ * - `<!-- run: grants -->`: a shell block that needs values from earlier steps (`$TOKEN`, `$JWT`,
+ *   `$DEVICE_CODE`), run in order against a server the harness configures and gets them from
+ *   (test/helpers/doc-grants.ts says exactly what it supplies); every answer must be a success or
+ *   `authorization_pending`;
+ * - `<!-- run: host -->` (docs/adapters.md): a curl block against the page's node.ts host, run by
+ *   test/docs-snippets.test.ts with `http://localhost:3000` pointed at it and `<access_token>` / `<code>`
+ *   filled in by the harness: a token it got with the block's own first request, a code it got by
+ *   signing in as alice at the link the page gives;
+ * - `<!-- run: walkthrough -->` (README): the curl walk-through, run in order in one shell against the
+ *   demo config served by the CLI, by test/app/readme-walkthrough.test.ts;
+ * - `<!-- run: quickstart -->` (README): the library quick start, its js block saved under the name
+ *   its first line gives and its sh block run beside it (test/helpers/quickstart.ts), by
+ *   test/readme.test.ts and in the installed tarball;
+ * - `<!-- run: install -->` (README): the install line, run by test/package/installed-tarball.test.ts
+ *   in an empty project, the package name `tollgate` replaced by the path of the packed tarball;
+ * - `<!-- output -->`: what the `run` or `check` block just before it prints, checked by the test that
+ *   runs that block: each line shown is a line printed, in order (`assertShown` in
+ *   test/helpers/doc-blocks.ts says what `…` stands for);
+ * - `<!-- check: NAME -->`: compared with the real thing by the check NAME of test/helpers/doc-checks.ts
+ *   (a command summary with `tollgate --help`, store URLs with the store spec parser, a redis.conf
+ *   with redis-server, an error message with the error tollgate prints, …), here and in the tarball;
  * - `<!-- not run: REASON -->`: shown, not run, for the reason given.
  * A block with none of these fails here, as does a marker on the wrong kind of block.
  * Needs `npm run build` first (the demo server is dist/cli.js).
@@ -26,7 +47,9 @@ import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { validateConfig } from '../../src/app/config.js';
 import { startCli } from '../helpers/app-server.js';
-import { FRAGMENT_FIXTURES, docBlocks } from '../helpers/doc-blocks.js';
+import { FRAGMENT_FIXTURES, docBlocks, outputOf } from '../helpers/doc-blocks.js';
+import { DOC_CHECKS } from '../helpers/doc-checks.js';
+import { runGrantsBlocks } from '../helpers/doc-grants.js';
 import { CliWorld, DEMO_BASE, runDemoBlock } from '../helpers/doc-shell.js';
 import type { RunningCli } from '../helpers/app-server.js';
 
@@ -36,9 +59,10 @@ const SNIPPET_DOCS = ['adapters.md', 'model.md', 'grants.md', 'stores.md', 'reso
 
 const blocks = docBlocks();
 
-describe('every code block in docs/ is run by a test, or says why not', () => {
-  test('docs/ has code blocks, and each one is marked', () => {
-    assert.ok(blocks.length >= 40, `found ${blocks.length} blocks`);
+describe('every code block in docs/ and README.md is run or checked by a test, or says why not', () => {
+  test('docs/ and README.md have code blocks, and each one is marked', () => {
+    assert.ok(blocks.filter((b) => b.file !== 'README.md').length >= 40, `found ${blocks.length} blocks`);
+    assert.ok(blocks.filter((b) => b.file === 'README.md').length >= 40, 'README.md\'s blocks are read');
     const unmarked = blocks.filter((b) => b.kind === undefined).map((b) => b.where);
     assert.deepEqual(unmarked, [], 'unmarked blocks: add <!-- not run: why --> or make them run (see this test\'s header)');
   });
@@ -53,9 +77,15 @@ describe('every code block in docs/ is run by a test, or says why not', () => {
       }
       if (b.kind === 'config') assert.equal(b.lang, 'json', `${b.where}: a config block is JSON`);
       if (b.kind === 'run') {
-        assert.ok(['sh:demo', 'sh:cli'].includes(`${b.lang}:${b.value}`), `${b.where}: only sh blocks run, against the demo server or the CLI`);
+        const runs = ['sh:demo', 'sh:cli', 'sh:grants', ...(b.doc === 'adapters.md' ? ['sh:host'] : []), ...(b.file === 'README.md' ? ['sh:walkthrough', 'js:quickstart', 'sh:quickstart', 'sh:install'] : [])];
+        assert.ok(runs.includes(`${b.lang}:${b.value}`), `${b.where}: run: ${b.value} is not one of ${runs.join(', ')}`);
         if (b.value === 'demo') assert.ok(b.code.includes(DEMO_BASE), `${b.where}: a demo block sets ${DEMO_BASE}`);
       }
+      if (b.kind === 'output') {
+        const before = blocks[blocks.indexOf(b) - 1];
+        assert.ok(before?.file === b.file && (before.kind === 'run' || before.kind === 'check'), `${b.where}: an output follows the run or check block that prints it`);
+      }
+      if (b.kind === 'check') assert.ok(DOC_CHECKS[b.value], `${b.where}: no check named ${b.value} in test/helpers/doc-checks.ts`);
       if (b.kind === 'not run') assert.ok(b.value.length >= 10, `${b.where}: say why it is not run`);
     }
   });
@@ -72,6 +102,22 @@ describe('config blocks: the real config parser accepts them', () => {
   test('and a bad one would fail: the parser names the field (no test that cannot fail)', () => {
     assert.throws(() => validateConfig({ issuer: 'https://auth.example.com', clients: [{ client_id: 'x', grant_types: 'nope' }] }), /clients\[0\]/);
   });
+});
+
+describe('blocks marked check: NAME, compared with the real thing', () => {
+  const place = { tollgate: [process.execPath, `${ROOT}dist/cli.js`], project: ROOT };
+  for (const b of blocks.filter((block) => block.kind === 'check')) {
+    test(`${b.where} agrees with ${DOC_CHECKS[b.value]?.against ?? b.value}`, async (t) => {
+      const skipped = await DOC_CHECKS[b.value]!.run(b, place);
+      if (skipped) t.skip(skipped);
+    });
+  }
+});
+
+test('shell blocks marked run: grants, in order, with the values the harness supplies', async () => {
+  const grants = blocks.filter((block) => block.kind === 'run' && block.value === 'grants');
+  assert.ok(grants.length >= 3, `${grants.length} blocks`);
+  await runGrantsBlocks(grants, { tollgate: [process.execPath, `${ROOT}dist/cli.js`], project: ROOT });
 });
 
 describe('shell blocks marked run: demo, against npm start\'s server', () => {
@@ -98,8 +144,8 @@ describe('shell blocks marked run: cli, in document order in one directory', () 
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   for (const b of blocks.filter((block) => block.kind === 'run' && block.value === 'cli')) {
-    test(`${b.where} exits 0`, () => {
-      assert.notEqual(world.run(b).trim(), '', `${b.where} printed nothing`);
+    test(`${b.where} exits 0${outputOf(b, blocks) ? ' and prints what the page shows' : ''}`, () => {
+      assert.notEqual(world.run(b, blocks).trim(), '', `${b.where} printed nothing`);
     });
   }
 });

@@ -5,8 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { assertShown, outputOf } from './doc-blocks.js';
 import type { DocBlock } from './doc-blocks.js';
 
 export const DEMO_BASE = 'BASE=http://localhost:9191';
@@ -31,12 +32,15 @@ export const CLI_EXAMPLE_IDS = { grant: '8c1f…', kid: 'CJUp56dbmodAdnxwQG_ul32
 const CLIENT_SECRET = 'a-client-secret-of-32-characters!!';
 
 /**
- * The world of docs/cli.md's `run: cli` blocks, in a temp dir: `my.json` and `config/my.json` (one
- * SQLite store in the dir, the client SkyVaultapp, the user admin, JWT access tokens,
- * `keyActivationDelay: 0` so that a rotated key signs at once and the old one may be retired),
- * `client.json`, `$PASSWORD`, `$NEW_PASSWORD`, `$SECRET`, and `tollgate` on the PATH. That
- * `tollgate` is the real one except for `serve`, which it starts, waits for its "listening" line,
- * stops with SIGTERM and answers with serve's own exit code (documented 0 after SIGTERM).
+ * The world of the `run: cli` blocks (docs/cli.md's, then README.md's), in a temp dir: `my.json`,
+ * `config/my.json` and `tollgate.json` (one SQLite store in the dir, `data/tollgate.db`, the client
+ * SkyVaultapp, the user admin, JWT access tokens, `keyActivationDelay: 0` so that a rotated key signs
+ * at once and the old one may be retired; `tollgate.json` also has `"port": 0`, so that a block's
+ * `serve` without `--port` takes a free port, not 9191), `client.json`, `$PASSWORD`,
+ * `$NEW_PASSWORD`, `$SECRET`, `tollgate` on the PATH, and `dist/cli.js` (a link to the same
+ * `tollgate`'s file, for the README's `node dist/cli.js`). That `tollgate` is the real one except
+ * for `serve`, which it starts, waits for its "listening" line, stops with SIGTERM and answers with
+ * serve's own exit code (documented 0 after SIGTERM).
  */
 export class CliWorld {
   readonly #dir: string;
@@ -69,6 +73,9 @@ export class CliWorld {
     mkdirSync(join(dir, 'bin'));
     writeFileSync(join(dir, 'my.json'), config);
     writeFileSync(join(dir, 'config', 'my.json'), config);
+    writeFileSync(join(dir, 'tollgate.json'), JSON.stringify({ ...JSON.parse(config), port: 0 }));
+    mkdirSync(join(dir, 'dist'));
+    symlinkSync(realpathSync(tollgate.at(-1)!), join(dir, 'dist', 'cli.js'));
     writeFileSync(join(dir, 'client.json'), JSON.stringify({ client_id: 'reports', grant_types: ['client_credentials'], redirect_uris: [], scope: 'read' }));
     writeFileSync(
       join(dir, 'bin', 'tollgate'),
@@ -89,8 +96,19 @@ wait "$pid"
     chmodSync(join(dir, 'bin', 'tollgate'), 0o755);
   }
 
-  /** Runs a `run: cli` block, its example ids replaced by the store's; answers its output. */
-  run(block: DocBlock): string {
+  /**
+   * Runs a `run: cli` block, its example ids replaced by the store's; answers its output, after
+   * checking it against the `output` block the page shows after it, if any (the one port there,
+   * 9191, stands for the free port `tollgate.json` gets).
+   */
+  run(block: DocBlock, blocks?: readonly DocBlock[]): string {
+    const stdout = this.#run(block);
+    const shown = outputOf(block, blocks);
+    if (shown) assertShown(block.where, shown.code, stdout, [['http://127.0.0.1:9191', 'http://127\\.0\\.0\\.1:\\d+']]);
+    return stdout;
+  }
+
+  #run(block: DocBlock): string {
     let code = block.code;
     if (code.includes(CLI_EXAMPLE_IDS.grant)) code = code.replaceAll(CLI_EXAMPLE_IDS.grant, this.#seedGrantOfCarol());
     if (code.includes(CLI_EXAMPLE_IDS.kid)) code = code.replaceAll(CLI_EXAMPLE_IDS.kid, this.#firstKid());

@@ -1,10 +1,12 @@
 /**
- * The package as a user gets it: `npm pack`, then `npm install` of the tarball into an empty project.
+ * The package as a user gets it: `npm pack`, then README's install line, the package's name mapped to
+ * the tarball, into an empty project.
  * There, with nothing of this repository in reach, the README's quick start runs, the types resolve,
  * `tollgate serve` starts from a config file, and a store whose optional driver is missing says
  * which package to install. Then docs/'s code blocks run there (the same checks as in the repository:
  * test/docs-snippets.test.ts and test/docs/code-blocks.test.ts): the snippets and fragments compiled
- * against the installed types, the demo and CLI shell blocks with the installed `tollgate` command;
+ * against the installed types, the demo and CLI shell blocks and the checks that do not read the
+ * repository's own files with the installed `tollgate` command;
  * only the hosts' frameworks are linked in from this repository. Needs `npm run build` first (npm test
  * builds); the install reads the npm cache first, and builds better-sqlite3 when no prebuilt binary
  * can be downloaded.
@@ -21,6 +23,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { docBlocks } from '../helpers/doc-blocks.js';
+import { DOC_CHECKS } from '../helpers/doc-checks.js';
+import { runGrantsBlocks } from '../helpers/doc-grants.js';
 import { CliWorld, runDemoBlock } from '../helpers/doc-shell.js';
 import { describeSnippetChecks, fragmentFile, snippetFile, writeDocCode } from '../helpers/doc-snippets.js';
 import { freePort, runReadmeQuickstart } from '../helpers/quickstart.js';
@@ -42,11 +46,24 @@ before(async () => {
   const tarball = join(dir, packed.stdout.trim().split('\n').pop()!);
   await run('mkdir', [app]);
   await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'tarball-user', private: true, type: 'module' }));
-  const installed = await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tarball], {
+  // README's install line (`<!-- run: install -->`) as written, but for the one word that names the
+  // package: `tollgate`, which the registry would resolve, becomes the packed tarball's path.
+  const install = docBlocks().find((block) => block.kind === 'run' && block.value === 'install');
+  assert.ok(install, "README's install line is marked run: install");
+  assert.match(install.code, /^npm install tollgate(\s|$)/, `${install.where} installs the package by its name`);
+  const installed = await run('bash', ['-c', `set -euo pipefail\n${install.code.replace(/^npm install tollgate/, `npm install '${tarball}'`)}`], {
     cwd: app,
-    // A native module built from source (better-sqlite3) must be built against the headers of the Node
-    // that runs it: an npmrc's nodedir (here /usr, a Node 20) would give a binary this Node refuses to load.
-    env: { ...process.env, npm_config_nodedir: dirname(dirname(process.execPath)) },
+    env: {
+      ...process.env,
+      // npm's settings for this run, from the environment so that the line stays as written: no audit
+      // or funding requests, and the npm cache first (the registry only for what it lacks).
+      npm_config_audit: 'false',
+      npm_config_fund: 'false',
+      npm_config_prefer_offline: 'true',
+      // A native module built from source (better-sqlite3) must be built against the headers of the Node
+      // that runs it: an npmrc's nodedir (here /usr, a Node 20) would give a binary this Node refuses to load.
+      npm_config_nodedir: dirname(dirname(process.execPath)),
+    },
     // Building better-sqlite3 from source takes a minute or two on two idle cores, far more on busy ones.
     timeout: 1_800_000,
     maxBuffer: 16 * 1024 * 1024,
@@ -77,7 +94,7 @@ describe('the packed tarball installed into an empty project', () => {
   });
 
   it("runs the README's library quick start as written", async () => {
-    await runReadmeQuickstart(join(app, 'server.mjs'));
+    await runReadmeQuickstart(app);
   });
 
   it('ships the type declarations of every entry a user imports', async () => {
@@ -215,6 +232,17 @@ describe("docs/'s code blocks in the user's project, importing the installed tol
     });
   }
 
+  describe('check: blocks, with the installed tollgate command and package', () => {
+    const checks = docBlocks().filter((block) => block.kind === 'check' && !DOC_CHECKS[block.value]?.repositoryOnly);
+    it('some checks run here', () => assert.ok(checks.length >= 4, `${checks.length} checks`));
+    for (const block of checks) {
+      it(`${block.where} agrees with ${DOC_CHECKS[block.value]!.against}`, async (t) => {
+        const skipped = await DOC_CHECKS[block.value]!.run(block, { tollgate: [join(app, 'node_modules', '.bin', 'tollgate')], project: app });
+        if (skipped) t.skip(skipped);
+      });
+    }
+  });
+
   describe('shell blocks, with the installed tollgate command', () => {
     it('every run: demo block, against the demo config served by node_modules/.bin/tollgate', async () => {
       const { port: _port, issuer: _issuer, ...demo } = JSON.parse(readFileSync(join(root, 'config', 'demo.json'), 'utf8')) as Record<string, unknown>;
@@ -228,6 +256,12 @@ describe("docs/'s code blocks in the user's project, importing the installed tol
       } finally {
         await stop(child);
       }
+    });
+
+    it('every run: grants block, in order, against node_modules/.bin/tollgate serve with the values the harness supplies', async () => {
+      const grants = docBlocks().filter((block) => block.kind === 'run' && block.value === 'grants');
+      assert.ok(grants.length > 0);
+      await runGrantsBlocks(grants, { tollgate: [join(app, 'node_modules', '.bin', 'tollgate')], project: app });
     });
 
     it('every run: cli block, in document order, with node_modules/.bin/tollgate', () => {
