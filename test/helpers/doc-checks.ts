@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { TestContext } from 'node:test';
 import { assertShown, outputOf } from './doc-blocks.js';
 import type { DocBlock } from './doc-blocks.js';
 import { runShell } from './doc-shell.js';
@@ -24,6 +25,15 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export interface Place {
   tollgate: readonly string[];
   project: string;
+}
+
+/**
+ * A check that cannot run here (a tool it compares with is not installed): skipped with the reason,
+ * or failed when `CI=true`, where .ci/run installs every tool the checks need.
+ */
+export function checkUnavailable(t: TestContext, reason: string): void {
+  if (process.env.CI === 'true') assert.fail(`${reason} (required when CI=true)`);
+  t.skip(reason);
 }
 
 export interface DocCheck {
