@@ -40,9 +40,9 @@ const BUILT_IN_GRANTS = {
 export type BuiltInGrantType = keyof typeof BUILT_IN_GRANTS;
 
 /**
- * The model functions a built-in grant calls: `authorization_code` {@link AuthorizationCodeModel},
- * `password` {@link PasswordModel}, `client_credentials` {@link ClientCredentialsModel},
- * `refresh_token` {@link RefreshTokenModel}, token exchange (RFC 8693) {@link TokenExchangeModel},
+ * The model functions a built-in grant calls: `authorization_code` {@link index!AuthorizationCodeModel},
+ * `password` {@link index!PasswordModel}, `client_credentials` {@link index!ClientCredentialsModel},
+ * `refresh_token` {@link index!RefreshTokenModel}, token exchange (RFC 8693) {@link TokenExchangeModel},
  * JWT bearer (RFC 7523) {@link JwtBearerModel}, device code (RFC 8628) {@link DeviceCodeModel},
  * and `implicit` only {@link BaseModel}.
  */
