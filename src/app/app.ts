@@ -31,7 +31,7 @@ import { themePages } from './ui/pages.js';
 import { SIGN_OUT_PATH, mountSignOut } from './sign-out.js';
 import { DISCOVERY_PATH, USERINFO_PATH, createOpenIdProvider } from '../oidc/index.js';
 import { parseScope } from '../index.js';
-import { mountProtectedResources, secureAuthentication, secureResourceUri } from './protected-resources.js';
+import { mountProtectedResources, secureHandler, secureResourceUri } from './protected-resources.js';
 import { mountCors } from './cors.js';
 import { TOKEN_EXCHANGE } from '../grants/token-exchange.js';
 import { JWT_BEARER } from '../grants/jwt-bearer.js';
@@ -408,7 +408,7 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
 
   // RFC 9728: /secure's challenges name its metadata, so a client can discover this server from it.
   const secure = mountProtectedResources(app, config.issuer, config.resources, server.options.dpop?.algorithms);
-  app.get('/secure', { preHandler: secureAuthentication(server, secure) }, async (_request, reply) => reply.type('text/plain; charset=utf-8').send('Secure Hello!'));
+  app.get('/secure', secureHandler(server, secure));
 
   // Load balancers and orchestrators: /health (the store answers) and /ready (and the signing keys are loaded).
   const signs = jwt !== undefined || openid !== undefined;
