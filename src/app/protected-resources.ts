@@ -3,7 +3,7 @@
  * each configured resource (RFC 8707) that lives on this server's origin. A resource elsewhere
  * (an MCP server on its own host) serves its own, with `tollgate/resource`.
  */
-import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, RouteHandlerMethod } from 'fastify';
 import type { AuthorizationServer } from '../authorization-server.js';
 import type { ProtectedResource } from '../resource-server.js';
 import { createProtectedResource } from '../resource-server.js';
@@ -51,14 +51,16 @@ export function mountProtectedResources(
 }
 
 /**
- * `/secure`'s bearer check. The demo resource takes the tokens asked for no resource in particular
- * (no `resource`: they carry no audience binding) and those bound to it, never a token whose
- * audience names other resources only (RFC 8707 §2, RFC 9068 §4): a token issued for an MCP server
- * must not open this server's own resource. The core's `resource` option would refuse the unbound
- * tokens too, so the audience is checked here, on the token the core authenticated, and the
- * refusal is the challenge the core gives (RFC 6750 §3.1, beside DPoP's when on, RFC 9449 §7.1).
+ * `/secure`, the demo resource: "Secure Hello!" for a valid token. It takes the tokens asked for no
+ * resource in particular (no `resource`: they carry no audience binding) and those bound to it,
+ * never a token whose audience names other resources only (RFC 8707 §2, RFC 9068 §4): a token
+ * issued for an MCP server must not open this server's own resource. The core's `resource` option
+ * would refuse the unbound tokens too, so the audience is checked here, on the token the core
+ * authenticated, and the refusal is the challenge the core gives (RFC 6750 §3.1, beside DPoP's when
+ * on, RFC 9449 §7.1). One handler, not a preHandler and a handler: a bearer check is the hottest
+ * request a resource serves, and each hook stage is a promise and a hook-runner turn per request.
  */
-export function secureAuthentication(server: AuthorizationServer, secure: ProtectedResource): preHandlerAsyncHookHandler {
+export function secureHandler(server: AuthorizationServer, secure: ProtectedResource): RouteHandlerMethod {
   const { realm, dpop } = server.options;
   return async (request, reply) => {
     const result = await server.authenticate(toOAuthRequest(request), { resourceMetadata: secure.metadataUrl });
@@ -69,6 +71,6 @@ export function secureAuthentication(server: AuthorizationServer, secure: Protec
       const usedDpop = /^dpop(\s|$)/i.test(request.headers.authorization ?? '');
       return sendOAuthResponse(reply, bearerChallenge(realm, error, undefined, secure.metadataUrl, dpop && { algs: dpop.algorithms, usedDpop }));
     }
-    request.oauth = { token: result.token };
+    return reply.type('text/plain; charset=utf-8').send('Secure Hello!');
   };
 }
