@@ -6,7 +6,7 @@
  * bounded load. A run in which any answer was not 2xx is void. See bench/README.md.
  *
  *   node bench/run.mjs [--quick] [--duration S] [--warmup S] [--only REGEX] [--scenarios a,b]
- *                      [--tool wrk|autocannon] [--no-cli] [--no-core]
+ *                      [--tool wrk|autocannon] [--no-cli] [--no-core] [--rounds N]
  *   node bench/run.mjs --growth 1000,10000,100000,1000000   (the cost-growth curve, memory and SQLite)
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,16 +35,19 @@ const { values: opts } = parseArgs({
     'no-cli': { type: 'boolean', default: false },
     'no-core': { type: 'boolean', default: false },
     growth: { type: 'string' },
+    rounds: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (opts.help) {
-  console.log('node bench/run.mjs [--quick] [--duration S] [--warmup S] [--only REGEX] [--scenarios cc-32,cc-128,cc-pkjwt,bearer,dpop,code,refresh] [--tool wrk|autocannon] [--no-cli] [--no-core] [--growth 1000,10000,100000,1000000]');
+  console.log('node bench/run.mjs [--quick] [--duration S] [--warmup S] [--only REGEX] [--scenarios cc-32,cc-128,cc-pkjwt,bearer,dpop,code,refresh] [--tool wrk|autocannon] [--no-cli] [--no-core] [--rounds N] [--growth 1000,10000,100000,1000000]');
   process.exit(0);
 }
 const DURATION = Number(opts.duration ?? (opts.quick ? 3 : 6));
 const WARMUP = Number(opts.warmup ?? (opts.quick ? 1 : 2));
+const ROUNDS = Number(opts.rounds ?? 1);
 if (!(DURATION > 0 && DURATION <= 120) || !(WARMUP >= 0 && WARMUP <= 30)) throw new Error('--duration must be 1-120 s and --warmup 0-30 s');
+if (!(Number.isInteger(ROUNDS) && ROUNDS >= 1 && ROUNDS <= 9)) throw new Error('--rounds must be 1-9');
 
 // ---- set-up: the bench's own dependencies and the built tollgate ------------------------------
 
@@ -338,45 +341,79 @@ const wanted = opts.scenarios ? opts.scenarios.split(',') : ALL;
 for (const s of wanted) if (!SCENARIOS[s]) throw new Error(`unknown scenario "${s}" (known: ${ALL.join(', ')})`);
 
 const cpu = (await capture('nproc', [])).trim();
-console.log(`bench: ${TOOL}${TOOL === 'wrk' ? ' (1 thread)' : ''}, ${WARMUP} s warm-up + ${DURATION} s per scenario, node ${process.version}, ${cpu} CPUs`);
+console.log(`bench: ${TOOL}${TOOL === 'wrk' ? ' (1 thread)' : ''}, ${WARMUP} s warm-up + ${DURATION} s per scenario${ROUNDS > 1 ? `, ${ROUNDS} rounds` : ''}, node ${process.version}, ${cpu} CPUs`);
 if (!hasCli) console.log('bench: dist/cli.js not found: `tollgate serve` rows skipped (the core rows run through bench/servers/tollgate-core.mjs)');
 
-const rows = [];
 const notes = [];
-for (const server of LIST) {
-  if (only && !server.reference && !only.test(server.id) && !only.test(server.label)) continue;
-  if ((server.cli && (opts['no-cli'] || !hasCli)) || (server.core && opts['no-core'])) continue;
-  for (const name of server.scenarios.filter((s) => wanted.includes(s))) {
-    let row;
-    if (server.needs && !services[server.needs]) {
-      row = { server: server.label, serverId: server.id, scenarioId: name, scenario: SCENARIOS[name].title, connections: SCENARIOS[name].connections, skipped: `${server.needs} not reachable` };
-    } else {
-      process.stdout.write(`  ${server.label} / ${name} ... `);
-      row = await measure(server, name);
-      console.log(row.skipped ? `skipped (${row.skipped})` : row.void ? `VOID: ${row.void}` : `${row.rps.toFixed(0)} req/s, p99 ${row.p99.toFixed(2)} ms, max ${row.max.toFixed(0)} ms`);
+/**
+ * One row per measured server and scenario, per round. A round measures every row once; even rounds take
+ * the servers in reverse order, so a machine growing busier (or quieter) over the run favours neither the
+ * references (measured first) nor the rows measured last.
+ */
+const measuredRows = [];
+for (let round = 1; round <= ROUNDS; round++) {
+  if (ROUNDS > 1) console.log(`round ${round} of ${ROUNDS}${round % 2 === 0 ? ' (servers in reverse order)' : ''}`);
+  for (const server of round % 2 === 0 ? [...LIST].reverse() : LIST) {
+    if (only && !server.reference && !only.test(server.id) && !only.test(server.label)) continue;
+    if ((server.cli && (opts['no-cli'] || !hasCli)) || (server.core && opts['no-core'])) continue;
+    for (const name of server.scenarios.filter((s) => wanted.includes(s))) {
+      let row;
+      if (server.needs && !services[server.needs]) {
+        row = { server: server.label, serverId: server.id, scenarioId: name, scenario: SCENARIOS[name].title, connections: SCENARIOS[name].connections, skipped: `${server.needs} not reachable` };
+      } else {
+        process.stdout.write(`  ${server.label} / ${name} ... `);
+        row = await measure(server, name);
+        console.log(row.skipped ? `skipped (${row.skipped})` : row.void ? `VOID: ${row.void}` : `${row.rps.toFixed(0)} req/s, p99 ${row.p99.toFixed(2)} ms, max ${row.max.toFixed(0)} ms`);
+      }
+      measuredRows.push({ ...row, round });
     }
-    rows.push(row);
   }
 }
 
-// Ratios measured in this same run: to plain node:http (a Map), to the store's own limit (plain-<store>),
-// and for a --workers row to the same server with one worker. The bearer check on JWTs compares with plain's
-// bearer check, and so does the DPoP-bound check (plain has no DPoP); the private_key_jwt issuance compares with
-// plain's client_credentials (plain has no assertions).
-const measured = (serverId, scenarioId) => rows.find((r) => r.serverId === serverId && r.scenarioId === scenarioId && !r.void && !r.skipped);
-for (const row of rows) {
-  if (row.void || row.skipped) continue;
-  const plain = measured('plain', row.scenarioId === 'dpop' ? 'bearer' : row.scenarioId === 'cc-pkjwt' ? 'cc-32' : row.scenarioId);
+// Ratios measured in this same run, each to its reference of the same round: to plain node:http (a Map), to
+// the store's own limit (plain-<store>), and for a --workers row to the same server with one worker. The
+// bearer check on JWTs compares with plain's bearer check, and so does the DPoP-bound check (plain has no
+// DPoP); the private_key_jwt issuance compares with plain's client_credentials (plain has no assertions).
+const usable = (r) => r && !r.void && !r.skipped;
+const inRound = (round, serverId, scenarioId) => measuredRows.find((r) => r.round === round && r.serverId === serverId && r.scenarioId === scenarioId && usable(r));
+for (const row of measuredRows.filter(usable)) {
+  const plain = inRound(row.round, 'plain', row.scenarioId === 'dpop' ? 'bearer' : row.scenarioId === 'cc-pkjwt' ? 'cc-32' : row.scenarioId);
   if (plain) {
     row.rpsRatio = row.rps / plain.rps;
     row.p99Ratio = row.p99 / plain.p99;
   }
   const server = LIST.find((s) => s.id === row.serverId);
-  const limit = server?.limit && measured(server.limit, row.scenarioId);
+  const limit = server?.limit && inRound(row.round, server.limit, row.scenarioId);
   if (limit) row.limitRatio = row.rps / limit.rps;
-  const single = server?.workers > 1 && measured(row.serverId.replace(/-\d+$/, ''), row.scenarioId);
+  const single = server?.workers > 1 && inRound(row.round, row.serverId.replace(/-\d+$/, ''), row.scenarioId);
   if (single) row.workersRatio = row.rps / single.rps;
 }
+
+/**
+ * With `--rounds N`, each figure is the median of its N rounds (a ratio: the median of the N ratios, each to
+ * its reference of the same round), so a few minutes of a busier machine move one round, not the result.
+ * A row void or skipped in any round is void or skipped in the result.
+ */
+const median = (values) => {
+  const sorted = values.filter((v) => v !== undefined).sort((a, b) => a - b);
+  if (sorted.length === 0) return undefined;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const MEDIAN_FIELDS = ['rps', 'p50', 'p99', 'max', 'cpuPerRequest', 'peakRss', 'rpsRatio', 'p99Ratio', 'limitRatio', 'workersRatio'];
+const rows = [];
+for (const first of measuredRows.filter((r) => r.round === 1)) {
+  const all = measuredRows.filter((r) => r.serverId === first.serverId && r.scenarioId === first.scenarioId);
+  const bad = all.find((r) => !usable(r));
+  if (ROUNDS === 1 || bad) {
+    rows.push(bad ?? first);
+    continue;
+  }
+  const row = { ...first, rounds: all.length };
+  for (const field of MEDIAN_FIELDS) row[field] = median(all.map((r) => r[field]));
+  rows.push(row);
+}
+const measured = (serverId, scenarioId) => rows.find((r) => r.serverId === serverId && r.scenarioId === scenarioId && usable(r));
 
 /**
  * The issue-17 targets, at 32 connections: `rps` is the least req/s ratio to `of` (plain node:http,
@@ -434,7 +471,7 @@ if (notes.length > 0) console.log(`targets (same run, 32 connections):\n  ${note
 const md = [
   `# tollgate bench: latest run`,
   '',
-  `${new Date().toISOString()}, node ${process.version}, ${cpu} CPUs, ${TOOL}${TOOL === 'wrk' ? ' (1 thread)' : ''}, ${WARMUP} s warm-up + ${DURATION} s per scenario. Errors = non-2xx + socket errors; a run with any is void. Peak RSS = the server process's VmHWM.`,
+  `${new Date().toISOString()}, node ${process.version}, ${cpu} CPUs, ${TOOL}${TOOL === 'wrk' ? ' (1 thread)' : ''}, ${WARMUP} s warm-up + ${DURATION} s per scenario${ROUNDS > 1 ? `, ${ROUNDS} rounds (each figure and ratio the median of its rounds)` : ''}. Errors = non-2xx + socket errors; a run with any is void. Peak RSS = the server process's VmHWM.`,
   '',
   markdownTable(rows),
   '',
@@ -442,5 +479,5 @@ const md = [
 ].join('\n');
 mkdirSync(join(BENCH, 'results'), { recursive: true });
 writeFileSync(join(BENCH, 'results', 'latest.md'), md);
-writeFileSync(join(BENCH, 'results', 'latest.json'), JSON.stringify({ date: new Date().toISOString(), tool: TOOL, duration: DURATION, warmup: WARMUP, rows }, null, 2));
+writeFileSync(join(BENCH, 'results', 'latest.json'), JSON.stringify({ date: new Date().toISOString(), tool: TOOL, duration: DURATION, warmup: WARMUP, rounds: ROUNDS, rows, measuredRows }, null, 2));
 console.log('bench: wrote bench/results/latest.md and latest.json');
