@@ -8,9 +8,6 @@ import type { AuthorizationServer } from '../authorization-server.js';
 import type { ProtectedResource } from '../resource-server.js';
 import { createProtectedResource } from '../resource-server.js';
 import { sendOAuthResponse, toOAuthRequest } from '../adapters/fastify.js';
-import { InvalidTokenError } from '../errors.js';
-import { audienceOf } from '../resource-indicators.js';
-import { bearerChallenge } from '../response.js';
 import type { ResourceConfig } from './config.js';
 
 /** The identifier of the demo resource `/secure`. */
@@ -54,23 +51,17 @@ export function mountProtectedResources(
  * `/secure`, the demo resource: "Secure Hello!" for a valid token. It takes the tokens asked for no
  * resource in particular (no `resource`: they carry no audience binding) and those bound to it,
  * never a token whose audience names other resources only (RFC 8707 §2, RFC 9068 §4): a token
- * issued for an MCP server must not open this server's own resource. The core's `resource` option
- * would refuse the unbound tokens too, so the audience is checked here, on the token the core
- * authenticated, and the refusal is the challenge the core gives (RFC 6750 §3.1, beside DPoP's when
- * on, RFC 9449 §7.1). One handler, not a preHandler and a handler: a bearer check is the hottest
- * request a resource serves, and each hook stage is a promise and a hook-runner turn per request.
+ * issued for an MCP server must not open this server's own resource: the core's `resource` option
+ * with `allowNoAudience`, so the refusal is the core's challenge (RFC 6750 §3.1, beside DPoP's when
+ * on, RFC 9449 §7.1) and is counted as a refusal. One handler, not a preHandler and a handler: a
+ * bearer check is the hottest request a resource serves, and each hook stage is a promise and a
+ * hook-runner turn per request.
  */
 export function secureHandler(server: AuthorizationServer, secure: ProtectedResource): RouteHandlerMethod {
-  const { realm, dpop } = server.options;
+  const required = { resourceMetadata: secure.metadataUrl, resource: secure.metadata.resource, allowNoAudience: true };
   return async (request, reply) => {
-    const result = await server.authenticate(toOAuthRequest(request), { resourceMetadata: secure.metadataUrl });
+    const result = await server.authenticate(toOAuthRequest(request), required);
     if (result.type === 'error') return sendOAuthResponse(reply, result.response);
-    const audience = audienceOf(result.token.extra);
-    if (audience !== undefined && !audience.includes(secure.metadata.resource)) {
-      const error = new InvalidTokenError('The access token was issued for other resources, not this one');
-      const usedDpop = /^dpop(\s|$)/i.test(request.headers.authorization ?? '');
-      return sendOAuthResponse(reply, bearerChallenge(realm, error, undefined, secure.metadataUrl, dpop && { algs: dpop.algorithms, usedDpop }));
-    }
     return reply.type('text/plain; charset=utf-8').send('Secure Hello!');
   };
 }

@@ -47,6 +47,12 @@ export interface AuthenticateOptions {
    */
   resource?: string;
   /**
+   * With `resource`: accept a token that has no audience at all (issued without any RFC 8707 `resource`,
+   * so restricted to none), as a server's own resources do for the tokens its clients get without asking
+   * for one. A token whose audience names other resources only is still refused. Default false.
+   */
+  allowNoAudience?: boolean;
+  /**
    * The URL of this resource's metadata (RFC 9728 §3): every challenge then carries it as
    * `resource_metadata`, and the required `scope` too (RFC 9728 §5.1), so a client that meets the
    * resource first can find its authorization server and what to ask for.
@@ -129,8 +135,10 @@ export async function authenticateEndpoint(
     }
     checkTokenBinding(token, proof);
     // RFC 8707 §2, RFC 9700 §2.3: a token meant for another resource must not be accepted here.
-    if (required?.resource !== undefined && !audienceOf(token.extra)?.includes(required.resource)) {
-      throw new InvalidTokenError('The access token was not issued for this resource');
+    if (required?.resource !== undefined) {
+      const audience = audienceOf(token.extra);
+      const unrestricted = audience === undefined && required.allowNoAudience === true;
+      if (!unrestricted && !audience?.includes(required.resource)) throw new InvalidTokenError('The access token was not issued for this resource');
     }
     if (scope && scope.length > 0) {
       const covered = model.verifyScope ? await model.verifyScope(token, [...scope]) : isSubset(scope, token.scope);

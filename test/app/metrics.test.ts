@@ -51,7 +51,14 @@ async function clientCredentials(url: string): Promise<string> {
 describe('tollgate serve: /metrics on the main port after a scripted run', () => {
   let cli: RunningCli;
   before(async () => {
-    cli = await startCli(demoConfig({ metrics: true, registration: { enabled: true }, rateLimit: { registrationPerIp: { max: 1, windowSeconds: 3600 } } }));
+    cli = await startCli(
+      demoConfig({
+        metrics: true,
+        registration: { enabled: true },
+        rateLimit: { registrationPerIp: { max: 1, windowSeconds: 3600 } },
+        resources: [{ uri: 'https://api.example.com/', scope: 'read' }],
+      }),
+    );
   });
   after(() => cli.stop());
 
@@ -61,6 +68,9 @@ describe('tollgate serve: /metrics on the main port after a scripted run', () =>
     assert.equal((await postToken(cli.url, { grant_type: 'client_credentials' }, ['SkyVaultapp', 'not-the-secret'])).status, 401);
     assert.equal((await fetch(`${cli.url}/secure`, { headers: { authorization: `Bearer ${first}` } })).status, 200);
     assert.equal((await fetch(`${cli.url}/secure`, { headers: { authorization: 'Bearer not-a-token-value-of-ours' } })).status, 401);
+    // A real token issued for another resource (RFC 8707): refused at /secure, and counted as refused.
+    const forApi = (await postToken(cli.url, { grant_type: 'client_credentials', resource: 'https://api.example.com/' }, SKYVAULT)).json;
+    assert.equal((await fetch(`${cli.url}/secure`, { headers: { authorization: `Bearer ${forApi.access_token as string}` } })).status, 401);
 
     // Sign-ins: a wrong password, then the right one, through the pages a person uses.
     const query = { response_type: 'code', client_id: 'SkyVaultapp', redirect_uri: REDIRECT_URI, state: 'metrics' };
@@ -80,14 +90,14 @@ describe('tollgate serve: /metrics on the main port after a scripted run', () =>
     assert.equal((await postToken(cli.url, { grant_type: 'client_credentials' }, [clientId, registered.client_secret ?? ''])).status, 200);
 
     const text = await scrape(`${cli.url}/metrics`);
-    assert.equal(sample(text, 'tollgate_tokens_issued_total', { grant_type: 'client_credentials', client: 'SkyVaultapp' }), 2);
+    assert.equal(sample(text, 'tollgate_tokens_issued_total', { grant_type: 'client_credentials', client: 'SkyVaultapp' }), 3);
     assert.equal(sample(text, 'tollgate_tokens_issued_total', { grant_type: 'authorization_code', client: 'SkyVaultapp' }), 1);
     assert.equal(sample(text, 'tollgate_tokens_issued_total', { grant_type: 'refresh_token', client: 'SkyVaultapp' }), 1);
     assert.equal(sample(text, 'tollgate_tokens_issued_total', { grant_type: 'client_credentials', client: clientId }), 1);
     assert.equal(sample(text, 'tollgate_token_errors_total', { error: 'invalid_client' }), 1);
     assert.equal(sample(text, 'tollgate_token_errors_total', { error: 'invalid_grant' }), 1);
     assert.equal(sample(text, 'tollgate_bearer_checks_total', { result: 'valid' }), 1);
-    assert.equal(sample(text, 'tollgate_bearer_checks_total', { result: 'invalid_token' }), 1);
+    assert.equal(sample(text, 'tollgate_bearer_checks_total', { result: 'invalid_token' }), 2);
     assert.equal(sample(text, 'tollgate_sign_ins_total', { result: 'failure' }), 1);
     assert.equal(sample(text, 'tollgate_sign_ins_total', { result: 'success' }), 1);
     assert.equal(sample(text, 'tollgate_refresh_reuse_detected_total'), 1);

@@ -158,6 +158,18 @@ describe('resource indicators (RFC 8707)', () => {
     assert.equal((await server.authenticate(bearerRequest(plain.access_token), { resource: MCP })).type, 'error');
   });
 
+  it('authenticate({ resource, allowNoAudience }) takes a token issued for no resource, still refuses one for another (RFC 8707 §2)', async () => {
+    const { server } = await createTestServer({ resources: RESOURCES });
+    const mcp = assertTokens(await server.token(rawTokenRequest([['grant_type', 'client_credentials'], ['resource', MCP]])));
+    const plain = assertTokens(await server.token(tokenRequest({ grant_type: 'client_credentials' }, SKYVAULT)));
+    const required = { resource: FILES, allowNoAudience: true };
+    assert.equal((await server.authenticate(bearerRequest(plain.access_token), required)).type, 'authenticated');
+    const other = await server.authenticate(bearerRequest(mcp.access_token), required);
+    assert.equal(other.type, 'error');
+    assert.match(other.response.headers['WWW-Authenticate'] ?? '', /error="invalid_token"/);
+    assert.equal((await server.authenticate(bearerRequest(mcp.access_token), { resource: MCP, allowNoAudience: true })).type, 'authenticated');
+  });
+
   it('without resource, today\'s behaviour: no aud in introspection', async () => {
     const { server } = await createTestServer({ resources: RESOURCES });
     const plain = assertTokens(await server.token(tokenRequest({ grant_type: 'client_credentials' }, SKYVAULT)));
