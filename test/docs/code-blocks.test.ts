@@ -5,7 +5,10 @@
  *   the source, by test/docs-snippets.test.ts (snippets in SNIPPET_DOCS, quotes in any page);
  * - `<!-- fragment: FIXTURE -->`: a TypeScript fragment with free variables, put inside
  *   test/docs/fragments/FIXTURE.ts.tmpl (which supplies them, then asserts what the block did), then
- *   typechecked and run by test/docs-snippets.test.ts;
+ *   typechecked and run by test/docs-snippets.test.ts and in the tarball. Fixtures may import the
+ *   modules of test/docs/fragments/support/ (`./issuer-host.js` serves a real tollgate as
+ *   https://auth.example.com for openid-client). A fixture that needs a server that is not there
+ *   (PostgreSQL, Redis) prints why and exits 77: skipped, or failed when `CI=true`;
  * - `<!-- config -->`: a `tollgate serve` config (JSON), or a part of one, validated by the real config
  *   parser (src/app/config.ts) over `{ "issuer": "https://auth.example.com" }`;
  * - `<!-- run: demo -->`: a shell block, run with bash against `npm start`'s server (config/demo.json on the
@@ -14,8 +17,8 @@
  *   dir that has `my.json`, `tollgate.json` (SQLite in that dir), `client.json` and `$PASSWORD`,
  *   `$NEW_PASSWORD`, `$SECRET`; the example grant id and key id it shows are replaced by real ones, and
  *   `tollgate serve` is started and stopped (test/helpers/doc-shell.ts, CliWorld, says exactly what is set up);
- * - `<!-- run: grants -->`: a shell block that needs values from earlier steps (`$TOKEN`, `$JWT`,
- *   `$DEVICE_CODE`), run in order against a server the harness configures and gets them from
+ * - `<!-- run: grants -->`: a shell block that needs values from earlier steps (`$BASE`, `$TOKEN`, `$JWT`,
+ *   `$DEVICE_CODE`), on any page, run in order against a server the harness configures and gets them from
  *   (test/helpers/doc-grants.ts says exactly what it supplies); every answer must be a success or
  *   `authorization_pending`;
  * - `<!-- run: host -->` (docs/adapters.md): a curl block against the page's node.ts host, run by
@@ -34,7 +37,9 @@
  *   test/helpers/doc-blocks.ts says what `…` stands for);
  * - `<!-- check: NAME -->`: compared with the real thing by the check NAME of test/helpers/doc-checks.ts
  *   (a command summary with `tollgate --help`, store URLs with the store spec parser, a redis.conf
- *   with redis-server, an error message with the error tollgate prints, …), here and in the tarball;
+ *   with redis-server, an error message with the error tollgate prints, a users module with
+ *   `tollgate serve` signing in through it, …), here and in the tarball (but those marked
+ *   `repositoryOnly`: they check a clone's own scripts and sources);
  * - `<!-- not run: REASON -->`: shown, not run, for the reason given.
  * A block with none of these fails here, as does a marker on the wrong kind of block.
  * Needs `npm run build` first (the demo server is dist/cli.js).
