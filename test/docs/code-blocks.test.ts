@@ -25,6 +25,9 @@
  *   test/docs-snippets.test.ts with `http://localhost:3000` pointed at it and `<access_token>` / `<code>`
  *   filled in by the harness: a token it got with the block's own first request, a code it got by
  *   signing in as alice at the link the page gives;
+ * - `<!-- run: mcp -->` (docs/mcp.md): its commands run as written in the repository (they are a
+ *   clone's), the servers in the background, the client last; the harness is the person who signs in
+ *   at the URL the client prints (test/helpers/doc-mcp.ts), and the client must print its steps;
  * - `<!-- run: walkthrough -->` (README): the curl walk-through, run in order in one shell against the
  *   demo config served by the CLI, by test/app/readme-walkthrough.test.ts;
  * - `<!-- run: quickstart -->` (README): the library quick start, its js block saved under the name
@@ -55,6 +58,7 @@ import { startCli } from '../helpers/app-server.js';
 import { FRAGMENT_FIXTURES, docBlocks, outputOf } from '../helpers/doc-blocks.js';
 import { DOC_CHECKS, checkUnavailable } from '../helpers/doc-checks.js';
 import { runGrantsBlocks } from '../helpers/doc-grants.js';
+import { runMcpBlock } from '../helpers/doc-mcp.js';
 import { CliWorld, DEMO_BASE, runDemoBlock } from '../helpers/doc-shell.js';
 import type { RunningCli } from '../helpers/app-server.js';
 
@@ -82,7 +86,7 @@ describe('every code block in docs/ and README.md is run or checked by a test, o
       }
       if (b.kind === 'config') assert.equal(b.lang, 'json', `${b.where}: a config block is JSON`);
       if (b.kind === 'run') {
-        const runs = ['sh:demo', 'sh:cli', 'sh:grants', ...(b.doc === 'adapters.md' ? ['sh:host'] : []), ...(b.file === 'README.md' ? ['sh:walkthrough', 'js:quickstart', 'sh:quickstart', 'sh:install'] : [])];
+        const runs = ['sh:demo', 'sh:cli', 'sh:grants', ...(b.doc === 'adapters.md' ? ['sh:host'] : []), ...(b.doc === 'mcp.md' ? ['sh:mcp'] : []), ...(b.file === 'README.md' ? ['sh:walkthrough', 'js:quickstart', 'sh:quickstart', 'sh:install'] : [])];
         assert.ok(runs.includes(`${b.lang}:${b.value}`), `${b.where}: run: ${b.value} is not one of ${runs.join(', ')}`);
         if (b.value === 'demo') assert.ok(b.code.includes(DEMO_BASE), `${b.where}: a demo block sets ${DEMO_BASE}`);
       }
@@ -123,6 +127,16 @@ test('shell blocks marked run: grants, in order, with the values the harness sup
   const grants = blocks.filter((block) => block.kind === 'run' && block.value === 'grants');
   assert.ok(grants.length >= 3, `${grants.length} blocks`);
   await runGrantsBlocks(grants, { tollgate: [process.execPath, `${ROOT}dist/cli.js`], project: ROOT });
+});
+
+test('the shell block marked run: mcp, as written; the harness signs in as the person, the client prints each step', async () => {
+  const mcp = blocks.filter((block) => block.kind === 'run' && block.value === 'mcp');
+  assert.equal(mcp.length, 1);
+  const printed = await runMcpBlock(mcp[0]!);
+  // What the page says the client prints: its client id, the request's resource, whoami's audience, the refresh.
+  for (const step of [/as client \S+/, /with resource=http:\/\/127\.0\.0\.1:3001\/mcp/, /tool call whoami: .*"audience":\["http:\/\/127\.0\.0\.1:3001\/mcp"\]/, /refreshed; tool call whoami again/]) {
+    assert.match(printed, step);
+  }
 });
 
 describe('shell blocks marked run: demo, against npm start\'s server', () => {
