@@ -16,7 +16,7 @@ import * as client from 'openid-client';
 import { launchChromium } from './helpers/app-browser.js';
 import { docBlocks } from './helpers/doc-blocks.js';
 import { runShell } from './helpers/doc-shell.js';
-import { describeSnippetChecks, fragmentFile, snippetFile, writeDocCode } from './helpers/doc-snippets.js';
+import { assertFragmentRan, describeSnippetChecks, fragmentFile, snippetFile, writeDocCode } from './helpers/doc-snippets.js';
 import { freePort } from './helpers/quickstart.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -91,9 +91,8 @@ describe('fragments run inside their fixtures, which check what each block did',
     assert.equal(new Set(fragments.map((f) => f.value)).size, fragments.length, 'one fixture per fragment');
   });
   for (const block of fragments) {
-    test(`${block.where} (test/docs/fragments/${block.value}.ts.tmpl)`, () => {
-      const run = spawnSync(process.execPath, ['--import', 'tsx', fragmentFile(DIR, block.value)], { cwd: ROOT, encoding: 'utf8' });
-      assert.equal(run.status, 0, `${block.where}:\n${run.stdout}${run.stderr}`);
+    test(`${block.where} (test/docs/fragments/${block.value}.ts.tmpl)`, (t) => {
+      assertFragmentRan(t, block.where, spawnSync(process.execPath, ['--import', 'tsx', fragmentFile(DIR, block.value)], { cwd: ROOT, encoding: 'utf8' }));
     });
   }
 });

@@ -5,7 +5,10 @@
  *   the source, by test/docs-snippets.test.ts (snippets in SNIPPET_DOCS, quotes in any page);
  * - `<!-- fragment: FIXTURE -->`: a TypeScript fragment with free variables, put inside
  *   test/docs/fragments/FIXTURE.ts.tmpl (which supplies them, then asserts what the block did), then
- *   typechecked and run by test/docs-snippets.test.ts;
+ *   typechecked and run by test/docs-snippets.test.ts and in the tarball. Fixtures may import the
+ *   modules of test/docs/fragments/support/ (`./issuer-host.js` serves a real tollgate as
+ *   https://auth.example.com for openid-client). A fixture that needs a server that is not there
+ *   (PostgreSQL, Redis) prints why and exits 77: skipped, or failed when `CI=true`;
  * - `<!-- config -->`: a `tollgate serve` config (JSON), or a part of one, validated by the real config
  *   parser (src/app/config.ts) over `{ "issuer": "https://auth.example.com" }`;
  * - `<!-- run: demo -->`: a shell block, run with bash against `npm start`'s server (config/demo.json on the
@@ -14,14 +17,17 @@
  *   dir that has `my.json`, `tollgate.json` (SQLite in that dir), `client.json` and `$PASSWORD`,
  *   `$NEW_PASSWORD`, `$SECRET`; the example grant id and key id it shows are replaced by real ones, and
  *   `tollgate serve` is started and stopped (test/helpers/doc-shell.ts, CliWorld, says exactly what is set up);
- * - `<!-- run: grants -->`: a shell block that needs values from earlier steps (`$TOKEN`, `$JWT`,
- *   `$DEVICE_CODE`), run in order against a server the harness configures and gets them from
+ * - `<!-- run: grants -->`: a shell block that needs values from earlier steps (`$BASE`, `$TOKEN`, `$JWT`,
+ *   `$DEVICE_CODE`), on any page, run in order against a server the harness configures and gets them from
  *   (test/helpers/doc-grants.ts says exactly what it supplies); every answer must be a success or
  *   `authorization_pending`;
  * - `<!-- run: host -->` (docs/adapters.md): a curl block against the page's node.ts host, run by
  *   test/docs-snippets.test.ts with `http://localhost:3000` pointed at it and `<access_token>` / `<code>`
  *   filled in by the harness: a token it got with the block's own first request, a code it got by
  *   signing in as alice at the link the page gives;
+ * - `<!-- run: mcp -->` (docs/mcp.md): its commands run as written in the repository (they are a
+ *   clone's), the servers in the background, the client last; the harness is the person who signs in
+ *   at the URL the client prints (test/helpers/doc-mcp.ts), and the client must print its steps;
  * - `<!-- run: walkthrough -->` (README): the curl walk-through, run in order in one shell against the
  *   demo config served by the CLI, by test/app/readme-walkthrough.test.ts;
  * - `<!-- run: quickstart -->` (README): the library quick start, its js block saved under the name
@@ -34,7 +40,9 @@
  *   test/helpers/doc-blocks.ts says what `…` stands for);
  * - `<!-- check: NAME -->`: compared with the real thing by the check NAME of test/helpers/doc-checks.ts
  *   (a command summary with `tollgate --help`, store URLs with the store spec parser, a redis.conf
- *   with redis-server, an error message with the error tollgate prints, …), here and in the tarball;
+ *   with redis-server, an error message with the error tollgate prints, a users module with
+ *   `tollgate serve` signing in through it, …), here and in the tarball (but those marked
+ *   `repositoryOnly`: they check a clone's own scripts and sources);
  * - `<!-- not run: REASON -->`: shown, not run, for the reason given.
  * A block with none of these fails here, as does a marker on the wrong kind of block.
  * Needs `npm run build` first (the demo server is dist/cli.js).
@@ -50,6 +58,7 @@ import { startCli } from '../helpers/app-server.js';
 import { FRAGMENT_FIXTURES, docBlocks, outputOf } from '../helpers/doc-blocks.js';
 import { DOC_CHECKS, checkUnavailable } from '../helpers/doc-checks.js';
 import { runGrantsBlocks } from '../helpers/doc-grants.js';
+import { runMcpBlock } from '../helpers/doc-mcp.js';
 import { CliWorld, DEMO_BASE, runDemoBlock } from '../helpers/doc-shell.js';
 import type { RunningCli } from '../helpers/app-server.js';
 
@@ -77,7 +86,7 @@ describe('every code block in docs/ and README.md is run or checked by a test, o
       }
       if (b.kind === 'config') assert.equal(b.lang, 'json', `${b.where}: a config block is JSON`);
       if (b.kind === 'run') {
-        const runs = ['sh:demo', 'sh:cli', 'sh:grants', ...(b.doc === 'adapters.md' ? ['sh:host'] : []), ...(b.file === 'README.md' ? ['sh:walkthrough', 'js:quickstart', 'sh:quickstart', 'sh:install'] : [])];
+        const runs = ['sh:demo', 'sh:cli', 'sh:grants', ...(b.doc === 'adapters.md' ? ['sh:host'] : []), ...(b.doc === 'mcp.md' ? ['sh:mcp'] : []), ...(b.file === 'README.md' ? ['sh:walkthrough', 'js:quickstart', 'sh:quickstart', 'sh:install'] : [])];
         assert.ok(runs.includes(`${b.lang}:${b.value}`), `${b.where}: run: ${b.value} is not one of ${runs.join(', ')}`);
         if (b.value === 'demo') assert.ok(b.code.includes(DEMO_BASE), `${b.where}: a demo block sets ${DEMO_BASE}`);
       }
@@ -118,6 +127,16 @@ test('shell blocks marked run: grants, in order, with the values the harness sup
   const grants = blocks.filter((block) => block.kind === 'run' && block.value === 'grants');
   assert.ok(grants.length >= 3, `${grants.length} blocks`);
   await runGrantsBlocks(grants, { tollgate: [process.execPath, `${ROOT}dist/cli.js`], project: ROOT });
+});
+
+test('the shell block marked run: mcp, as written; the harness signs in as the person, the client prints each step', async () => {
+  const mcp = blocks.filter((block) => block.kind === 'run' && block.value === 'mcp');
+  assert.equal(mcp.length, 1);
+  const printed = await runMcpBlock(mcp[0]!);
+  // What the page says the client prints: its client id, the request's resource, whoami's audience, the refresh.
+  for (const step of [/as client \S+/, /with resource=http:\/\/127\.0\.0\.1:3001\/mcp/, /tool call whoami: .*"audience":\["http:\/\/127\.0\.0\.1:3001\/mcp"\]/, /refreshed; tool call whoami again/]) {
+    assert.match(printed, step);
+  }
 });
 
 describe('shell blocks marked run: demo, against npm start\'s server', () => {

@@ -12,8 +12,10 @@ import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { TestContext } from 'node:test';
+import { authorizeThroughPages, createAgent } from './app-agent.js';
 import { assertShown, outputOf } from './doc-blocks.js';
 import type { DocBlock } from './doc-blocks.js';
 import { runShell } from './doc-shell.js';
@@ -194,14 +196,15 @@ const skyvaultOff: DocCheck = {
 /**
  * Store URLs (`{ "store": … }` a line): each passes the config parser, and the store spec parser
  * (src/app/open-store.ts) takes out exactly tollgate's own parameters (`schema`, `pool_size`,
- * `prefix`, with their values) and leaves every other one in the driver's URL.
+ * `prefix`, with their values) and leaves every other one in the driver's URL. Both parsers are
+ * the installed package's (its dist/: they are what `tollgate serve` runs, and no entry exports them).
  */
 const storeUrls: DocCheck = {
   against: 'the config parser and the store spec parser',
-  repositoryOnly: true,
-  async run(block) {
-    const { validateConfig } = await import('../../src/app/config.js');
-    const { parseStoreSpec } = await import('../../src/app/open-store.js');
+  async run(block, place) {
+    const dist = join(dirname(createRequire(join(place.project, 'package.json')).resolve('tollgate/package.json')), 'dist');
+    const { validateConfig } = (await import(pathToFileURL(join(dist, 'app', 'config.js')).href)) as typeof import('../../src/app/config.js');
+    const { parseStoreSpec } = (await import(pathToFileURL(join(dist, 'app', 'open-store.js')).href)) as typeof import('../../src/app/open-store.js');
     const ours: Record<string, string> = { schema: 'schema', pool_size: 'poolSize', prefix: 'prefix' };
     const lines = block.code.split('\n').filter((line) => line.trim());
     assert.ok(lines.length > 0);
@@ -275,7 +278,6 @@ const sqliteBackup: DocCheck = {
  */
 const redisConf: DocCheck = {
   against: 'redis-server started from it',
-  repositoryOnly: true,
   async run(block) {
     if (spawnSync('redis-server', ['--version']).status !== 0) return 'redis-server is not installed';
     const dir = mkdtempSync(join(tmpdir(), 'tollgate-docs-redis-'));
@@ -415,6 +417,60 @@ const templates: DocCheck = {
   },
 };
 
+/**
+ * What a users module's `db` and `verify` stand for: the reader's user database (alice, her password
+ * kept as a hash of their own) and its password check.
+ */
+const USER_DATABASE = `const rows = [{ id: 'u-alice', username: 'alice', email: 'alice@example.com', name: 'Alice', passwordHash: 'hash:wonderland-of-some-length' }];
+const db = {
+  findUser: async (username) => rows.find((row) => row.username === username),
+  findUserById: async (id) => rows.find((row) => row.id === id),
+};
+const verify = async (passwordHash, password) => passwordHash === \`hash:\${password}\`;
+`;
+
+/**
+ * A users module (`"users": { "module": "./users.mjs" }`, docs/ui.md): the block saved as users.mjs
+ * after USER_DATABASE, next to a config (SQLite in a temp dir) that names it. Served, alice signs in
+ * through the pages and allows: her password gets a code at the redirect URI, a wrong one the page
+ * again (getUser); `tollgate grants list --user alice` finds her, `--user nobody` does not
+ * (getUserByUsername).
+ */
+const usersModule: DocCheck = {
+  against: '`tollgate serve` and `tollgate grants` with it as the users module',
+  async run(block, place) {
+    const dir = mkdtempSync(join(tmpdir(), 'tollgate-docs-users-'));
+    const redirectUri = 'https://app.example.com/cb';
+    try {
+      writeFileSync(join(dir, 'users.mjs'), `${USER_DATABASE}\n${block.code}\n`);
+      writeFileSync(
+        join(dir, 'tollgate.json'),
+        JSON.stringify({
+          store: `sqlite:${join(dir, 'tollgate.db')}`,
+          users: { module: './users.mjs' },
+          clients: [{ client_id: 'app', client_secret: 'the-apps-secret-of-32-characters!!', redirect_uris: [redirectUri], grant_types: ['authorization_code'], scope: 'read' }],
+        }),
+      );
+      const server = await serve(place, 'tollgate.json', dir);
+      try {
+        const query = { response_type: 'code', client_id: 'app', redirect_uri: redirectUri, scope: 'read', state: 's1', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' };
+        const refused = await authorizeThroughPages(createAgent(server.url), query, { username: 'alice', password: 'not-her-password' });
+        assert.equal(refused.location, undefined, `${block.where}: a wrong password got ${refused.status} ${refused.location}`);
+        const allowed = await authorizeThroughPages(createAgent(server.url), query, { username: 'alice', password: 'wonderland-of-some-length' });
+        assert.ok(allowed.location?.startsWith(`${redirectUri}?code=`), `${block.where}: ${allowed.status} ${allowed.location ?? allowed.body}`);
+      } finally {
+        await server.stop();
+      }
+      const found = tollgate(place, ['grants', 'list', '--user', 'alice', '--config', 'tollgate.json'], dir);
+      assert.equal(found.status, 0, found.stdout + found.stderr);
+      const unknown = tollgate(place, ['grants', 'list', '--user', 'nobody', '--config', 'tollgate.json'], dir);
+      assert.notEqual(unknown.status, 0, unknown.stdout + unknown.stderr);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
+
 /** The checks by the NAME of their marker. */
 export const DOC_CHECKS: Record<string, DocCheck> = {
   commands,
@@ -428,4 +484,5 @@ export const DOC_CHECKS: Record<string, DocCheck> = {
   'template-error': templateError,
   'dpop-challenge': dpopChallenge,
   templates,
+  'users-module': usersModule,
 };

@@ -6,7 +6,9 @@
  * harness, and https://api.example.com/ is a resource (scope read). The harness supplies, in the environment: `$BASE` (that server), `$TOKEN` (a
  * client_credentials token of SkyVaultapp's, scope read), `$JWT` (an assertion about admin, the demo user
  * here given the id `admin`, by the trusted issuer, RFC 7523 §3) and `$DEVICE_CODE` (a device authorization of SkyVaultapp's, not yet
- * allowed). Every answer a block prints must be a success or `authorization_pending`.
+ * allowed). The client `api` (secret `its-introspection-secret`, `introspection_allowed`) introspects
+ * tokens for docs/resource-servers.md. Every answer a block prints must be a success or
+ * `authorization_pending`; an introspection answer must say `active: true`.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -42,6 +44,8 @@ export async function runGrantsBlocks(blocks: readonly DocBlock[], place: Place)
       clients: [
         { ...skyvault, grant_types: [...skyvault!.grant_types, TOKEN_EXCHANGE, JWT_BEARER] },
         { client_id: 'tv', redirect_uris: [], grant_types: [DEVICE_CODE], scope: 'read', token_endpoint_auth_method: 'none' },
+        // An API that introspects tokens issued to other clients (RFC 7662 §4).
+        { client_id: 'api', client_secret: 'its-introspection-secret', redirect_uris: [], grant_types: ['client_credentials'], introspection_allowed: true },
       ],
       trustedIssuers: [{ issuer: PARTNER, jwks: { keys: [await exportJWK(partner.publicKey)] } }],
       // The audience the token exchange block asks for (RFC 8707: a resource this server knows).
@@ -72,9 +76,13 @@ export async function runGrantsBlocks(blocks: readonly DocBlock[], place: Place)
     return blocks.map((block) => {
       const printed = runShell(block.where, block.code, dir, env);
       // curl prints each answer without a line break: one JSON object after another.
-      const answers = printed.split(/(?<=\})\s*(?=\{)/).map((text) => JSON.parse(text) as { error?: string });
+      const answers = printed.split(/(?<=\})\s*(?=\{)/).map((text) => JSON.parse(text) as { error?: string; active?: boolean });
       assert.ok(answers.length > 0, `${block.where} printed no answer`);
-      for (const answer of answers) assert.ok(!answer.error || answer.error === 'authorization_pending', `${block.where}: ${JSON.stringify(answer)}`);
+      for (const answer of answers) {
+        assert.ok(!answer.error || answer.error === 'authorization_pending', `${block.where}: ${JSON.stringify(answer)}`);
+        // RFC 7662 §2.2: an inactive token is a 200 too, but not what the page shows.
+        assert.notEqual(answer.active, false, `${block.where}: ${JSON.stringify(answer)}`);
+      }
       return printed;
     });
   } finally {

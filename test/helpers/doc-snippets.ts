@@ -5,18 +5,23 @@
  */
 import assert from 'node:assert/strict';
 import type { SpawnSyncReturns } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
+import type { TestContext } from 'node:test';
 import type { AuthorizationServer } from '../../src/index.js';
-import { composeFragment, docBlocks } from './doc-blocks.js';
+import { FRAGMENT_FIXTURES, composeFragment, docBlocks } from './doc-blocks.js';
 import type { DocBlock } from './doc-blocks.js';
+import { checkUnavailable } from './doc-checks.js';
 
 /** Where a snippet saved from docs/NAME.md lives under `dir`: `dir/NAME/FILE`. */
 export const snippetFile = (dir: string, doc: string, name: string): string => `${dir}/${doc.replace(/\.md$/, '')}/${name}`;
 /** Where a fragment inside its fixture lives under `dir`. */
 export const fragmentFile = (dir: string, fixture: string): string => `${dir}/fragments/${fixture}.ts`;
 
-/** Saves every `snippet` of docs/ as its own file and every `fragment` inside its fixture, under `dir`. */
+/**
+ * Saves every `snippet` of docs/ as its own file and every `fragment` inside its fixture, under `dir`,
+ * with the modules fixtures share (test/docs/fragments/support/NAME.ts.tmpl, imported as `./NAME.js`).
+ */
 export function writeDocCode(dir: string): { snippets: DocBlock[]; fragments: DocBlock[] } {
   const blocks = docBlocks();
   const snippets = blocks.filter((block) => block.kind === 'snippet');
@@ -27,7 +32,17 @@ export function writeDocCode(dir: string): { snippets: DocBlock[]; fragments: Do
   }
   mkdirSync(`${dir}/fragments`, { recursive: true });
   for (const block of fragments) writeFileSync(fragmentFile(dir, block.value), composeFragment(block));
+  for (const name of readdirSync(`${FRAGMENT_FIXTURES}support`)) copyFileSync(`${FRAGMENT_FIXTURES}support/${name}`, fragmentFile(dir, name.replace(/\.ts\.tmpl$/, '')));
   return { snippets, fragments };
+}
+
+/** The exit code of a fixture that cannot run here (a server it needs is not there); its output says why. */
+const FRAGMENT_UNAVAILABLE = 77;
+
+/** Fails unless a fragment's run exited 0; one that exited FRAGMENT_UNAVAILABLE is skipped, or failed when CI=true. */
+export function assertFragmentRan(t: TestContext, where: string, run: SpawnSyncReturns<string>): void {
+  if (run.status === FRAGMENT_UNAVAILABLE) return checkUnavailable(t, `${where}: ${run.stdout.trim()}`);
+  assert.equal(run.status, 0, `${where}:\n${run.stdout}${run.stderr}`);
 }
 
 /** How the snippets saved from docs/NAME.md are reached where they were compiled. */

@@ -26,7 +26,7 @@ import { docBlocks } from '../helpers/doc-blocks.js';
 import { DOC_CHECKS, checkUnavailable } from '../helpers/doc-checks.js';
 import { runGrantsBlocks } from '../helpers/doc-grants.js';
 import { CliWorld, runDemoBlock } from '../helpers/doc-shell.js';
-import { describeSnippetChecks, fragmentFile, snippetFile, writeDocCode } from '../helpers/doc-snippets.js';
+import { assertFragmentRan, describeSnippetChecks, fragmentFile, snippetFile, writeDocCode } from '../helpers/doc-snippets.js';
 import { freePort, runReadmeQuickstart } from '../helpers/quickstart.js';
 
 const run = promisify(execFile);
@@ -162,11 +162,14 @@ describe('the packed tarball installed into an empty project', () => {
 });
 
 /**
- * The hosts' frameworks the adapter snippets import, and the types they and Node need: a user
- * installs them beside tollgate; here they are linked from this repository's node_modules (an
- * install from the registry would add minutes). tollgate itself, and jose, come from the tarball.
+ * What docs/'s code imports beside tollgate, which a user installs themselves: the hosts' frameworks
+ * the adapter snippets import, and the types they and Node need; openid-client, the client the
+ * relying-party fragments use; pg and ioredis, the optional drivers of docs/stores.md's stores (linked
+ * only now, after the test above saw them missing). Here they are linked from this repository's
+ * node_modules (an install from the registry would add minutes). tollgate itself, and jose, come
+ * from the tarball.
  */
-const FRAMEWORKS = ['express', 'fastify', 'koa', 'hono', '@hono/node-server', '@types/express', '@types/koa', '@types/node'];
+const FRAMEWORKS = ['express', 'fastify', 'koa', 'hono', '@hono/node-server', '@types/express', '@types/koa', '@types/node', 'openid-client', 'pg', 'ioredis'];
 
 describe("docs/'s code blocks in the user's project, importing the installed tollgate", () => {
   let code: string;
@@ -196,9 +199,8 @@ describe("docs/'s code blocks in the user's project, importing the installed tol
   });
 
   for (const block of fragments) {
-    it(`${block.where} runs inside its fixture (test/docs/fragments/${block.value}.ts.tmpl)`, () => {
-      const ran = spawnSync(process.execPath, [compiled(fragmentFile(code, block.value))], { cwd: app, encoding: 'utf8' });
-      assert.equal(ran.status, 0, ran.stdout + ran.stderr);
+    it(`${block.where} runs inside its fixture (test/docs/fragments/${block.value}.ts.tmpl)`, (t) => {
+      assertFragmentRan(t, block.where, spawnSync(process.execPath, [compiled(fragmentFile(code, block.value))], { cwd: app, encoding: 'utf8' }));
     });
   }
 
