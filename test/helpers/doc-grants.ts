@@ -6,7 +6,7 @@
  * harness, and https://api.example.com/ is a resource (scope read). The harness supplies, in the environment: `$BASE` (that server), `$TOKEN` (a
  * client_credentials token of SkyVaultapp's, scope read), `$JWT` (an assertion about admin, the demo user
  * here given the id `admin`, by the trusted issuer, RFC 7523 §3) and `$DEVICE_CODE` (a device authorization of SkyVaultapp's, not yet
- * allowed). The client `api` (secret `its-introspection-secret`, `introspection_allowed`) introspects
+ * allowed). The client `api` (secret `the-apis-introspection-secret-0123456789`, `introspection_allowed`) introspects
  * tokens for docs/resource-servers.md. Every answer a block prints must be a success or
  * `authorization_pending`; an introspection answer must say `active: true`.
  */
@@ -45,7 +45,7 @@ export async function runGrantsBlocks(blocks: readonly DocBlock[], place: Place)
         { ...skyvault, grant_types: [...skyvault!.grant_types, TOKEN_EXCHANGE, JWT_BEARER] },
         { client_id: 'tv', redirect_uris: [], grant_types: [DEVICE_CODE], scope: 'read', token_endpoint_auth_method: 'none' },
         // An API that introspects tokens issued to other clients (RFC 7662 §4).
-        { client_id: 'api', client_secret: 'its-introspection-secret', redirect_uris: [], grant_types: ['client_credentials'], introspection_allowed: true },
+        { client_id: 'api', client_secret: 'the-apis-introspection-secret-0123456789', redirect_uris: [], grant_types: ['client_credentials'], introspection_allowed: true },
       ],
       trustedIssuers: [{ issuer: PARTNER, jwks: { keys: [await exportJWK(partner.publicKey)] } }],
       // The audience the token exchange block asks for (RFC 8707: a resource this server knows).
