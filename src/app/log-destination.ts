@@ -2,8 +2,12 @@
  * Where the server's JSON log lines go: stdout, written asynchronously in chunks of 32 KiB, or within
  * a second or two at low traffic (pino's SonicBoom), so a request never waits on a write(2) of its
  * log line. What is buffered is flushed synchronously when the app closes and when the process
- * exits, so a stop or a crash loses no line.
+ * exits, so a stop or a crash loses no line. What waits is bounded: when stdout does not keep up (a
+ * stalled pipe, a log collector that stopped reading), lines past the bound are dropped and counted,
+ * and the count is logged once lines go through again, instead of the queue growing until the
+ * process runs out of memory.
  */
+import { hostname } from 'node:os';
 import pino from 'pino';
 
 /** A buffered line writer: pino's destination stream, and what the audit trail writes through. */
@@ -21,6 +25,8 @@ interface BufferModeSonicBoom {
   write(chunk: Uint8Array): boolean;
   flushSync(): void;
   end(): void;
+  /** Emitted, synchronously within `write`, for a chunk refused because `maxLength` bytes wait. */
+  on(event: 'drop', listener: () => void): void;
 }
 
 export interface LogDestination {
@@ -39,9 +45,17 @@ const MIN_WRITE = 32 * 1024;
 const MAX_WRITE = 64 * 1024;
 /** And at least this often, so at low traffic a line reaches the log within a second or two, not only once MIN_WRITE bytes wait. */
 const FLUSH_INTERVAL_MS = 1000;
+/** The most bytes that may wait for stdout (about 70 000 request lines); past it, lines are dropped and counted. */
+const MAX_QUEUED = 16 * 1024 * 1024;
 
-/** Into `dest` (default stdout), an open file descriptor. */
-export function createLogDestination(dest = 1): LogDestination {
+/** The line that says how many were dropped, in pino's shape at `warn`. */
+function droppedLine(count: number): Buffer {
+  const line = { level: 40, time: Date.now(), pid: process.pid, hostname: hostname(), dropped: count, msg: `${count} log lines dropped: stdout did not keep up` };
+  return Buffer.from(`${JSON.stringify(line)}\n`);
+}
+
+/** Into `dest` (default stdout), an open file descriptor; `maxQueued` bytes at most wait for it. */
+export function createLogDestination(dest = 1, { maxQueued = MAX_QUEUED }: { maxQueued?: number } = {}): LogDestination {
   // Buffer mode: SonicBoom keeps the queued lines as a list of buffers. In its default (string)
   // mode it appends each line to one growing string and measures that string's UTF-8 length on
   // every write, which copies up to 16 KiB per line: about twice the CPU of encoding the line once
@@ -55,9 +69,25 @@ export function createLogDestination(dest = 1): LogDestination {
     // Flushes every interval (an empty write when idle, one a second): a flush that meets a write
     // on its way does nothing, and the next one writes what that write left behind.
     periodicFlush: FLUSH_INTERVAL_MS,
+    maxLength: maxQueued,
   }) as unknown as BufferModeSonicBoom;
+  let refused = false;
+  sonic.on('drop', () => {
+    refused = true;
+  });
+  /** Queues a chunk; false when it was dropped (the queue is full). */
+  const queue = (chunk: Buffer): boolean => {
+    refused = false;
+    sonic.write(chunk);
+    return !refused;
+  };
+  let dropped = 0;
   const stream: LogStream = {
-    write: (line) => void sonic.write(Buffer.from(line)),
+    write(line) {
+      // The count goes first, once there is room for it, so the log says where lines are missing.
+      if (dropped > 0 && queue(droppedLine(dropped))) dropped = 0;
+      if (!queue(Buffer.from(line))) dropped++;
+    },
     flushSync: () => sonic.flushSync(),
     end: () => sonic.end(),
   };

@@ -1,13 +1,15 @@
 /**
  * The log destination batches lines into large writes (issue 17), yet a line written at low traffic
- * reaches the log at the next flush tick, without waiting for 32 KiB of lines or for the exit.
+ * reaches the log at the next flush tick, without waiting for 32 KiB of lines or for the exit; and
+ * what waits for a stdout that stopped reading is bounded.
  */
 import { test, mock } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setImmediate as turn } from 'node:timers/promises';
+import { setImmediate as turn, setTimeout as sleep } from 'node:timers/promises';
 import { createLogDestination } from '../../src/app/log-destination.js';
 
 /** Waits (event-loop turns, not a clock) until the file holds `text`; false after many turns. */
@@ -45,4 +47,60 @@ test('a lone line is written out at the flush tick, not held until 32 KiB wait',
     await appears(file, 'second', 200);
   }
   assert.ok(readFileSync(file, 'utf8').endsWith('{"msg":"first"}\n{"msg":"second"}\n'), `written out after ${ticks} ticks`);
+});
+
+test('when stdout stops reading, what waits is bounded: later lines are dropped, and their count is logged once it reads again', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tollgate-log-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const fifo = join(dir, 'stdout');
+  execFileSync('mkfifo', [fifo]);
+  // Non-blocking ends (a full pipe answers EAGAIN, which SonicBoom retries; an empty one answers
+  // EAGAIN to the reader), so no thread waits on the pipe: a stdout that nobody reads.
+  const readEnd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+  const destination = createLogDestination(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK), { maxQueued: 256 * 1024 });
+  let received = '';
+  const chunk = Buffer.alloc(64 * 1024);
+  const readAvailable = (): void => {
+    for (;;) {
+      try {
+        const n = readSync(readEnd, chunk);
+        if (n === 0) return;
+        received += chunk.toString('utf8', 0, n);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EAGAIN') return;
+        throw err;
+      }
+    }
+  };
+  const padding = 'x'.repeat(200);
+  const written = 4000; // about 880 KB: past the 64 KiB the pipe holds and the 256 KiB that may wait
+  for (let i = 0; i < written; i++) destination.stream.write(`{"msg":"line ${i}","pad":"${padding}"}\n`);
+
+  // The reader comes back; lines keep coming until the count of those dropped is through.
+  let probes = 0;
+  while (!received.includes('log lines dropped') && probes < 500) {
+    destination.stream.write(`{"msg":"probe ${probes++}"}\n`);
+    await sleep(20);
+    readAvailable();
+  }
+  for (let i = 0; i < 500 && !received.endsWith(`{"msg":"probe ${probes - 1}"}\n`); i++) {
+    await sleep(20);
+    readAvailable();
+  }
+  destination.close();
+  destination.stream.end();
+  readAvailable();
+  closeSync(readEnd);
+
+  const lines = received.trim().split('\n').map((line) => JSON.parse(line) as { msg: string; dropped?: number; level?: number });
+  // A count is logged each time lines go through again after some were dropped.
+  const notes = lines.filter((line) => line.dropped !== undefined);
+  const dropped = notes.reduce((sum, note) => sum + note.dropped!, 0);
+  assert.ok(dropped > 0 && lines.length - notes.length < written, `nothing dropped: all ${written} lines waited for the reader`);
+  for (const note of notes) assert.equal(note.level, 40);
+  // Every line is either in the log or in a count, and the lines that waited came in order.
+  assert.equal(lines.length - notes.length + dropped, written + probes);
+  const kept = lines.filter((line) => line.msg.startsWith('line ')).map((line) => Number(line.msg.slice(5)));
+  assert.deepEqual(kept, kept.map((_, i) => i));
+  assert.ok(kept.length * 220 <= 256 * 1024 + 64 * 1024 + 64 * 1024, `${kept.length} lines waited: more than the bound and the pipe hold`);
 });
