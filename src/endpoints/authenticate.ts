@@ -42,10 +42,11 @@ export interface AuthenticateOptions {
   /** Scope the resource requires; every token must cover all of it. */
   scope?: readonly string[];
   /**
-   * This resource server's identifier (RFC 8707): a token whose audience does not include it was
-   * issued for another resource and is refused (`invalid_token`), as is one with no audience.
+   * This resource server's identifier (RFC 8707), or its identifiers: a token whose audience names
+   * none of them was issued for another resource and is refused (`invalid_token`), as is one with no
+   * audience.
    */
-  resource?: string;
+  resource?: string | readonly string[];
   /**
    * With `resource`: accept a token that has no audience at all (issued without any RFC 8707 `resource`,
    * so restricted to none), as a server's own resources do for the tokens its clients get without asking
@@ -135,10 +136,12 @@ export async function authenticateEndpoint(
     }
     checkTokenBinding(token, proof);
     // RFC 8707 §2, RFC 9700 §2.3: a token meant for another resource must not be accepted here.
-    if (required?.resource !== undefined) {
+    const resource = required?.resource;
+    if (resource !== undefined) {
       const audience = audienceOf(token.extra);
-      const unrestricted = audience === undefined && required.allowNoAudience === true;
-      if (!unrestricted && !audience?.includes(required.resource)) throw new InvalidTokenError('The access token was not issued for this resource');
+      const unrestricted = audience === undefined && required?.allowNoAudience === true;
+      const named = typeof resource === 'string' ? audience?.includes(resource) : audience?.some((a) => resource.includes(a));
+      if (!unrestricted && !named) throw new InvalidTokenError('The access token was not issued for this resource');
     }
     if (scope && scope.length > 0) {
       const covered = model.verifyScope ? await model.verifyScope(token, [...scope]) : isSubset(scope, token.scope);

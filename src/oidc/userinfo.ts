@@ -1,11 +1,10 @@
 /** The UserInfo endpoint: OpenID Connect Core 1.0 §5.3, with bearer errors per RFC 6750 §3. */
 import type { OpenIdEndpoint, OpenIdServer } from '../openid.js';
-import { InsufficientScopeError, InvalidRequestError, InvalidTokenError } from '../errors.js';
+import { InsufficientScopeError, InvalidRequestError } from '../errors.js';
 import { bearerChallenge, errorResponse, jsonResponse } from '../response.js';
 import { OPENID_SCOPE, openIdRecordOf } from '../openid.js';
 import { claimsForScope, subjectOf } from './claims.js';
 import { namedClaims } from './claims-request.js';
-import { audienceOf } from '../resource-indicators.js';
 
 /** Where UserInfo is served unless configured otherwise (DESIGN.md). */
 export const USERINFO_PATH = '/userinfo';
@@ -16,23 +15,19 @@ export const USERINFO_PATH = '/userinfo';
  */
 export function userinfoEndpoint(server: OpenIdServer, path: string): OpenIdEndpoint {
   const { model, options } = server;
-  // What an audience-restricted token must name to be used here: this server, or UserInfo itself.
-  const ownAudiences = [options.issuer, `${options.issuer}${path}`];
+  // RFC 8707 §2, RFC 9700 §2.3: a token issued for another resource (its audience) must not be
+  // replayed here by that resource to read the person's claims. An audience-restricted token must
+  // name this server or UserInfo itself; one with no audience is this server's.
+  const required = { scope: [OPENID_SCOPE], resource: [options.issuer, `${options.issuer}${path}`], allowNoAudience: true };
   return async (request) => {
     const method = request.method.toUpperCase();
     if (method !== 'GET' && method !== 'POST') {
       return errorResponse(new InvalidRequestError('The UserInfo endpoint accepts GET and POST', { status: 405, headers: { Allow: 'GET, POST' } }));
     }
     // RFC 6750 §3: 401 without a token, invalid_token for a bad one, insufficient_scope without openid.
-    const result = await server.authenticate(request, { scope: [OPENID_SCOPE] });
+    const result = await server.authenticate(request, required);
     if (result.type === 'error') return result.response;
     const { token } = result;
-    // RFC 8707 §2, RFC 9700 §2.3: a token issued for another resource (its audience) must not be
-    // replayed here by that resource to read the person's claims. One with no audience is this server's.
-    const audience = audienceOf(token.extra);
-    if (audience !== undefined && !audience.some((a) => ownAudiences.includes(a))) {
-      return bearerChallenge(options.realm, new InvalidTokenError('The access token was issued for other resources, not UserInfo'));
-    }
     const subject = subjectOf(token.user);
     // Only a token from an OpenID authentication (code grant, or its refresh) speaks for an end-user.
     const record = openIdRecordOf(token.extra);

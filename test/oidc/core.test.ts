@@ -14,6 +14,7 @@ import type { OidcProvider } from '../../src/oidc/index.js';
 import { createJwtAccessTokenFormat, rotateSigningKey } from '../../src/jwt.js';
 import { createMemoryStore } from '../../src/stores/memory.js';
 import type { Store } from '../../src/stores/store.js';
+import type { AuditEvent } from '../../src/events.js';
 import type { ClientRegistration } from '../../src/stores/store.js';
 import { authorizeRequest, bearerRequest, json, redirectParams, tokenRequest } from '../helpers/http.js';
 import { pkcePair } from '../helpers/flows.js';
@@ -53,7 +54,7 @@ const interaction: Interaction = {
 };
 const allow = (): InteractionOutcome => ({ type: 'decision', decision: { user, allow: true, authTime: SIGNED_IN_AT } });
 
-async function build(options: { jwtAccessTokens?: boolean; allowBearerTokensInBody?: boolean; immediateKeys?: boolean; idTokenTtl?: number; resources?: string[] } = {}): Promise<void> {
+async function build(options: { jwtAccessTokens?: boolean; allowBearerTokensInBody?: boolean; immediateKeys?: boolean; idTokenTtl?: number; resources?: string[]; events?: (event: AuditEvent) => void } = {}): Promise<void> {
   store = await createMemoryStore({ clients: CLIENTS, users: [{ id: 'user-ada', username: 'ada', password: 'lovelace' }] });
   user = (await store.getUserById('user-ada')) as User;
   const model = { ...store, getUserClaims: async () => CLAIMS };
@@ -66,6 +67,7 @@ async function build(options: { jwtAccessTokens?: boolean; allowBearerTokensInBo
     ...(options.jwtAccessTokens && { accessTokenFormat: createJwtAccessTokenFormat({ issuer: ISSUER, store, accessTokenTtl: 3600 }) }),
     ...(options.allowBearerTokensInBody && { allowBearerTokensInBody: true }),
     ...(options.resources && { resources: options.resources.map((uri) => ({ uri, scope: ['openid', 'email', 'read'] })) }),
+    ...(options.events && { events: options.events }),
   });
   answer = allow;
   seen = undefined;
@@ -319,7 +321,8 @@ describe('OpenID Connect in the core', () => {
 
     test('a token issued for another resource (RFC 8707 audience) is refused: that resource cannot replay it here for the person\'s claims', async () => {
       const API = 'https://api.example.com';
-      await build({ resources: [API, ISSUER] });
+      const checks: string[] = [];
+      await build({ resources: [API, ISSUER], events: (event) => void (event.type === 'bearer.checked' && checks.push(event.result)) });
       const forApi = await tokens({ scope: 'openid email', resource: API });
       const refused = await userinfo(forApi.access_token as string);
       assert.equal(refused.status, 401);
@@ -330,6 +333,8 @@ describe('OpenID Connect in the core', () => {
       const answered = await userinfo(forIssuer.access_token as string);
       assert.equal(answered.status, 200, answered.body);
       assert.equal(json(answered).email, 'ada@example.com');
+      // The refusal is counted as one (the bearer-check metric), not as a valid check.
+      assert.deepEqual(checks, ['invalid_token', 'valid']);
     });
 
     test('methods other than GET and POST are refused with 405', async () => {
