@@ -37,18 +37,57 @@ export interface ParsedCommand {
 
 /** Parses a command's arguments strictly; every admin command takes `--config` and `--json`. */
 export function parseCommand(args: readonly string[], options: Options, usage: string, positionals = 0): ParsedCommand {
+  const all: Options = { config: { type: 'string' }, json: { type: 'boolean' }, ...options };
   let parsed: { values: OptionValues; positionals: string[] };
   try {
-    parsed = parseArgs({ args: [...args], options: { config: { type: 'string' }, json: { type: 'boolean' }, ...options }, strict: true, allowPositionals: positionals > 0 });
+    parsed = parseArgs({ args: positionals > 0 ? positionalsLast(args, all) : [...args], options: all, strict: true, allowPositionals: positionals > 0 });
   } catch (err) {
     throw new UsageError((err as Error).message, usage);
   }
   if (parsed.positionals.length !== positionals) {
-    throw new UsageError(positionals === 0 ? `unexpected argument "${parsed.positionals[0]}"` : `expected ${positionals} argument${positionals > 1 ? 's' : ''}`, usage);
+    const unexpected = parsed.positionals.find((arg) => arg.startsWith('-'));
+    throw new UsageError(
+      positionals === 0 ? `unexpected argument "${parsed.positionals[0]}"`
+        : unexpected !== undefined ? `"${unexpected}" is not an option of this command`
+        : `expected ${positionals} argument${positionals > 1 ? 's' : ''}`,
+      usage,
+    );
   }
   const config = parsed.values.config;
   if (typeof config !== 'string') throw new UsageError('--config <file.json> is required', usage);
   return { values: parsed.values, positionals: parsed.positionals, config, json: parsed.values.json === true };
+}
+
+/**
+ * Moves every argument that is not one of the command's options (nor an option's value) after a `--`, in
+ * order. A positional may begin with `-`: a key id is an RFC 7638 thumbprint in base64url, so about one in 64
+ * does, and parseArgs alone would read `-aFk0…` as the short flags `-a -F -k -0`.
+ */
+function positionalsLast(args: readonly string[], options: Options): string[] {
+  const known = new Map<string, boolean>();
+  for (const [name, option] of Object.entries(options)) {
+    const takesValue = option.type === 'string';
+    known.set(`--${name}`, takesValue);
+    if (option.short !== undefined) known.set(`-${option.short}`, takesValue);
+  }
+  const named: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') {
+      rest.push(...args.slice(i + 1));
+      break;
+    }
+    const name = arg.startsWith('--') ? arg.split('=', 1)[0]! : arg;
+    const takesValue = known.get(name);
+    if (takesValue === undefined) {
+      rest.push(arg);
+      continue;
+    }
+    named.push(arg);
+    if (takesValue && !arg.includes('=') && i + 1 < args.length) named.push(args[++i]!);
+  }
+  return [...named, '--', ...rest];
 }
 
 /** A string option's value, if given. */

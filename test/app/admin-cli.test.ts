@@ -236,7 +236,8 @@ for (const [name, open] of stores) {
       assert.equal(await verifies(before, set), false, 'a token signed by the retired key no longer verifies');
       assert.equal(await verifies(await jwtToken(), set), true, 'the new key signs and verifies');
 
-      for (const [kid, message] of [[first.kid, /is already retired/], ['no-such-kid', /no signing key "no-such-kid"/]] as const) {
+      // A kid is a base64url thumbprint (RFC 7638): about one in 64 begins with "-" and is still a kid, not an option.
+      for (const [kid, message] of [[first.kid, /is already retired/], ['no-such-kid', /no signing key "no-such-kid"/], ['-aFk0-no-such', /no signing key "-aFk0-no-such"/]] as const) {
         const again = await tollgate(['keys', 'retire', kid]);
         assert.equal(again.code, 1, kid);
         assert.match(again.stderr, message);
@@ -281,6 +282,7 @@ describe('tollgate admin commands: usage, help and the memory store', () => {
       [['grants', 'list', '--config', 'x.json'], /give exactly one of --user, --client/],
       [['clients', 'list'], /--config <file.json> is required/],
       [['keys', 'retire', '--config', 'x.json'], /expected 1 argument/],
+      [['keys', 'retire', 'kid', '--typo', '--config', 'x.json'], /"--typo" is not an option of this command/],
     ] as const) {
       const { code, stderr } = await runCli(args);
       assert.equal(code, 2, args.join(' '));
