@@ -6,7 +6,7 @@
  * bounded load. A run in which any answer was not 2xx is void. See bench/README.md.
  *
  *   node bench/run.mjs [--quick] [--duration S] [--warmup S] [--only REGEX] [--scenarios a,b]
- *                      [--tool wrk|autocannon] [--no-cli] [--no-core] [--rounds N]
+ *                      [--tool wrk|autocannon] [--no-cli] [--no-core] [--rounds N] [--unpaired]
  *   node bench/run.mjs --growth 1000,10000,100000,1000000   (the cost-growth curve, memory and SQLite)
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,16 +36,19 @@ const { values: opts } = parseArgs({
     'no-core': { type: 'boolean', default: false },
     growth: { type: 'string' },
     rounds: { type: 'string' },
+    unpaired: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (opts.help) {
-  console.log('node bench/run.mjs [--quick] [--duration S] [--warmup S] [--only REGEX] [--scenarios cc-32,cc-128,cc-pkjwt,bearer,dpop,code,refresh] [--tool wrk|autocannon] [--no-cli] [--no-core] [--rounds N] [--growth 1000,10000,100000,1000000]');
+  console.log('node bench/run.mjs [--quick] [--duration S] [--warmup S] [--only REGEX] [--scenarios cc-32,cc-128,cc-pkjwt,bearer,dpop,code,refresh] [--tool wrk|autocannon] [--no-cli] [--no-core] [--rounds N] [--unpaired] [--growth 1000,10000,100000,1000000]');
   process.exit(0);
 }
 const DURATION = Number(opts.duration ?? (opts.quick ? 3 : 6));
 const WARMUP = Number(opts.warmup ?? (opts.quick ? 1 : 2));
 const ROUNDS = Number(opts.rounds ?? 1);
+/** Whether each row is measured beside its references, the load alternating between them (see `measure`). */
+const PAIRED = !opts.unpaired;
 if (!(DURATION > 0 && DURATION <= 120) || !(WARMUP >= 0 && WARMUP <= 30)) throw new Error('--duration must be 1-120 s and --warmup 0-30 s');
 if (!(Number.isInteger(ROUNDS) && ROUNDS >= 1 && ROUNDS <= 9)) throw new Error('--rounds must be 1-9');
 
@@ -284,53 +287,156 @@ function itemsFor(server, scenario, seconds) {
 }
 const measuredRate = new Map();
 
+/**
+ * Starts `server` for scenario `name` and warms it up. The handle's `slice(seconds)` loads it once (its
+ * single-use items made just before, outside the measured time) and returns the figures with the CPU the
+ * server used; `close()` stops it. Throws `Skip` when the server cannot run the scenario.
+ */
+async function open(server, name) {
+  const scenario = SCENARIOS[name];
+  const started = await startServer({ ...server.start(), cwd: BENCH, timeoutMs: server.startTimeoutMs ?? 90_000 }).catch(async (err) => {
+    await server.cleanup?.();
+    throw new DidNotStart(err.message.split('\n')[0]);
+  });
+  const close = async () => {
+    await stopServer(started);
+    await server.cleanup?.();
+  };
+  try {
+    const request = { ...scenario.request };
+    if (scenario.bearer) request.headers = { Authorization: `Bearer ${await accessToken(started.url)}` };
+    const prove = scenario.dpop ? await createProver() : undefined;
+    const dpopToken = prove ? await accessToken(started.url, prove) : undefined;
+    if (dpopToken) request.headers = { Authorization: `DPoP ${dpopToken}` };
+    const prepare = async (seconds, factor) => {
+      if (prove) return proofs(prove, proofsFor(server, scenario, seconds) * factor, 'GET', `${started.url}/secure`, dpopToken);
+      // RFC 7523 §3: aud is the issuer, which is the URL the server printed.
+      if (scenario.assertion) return assertions(signer, itemsFor(server, scenario, seconds) * factor, started.url);
+      return scenario.items ? mint(server, started.url, scenario.items, itemsFor(server, scenario, seconds) * factor) : undefined;
+    };
+    const options = { url: started.url, request, connections: scenario.connections };
+    if (WARMUP > 0) await load(TOOL, { ...options, items: await prepare(WARMUP, 1), seconds: WARMUP });
+    const slice = async (seconds) => {
+      for (let factor = 1; ; factor *= 2) {
+        const items = await prepare(seconds, factor);
+        const cpuBefore = cpuMs(started.child.pid);
+        const result = await load(TOOL, { ...options, items, seconds });
+        // Ran out of pre-minted items: once more with twice as many.
+        if (result.exhausted > 0 && factor === 1) continue;
+        return { ...result, cpuMs: cpuMs(started.child.pid) - cpuBefore };
+      }
+    };
+    return { slice, close, peakRss: () => peakRss(started.child.pid) };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+class DidNotStart extends Error {}
+
+/**
+ * One figure from the slices of one server's load: requests over the time they took, the latency
+ * percentiles as the request-weighted mean of the slices' (exact for one slice), the worst max, and
+ * every error counted.
+ */
+function combine(slices) {
+  const requests = slices.reduce((sum, r) => sum + r.requests, 0);
+  const seconds = slices.reduce((sum, r) => sum + (r.rps > 0 ? r.requests / r.rps : 0), 0);
+  const weighted = (field) => (requests > 0 ? slices.reduce((sum, r) => sum + r[field] * r.requests, 0) / requests : slices[0][field]);
+  const total = (field) => slices.reduce((sum, r) => sum + r[field], 0);
+  return {
+    requests,
+    rps: seconds > 0 ? requests / seconds : 0,
+    p50: weighted('p50'),
+    p99: weighted('p99'),
+    max: Math.max(...slices.map((r) => r.max)),
+    non2xx: total('non2xx'),
+    exhausted: total('exhausted'),
+    socketErrors: total('socketErrors'),
+    firstBad: slices.find((r) => r.firstBad)?.firstBad,
+    cpuPerRequest: requests > 0 ? (total('cpuMs') * 1000) / requests : undefined,
+  };
+}
+
+/** Why a combined load does not count: any non-2xx answer, socket error or shortage of items. */
+function voidReason(result) {
+  const reasons = [];
+  if (result.non2xx > 0) reasons.push(`${result.non2xx} non-2xx (first: ${result.firstBad})`);
+  if (result.socketErrors > 0) reasons.push(`${result.socketErrors} socket errors`);
+  if (result.exhausted > 0) reasons.push(`ran out of pre-minted items (${result.exhausted})`);
+  if (result.requests === 0) reasons.push('no request completed');
+  return reasons.length > 0 ? reasons.join('; ') : undefined;
+}
+
+/**
+ * The references a row's ratios are taken against, as [server, scenario], each once: plain node:http (its
+ * bearer check for a DPoP-bound one, its client_credentials for private_key_jwt), the store's own limit,
+ * and for a `--workers` row the same server with one worker.
+ */
+function referencesOf(server, name) {
+  if (server.id === 'plain') return [];
+  const ids = new Set(['plain', server.limit, server.workers > 1 ? singleOf(server.id) : undefined]);
+  return [...ids]
+    .map((id) => LIST.find((s) => s.id === id))
+    .filter((ref) => ref && !(ref.needs && !services[ref.needs]))
+    .map((ref) => [ref, ref.id === 'plain' ? plainScenario(name) : name])
+    .filter(([ref, scenario]) => ref.scenarios.includes(scenario));
+}
+/** The one-worker server of a `--workers 2` row. */
+const singleOf = (serverId) => serverId.replace(/-\d+$/, '');
+/** plain's scenario for a row's: plain has no DPoP (its bearer check) and no assertions (its client_credentials). */
+const plainScenario = (name) => (name === 'dpop' ? 'bearer' : name === 'cc-pkjwt' ? 'cc-32' : name);
+
+/**
+ * Measures one server on one scenario. Unpaired: DURATION seconds of load on it alone. Paired (the
+ * default): its references run beside it, and the load alternates between them one second at a time
+ * (row, refs, refs, row, …) for DURATION seconds each, so both see the same minutes of the machine; the
+ * row keeps each reference's figure from those same seconds (`paired`) for its ratios.
+ */
 async function measure(server, name) {
   const scenario = SCENARIOS[name];
   const row = { server: server.label, serverId: server.id, scenarioId: name, scenario: scenario.title, connections: scenario.connections };
-  for (let attempt = 1; ; attempt++) {
-    let started;
-    try {
-      started = await startServer({ ...server.start(), cwd: BENCH, timeoutMs: server.startTimeoutMs ?? 90_000 });
-    } catch (err) {
-      await server.cleanup?.();
-      return { ...row, void: `did not start: ${err.message.split('\n')[0]}` };
+  const refs = PAIRED ? referencesOf(server, name) : [];
+  const opened = [];
+  try {
+    const handle = await open(server, name);
+    opened.push(handle);
+    const refHandles = [];
+    for (const [ref, refScenario] of refs) {
+      // A reference that cannot run leaves the row measured without it (its ratio then falls back to the round's row).
+      const refHandle = await open(ref, refScenario).catch(() => undefined);
+      if (refHandle === undefined) continue;
+      opened.push(refHandle);
+      refHandles.push([ref.id, refHandle]);
     }
-    try {
-      const request = { ...scenario.request };
-      if (scenario.bearer) request.headers = { Authorization: `Bearer ${await accessToken(started.url)}` };
-      const prove = scenario.dpop ? await createProver() : undefined;
-      const dpopToken = prove ? await accessToken(started.url, prove) : undefined;
-      if (dpopToken) request.headers = { Authorization: `DPoP ${dpopToken}` };
-      const prepare = async (seconds) => {
-        if (prove) return proofs(prove, proofsFor(server, scenario, seconds) * attempt, 'GET', `${started.url}/secure`, dpopToken);
-        // RFC 7523 §3: aud is the issuer, which is the URL the server printed.
-        if (scenario.assertion) return assertions(signer, itemsFor(server, scenario, seconds) * attempt, started.url);
-        return scenario.items ? mint(server, started.url, scenario.items, itemsFor(server, scenario, seconds) * attempt) : undefined;
-      };
-      const options = { url: started.url, request, connections: scenario.connections };
-      if (WARMUP > 0) await load(TOOL, { ...options, items: await prepare(WARMUP), seconds: WARMUP });
-      const items = await prepare(DURATION);
-      const cpuBefore = cpuMs(started.child.pid);
-      const result = await load(TOOL, { ...options, items, seconds: DURATION });
-      const cpuPerRequest = result.requests > 0 ? ((cpuMs(started.child.pid) - cpuBefore) * 1000) / result.requests : undefined;
-      Object.assign(row, result, { peakRss: peakRss(started.child.pid), cpuPerRequest });
-      if (result.exhausted > 0 && attempt === 1) continue; // ran out of pre-minted items: once more with twice as many
-      const reasons = [];
-      if (result.non2xx > 0) reasons.push(`${result.non2xx} non-2xx (first: ${result.firstBad})`);
-      if (result.socketErrors > 0) reasons.push(`${result.socketErrors} socket errors`);
-      if (result.exhausted > 0) reasons.push(`ran out of pre-minted items (${result.exhausted})`);
-      if (result.requests === 0) reasons.push('no request completed');
-      if (reasons.length > 0) row.void = reasons.join('; ');
-      if (name === 'cc-32' && !row.void) measuredRate.set(server.id, result.rps);
-      if (name === 'bearer' && !row.void) measuredBearer.set(server.id, result.rps);
-      return row;
-    } catch (err) {
-      if (err instanceof Skip) return { ...row, skipped: err.message };
-      return { ...row, void: `failed: ${err.message.split('\n')[0]}` };
-    } finally {
-      await stopServer(started);
-      await server.cleanup?.();
+    const own = [];
+    const theirs = new Map(refHandles.map(([id]) => [id, []]));
+    const slices = refHandles.length === 0 ? [DURATION] : Array.from({ length: DURATION }, () => 1);
+    for (const [i, seconds] of slices.entries()) {
+      // Alternating which goes first, so neither always loads a machine the other has just warmed.
+      const order = i % 2 === 0 ? [[undefined, handle], ...refHandles] : [...refHandles, [undefined, handle]];
+      for (const [id, h] of order) (id === undefined ? own : theirs.get(id)).push(await h.slice(seconds));
     }
+    Object.assign(row, combine(own), { peakRss: handle.peakRss() });
+    const reason = voidReason(row);
+    if (reason) row.void = reason;
+    if (refHandles.length > 0) {
+      row.paired = {};
+      for (const [id, results] of theirs) {
+        const result = combine(results);
+        if (!voidReason(result)) row.paired[id] = { rps: result.rps, p99: result.p99, cpuPerRequest: result.cpuPerRequest };
+      }
+    }
+    if (name === 'cc-32' && !row.void) measuredRate.set(server.id, row.rps);
+    if (name === 'bearer' && !row.void) measuredBearer.set(server.id, row.rps);
+    return row;
+  } catch (err) {
+    if (err instanceof Skip) return { ...row, skipped: err.message };
+    if (err instanceof DidNotStart) return { ...row, void: `did not start: ${err.message}` };
+    return { ...row, void: `failed: ${err.message.split('\n')[0]}` };
+  } finally {
+    for (const handle of opened) await handle.close();
   }
 }
 
@@ -341,7 +447,7 @@ const wanted = opts.scenarios ? opts.scenarios.split(',') : ALL;
 for (const s of wanted) if (!SCENARIOS[s]) throw new Error(`unknown scenario "${s}" (known: ${ALL.join(', ')})`);
 
 const cpu = (await capture('nproc', [])).trim();
-console.log(`bench: ${TOOL}${TOOL === 'wrk' ? ' (1 thread)' : ''}, ${WARMUP} s warm-up + ${DURATION} s per scenario${ROUNDS > 1 ? `, ${ROUNDS} rounds` : ''}, node ${process.version}, ${cpu} CPUs`);
+console.log(`bench: ${TOOL}${TOOL === 'wrk' ? ' (1 thread)' : ''}, ${WARMUP} s warm-up + ${DURATION} s per scenario${ROUNDS > 1 ? `, ${ROUNDS} rounds` : ''}${PAIRED ? ', each row beside its references (1 s slices, alternating)' : ''}, node ${process.version}, ${cpu} CPUs`);
 if (!hasCli) console.log('bench: dist/cli.js not found: `tollgate serve` rows skipped (the core rows run through bench/servers/tollgate-core.mjs)');
 
 const notes = [];
@@ -354,7 +460,8 @@ const measuredRows = [];
 for (let round = 1; round <= ROUNDS; round++) {
   if (ROUNDS > 1) console.log(`round ${round} of ${ROUNDS}${round % 2 === 0 ? ' (servers in reverse order)' : ''}`);
   for (const server of round % 2 === 0 ? [...LIST].reverse() : LIST) {
-    if (only && !server.reference && !only.test(server.id) && !only.test(server.label)) continue;
+    // Unpaired ratios need each reference's own row; paired rows measure their references beside them.
+    if (only && !(server.reference && !PAIRED) && !only.test(server.id) && !only.test(server.label)) continue;
     if ((server.cli && (opts['no-cli'] || !hasCli)) || (server.core && opts['no-core'])) continue;
     for (const name of server.scenarios.filter((s) => wanted.includes(s))) {
       let row;
@@ -363,7 +470,12 @@ for (let round = 1; round <= ROUNDS; round++) {
       } else {
         process.stdout.write(`  ${server.label} / ${name} ... `);
         row = await measure(server, name);
-        console.log(row.skipped ? `skipped (${row.skipped})` : row.void ? `VOID: ${row.void}` : `${row.rps.toFixed(0)} req/s, p99 ${row.p99.toFixed(2)} ms, max ${row.max.toFixed(0)} ms`);
+        const beside = Object.entries(row.paired ?? {}).map(([id, ref]) => `${id} ${ref.rps.toFixed(0)}`);
+        console.log(
+          row.skipped ? `skipped (${row.skipped})`
+            : row.void ? `VOID: ${row.void}`
+            : `${row.rps.toFixed(0)} req/s, p99 ${row.p99.toFixed(2)} ms, max ${row.max.toFixed(0)} ms${beside.length > 0 ? ` (beside it: ${beside.join(', ')} req/s)` : ''}`,
+        );
       }
       measuredRows.push({ ...row, round });
     }
@@ -376,16 +488,19 @@ for (let round = 1; round <= ROUNDS; round++) {
 // DPoP); the private_key_jwt issuance compares with plain's client_credentials (plain has no assertions).
 const usable = (r) => r && !r.void && !r.skipped;
 const inRound = (round, serverId, scenarioId) => measuredRows.find((r) => r.round === round && r.serverId === serverId && r.scenarioId === scenarioId && usable(r));
+// A paired row's ratios are to the references measured in its own slices; without pairing (or when a
+// reference's slices were void), to the reference's own row of the same round.
 for (const row of measuredRows.filter(usable)) {
-  const plain = inRound(row.round, 'plain', row.scenarioId === 'dpop' ? 'bearer' : row.scenarioId === 'cc-pkjwt' ? 'cc-32' : row.scenarioId);
+  const server = LIST.find((s) => s.id === row.serverId);
+  const reference = (serverId, scenarioId) => serverId && (row.paired?.[serverId] ?? inRound(row.round, serverId, scenarioId));
+  const plain = reference('plain', plainScenario(row.scenarioId));
   if (plain) {
     row.rpsRatio = row.rps / plain.rps;
     row.p99Ratio = row.p99 / plain.p99;
   }
-  const server = LIST.find((s) => s.id === row.serverId);
-  const limit = server?.limit && inRound(row.round, server.limit, row.scenarioId);
+  const limit = reference(server?.limit, row.scenarioId);
   if (limit) row.limitRatio = row.rps / limit.rps;
-  const single = server?.workers > 1 && inRound(row.round, row.serverId.replace(/-\d+$/, ''), row.scenarioId);
+  const single = reference(server?.workers > 1 ? singleOf(row.serverId) : undefined, row.scenarioId);
   if (single) row.workersRatio = row.rps / single.rps;
 }
 
@@ -471,7 +586,7 @@ if (notes.length > 0) console.log(`targets (same run, 32 connections):\n  ${note
 const md = [
   `# tollgate bench: latest run`,
   '',
-  `${new Date().toISOString()}, node ${process.version}, ${cpu} CPUs, ${TOOL}${TOOL === 'wrk' ? ' (1 thread)' : ''}, ${WARMUP} s warm-up + ${DURATION} s per scenario${ROUNDS > 1 ? `, ${ROUNDS} rounds (each figure and ratio the median of its rounds)` : ''}. Errors = non-2xx + socket errors; a run with any is void. Peak RSS = the server process's VmHWM.`,
+  `${new Date().toISOString()}, node ${process.version}, ${cpu} CPUs, ${TOOL}${TOOL === 'wrk' ? ' (1 thread)' : ''}, ${WARMUP} s warm-up + ${DURATION} s per scenario${ROUNDS > 1 ? `, ${ROUNDS} rounds (each figure and ratio the median of its rounds)` : ''}${PAIRED ? ', each row measured beside its references in alternating 1 s slices and its ratios taken to them' : ''}. Errors = non-2xx + socket errors; a run with any is void. Peak RSS = the server process's VmHWM.`,
   '',
   markdownTable(rows),
   '',
@@ -479,5 +594,5 @@ const md = [
 ].join('\n');
 mkdirSync(join(BENCH, 'results'), { recursive: true });
 writeFileSync(join(BENCH, 'results', 'latest.md'), md);
-writeFileSync(join(BENCH, 'results', 'latest.json'), JSON.stringify({ date: new Date().toISOString(), tool: TOOL, duration: DURATION, warmup: WARMUP, rounds: ROUNDS, rows, measuredRows }, null, 2));
+writeFileSync(join(BENCH, 'results', 'latest.json'), JSON.stringify({ date: new Date().toISOString(), tool: TOOL, duration: DURATION, warmup: WARMUP, rounds: ROUNDS, paired: PAIRED, rows, measuredRows }, null, 2));
 console.log('bench: wrote bench/results/latest.md and latest.json');
