@@ -482,14 +482,12 @@ for (let round = 1; round <= ROUNDS; round++) {
   }
 }
 
-// Ratios measured in this same run, each to its reference of the same round: to plain node:http (a Map), to
-// the store's own limit (plain-<store>), and for a --workers row to the same server with one worker. The
-// bearer check on JWTs compares with plain's bearer check, and so does the DPoP-bound check (plain has no
-// DPoP); the private_key_jwt issuance compares with plain's client_credentials (plain has no assertions).
+// Ratios measured in this same run: to plain node:http (a Map), to the store's own limit (plain-<store>), and
+// for a --workers row to the same server with one worker (referencesOf). A paired row's are to the references'
+// figures from its own slices; without pairing (or when a reference's slices were void), to the reference's
+// own row of the same round.
 const usable = (r) => r && !r.void && !r.skipped;
 const inRound = (round, serverId, scenarioId) => measuredRows.find((r) => r.round === round && r.serverId === serverId && r.scenarioId === scenarioId && usable(r));
-// A paired row's ratios are to the references measured in its own slices; without pairing (or when a
-// reference's slices were void), to the reference's own row of the same round.
 for (const row of measuredRows.filter(usable)) {
   const server = LIST.find((s) => s.id === row.serverId);
   const reference = (serverId, scenarioId) => serverId && (row.paired?.[serverId] ?? inRound(row.round, serverId, scenarioId));

@@ -136,10 +136,10 @@ export async function authenticateEndpoint(
     }
     checkTokenBinding(token, proof);
     // RFC 8707 §2, RFC 9700 §2.3: a token meant for another resource must not be accepted here.
-    const resource = required?.resource;
-    if (resource !== undefined) {
+    if (required?.resource !== undefined) {
+      const { resource, allowNoAudience } = required;
       const audience = audienceOf(token.extra);
-      const unrestricted = audience === undefined && required?.allowNoAudience === true;
+      const unrestricted = audience === undefined && allowNoAudience === true;
       const named = typeof resource === 'string' ? audience?.includes(resource) : audience?.some((a) => resource.includes(a));
       if (!unrestricted && !named) throw new InvalidTokenError('The access token was not issued for this resource');
     }

@@ -18,6 +18,9 @@ describe('parseCommand', () => {
     const parsed = parseCommand(['one', '--name', 'x', '-two', '--config', 'c.json'], { name: { type: 'string' } }, usage, 2);
     assert.deepEqual(parsed.positionals, ['one', '-two']);
     assert.equal(parsed.values.name, 'x');
+    const short = parseCommand(['-n', 'x', '-kid', '--config', 'c.json'], { name: { type: 'string', short: 'n' } }, usage, 1);
+    assert.deepEqual(short.positionals, ['-kid'], 'a short option and its value are options, the rest a positional');
+    assert.equal(short.values.name, 'x');
   });
 
   test('an unknown option is still refused: by name where the command takes no positional, as an extra argument where it does', () => {
