@@ -8,6 +8,8 @@
  * the requests waiting meanwhile.
  */
 
+import { ShardedMap } from './sharded-map.js';
+
 /** Keys a sweep handles between two yields to the event loop: about a millisecond of work. */
 export const SLICE = 4096;
 
@@ -65,8 +67,9 @@ class BucketHeap {
  * under seconds that have passed. An expired entry stays readable until swept: callers that must
  * not see one check its expiry themselves.
  */
-export class ExpiringMap<K, V> {
-  readonly #entries = new Map<K, V>();
+export class ExpiringMap<K extends string, V> {
+  // Sharded: a million tokens in one Map stall the event loop each time V8 doubles it (sharded-map.ts).
+  readonly #entries = new ShardedMap<K, V>();
   /** Bucket number -> the keys set with an expiry in it; a key may be filed again when set again. */
   readonly #buckets = new Map<number, K[]>();
   readonly #heap = new BucketHeap();
@@ -96,11 +99,11 @@ export class ExpiringMap<K, V> {
     return this.#entries.delete(key);
   }
 
-  entries(): MapIterator<[K, V]> {
+  entries(): Generator<[K, V]> {
     return this.#entries.entries();
   }
 
-  values(): MapIterator<V> {
+  values(): Generator<V> {
     return this.#entries.values();
   }
 

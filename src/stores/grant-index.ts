@@ -4,8 +4,11 @@
  * token (client credentials) or two (an access and a refresh token): a grant of one token is kept as
  * the bare hash, not an array, since this runs for every token issued and lives as long as it does.
  */
+import { ShardedMap } from './sharded-map.js';
+
 export class GrantIndex {
-  readonly #grants = new Map<string, string | string[]>();
+  // Sharded: one entry per live grant, as many as the tokens (sharded-map.ts).
+  readonly #grants = new ShardedMap<string, string | string[]>();
 
   /** Files a token's hash under its grant. */
   add(grantId: string, hash: string): void {

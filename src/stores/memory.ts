@@ -12,6 +12,7 @@ import { hashToken } from '../secrets.js';
 import { credentialPolicy } from './policy.js';
 import { ExpiringMap } from './expiring-map.js';
 import { GrantIndex } from './grant-index.js';
+import { oneAtATime } from './one-at-a-time.js';
 import type { StoredClient, StoredUser } from './policy.js';
 import { collectGrants, heldBy, passwordHashOf, recordHash, retrievableSecretOf, secretHashOf, toClient, toUser } from './records.js';
 
@@ -117,7 +118,7 @@ export async function createMemoryStore(options: MemoryStoreOptions = {}): Promi
    * between slices (src/stores/expiring-map.ts): a sweep's work follows what expired, not how many
    * tokens are live.
    */
-  async function sweepOnce(): Promise<number> {
+  const sweepExpired = oneAtATime(async () => {
     const now = Date.now();
     let swept = 0;
     swept += await records.sweep(now);
@@ -126,9 +127,7 @@ export async function createMemoryStore(options: MemoryStoreOptions = {}): Promi
     swept += await refreshTokens.sweep(now, (hash, row) => grants.remove(row.grantId, hash));
     swept += await codes.sweep(now);
     return swept;
-  }
-  /** The sweep under way, if any. */
-  let sweeping: Promise<number> | undefined;
+  });
 
   const store: Store = {
     // The secret check, the constant-time user look-up and the client as user: src/stores/policy.ts.
@@ -349,12 +348,7 @@ export async function createMemoryStore(options: MemoryStoreOptions = {}): Promi
       return deleted;
     },
 
-    sweepExpired() {
-      // A caller on a timer (tollgate serve's, the bench's) starts a sweep whether or not the last one
-      // ended; on a busy machine they piled up, each repeating the others' work. Join the one under way.
-      sweeping ??= sweepOnce().finally(() => (sweeping = undefined));
-      return sweeping;
-    },
+    sweepExpired,
 
     async ping() {
       // Nothing can be down: the data lives in this process.

@@ -10,6 +10,7 @@ import type { Store, TokenHolder, UserListing } from './store.js';
 import type { AccessToken, AuthorizationCode, Client, RefreshToken, Token } from '../types.js';
 import type { SigningKey } from '../tokens/signing-keys.js';
 import { createGroupCommit } from './sqlite-group-commit.js';
+import { createSqliteSweep } from './sqlite-sweep.js';
 import { sqliteSynchronous } from './sqlite-synchronous.js';
 import type { SqliteSynchronous } from './sqlite-synchronous.js';
 import { hashToken } from '../secrets.js';
@@ -320,14 +321,10 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     saveConsent: db.prepare<[string, string, string]>(
       'INSERT INTO consents (user_id, client_id, scope) VALUES (?, ?, ?) ON CONFLICT (user_id, client_id) DO UPDATE SET scope = excluded.scope',
     ),
-    sweepAccess: db.prepare<[number]>('DELETE FROM access_tokens WHERE expires_at <= ?'),
-    sweepRefresh: db.prepare<[number]>('DELETE FROM refresh_tokens WHERE expires_at <= ?'),
-    sweepCodes: db.prepare<[number]>('DELETE FROM authorization_codes WHERE expires_at <= ?'),
     // Inserted, or taken over once expired: `changes === 1` only for the one caller that marked it.
     useOnce: db.prepare<[string, number, number]>(
       'INSERT INTO used_once (hash, expires_at) VALUES (?, ?) ON CONFLICT (hash) DO UPDATE SET expires_at = excluded.expires_at WHERE used_once.expires_at <= ?',
     ),
-    sweepUsedOnce: db.prepare<[number]>('DELETE FROM used_once WHERE expires_at <= ?'),
     // Created, or taking the place of an expired one: `changes === 1` only then.
     putRecord: db.prepare<[string, string, string | null, number, string, number]>(
       `INSERT INTO state_records (hash, kind, subject, version, expires_at, value) VALUES (?, ?, ?, 1, ?, ?)
@@ -344,7 +341,6 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
       'DELETE FROM state_records WHERE hash = ? AND expires_at > ? RETURNING subject, version, expires_at, value',
     ),
     deleteRecords: db.prepare<[string, string]>('DELETE FROM state_records WHERE kind = ? AND subject = ?'),
-    sweepRecords: db.prepare<[number]>('DELETE FROM state_records WHERE expires_at <= ?'),
     stamp: db.prepare(`PRAGMA application_id = ${APPLICATION_ID}`),
   };
 
@@ -421,15 +417,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     );
   });
 
-  const sweepRows = db.transaction((now: number) => {
-    return (
-      sql.sweepAccess.run(now).changes +
-      sql.sweepRefresh.run(now).changes +
-      sql.sweepCodes.run(now).changes +
-      sql.sweepUsedOnce.run(now).changes +
-      sql.sweepRecords.run(now).changes
-    );
-  });
+  const sweepExpired = createSqliteSweep(db, write);
 
   const store: Store = {
     // The secret check, the constant-time user look-up and the client as user: src/stores/policy.ts.
@@ -643,9 +631,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
       return write(() => sql.deleteRecords.run(kind, subject).changes);
     },
 
-    async sweepExpired() {
-      return write(() => sweepRows(Date.now()));
-    },
+    sweepExpired,
 
     async ping() {
       // A real write: rewriting the header's application id commits one page through the group

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { storeContract } from '../../src/testing/index.js';
 import { createSqliteStore } from '../../src/stores/sqlite.js';
+import { SWEEP_BATCH } from '../../src/stores/sqlite-sweep.js';
 import type { SqliteStoreOptions, SqliteSynchronous } from '../../src/stores/sqlite.js';
 import { randomToken } from '../../src/secrets.js';
 import { TemporarilyUnavailableError } from '../../src/errors.js';
@@ -149,6 +150,59 @@ describe('sqlite store, durability', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('sqlite store sweep', () => {
+  /** A store on a fresh file with `expired` expired access tokens and one live one. */
+  async function withExpired(name: string, expired: number) {
+    const store = await createSqliteStore({ filename: join(dir, `${name}.db`) });
+    const client = await store.saveClient({ client_id: 'c', redirect_uris: [], grant_types: ['client_credentials'] });
+    const base = { scope: [], client, user: { id: 'c' }, grantId: 'g' };
+    const past = new Date(Date.now() - 1000);
+    await Promise.all(Array.from({ length: expired }, (_, i) => store.saveToken({ ...base, accessToken: `expired-${i}`, accessTokenExpiresAt: past }, client, {})));
+    await store.saveToken({ ...base, accessToken: 'live', accessTokenExpiresAt: new Date(Date.now() + 3_600_000) }, client, {});
+    return { store, client, base };
+  }
+
+  it('sweepExpired deletes in batches and lets requests run between them instead of holding the event loop', async () => {
+    const { store } = await withExpired('batches', SWEEP_BATCH * 2 + 10);
+    try {
+      const sweep = store.sweepExpired();
+      // Due after the sweep's first batch commits: one DELETE of every expired row would have ended the sweep by then.
+      let servedDuringSweep = false;
+      let sweepDone = false;
+      setImmediate(() => (servedDuringSweep = !sweepDone));
+      assert.equal(await sweep, SWEEP_BATCH * 2 + 10);
+      sweepDone = true;
+      assert.equal(servedDuringSweep, true);
+      assert.equal(await store.getAccessToken('expired-0'), null);
+      assert.equal(await store.getAccessToken(`expired-${SWEEP_BATCH * 2 + 9}`), null);
+      assert.ok(await store.getAccessToken('live'));
+      assert.equal(await store.sweepExpired(), 0);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('two sweeps asked for at once are one sweep, and a whole number of batches ends it', async () => {
+    const { store } = await withExpired('joined', SWEEP_BATCH * 2);
+    try {
+      // The second joins the first: side by side they would split the expired rows between them.
+      assert.deepEqual(await Promise.all([store.sweepExpired(), store.sweepExpired()]), [SWEEP_BATCH * 2, SWEEP_BATCH * 2]);
+      assert.equal(await store.sweepExpired(), 0);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('a sweep under way when the store closes ends there, without an error', async () => {
+    const { store } = await withExpired('closing', SWEEP_BATCH * 3);
+    const sweep = store.sweepExpired();
+    await new Promise((resolve) => setImmediate(resolve));
+    await store.close();
+    const swept = await sweep;
+    assert.ok(swept >= SWEEP_BATCH && swept < SWEEP_BATCH * 3, `swept ${swept}`);
   });
 });
 

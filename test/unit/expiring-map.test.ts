@@ -46,9 +46,9 @@ describe('expiring map (the memory store sweep)', () => {
   });
 
   it('lets the event loop run between slices of a large sweep', async () => {
-    const map = new ExpiringMap<number, number>((until) => until);
+    const map = new ExpiringMap<string, number>((until) => until);
     const past = Date.now() - 5_000;
-    for (let i = 0; i < SLICE * 3; i++) map.set(i, past);
+    for (let i = 0; i < SLICE * 3; i++) map.set(`k${i}`, past);
     let ranDuringSweep = false;
     let done = false;
     setImmediate(() => (ranDuringSweep = !done));
