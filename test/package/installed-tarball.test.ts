@@ -79,7 +79,9 @@ after(async () => {
 async function inApp(code: string): Promise<string> {
   const file = join(app, `snippet-${Math.random().toString(36).slice(2)}.mjs`);
   await writeFile(file, code);
-  const { stdout } = await run(process.execPath, [file], { cwd: app });
+  // Bounded: a snippet that waits forever (a store driver found where none should be, in a
+  // node_modules above the app, retrying a closed port) fails here instead of holding CI to its limit.
+  const { stdout } = await run(process.execPath, [file], { cwd: app, timeout: 60_000 });
   return stdout.trim();
 }
 
