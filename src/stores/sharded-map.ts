@@ -1,7 +1,7 @@
 /**
  * A string-keyed map kept as 64 smaller `Map`s, for the memory store's largest tables. V8 grows a
  * `Map` by copying it whole into a table twice the size, in one step: the memory store's token
- * save that took its tokens past 2^20 blocked the event loop for 390 ms (issue 17's growth curve
+ * save that took its tokens past 2^20 blocked the event loop for 390-445 ms (issue 17's growth curve
  * met it as the 1M row's worst latency). Split 64 ways, each copy moves a 64th of the entries, and
  * the copies fall on different requests.
  */
@@ -38,12 +38,6 @@ export class ShardedMap<K extends string, V> {
 
   delete(key: K): boolean {
     return this.#shard(key).delete(key);
-  }
-
-  get size(): number {
-    let size = 0;
-    for (const shard of this.#shards) size += shard.size;
-    return size;
   }
 
   /** Every entry, shard by shard; deleting the entry being visited is safe, as with a `Map`. */

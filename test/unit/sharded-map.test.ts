@@ -12,18 +12,18 @@ function spread(keys: readonly string[]): number[] {
 }
 
 describe('sharded map (the memory store tables)', () => {
-  it('behaves as one Map: set, get, replace, delete, size, and every entry once', () => {
+  it('behaves as one Map: set, get, replace, delete, and every entry once', () => {
     const map = new ShardedMap<string, number>();
     const keys = ['', 'a', 'ab', ...Array.from({ length: 5000 }, (_, i) => hash('sha256', String(i), 'base64url'))];
     keys.forEach((key, i) => map.set(key, i));
     map.set('a', -1);
-    assert.equal(map.size, keys.length);
+    assert.equal([...map.entries()].length, keys.length);
     assert.equal(map.get('a'), -1);
     assert.equal(map.get(''), 0);
     assert.equal(map.get('no such key'), undefined);
     assert.equal(map.delete('ab'), true);
     assert.equal(map.delete('ab'), false);
-    assert.equal(map.size, keys.length - 1);
+    assert.equal([...map.values()].length, keys.length - 1);
     // Deleting the entry being visited, as the memory store's revocation does.
     let visited = 0;
     for (const [key] of map.entries()) {
