@@ -111,3 +111,26 @@ describe('the log of a full run', () => {
     assert.ok(events.every((e) => e.level === 30 && e.msg === 'audit'), 'audit events are info lines');
   });
 });
+
+describe('the request log at the default level', () => {
+  test('one line per request, when it is answered: method, path without its query, address, status, time, request id; no header, no query', async () => {
+    const cli = await startCli(demoConfig());
+    const query = secret('query');
+    const answered = await fetch(`${cli.url}/secure?probe=${query}`, { headers: { authorization: 'Bearer not-a-real-token-value' } });
+    assert.equal(answered.status, 401);
+    assert.equal(await cli.stop(), 0);
+
+    const lines = cli.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.ok(!lines.some((l) => l.msg === 'incoming request'), 'the arrival line is written from debug only');
+    const secure = lines.filter((l) => l.msg === 'request completed' && (l.req as { path?: string } | undefined)?.path === '/secure');
+    assert.equal(secure.length, 1, `one line for the request; the log:\n${cli.output()}`);
+    const { time, pid, hostname, reqId, responseTime, ...fields } = secure[0] ?? {};
+    assert.deepEqual(fields, { level: 30, req: { method: 'GET', path: '/secure', remoteAddress: '127.0.0.1' }, res: { statusCode: 401 }, msg: 'request completed' });
+    assert.equal(typeof time, 'number');
+    assert.equal(pid, cli.process.pid);
+    assert.equal(typeof hostname, 'string');
+    assert.match(String(reqId), /^req-/);
+    assert.ok(typeof responseTime === 'number' && responseTime >= 0, `responseTime ${String(responseTime)}`);
+    assert.ok(!cli.output().includes(query), 'the query string was logged');
+  });
+});
