@@ -8,6 +8,7 @@
  *   node bench/run.mjs [--quick] [--duration S] [--warmup S] [--only REGEX] [--scenarios a,b]
  *                      [--tool wrk|autocannon] [--no-cli] [--no-core] [--rounds N] [--unpaired]
  *   node bench/run.mjs --growth 1000,10000,100000,1000000   (the cost-growth curve, memory and SQLite)
+ *   node bench/run.mjs --instructions   (instructions per request on the main thread, under valgrind)
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -16,7 +17,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { capture, cpuMs, peakRss, run, startServer, stopServer } from './lib/processes.mjs';
-import { markdownTable, textTable } from './lib/table.mjs';
+import { alignedText, markdownTable, textTable } from './lib/table.mjs';
+import { COUNTED_REQUESTS, WARMUP_REQUESTS, hasValgrind, readCounts, send, underCallgrind, zeroCounts } from './lib/instructions.mjs';
 import { createProver, proofs } from './lib/dpop.mjs';
 import { JWT_BEARER_ASSERTION, assertions, createAssertionSigner } from './lib/client-assertion.mjs';
 import { CLIENT_ID, CLIENT_SECRET, JWT_CLIENT_ID, MINT_PATH, REDIRECT_URI, SCOPE, USER, deleteRedisPrefix } from './servers/fixture.mjs';
@@ -37,11 +39,12 @@ const { values: opts } = parseArgs({
     growth: { type: 'string' },
     rounds: { type: 'string' },
     unpaired: { type: 'boolean', default: false },
+    instructions: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (opts.help) {
-  console.log('node bench/run.mjs [--quick] [--duration S] [--warmup S] [--only REGEX] [--scenarios cc-32,cc-128,cc-pkjwt,bearer,dpop,code,refresh] [--tool wrk|autocannon] [--no-cli] [--no-core] [--rounds N] [--unpaired] [--growth 1000,10000,100000,1000000]');
+  console.log('node bench/run.mjs [--quick] [--duration S] [--warmup S] [--only REGEX] [--scenarios cc-32,cc-128,cc-pkjwt,bearer,dpop,code,refresh] [--tool wrk|autocannon] [--no-cli] [--no-core] [--rounds N] [--unpaired] [--growth 1000,10000,100000,1000000] [--instructions]');
   process.exit(0);
 }
 const DURATION = Number(opts.duration ?? (opts.quick ? 3 : 6));
@@ -134,9 +137,10 @@ const node = (file, ...args) => ({ command: process.execPath, args: [join(BENCH,
 /** The private_key_jwt client's key, made once per run; its public half is registered by the tollgate rows. */
 const signer = await createAssertionSigner(JWT_CLIENT_ID);
 
-/** `tollgate serve` with a generated config; the throttles are raised so they never answer 429 here. */
-function cli(name, store, format, workers = 1) {
+/** `tollgate serve` with a generated config (`extra` on top); the throttles are raised so they never answer 429 here. */
+function cli(name, store, format, workers = 1, extra = {}) {
   const config = {
+    ...extra,
     store,
     accessTokenFormat: format,
     clients: [
@@ -445,6 +449,71 @@ async function measure(server, name) {
 const only = opts.only ? new RegExp(opts.only, 'i') : undefined;
 const wanted = opts.scenarios ? opts.scenarios.split(',') : ALL;
 for (const s of wanted) if (!SCENARIOS[s]) throw new Error(`unknown scenario "${s}" (known: ${ALL.join(', ')})`);
+
+// ---- --instructions: what a request costs on the main thread, counted (bench/lib/instructions.mjs) ----
+
+/** The rows counted: the reference, the core and `tollgate serve` on memory, opaque and JWT, and serve with request logging off. */
+const INSTRUCTION_ROWS = [
+  ...['plain', 'core-memory', 'serve-memory'].map((id) => SERVERS.find((s) => s.id === id)),
+  // The default config but `logLevel: "warn"`: beside serve-memory, what request logging at `info` costs.
+  { id: 'serve-memory-warn', cli: true, label: 'tollgate serve, memory, logLevel warn', start: () => cli('memory-warn', 'memory', 'opaque', 1, { logLevel: 'warn' }) },
+  ...['core-jwt', 'serve-jwt'].map((id) => SERVERS.find((s) => s.id === id)),
+];
+
+/** One server under callgrind for one scenario: start, warm up, zero the counts, send the counted requests, stop, read. */
+async function countInstructions(server, name) {
+  const scenario = SCENARIOS[name];
+  const out = join(scratch, `callgrind-${server.id}-${name}.out`);
+  const started = await startServer({ ...underCallgrind(server.start(), out), cwd: BENCH, timeoutMs: 180_000 });
+  try {
+    const request = { ...scenario.request, headers: { ...scenario.request.headers } };
+    if (scenario.bearer) request.headers.Authorization = `Bearer ${await accessToken(started.url)}`;
+    await send(started.url, request, WARMUP_REQUESTS);
+    await zeroCounts(started.child.pid);
+    await send(started.url, request, COUNTED_REQUESTS);
+  } finally {
+    // callgrind writes its counts as the process exits; under valgrind that takes a while.
+    await stopServer(started, 120_000);
+    await server.cleanup?.();
+  }
+  const { main, all } = readCounts(out, started.child.pid);
+  return { server: server.label, serverId: server.id, scenarioId: name, scenario: scenario.title, mainPerRequest: main / COUNTED_REQUESTS, allPerRequest: all / COUNTED_REQUESTS };
+}
+
+if (opts.instructions) {
+  if (!(await hasValgrind())) throw new Error('--instructions needs valgrind (Debian: apt-get install valgrind)');
+  if (!hasCli) throw new Error('--instructions needs dist/cli.js (npm run build)');
+  const jobs = INSTRUCTION_ROWS.filter((s) => !only || only.test(s.id) || only.test(s.label) || s.id === 'plain').flatMap((server) =>
+    ['cc-32', 'bearer'].filter((name) => wanted.includes(name)).map((name) => () => countInstructions(server, name)),
+  );
+  console.log(`bench: instructions per request on each server's main thread (callgrind): ${WARMUP_REQUESTS} requests to warm up, ${COUNTED_REQUESTS} counted; ${jobs.length} runs, one at a time`);
+  // One at a time: when V8's compiler threads deliver optimised code depends on the time they get, and
+  // with four servers counted at once the same build's count moved by up to 15%.
+  const counted = [];
+  for (const job of jobs) {
+    const row = await job();
+    console.log(`  ${row.server} / ${row.scenarioId}: ${(row.mainPerRequest / 1000).toFixed(1)}k instructions per request on the main thread`);
+    counted.push(row);
+  }
+  const order = (r) => INSTRUCTION_ROWS.findIndex((s) => s.id === r.serverId) * 2 + (r.scenarioId === 'bearer' ? 1 : 0);
+  counted.sort((a, b) => order(a) - order(b));
+  for (const row of counted) {
+    const plain = counted.find((r) => r.serverId === 'plain' && r.scenarioId === row.scenarioId);
+    if (plain) row.mainRatio = row.mainPerRequest / plain.mainPerRequest;
+  }
+  const header = ['server', 'scenario', 'main thread, k instr./request', 'x plain', 'all threads, k'];
+  const cells = counted.map((r) => [r.server, r.scenario, (r.mainPerRequest / 1000).toFixed(1), r.mainRatio?.toFixed(2) ?? '-', (r.allPerRequest / 1000).toFixed(1)]);
+  console.log(`\n${alignedText(header, cells)}`);
+  for (const name of ['cc-32', 'bearer']) {
+    const info = counted.find((r) => r.serverId === 'serve-memory' && r.scenarioId === name);
+    const warn = counted.find((r) => r.serverId === 'serve-memory-warn' && r.scenarioId === name);
+    if (info && warn) console.log(`request logging at info (serve-memory beside serve-memory-warn, ${name}): ${(100 * (1 - warn.mainPerRequest / info.mainPerRequest)).toFixed(1)}% of the main thread's instructions per request`);
+  }
+  mkdirSync(join(BENCH, 'results'), { recursive: true });
+  writeFileSync(join(BENCH, 'results', 'instructions.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, warmupRequests: WARMUP_REQUESTS, countedRequests: COUNTED_REQUESTS, rows: counted }, null, 2));
+  console.log('bench: wrote bench/results/instructions.json');
+  process.exit(0);
+}
 
 const cpu = (await capture('nproc', [])).trim();
 console.log(`bench: ${TOOL}${TOOL === 'wrk' ? ' (1 thread)' : ''}, ${WARMUP} s warm-up + ${DURATION} s per scenario${ROUNDS > 1 ? `, ${ROUNDS} rounds` : ''}${PAIRED ? ', each row beside its references (1 s slices, alternating)' : ''}, node ${process.version}, ${cpu} CPUs`);

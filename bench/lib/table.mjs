@@ -29,10 +29,15 @@ export function cells(row) {
 export const HEADER = ['server', 'scenario', 'conns', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'CPU µs/req', 'errors', 'peak RSS', 'req/s vs plain', 'p99 vs plain', 'req/s vs own limit', 'vs 1 worker'];
 
 export function textTable(rows) {
-  const all = [HEADER, ...rows.map(cells)];
-  const widths = HEADER.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  return alignedText(HEADER, rows.map(cells));
+}
+
+/** Columns for the terminal: the first two (server, scenario) left-aligned, the figures right-aligned. */
+export function alignedText(header, body) {
+  const all = [header, ...body];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
   const line = (r) => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  return [line(HEADER), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map((r) => line(cells(r)))].join('\n');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
 export function markdownTable(rows) {
