@@ -1,9 +1,11 @@
 /**
  * `--instructions`: what one request costs a server, in machine instructions, counted by valgrind's
  * callgrind. On this shared machine req/s and even CPU time per request move by half within minutes
- * (the same server at 26 and at 45 µs of CPU per request); an instruction count does not care what the
- * neighbours do: the same build, request and run length give the same count within a few percent, so a
- * change worth 5% of a request can be seen, which no timed run here can show.
+ * (the same server at 26 and at 45 µs of CPU per request); a count, one server at a time, moved by 3% at
+ * most between runs of the same build, so a change worth 5% of a request can be seen, which no timed run
+ * here can show. It is not proof against load: with four servers counted at once on two cores the same
+ * build's count moved by up to 15% (when V8's compiler threads deliver optimised code depends on the
+ * time they get), so the runner counts one server at a time.
  *
  * What it counts: the server's main thread (the event loop, where a request's JavaScript runs), from
  * after a warm-up to the end of a counted run of requests, divided by their number. What it leaves out:
@@ -42,7 +44,11 @@ export async function zeroCounts(pid) {
   await capture('callgrind_control', ['--zero', String(pid)]);
 }
 
-/** `n` requests to `url`, `CONCURRENCY` at a time on keep-alive connections; fails on any answer but 2xx. */
+/**
+ * `n` requests to `url`, `CONCURRENCY` at a time on keep-alive connections; fails on any answer but 2xx.
+ * node:http rather than fetch: it sends the scenario's headers and no others, as wrk does, where fetch
+ * adds its own (Accept, User-Agent, Sec-Fetch-Mode, …) for the server to parse.
+ */
 export async function send(url, { method, path, headers = {}, body }, n) {
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
   const { hostname, port } = new URL(url);
@@ -72,14 +78,16 @@ export async function send(url, { method, path, headers = {}, body }, n) {
 export function readCounts(out, pid) {
   const threads = [];
   for (let thread = 1; ; thread++) {
+    const file = `${out}-${String(thread).padStart(2, '0')}`;
     let text;
     try {
-      text = readFileSync(`${out}-${String(thread).padStart(2, '0')}`, 'utf8');
+      text = readFileSync(file, 'utf8');
     } catch {
       break;
     }
-    const summary = /^summary: (\d+)/m.exec(text) ?? /^totals: (\d+)/m.exec(text);
-    threads.push(summary ? Number(summary[1]) : 0);
+    const summary = /^summary: (\d+)/m.exec(text)?.[1];
+    if (summary === undefined) throw new Error(`callgrind's ${file} has no summary line`);
+    threads.push(Number(summary));
   }
   if (threads.length === 0) throw new Error(`callgrind wrote no counts for process ${pid} (${out}-01)`);
   return { main: threads[0], all: threads.reduce((sum, n) => sum + n, 0) };
