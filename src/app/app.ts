@@ -22,7 +22,7 @@ import { createPasswordGuard } from './password-guard.js';
 import { createSessions } from './session.js';
 import { createInteraction } from './interaction.js';
 import { createLogDestination } from './log-destination.js';
-import { RequestLog } from './request-log.js';
+import { RequestLog, requestFields } from './request-log.js';
 import { createSignIn } from './sign-in.js';
 import { createDocumentFetcher } from '../fetch/index.js';
 import { createConsent } from './consent.js';
@@ -55,12 +55,6 @@ export interface AppDependencies {
 }
 
 const SESSION_TTL_SECONDS = 8 * 3600;
-
-/** The path of a URL, never its query: authorization requests and SkyVault-style token requests carry secrets there. */
-function pathOnly(url: string | undefined): string {
-  const q = url?.indexOf('?') ?? -1;
-  return q === -1 ? (url ?? '') : (url ?? '').slice(0, q);
-}
 
 /** Built-in grants on when any configured client needs them; password and implicit (RFC 9700 §2.4), token exchange, JWT bearer and the device grant stay off otherwise. */
 function enabledGrants(config: ServerConfig): BuiltInGrantType[] {
@@ -214,10 +208,10 @@ export async function buildApp(config: AppConfig, deps: AppDependencies): Promis
       // match, since the serializer below never logs headers. test/app/logs.test.ts is the fence:
       // it runs every flow at `trace` and finds none of the secrets sent in headers or bodies.
       serializers: {
-        req: (req: FastifyRequest) => ({ method: req.method, path: pathOnly(req.url), remoteAddress: req.ip }),
+        req: requestFields,
       },
     },
-    logController: new RequestLog(),
+    logController: new RequestLog(logs.stream),
   });
 
   // Buffered lines reach stdout before the app is gone (close, SIGTERM, a crash).
