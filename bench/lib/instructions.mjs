@@ -1,11 +1,12 @@
 /**
  * `--instructions`: what one request costs a server, in machine instructions, counted by valgrind's
  * callgrind. On this shared machine req/s and even CPU time per request move by half within minutes
- * (the same server at 26 and at 45 µs of CPU per request); a count, one server at a time, moved by 3% at
- * most between runs of the same build, so a change worth 5% of a request can be seen, which no timed run
- * here can show. It is not proof against load: with four servers counted at once on two cores the same
- * build's count moved by up to 15% (when V8's compiler threads deliver optimised code depends on the
- * time they get), so the runner counts one server at a time.
+ * (the same server at 26 and at 45 µs of CPU per request); a count, one server at a time, moved by 1% at
+ * most between runs of the same build (`tollgate serve`'s bearer check 107.8k, 108.0k, 108.9k), so a
+ * change worth 3% of a request can be seen, which no timed run here can show. It is not proof against
+ * load: with four servers counted at once on two cores the same build's count moved by up to 15% (when
+ * V8's compiler threads deliver optimised code depends on the time they get), so the runner counts one
+ * server at a time.
  *
  * What it counts: the server's main thread (the event loop, where a request's JavaScript runs), from
  * after a warm-up to the end of a counted run of requests, divided by their number. What it leaves out:
@@ -18,10 +19,14 @@ import { readFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { capture } from './processes.mjs';
 
-/** Requests before counting starts: enough for V8 to have optimised the hot paths, even under valgrind. */
-export const WARMUP_REQUESTS = 6000;
+/**
+ * Requests before counting starts: enough for V8 to have optimised the hot paths, even under valgrind,
+ * where its compiler threads run slowly. After 6,000 they had not: the same build's bearer check
+ * counted between 115k and 131k, and after 20,000 between 107.8k and 108.9k.
+ */
+export const WARMUP_REQUESTS = 20000;
 /** Requests counted. */
-export const COUNTED_REQUESTS = 2000;
+export const COUNTED_REQUESTS = 4000;
 /** Requests in flight at once (keep-alive connections). */
 const CONCURRENCY = 8;
 
