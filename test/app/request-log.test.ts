@@ -2,10 +2,12 @@
  * The request log's completed line is built by hand for speed (src/app/request-log.ts): it must be the
  * line pino writes for `reply.log.info({ req, res, responseTime }, 'request completed')`, byte for byte,
  * or log queries and collectors would see two shapes. Both are written for the same request, with the
- * clock and the elapsed time held still, and compared whole.
+ * clock and the elapsed time held still, and compared whole; one path holds quotes, which JSON escapes.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { LogStream } from '../../src/app/log-destination.js';
@@ -26,20 +28,31 @@ class BothLines extends RequestLog {
   }
 }
 
-async function linesFor(level: string, url: string, log: (stream: LogStream) => RequestLog) {
+/** Sends `target` as it is, on a socket (inject would normalise it), and answers what was logged. */
+async function linesFor(level: string, target: string, log: (stream: LogStream) => RequestLog) {
   const stream = capture();
   const app = Fastify({ logger: { level, stream, serializers: { req: requestFields } }, logController: log(stream) });
   app.get('/*', async (_request, reply) => reply.code(401).send({ error: 'invalid_token' }));
-  await app.inject({ method: 'GET', url });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as AddressInfo;
+  const answer = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    const socket = connect(port, '127.0.0.1', () => socket.end(`GET ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`));
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    socket.on('close', () => resolve(text));
+    socket.on('error', reject);
+  });
+  assert.match(answer, /^HTTP\/1\.1 401 /);
   await app.close();
   return stream.lines;
 }
 
 describe('the request log line', () => {
-  for (const url of ['/secure?access_token=a-secret-value', '/not/%22here%22/%C3%A9?x=1', '/']) {
+  for (const url of ['/secure?access_token=a-secret-value', '/a/"quoted"/%C3%A9?x=1', '/']) {
     test(`is the line pino writes for the same request (${JSON.stringify(url)})`, async (t) => {
       t.mock.method(Date, 'now', () => 1764633600123);
-      const [ours, pinos, ...rest] = await linesFor('info', url, (stream) => new BothLines(stream));
+      const lines = await linesFor('info', url, (stream) => new BothLines(stream));
+      const [ours, pinos, ...rest] = lines.filter((l) => l.includes('"msg":"request completed"'));
       assert.equal(rest.length, 0, 'one line each');
       assert.ok(ours !== undefined && pinos !== undefined, 'both lines written');
       assert.equal(ours, pinos);
