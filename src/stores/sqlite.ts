@@ -11,6 +11,7 @@ import type { AccessToken, AuthorizationCode, Client, RefreshToken, Token } from
 import type { SigningKey } from '../tokens/signing-keys.js';
 import { createGroupCommit } from './sqlite-group-commit.js';
 import { createSqliteSweep } from './sqlite-sweep.js';
+import { createReadCache } from './sqlite-read-cache.js';
 import { sqliteSynchronous } from './sqlite-synchronous.js';
 import type { SqliteSynchronous } from './sqlite-synchronous.js';
 import { hashToken } from '../secrets.js';
@@ -203,6 +204,12 @@ function withClient<T extends { client: Client }>(row: Pick<AccessRow, 'data' | 
   const client = data.client ?? (row.metadata === null ? undefined : (JSON.parse(row.metadata) as Client));
   return client === undefined ? null : ({ ...data, client } as T);
 }
+
+/**
+ * Access tokens whose bearer checks are answered from memory while the database is unchanged: a few
+ * megabytes at most (a row's JSON and its client's, parsed), and enough for the tokens in active use.
+ */
+const RECENT_ACCESS_TOKENS = 4096;
 
 /** The one U32 SQLite keeps for its owner in the header ("tllg"); `ping` rewrites it to prove a write. */
 const APPLICATION_ID = 0x746c6c67;
@@ -418,6 +425,14 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
   });
 
   const sweepExpired = createSqliteSweep(db, write);
+  /** Bearer checks of recently used tokens, without the indexed read while nothing changed (sqlite-read-cache.ts). */
+  const recentAccess = createReadCache<{ data: TokenData; expiresAt: number; grantId: string }>(db, {
+    table: 'access_tokens',
+    key: 'hash',
+    joined: ['clients'],
+    name: 'tollgate_recent_access',
+    capacity: RECENT_ACCESS_TOKENS,
+  });
 
   const store: Store = {
     // The secret check, the constant-time user look-up and the client as user: src/stores/policy.ts.
@@ -444,14 +459,19 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     },
 
     async getAccessToken(accessToken) {
-      const row = sql.getAccess.get(hashToken(accessToken));
-      const data = row && withClient<TokenData>(row);
-      if (!data) return null;
+      const hash = hashToken(accessToken);
+      const found = recentAccess.lookup(hash, () => {
+        const row = sql.getAccess.get(hash);
+        const data = row && withClient<TokenData>(row);
+        return data ? { data, expiresAt: row.expires_at, grantId: row.grant_id } : undefined;
+      });
+      if (!found) return null;
+      // A new object each time, as memory.ts answers: a caller's change to it reaches no other caller.
       const token: AccessToken = {
-        ...data,
+        ...found.data,
         accessToken,
-        accessTokenExpiresAt: new Date(row.expires_at),
-        grantId: row.grant_id,
+        accessTokenExpiresAt: new Date(found.expiresAt),
+        grantId: found.grantId,
       };
       return token;
     },

@@ -11,7 +11,7 @@ import { SWEEP_BATCH } from '../../src/stores/sqlite-sweep.js';
 import type { SqliteStoreOptions, SqliteSynchronous } from '../../src/stores/sqlite.js';
 import { randomToken } from '../../src/secrets.js';
 import { TemporarilyUnavailableError } from '../../src/errors.js';
-import type { Client } from '../../src/types.js';
+import type { AccessToken, Client } from '../../src/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tollgate-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -300,6 +300,81 @@ describe('sqlite store, migrations', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('sqlite store, bearer checks answered from memory (sqlite-read-cache.ts)', () => {
+  type SqliteStore = Awaited<ReturnType<typeof createSqliteStore>>;
+
+  /** What `store` answers for `accessToken` now, with "not found" as null. */
+  async function check(store: SqliteStore, accessToken: string): Promise<AccessToken | null> {
+    return (await store.getAccessToken(accessToken)) || null;
+  }
+
+  /** Two stores on one file: this process, and another sharing the file (another worker, the CLI). */
+  async function twoProcesses(t: TestContext, name: string) {
+    const file = join(dir, `${name}.db`);
+    const here = await createSqliteStore({ filename: file });
+    const elsewhere = await createSqliteStore({ filename: file });
+    t.after(async () => {
+      await here.close();
+      await elsewhere.close();
+    });
+    const client = await here.saveClient({ client_id: 'c', client_name: 'Before', redirect_uris: [], grant_types: ['client_credentials'] });
+    /** A new token of `c`, checked three times at `here`, so any cache holds it. */
+    async function checkedToken(expiresIn = 60_000): Promise<AccessToken> {
+      const token = { accessToken: randomToken(), accessTokenExpiresAt: new Date(Date.now() + expiresIn), scope: ['read'], client, user: { id: 'c' }, grantId: randomToken() };
+      await here.saveToken(token, client, {});
+      for (let i = 0; i < 3; i++) assert.equal((await check(here, token.accessToken))?.grantId, token.grantId);
+      return token;
+    }
+    return { here, elsewhere, checkedToken };
+  }
+
+  const revocations: Record<string, (store: SqliteStore, token: AccessToken) => unknown> = {
+    'the token itself (RFC 7009)': (store, token) => store.revokeAccessToken(token),
+    'its grant': (store, token) => store.revokeGrant?.(token.grantId ?? ''),
+    "its client's tokens": (store) => store.revokeTokensOf({ clientId: 'c' }),
+    'its client (RFC 7592 §2.3)': (store) => store.deleteClient('c'),
+  };
+
+  for (const [i, [what, revoke]] of Object.entries(revocations).entries()) {
+    for (const side of ['here', 'elsewhere'] as const) {
+      it(`expired and revoked tokens refused immediately, on every process sharing the store: a checked token, revoking ${what} ${side}`, async (t) => {
+        const stores = await twoProcesses(t, `revoked-${i}-${side}`);
+        const token = await stores.checkedToken();
+        await revoke(stores[side], token);
+        assert.equal(await check(stores.here, token.accessToken), null);
+      });
+    }
+  }
+
+  it("a client's changed registration reaches its checked tokens at once, changed here or elsewhere", async (t) => {
+    const { here, elsewhere, checkedToken } = await twoProcesses(t, 'client-changed');
+    const { accessToken } = await checkedToken();
+    await here.saveClient({ client_id: 'c', client_name: 'Here', redirect_uris: [], grant_types: ['client_credentials'] });
+    assert.equal((await check(here, accessToken))?.client.client_name, 'Here');
+    await elsewhere.saveClient({ client_id: 'c', client_name: 'Elsewhere', redirect_uris: [], grant_types: ['client_credentials'] });
+    assert.equal((await check(here, accessToken))?.client.client_name, 'Elsewhere');
+  });
+
+  it('expired and revoked tokens refused immediately, on every process sharing the store: a checked expired token, once swept, is gone', async (t) => {
+    const { here, checkedToken } = await twoProcesses(t, 'swept');
+    const { accessToken } = await checkedToken(-1);
+    assert.equal(await here.sweepExpired(), 1);
+    assert.equal(await check(here, accessToken), null);
+  });
+
+  it('answers each check with its own object: a caller changing one changes no later answer', async (t) => {
+    const { here, checkedToken } = await twoProcesses(t, 'own-object');
+    const { accessToken } = await checkedToken();
+    const first = await check(here, accessToken);
+    assert.ok(first);
+    first.scope = ['admin'];
+    first.accessTokenExpiresAt = new Date(0);
+    const second = await check(here, accessToken);
+    assert.deepEqual(second?.scope, ['read']);
+    assert.ok((second?.accessTokenExpiresAt.getTime() ?? 0) > Date.now());
   });
 });
 
