@@ -210,6 +210,8 @@ function withClient<T extends { client: Client }>(row: Pick<AccessRow, 'data' | 
  * megabytes at most (a row's JSON and its client's, parsed), and enough for the tokens in active use.
  */
 const RECENT_ACCESS_TOKENS = 4096;
+/** Clients kept the same way: a registration each, parsed. */
+const RECENT_CLIENTS = 1024;
 
 /** The one U32 SQLite keeps for its owner in the header ("tllg"); `ping` rewrites it to prove a write. */
 const APPLICATION_ID = 0x746c6c67;
@@ -425,6 +427,14 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
   });
 
   const sweepExpired = createSqliteSweep(db, write);
+  /** Clients recently looked up (each token request's), parsed, while their rows are unchanged (sqlite-read-cache.ts). */
+  const recentClients = createReadCache<{ client: Client; secretHash: string | null; secret: string | null }>(db, {
+    table: 'clients',
+    key: 'client_id',
+    joined: [],
+    name: 'tollgate_recent_clients',
+    capacity: RECENT_CLIENTS,
+  });
   /** Bearer checks of recently used tokens, without the indexed read while nothing changed (sqlite-read-cache.ts). */
   const recentAccess = createReadCache<{ data: TokenData; expiresAt: number; grantId: string }>(db, {
     table: 'access_tokens',
@@ -438,9 +448,12 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     // The secret check, the constant-time user look-up and the client as user: src/stores/policy.ts.
     ...credentialPolicy({
       async findClient(clientId) {
-        const row = sql.getClient.get(clientId);
-        // Saved already normalised by toClient.
-        return row ? { client: JSON.parse(row.metadata) as Client, secretHash: row.secret_hash, secret: row.secret } : null;
+        const found = recentClients.lookup(clientId, () => {
+          const row = sql.getClient.get(clientId);
+          // Saved already normalised by toClient.
+          return row && { client: JSON.parse(row.metadata) as Client, secretHash: row.secret_hash, secret: row.secret };
+        });
+        return found ?? null;
       },
       async findUser(username) {
         const row = sql.getUserByName.get(username);

@@ -303,7 +303,7 @@ describe('sqlite store, migrations', () => {
   });
 });
 
-describe('sqlite store, bearer checks answered from memory (sqlite-read-cache.ts)', () => {
+describe('sqlite store, bearer checks and clients answered from memory (sqlite-read-cache.ts)', () => {
   type SqliteStore = Awaited<ReturnType<typeof createSqliteStore>>;
 
   /** What `store` answers for `accessToken` now, with "not found" as null. */
@@ -363,6 +363,22 @@ describe('sqlite store, bearer checks answered from memory (sqlite-read-cache.ts
     const { accessToken } = await checkedToken(-1);
     assert.equal(await here.sweepExpired(), 1);
     assert.equal(await check(here, accessToken), null);
+  });
+
+  it("a client's new secret, new registration or deletion, here or elsewhere, holds at its next authentication", async (t) => {
+    for (const side of ['here', 'elsewhere'] as const) {
+      const stores = await twoProcesses(t, `client-auth-${side}`);
+      const { here } = stores;
+      const registration = { client_id: 's', redirect_uris: [], grant_types: ['client_credentials'] };
+      await here.saveClient({ ...registration, client_secret: 'first-secret-first-secret-first-secret' });
+      for (let i = 0; i < 3; i++) assert.ok(await here.getClient('s', 'first-secret-first-secret-first-secret'));
+      await stores[side].saveClient({ ...registration, client_name: 'Renamed', client_secret: 'second-secret-second-secret-second-se' });
+      assert.equal(await here.getClient('s', 'first-secret-first-secret-first-secret'), null, `${side}: the old secret is refused`);
+      const renamed = await here.getClient('s', 'second-secret-second-secret-second-se');
+      assert.equal(renamed && renamed.client_name, 'Renamed', side);
+      await stores[side].deleteClient('s');
+      assert.equal(await here.getClient('s', null), null, `${side}: deleted`);
+    }
   });
 
   it('answers each check with its own object: a caller changing one changes no later answer', async (t) => {
