@@ -29,8 +29,11 @@ export interface ReadCacheOptions {
 }
 
 export interface ReadCache<V> {
-  /** `key`'s value: from memory when the database has not changed since it was read, else from `load`. */
-  lookup(key: string, load: () => V | undefined): V | undefined;
+  /**
+   * `key`'s value: from memory when the database has not changed since it was read, else from
+   * `load(key)` (a function made once, not one closure per look-up on the hot path).
+   */
+  lookup(key: string, load: (key: string) => V | undefined): V | undefined;
 }
 
 export function createReadCache<V>(db: Database, options: ReadCacheOptions): ReadCache<V> {
@@ -84,7 +87,7 @@ export function createReadCache<V>(db: Database, options: ReadCacheOptions): Rea
       if (cached !== undefined && unchanged()) return cached;
       // Safe to keep without reading the version again: this read comes after the version was last
       // read, so a commit by another connection since then shows at the next hit and empties the cache.
-      const value = load();
+      const value = load(k);
       if (value !== undefined) keep(k, value);
       return value;
     },
