@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Store, TokenHolder, UserListing } from './store.js';
@@ -11,6 +12,8 @@ import type { AccessToken, AuthorizationCode, Client, RefreshToken, Token } from
 import type { SigningKey } from '../tokens/signing-keys.js';
 import { createGroupCommit } from './sqlite-group-commit.js';
 import { createSqliteSweep } from './sqlite-sweep.js';
+import { startCheckpointer } from './sqlite-checkpointer.js';
+import type { Checkpointer } from './sqlite-checkpointer.js';
 import { createReadCache } from './sqlite-read-cache.js';
 import { sqliteSynchronous } from './sqlite-synchronous.js';
 import type { SqliteSynchronous } from './sqlite-synchronous.js';
@@ -223,6 +226,40 @@ function onDisk(filename: string): boolean {
 }
 
 /**
+ * Hands the WAL checkpoints to a worker thread (sqlite-checkpointer.ts), so no request waits behind
+ * one. This connection takes them back (SQLite's own, every 1000 pages) if the worker cannot start
+ * or dies.
+ */
+async function checkpointInWorker(db: Database.Database, filename: string, synchronous: SqliteSynchronous): Promise<Checkpointer | undefined> {
+  const finish = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
+  const checkpointHere = (error: unknown): void => {
+    console.error(`tollgate: SQLite checkpoints of ${filename} run on the serving thread (the worker thread for them failed: ${error instanceof Error ? error.message : String(error)})`);
+    if (db.open) db.pragma('wal_autocheckpoint = 1000');
+  };
+  try {
+    const checkpointer = await startCheckpointer({
+      filename,
+      driver: createRequire(import.meta.url).resolve('better-sqlite3'),
+      synchronous: synchronous === 'normal' ? 'NORMAL' : 'FULL',
+      rewind() {
+        // Between two batches (a message is a turn of its own; batches run within one), so no
+        // transaction is open. PASSIVE never waits for a lock; a failure leaves the log to the next rewind.
+        if (!db.open) return;
+        try {
+          finish.get();
+        } catch {}
+      },
+      onFailure: checkpointHere,
+    });
+    db.pragma('wal_autocheckpoint = 0');
+    return checkpointer;
+  } catch (error) {
+    checkpointHere(error);
+    return undefined;
+  }
+}
+
+/**
  * Creates the file, and its directory when missing, readable by this user only: the file holds the
  * JWT private keys and token hashes (SECURITY-CHECKLIST: files 0600 in a 0700 directory). SQLite
  * gives the `-wal` and `-shm` files the mode of the database file, so they are 0600 too.
@@ -271,6 +308,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
   db.pragma('busy_timeout = 5000');
   migrate(db);
   const { write, flush } = createGroupCommit(db, { beforeBatch: checkFile });
+  const checkpointer = onDisk(filename) ? await checkpointInWorker(db, filename, synchronous) : undefined;
 
   // Prepared once; each call only binds values.
   const sql = {
@@ -677,6 +715,8 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     async close() {
       flush();
       db.close();
+      // After the close, so that nothing else (a sweep under way) goes on while the worker exits.
+      await checkpointer?.stop();
     },
   };
   return guardUnavailable(store, isSqliteUnavailable);
