@@ -15,6 +15,7 @@ import { collectGrants, heldBy, optionalConsumedAt, passwordHashOf, recordHash, 
 import type { GrantTokenRow } from './records.js';
 import { guardUnavailable, isNetworkError } from './unavailable.js';
 import { createTurnBatch } from './turn-batch.js';
+import { createTrackedCache } from './redis-tracked-cache.js';
 import { importPeer } from '../peer.js';
 
 // Every type of the Store contract, the same from each store's entry.
@@ -324,11 +325,13 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     return clientIds.map((id) => byId.get(id) ?? null);
   };
   const clientReads = createTurnBatch<string, StoredClient | null>(readClients, async (clientId) => (await readClients([clientId]))[0] ?? null, isRedisUnavailable);
+  /** The last 1024 clients read, kept while Redis tracks their keys unchanged (redis-tracked-cache.ts). */
+  const clients = createTrackedCache<StoredClient | null>(redis, key.client(''), 1024);
 
   const store: Store = {
     // The secret check, the constant-time user look-up and the client as user: src/stores/policy.ts.
     ...credentialPolicy({
-      findClient: (clientId) => clientReads.add(clientId),
+      findClient: (clientId) => clients.lookup(key.client(clientId), () => clientReads.add(clientId)),
       async findUser(username) {
         const id = await redis.get(key.username(username));
         const json = id === null ? null : await redis.get(key.user(id));
@@ -427,14 +430,19 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
       // The secret itself only for a client_secret_jwt client (src/stores/records.ts); every other keeps its hash alone.
       const secret = retrievableSecretOf(registration);
       const record: StoredClient = { client, secretHash: secretHashOf(registration), ...(secret !== null && { secret }) };
+      // Forgotten before and after, so neither a read under way nor the next one keeps the old registration.
+      clients.forget(key.client(client.client_id));
       await redis.set(key.client(client.client_id), JSON.stringify(record));
+      clients.forget(key.client(client.client_id));
       return client;
     },
 
     async deleteClient(clientId) {
       // Deleted first, so no new token can be issued to it while its tokens, codes and consents are
       // revoked (RFC 7592 §2.3).
+      clients.forget(key.client(clientId));
       const existed = (await redis.del(key.client(clientId))) === 1;
+      clients.forget(key.client(clientId));
       await store.revokeTokensOf({ clientId });
       return existed;
     },
@@ -604,6 +612,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     },
 
     async close() {
+      await clients.close();
       // QUIT needs a live connection; without one, just stop reconnecting.
       if (redis.status === 'ready') await redis.quit();
       else redis.disconnect();

@@ -1,0 +1,138 @@
+/**
+ * Values of Redis keys kept in memory for as long as Redis says the keys have not changed: Redis's
+ * server-assisted client-side caching (CLIENT TRACKING, https://redis.io/docs/latest/develop/reference/client-side-caching/)
+ * in broadcasting mode. Every token request reads its client, and a client's registration almost
+ * never changes, so the Redis store answers it from memory instead of a round trip (issue 17).
+ *
+ * How a change reaches every process sharing the Redis:
+ * - the store's connection runs `CLIENT TRACKING ON BCAST PREFIX <prefix> REDIRECT <id>`: Redis then
+ *   names every key under the prefix that any connection writes, deletes, or that expires or is
+ *   evicted, to a second connection of ours subscribed to `__redis__:invalidate`, which forgets it;
+ *   Redis sends that message in the same turn of its event loop as its answer to the writer, so a
+ *   process has it by the time anyone acting on that answer can reach it;
+ * - a value read while a message was on its way (any message, `generation` counts them) is answered
+ *   but not kept, so a read that crossed a change never outlives it;
+ * - whenever either connection is lost, or tracking cannot be switched on (a Redis before 6, a user
+ *   without the CLIENT command), nothing is kept or answered from memory until tracking is on again,
+ *   over a new subscription: a message missed while disconnected cannot leave a stale value.
+ * This process's own writes are forgotten by the caller at once (`forget`), without waiting for the
+ * message, so it reads its own writes.
+ */
+import type { Redis } from 'ioredis';
+
+export interface TrackedCache<V> {
+  /** The value of `key` from memory when tracked and kept, else from `load` (kept if nothing changed meanwhile). */
+  lookup(key: string, load: () => Promise<V>): Promise<V>;
+  /** Forgets `key` now: for this process's own writes. */
+  forget(key: string): void;
+  /** Quits the subscription. */
+  close(): Promise<void>;
+}
+
+const CHANNEL = '__redis__:invalidate';
+
+/**
+ * `redis` is the connection the values are read on (tracking is a property of a connection);
+ * `prefix` the keys tracked; at most `capacity` values are kept, the oldest dropped first.
+ */
+export function createTrackedCache<V>(redis: Redis, prefix: string, capacity: number): TrackedCache<V> {
+  const entries = new Map<string, V>();
+  let tracking = false;
+  /** Counts changes (invalidations, lost connections): a read that saw it move keeps nothing. */
+  let generation = 0;
+  /** Counts attempts to switch tracking on, and losses: an attempt succeeds only if nothing came after it. */
+  let attempts = 0;
+  let subscriberId: string | undefined;
+  let closed = false;
+
+  function stopTracking(): void {
+    tracking = false;
+    attempts++;
+    generation++;
+    entries.clear();
+  }
+
+  // A connection of its own: a subscribed connection cannot run other commands. autoResubscribe off:
+  // after a reconnection it has a new id, which tracking must be pointed at again (below). RESP2:
+  // to a RESP3 connection Redis sends invalidations as `invalidate` pushes, which ioredis 6 drops;
+  // to a RESP2 one, as messages on the channel (ioredis 5 speaks RESP2 only and ignores the option).
+  const subscriber = redis.duplicate({ protocol: 2, autoResubscribe: false, enableAutoPipelining: false, enableOfflineQueue: false });
+  subscriber.on('error', () => {});
+
+  // The message names the keys (Buffers; a name can hold any byte), or is null when the whole
+  // database was flushed.
+  subscriber.on('messageBuffer', (channel: Buffer, keys: Buffer[] | Buffer | null) => {
+    if (channel.toString() !== CHANNEL) return;
+    generation++;
+    if (!Array.isArray(keys)) entries.clear();
+    else for (const name of keys) entries.delete(name.toString());
+  });
+
+  /** Points the reading connection's tracking at the subscriber; run after either connection (re)connects. */
+  async function track(): Promise<void> {
+    stopTracking();
+    const attempt = attempts;
+    if (subscriberId === undefined || closed) return;
+    try {
+      // OFF first: ON again with other options is refused while on.
+      await redis.call('CLIENT', 'TRACKING', 'OFF');
+      await redis.call('CLIENT', 'TRACKING', 'ON', 'REDIRECT', subscriberId, 'BCAST', 'PREFIX', prefix);
+      if (attempt === attempts && !closed) tracking = true;
+    } catch {
+      // Left off: every look-up reads Redis, as without this cache.
+    }
+  }
+
+  subscriber.on('ready', () => {
+    subscriberId = undefined;
+    stopTracking();
+    void (async () => {
+      try {
+        const id = String(await subscriber.client('ID'));
+        await subscriber.subscribe(CHANNEL);
+        subscriberId = id;
+        await track();
+      } catch {
+        // Left off until the subscriber connects again.
+      }
+    })();
+  });
+  subscriber.on('close', () => {
+    subscriberId = undefined;
+    stopTracking();
+  });
+  // Tracking belongs to the connection: a reconnected one starts without it.
+  const onReadingClose = (): void => stopTracking();
+  const onReadingReady = (): void => void track();
+  redis.on('close', onReadingClose);
+  redis.on('ready', onReadingReady);
+
+  return {
+    async lookup(key, load) {
+      if (tracking) {
+        const kept = entries.get(key);
+        if (kept !== undefined || entries.has(key)) return kept as V;
+      }
+      const seen = generation;
+      const wasTracking = tracking;
+      const value = await load();
+      if (wasTracking && tracking && seen === generation) {
+        entries.set(key, value);
+        if (entries.size > capacity) entries.delete(entries.keys().next().value as string);
+      }
+      return value;
+    },
+    forget(key) {
+      generation++;
+      entries.delete(key);
+    },
+    async close() {
+      closed = true;
+      stopTracking();
+      redis.off('close', onReadingClose);
+      redis.off('ready', onReadingReady);
+      if (subscriber.status === 'ready') await subscriber.quit();
+      else subscriber.disconnect();
+    },
+  };
+}

@@ -1,0 +1,171 @@
+/**
+ * Values kept while Redis tracks their keys unchanged (src/stores/redis-tracked-cache.ts), on a real
+ * Redis with a second connection standing for another process: kept values must actually be answered
+ * from memory (else the rest proves nothing), and every way a kept value can go stale (a write or a
+ * deletion elsewhere, a read that crossed a change, a lost subscription, this process's own writes
+ * through two stores) must show.
+ */
+import { after, afterEach, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { createTrackedCache } from '../../src/stores/redis-tracked-cache.js';
+import type { TrackedCache } from '../../src/stores/redis-tracked-cache.js';
+import { createRedisStore } from '../../src/stores/redis.js';
+import { REDIS_URL, serviceAvailable } from '../helpers/services.js';
+
+async function until(condition: () => Promise<boolean>, what: string, ms = 3000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+if (await serviceAvailable('Redis', REDIS_URL)) {
+  const prefix = `tollgate-test:tracked:${randomUUID()}:`;
+  /** Another process's connection: its writes reach the cache only through Redis's invalidations. */
+  const other = new Redis(REDIS_URL);
+  after(async () => {
+    const keys = await other.keys(`${prefix}*`);
+    if (keys.length > 0) await other.del(...keys);
+    await other.quit();
+  });
+
+  describe('redis tracked cache', () => {
+    /** The connection name marks this test's two connections, so the subscriber can be found and cut. */
+    let name: string;
+    let reading: Redis;
+    let cache: TrackedCache<string | null>;
+    let loads: number;
+
+    const lookup = (key: string): Promise<string | null> =>
+      cache.lookup(`${prefix}${key}`, async () => {
+        loads += 1;
+        return reading.get(`${prefix}${key}`);
+      });
+
+    /** Waits until values are answered from memory: tracking is on (it starts once both connections are up). */
+    async function tracked(key: string): Promise<void> {
+      await until(async () => {
+        await lookup(key);
+        const before = loads;
+        await lookup(key);
+        return loads === before;
+      }, `${key} is answered from memory`);
+    }
+
+    beforeEach(async () => {
+      name = `tracked-${randomUUID()}`;
+      // Reconnections a second after a loss (the subscriber inherits it): what is answered meanwhile
+      // shows whether the loss itself stopped the answers from memory.
+      reading = new Redis(REDIS_URL, { connectionName: name, enableAutoPipelining: true, retryStrategy: () => 1000 });
+      cache = createTrackedCache(reading, prefix, 3);
+      loads = 0;
+      await other.mset(`${prefix}a`, 'A', `${prefix}b`, 'B');
+    });
+    afterEach(async () => {
+      await cache.close();
+      await reading.quit();
+    });
+
+    it('answers a tracked value from memory, and a missing key too', async () => {
+      await tracked('a');
+      assert.equal(await lookup('a'), 'A');
+      await tracked('missing');
+      assert.equal(await lookup('missing'), null);
+    });
+
+    it('a write or a deletion by another connection shows at a later look-up', async () => {
+      await tracked('a');
+      await other.set(`${prefix}a`, 'A2');
+      await until(async () => (await lookup('a')) === 'A2', 'the write shows');
+      await tracked('a');
+      await other.del(`${prefix}a`);
+      await until(async () => (await lookup('a')) === null, 'the deletion shows');
+      await tracked('missing');
+      await other.set(`${prefix}missing`, 'now');
+      await until(async () => (await lookup('missing')) === 'now', 'a key created elsewhere shows');
+    });
+
+    it('a value read while a change was on its way is answered but not kept', async () => {
+      await tracked('b');
+      // A look-up of a whose read has answered the old value but not yet returned it.
+      let release!: () => void;
+      const held = cache.lookup(`${prefix}a`, async () => {
+        loads += 1;
+        const value = await reading.get(`${prefix}a`);
+        await new Promise<void>((resolve) => (release = resolve));
+        return value;
+      });
+      await until(async () => release !== undefined, 'the read is under way');
+      // a and b change in one transaction: one invalidation names both, so b's reload shows it has arrived.
+      await other.multi().set(`${prefix}a`, 'A2').set(`${prefix}b`, 'B2').exec();
+      await until(async () => (await lookup('b')) === 'B2', 'the invalidation has arrived');
+      release();
+      assert.equal(await held, 'A');
+      const before = loads;
+      assert.equal(await lookup('a'), 'A2', 'the crossed read was not kept');
+      assert.equal(loads, before + 1);
+    });
+
+    it('a lost subscription keeps nothing: a write made while it was down still shows', async () => {
+      await tracked('a');
+      const clients = String(await other.client('LIST'));
+      const subscriber = clients.split('\n').find((line) => line.includes(` name=${name} `) && / sub=1 /.test(line));
+      assert.ok(subscriber, 'the cache subscribes on a connection of its own');
+      const id = /\bid=(\d+)/.exec(subscriber)![1]!;
+      // Cut, and written at once: the invalidation of this write has nowhere to go.
+      await other.client('KILL', 'ID', id);
+      await other.set(`${prefix}a`, 'A3');
+      await until(async () => (await lookup('a')) === 'A3', 'the write made while the subscription was down shows, before it reconnects', 800);
+      // And tracking comes back on, over a new subscription.
+      await tracked('a');
+      await other.set(`${prefix}a`, 'A4');
+      await until(async () => (await lookup('a')) === 'A4', 'a write after the reconnection shows');
+    });
+
+    it('keeps at most its capacity, the oldest dropped first', async () => {
+      await other.mset(`${prefix}c`, 'C', `${prefix}d`, 'D');
+      for (const key of ['a', 'b', 'c']) await tracked(key);
+      await lookup('d');
+      const before = loads;
+      await lookup('a');
+      assert.equal(loads, before + 1, 'a, the oldest, was dropped when d came in');
+      await lookup('c');
+      assert.equal(loads, before + 1, 'c is still kept');
+    });
+  });
+
+  describe('redis store, clients answered from memory', () => {
+    const storePrefix = `tollgate-test:tracked-store:${randomUUID()}:`;
+    after(async () => {
+      const keys = await other.keys(`${storePrefix}*`);
+      if (keys.length > 0) await other.del(...keys);
+    });
+    const registration = (secret: string) => ({ client_id: 'app', client_secret: secret, redirect_uris: [], grant_types: ['client_credentials'] });
+
+    it("a client's new secret and its deletion, by this store at once and by another store sharing the Redis", async () => {
+      const here = await createRedisStore({ url: REDIS_URL, prefix: storePrefix });
+      const elsewhere = await createRedisStore({ url: REDIS_URL, prefix: storePrefix });
+      try {
+        await here.saveClient(registration('one'));
+        await until(async () => (await here.getClient('app', 'one')) !== null, 'the client is found');
+        // Its own writes: no waiting for Redis's message.
+        await here.saveClient(registration('two'));
+        assert.equal(await here.getClient('app', 'one'), null, 'the old secret is refused at once');
+        assert.ok(await here.getClient('app', 'two'));
+        await elsewhere.saveClient(registration('three'));
+        await until(async () => (await here.getClient('app', 'two')) === null && (await here.getClient('app', 'three')) !== null, "the other store's new secret shows");
+        await elsewhere.deleteClient('app');
+        await until(async () => (await here.getClient('app', 'three')) === null, "the other store's deletion shows");
+        await here.saveClient(registration('four'));
+        await here.deleteClient('app');
+        assert.equal(await here.getClient('app', 'four'), null, 'its own deletion shows at once');
+      } finally {
+        await here.close();
+        await elsewhere.close();
+      }
+    });
+  });
+}
