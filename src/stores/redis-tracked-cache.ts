@@ -21,10 +21,14 @@
 import type { Redis } from 'ioredis';
 
 export interface TrackedCache<V> {
-  /** The value of `key` from memory when tracked and kept, else from `load` (kept if nothing changed meanwhile). */
-  lookup(key: string, load: () => Promise<V>): Promise<V>;
-  /** Forgets `key` now: for this process's own writes. */
-  forget(key: string): void;
+  /**
+   * The value of `id` (the key `<prefix><id>`) from memory when tracked and kept, else from the
+   * cache's `load(id)` (kept if nothing changed meanwhile). One loader for all, so a look-up on the
+   * token endpoint allocates neither a closure nor a key.
+   */
+  lookup(id: string): Promise<V>;
+  /** Forgets `id` now: for this process's own writes. */
+  forget(id: string): void;
   /** Quits the subscription. */
   close(): Promise<void>;
 }
@@ -33,9 +37,10 @@ const CHANNEL = '__redis__:invalidate';
 
 /**
  * `redis` is the connection the values are read on (tracking is a property of a connection);
- * `prefix` the keys tracked; at most `capacity` values are kept, the oldest dropped first.
+ * `prefix` the keys tracked, each kept under the rest of its name (its id); `load` reads an id's
+ * value; at most `capacity` values are kept, the oldest dropped first.
  */
-export function createTrackedCache<V>(redis: Redis, prefix: string, capacity: number): TrackedCache<V> {
+export function createTrackedCache<V>(redis: Redis, prefix: string, load: (id: string) => Promise<V>, capacity: number): TrackedCache<V> {
   const entries = new Map<string, V>();
   let tracking = false;
   /** Counts changes (invalidations, lost connections): a read that saw it move keeps nothing. */
@@ -65,7 +70,7 @@ export function createTrackedCache<V>(redis: Redis, prefix: string, capacity: nu
     if (channel.toString() !== CHANNEL) return;
     generation++;
     if (!Array.isArray(keys)) entries.clear();
-    else for (const name of keys) entries.delete(name.toString());
+    else for (const name of keys) entries.delete(name.toString().slice(prefix.length));
   });
 
   /** Points the reading connection's tracking at the subscriber; run after either connection (re)connects. */
@@ -108,23 +113,23 @@ export function createTrackedCache<V>(redis: Redis, prefix: string, capacity: nu
   redis.on('ready', onReadingReady);
 
   return {
-    async lookup(key, load) {
+    async lookup(id) {
       if (tracking) {
-        const kept = entries.get(key);
-        if (kept !== undefined || entries.has(key)) return kept as V;
+        const kept = entries.get(id);
+        if (kept !== undefined || entries.has(id)) return kept as V;
       }
       const seen = generation;
       const wasTracking = tracking;
-      const value = await load();
+      const value = await load(id);
       if (wasTracking && tracking && seen === generation) {
-        entries.set(key, value);
+        entries.set(id, value);
         if (entries.size > capacity) entries.delete(entries.keys().next().value as string);
       }
       return value;
     },
-    forget(key) {
+    forget(id) {
       generation++;
-      entries.delete(key);
+      entries.delete(id);
     },
     async close() {
       closed = true;

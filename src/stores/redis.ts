@@ -326,12 +326,12 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
   };
   const clientReads = createTurnBatch<string, StoredClient | null>(readClients, async (clientId) => (await readClients([clientId]))[0] ?? null, isRedisUnavailable);
   /** The last 1024 clients read, kept while Redis tracks their keys unchanged (redis-tracked-cache.ts). */
-  const clients = createTrackedCache<StoredClient | null>(redis, key.client(''), 1024);
+  const clients = createTrackedCache<StoredClient | null>(redis, key.client(''), (clientId) => clientReads.add(clientId), 1024);
 
   const store: Store = {
     // The secret check, the constant-time user look-up and the client as user: src/stores/policy.ts.
     ...credentialPolicy({
-      findClient: (clientId) => clients.lookup(key.client(clientId), () => clientReads.add(clientId)),
+      findClient: (clientId) => clients.lookup(clientId),
       async findUser(username) {
         const id = await redis.get(key.username(username));
         const json = id === null ? null : await redis.get(key.user(id));
@@ -431,18 +431,18 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
       const secret = retrievableSecretOf(registration);
       const record: StoredClient = { client, secretHash: secretHashOf(registration), ...(secret !== null && { secret }) };
       // Forgotten before and after, so neither a read under way nor the next one keeps the old registration.
-      clients.forget(key.client(client.client_id));
+      clients.forget(client.client_id);
       await redis.set(key.client(client.client_id), JSON.stringify(record));
-      clients.forget(key.client(client.client_id));
+      clients.forget(client.client_id);
       return client;
     },
 
     async deleteClient(clientId) {
       // Deleted first, so no new token can be issued to it while its tokens, codes and consents are
       // revoked (RFC 7592 §2.3).
-      clients.forget(key.client(clientId));
+      clients.forget(clientId);
       const existed = (await redis.del(key.client(clientId))) === 1;
-      clients.forget(key.client(clientId));
+      clients.forget(clientId);
       await store.revokeTokensOf({ clientId });
       return existed;
     },

@@ -230,7 +230,7 @@ function onDisk(filename: string): boolean {
  * one. This connection takes them back (SQLite's own, every 1000 pages) if the worker cannot start
  * or dies.
  */
-async function checkpointInWorker(db: Database.Database, filename: string, synchronous: SqliteSynchronous): Promise<Checkpointer | undefined> {
+async function checkpointInWorker(db: Database.Database, filename: string, synchronous: 'FULL' | 'NORMAL'): Promise<Checkpointer | undefined> {
   const finish = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
   const checkpointHere = (error: unknown): void => {
     console.error(`tollgate: SQLite checkpoints of ${filename} run on the serving thread (the worker thread for them failed: ${error instanceof Error ? error.message : String(error)})`);
@@ -240,7 +240,7 @@ async function checkpointInWorker(db: Database.Database, filename: string, synch
     const checkpointer = await startCheckpointer({
       filename,
       driver: createRequire(import.meta.url).resolve('better-sqlite3'),
-      synchronous: synchronous === 'normal' ? 'NORMAL' : 'FULL',
+      synchronous,
       rewind() {
         // Between two batches (a message is a turn of its own; batches run within one), so no
         // transaction is open. PASSIVE never waits for a lock; a failure leaves the log to the next rewind.
@@ -302,13 +302,14 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
   db.pragma('journal_mode = WAL');
   // A token answered with 200 must survive a crash. FULL syncs the WAL at every commit; NORMAL, chosen
   // by config only, syncs at checkpoints, so a power loss or an OS crash can drop the last commits.
-  db.pragma(`synchronous = ${synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+  const syncLevel = synchronous === 'normal' ? 'NORMAL' : 'FULL';
+  db.pragma(`synchronous = ${syncLevel}`);
   // Several processes may share the file: wait up to 5 s for the write lock instead of failing with
   // SQLITE_BUSY (the group commit's writes wait off the event loop, see sqlite-group-commit.ts).
   db.pragma('busy_timeout = 5000');
   migrate(db);
   const { write, flush } = createGroupCommit(db, { beforeBatch: checkFile });
-  const checkpointer = onDisk(filename) ? await checkpointInWorker(db, filename, synchronous) : undefined;
+  const checkpointer = onDisk(filename) ? await checkpointInWorker(db, filename, syncLevel) : undefined;
 
   // Prepared once; each call only binds values.
   const sql = {

@@ -38,12 +38,12 @@ if (await serviceAvailable('Redis', REDIS_URL)) {
     let reading: Redis;
     let cache: TrackedCache<string | null>;
     let loads: number;
+    /** Loads whose read Redis has answered. */
+    let answered = 0;
+    /** While set, a load waits for it after reading: a read that has its answer but has not returned it. */
+    let hold: Promise<void> | undefined;
 
-    const lookup = (key: string): Promise<string | null> =>
-      cache.lookup(`${prefix}${key}`, async () => {
-        loads += 1;
-        return reading.get(`${prefix}${key}`);
-      });
+    const lookup = (key: string): Promise<string | null> => cache.lookup(key);
 
     /** Waits until values are answered from memory: tracking is on (it starts once both connections are up). */
     async function tracked(key: string): Promise<void> {
@@ -60,7 +60,21 @@ if (await serviceAvailable('Redis', REDIS_URL)) {
       // Reconnections a second after a loss (the subscriber inherits it): what is answered meanwhile
       // shows whether the loss itself stopped the answers from memory.
       reading = new Redis(REDIS_URL, { connectionName: name, enableAutoPipelining: true, retryStrategy: () => 1000 });
-      cache = createTrackedCache(reading, prefix, 3);
+      // Loads the value, or holds it after reading while `hold` is set (a read under way).
+      cache = createTrackedCache(
+        reading,
+        prefix,
+        async (key) => {
+          const held = hold;
+          loads += 1;
+          const value = await reading.get(`${prefix}${key}`);
+          answered += 1;
+          if (held !== undefined) await held;
+          return value;
+        },
+        3,
+      );
+      hold = undefined;
       loads = 0;
       await other.mset(`${prefix}a`, 'A', `${prefix}b`, 'B');
     });
@@ -92,21 +106,19 @@ if (await serviceAvailable('Redis', REDIS_URL)) {
       await tracked('b');
       // A look-up of a whose read has answered the old value but not yet returned it.
       let release!: () => void;
-      const held = cache.lookup(`${prefix}a`, async () => {
-        loads += 1;
-        const value = await reading.get(`${prefix}a`);
-        await new Promise<void>((resolve) => (release = resolve));
-        return value;
-      });
-      await until(async () => release !== undefined, 'the read is under way');
+      hold = new Promise<void>((resolve) => (release = resolve));
+      const before = answered;
+      const held = lookup('a');
+      await until(async () => answered === before + 1, 'the read has its answer');
+      hold = undefined;
       // a and b change in one transaction: one invalidation names both, so b's reload shows it has arrived.
       await other.multi().set(`${prefix}a`, 'A2').set(`${prefix}b`, 'B2').exec();
       await until(async () => (await lookup('b')) === 'B2', 'the invalidation has arrived');
       release();
       assert.equal(await held, 'A');
-      const before = loads;
+      const after = loads;
       assert.equal(await lookup('a'), 'A2', 'the crossed read was not kept');
-      assert.equal(loads, before + 1);
+      assert.equal(loads, after + 1);
     });
 
     it('a lost subscription keeps nothing: a write made while it was down still shows', async () => {
