@@ -53,6 +53,41 @@ export function stopOnSignal(server, cleanup = async () => {}) {
 export const sha256 = (value) => createHash('sha256').update(value).digest('base64url');
 const SECRET_HASH = Buffer.from(sha256(CLIENT_SECRET));
 
+/**
+ * The references write their answers as `tollgate serve` does (src/app/turn-end-writes.ts, written
+ * again here so a reference depends on no tollgate code): a connection's writes wait for the end of
+ * the event-loop turn that made them, and leave together. A reference writing each answer at once
+ * would pay a wake-up of wrk per answer that serve does not, and would no longer be a limit
+ * (bench/README.md, "Writes at the turn's end").
+ */
+let held = [];
+const release = () => {
+  const flushes = held;
+  held = [];
+  for (const flush of flushes) flush();
+};
+export function writeAtTurnEnd(server) {
+  server.on('connection', (socket) => {
+    const { _write: write, _writev: writev, destroy } = socket;
+    let pending;
+    const flush = () => {
+      const now = pending;
+      pending = undefined;
+      now?.();
+    };
+    const hold = (write) => {
+      pending = write;
+      if (held.push(flush) === 1) setImmediate(release);
+    };
+    socket._write = (chunk, encoding, callback) => hold(() => write.call(socket, chunk, encoding, callback));
+    socket._writev = (chunks, callback) => hold(() => writev.call(socket, chunks, callback));
+    socket.destroy = (error) => {
+      flush();
+      return destroy.call(socket, error);
+    };
+  });
+}
+
 /** The plain servers' client check: HTTP Basic, the secret's SHA-256 compared in constant time. */
 export function authenticateClient(header) {
   if (!header?.startsWith('Basic ')) return false;

@@ -13,7 +13,7 @@
  */
 import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { CLIENT_ID, LISTEN_PORT, MINT_PATH, REDIRECT_URI, SCOPE, USER, announce, authenticateClient, readBody, sha256, stopOnSignal } from './fixture.mjs';
+import { CLIENT_ID, LISTEN_PORT, MINT_PATH, REDIRECT_URI, SCOPE, USER, announce, authenticateClient, writeAtTurnEnd, readBody, sha256, stopOnSignal } from './fixture.mjs';
 
 const TTL = 3600;
 const REFRESH_TTL = 14 * 86400;
@@ -119,6 +119,7 @@ export function servePlainStore(backend) {
       res.end();
     });
   });
+  writeAtTurnEnd(server);
   server.listen(LISTEN_PORT, '127.0.0.1', () => announce(server, backend.name));
   stopOnSignal(server, () => backend.close());
 }

@@ -5,7 +5,7 @@
  */
 import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { CLIENT_ID, LISTEN_PORT, MINT_PATH, REDIRECT_URI, SCOPE, USER, announce, authenticateClient, readBody, stopOnSignal } from './fixture.mjs';
+import { CLIENT_ID, LISTEN_PORT, MINT_PATH, REDIRECT_URI, SCOPE, USER, announce, authenticateClient, writeAtTurnEnd, readBody, stopOnSignal } from './fixture.mjs';
 
 const TTL = 3600;
 const NO_STORE = { 'Content-Type': 'application/json;charset=UTF-8', 'Cache-Control': 'no-store', Pragma: 'no-cache' };
@@ -83,6 +83,7 @@ const server = createServer(async (req, res) => {
   }
   res.writeHead(404).end();
 });
+writeAtTurnEnd(server);
 
 server.listen(LISTEN_PORT, '127.0.0.1', () => announce(server, 'plain node:http'));
 stopOnSignal(server);

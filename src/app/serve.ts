@@ -10,6 +10,7 @@ import { openReachableStore } from './reachable-store.js';
 import { randomId } from './session.js';
 import { pruneUnlisted } from './config-source.js';
 import type { Removal } from './config-source.js';
+import { writeAtTurnEnd } from './turn-end-writes.js';
 
 export interface RunningServer {
   /** The base URL the server listens on. */
@@ -72,6 +73,7 @@ function createHttpServer(config: ServerConfig): Server {
   });
   server.keepAliveTimeout = keepAliveTimeout * 1000;
   server.maxConnections = maxConnections;
+  server.on('connection', writeAtTurnEnd);
   return server;
 }
 
