@@ -61,12 +61,26 @@ const SECRET_HASH = Buffer.from(sha256(CLIENT_SECRET));
  * (bench/README.md, "Writes at the turn's end").
  */
 let held = [];
+let releaseDue = false;
+let read = false;
 const release = () => {
+  releaseDue = false;
+  read = true;
   const flushes = held;
   held = [];
   for (const flush of flushes) flush();
 };
+const releaseDueAtTurnEnd = () => {
+  if (!releaseDue) {
+    releaseDue = true;
+    setImmediate(release);
+  }
+};
 export function writeAtTurnEnd(server) {
+  server.prependListener('request', () => {
+    read = false;
+    releaseDueAtTurnEnd();
+  });
   server.on('connection', (socket) => {
     const { _write: write, _writev: writev, destroy } = socket;
     let pending;
@@ -76,8 +90,10 @@ export function writeAtTurnEnd(server) {
       now?.();
     };
     const hold = (write) => {
+      if (read) return write();
       pending = write;
-      if (held.push(flush) === 1) setImmediate(release);
+      held.push(flush);
+      releaseDueAtTurnEnd();
     };
     socket._write = (chunk, encoding, callback) => hold(() => write.call(socket, chunk, encoding, callback));
     socket._writev = (chunks, callback) => hold(() => writev.call(socket, chunks, callback));

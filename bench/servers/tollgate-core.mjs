@@ -96,7 +96,7 @@ if (sweepSeconds > 0) setInterval(() => store.sweepExpired().catch((err) => cons
 
 const httpServer = createServer();
 // As `tollgate serve` writes (src/app/turn-end-writes.ts), so this row and the references differ in their work only.
-httpServer.on('connection', writeAtTurnEnd);
+writeAtTurnEnd(httpServer);
 await new Promise((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
 const issuer = `http://127.0.0.1:${httpServer.address().port}`;
 

@@ -73,7 +73,7 @@ function createHttpServer(config: ServerConfig): Server {
   });
   server.keepAliveTimeout = keepAliveTimeout * 1000;
   server.maxConnections = maxConnections;
-  server.on('connection', writeAtTurnEnd);
+  writeAtTurnEnd(server);
   return server;
 }
 
