@@ -55,8 +55,8 @@ const SECRET_HASH = Buffer.from(sha256(CLIENT_SECRET));
 
 /**
  * The references write their answers as `tollgate serve` does (src/app/turn-end-writes.ts, written
- * again here so a reference depends on no tollgate code): a connection's writes wait for the end of
- * the event-loop turn that made them, and leave together. A reference writing each answer at once
+ * again here so a reference depends on no tollgate code): a connection's writes wait until the turn
+ * has read its requests, and leave together. A reference writing each answer at once
  * would pay a wake-up of wrk per answer that serve does not, and would no longer be a limit
  * (bench/README.md, "Writes at the turn's end").
  */
