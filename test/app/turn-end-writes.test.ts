@@ -14,12 +14,18 @@ import { writeAtTurnEnd } from '../../src/app/turn-end-writes.js';
  */
 async function listening(handler: RequestListener, marks: string[] = []): Promise<{ server: Server; port: number }> {
   const server = createServer(handler);
+  // Named by the body's last line: the answers here are one short line each.
+  const mark = (bytes: string) => marks.push(`written ${bytes.split('\n').pop()}`);
   server.on('connection', (socket: Socket) => {
-    const writev = socket._writev!;
+    // Node 22 hands an answer's head and body to _writev, Node 24 to _write as one chunk.
+    const { _write: write, _writev: writev } = socket;
+    socket._write = (chunk, encoding, callback) => {
+      mark(String(chunk));
+      write.call(socket, chunk, encoding, callback);
+    };
     socket._writev = (chunks, callback) => {
-      // Named by the body's last line: the answers here are one short line each.
-      marks.push(`written ${chunks.map(({ chunk }) => String(chunk)).join('').split('\n').pop()}`);
-      writev.call(socket, chunks, callback);
+      mark(chunks.map(({ chunk }) => String(chunk)).join(''));
+      writev!.call(socket, chunks, callback);
     };
   });
   writeAtTurnEnd(server);
