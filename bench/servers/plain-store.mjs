@@ -13,7 +13,7 @@
  */
 import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { CLIENT_ID, LISTEN_PORT, MINT_PATH, REDIRECT_URI, SCOPE, USER, announce, authenticateClient, writeAtTurnEnd, readBody, sha256, stopOnSignal } from './fixture.mjs';
+import { CLIENT_ID, LISTEN_PORT, MINT_PATH, REDIRECT_URI, SCOPE, USER, announce, answer, authenticateClient, writeAtTurnEnd, readBody, sha256, stopOnSignal } from './fixture.mjs';
 
 const TTL = 3600;
 const REFRESH_TTL = 14 * 86400;
@@ -21,7 +21,7 @@ const CODE_TTL = 600;
 const NO_STORE = { 'Content-Type': 'application/json;charset=UTF-8', 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
 function send(res, status, body) {
-  res.writeHead(status, NO_STORE).end(JSON.stringify(body));
+  answer(res, status, NO_STORE, JSON.stringify(body));
 }
 
 const newToken = () => randomBytes(32).toString('base64url');
@@ -80,15 +80,15 @@ export function servePlainStore(backend) {
     const header = req.headers.authorization;
     const found = header?.startsWith('Bearer ') ? await backend.find(sha256(header.slice(7))) : undefined;
     if (!found || found.expiresAt <= Date.now()) {
-      res.writeHead(401, { 'WWW-Authenticate': 'Bearer error="invalid_token"' }).end();
+      answer(res, 401, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
       return;
     }
-    res.writeHead(200, { 'Content-Type': 'text/plain' }).end('Secure Hello!');
+    answer(res, 200, { 'Content-Type': 'text/plain' }, 'Secure Hello!');
   }
 
   /** The bench's pre-minting route: `n` codes or refresh tokens, saved in one `saveAll`. */
   async function mint(req, res) {
-    if (!singleUse) return void res.writeHead(404).end();
+    if (!singleUse) return void answer(res, 404);
     const { kind, n } = JSON.parse(await readBody(req));
     const values = [];
     const rows = [];
@@ -112,7 +112,7 @@ export function servePlainStore(backend) {
     const path = req.url.split('?', 1)[0];
     const handler =
       req.method === 'POST' && path === '/oauth/token' ? token : req.method === 'GET' && path === '/secure' ? secure : req.method === 'POST' && path === MINT_PATH ? mint : undefined;
-    if (!handler) return void res.writeHead(404).end();
+    if (!handler) return void answer(res, 404);
     handler(req, res).catch((err) => {
       console.error(err);
       if (!res.headersSent) res.writeHead(500);

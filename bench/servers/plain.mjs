@@ -5,7 +5,7 @@
  */
 import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { CLIENT_ID, LISTEN_PORT, MINT_PATH, REDIRECT_URI, SCOPE, USER, announce, authenticateClient, writeAtTurnEnd, readBody, stopOnSignal } from './fixture.mjs';
+import { CLIENT_ID, LISTEN_PORT, MINT_PATH, REDIRECT_URI, SCOPE, USER, announce, answer, authenticateClient, writeAtTurnEnd, readBody, stopOnSignal } from './fixture.mjs';
 
 const TTL = 3600;
 const NO_STORE = { 'Content-Type': 'application/json;charset=UTF-8', 'Cache-Control': 'no-store', Pragma: 'no-cache' };
@@ -55,7 +55,7 @@ function grant(params) {
 }
 
 function send(res, status, body) {
-  res.writeHead(status, NO_STORE).end(JSON.stringify(body));
+  answer(res, status, NO_STORE, JSON.stringify(body));
 }
 
 const server = createServer(async (req, res) => {
@@ -70,10 +70,10 @@ const server = createServer(async (req, res) => {
     const header = req.headers.authorization;
     const stored = header?.startsWith('Bearer ') ? accessTokens.get(header.slice(7)) : undefined;
     if (!stored || stored.expiresAt <= Date.now()) {
-      res.writeHead(401, { 'WWW-Authenticate': 'Bearer error="invalid_token"' }).end();
+      answer(res, 401, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
       return;
     }
-    res.writeHead(200, { 'Content-Type': 'text/plain' }).end('Secure Hello!');
+    answer(res, 200, { 'Content-Type': 'text/plain' }, 'Secure Hello!');
     return;
   }
   if (req.method === 'POST' && path === MINT_PATH) {
@@ -81,7 +81,7 @@ const server = createServer(async (req, res) => {
     const values = Array.from({ length: n }, () => (kind === 'code' ? mintCode() : issue(USER.id, SCOPE, true).refresh_token));
     return send(res, 200, values);
   }
-  res.writeHead(404).end();
+  answer(res, 404);
 });
 writeAtTurnEnd(server);
 

@@ -15,7 +15,7 @@ import { newGrantId } from '../../dist/grant-id.js';
 import { createRequestListener, sendOAuthResponse, toOAuthRequest } from '../../dist/adapters/node.js';
 import { createJwtAccessTokenFormat } from '../../dist/tokens/jwt.js';
 import { writeAtTurnEnd } from '../../dist/app/turn-end-writes.js';
-import { CLIENT_ID, CLIENT_SECRET, JWT_CLIENT_ID, MINT_PATH, REDIRECT_URI, SCOPE, USER, announce, deleteRedisPrefix, flag, readBody, stopOnSignal } from './fixture.mjs';
+import { CLIENT_ID, CLIENT_SECRET, JWT_CLIENT_ID, MINT_PATH, REDIRECT_URI, SCOPE, USER, announce, answer, deleteRedisPrefix, flag, readBody, stopOnSignal } from './fixture.mjs';
 
 const storeSpec = flag('store', 'memory');
 const format = flag('format', 'opaque');
@@ -111,8 +111,8 @@ const AUTHORIZE = `/authorize?response_type=code&client_id=${CLIENT_ID}&redirect
 
 /** A code through the core's own authorization endpoint, as if the person had allowed it. */
 async function mintCode() {
-  const answer = await server.authorize({ method: 'GET', url: AUTHORIZE, headers: {} }, { user, allow: true });
-  return new URL(answer.response.headers.Location).searchParams.get('code');
+  const authorized = await server.authorize({ method: 'GET', url: AUTHORIZE, headers: {} }, { user, allow: true });
+  return new URL(authorized.response.headers.Location).searchParams.get('code');
 }
 
 async function mintRefreshToken() {
@@ -127,7 +127,7 @@ async function mintRefreshToken() {
 async function secure(req, res) {
   const result = await server.authenticate(await toOAuthRequest(req));
   if (result.type !== 'authenticated') return sendOAuthResponse(res, result.response);
-  res.writeHead(200, { 'Content-Type': 'text/plain' }).end('Secure Hello!');
+  answer(res, 200, { 'Content-Type': 'text/plain' }, 'Secure Hello!');
 }
 
 async function mint(req, res) {
@@ -138,14 +138,14 @@ async function mint(req, res) {
     const batch = Array.from({ length: Math.min(16, n - i) }, () => (kind === 'code' ? mintCode() : mintRefreshToken()));
     values.push(...(await Promise.all(batch)));
   }
-  res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(values));
+  answer(res, 200, { 'Content-Type': 'application/json' }, JSON.stringify(values));
 }
 
 const listener = createRequestListener(server, {
   fallback(req, res) {
     const path = req.url.split('?', 1)[0];
     const handler = path === '/secure' ? secure : path === MINT_PATH ? mint : undefined;
-    if (!handler) return void res.writeHead(404).end();
+    if (!handler) return void answer(res, 404);
     handler(req, res).catch((err) => {
       console.error(err);
       if (!res.headersSent) res.writeHead(500);

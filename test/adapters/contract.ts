@@ -120,6 +120,16 @@ export function adapterContract(name: string, start: StartHost): void {
       assert.equal(body.refresh_token, undefined);
     });
 
+    test('an answer is framed by its Content-Length, never chunked (RFC 9112 §6.3)', async () => {
+      const tokens = await tokenPost({ grant_type: 'client_credentials' }, SERVICE);
+      const text = await tokens.text();
+      assert.equal(tokens.headers.get('content-length'), String(Buffer.byteLength(text)));
+      assert.equal(tokens.headers.get('transfer-encoding'), null);
+      const refused = await bearer('not-a-token');
+      assert.equal(refused.headers.get('content-length'), String(Buffer.byteLength(await refused.text())));
+      assert.equal(refused.headers.get('transfer-encoding'), null);
+    });
+
     test('the password grant issues an access and a refresh token (RFC 6749 §4.3.3)', async () => {
       const body = await assertTokens(await tokenPost({ grant_type: 'password', username: 'admin', password: 'tiger' }));
       assert.equal(typeof body.refresh_token, 'string');

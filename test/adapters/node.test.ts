@@ -41,3 +41,23 @@ describe('node:http: an async fallback that rejects', () => {
     }
   });
 });
+
+describe('node:http: sendOAuthResponse', () => {
+  test('a 204 carries no Content-Length, a body its byte length (RFC 9110 §8.6, RFC 9112 §6.3)', async () => {
+    const answers = [
+      { status: 204, headers: { 'Cache-Control': 'no-store' }, body: '' },
+      { status: 200, headers: { 'Content-Type': 'application/json' }, body: '{"name":"Zoë"}' },
+    ];
+    const host = await listen(createServer((req, res) => sendOAuthResponse(res, answers[Number(req.url?.slice(1))]!)));
+    try {
+      const empty = await fetch(`${host.url}/0`);
+      assert.equal(empty.status, 204);
+      assert.equal(empty.headers.get('content-length'), null);
+      const named = await fetch(`${host.url}/1`);
+      assert.equal(named.headers.get('content-length'), '15');
+      assert.equal(await named.text(), '{"name":"Zoë"}');
+    } finally {
+      await host.close();
+    }
+  });
+});
