@@ -54,55 +54,13 @@ export const sha256 = (value) => createHash('sha256').update(value).digest('base
 const SECRET_HASH = Buffer.from(sha256(CLIENT_SECRET));
 
 /**
- * The references write their answers as `tollgate serve` does (src/app/turn-end-writes.ts, written
- * again here so a reference depends on no tollgate code): a connection's writes wait until the turn
- * has read its requests, and leave together. A reference writing each answer at once
- * would pay a wake-up of wrk per answer that serve does not, and would no longer be a limit
- * (bench/README.md, "Writes at the turn's end").
+ * The references write their answers as `tollgate serve` does, through the same module
+ * (src/app/turn-end-writes.ts, built into dist/): a connection's writes wait until the turn has read
+ * its requests, and leave together. A reference writing each answer at once would pay a wake-up of
+ * wrk per answer that serve does not, and would no longer be a limit (bench/README.md, "Writes at
+ * the turn's end"). It is the one piece of tollgate a reference loads: I/O only, no OAuth work.
  */
-let held = [];
-let releaseDue = false;
-let read = false;
-const release = () => {
-  releaseDue = false;
-  read = true;
-  const flushes = held;
-  held = [];
-  for (const flush of flushes) flush();
-};
-const releaseDueAtTurnEnd = () => {
-  if (!releaseDue) {
-    releaseDue = true;
-    setImmediate(release);
-  }
-};
-export function writeAtTurnEnd(server) {
-  server.prependListener('request', () => {
-    read = false;
-    releaseDueAtTurnEnd();
-  });
-  server.on('connection', (socket) => {
-    const { _write: write, _writev: writev, destroy } = socket;
-    let pending;
-    const flush = () => {
-      const now = pending;
-      pending = undefined;
-      now?.();
-    };
-    const hold = (write) => {
-      if (read) return write();
-      pending = write;
-      held.push(flush);
-      releaseDueAtTurnEnd();
-    };
-    socket._write = (chunk, encoding, callback) => hold(() => write.call(socket, chunk, encoding, callback));
-    socket._writev = (chunks, callback) => hold(() => writev.call(socket, chunks, callback));
-    socket.destroy = (error) => {
-      flush();
-      return destroy.call(socket, error);
-    };
-  });
-}
+export { writeAtTurnEnd } from '../../dist/app/turn-end-writes.js';
 
 /**
  * Writes an answer framed by its length (RFC 9112 §6.3), as tollgate and both peers do. Once

@@ -56,14 +56,22 @@ function holdWrites(socket: Socket): void {
     now?.();
   };
   const hold = (write: () => void): void => {
-    if (read) return write();
     pending = write;
     held.push(flush);
     // Writes with no request read this turn (node:http's own 400 answers, say) are held all the same.
     releaseDueAtTurnEnd();
   };
-  socket._write = (chunk, encoding, callback) => hold(() => write.call(socket, chunk, encoding, callback));
-  if (writev) socket._writev = (chunks, callback) => hold(() => writev.call(socket, chunks, callback));
+  // Once the turn's requests are read, a write goes at once, with no closure made for it.
+  socket._write = (chunk, encoding, callback) => {
+    if (read) write.call(socket, chunk, encoding, callback);
+    else hold(() => write.call(socket, chunk, encoding, callback));
+  };
+  if (writev) {
+    socket._writev = (chunks, callback) => {
+      if (read) writev.call(socket, chunks, callback);
+      else hold(() => writev.call(socket, chunks, callback));
+    };
+  }
   // node:http writes its own answers (400 for a malformed request, 408 at requestTimeout) and destroys
   // the socket in the same breath: what is held goes first, as it would have unheld.
   socket.destroy = (error?: Error) => {
