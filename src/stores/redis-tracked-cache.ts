@@ -1,13 +1,15 @@
 /**
  * Values of Redis keys kept in memory for as long as Redis says the keys have not changed: Redis's
  * server-assisted client-side caching (CLIENT TRACKING, https://redis.io/docs/latest/develop/reference/client-side-caching/)
- * in broadcasting mode. Every token request reads its client, and a client's registration almost
- * never changes, so the Redis store answers it from memory instead of a round trip (issue 17).
+ * (issue 17). Every token request reads its client, and a client's registration almost never
+ * changes; every bearer check reads its access token, which changes only when it is revoked or
+ * expires. The Redis store answers both from memory instead of a round trip.
  *
  * How a change reaches every process sharing the Redis:
- * - the store's connection runs `CLIENT TRACKING ON BCAST PREFIX <prefix> REDIRECT <id>`: Redis then
- *   names every key under the prefix that any connection writes, deletes, or that expires or is
- *   evicted, to a second connection of ours subscribed to `__redis__:invalidate`, which forgets it;
+ * - the reading connection runs `CLIENT TRACKING ON REDIRECT <id>` with `BCAST PREFIX <prefix>` (clients)
+ *   or `OPTIN` (access tokens, below): Redis then names every key under the prefix (or every key this
+ *   connection read tracked) that any connection writes, deletes, or that expires or is evicted, to a
+ *   second connection of ours subscribed to `__redis__:invalidate`, which forgets it;
  *   Redis sends that message in the same turn of its event loop as its answer to the writer, so a
  *   process has it by the time anyone acting on that answer can reach it;
  * - a value read while a message was on its way (any message, `generation` counts them) is answered
@@ -36,11 +38,30 @@ export interface TrackedCache<V> {
 const CHANNEL = '__redis__:invalidate';
 
 /**
+ * Opt-in tracking (CLIENT TRACKING … OPTIN), for keys anyone can make the store look up: Redis then
+ * tracks only the reads this connection asks it to, not every read. A value is read once as usual;
+ * only a value worth keeping is read again, tracked, and kept. So a look-up of a key that does not
+ * exist (a made-up bearer token) costs one read, as without the cache, and never grows Redis's
+ * tracking table or the cache.
+ */
+export interface OptIn<V> {
+  /** Whether a value is worth keeping (a token that exists). */
+  keep(value: V): boolean;
+  /**
+   * Reads `id` again with `CLIENT CACHING yes` before the read on the same connection, so Redis
+   * tracks it; undefined when Redis refused to (tracking off meanwhile), and the value is then not kept.
+   */
+  loadTracked(id: string): Promise<V | undefined>;
+}
+
+/**
  * `redis` is the connection the values are read on (tracking is a property of a connection);
  * `prefix` the keys tracked, each kept under the rest of its name (its id); `load` reads an id's
- * value; at most `capacity` values are kept, the oldest dropped first.
+ * value; at most `capacity` values are kept, the oldest dropped first. Without `optIn`, Redis names
+ * every key under the prefix that changes (broadcasting mode); with it, only the keys this
+ * connection read tracked, and it must be the only user of the connection's tracking.
  */
-export function createTrackedCache<V>(redis: Redis, prefix: string, load: (id: string) => Promise<V>, capacity: number): TrackedCache<V> {
+export function createTrackedCache<V>(redis: Redis, prefix: string, load: (id: string) => Promise<V>, capacity: number, optIn?: OptIn<V>): TrackedCache<V> {
   const entries = new Map<string, V>();
   let tracking = false;
   /** Counts changes (invalidations, lost connections): a read that saw it move keeps nothing. */
@@ -81,7 +102,8 @@ export function createTrackedCache<V>(redis: Redis, prefix: string, load: (id: s
     try {
       // OFF first: ON again with other options is refused while on.
       await redis.call('CLIENT', 'TRACKING', 'OFF');
-      await redis.call('CLIENT', 'TRACKING', 'ON', 'REDIRECT', subscriberId, 'BCAST', 'PREFIX', prefix);
+      const mode = optIn ? ['OPTIN'] : ['BCAST', 'PREFIX', prefix];
+      await redis.call('CLIENT', 'TRACKING', 'ON', 'REDIRECT', subscriberId, ...mode);
       if (attempt === attempts && !closed) tracking = true;
     } catch {
       // Left off: every look-up reads Redis, as without this cache.
@@ -112,20 +134,31 @@ export function createTrackedCache<V>(redis: Redis, prefix: string, load: (id: s
   redis.on('close', onReadingClose);
   redis.on('ready', onReadingReady);
 
+  function keep(id: string, value: V): void {
+    entries.set(id, value);
+    if (entries.size > capacity) entries.delete(entries.keys().next().value as string);
+  }
+
   return {
     async lookup(id) {
       if (tracking) {
         const kept = entries.get(id);
         if (kept !== undefined || entries.has(id)) return kept as V;
       }
-      const seen = generation;
       const wasTracking = tracking;
+      let seen = generation;
       const value = await load(id);
-      if (wasTracking && tracking && seen === generation) {
-        entries.set(id, value);
-        if (entries.size > capacity) entries.delete(entries.keys().next().value as string);
+      if (!(wasTracking && tracking)) return value;
+      if (!optIn) {
+        if (seen === generation) keep(id, value);
+        return value;
       }
-      return value;
+      if (!optIn.keep(value)) return value;
+      seen = generation;
+      const tracked = await optIn.loadTracked(id);
+      if (tracked === undefined) return value;
+      if (tracking && seen === generation && optIn.keep(tracked)) keep(id, tracked);
+      return tracked;
     },
     forget(id) {
       generation++;

@@ -29,6 +29,9 @@ export interface RedisStoreOptions {
   prefix?: string;
 }
 
+/** Access tokens found by bearer checks and kept in memory, per process: at most this many, the oldest dropped first. */
+const ACCESS_TOKENS_KEPT = 10_000;
+
 /** A token's JSON, kept in the `data` field of its hash; `consumedAt` (ms) is a field of its own. */
 interface TokenRecord extends Pick<Token, 'scope' | 'client' | 'user' | 'extra' | 'grantId'> {
   expiresAt: number;
@@ -328,6 +331,44 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
   /** The last 1024 clients read, kept while Redis tracks their keys unchanged (redis-tracked-cache.ts). */
   const clients = createTrackedCache<StoredClient | null>(redis, key.client(''), (clientId) => clientReads.add(clientId), 1024);
 
+  // Bearer checks read on a connection of their own: Redis tracks keys per connection, in one mode,
+  // and these are tracked opt-in (only a token found is tracked and kept), the clients above broadcast.
+  const tokenReader = redis.duplicate();
+  // Its failures reach the caller as the main connection's do (503); the main connection reports them.
+  tokenReader.on('error', () => {});
+  const readAccess = (hash: string): Promise<string | null> => tokenReader.hget(key.access(hash), 'data');
+  /**
+   * The last ACCESS_TOKENS_KEPT access tokens found, kept while Redis tracks their keys unchanged: a
+   * revocation here is forgotten at once, one elsewhere (any process sharing the Redis, the CLI's
+   * `grants revoke`) as Redis's invalidation reaches this process, in the same turn of Redis's loop
+   * as its answer to the revoker (redis-tracked-cache.ts). The JSON is kept, parsed per check, so no
+   * caller shares a token object with another.
+   */
+  // An ACL user allowed CLIENT TRACKING but not CLIENT CACHING: every check then reads once, as without the cache.
+  let cachingAllowed = true;
+  const accessTokens = createTrackedCache<string | null>(tokenReader, key.access(''), readAccess, ACCESS_TOKENS_KEPT, {
+    keep: (json) => cachingAllowed && json !== null,
+    async loadTracked(hash) {
+      // CLIENT CACHING yes applies to the next command on the connection: the two leave together.
+      const caching = tokenReader.client('CACHING', 'YES').then(
+        () => true,
+        (err: unknown) => {
+          if (err instanceof Error && err.message.startsWith('NOPERM')) cachingAllowed = false;
+          return false;
+        },
+      );
+      const [tracked, json] = await Promise.all([caching, readAccess(hash)]);
+      return tracked ? json : undefined;
+    },
+  });
+  /**
+   * This process's own revocations show at once, without waiting for Redis's message: forgotten once
+   * the deletion is done, so a read that crossed it is not kept either (forgetting counts as a change).
+   */
+  const forgetAccessKeys = (keys: string[]): void => {
+    for (const k of keys) accessTokens.forget(k.slice(key.access('').length));
+  };
+
   const store: Store = {
     // The secret check, the constant-time user look-up and the client as user: src/stores/policy.ts.
     ...credentialPolicy({
@@ -356,7 +397,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     },
 
     async getAccessToken(accessToken) {
-      const json = await redis.hget(key.access(hashToken(accessToken)), 'data');
+      const json = await accessTokens.lookup(hashToken(accessToken));
       if (json === null) return null;
       const { expiresAt, ...rest } = JSON.parse(json) as TokenRecord;
       const token: AccessToken = { ...rest, accessToken, accessTokenExpiresAt: new Date(expiresAt) };
@@ -384,7 +425,12 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     },
 
     async revokeAccessToken(token) {
-      return (await redis.del(key.access(hashToken(token.accessToken)))) === 1;
+      const accessKey = key.access(hashToken(token.accessToken));
+      try {
+        return (await redis.del(accessKey)) === 1;
+      } finally {
+        forgetAccessKeys([accessKey]);
+      }
     },
 
     async revokeGrant(grantId) {
@@ -393,7 +439,11 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
       const accessKeys = members.filter((member) => member.startsWith(key.access('')));
       const refreshKeys = members.filter((member) => member.startsWith(key.refresh('')));
       if (members.length === 0) return;
-      await script.revokeGrant([...accessKeys, ...refreshKeys], [accessKeys.length, Date.now()]);
+      try {
+        await script.revokeGrant([...accessKeys, ...refreshKeys], [accessKeys.length, Date.now()]);
+      } finally {
+        forgetAccessKeys(accessKeys);
+      }
     },
 
     async saveAuthorizationCode(code) {
@@ -508,7 +558,13 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
       const accessKeys = access.filter(({ record }) => heldBy(holder, record)).map(({ key: k }) => k);
       const consumable = [...refresh, ...codes].filter(({ record, consumed }) => !consumed && heldBy(holder, record)).map(({ key: k }) => k);
       // The grant script deletes the first keys and marks the rest consumed, as for one grant.
-      if (accessKeys.length + consumable.length > 0) await script.revokeGrant([...accessKeys, ...consumable], [accessKeys.length, Date.now()]);
+      if (accessKeys.length + consumable.length > 0) {
+        try {
+          await script.revokeGrant([...accessKeys, ...consumable], [accessKeys.length, Date.now()]);
+        } finally {
+          forgetAccessKeys(accessKeys);
+        }
+      }
       if (holder.userId !== undefined) {
         await redis.del(key.consent(holder.userId));
       } else {
@@ -612,10 +668,12 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     },
 
     async close() {
-      await clients.close();
+      await Promise.all([clients.close(), accessTokens.close()]);
       // QUIT needs a live connection; without one, just stop reconnecting.
-      if (redis.status === 'ready') await redis.quit();
-      else redis.disconnect();
+      for (const connection of [redis, tokenReader]) {
+        if (connection.status === 'ready') await connection.quit();
+        else connection.disconnect();
+      }
     },
   };
   return guardUnavailable(store, isRedisUnavailable);

@@ -5,13 +5,16 @@
  * deletion elsewhere, a read that crossed a change, a lost subscription, this process's own writes
  * through two stores) must show.
  */
-import { after, afterEach, beforeEach, describe, it } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { createTrackedCache } from '../../src/stores/redis-tracked-cache.js';
 import type { TrackedCache } from '../../src/stores/redis-tracked-cache.js';
 import { createRedisStore } from '../../src/stores/redis.js';
+import type { Store } from '../../src/stores/store.js';
+import type { AccessToken } from '../../src/types.js';
+import { hashToken, randomToken } from '../../src/secrets.js';
 import { REDIS_URL, serviceAvailable } from '../helpers/services.js';
 
 async function until(condition: () => Promise<boolean>, what: string, ms = 3000): Promise<void> {
@@ -178,6 +181,125 @@ if (await serviceAvailable('Redis', REDIS_URL)) {
         await here.close();
         await elsewhere.close();
       }
+    });
+  });
+
+  describe('redis store, access tokens answered from memory', () => {
+    const storePrefix = `tollgate-test:tracked-tokens:${randomUUID()}:`;
+    let here: Store;
+    let elsewhere: Store;
+    /** Redis's MONITOR: every command any connection runs, in the order Redis runs them. */
+    let monitor: Redis;
+    const seen: string[][] = [];
+    before(async () => {
+      monitor = await other.monitor();
+      monitor.on('monitor', (_time: string, args: string[]) => void seen.push(args));
+    });
+    after(() => monitor.disconnect());
+    beforeEach(async () => {
+      here = await createRedisStore({ url: REDIS_URL, prefix: storePrefix });
+      elsewhere = await createRedisStore({ url: REDIS_URL, prefix: storePrefix });
+    });
+    afterEach(async () => {
+      await here.close();
+      await elsewhere.close();
+      const keys = await other.keys(`${storePrefix}*`);
+      if (keys.length > 0) await other.del(...keys);
+    });
+
+    /** The HGETs Redis ran on this token's key while `action` ran: a marker run after it shows MONITOR has caught up. */
+    async function readsOf(token: string, action: () => Promise<unknown>): Promise<number> {
+      const key = `${storePrefix}at:${hashToken(token)}`;
+      const from = seen.length;
+      await action();
+      const marker = randomUUID();
+      await other.echo(marker);
+      await until(async () => seen.some((args) => args[1] === marker), 'MONITOR has caught up', 3000);
+      return seen.slice(from).filter((args) => args[0]?.toLowerCase() === 'hget' && args[1] === key).length;
+    }
+
+    async function saved(): Promise<string> {
+      const client = await here.saveClient({ client_id: randomUUID(), redirect_uris: [], grant_types: ['client_credentials'] });
+      const accessToken = randomToken();
+      await here.saveToken({ accessToken, accessTokenExpiresAt: new Date(Date.now() + 60_000), scope: ['read'], client, user: { id: 'u' }, grantId: randomUUID() }, client, {});
+      return accessToken;
+    }
+
+    /** The store's bearer check: the token found, or undefined. */
+    async function check(store: Store, token: string): Promise<AccessToken | undefined> {
+      return (await store.getAccessToken(token)) || undefined;
+    }
+
+    /** Waits until `store` answers `token` from memory (tracking starts once its connections are up). */
+    async function kept(store: Store, token: string): Promise<void> {
+      await until(async () => (await readsOf(token, () => check(store, token))) === 0, 'the token is answered from memory');
+    }
+
+    it('a token found is read twice (the second read tracked), then answered from memory; a made-up one is read once per check and never kept', async () => {
+      const [token, probe] = [await saved(), await saved()];
+      await kept(here, token);
+      assert.equal((await check(here, token))?.accessToken, token);
+      // A fresh store, once tracking is on (a probe token is answered from memory): the first check
+      // of a token reads it, then reads it again with tracking; the next check reads nothing.
+      const fresh = await createRedisStore({ url: REDIS_URL, prefix: storePrefix });
+      try {
+        await kept(fresh, probe);
+        assert.equal(await readsOf(token, () => check(fresh, token)), 2);
+        assert.equal(await readsOf(token, () => check(fresh, token)), 0);
+      } finally {
+        await fresh.close();
+      }
+      const madeUp = randomToken();
+      assert.equal(await readsOf(madeUp, async () => {
+        for (let i = 0; i < 3; i++) assert.equal(await check(here, madeUp), undefined);
+      }), 3);
+    });
+
+    it('a revocation by this store shows at once; one by another store sharing the Redis as its invalidation arrives', async () => {
+      const [mine, theirs] = [await saved(), await saved()];
+      for (const token of [mine, theirs]) await kept(here, token);
+      const found = await check(here, mine);
+      assert.ok(found);
+      await here.revokeAccessToken(found);
+      assert.equal(await check(here, mine), undefined, 'its own revocation, at once');
+      const foundElsewhere = await check(elsewhere, theirs);
+      assert.ok(foundElsewhere);
+      await elsewhere.revokeAccessToken(foundElsewhere);
+      await until(async () => (await check(here, theirs)) === undefined, "the other store's revocation shows", 1000);
+    });
+
+    it('an ACL user allowed CLIENT TRACKING but not CLIENT CACHING: each check reads its token once, as without the cache', async () => {
+      const user = `tollgate-test-${randomUUID()}`;
+      await other.acl('SETUSER', user, 'reset', 'on', '>limited-secret', '~*', '&*', '+@all', '-client|caching');
+      const url = new URL(REDIS_URL);
+      url.username = user;
+      url.password = 'limited-secret';
+      const limited = await createRedisStore({ url: url.href, prefix: storePrefix });
+      try {
+        // Once tracking is on, a check of a token found tries CACHING, is refused, and reads it twice for that.
+        const token = await saved();
+        await until(async () => (await readsOf(token, () => check(limited, token))) === 2, 'a check tried CLIENT CACHING');
+        // From then on one read per check, where a store that kept trying would read twice each time.
+        assert.equal(await readsOf(token, async () => {
+          for (let i = 0; i < 3; i++) assert.equal((await check(limited, token))?.accessToken, token);
+        }), 3);
+      } finally {
+        await limited.close();
+        await other.acl('DELUSER', user);
+      }
+    });
+
+    it("a grant revoked, and a client's tokens revoked (the CLI's grants revoke), by either store", async () => {
+      const tokens = [await saved(), await saved(), await saved()];
+      for (const token of tokens) await kept(here, token);
+      const [first, second, third] = await Promise.all(tokens.map((token) => check(here, token)));
+      assert.ok(first?.grantId && second && third?.grantId && here.revokeGrant && elsewhere.revokeGrant);
+      await here.revokeGrant(first.grantId);
+      assert.equal(await check(here, tokens[0]!), undefined, 'its own grant revocation, at once');
+      await here.revokeTokensOf({ clientId: second.client.client_id });
+      assert.equal(await check(here, tokens[1]!), undefined, "its own revocation of a client's tokens, at once");
+      await elsewhere.revokeGrant(third.grantId);
+      await until(async () => (await check(here, tokens[2]!)) === undefined, "the other store's grant revocation shows", 1000);
     });
   });
 }
