@@ -337,6 +337,8 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
   // Its failures reach the caller as the main connection's do (503); the main connection reports them.
   tokenReader.on('error', () => {});
   const readAccess = (hash: string): Promise<string | null> => tokenReader.hget(key.access(hash), 'data');
+  // An ACL user allowed CLIENT TRACKING but not CLIENT CACHING: every check then reads once, as without the cache.
+  let cachingAllowed = true;
   /**
    * The last ACCESS_TOKENS_KEPT access tokens found, kept while Redis tracks their keys unchanged: a
    * revocation here is forgotten at once, one elsewhere (any process sharing the Redis, the CLI's
@@ -344,21 +346,21 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
    * as its answer to the revoker (redis-tracked-cache.ts). The JSON is kept, parsed per check, so no
    * caller shares a token object with another.
    */
-  // An ACL user allowed CLIENT TRACKING but not CLIENT CACHING: every check then reads once, as without the cache.
-  let cachingAllowed = true;
   const accessTokens = createTrackedCache<string | null>(tokenReader, key.access(''), readAccess, ACCESS_TOKENS_KEPT, {
     keep: (json) => cachingAllowed && json !== null,
     async loadTracked(hash) {
-      // CLIENT CACHING yes applies to the next command on the connection: the two leave together.
-      const caching = tokenReader.client('CACHING', 'YES').then(
-        () => true,
-        (err: unknown) => {
-          if (err instanceof Error && err.message.startsWith('NOPERM')) cachingAllowed = false;
-          return false;
-        },
-      );
-      const [tracked, json] = await Promise.all([caching, readAccess(hash)]);
-      return tracked ? json : undefined;
+      // CLIENT CACHING yes applies to the connection's next command, so the two go in one explicit
+      // pipeline, written back to back. Apart, ioredis would send CLIENT at once and auto-pipeline the
+      // HGET a tick later, after other reads: one of those would be tracked, this one not, and kept
+      // anyway it would never hear of its revocation elsewhere.
+      const replies = await tokenReader.pipeline().client('CACHING', 'YES').hget(key.access(hash), 'data').exec();
+      const [[cachingError], [readError, json]] = replies as [[Error | null, unknown], [Error | null, string | null]];
+      if (readError) throw readError;
+      if (cachingError) {
+        if (cachingError.message.startsWith('NOPERM')) cachingAllowed = false;
+        return undefined;
+      }
+      return json;
     },
   });
   /**

@@ -255,6 +255,18 @@ if (await serviceAvailable('Redis', REDIS_URL)) {
       }), 3);
     });
 
+    it('tokens kept by checks made together are each tracked: a deletion of every one of them shows', async () => {
+      const probe = await saved();
+      await kept(here, probe);
+      const tokens = await Promise.all(Array.from({ length: 5 }, () => saved()));
+      // Checks of tokens and of made-up ones, all in one turn: their reads and tracked reads share pipelines.
+      const checks = await Promise.all(tokens.flatMap((token) => [check(here, token), check(here, randomToken())]));
+      assert.deepEqual(checks.map((found) => found?.accessToken), tokens.flatMap((token) => [token, undefined]));
+      for (const token of tokens) await kept(here, token);
+      await other.del(...tokens.map((token) => `${storePrefix}at:${hashToken(token)}`));
+      await until(async () => (await Promise.all(tokens.map((token) => check(here, token)))).every((found) => found === undefined), 'every deletion shows', 1000);
+    });
+
     it('a revocation by this store shows at once; one by another store sharing the Redis as its invalidation arrives', async () => {
       const [mine, theirs] = [await saved(), await saved()];
       for (const token of [mine, theirs]) await kept(here, token);
