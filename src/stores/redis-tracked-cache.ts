@@ -134,7 +134,7 @@ export function createTrackedCache<V>(redis: Redis, prefix: string, load: (id: s
   redis.on('close', onReadingClose);
   redis.on('ready', onReadingReady);
 
-  function keep(id: string, value: V): void {
+  function remember(id: string, value: V): void {
     entries.set(id, value);
     if (entries.size > capacity) entries.delete(entries.keys().next().value as string);
   }
@@ -150,14 +150,14 @@ export function createTrackedCache<V>(redis: Redis, prefix: string, load: (id: s
       const value = await load(id);
       if (!(wasTracking && tracking)) return value;
       if (!optIn) {
-        if (seen === generation) keep(id, value);
+        if (seen === generation) remember(id, value);
         return value;
       }
       if (!optIn.keep(value)) return value;
       seen = generation;
       const tracked = await optIn.loadTracked(id);
       if (tracked === undefined) return value;
-      if (tracking && seen === generation && optIn.keep(tracked)) keep(id, tracked);
+      if (tracking && seen === generation && optIn.keep(tracked)) remember(id, tracked);
       return tracked;
     },
     forget(id) {

@@ -336,6 +336,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
   const tokenReader = redis.duplicate();
   // Its failures reach the caller as the main connection's do (503); the main connection reports them.
   tokenReader.on('error', () => {});
+  const accessPrefix = key.access('');
   const readAccess = (hash: string): Promise<string | null> => tokenReader.hget(key.access(hash), 'data');
   // An ACL user allowed CLIENT TRACKING but not CLIENT CACHING: every check then reads once, as without the cache.
   let cachingAllowed = true;
@@ -346,7 +347,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
    * as its answer to the revoker (redis-tracked-cache.ts). The JSON is kept, parsed per check, so no
    * caller shares a token object with another.
    */
-  const accessTokens = createTrackedCache<string | null>(tokenReader, key.access(''), readAccess, ACCESS_TOKENS_KEPT, {
+  const accessTokens = createTrackedCache<string | null>(tokenReader, accessPrefix, readAccess, ACCESS_TOKENS_KEPT, {
     keep: (json) => cachingAllowed && json !== null,
     async loadTracked(hash) {
       // CLIENT CACHING yes applies to the connection's next command, so the two go in one explicit
@@ -364,12 +365,18 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     },
   });
   /**
-   * This process's own revocations show at once, without waiting for Redis's message: forgotten once
-   * the deletion is done, so a read that crossed it is not kept either (forgetting counts as a change).
+   * Deletes access tokens' keys and marks refresh tokens or codes consumed, as for one grant (REVOKE_GRANT).
+   * This process's own revocations show at once, without waiting for Redis's message: the access tokens
+   * are forgotten once the deletion is done, so a read that crossed it is not kept either (forgetting
+   * counts as a change). Every revocation of more than one token goes through here.
    */
-  const forgetAccessKeys = (keys: string[]): void => {
-    for (const k of keys) accessTokens.forget(k.slice(key.access('').length));
-  };
+  async function revokeKeys(accessKeys: string[], consumable: string[]): Promise<void> {
+    try {
+      await script.revokeGrant([...accessKeys, ...consumable], [accessKeys.length, Date.now()]);
+    } finally {
+      for (const accessKey of accessKeys) accessTokens.forget(accessKey.slice(accessPrefix.length));
+    }
+  }
 
   const store: Store = {
     // The secret check, the constant-time user look-up and the client as user: src/stores/policy.ts.
@@ -427,25 +434,22 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     },
 
     async revokeAccessToken(token) {
-      const accessKey = key.access(hashToken(token.accessToken));
+      const hash = hashToken(token.accessToken);
       try {
-        return (await redis.del(accessKey)) === 1;
+        return (await redis.del(key.access(hash))) === 1;
       } finally {
-        forgetAccessKeys([accessKey]);
+        // As in revokeKeys: forgotten here at once, once deleted.
+        accessTokens.forget(hash);
       }
     },
 
     async revokeGrant(grantId) {
       // The grant's set names its members, so no key scan is needed.
       const members = await redis.smembers(key.grant(grantId));
-      const accessKeys = members.filter((member) => member.startsWith(key.access('')));
+      const accessKeys = members.filter((member) => member.startsWith(accessPrefix));
       const refreshKeys = members.filter((member) => member.startsWith(key.refresh('')));
       if (members.length === 0) return;
-      try {
-        await script.revokeGrant([...accessKeys, ...refreshKeys], [accessKeys.length, Date.now()]);
-      } finally {
-        forgetAccessKeys(accessKeys);
-      }
+      await revokeKeys(accessKeys, refreshKeys);
     },
 
     async saveAuthorizationCode(code) {
@@ -556,17 +560,10 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     },
 
     async revokeTokensOf(holder) {
-      const [access, refresh, codes] = await Promise.all([scanTokens(key.access('')), scanTokens(key.refresh('')), scanTokens(key.code(''))]);
+      const [access, refresh, codes] = await Promise.all([scanTokens(accessPrefix), scanTokens(key.refresh('')), scanTokens(key.code(''))]);
       const accessKeys = access.filter(({ record }) => heldBy(holder, record)).map(({ key: k }) => k);
       const consumable = [...refresh, ...codes].filter(({ record, consumed }) => !consumed && heldBy(holder, record)).map(({ key: k }) => k);
-      // The grant script deletes the first keys and marks the rest consumed, as for one grant.
-      if (accessKeys.length + consumable.length > 0) {
-        try {
-          await script.revokeGrant([...accessKeys, ...consumable], [accessKeys.length, Date.now()]);
-        } finally {
-          forgetAccessKeys(accessKeys);
-        }
-      }
+      if (accessKeys.length + consumable.length > 0) await revokeKeys(accessKeys, consumable);
       if (holder.userId !== undefined) {
         await redis.del(key.consent(holder.userId));
       } else {
@@ -577,7 +574,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
 
     async listGrants(holder) {
       const now = Date.now();
-      const [access, refresh] = await Promise.all([scanTokens(key.access('')), scanTokens(key.refresh(''))]);
+      const [access, refresh] = await Promise.all([scanTokens(accessPrefix), scanTokens(key.refresh(''))]);
       const live = [...access, ...refresh]
         .filter(({ record, consumed }) => !consumed && record.expiresAt > now && heldBy(holder, record))
         .map(({ record }): GrantTokenRow => ({ ...record, expiresAt: new Date(record.expiresAt) }));
