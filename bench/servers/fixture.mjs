@@ -55,12 +55,12 @@ const SECRET_HASH = Buffer.from(sha256(CLIENT_SECRET));
 
 /**
  * The references write their answers as `tollgate serve` does, through the same module
- * (src/app/turn-end-writes.ts, built into dist/): a connection's writes wait until the turn has read
+ * (src/adapters/turn-end-writes.ts, built into dist/): a connection's writes wait until the turn has read
  * its requests, and leave together. A reference writing each answer at once would pay a wake-up of
  * wrk per answer that serve does not, and would no longer be a limit (bench/README.md, "Writes at
  * the turn's end"). It is the one piece of tollgate a reference loads: I/O only, no OAuth work.
  */
-export { writeAtTurnEnd } from '../../dist/app/turn-end-writes.js';
+export { writeAtTurnEnd } from '../../dist/adapters/turn-end-writes.js';
 
 /**
  * Writes an answer framed by its length (RFC 9112 §6.3), as tollgate and both peers do. Once

@@ -14,7 +14,7 @@ import { createAuthorizationServer } from '../../dist/index.js';
 import { newGrantId } from '../../dist/grant-id.js';
 import { createRequestListener, sendOAuthResponse, toOAuthRequest } from '../../dist/adapters/node.js';
 import { createJwtAccessTokenFormat } from '../../dist/tokens/jwt.js';
-import { writeAtTurnEnd } from '../../dist/app/turn-end-writes.js';
+import { writeAtTurnEnd } from '../../dist/adapters/turn-end-writes.js';
 import { CLIENT_ID, CLIENT_SECRET, JWT_CLIENT_ID, MINT_PATH, REDIRECT_URI, SCOPE, USER, announce, answer, deleteRedisPrefix, flag, readBody, stopOnSignal } from './fixture.mjs';
 
 const storeSpec = flag('store', 'memory');
@@ -95,7 +95,7 @@ const sweepSeconds = Number(flag('sweep-seconds', '0'));
 if (sweepSeconds > 0) setInterval(() => store.sweepExpired().catch((err) => console.error(err)), sweepSeconds * 1000).unref();
 
 const httpServer = createServer();
-// As `tollgate serve` writes (src/app/turn-end-writes.ts), so this row and the references differ in their work only.
+// As `tollgate serve` writes (src/adapters/turn-end-writes.ts), so this row and the references differ in their work only.
 writeAtTurnEnd(httpServer);
 await new Promise((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
 const issuer = `http://127.0.0.1:${httpServer.address().port}`;

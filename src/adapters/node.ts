@@ -4,6 +4,8 @@ import type { AuthorizationServer } from '../authorization-server.js';
 import type { HandleOptions } from '../interaction.js';
 import type { OAuthRequest, OAuthResponse } from '../types.js';
 
+export { writeAtTurnEnd } from './turn-end-writes.js';
+
 /**
  * Reads a request into an OAuthRequest. The body is read up to `maxBodyBytes + 1` bytes only:
  * an oversized body reaches the core still oversized, and the core refuses it.

@@ -10,7 +10,7 @@ import { openReachableStore } from './reachable-store.js';
 import { randomId } from './session.js';
 import { pruneUnlisted } from './config-source.js';
 import type { Removal } from './config-source.js';
-import { writeAtTurnEnd } from './turn-end-writes.js';
+import { writeAtTurnEnd } from '../adapters/turn-end-writes.js';
 
 export interface RunningServer {
   /** The base URL the server listens on. */

@@ -1,13 +1,14 @@
-/** The adapter contract against node:http through `createRequestListener`. */
+/** The adapter contract against node:http through `createRequestListener`, with and without `writeAtTurnEnd`. */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { createRequestListener, sendOAuthResponse, toOAuthRequest } from '../../src/adapters/node.js';
+import type { AuthorizationServer } from '../../src/index.js';
+import { createRequestListener, sendOAuthResponse, toOAuthRequest, writeAtTurnEnd } from '../../src/adapters/node.js';
 import { RESOURCES, SECURE_BODY, adapterContract, interaction, listen } from './contract.js';
 import { createTestServer } from '../helpers/fixtures.js';
 
-adapterContract('node:http', (server) => {
-  const listener = createRequestListener(server, {
+function nodeHost(server: AuthorizationServer) {
+  return createRequestListener(server, {
     interaction,
     fallback(req, res) {
       const path = new URL(req.url ?? '/', 'http://host').pathname;
@@ -19,7 +20,15 @@ adapterContract('node:http', (server) => {
         .catch(() => res.writeHead(500).end());
     },
   });
-  return listen(createServer(listener));
+}
+
+adapterContract('node:http', (server) => listen(createServer(nodeHost(server))));
+
+// The whole contract again with each turn's answers written together, as `tollgate serve` writes them.
+adapterContract('node:http, writes held to the turn\'s end (writeAtTurnEnd)', (server) => {
+  const httpServer = createServer(nodeHost(server));
+  writeAtTurnEnd(httpServer);
+  return listen(httpServer);
 });
 
 describe('node:http: an async fallback that rejects', () => {

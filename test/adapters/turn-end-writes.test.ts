@@ -1,4 +1,4 @@
-/** `tollgate serve` holds each connection's writes until the requests of the turn have been read. */
+/** `writeAtTurnEnd` (`tollgate serve`'s, and `tollgate/node`'s): each connection's writes held until the requests of the turn have been read. */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -6,7 +6,7 @@ import type { RequestListener, Server } from 'node:http';
 import { connect } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { once } from 'node:events';
-import { writeAtTurnEnd } from '../../src/app/turn-end-writes.js';
+import { writeAtTurnEnd } from '../../src/adapters/turn-end-writes.js';
 
 /**
  * A server with the hold whose sockets record, under the hold, each write that reaches them (as

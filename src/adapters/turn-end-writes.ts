@@ -9,7 +9,8 @@
  * nothing but the rest of its own turn. Answers made after that (a group commit's, which runs in
  * `setImmediate` too) leave at once: they are made together already, and holding them a further
  * iteration would split the readers into two halves that take turns, and each commit would carry half
- * the tokens. Measured on `tollgate serve` (bench/README.md, "Writes at the turn's end").
+ * the tokens. Measured on `tollgate serve` (bench/README.md, "Writes at the turn's end"), which holds
+ * its writes so; `tollgate/node` offers it to any node:http server, whatever framework answers on it.
  *
  * The hold sits under the HTTP layer, in the socket's `_write`/`_writev` (the stream's own hooks for
  * its sink): a response has ended when its handler ends it, as before, and only the bytes wait. A
@@ -80,7 +81,12 @@ function holdWrites(socket: Socket): void {
   };
 }
 
-/** Holds every connection's writes until its turn's requests are read. */
+/**
+ * Holds every connection's writes until its turn's requests are read. For a plain-HTTP `node:http`
+ * server (an `https` server's sockets write through TLS, below these hooks), whatever framework
+ * answers on it; call it before the server accepts connections.
+ * @example const httpServer = createServer(createRequestListener(server)); writeAtTurnEnd(httpServer); httpServer.listen(3000)
+ */
 export function writeAtTurnEnd(server: Server): void {
   server.on('connection', holdWrites);
   // First among the request listeners, so the release is queued before anything a handler queues.
