@@ -204,6 +204,8 @@ const SERVERS = [
   { id: 'core-postgres', limit: 'plain-pg', core: true, label: 'tollgate core, PostgreSQL', needs: 'postgres', start: () => node('tollgate-core.mjs', '--store', POSTGRES), scenarios: DB_SCENARIOS },
   { id: 'core-redis', limit: 'plain-redis', core: true, label: 'tollgate core, Redis', needs: 'redis', start: () => node('tollgate-core.mjs', '--store', REDIS), scenarios: DB_SCENARIOS },
   { id: 'serve-memory', cli: true, label: 'tollgate serve, memory', start: () => cli('memory', 'memory', 'opaque'), scenarios: ['cc-32', 'cc-128', 'cc-pkjwt', 'bearer', 'dpop', 'refresh'] },
+  // The default config but `logLevel: "warn"`, measured beside serve-memory: what request logging at `info` costs in req/s.
+  { id: 'serve-memory-warn', logged: 'serve-memory', cli: true, label: 'tollgate serve, memory, logLevel warn', start: () => cli('memory-warn', 'memory', 'opaque', 1, { logLevel: 'warn' }), scenarios: ['cc-32', 'bearer'] },
   { id: 'serve-jwt', cli: true, label: 'tollgate serve, memory, JWT', start: () => cli('jwt', 'memory', 'jwt'), scenarios: ['cc-32', 'bearer'] },
   { id: 'serve-sqlite', limit: 'plain-sqlite', cli: true, label: 'tollgate serve, SQLite', start: () => cli('sqlite', sqliteFile('serve'), 'opaque'), scenarios: ['cc-32', 'bearer'] },
   { id: 'serve-sqlite-normal', limit: 'plain-sqlite-normal', cli: true, label: `tollgate serve, SQLite, ${NORMAL}`, start: () => cli('sqlite-normal', `${sqliteFile('serve-normal')}?${NORMAL}`, 'opaque'), scenarios: ['cc-32', 'bearer'] },
@@ -376,11 +378,11 @@ function voidReason(result) {
 /**
  * The references a row's ratios are taken against, as [server, scenario], each once: plain node:http (its
  * bearer check for a DPoP-bound one, its client_credentials for private_key_jwt), the store's own limit,
- * and for a `--workers` row the same server with one worker.
+ * for a `--workers` row the same server with one worker, and for serve-memory-warn serve-memory (logging on).
  */
 function referencesOf(server, name) {
   if (server.id === 'plain') return [];
-  const ids = new Set(['plain', server.limit, server.workers > 1 ? singleOf(server.id) : undefined]);
+  const ids = new Set(['plain', server.limit, server.logged, server.workers > 1 ? singleOf(server.id) : undefined]);
   return [...ids]
     .map((id) => LIST.find((s) => s.id === id))
     .filter((ref) => ref && !(ref.needs && !services[ref.needs]))
@@ -454,10 +456,8 @@ for (const s of wanted) if (!SCENARIOS[s]) throw new Error(`unknown scenario "${
 
 /** The rows counted: the reference, the core and `tollgate serve` on memory, opaque and JWT, and serve with request logging off. */
 const INSTRUCTION_ROWS = [
-  ...['plain', 'core-memory', 'serve-memory'].map((id) => SERVERS.find((s) => s.id === id)),
-  // The default config but `logLevel: "warn"`: beside serve-memory, what request logging at `info` costs.
-  { id: 'serve-memory-warn', cli: true, label: 'tollgate serve, memory, logLevel warn', start: () => cli('memory-warn', 'memory', 'opaque', 1, { logLevel: 'warn' }) },
-  ...['core-jwt', 'serve-jwt'].map((id) => SERVERS.find((s) => s.id === id)),
+  // serve-memory-warn beside serve-memory: what request logging at `info` costs.
+  ...['plain', 'core-memory', 'serve-memory', 'serve-memory-warn', 'core-jwt', 'serve-jwt'].map((id) => SERVERS.find((s) => s.id === id)),
 ];
 
 /** One server under callgrind for one scenario: start, warm up, zero the counts, send the counted requests, stop, read. */
@@ -569,6 +569,8 @@ for (const row of measuredRows.filter(usable)) {
   if (limit) row.limitRatio = row.rps / limit.rps;
   const single = reference(server?.workers > 1 ? singleOf(row.serverId) : undefined, row.scenarioId);
   if (single) row.workersRatio = row.rps / single.rps;
+  const logged = reference(server?.logged, row.scenarioId);
+  if (logged) row.loggedRatio = logged.rps / row.rps;
 }
 
 /**
@@ -582,7 +584,7 @@ const median = (values) => {
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
-const MEDIAN_FIELDS = ['rps', 'p50', 'p99', 'max', 'cpuPerRequest', 'peakRss', 'rpsRatio', 'p99Ratio', 'limitRatio', 'workersRatio'];
+const MEDIAN_FIELDS = ['rps', 'p50', 'p99', 'max', 'cpuPerRequest', 'peakRss', 'rpsRatio', 'p99Ratio', 'limitRatio', 'workersRatio', 'loggedRatio'];
 const rows = [];
 for (const first of measuredRows.filter((r) => r.round === 1)) {
   const all = measuredRows.filter((r) => r.serverId === first.serverId && r.scenarioId === first.scenarioId);
@@ -628,6 +630,13 @@ for (const t of TARGETS) {
   const p99 = t.p99 === undefined ? '' : `, p99 ${row.p99Ratio.toFixed(2)}x plain (target <= ${t.p99}x)`;
   const ok = row[field] >= t.rps && (t.p99 === undefined || row.p99Ratio <= t.p99);
   notes.push(`${ok ? 'MET ' : 'MISS'}  ${t.what}: ${row[field].toFixed(2)}x ${reference} req/s (target >= ${t.rps}x)${p99}`);
+}
+
+// Issue 17: request logging at `info` (the default config) costs at most 10% of throughput. Paired: the
+// logged server's req/s from the same seconds as the unlogged one's.
+for (const row of rows.filter((r) => r.loggedRatio !== undefined)) {
+  const cost = 1 - row.loggedRatio;
+  notes.push(`${cost <= 0.1 ? 'MET ' : 'MISS'}  request logging at info, ${SCENARIOS[row.scenarioId].title}: costs ${(100 * cost).toFixed(1)}% of req/s (serve-memory ${row.loggedRatio.toFixed(2)}x ${row.serverId}; target <= 10%)`);
 }
 
 // What a second worker gives each server, same run: the plain references show what this machine allows.
