@@ -8,6 +8,9 @@
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { connect, createServer } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { createTrackedCache } from '../../src/stores/redis-tracked-cache.js';
 import type { TrackedCache } from '../../src/stores/redis-tracked-cache.js';
@@ -138,6 +141,34 @@ if (await serviceAvailable('Redis', REDIS_URL)) {
       await tracked('a');
       await other.set(`${prefix}a`, 'A4');
       await until(async () => (await lookup('a')) === 'A4', 'a write after the reconnection shows');
+    });
+
+    it("a look-up started by a request read in the same poll phase as Redis's message, before it, waits for the message: the change shows", async () => {
+      await tracked('a');
+      // A request standing for a check that follows the writer's answer, read first in the poll phase
+      // that also reads Redis's message: its socket becomes readable first, the message's next.
+      const server = createServer();
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
+      // Connected and accepted before anything is sent.
+      const [[accepted]] = (await Promise.all([once(server, 'connection'), once(client, 'connect')])) as [[Socket], unknown];
+      const served = new Promise<string | null>((resolve) => accepted.once('data', () => resolve(lookup('a'))));
+      try {
+        // Until the new socket is watched for reading like the others: one watched later is read after them,
+        // whatever arrived first (a few ms here; without this wait the order came out the other way).
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        client.write('check');
+        const deleted = other.del(`${prefix}a`);
+        // Held until both have arrived, so one poll phase reads them, in that order.
+        const busyUntil = Date.now() + 100;
+        while (Date.now() < busyUntil);
+        await deleted;
+        assert.equal(await served, null, 'the kept value was not answered before the message was applied');
+      } finally {
+        client.destroy();
+        server.close();
+      }
     });
 
     it('keeps at most its capacity, the oldest dropped first', async () => {
