@@ -171,6 +171,48 @@ if (await serviceAvailable('Redis', REDIS_URL)) {
       }
     });
 
+    it('a switch of tracking answered after its connection was lost turns nothing on: a value read before the next switch is not kept', async () => {
+      await tracked('a');
+      // Each `CLIENT TRACKING ON` waits at its gate: the first after Redis has run it (its answer late),
+      // the second before it is sent (the new connection not yet tracked).
+      const gate = () => {
+        let resolve!: () => void;
+        return { promise: new Promise<void>((done) => (resolve = done)), resolve };
+      };
+      const gates = [gate(), gate()];
+      const reached: number[] = [];
+      const call = reading.call.bind(reading) as (...args: string[]) => Promise<unknown>;
+      Object.assign(reading, {
+        async call(...args: string[]) {
+          if (args.join(' ').startsWith('CLIENT TRACKING ON') && reached.length < gates.length) {
+            const n = reached.push(reached.length) - 1;
+            if (n === 1) await gates[1]!.promise;
+            const answer = await call(...args);
+            if (n === 0) await gates[0]!.promise;
+            return answer;
+          }
+          return call(...args);
+        },
+      });
+      const cut = async (): Promise<void> => {
+        const line = String(await other.client('LIST')).split('\n').find((l) => l.includes(` name=${name} `) && / sub=0 /.test(l));
+        await other.client('KILL', 'ID', /\bid=(\d+)/.exec(line!)![1]!);
+      };
+      await cut();
+      await until(async () => reached.length === 1, 'the first switch after the reconnection has run', 5000);
+      // Lost while that switch's answer is on its way: the switch that counts is the next one.
+      await cut();
+      await until(async () => reached.length === 2, 'the next switch is about to be sent', 5000);
+      gates[0]!.resolve();
+      await new Promise((resolve) => setImmediate(resolve));
+      // Read on the new connection, which Redis does not track yet: changed after, no message follows.
+      assert.equal(await lookup('a'), 'A');
+      await other.set(`${prefix}a`, 'A2');
+      gates[1]!.resolve();
+      await tracked('b');
+      assert.equal(await lookup('a'), 'A2', 'the value read while tracking was off was not kept');
+    });
+
     it('keeps at most its capacity, the oldest dropped first', async () => {
       await other.mset(`${prefix}c`, 'C', `${prefix}d`, 'D');
       for (const key of ['a', 'b', 'c']) await tracked(key);
