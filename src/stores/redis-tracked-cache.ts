@@ -18,9 +18,10 @@
  *   without the CLIENT command), nothing is kept or answered from memory until tracking is on again,
  *   over a new subscription: a message missed while disconnected cannot leave a stale value.
  * - a value kept is answered only once the event loop has run the I/O callbacks of the poll phase the
- *   look-up began in (`afterPoll`): Redis's message reaches this process before any request that follows
- *   from its answer to the writer, but under load the two may be read in one poll phase, the request
- *   first; the message is applied by the time the value would be answered.
+ *   look-up began in (`afterPoll`): Redis writes its message before its answer to the writer, but under
+ *   load the message and a request that follows from that answer may be read in one poll phase, the
+ *   request first; the message is applied by the time the value would be answered. A message still in
+ *   the kernel's queues when the request is read is not (docs/stores.md, measured).
  * This process's own writes are forgotten by the caller at once (`forget`), without waiting for the
  * message, so it reads its own writes.
  */
