@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { startServer, stopServer } from './lib/processes.mjs';
-import { CLIENT_ID, CLIENT_SECRET, SCOPE, deleteRedisPrefix } from './servers/fixture.mjs';
+import { BASIC, CLIENT_ID, CLIENT_SECRET, SCOPE, SERVE_RATE_LIMITS, deleteRedisPrefix } from './servers/fixture.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '300' }, url: { type: 'string', default: process.env.TOLLGATE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379' } } });
@@ -34,17 +34,15 @@ writeFileSync(config, JSON.stringify({
   store: `${values.url}?prefix=${encodeURIComponent(prefix)}`,
   clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uris: [], grant_types: ['client_credentials'], scope: SCOPE, token_endpoint_auth_method: 'client_secret_basic' }],
   users: [],
-  // The default config, with only the rate limits raised for the load.
-  rateLimit: { tokenPerClient: { max: 1e9, windowSeconds: 1 }, tokenPerIp: { max: 1e9, windowSeconds: 1 } },
+  rateLimit: SERVE_RATE_LIMITS,
 }));
 
-const basic = `Basic ${Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')}`;
 const server = await startServer({ command: process.execPath, args: [join(ROOT, 'dist', 'cli.js'), 'serve', '--config', config, '--port', '0'] });
 const revoker = await createRedisStore({ url: values.url, prefix });
 let wrk;
 try {
   const issue = async () => {
-    const response = await fetch(`${server.url}/oauth/token`, { method: 'POST', headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+    const response = await fetch(`${server.url}/oauth/token`, { method: 'POST', headers: { authorization: BASIC, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
     return (await response.json()).access_token;
   };
   const check = async (token) => (await fetch(`${server.url}/secure`, { headers: { authorization: `Bearer ${token}` } })).status;

@@ -21,7 +21,7 @@ import { alignedText, markdownTable, textTable } from './lib/table.mjs';
 import { COUNTED_REQUESTS, WARMUP_REQUESTS, hasValgrind, readCounts, send, underCallgrind, zeroCounts } from './lib/instructions.mjs';
 import { createProver, proofs } from './lib/dpop.mjs';
 import { JWT_BEARER_ASSERTION, assertions, createAssertionSigner } from './lib/client-assertion.mjs';
-import { CLIENT_ID, CLIENT_SECRET, JWT_CLIENT_ID, MINT_PATH, REDIRECT_URI, SCOPE, USER, deleteRedisPrefix } from './servers/fixture.mjs';
+import { BASIC, CLIENT_ID, CLIENT_SECRET, JWT_CLIENT_ID, MINT_PATH, REDIRECT_URI, SCOPE, SERVE_RATE_LIMITS, USER, deleteRedisPrefix } from './servers/fixture.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH);
@@ -86,7 +86,6 @@ process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
 
 // ---- scenarios --------------------------------------------------------------------------------
 
-const BASIC = `Basic ${Buffer.from(`${encodeURIComponent(CLIENT_ID)}:${encodeURIComponent(CLIENT_SECRET)}`).toString('base64')}`;
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: BASIC };
 const TOKEN_PATH = '/oauth/token';
 const CC_BODY = `grant_type=client_credentials&scope=${SCOPE}`;
@@ -156,9 +155,7 @@ function cli(name, store, format, workers = 1, extra = {}) {
     ],
     users: [{ username: USER.username, password: USER.password }],
     // The default config (request logging at info included), with only the rate limits raised for the load.
-    rateLimit: Object.fromEntries(
-      ['tokenPerClient', 'tokenPerIp', 'loginPerIp', 'loginPerUsernameAndIp', 'loginPerUsername'].map((rule) => [rule, { max: 1e9, windowSeconds: 1 }]),
-    ),
+    rateLimit: SERVE_RATE_LIMITS,
   };
   const file = join(scratch, `${name}.json`);
   writeFileSync(file, JSON.stringify(config, null, 2));

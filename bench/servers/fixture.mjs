@@ -7,6 +7,15 @@ export const JWT_CLIENT_ID = 'bench-jwt';
 export const REDIRECT_URI = 'https://client.example/cb';
 export const SCOPE = 'read';
 export const USER = { id: 'u-alice', username: 'alice', password: 'wonderland' };
+/** The client's credentials as every load sends them (RFC 6749 §2.3.1: each part form-encoded first). */
+export const BASIC = `Basic ${Buffer.from(`${encodeURIComponent(CLIENT_ID)}:${encodeURIComponent(CLIENT_SECRET)}`).toString('base64')}`;
+/**
+ * `tollgate serve`'s config under load: the default config, with only the rate limits raised (their
+ * defaults, 1000 and 5000 a second, would answer 429 and void the run).
+ */
+export const SERVE_RATE_LIMITS = Object.fromEntries(
+  ['tokenPerClient', 'tokenPerIp', 'loginPerIp', 'loginPerUsernameAndIp', 'loginPerUsername'].map((rule) => [rule, { max: 1e9, windowSeconds: 1 }]),
+);
 
 /** Servers mount their pre-minting route here (bench only: codes and refresh tokens made ahead of a run). */
 export const MINT_PATH = '/__bench/mint';
