@@ -17,11 +17,13 @@
  * - whenever either connection is lost, or tracking cannot be switched on (a Redis before 6, a user
  *   without the CLIENT command), nothing is kept or answered from memory until tracking is on again,
  *   over a new subscription: a message missed while disconnected cannot leave a stale value.
- * - a value kept is answered only once the event loop has run the I/O callbacks of the poll phase the
- *   look-up began in (`afterPoll`): Redis writes its message before its answer to the writer, but under
- *   load the message and a request that follows from that answer may be read in one poll phase, the
- *   request first; the message is applied by the time the value would be answered. A message still in
- *   the kernel's queues when the request is read is not (docs/stores.md, measured).
+ * - a value kept is answered only once the subscriber connection has had Redis's answer to a PING sent
+ *   after the look-up began (`synced`): Redis runs commands one at a time and writes to a connection in
+ *   order, so every message for a change Redis made before that PING arrives before its answer. A
+ *   request that follows from a writer's answer began its look-up after the change, so the change is
+ *   seen: linearizable, whatever the two sockets' order in the kernel. One PING serves every look-up
+ *   begun in a poll phase (it is sent once the phase's I/O callbacks have run), so its cost is one short
+ *   round trip per event-loop turn, not one read per value.
  * This process's own writes are forgotten by the caller at once (`forget`), without waiting for the
  * message, so it reads its own writes.
  */
@@ -41,24 +43,6 @@ export interface TrackedCache<V> {
 }
 
 const CHANNEL = '__redis__:invalidate';
-
-let polled: Promise<void> | undefined;
-
-/**
- * Resolves once the I/O callbacks of the current poll phase have run (`setImmediate` runs right after
- * them), one promise for every look-up of the phase. With `tollgate serve` under load
- * (bench/revocation-window.mjs), checks sent the moment another process's revocation was answered still
- * found the token in memory 33 and 53 times in 2,500 without this wait, once in 2,500 with it: what is
- * left is a message still in the kernel's queues when the request is read (docs/stores.md).
- */
-function afterPoll(): Promise<void> {
-  return (polled ??= new Promise((resolve) => {
-    setImmediate(() => {
-      polled = undefined;
-      resolve();
-    });
-  }));
-}
 
 /**
  * Opt-in tracking (CLIENT TRACKING … OPTIN), for keys anyone can make the store look up: Redis then
@@ -157,6 +141,29 @@ export function createTrackedCache<V>(redis: Redis, prefix: string, load: (id: s
   redis.on('close', onReadingClose);
   redis.on('ready', onReadingReady);
 
+  /** The PING every look-up begun in this poll phase waits for; true once answered, false if it failed. */
+  let pending: Promise<boolean> | undefined;
+
+  /**
+   * Resolves once every invalidation Redis sent before a PING sent from now on has been applied. The
+   * PING leaves when the poll phase's I/O callbacks have run (`setImmediate`), so every request read in
+   * that phase shares it, and a look-up begun after it leaves waits for the next. Under load,
+   * bench/revocation-window.mjs counted revoked tokens still accepted by another process: 33 and 53 of
+   * 2,500 answering at once, 1 and 1 of 2,500 waiting for the poll phase only (a message still in the
+   * kernel's queues), 0 of 10,000 with this wait, which costs bearer checks about a tenth (docs/stores.md).
+   */
+  function synced(): Promise<boolean> {
+    return (pending ??= new Promise((resolve) => {
+      setImmediate(() => {
+        pending = undefined;
+        subscriber.ping().then(
+          () => resolve(true),
+          () => resolve(false),
+        );
+      });
+    }));
+  }
+
   function remember(id: string, value: V): void {
     entries.set(id, value);
     if (entries.size > capacity) entries.delete(entries.keys().next().value as string);
@@ -164,8 +171,7 @@ export function createTrackedCache<V>(redis: Redis, prefix: string, load: (id: s
 
   return {
     async lookup(id) {
-      if (tracking && entries.has(id)) {
-        await afterPoll();
+      if (tracking && entries.has(id) && (await synced())) {
         const kept = entries.get(id);
         if (tracking && (kept !== undefined || entries.has(id))) return kept as V;
       }

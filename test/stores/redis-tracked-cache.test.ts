@@ -12,6 +12,7 @@ import { once } from 'node:events';
 import { connect, createServer } from 'node:net';
 import type { AddressInfo, Socket } from 'node:net';
 import { Redis } from 'ioredis';
+import type { RedisOptions } from 'ioredis';
 import { createTrackedCache } from '../../src/stores/redis-tracked-cache.js';
 import type { TrackedCache } from '../../src/stores/redis-tracked-cache.js';
 import { createRedisStore } from '../../src/stores/redis.js';
@@ -42,6 +43,7 @@ if (await serviceAvailable('Redis', REDIS_URL)) {
     /** The connection name marks this test's two connections, so the subscriber can be found and cut. */
     let name: string;
     let reading: Redis;
+    let subscriber: Redis;
     let cache: TrackedCache<string | null>;
     let loads: number;
     /** Loads whose read Redis has answered. */
@@ -66,6 +68,9 @@ if (await serviceAvailable('Redis', REDIS_URL)) {
       // Reconnections a second after a loss (the subscriber inherits it): what is answered meanwhile
       // shows whether the loss itself stopped the answers from memory.
       reading = new Redis(REDIS_URL, { connectionName: name, enableAutoPipelining: true, retryStrategy: () => 1000 });
+      // The cache's subscriber, kept to hold up what Redis sends it (its reconnections reuse it).
+      const duplicate = reading.duplicate.bind(reading);
+      Object.assign(reading, { duplicate: (options?: RedisOptions) => (subscriber = duplicate(options)) });
       // Loads the value, or holds it after reading while `hold` is set (a read under way).
       cache = createTrackedCache(
         reading,
@@ -85,6 +90,8 @@ if (await serviceAvailable('Redis', REDIS_URL)) {
       await other.mset(`${prefix}a`, 'A', `${prefix}b`, 'B');
     });
     afterEach(async () => {
+      // A test that failed while holding up Redis's messages would leave the subscriber's QUIT unanswered.
+      subscriber.stream.resume();
       await cache.close();
       await reading.quit();
     });
@@ -169,6 +176,41 @@ if (await serviceAvailable('Redis', REDIS_URL)) {
         client.destroy();
         server.close();
       }
+    });
+
+    it("a look-up started by a request that follows a change waits for Redis's message while it is held up on the way: the change shows", async () => {
+      await tracked('a');
+      // Redis's messages wait unread, as in the kernel's queues of a saturated machine.
+      subscriber.stream.pause();
+      await other.del(`${prefix}a`);
+      // A check that follows from the writer's answer.
+      let settled = false;
+      const served = lookup('a').finally(() => (settled = true));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(settled, false, 'nothing is answered from memory while the message is held up');
+      subscriber.stream.resume();
+      assert.equal(await served, null);
+    });
+
+    it("one PING serves every look-up begun in a poll phase; a look-up begun after it left waits for the next, which follows Redis's message", async () => {
+      await other.mset(`${prefix}c`, 'C');
+      for (const key of ['a', 'b', 'c']) await tracked(key);
+      let pings = 0;
+      const ping = subscriber.ping.bind(subscriber) as () => Promise<'PONG'>;
+      Object.assign(subscriber, { ping: () => (pings++, ping()) });
+      assert.deepEqual(await Promise.all([lookup('a'), lookup('b'), lookup('c')]), ['A', 'B', 'C']);
+      assert.equal(pings, 1, 'three look-ups of one poll phase, one PING');
+
+      subscriber.stream.pause();
+      const first = lookup('a');
+      // Redis has run the first look-up's PING (its answer held up with the messages) before the change.
+      await until(async () => /\bcmd=ping\b/.test(String(await other.client('LIST')).split('\n').find((l) => l.includes(` name=${name} `) && / sub=1 /.test(l)) ?? ''), "Redis has run the first look-up's PING");
+      await other.del(`${prefix}a`);
+      const second = lookup('a');
+      await until(async () => pings === 3, 'the look-up begun after the first PING left sends one of its own');
+      subscriber.stream.resume();
+      assert.ok(['A', null].includes(await first), 'begun before the change: the old value or none');
+      assert.equal(await second, null, 'begun after the change: it waited for a PING Redis ran after it');
     });
 
     it('a switch of tracking answered after its connection was lost turns nothing on: a value read before the next switch is not kept', async () => {
