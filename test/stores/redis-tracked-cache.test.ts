@@ -63,6 +63,11 @@ if (await serviceAvailable('Redis', REDIS_URL)) {
       }, `${key} is answered from memory`);
     }
 
+    /** One of this test's two connections as Redis's `CLIENT LIST` shows it: the subscriber, or the reading one. */
+    async function connectionLine(subscribed: boolean): Promise<string | undefined> {
+      return String(await other.client('LIST')).split('\n').find((line) => line.includes(` name=${name} `) && line.includes(` sub=${subscribed ? 1 : 0} `));
+    }
+
     beforeEach(async () => {
       name = `tracked-${randomUUID()}`;
       // Reconnections a second after a loss (the subscriber inherits it): what is answered meanwhile
@@ -136,10 +141,9 @@ if (await serviceAvailable('Redis', REDIS_URL)) {
 
     it('a lost subscription keeps nothing: a write made while it was down still shows', async () => {
       await tracked('a');
-      const clients = String(await other.client('LIST'));
-      const subscriber = clients.split('\n').find((line) => line.includes(` name=${name} `) && / sub=1 /.test(line));
-      assert.ok(subscriber, 'the cache subscribes on a connection of its own');
-      const id = /\bid=(\d+)/.exec(subscriber)![1]!;
+      const line = await connectionLine(true);
+      assert.ok(line, 'the cache subscribes on a connection of its own');
+      const id = /\bid=(\d+)/.exec(line)![1]!;
       // Cut, and written at once: the invalidation of this write has nowhere to go.
       await other.client('KILL', 'ID', id);
       await other.set(`${prefix}a`, 'A3');
@@ -204,7 +208,7 @@ if (await serviceAvailable('Redis', REDIS_URL)) {
       subscriber.stream.pause();
       const first = lookup('a');
       // Redis has run the first look-up's PING (its answer held up with the messages) before the change.
-      await until(async () => /\bcmd=ping\b/.test(String(await other.client('LIST')).split('\n').find((l) => l.includes(` name=${name} `) && / sub=1 /.test(l)) ?? ''), "Redis has run the first look-up's PING");
+      await until(async () => /\bcmd=ping\b/.test((await connectionLine(true)) ?? ''), "Redis has run the first look-up's PING");
       await other.del(`${prefix}a`);
       const second = lookup('a');
       await until(async () => pings === 3, 'the look-up begun after the first PING left sends one of its own');
@@ -237,7 +241,7 @@ if (await serviceAvailable('Redis', REDIS_URL)) {
         },
       });
       const cut = async (): Promise<void> => {
-        const line = String(await other.client('LIST')).split('\n').find((l) => l.includes(` name=${name} `) && / sub=0 /.test(l));
+        const line = await connectionLine(false);
         await other.client('KILL', 'ID', /\bid=(\d+)/.exec(line!)![1]!);
       };
       await cut();
