@@ -24,6 +24,10 @@
  *   seen: linearizable, whatever the two sockets' order in the kernel. One PING serves every look-up
  *   begun in a poll phase (it is sent once the phase's I/O callbacks have run), so its cost is one short
  *   round trip per event-loop turn, not one read per value.
+ * - a PING unanswered after `syncTimeoutMs` (a subscriber socket half-open: a partition, a NAT that
+ *   dropped it, a peer gone without a FIN) answers its look-ups from Redis and stops keeping values
+ *   while the subscriber is cut and connected again: without it, every check of a kept token would wait
+ *   for TCP to notice the dead socket, about a quarter of an hour of retransmissions on Linux.
  * This process's own writes are forgotten by the caller at once (`forget`), without waiting for the
  * message, so it reads its own writes.
  */
@@ -61,14 +65,27 @@ export interface OptIn<V> {
   loadTracked(id: string): Promise<V | undefined>;
 }
 
+export interface TrackedCacheOptions<V> {
+  /** At most this many values are kept, the oldest dropped first. */
+  capacity: number;
+  /**
+   * Without it, Redis names every key under the prefix that changes (broadcasting mode); with it, only
+   * the keys this connection read tracked, and it must be the only user of the connection's tracking.
+   */
+  optIn?: OptIn<V>;
+  /** How long a look-up waits for the subscriber's PING before reading Redis and cutting the subscriber. Default 1000. */
+  syncTimeoutMs?: number;
+}
+
+/** Long beside a PING's round trip under load (milliseconds), short beside TCP's own detection of a dead peer. */
+const SYNC_TIMEOUT_MS = 1000;
+
 /**
  * `redis` is the connection the values are read on (tracking is a property of a connection);
- * `prefix` the keys tracked, each kept under the rest of its name (its id); `load` reads an id's
- * value; at most `capacity` values are kept, the oldest dropped first. Without `optIn`, Redis names
- * every key under the prefix that changes (broadcasting mode); with it, only the keys this
- * connection read tracked, and it must be the only user of the connection's tracking.
+ * `prefix` the keys tracked, each kept under the rest of its name (its id); `load` reads an id's value.
  */
-export function createTrackedCache<V>(redis: Redis, prefix: string, load: (id: string) => Promise<V>, capacity: number, optIn?: OptIn<V>): TrackedCache<V> {
+export function createTrackedCache<V>(redis: Redis, prefix: string, load: (id: string) => Promise<V>, options: TrackedCacheOptions<V>): TrackedCache<V> {
+  const { capacity, optIn, syncTimeoutMs = SYNC_TIMEOUT_MS } = options;
   const entries = new Map<string, V>();
   let tracking = false;
   /** Counts changes (invalidations, lost connections): a read that saw it move keeps nothing. */
@@ -141,11 +158,12 @@ export function createTrackedCache<V>(redis: Redis, prefix: string, load: (id: s
   redis.on('close', onReadingClose);
   redis.on('ready', onReadingReady);
 
-  /** The PING every look-up begun in this poll phase waits for; true once answered, false if it failed. */
+  /** The PING every look-up begun in this poll phase waits for; true once answered, false if it failed or timed out. */
   let pending: Promise<boolean> | undefined;
 
   /**
-   * Resolves once every invalidation Redis sent before a PING sent from now on has been applied. The
+   * Resolves true once every invalidation Redis sent before a PING sent from now on has been applied,
+   * false when the PING failed or went unanswered for `syncTimeoutMs` (the value is then read). The
    * PING leaves when the poll phase's I/O callbacks have run (`setImmediate`), so every request read in
    * that phase shares it, and a look-up begun after it leaves waits for the next. Under load,
    * bench/revocation-window.mjs counted revoked tokens still accepted by another process: 33 and 53 of
@@ -156,12 +174,32 @@ export function createTrackedCache<V>(redis: Redis, prefix: string, load: (id: s
     return (pending ??= new Promise((resolve) => {
       setImmediate(() => {
         pending = undefined;
-        subscriber.ping().then(
-          () => resolve(true),
-          () => resolve(false),
-        );
+        const timer = setTimeout(() => {
+          resolve(false);
+          unresponsive();
+        }, syncTimeoutMs).unref();
+        subscriber
+          .ping()
+          .then(
+            () => true,
+            () => false,
+          )
+          .then((answered) => {
+            clearTimeout(timer);
+            resolve(answered);
+          });
       });
     }));
+  }
+
+  /**
+   * The subscriber did not answer in time: what it has not read may name kept values, so none is
+   * answered until it is connected again and tracking is pointed at its new connection ('ready' above).
+   */
+  function unresponsive(): void {
+    if (closed || !tracking) return;
+    stopTracking();
+    subscriber.disconnect(true);
   }
 
   function remember(id: string, value: V): void {

@@ -16,6 +16,7 @@ import type { GrantTokenRow } from './records.js';
 import { guardUnavailable, isNetworkError } from './unavailable.js';
 import { createTurnBatch } from './turn-batch.js';
 import { createTrackedCache } from './redis-tracked-cache.js';
+import type { OptIn } from './redis-tracked-cache.js';
 import { importPeer } from '../peer.js';
 
 // Every type of the Store contract, the same from each store's entry.
@@ -329,7 +330,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
   };
   const clientReads = createTurnBatch<string, StoredClient | null>(readClients, async (clientId) => (await readClients([clientId]))[0] ?? null, isRedisUnavailable);
   /** The last 1024 clients read, kept while Redis tracks their keys unchanged (redis-tracked-cache.ts). */
-  const clients = createTrackedCache<StoredClient | null>(redis, key.client(''), (clientId) => clientReads.add(clientId), 1024);
+  const clients = createTrackedCache<StoredClient | null>(redis, key.client(''), (clientId) => clientReads.add(clientId), { capacity: 1024 });
 
   // Bearer checks read on a connection of their own: Redis tracks keys per connection, in one mode,
   // and these are tracked opt-in (only a token found is tracked and kept), the clients above broadcast.
@@ -340,14 +341,8 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
   const readAccess = (hash: string): Promise<string | null> => tokenReader.hget(key.access(hash), 'data');
   // An ACL user allowed CLIENT TRACKING but not CLIENT CACHING: every check then reads once, as without the cache.
   let cachingAllowed = true;
-  /**
-   * The last ACCESS_TOKENS_KEPT access tokens found, kept while Redis tracks their keys unchanged: a
-   * revocation here is forgotten at once, one elsewhere (any process sharing the Redis, the CLI's
-   * `grants revoke`) as Redis's invalidation reaches this process, in the same turn of Redis's loop
-   * as its answer to the revoker (redis-tracked-cache.ts). The JSON is kept, parsed per check, so no
-   * caller shares a token object with another.
-   */
-  const accessTokens = createTrackedCache<string | null>(tokenReader, accessPrefix, readAccess, ACCESS_TOKENS_KEPT, {
+  /** Opt-in tracking: only a token found is read again, tracked, and kept. */
+  const trackedReads: OptIn<string | null> = {
     keep: (json) => cachingAllowed && json !== null,
     async loadTracked(hash) {
       // CLIENT CACHING yes applies to the connection's next command, so the two go in one explicit
@@ -363,7 +358,15 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
       }
       return json;
     },
-  });
+  };
+  /**
+   * The last ACCESS_TOKENS_KEPT access tokens found, kept while Redis tracks their keys unchanged: a
+   * revocation here is forgotten at once, one elsewhere (any process sharing the Redis, the CLI's
+   * `grants revoke`) as Redis's invalidation reaches this process, in the same turn of Redis's loop
+   * as its answer to the revoker (redis-tracked-cache.ts). The JSON is kept, parsed per check, so no
+   * caller shares a token object with another.
+   */
+  const accessTokens = createTrackedCache(tokenReader, accessPrefix, readAccess, { capacity: ACCESS_TOKENS_KEPT, optIn: trackedReads });
   /**
    * Deletes access tokens' keys and marks refresh tokens or codes consumed, as for one grant (REVOKE_GRANT).
    * This process's own revocations show at once, without waiting for Redis's message: the access tokens

@@ -53,19 +53,40 @@ if (await serviceAvailable('Redis', REDIS_URL)) {
 
     const lookup = (key: string): Promise<string | null> => cache.lookup(key);
 
+    /** Loads the value, or holds it after reading while `hold` is set (a read under way). */
+    async function load(key: string): Promise<string | null> {
+      const held = hold;
+      loads += 1;
+      const value = await reading.get(`${prefix}${key}`);
+      answered += 1;
+      if (held !== undefined) await held;
+      return value;
+    }
+
     /** Waits until values are answered from memory: tracking is on (it starts once both connections are up). */
-    async function tracked(key: string): Promise<void> {
-      await until(async () => {
-        await lookup(key);
-        const before = loads;
-        await lookup(key);
-        return loads === before;
-      }, `${key} is answered from memory`);
+    async function tracked(key: string, ms?: number): Promise<void> {
+      await until(
+        async () => {
+          await lookup(key);
+          const before = loads;
+          await lookup(key);
+          return loads === before;
+        },
+        `${key} is answered from memory`,
+        ms,
+      );
     }
 
     /** One of this test's two connections as Redis's `CLIENT LIST` shows it: the subscriber, or the reading one. */
     async function connectionLine(subscribed: boolean): Promise<string | undefined> {
       return String(await other.client('LIST')).split('\n').find((line) => line.includes(` name=${name} `) && line.includes(` sub=${subscribed ? 1 : 0} `));
+    }
+
+    /** The subscriber's connection id (CLIENT LIST, CLIENT KILL ID). */
+    async function subscriberId(): Promise<string> {
+      const line = await connectionLine(true);
+      assert.ok(line, 'the cache subscribes on a connection of its own');
+      return /\bid=(\d+)/.exec(line)![1]!;
     }
 
     beforeEach(async () => {
@@ -76,20 +97,8 @@ if (await serviceAvailable('Redis', REDIS_URL)) {
       // The cache's subscriber, kept to hold up what Redis sends it (its reconnections reuse it).
       const duplicate = reading.duplicate.bind(reading);
       Object.assign(reading, { duplicate: (options?: RedisOptions) => (subscriber = duplicate(options)) });
-      // Loads the value, or holds it after reading while `hold` is set (a read under way).
-      cache = createTrackedCache(
-        reading,
-        prefix,
-        async (key) => {
-          const held = hold;
-          loads += 1;
-          const value = await reading.get(`${prefix}${key}`);
-          answered += 1;
-          if (held !== undefined) await held;
-          return value;
-        },
-        3,
-      );
+      // A PING never times out here: these tests hold the subscriber up on purpose, for as long as they need.
+      cache = createTrackedCache(reading, prefix, load, { capacity: 3, syncTimeoutMs: 60_000 });
       hold = undefined;
       loads = 0;
       await other.mset(`${prefix}a`, 'A', `${prefix}b`, 'B');
@@ -141,9 +150,7 @@ if (await serviceAvailable('Redis', REDIS_URL)) {
 
     it('a lost subscription keeps nothing: a write made while it was down still shows', async () => {
       await tracked('a');
-      const line = await connectionLine(true);
-      assert.ok(line, 'the cache subscribes on a connection of its own');
-      const id = /\bid=(\d+)/.exec(line)![1]!;
+      const id = await subscriberId();
       // Cut, and written at once: the invalidation of this write has nowhere to go.
       await other.client('KILL', 'ID', id);
       await other.set(`${prefix}a`, 'A3');
@@ -215,6 +222,32 @@ if (await serviceAvailable('Redis', REDIS_URL)) {
       subscriber.stream.resume();
       assert.ok(['A', null].includes(await first), 'begun before the change: the old value or none');
       assert.equal(await second, null, 'begun after the change: it waited for a PING Redis ran after it');
+    });
+
+    it("a PING left unanswered (a half-open subscriber) answers its look-up from Redis once it times out, keeps nothing meanwhile, and the subscriber is connected again", { timeout: 30_000 }, async () => {
+      await cache.close();
+      cache = createTrackedCache(reading, prefix, load, { capacity: 3, syncTimeoutMs: 200 });
+      await tracked('a');
+      const id = await subscriberId();
+      let pings = 0;
+      const ping = subscriber.ping.bind(subscriber) as () => Promise<'PONG'>;
+      Object.assign(subscriber, { ping: () => (pings++, ping()) });
+      // The subscriber reads nothing more: no answer to its PING, no message, as from a peer gone without a FIN.
+      subscriber.stream.pause();
+      await other.set(`${prefix}a`, 'A2');
+      const started = Date.now();
+      const before = loads;
+      assert.equal(await lookup('a'), 'A2', 'answered from Redis once the PING timed out');
+      assert.ok(Date.now() - started >= 200, 'it waited for the PING first');
+      assert.deepEqual({ pings, loads: loads - before }, { pings: 1, loads: 1 });
+      assert.equal(await lookup('a'), 'A2');
+      assert.deepEqual({ pings, loads: loads - before }, { pings: 1, loads: 2 }, 'nothing is kept, nor waited for, while the subscriber is cut');
+      await until(async () => !new RegExp(`^id=${id} `, 'm').test(String(await other.client('LIST'))), 'the unanswering subscriber is cut', 10_000);
+      // Connected again (ioredis ends the socket, destroys it when no FIN comes back, and reconnects),
+      // and tracking pointed at it: values are kept once more, and hear of changes.
+      await tracked('a', 10_000);
+      await other.del(`${prefix}a`);
+      await until(async () => (await lookup('a')) === null, 'a deletion reaches the new subscriber');
     });
 
     it('a switch of tracking answered after its connection was lost turns nothing on: a value read before the next switch is not kept', async () => {
