@@ -174,9 +174,15 @@ export function createTrackedCache<V>(redis: Redis, prefix: string, load: (id: s
     return (pending ??= new Promise((resolve) => {
       setImmediate(() => {
         pending = undefined;
+        let settled = false;
+        // The verdict waits for the poll phase after the timer: if the loop itself was held up (a long
+        // synchronous task), the answer may be waiting in the socket, and reading it costs no more time.
         const timer = setTimeout(() => {
-          resolve(false);
-          unresponsive();
+          setImmediate(() => {
+            if (settled) return;
+            resolve(false);
+            unresponsive();
+          });
         }, syncTimeoutMs).unref();
         subscriber
           .ping()
@@ -185,6 +191,7 @@ export function createTrackedCache<V>(redis: Redis, prefix: string, load: (id: s
             () => false,
           )
           .then((answered) => {
+            settled = true;
             clearTimeout(timer);
             resolve(answered);
           });

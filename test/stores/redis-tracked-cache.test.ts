@@ -250,6 +250,27 @@ if (await serviceAvailable('Redis', REDIS_URL)) {
       await until(async () => (await lookup('a')) === null, 'a deletion reaches the new subscriber');
     });
 
+    it("a PING answered while this process's event loop was held up past the timeout counts: the value is answered from memory and the subscriber kept", async () => {
+      await cache.close();
+      cache = createTrackedCache(reading, prefix, load, { capacity: 3, syncTimeoutMs: 100 });
+      await tracked('a');
+      const id = await subscriberId();
+      const ping = subscriber.ping.bind(subscriber) as () => Promise<'PONG'>;
+      Object.assign(subscriber, {
+        ping: () => {
+          const sent = ping();
+          // A synchronous task holds the loop past the timeout while Redis answers.
+          const deadline = Date.now() + 300;
+          while (Date.now() < deadline);
+          return sent;
+        },
+      });
+      const before = loads;
+      assert.equal(await lookup('a'), 'A');
+      assert.equal(loads, before, 'answered from memory');
+      assert.equal(await subscriberId(), id, 'the subscriber was not cut');
+    });
+
     it('a switch of tracking answered after its connection was lost turns nothing on: a value read before the next switch is not kept', async () => {
       await tracked('a');
       // Each `CLIENT TRACKING ON` waits at its gate: the first after Redis has run it (its answer late),
