@@ -215,8 +215,11 @@ function watchConnection(redis: Redis): { lastError(): Error | undefined } {
     last = err;
     if (!connected || reported) return;
     reported = true;
-    // The message names host and port (never the URL, which may hold a password).
-    console.error(`tollgate: the Redis store cannot reach Redis (${err.message}); retrying, requests answer 503 meanwhile`);
+    // Names host and port (never the URL, which may hold a password): the first error of an
+    // outage is often the dropped socket's (write EPIPE, read ECONNRESET), which names neither.
+    console.error(
+      `tollgate: the Redis store cannot reach Redis at ${address(redis)} (${err.message}); retrying, requests answer 503 meanwhile`,
+    );
   });
   redis.on('ready', () => {
     connected = true;
@@ -224,6 +227,12 @@ function watchConnection(redis: Redis): { lastError(): Error | undefined } {
     last = undefined;
   });
   return { lastError: () => last };
+}
+
+/** Where the connection goes: a Unix socket's path, or host:port. */
+function address(redis: Redis): string {
+  const { path, host, port } = redis.options;
+  return path ?? `${host ?? 'localhost'}:${port ?? 6379}`;
 }
 
 /** Runs a MULTI and throws the first error among its replies. */
