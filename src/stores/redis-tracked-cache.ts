@@ -32,6 +32,7 @@
  * message, so it reads its own writes.
  */
 import type { Redis } from 'ioredis';
+import { endConnection } from './redis-end.js';
 
 export interface TrackedCache<V> {
   /**
@@ -244,8 +245,7 @@ export function createTrackedCache<V>(redis: Redis, prefix: string, load: (id: s
       stopTracking();
       redis.off('close', onReadingClose);
       redis.off('ready', onReadingReady);
-      if (subscriber.status === 'ready') await subscriber.quit();
-      else subscriber.disconnect();
+      await endConnection(subscriber);
     },
   };
 }

@@ -18,6 +18,7 @@ import { createTurnBatch } from './turn-batch.js';
 import { createTrackedCache } from './redis-tracked-cache.js';
 import type { OptIn } from './redis-tracked-cache.js';
 import { importPeer } from '../peer.js';
+import { endConnection } from './redis-end.js';
 
 // Every type of the Store contract, the same from each store's entry.
 export type * from './store.js';
@@ -28,7 +29,20 @@ export interface RedisStoreOptions {
   url: string;
   /** Put before every key, so several deployments (or test runs) can share one Redis. Default `tollgate:`. */
   prefix?: string;
+  /**
+   * How long a connection with commands under way may go without a byte from Redis before it is taken
+   * for dead: cut, its commands answered 503, and connected again. Default 5000 ms.
+   */
+  socketTimeoutMs?: number;
 }
+
+/**
+ * A connection gone half-open (Redis's host lost, a partition, a NAT that forgot the flow) sends no
+ * FIN or RST: without this, its commands wait until TCP gives up retransmitting, about a quarter of
+ * an hour on Linux (keep-alive probes never start while data is unacknowledged). Redis answers our
+ * commands in well under a millisecond; five seconds of silence is not a slow answer.
+ */
+const SOCKET_TIMEOUT_MS = 5_000;
 
 /** Access tokens found by bearer checks and kept in memory, per process: at most this many, the oldest dropped first. */
 const ACCESS_TOKENS_KEPT = 10_000;
@@ -255,6 +269,9 @@ function consumedAtOf(ms: string | null | undefined): { consumedAt?: Date } {
 /** Creates a store in Redis. Expired tokens and codes leave on their own: every such key carries its expiry. */
 export async function createRedisStore(options: RedisStoreOptions): Promise<Store> {
   const prefix = options.prefix ?? 'tollgate:';
+  const socketTimeout = options.socketTimeoutMs ?? SOCKET_TIMEOUT_MS;
+  // 0 would cut every connection at its first command; ioredis reads "no timeout" only from undefined.
+  if (!(socketTimeout > 0 && Number.isFinite(socketTimeout))) throw new RangeError('socketTimeoutMs must be a positive number of milliseconds');
   // ioredis is an optional peer: loaded here, so a missing one is named with its install command.
   const { Redis } = await importPeer('ioredis', 'The Redis store', () => import('ioredis'));
   const redis = new Redis(options.url, {
@@ -266,6 +283,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     // in one read: one round trip for many bearer checks or token saves instead of one each. Each
     // command still gets its own reply; a Lua script stays atomic on its own (no MULTI needed).
     enableAutoPipelining: true,
+    socketTimeout,
   });
   const connection = watchConnection(redis);
   const key = {
@@ -680,11 +698,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
 
     async close() {
       await Promise.all([clients.close(), accessTokens.close()]);
-      // QUIT needs a live connection; without one, just stop reconnecting.
-      for (const connection of [redis, tokenReader]) {
-        if (connection.status === 'ready') await connection.quit();
-        else connection.disconnect();
-      }
+      await Promise.all([endConnection(redis), endConnection(tokenReader)]);
     },
   };
   return guardUnavailable(store, isRedisUnavailable);

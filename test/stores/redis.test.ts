@@ -42,6 +42,14 @@ describe('redis store, when Redis is down', () => {
   });
 });
 
+describe('redis store options', () => {
+  it('refuses a socketTimeoutMs that is not a positive number (0 would cut every connection at its first command)', async () => {
+    for (const socketTimeoutMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      await assert.rejects(createRedisStore({ url: 'redis://127.0.0.1:1', socketTimeoutMs }), /socketTimeoutMs must be a positive number/);
+    }
+  });
+});
+
 if (await serviceAvailable('Redis', REDIS_URL)) {
   // One prefix per run, so parallel runs never meet; its keys are deleted at the end.
   const prefix = `tollgate-test:${randomUUID()}:`;
@@ -82,28 +90,48 @@ if (await serviceAvailable('Redis', REDIS_URL)) {
 
   storeContract('redis store', () => createRedisStore({ url: REDIS_URL, prefix }), { rawContents: dump });
 
-  describe('redis store, losing its connection', () => {
-    it('prints one line per outage once it had connected, not a stack per reconnect', async (t) => {
-      // A TCP relay to Redis that can be cut, so the store sees a real lost connection.
-      const target = new URL(REDIS_URL);
-      const sockets = new Set<Socket>();
-      const relay = createServer((client) => {
-        const upstream = connect(Number(target.port || 6379), target.hostname);
-        for (const socket of [client, upstream]) {
-          sockets.add(socket);
-          socket.on('error', () => {});
-        }
-        client.pipe(upstream).pipe(client);
-      });
-      await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
-      const { port } = relay.address() as AddressInfo;
-      const printed = t.mock.method(console, 'error', () => {});
-      const store = await createRedisStore({ url: `redis://127.0.0.1:${port}`, prefix });
-      try {
-        await store.ping();
+  /**
+   * A TCP relay to Redis, so the store sees a real lost connection: `cut()` closes it and every socket
+   * through it; `freeze()` stops carrying bytes on the sockets open now while keeping them open, as a
+   * peer gone without a FIN (a partition, a NAT that forgot the flow) looks to the store.
+   */
+  async function relayToRedis(): Promise<{ port: number; cut(): Promise<void>; freeze(): void }> {
+    const target = new URL(REDIS_URL);
+    const sockets = new Set<Socket>();
+    const relay = createServer((client) => {
+      const upstream = connect(Number(target.port || 6379), target.hostname);
+      for (const socket of [client, upstream]) {
+        sockets.add(socket);
+        socket.on('error', () => {});
+        socket.on('close', () => sockets.delete(socket));
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    return {
+      port: (relay.address() as AddressInfo).port,
+      async cut() {
         const closed = new Promise((resolve) => relay.close(resolve));
         for (const socket of sockets) socket.destroy();
         await closed;
+      },
+      freeze() {
+        for (const socket of sockets) {
+          socket.unpipe();
+          socket.pause();
+        }
+      },
+    };
+  }
+
+  describe('redis store, losing its connection', () => {
+    it('prints one line per outage once it had connected, not a stack per reconnect', async (t) => {
+      const relay = await relayToRedis();
+      const printed = t.mock.method(console, 'error', () => {});
+      const store = await createRedisStore({ url: `redis://127.0.0.1:${relay.port}`, prefix });
+      try {
+        await store.ping();
+        await relay.cut();
         await assert.rejects(store.ping(), isUnavailable);
         await assert.rejects(async () => store.getClient(randomUUID(), null), isUnavailable);
         const lines = printed.mock.calls.map((call) => call.arguments.map(String).join(' '));
@@ -111,9 +139,39 @@ if (await serviceAvailable('Redis', REDIS_URL)) {
         assert.equal(lines.length, 1, lines.join('\n'));
         // The outage's first error depends on timing (the cut socket's EPIPE or ECONNRESET, or
         // the reconnect's ECONNREFUSED); the line names it and always the address.
-        const reported = new RegExp(`^tollgate: the Redis store cannot reach Redis at 127\\.0\\.0\\.1:${port} \\([^)]*\\b(EPIPE|ECONNRESET|ECONNREFUSED)\\b[^)]*\\); retrying`);
+        const reported = new RegExp(`^tollgate: the Redis store cannot reach Redis at 127\\.0\\.0\\.1:${relay.port} \\([^)]*\\b(EPIPE|ECONNRESET|ECONNREFUSED)\\b[^)]*\\); retrying`);
         assert.match(lines[0] ?? '', reported);
       } finally {
+        await store.close();
+      }
+    });
+
+    it('a connection that stops answering (half-open) is cut after socketTimeoutMs: its requests are sent again on a new connection or answer 503, instead of waiting for TCP to give up', async (t) => {
+      const relay = await relayToRedis();
+      const printed = t.mock.method(console, 'error', () => {});
+      const store = await createRedisStore({ url: `redis://127.0.0.1:${relay.port}`, prefix, socketTimeoutMs: 200 });
+      try {
+        const client = await store.saveClient({ client_id: randomUUID(), redirect_uris: [], grant_types: ['client_credentials'] });
+        relay.freeze();
+        const started = Date.now();
+        const waited = await Promise.race([
+          (async () => store.getClient(randomUUID(), null))().then(
+            () => 'answered',
+            (err: unknown) => (isUnavailable(err) ? 'unavailable' : err),
+          ),
+          new Promise((resolve) => setTimeout(resolve, 5_000, 'still waiting after 5 s')),
+        ]);
+        // ioredis sends a command that had no reply again once connected anew, or fails it if the new
+        // connection is not ready in time: either is an answer.
+        assert.ok(waited === 'answered' || waited === 'unavailable', String(waited));
+        assert.ok(Date.now() - started >= 200, 'it waited for the timeout first');
+        assert.match(printed.mock.calls[0]?.arguments.map(String).join(' ') ?? '', /cannot reach Redis at .* \(Socket timeout/);
+        // ioredis connects again through the relay, on sockets that carry bytes.
+        const found = await store.getClient(client.client_id, null);
+        assert.equal(found && found.client_id, client.client_id);
+      } finally {
+        // Cut first: a QUIT on a frozen connection would wait for its answer.
+        await relay.cut();
         await store.close();
       }
     });
