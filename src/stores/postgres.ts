@@ -28,7 +28,20 @@ export interface PostgresStoreOptions {
   poolSize?: number;
   /** Milliseconds to wait for a connection (a new one, or a free one of the pool) before answering 503. Default 5000. */
   connectTimeoutMs?: number;
+  /**
+   * Milliseconds a query may wait for its answer before it answers 503 and its connection is closed
+   * (taken for dead) and replaced. Default 5000. Migrations and sweeps of expired rows wait as long as they need.
+   */
+  queryTimeoutMs?: number;
 }
+
+/**
+ * A connection gone half-open (the database's host lost, a partition, a NAT that forgot the flow)
+ * sends no FIN or RST: without a limit its queries wait until TCP gives up retransmitting, about a
+ * quarter of an hour on Linux. The store's statements are indexed reads and small writes; five
+ * seconds without an answer is not a slow query.
+ */
+const QUERY_TIMEOUT_MS = 5_000;
 
 /**
  * SQLSTATEs that mean the database cannot serve or cannot write now: class 08 (connection
@@ -39,7 +52,7 @@ export interface PostgresStoreOptions {
 const UNAVAILABLE_SQLSTATE = /^(08|53|57P0[123]$|25006$)/;
 
 /** What pg itself says when the socket dies or the pool gives up waiting for a connection. */
-const UNAVAILABLE_MESSAGE = /Connection terminated|timeout exceeded when trying to connect|not queryable|Connection ended unexpectedly/;
+const UNAVAILABLE_MESSAGE = /Connection terminated|timeout exceeded when trying to connect|not queryable|Connection ended unexpectedly|Query read timeout/;
 
 function isPostgresUnavailable(err: unknown): boolean {
   if (isNetworkError(err) || UNAVAILABLE_SQLSTATE.test(errorCode(err) ?? '')) return true;
@@ -184,16 +197,22 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
 
 async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  let rolledBack = true;
   try {
     await client.query('BEGIN');
     const result = await work(client);
     await client.query('COMMIT');
     return result;
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
+    // A connection that cannot roll back (lost, or its query timed out and is still under way) is
+    // closed, not handed to the next request.
+    rolledBack = await client.query('ROLLBACK').then(
+      () => true,
+      () => false,
+    );
     throw err;
   } finally {
-    client.release();
+    client.release(!rolledBack);
   }
 }
 
@@ -238,19 +257,29 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
      refresh AS (UPDATE ${s}.refresh_tokens SET consumed_at = now() WHERE ${column} = $1 AND consumed_at IS NULL),
      codes AS (UPDATE ${s}.authorization_codes SET consumed_at = now() WHERE ${column} = $1 AND consumed_at IS NULL),
      consents AS (DELETE FROM ${s}.consents WHERE ${consentColumn} = $1)`;
+  const connectTimeout = options.connectTimeoutMs ?? 5000;
+  const queryTimeout = options.queryTimeoutMs ?? QUERY_TIMEOUT_MS;
+  // pg reads 0 as "no timeout", which is what the default exists to prevent.
+  if (!(queryTimeout > 0 && Number.isFinite(queryTimeout))) throw new RangeError('queryTimeoutMs must be a positive number of milliseconds');
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.poolSize ?? 10,
     // Without a limit a request waits forever for a database that does not answer; with one it gets a 503.
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+    connectionTimeoutMillis: connectTimeout,
+    query_timeout: queryTimeout,
   });
   // An idle connection that dies (server restart, network) is dropped by the pool and replaced on the
   // next query; without a listener its 'error' event would crash the process.
   pool.on('error', () => {});
+  // Work no request waits on, which may take longer than a request's query: migrations (waiting for
+  // another process's migration, altering a large table) and sweeps (a backlog of expired rows). One
+  // connection of its own, without the query timeout.
+  const maintenance = new pg.Pool({ connectionString: options.connectionString, max: 1, connectionTimeoutMillis: connectTimeout });
+  maintenance.on('error', () => {});
   try {
-    await migrate(pool, schema, s);
+    await migrate(maintenance, schema, s);
   } catch (err) {
-    await pool.end();
+    await Promise.all([pool.end(), maintenance.end()]);
     throw err;
   }
 
@@ -660,8 +689,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
 
     async sweepExpired() {
       // Compared with this process's clock, the one that computed the expiry times.
-      const { rows } = await query<{ swept: number }>(
-        'sweep',
+      const { rows } = await maintenance.query<{ swept: number }>(
         `WITH a AS (DELETE FROM ${s}.access_tokens WHERE expires_at <= $1 RETURNING 1),
               r AS (DELETE FROM ${s}.refresh_tokens WHERE expires_at <= $1 RETURNING 1),
               c AS (DELETE FROM ${s}.authorization_codes WHERE expires_at <= $1 RETURNING 1),
@@ -681,7 +709,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
 
     async close() {
-      await pool.end();
+      await Promise.all([pool.end(), maintenance.end()]);
     },
   };
   return guardUnavailable(store, isPostgresUnavailable);

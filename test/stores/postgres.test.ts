@@ -14,8 +14,12 @@ function isUnavailable(err: unknown): boolean {
   return err instanceof TemporarilyUnavailableError && err.status === 503 && Number(err.headers['Retry-After']) > 0 && err.cause !== undefined;
 }
 
-/** A TCP relay to `target` that can be cut (port closed, connections dropped) and reopened on the same port. */
-async function relay(target: URL): Promise<{ url: string; cut(): Promise<void>; reopen(): Promise<void>; close(): Promise<void> }> {
+/**
+ * A TCP relay to `target` that can be cut (port closed, connections dropped) and reopened on the same
+ * port, or frozen: the connections open now carry no more bytes but stay open, as a peer gone without
+ * a FIN (a partition, a NAT that forgot the flow) looks to the store.
+ */
+async function relay(target: URL): Promise<{ url: string; cut(): Promise<void>; reopen(): Promise<void>; freeze(): void; close(): Promise<void> }> {
   const sockets = new Set<Socket>();
   let port = 0;
   let server: Server;
@@ -40,7 +44,13 @@ async function relay(target: URL): Promise<{ url: string; cut(): Promise<void>; 
   const url = new URL(target);
   url.hostname = '127.0.0.1';
   url.port = String(port);
-  return { url: url.href, cut, reopen: listen, close: cut };
+  const freeze = () => {
+    for (const socket of sockets) {
+      socket.unpipe();
+      socket.pause();
+    }
+  };
+  return { url: url.href, cut, reopen: listen, freeze, close: cut };
 }
 
 if (await serviceAvailable('PostgreSQL', POSTGRES_URL)) {
@@ -72,6 +82,14 @@ if (await serviceAvailable('PostgreSQL', POSTGRES_URL)) {
     rawContents: dump,
   });
 
+  describe('postgres store options', () => {
+    it('refuses a queryTimeoutMs that is not a positive number (pg reads 0 as no timeout)', async () => {
+      for (const queryTimeoutMs of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+        await assert.rejects(createPostgresStore({ connectionString: POSTGRES_URL, schema, queryTimeoutMs }), /queryTimeoutMs must be a positive number/);
+      }
+    });
+  });
+
   describe('postgres store, when the database is down', () => {
     it('answers 503 with Retry-After while the database is unreachable (closed port), and recovers alone', async () => {
       const proxy = await relay(new URL(POSTGRES_URL));
@@ -89,6 +107,36 @@ if (await serviceAvailable('PostgreSQL', POSTGRES_URL)) {
       } finally {
         await store.close();
         await proxy.close();
+      }
+    });
+
+    it('a connection that stops answering (half-open) answers 503 after queryTimeoutMs instead of waiting for TCP to give up, and is replaced', async () => {
+      const proxy = await relay(new URL(POSTGRES_URL));
+      const store = await createPostgresStore({ connectionString: proxy.url, schema, poolSize: 1, queryTimeoutMs: 200 });
+      try {
+        const client = await store.saveClient({ client_id: randomUUID(), redirect_uris: [], grant_types: ['password'] });
+        proxy.freeze();
+        const started = Date.now();
+        const outcome = (work: () => unknown) =>
+          Promise.race([
+            (async () => work())().then(
+              () => 'answered',
+              (err: unknown) => (isUnavailable(err) ? 'unavailable' : err),
+            ),
+            new Promise((resolve) => setTimeout(resolve, 5_000, 'still waiting after 5 s')),
+          ]);
+        assert.equal(await outcome(() => store.getClient(randomUUID(), null)), 'unavailable');
+        assert.ok(Date.now() - started >= 200, 'it waited for the timeout first');
+        // The pool's one connection was closed, not kept: the next query opens a new one through the relay.
+        assert.deepEqual(await store.getClient(client.client_id, null), client);
+        // A transaction's connection likewise: its ROLLBACK is not answered either, and it is closed.
+        const user = { username: `half-open-${randomUUID()}`, password: 'correct horse battery staple' };
+        proxy.freeze();
+        assert.equal(await outcome(() => store.saveUser(user)), 'unavailable');
+        assert.equal((await store.saveUser(user)).username, user.username);
+      } finally {
+        await proxy.cut();
+        await store.close();
       }
     });
 
