@@ -290,6 +290,9 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
   const key = {
     client: (clientId: string) => `${prefix}client:${clientId}`,
     user: (id: string) => `${prefix}user:${id}`,
+    clientIds: `${prefix}index:clients`,
+    userIds: `${prefix}index:users`,
+    indexesBuilt: `${prefix}index:built`,
     username: (username: string) => `${prefix}username:${username}`,
     access: (hash: string) => `${prefix}at:${hash}`,
     refresh: (hash: string) => `${prefix}rt:${hash}`,
@@ -325,6 +328,32 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
       cursor = next;
     } while (cursor !== '0');
     return found;
+  }
+
+  /**
+   * The sets of client ids and user ids the listings read, so a server's start (which lists both to
+   * prune what the config dropped) costs the same with a million live tokens as with none: a SCAN
+   * visits every key of the database whatever its pattern (issue 17). Built once per prefix, at the
+   * first listing, from a SCAN of the records written before the sets existed; from then on every
+   * save and delete keeps them in the same MULTI as the record. An id whose record another process
+   * deleted during that one SCAN stays in its set, and the listings skip it.
+   */
+  let indexesBuilt: Promise<void> | undefined;
+  function idIndexes(): Promise<void> {
+    indexesBuilt ??= buildIdIndexes().catch((err: unknown) => {
+      indexesBuilt = undefined; // tried again at the next listing
+      throw err;
+    });
+    return indexesBuilt;
+  }
+  async function buildIdIndexes(): Promise<void> {
+    if ((await redis.exists(key.indexesBuilt)) === 1) return;
+    const idsUnder = async (keyPrefix: string) => (await scanKeys(keyPrefix)).map((k) => k.slice(keyPrefix.length));
+    const [clientIds, userIds] = await Promise.all([idsUnder(key.client('')), idsUnder(key.user(''))]);
+    const tx = redis.multi();
+    if (clientIds.length > 0) tx.sadd(key.clientIds, ...clientIds);
+    if (userIds.length > 0) tx.sadd(key.userIds, ...userIds);
+    await execAll(tx.set(key.indexesBuilt, '1'));
   }
 
   /**
@@ -519,7 +548,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
       const record: StoredClient = { client, secretHash: secretHashOf(registration), ...(secret !== null && { secret }) };
       // Forgotten before and after, so neither a read under way nor the next one keeps the old registration.
       clients.forget(client.client_id);
-      await redis.set(key.client(client.client_id), JSON.stringify(record));
+      await execAll(redis.multi().set(key.client(client.client_id), JSON.stringify(record)).sadd(key.clientIds, client.client_id));
       clients.forget(client.client_id);
       return client;
     },
@@ -528,7 +557,8 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
       // Deleted first, so no new token can be issued to it while its tokens, codes and consents are
       // revoked (RFC 7592 §2.3).
       clients.forget(clientId);
-      const existed = (await redis.del(key.client(clientId))) === 1;
+      const [deleted] = await execAll(redis.multi().del(key.client(clientId)).srem(key.clientIds, clientId));
+      const existed = deleted === 1;
       clients.forget(clientId);
       await store.revokeTokensOf({ clientId });
       return existed;
@@ -544,11 +574,11 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
       const previous = await redis.get(key.user(id));
       // As memory.ts: the user replaces whichever records held this username or this id.
       const tx = redis.multi();
-      if (existingId !== null && existingId !== id) tx.del(key.user(existingId));
+      if (existingId !== null && existingId !== id) tx.del(key.user(existingId)).srem(key.userIds, existingId);
       const previousName = previous === null ? null : (JSON.parse(previous) as UserRecord).username;
       if (previousName !== null && previousName !== username) tx.del(key.username(previousName));
       tx.set(key.user(id), JSON.stringify({ username, passwordHash, source: registration.source ?? 'config' } satisfies UserRecord));
-      tx.set(key.username(username), id);
+      tx.set(key.username(username), id).sadd(key.userIds, id);
       await execAll(tx);
       return toUser(id, username);
     },
@@ -559,22 +589,24 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     },
 
     async listClients() {
-      const keys = await scanKeys(key.client(''));
-      const values = keys.length === 0 ? [] : await redis.mget(...keys);
+      await idIndexes();
+      const ids = await redis.smembers(key.clientIds);
+      const values = ids.length === 0 ? [] : await redis.mget(ids.map((id) => key.client(id)));
       return values
         .flatMap((json) => (json === null ? [] : [(JSON.parse(json) as StoredClient).client]))
         .sort((a, b) => a.client_id.localeCompare(b.client_id));
     },
 
     async listUsers() {
-      const keys = await scanKeys(key.user(''));
-      const values = keys.length === 0 ? [] : await redis.mget(...keys);
-      return keys
-        .flatMap((k, i) => {
+      await idIndexes();
+      const ids = await redis.smembers(key.userIds);
+      const values = ids.length === 0 ? [] : await redis.mget(ids.map((id) => key.user(id)));
+      return ids
+        .flatMap((id, i) => {
           const json = values[i];
           if (json === null || json === undefined) return [];
           const { username, source } = JSON.parse(json) as UserRecord;
-          return [{ id: k.slice(key.user('').length), username, source: source ?? 'config' }];
+          return [{ id, username, source: source ?? 'config' }];
         })
         .sort((a, b) => a.username.localeCompare(b.username));
     },
@@ -583,7 +615,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
       const json = await redis.get(key.user(id));
       if (json === null) return false;
       const { username } = JSON.parse(json) as UserRecord;
-      const tx = redis.multi().del(key.user(id));
+      const tx = redis.multi().del(key.user(id)).srem(key.userIds, id);
       // The username's key goes only if it still names this user.
       if ((await redis.get(key.username(username))) === id) tx.del(key.username(username));
       const [deleted] = await execAll(tx);

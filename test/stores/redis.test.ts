@@ -206,6 +206,49 @@ if (await serviceAvailable('Redis', REDIS_URL)) {
     });
   });
 
+  describe('redis store, listings', () => {
+    it('lists clients and users from sets of their ids, not a SCAN of every key, built once from records written before the sets', async () => {
+      // A prefix of its own: the sets are built once per prefix, at its first listing.
+      const own = `${prefix}listings:${randomUUID()}:`;
+      const written = await createRedisStore({ url: REDIS_URL, prefix: own });
+      const [client, user] = [randomUUID(), `user-${randomUUID()}`];
+      try {
+        await written.saveClient({ client_id: client, redirect_uris: [], grant_types: ['client_credentials'] });
+        await written.saveUser({ username: user, password: 'pw' });
+      } finally {
+        await written.close();
+      }
+      // Records as a tollgate from before the sets wrote them: the records alone.
+      await admin.del(`${own}index:clients`, `${own}index:users`, `${own}index:built`);
+
+      const store = await createRedisStore({ url: REDIS_URL, prefix: own });
+      try {
+        const users = async () => (await store.listUsers()).map((u) => u.username);
+        const clients = async () => (await store.listClients()).map((c) => c.client_id);
+        assert.deepEqual(await clients(), [client]);
+        assert.deepEqual(await users(), [user]);
+
+        // Built once: a record written behind the store's back is not listed, so the listings read the sets.
+        const copied = await admin.get(`${own}client:${client}`);
+        await admin.set(`${own}client:unindexed`, copied!);
+        assert.deepEqual(await clients(), [client]);
+
+        // Saves and deletes keep the sets: a new client and user are listed, a deleted one no longer.
+        const other = await store.saveClient({ client_id: `z-${randomUUID()}`, redirect_uris: [], grant_types: ['client_credentials'] });
+        const renamed = await store.saveUser({ id: (await store.listUsers())[0]!.id, username: `renamed-${user}`, password: 'pw' });
+        assert.deepEqual(await clients(), [client, other.client_id]);
+        assert.deepEqual(await users(), [`renamed-${user}`]);
+        assert.equal(await store.deleteClient(client), true);
+        assert.equal(await store.deleteUser(renamed.id), true);
+        assert.deepEqual(await clients(), [other.client_id]);
+        assert.deepEqual(await users(), []);
+        assert.deepEqual(await admin.smembers(`${own}index:users`), []);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+
   describe('redis store, client reads batched per turn', () => {
     it('clients looked up in one turn each get their own, and a change at another process is seen by the next read', async () => {
       // Two stores on one prefix: two processes sharing one Redis.
