@@ -3,7 +3,7 @@
  * memory store; every token and code key expires with the value it holds, and values are kept only
  * as hashes.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { RecordValue, StateRecord, Store, UserListing } from './store.js';
 import type { AccessToken, AuthorizationCode, RefreshToken, Token } from '../types.js';
@@ -88,12 +88,28 @@ if ttl < 0 or ttl < latest - tonumber(ARGV[1]) then redis.call('PEXPIREAT', KEYS
 `;
 
 /**
- * Marks a refresh token or code consumed at ARGV[1] (ms). Returns 1 only to the one caller that
- * marked it: Redis runs a script whole, so the check and the set cannot interleave.
+ * Marks a refresh token or code consumed at ARGV[1] (ms) by the call ARGV[2] (callId below).
+ * Returns 1 only to the one call that marked it: Redis runs a script whole, so the check and the set
+ * cannot interleave. The same call run again (its first answer lost) is answered 1 again.
  */
 const CONSUME = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-return redis.call('HSETNX', KEYS[1], 'consumedAt', ARGV[1])
+if redis.call('HSETNX', KEYS[1], 'consumedAt', ARGV[1]) == 1 then
+  redis.call('HSET', KEYS[1], 'consumedBy', ARGV[2])
+  return 1
+end
+if redis.call('HGET', KEYS[1], 'consumedBy') == ARGV[2] then return 1 end
+return 0
+`;
+
+/**
+ * Records the first use of a value, remembered until ARGV[2] (ms) by the call ARGV[1]; 1 to that
+ * call only, and to it again should it run twice.
+ */
+const USE_ONCE = `
+if redis.call('SET', KEYS[1], ARGV[1], 'PXAT', ARGV[2], 'NX') then return 1 end
+if redis.call('GET', KEYS[1]) == ARGV[1] then return 1 end
+return 0
 `;
 
 /** Deletes the first ARGV[1] keys (access tokens) and marks the rest (refresh tokens) consumed at ARGV[2]. */
@@ -307,9 +323,20 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     record: (kind: string, recordKey: string) => `${prefix}record:${recordHash(kind, recordKey)}`,
     recordSubject: (kind: string, subject: string) => `${prefix}record-subject:${kind}:${subject}`,
   };
+  /**
+   * A name for one call of a single-use check (CONSUME, USE_ONCE), unique across every process
+   * sharing the Redis. ioredis sends a command whose answer a broken connection lost again once it
+   * has connected anew, so a check that ran runs twice; by this name the second run is recognised as
+   * the first one's caller instead of as a reuse, which for a refresh token would revoke its whole
+   * grant (RFC 9700 §4.14.2). test/stores/redis.test.ts loses such an answer on purpose.
+   */
+  const callPrefix = randomBytes(12).toString('base64url');
+  let calls = 0;
+  const callId = (): string => `${callPrefix}${(calls++).toString(36)}`;
   const script = {
     saveToken: defineScript(redis, SAVE_TOKEN),
     consume: defineScript(redis, CONSUME),
+    useOnce: defineScript(redis, USE_ONCE),
     revokeGrant: defineScript(redis, REVOKE_GRANT),
     saveSigningKey: defineScript(redis, SAVE_SIGNING_KEY),
     putRecord: defineScript(redis, PUT_RECORD),
@@ -490,7 +517,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     async revokeToken(token) {
       // The rotated token stays, marked, until its key expires, so a later reuse is recognisable
       // (RFC 9700 §4.14.2).
-      return (await script.consume([key.refresh(hashToken(token.refreshToken))], [Date.now()])) === 1;
+      return (await script.consume([key.refresh(hashToken(token.refreshToken))], [Date.now(), callId()])) === 1;
     },
 
     async revokeAccessToken(token) {
@@ -538,7 +565,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     async revokeAuthorizationCode(code) {
       // RFC 6749 §4.1.2: single use, decided atomically by the script; the consumed code stays until
       // it expires so that a replay is recognisable.
-      return (await script.consume([key.code(hashToken(code.authorizationCode))], [Date.now()])) === 1;
+      return (await script.consume([key.code(hashToken(code.authorizationCode))], [Date.now(), callId()])) === 1;
     },
 
     async saveClient(registration) {
@@ -686,8 +713,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
 
     async useOnce(value, expiresAt) {
       // SET NX is the atomic check-and-set; PXAT lets Redis forget it when it may be used again.
-      const set = await redis.set(key.usedOnce(hashToken(value)), '1', 'PXAT', expiresAt.getTime(), 'NX');
-      return set === 'OK';
+      return (await script.useOnce([key.usedOnce(hashToken(value))], [callId(), expiresAt.getTime()])) === 1;
     },
 
     async putRecord(kind, recordKey, value, { expiresAt, subject }) {

@@ -6,6 +6,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { storeContract } from '../../src/testing/index.js';
 import { createRedisStore } from '../../src/stores/redis.js';
+import type { Store } from '../../src/stores/redis.js';
 import { hashToken, randomToken } from '../../src/secrets.js';
 import { REDIS_URL, serviceAvailable } from '../helpers/services.js';
 import { TemporarilyUnavailableError } from '../../src/errors.js';
@@ -177,6 +178,101 @@ if (await serviceAvailable('Redis', REDIS_URL)) {
     });
   });
 
+  /**
+   * A TCP relay to Redis that loses one answer: the first command carrying `marker` reaches Redis and
+   * runs, and when Redis answers, the connection is cut instead, as a network failure at that moment
+   * would. The relay keeps listening, so the store connects again through it.
+   */
+  async function answerLosingRelay(marker: string): Promise<{ port: number; lost: () => boolean; close(): Promise<void> }> {
+    const target = new URL(REDIS_URL);
+    const sockets = new Set<Socket>();
+    let armed = true;
+    let lost = false;
+    const relay = createServer((client) => {
+      const upstream = connect(Number(target.port || 6379), target.hostname);
+      let losing = false;
+      for (const socket of [client, upstream]) {
+        sockets.add(socket);
+        socket.on('error', () => {});
+        socket.on('close', () => sockets.delete(socket));
+      }
+      client.on('data', (chunk: Buffer) => {
+        if (armed && chunk.includes(marker)) [armed, losing] = [false, true];
+        upstream.write(chunk);
+      });
+      upstream.on('data', (chunk: Buffer) => {
+        if (!losing) return void client.write(chunk);
+        lost = true;
+        client.destroy();
+        upstream.destroy();
+      });
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    return {
+      port: (relay.address() as AddressInfo).port,
+      lost: () => lost,
+      async close() {
+        const closed = new Promise((resolve) => relay.close(resolve));
+        for (const socket of sockets) socket.destroy();
+        await closed;
+      },
+    };
+  }
+
+  describe('redis store, an answer lost to a broken connection', () => {
+    // ioredis sends a command that had no answer again on its next connection, so a single-use
+    // check that ran before the cut runs twice: the second run must not take the first for a replay.
+    it('a refresh token or code consumed once is consumed, not reported reused, when the answer is lost and ioredis sends it again', async (t) => {
+      t.mock.method(console, 'error', () => {});
+      const direct = await createRedisStore({ url: REDIS_URL, prefix });
+      const client = await direct.saveClient({ client_id: randomUUID(), redirect_uris: ['https://client.example/cb'], grant_types: ['authorization_code', 'refresh_token'] });
+      const base = { scope: ['read'], client, user: { id: 'u' }, grantId: randomUUID() };
+      const [refreshToken, warmRefresh, authorizationCode] = [randomToken(), randomToken(), randomToken()];
+      const expiresAt = new Date(Date.now() + 60_000);
+      const refreshTokenExpiresAt = expiresAt;
+      await direct.saveToken({ ...base, accessToken: randomToken(), accessTokenExpiresAt: expiresAt, refreshToken, refreshTokenExpiresAt: expiresAt }, client, {});
+      await direct.saveToken({ ...base, accessToken: randomToken(), accessTokenExpiresAt: expiresAt, refreshToken: warmRefresh, refreshTokenExpiresAt: expiresAt }, client, {});
+      await direct.saveAuthorizationCode({ ...base, authorizationCode, expiresAt, redirectUri: 'https://client.example/cb' }, client, {});
+      // Redis then knows the script: the command lost is the consumption itself, not a NOSCRIPT.
+      assert.equal(await direct.revokeToken({ ...base, refreshToken: warmRefresh, refreshTokenExpiresAt }), true);
+      await direct.close();
+
+      for (const [marker, consume] of [
+        [`rt:${hashToken(refreshToken)}`, (store: Store) => store.revokeToken({ ...base, refreshToken, refreshTokenExpiresAt })],
+        [`code:${hashToken(authorizationCode)}`, (store: Store) => store.revokeAuthorizationCode({ ...base, authorizationCode, expiresAt, redirectUri: 'https://client.example/cb' })],
+      ] as const) {
+        const relay = await answerLosingRelay(marker);
+        const store = await createRedisStore({ url: `redis://127.0.0.1:${relay.port}`, prefix });
+        try {
+          assert.equal(await consume(store), true, `${marker}: the consumption that ran is this caller's`);
+          assert.ok(relay.lost(), 'the answer was lost');
+          // A real second use is still one.
+          assert.equal(await consume(store), false, `${marker}: a second use is refused`);
+        } finally {
+          await store.close();
+          await relay.close();
+        }
+      }
+    });
+
+    it('a value used once (a JWT ID, RFC 7523 §3) is taken as first used, not replayed, when the answer is lost and ioredis sends it again', async (t) => {
+      t.mock.method(console, 'error', () => {});
+      const [jti, warm] = [randomToken(), randomToken()];
+      const relay = await answerLosingRelay(`once:${hashToken(jti)}`);
+      const store = await createRedisStore({ url: `redis://127.0.0.1:${relay.port}`, prefix });
+      try {
+        const expiresAt = new Date(Date.now() + 60_000);
+        assert.equal(await store.useOnce(warm, expiresAt), true);
+        assert.equal(await store.useOnce(jti, expiresAt), true);
+        assert.ok(relay.lost(), 'the answer was lost');
+        assert.equal(await store.useOnce(jti, expiresAt), false, 'a second use is refused');
+      } finally {
+        await store.close();
+        await relay.close();
+      }
+    });
+  });
+
   describe('redis store, expiry', () => {
     it('gives every token, code and grant key a TTL, the grant outliving its members', async () => {
       const store = await createRedisStore({ url: REDIS_URL, prefix });
@@ -235,11 +331,12 @@ if (await serviceAvailable('Redis', REDIS_URL)) {
 
         // Saves and deletes keep the sets: a new client and user are listed, a deleted one no longer.
         const other = await store.saveClient({ client_id: `z-${randomUUID()}`, redirect_uris: [], grant_types: ['client_credentials'] });
-        const renamed = await store.saveUser({ id: (await store.listUsers())[0]!.id, username: `renamed-${user}`, password: 'pw' });
+        const id = (await store.listUsers())[0]?.id ?? assert.fail('the user is listed');
+        await store.saveUser({ id, username: `renamed-${user}`, password: 'pw' });
         assert.deepEqual(await clients(), [client, other.client_id]);
         assert.deepEqual(await users(), [`renamed-${user}`]);
         assert.equal(await store.deleteClient(client), true);
-        assert.equal(await store.deleteUser(renamed.id), true);
+        assert.equal(await store.deleteUser(id), true);
         assert.deepEqual(await clients(), [other.client_id]);
         assert.deepEqual(await users(), []);
         assert.deepEqual(await admin.smembers(`${own}index:users`), []);
