@@ -138,12 +138,16 @@ if ARGV[3] ~= '' then redis.call('HSET', KEYS[2], count, ARGV[3]) end
 
 /**
  * Creates a state record unless a live one has its key. KEYS[1] the record, KEYS[2] its subject's
- * set ('' field when none); ARGV: value JSON, expiry (ms), subject or ''. The subject set's expiry
- * only grows, to its latest member's.
+ * set ('' field when none); ARGV: value JSON, expiry (ms), subject or '', the call (callId below),
+ * which a second run of the same call finds and is answered 1 again. The subject set's expiry only
+ * grows, to its latest member's.
  */
 const PUT_RECORD = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'value', ARGV[1], 'version', 1, 'expiresAt', ARGV[2], 'subject', ARGV[3])
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  if redis.call('HGET', KEYS[1], 'call') == ARGV[4] then return 1 end
+  return 0
+end
+redis.call('HSET', KEYS[1], 'value', ARGV[1], 'version', 1, 'expiresAt', ARGV[2], 'subject', ARGV[3], 'call', ARGV[4])
 redis.call('PEXPIREAT', KEYS[1], ARGV[2])
 if ARGV[3] ~= '' then
   redis.call('SADD', KEYS[2], KEYS[1])
@@ -153,10 +157,16 @@ end
 return 1
 `;
 
-/** Compare-and-swap of a record's value: ARGV[1] the expected version, ARGV[2] the new value. */
+/**
+ * Compare-and-swap of a record's value: ARGV[1] the expected version, ARGV[2] the new value, ARGV[3]
+ * the call; a second run of the call that made the last change is answered 1 again.
+ */
 const REPLACE_RECORD = `
-if redis.call('HGET', KEYS[1], 'version') ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'value', ARGV[2])
+if redis.call('HGET', KEYS[1], 'version') ~= ARGV[1] then
+  if redis.call('HGET', KEYS[1], 'call') == ARGV[3] then return 1 end
+  return 0
+end
+redis.call('HSET', KEYS[1], 'value', ARGV[2], 'call', ARGV[3])
 redis.call('HINCRBY', KEYS[1], 'version', 1)
 return 1
 `;
@@ -324,11 +334,13 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     recordSubject: (kind: string, subject: string) => `${prefix}record-subject:${kind}:${subject}`,
   };
   /**
-   * A name for one call of a single-use check (CONSUME, USE_ONCE), unique across every process
-   * sharing the Redis. ioredis sends a command whose answer a broken connection lost again once it
-   * has connected anew, so a check that ran runs twice; by this name the second run is recognised as
-   * the first one's caller instead of as a reuse, which for a refresh token would revoke its whole
-   * grant (RFC 9700 §4.14.2). test/stores/redis.test.ts loses such an answer on purpose.
+   * A name for one call of a check-and-set script (CONSUME, USE_ONCE, PUT_RECORD, REPLACE_RECORD),
+   * unique across every process sharing the Redis. ioredis sends a command whose answer a broken
+   * connection lost again once it has connected anew, so a check that ran runs twice; by this name
+   * the second run is recognised as the first one's caller instead of as a reuse, which for a refresh
+   * token would revoke its whole grant (RFC 9700 §4.14.2), or as a conflict. TAKE_RECORD has no such
+   * name: the record it took is gone, so its second run finds nothing. test/stores/redis.test.ts
+   * loses such answers on purpose.
    */
   const callPrefix = randomBytes(12).toString('base64url');
   let calls = 0;
@@ -718,7 +730,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
 
     async putRecord(kind, recordKey, value, { expiresAt, subject }) {
       const keys = [key.record(kind, recordKey), subject === undefined ? key.recordSubject(kind, '') : key.recordSubject(kind, subject)];
-      return (await script.putRecord(keys, [JSON.stringify(value), expiresAt.getTime(), subject ?? ''])) === 1;
+      return (await script.putRecord(keys, [JSON.stringify(value), expiresAt.getTime(), subject ?? '', callId()])) === 1;
     },
 
     async getRecord(kind, recordKey) {
@@ -727,7 +739,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
 
     async replaceRecord(kind, recordKey, version, value) {
       const record = key.record(kind, recordKey);
-      return (await script.replaceRecord([record], [String(version), JSON.stringify(value)])) === 1;
+      return (await script.replaceRecord([record], [String(version), JSON.stringify(value), callId()])) === 1;
     },
 
     async takeRecord(kind, recordKey) {

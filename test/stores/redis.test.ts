@@ -271,6 +271,39 @@ if (await serviceAvailable('Redis', REDIS_URL)) {
         await relay.close();
       }
     });
+
+    it('a record created or replaced once (a pushed request, a device code) is reported done, not refused as a conflict, when the answer is lost and ioredis sends it again', async (t) => {
+      t.mock.method(console, 'error', () => {});
+      const [key, created, replaced] = [randomUUID(), randomToken(), randomToken()];
+      const expiresAt = new Date(Date.now() + 60_000);
+      const direct = await createRedisStore({ url: REDIS_URL, prefix });
+      // Redis then knows both scripts.
+      assert.equal(await direct.putRecord('warm', key, { v: 1 }, { expiresAt }), true);
+      assert.equal(await direct.replaceRecord('warm', key, 1, { v: 2 }), true);
+      await direct.close();
+
+      let relay = await answerLosingRelay(created);
+      let store = await createRedisStore({ url: `redis://127.0.0.1:${relay.port}`, prefix });
+      try {
+        assert.equal(await store.putRecord('lost', key, { created }, { expiresAt }), true, 'the record this call created is reported created');
+        assert.ok(relay.lost(), 'the answer was lost');
+        assert.equal(await store.putRecord('lost', key, { created }, { expiresAt }), false, 'a second create is refused');
+      } finally {
+        await store.close();
+        await relay.close();
+      }
+      relay = await answerLosingRelay(replaced);
+      store = await createRedisStore({ url: `redis://127.0.0.1:${relay.port}`, prefix });
+      try {
+        assert.equal(await store.replaceRecord('lost', key, 1, { replaced }), true, 'the change this call made is reported made');
+        assert.ok(relay.lost(), 'the answer was lost');
+        assert.deepEqual((await store.getRecord('lost', key))?.value, { replaced });
+        assert.equal(await store.replaceRecord('lost', key, 1, { replaced }), false, 'another change from the old version is refused');
+      } finally {
+        await store.close();
+        await relay.close();
+      }
+    });
   });
 
   describe('redis store, expiry', () => {
