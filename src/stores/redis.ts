@@ -171,10 +171,21 @@ redis.call('HINCRBY', KEYS[1], 'version', 1)
 return 1
 `;
 
-/** Reads and deletes a record in one step. */
+/**
+ * Reads and deletes a record in one step. KEYS[2] keeps what was taken, with the call ARGV[1], for
+ * a minute: a second run of the same call finds the record gone and is answered that instead. No
+ * other command reads KEYS[2].
+ */
 const TAKE_RECORD = `
 local record = redis.call('HGETALL', KEYS[1])
-redis.call('DEL', KEYS[1])
+if #record == 0 then
+  if redis.call('HGET', KEYS[2], 'call') == ARGV[1] then return redis.call('HGETALL', KEYS[2]) end
+  return record
+end
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('HSET', KEYS[2], unpack(record))
+redis.call('HSET', KEYS[2], 'call', ARGV[1])
+redis.call('PEXPIRE', KEYS[2], 60000)
 return record
 `;
 
@@ -331,15 +342,15 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     health: `${prefix}health`,
     usedOnce: (hash: string) => `${prefix}once:${hash}`,
     record: (kind: string, recordKey: string) => `${prefix}record:${recordHash(kind, recordKey)}`,
+    takenRecord: (kind: string, recordKey: string) => `${prefix}taken:${recordHash(kind, recordKey)}`,
     recordSubject: (kind: string, subject: string) => `${prefix}record-subject:${kind}:${subject}`,
   };
   /**
-   * A name for one call of a check-and-set script (CONSUME, USE_ONCE, PUT_RECORD, REPLACE_RECORD),
-   * unique across every process sharing the Redis. ioredis sends a command whose answer a broken
-   * connection lost again once it has connected anew, so a check that ran runs twice; by this name
-   * the second run is recognised as the first one's caller instead of as a reuse, which for a refresh
-   * token would revoke its whole grant (RFC 9700 §4.14.2), or as a conflict. TAKE_RECORD has no such
-   * name: the record it took is gone, so its second run finds nothing. test/stores/redis.test.ts
+   * A name for one call of a check-and-set script (CONSUME, USE_ONCE and the records'), unique
+   * across every process sharing the Redis. ioredis sends a command whose answer a broken connection
+   * lost again once it has connected anew, so a check that ran runs twice; by this name the second
+   * run is recognised as the first one's caller instead of as a reuse, which for a refresh token
+   * would revoke its whole grant (RFC 9700 §4.14.2), or as a conflict. test/stores/redis.test.ts
    * loses such answers on purpose.
    */
   const callPrefix = randomBytes(12).toString('base64url');
@@ -743,7 +754,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     },
 
     async takeRecord(kind, recordKey) {
-      return stateRecordOf(fieldsOf(await script.takeRecord([key.record(kind, recordKey)], [])));
+      return stateRecordOf(fieldsOf(await script.takeRecord([key.record(kind, recordKey), key.takenRecord(kind, recordKey)], [callId()])));
     },
 
     async deleteRecords(kind, subject) {

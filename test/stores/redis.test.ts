@@ -8,6 +8,7 @@ import { storeContract } from '../../src/testing/index.js';
 import { createRedisStore } from '../../src/stores/redis.js';
 import type { Store } from '../../src/stores/redis.js';
 import { hashToken, randomToken } from '../../src/secrets.js';
+import { recordHash } from '../../src/stores/records.js';
 import { REDIS_URL, serviceAvailable } from '../helpers/services.js';
 import { TemporarilyUnavailableError } from '../../src/errors.js';
 
@@ -299,6 +300,30 @@ if (await serviceAvailable('Redis', REDIS_URL)) {
         assert.ok(relay.lost(), 'the answer was lost');
         assert.deepEqual((await store.getRecord('lost', key))?.value, { replaced });
         assert.equal(await store.replaceRecord('lost', key, 1, { replaced }), false, 'another change from the old version is refused');
+      } finally {
+        await store.close();
+        await relay.close();
+      }
+    });
+
+    it('a record taken once (an approved device code redeemed) is this call\'s, not reported already taken, when the answer is lost and ioredis sends it again', async (t) => {
+      t.mock.method(console, 'error', () => {});
+      const [key, warmKey, value] = [randomUUID(), randomUUID(), randomToken()];
+      const expiresAt = new Date(Date.now() + 60_000);
+      const direct = await createRedisStore({ url: REDIS_URL, prefix });
+      await direct.putRecord('taken', key, { value }, { expiresAt });
+      // Redis then knows the script.
+      await direct.putRecord('taken', warmKey, { value: 'warm' }, { expiresAt });
+      assert.deepEqual((await direct.takeRecord('taken', warmKey))?.value, { value: 'warm' });
+      await direct.close();
+
+      const relay = await answerLosingRelay(`record:${recordHash('taken', key)}`);
+      const store = await createRedisStore({ url: `redis://127.0.0.1:${relay.port}`, prefix });
+      try {
+        assert.deepEqual((await store.takeRecord('taken', key))?.value, { value }, 'the record this call took is its own');
+        assert.ok(relay.lost(), 'the answer was lost');
+        assert.equal(await store.takeRecord('taken', key), null, 'a second take finds nothing');
+        assert.equal(await store.getRecord('taken', key), null);
       } finally {
         await store.close();
         await relay.close();
