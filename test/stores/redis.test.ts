@@ -404,6 +404,42 @@ if (await serviceAvailable('Redis', REDIS_URL)) {
     });
   });
 
+  describe('redis store, admin operations over many tokens', () => {
+    it("revokes and lists one holder's tokens among thousands, read a SCAN page at a time, and leaves the others'", async () => {
+      // A prefix of its own, so the scan pages hold this test's keys.
+      const store = await createRedisStore({ url: REDIS_URL, prefix: `${prefix}pages:${randomUUID()}:` });
+      try {
+        const [x, y] = await Promise.all(
+          ['x', 'y'].map((id) => store.saveClient({ client_id: `${id}-${randomUUID()}`, redirect_uris: [], grant_types: ['client_credentials', 'refresh_token'] })),
+        );
+        const expiresAt = new Date(Date.now() + 60_000);
+        const issue = async (client: typeof x, count: number) =>
+          Promise.all(
+            Array.from({ length: count }, async () => {
+              const token = { accessToken: randomToken(), accessTokenExpiresAt: expiresAt, refreshToken: randomToken(), refreshTokenExpiresAt: expiresAt, scope: ['read'], client: client!, user: { id: 'u' }, grantId: randomUUID() };
+              await store.saveToken(token, client!, {});
+              return token;
+            }),
+          );
+        // Three token keys and a grant key each: well over the 1000-key SCAN pages.
+        const xs = await issue(x, 1500);
+        const ys = await issue(y, 5);
+        assert.equal((await store.listGrants({ clientId: x!.client_id })).length, 1500);
+        await store.revokeTokensOf({ clientId: x!.client_id });
+        assert.deepEqual(await store.listGrants({ clientId: x!.client_id }), []);
+        for (const token of xs) {
+          assert.equal(await store.getAccessToken(token.accessToken), null, 'every access token of the holder is revoked');
+          const refresh = await store.getRefreshToken(token.refreshToken);
+          assert.ok(refresh && refresh.consumedAt, 'every refresh token of the holder is consumed');
+        }
+        assert.equal((await store.listGrants({ clientId: y!.client_id })).length, 5);
+        for (const token of ys) assert.ok(await store.getAccessToken(token.accessToken), "another client's tokens stay");
+      } finally {
+        await store.close();
+      }
+    });
+  });
+
   describe('redis store, client reads batched per turn', () => {
     it('clients looked up in one turn each get their own, and a change at another process is seen by the next read', async () => {
       // Two stores on one prefix: two processes sharing one Redis.
