@@ -18,6 +18,27 @@ import { importPeer } from '../peer.js';
 // Every type of the Store contract, the same from each store's entry.
 export type * from './store.js';
 
+/**
+ * pg reads `query_timeout` from a connection URL as well, and a URL's value wins over the Pool's own
+ * option: `?query_timeout=100` cut a query that `query_timeout: 5000` allowed. Taken out of the URL
+ * here, so it limits the requests' queries (as `queryTimeoutMs` does, which still wins) and never
+ * reaches the maintenance connection, whose migrations and sweeps must not be cut short. A connection
+ * string that is not a URL is left as it is.
+ */
+function takeQueryTimeout(connectionString: string): { connectionString: string; queryTimeoutMs?: number } {
+  let url: URL;
+  try {
+    url = new URL(connectionString);
+  } catch {
+    return { connectionString };
+  }
+  const given = url.searchParams.getAll('query_timeout');
+  if (given.length === 0) return { connectionString };
+  url.searchParams.delete('query_timeout');
+  // The last one, as pg itself reads a repeated parameter.
+  return { connectionString: url.href, queryTimeoutMs: Number(given.at(-1)) };
+}
+
 /** Options of `createPostgresStore`: the database, schema and connection pool. */
 export interface PostgresStoreOptions {
   /** e.g. `postgres://user:password@host:5432/db`. */
@@ -30,7 +51,8 @@ export interface PostgresStoreOptions {
   connectTimeoutMs?: number;
   /**
    * Milliseconds a query may wait for its answer before it answers 503 and its connection is closed
-   * (taken for dead) and replaced. Default 5000. Migrations and sweeps of expired rows wait as long as they need.
+   * (taken for dead) and replaced. Default: the connection URL's `?query_timeout=` (pg's own
+   * parameter), else 5000. Migrations and sweeps of expired rows wait as long as they need.
    */
   queryTimeoutMs?: number;
 }
@@ -258,11 +280,14 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
      codes AS (UPDATE ${s}.authorization_codes SET consumed_at = now() WHERE ${column} = $1 AND consumed_at IS NULL),
      consents AS (DELETE FROM ${s}.consents WHERE ${consentColumn} = $1)`;
   const connectTimeout = options.connectTimeoutMs ?? 5000;
-  const queryTimeout = options.queryTimeoutMs ?? QUERY_TIMEOUT_MS;
+  const { connectionString, queryTimeoutMs: urlQueryTimeout } = takeQueryTimeout(options.connectionString);
+  const queryTimeout = options.queryTimeoutMs ?? urlQueryTimeout ?? QUERY_TIMEOUT_MS;
   // pg reads 0 as "no timeout", which is what the default exists to prevent.
-  if (!(queryTimeout > 0 && Number.isFinite(queryTimeout))) throw new RangeError('queryTimeoutMs must be a positive number of milliseconds');
+  if (!(queryTimeout > 0 && Number.isFinite(queryTimeout))) {
+    throw new RangeError(`${options.queryTimeoutMs === undefined && urlQueryTimeout !== undefined ? '?query_timeout=' : 'queryTimeoutMs'} must be a positive number of milliseconds`);
+  }
   const pool = new pg.Pool({
-    connectionString: options.connectionString,
+    connectionString,
     max: options.poolSize ?? 10,
     // Without a limit a request waits forever for a database that does not answer; with one it gets a 503.
     connectionTimeoutMillis: connectTimeout,
@@ -274,7 +299,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   // Work no request waits on, which may take longer than a request's query: migrations (waiting for
   // another process's migration, altering a large table) and sweeps (a backlog of expired rows). One
   // connection of its own, without the query timeout.
-  const maintenance = new pg.Pool({ connectionString: options.connectionString, max: 1, connectionTimeoutMillis: connectTimeout });
+  const maintenance = new pg.Pool({ connectionString, max: 1, connectionTimeoutMillis: connectTimeout });
   maintenance.on('error', () => {});
   try {
     await migrate(maintenance, schema, s);

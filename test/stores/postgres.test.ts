@@ -90,6 +90,39 @@ if (await serviceAvailable('PostgreSQL', POSTGRES_URL)) {
     });
   });
 
+  describe("postgres store, a URL's query_timeout", () => {
+    it('limits the requests\' queries only: a sweep waiting on a lock longer than it still finishes (pg would carry it to every connection)', async () => {
+      const url = new URL(POSTGRES_URL);
+      url.searchParams.set('query_timeout', '150');
+      const store = await createPostgresStore({ connectionString: url.href, schema, poolSize: 1 });
+      const locker = await admin.connect();
+      try {
+        await store.ping();
+        await locker.query('BEGIN');
+        await locker.query(`LOCK TABLE ${pg.escapeIdentifier(schema)}.access_tokens IN ACCESS EXCLUSIVE MODE`);
+        const sweep = store.sweepExpired();
+        sweep.catch(() => {}); // asserted below, once the lock is gone
+        // A request's read waits on the same lock: the URL's 150 ms answer it 503.
+        await assert.rejects(async () => store.getAccessToken(randomUUID()), isUnavailable);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        await locker.query('ROLLBACK');
+        assert.equal(typeof (await sweep), 'number', 'the sweep waited for the lock and ran');
+      } finally {
+        await locker.query('ROLLBACK').catch(() => {});
+        locker.release();
+        await store.close();
+      }
+    });
+
+    it('is refused when it is not a positive number', async () => {
+      for (const value of ['0', '-5', 'soon']) {
+        const url = new URL(POSTGRES_URL);
+        url.searchParams.set('query_timeout', value);
+        await assert.rejects(createPostgresStore({ connectionString: url.href, schema }), /\?query_timeout= must be a positive number/);
+      }
+    });
+  });
+
   describe('postgres store, when the database is down', () => {
     it('answers 503 with Retry-After while the database is unreachable (closed port), and recovers alone', async () => {
       const proxy = await relay(new URL(POSTGRES_URL));
