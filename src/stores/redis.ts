@@ -376,16 +376,18 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     deleteRecords: defineScript(redis, DELETE_RECORDS),
   };
 
-  /** Every key under `keyPrefix`, by SCAN (never KEYS, which blocks the server). */
-  async function scanKeys(keyPrefix: string): Promise<string[]> {
-    const found: string[] = [];
+  /**
+   * Every key under `keyPrefix`, one SCAN page at a time (never KEYS, which blocks the server), `visit`
+   * awaited before the next page is asked for. A SCAN visits every key of the database whatever its
+   * pattern; the pattern only decides which keys Redis sends back.
+   */
+  async function scanUnder(keyPrefix: string, visit: (keys: string[]) => Promise<void> | void): Promise<void> {
     let cursor = '0';
     do {
-      const [next, batch] = await redis.scan(cursor, 'MATCH', `${globEscape(keyPrefix)}*`, 'COUNT', 1000);
-      found.push(...batch);
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${globEscape(keyPrefix)}*`, 'COUNT', 1000);
       cursor = next;
+      await visit(keys);
     } while (cursor !== '0');
-    return found;
   }
 
   /**
@@ -406,7 +408,15 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
   }
   async function buildIdIndexes(): Promise<void> {
     if ((await redis.exists(key.indexesBuilt)) === 1) return;
-    const idsUnder = async (keyPrefix: string) => (await scanKeys(keyPrefix)).map((k) => k.slice(keyPrefix.length));
+    // Two scans, each filtered by Redis, rather than one of the whole prefix: the prefix's keys are
+    // mostly tokens, and sending them all over took 1.9 s against 1.0-1.2 s at a million keys.
+    const idsUnder = async (keyPrefix: string): Promise<string[]> => {
+      const ids: string[] = [];
+      await scanUnder(keyPrefix, (keys) => {
+        for (const k of keys) ids.push(k.slice(keyPrefix.length));
+      });
+      return ids;
+    };
     const [clientIds, userIds] = await Promise.all([idsUnder(key.client('')), idsUnder(key.user(''))]);
     const tx = redis.multi();
     if (clientIds.length > 0) tx.sadd(key.clientIds, ...clientIds);
@@ -430,16 +440,15 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
       [key.refresh(''), 'refresh'],
       [key.code(''), 'code'],
     ] as const;
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${globEscape(prefix)}*`, 'COUNT', 1000);
-      cursor = next;
+    const consentPrefix = key.consent('');
+    // One scan of the whole prefix: every token key has to be read anyway.
+    await scanUnder(prefix, async (keys) => {
       const tokenKeys: Array<[string, StoredToken['kind']]> = [];
       const consentKeys: string[] = [];
       for (const k of keys) {
         const kind = kinds.find(([kindPrefix]) => k.startsWith(kindPrefix))?.[1];
         if (kind !== undefined) tokenKeys.push([k, kind]);
-        else if (k.startsWith(key.consent(''))) consentKeys.push(k);
+        else if (k.startsWith(consentPrefix)) consentKeys.push(k);
       }
       const tx = redis.pipeline();
       for (const [k] of tokenKeys) tx.hmget(k, 'data', 'consumedAt');
@@ -449,7 +458,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
         return json ? [{ key: k, kind, record: JSON.parse(json) as TokenRecord, consumed: consumedAt !== null }] : [];
       });
       await visit(tokens, consentKeys);
-    } while (cursor !== '0');
+    });
   }
 
   /**

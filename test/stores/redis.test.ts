@@ -220,6 +220,18 @@ if (await serviceAvailable('Redis', REDIS_URL)) {
     };
   }
 
+  /** Runs `use` on a store whose first command carrying `marker` loses its answer (answerLosingRelay); closes both after. */
+  async function withAnswerLost(marker: string, use: (store: Store, lost: () => boolean) => Promise<void>): Promise<void> {
+    const relay = await answerLosingRelay(marker);
+    const store = await createRedisStore({ url: `redis://127.0.0.1:${relay.port}`, prefix });
+    try {
+      await use(store, relay.lost);
+    } finally {
+      await store.close();
+      await relay.close();
+    }
+  }
+
   describe('redis store, an answer lost to a broken connection', () => {
     // ioredis sends a command that had no answer again on its next connection, so a single-use
     // check that ran before the cut runs twice: the second run must not take the first for a replay.
@@ -242,35 +254,25 @@ if (await serviceAvailable('Redis', REDIS_URL)) {
         [`rt:${hashToken(refreshToken)}`, (store: Store) => store.revokeToken({ ...base, refreshToken, refreshTokenExpiresAt })],
         [`code:${hashToken(authorizationCode)}`, (store: Store) => store.revokeAuthorizationCode({ ...base, authorizationCode, expiresAt, redirectUri: 'https://client.example/cb' })],
       ] as const) {
-        const relay = await answerLosingRelay(marker);
-        const store = await createRedisStore({ url: `redis://127.0.0.1:${relay.port}`, prefix });
-        try {
+        await withAnswerLost(marker, async (store, lost) => {
           assert.equal(await consume(store), true, `${marker}: the consumption that ran is this caller's`);
-          assert.ok(relay.lost(), 'the answer was lost');
+          assert.ok(lost(), 'the answer was lost');
           // A real second use is still one.
           assert.equal(await consume(store), false, `${marker}: a second use is refused`);
-        } finally {
-          await store.close();
-          await relay.close();
-        }
+        });
       }
     });
 
     it('a value used once (a JWT ID, RFC 7523 §3) is taken as first used, not replayed, when the answer is lost and ioredis sends it again', async (t) => {
       t.mock.method(console, 'error', () => {});
       const [jti, warm] = [randomToken(), randomToken()];
-      const relay = await answerLosingRelay(`once:${hashToken(jti)}`);
-      const store = await createRedisStore({ url: `redis://127.0.0.1:${relay.port}`, prefix });
-      try {
+      await withAnswerLost(`once:${hashToken(jti)}`, async (store, lost) => {
         const expiresAt = new Date(Date.now() + 60_000);
         assert.equal(await store.useOnce(warm, expiresAt), true);
         assert.equal(await store.useOnce(jti, expiresAt), true);
-        assert.ok(relay.lost(), 'the answer was lost');
+        assert.ok(lost(), 'the answer was lost');
         assert.equal(await store.useOnce(jti, expiresAt), false, 'a second use is refused');
-      } finally {
-        await store.close();
-        await relay.close();
-      }
+      });
     });
 
     it('a record created or replaced once (a pushed request, a device code) is reported done, not refused as a conflict, when the answer is lost and ioredis sends it again', async (t) => {
@@ -283,27 +285,17 @@ if (await serviceAvailable('Redis', REDIS_URL)) {
       assert.equal(await direct.replaceRecord('warm', key, 1, { v: 2 }), true);
       await direct.close();
 
-      let relay = await answerLosingRelay(created);
-      let store = await createRedisStore({ url: `redis://127.0.0.1:${relay.port}`, prefix });
-      try {
+      await withAnswerLost(created, async (store, lost) => {
         assert.equal(await store.putRecord('lost', key, { created }, { expiresAt }), true, 'the record this call created is reported created');
-        assert.ok(relay.lost(), 'the answer was lost');
+        assert.ok(lost(), 'the answer was lost');
         assert.equal(await store.putRecord('lost', key, { created }, { expiresAt }), false, 'a second create is refused');
-      } finally {
-        await store.close();
-        await relay.close();
-      }
-      relay = await answerLosingRelay(replaced);
-      store = await createRedisStore({ url: `redis://127.0.0.1:${relay.port}`, prefix });
-      try {
+      });
+      await withAnswerLost(replaced, async (store, lost) => {
         assert.equal(await store.replaceRecord('lost', key, 1, { replaced }), true, 'the change this call made is reported made');
-        assert.ok(relay.lost(), 'the answer was lost');
+        assert.ok(lost(), 'the answer was lost');
         assert.deepEqual((await store.getRecord('lost', key))?.value, { replaced });
         assert.equal(await store.replaceRecord('lost', key, 1, { replaced }), false, 'another change from the old version is refused');
-      } finally {
-        await store.close();
-        await relay.close();
-      }
+      });
     });
 
     it('a record taken once (an approved device code redeemed) is this call\'s, not reported already taken, when the answer is lost and ioredis sends it again', async (t) => {
@@ -317,17 +309,12 @@ if (await serviceAvailable('Redis', REDIS_URL)) {
       assert.deepEqual((await direct.takeRecord('taken', warmKey))?.value, { value: 'warm' });
       await direct.close();
 
-      const relay = await answerLosingRelay(`record:${recordHash('taken', key)}`);
-      const store = await createRedisStore({ url: `redis://127.0.0.1:${relay.port}`, prefix });
-      try {
+      await withAnswerLost(`record:${recordHash('taken', key)}`, async (store, lost) => {
         assert.deepEqual((await store.takeRecord('taken', key))?.value, { value }, 'the record this call took is its own');
-        assert.ok(relay.lost(), 'the answer was lost');
+        assert.ok(lost(), 'the answer was lost');
         assert.equal(await store.takeRecord('taken', key), null, 'a second take finds nothing');
         assert.equal(await store.getRecord('taken', key), null);
-      } finally {
-        await store.close();
-        await relay.close();
-      }
+      });
     });
   });
 
