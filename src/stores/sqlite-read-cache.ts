@@ -6,7 +6,8 @@
  * Revocation stays immediate on every connection sharing the file:
  * - another connection's commit (another `--workers` process, a `tollgate grants revoke` from the
  *   CLI) changes `PRAGMA data_version` on this one; every hit reads it first, and a changed version
- *   empties the cache before the row is read again;
+ *   makes the cache forget the keys the schema's change log names (sqlite-change-log.ts), or
+ *   everything when the log cannot name them all, before the row is read again;
  * - this connection's own writes do not change it, so TEMP triggers (private to this connection)
  *   forget a row the moment a statement inserts, updates or deletes it, whichever method wrote it,
  *   and forget everything when a table the cached rows join (the clients) changes.
@@ -16,6 +17,7 @@
  * kept, the oldest leaving first.
  */
 import type { Database } from 'better-sqlite3';
+import type { ChangeLog } from './sqlite-change-log.js';
 
 export interface ReadCacheOptions {
   /** The table whose rows are cached, and its key column. */
@@ -36,12 +38,13 @@ export interface ReadCache<V> {
   lookup(key: string, load: (key: string) => V | undefined): V | undefined;
 }
 
-export function createReadCache<V>(db: Database, options: ReadCacheOptions): ReadCache<V> {
+/** `log`: this connection's view of the schema's change log, which must log `table` and each `joined` table. */
+export function createReadCache<V>(db: Database, log: ChangeLog, options: ReadCacheOptions): ReadCache<V> {
   const { table, key, joined, name, capacity } = options;
   const entries = new Map<string, V>();
-  const dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
-  /** The data_version last read: every kept entry was read after it was. */
-  let version = dataVersion.get();
+  const forgetAll = (): void => entries.clear();
+  log.watch(table, { changed: (k) => entries.delete(k), everything: forgetAll });
+  for (const other of joined) log.watch(other, { changed: forgetAll, everything: forgetAll });
 
   // SQLite calls these from this connection's triggers, inside the writing statement.
   db.function(`${name}_forget`, { deterministic: false }, (value: unknown) => {
@@ -67,15 +70,6 @@ export function createReadCache<V>(db: Database, options: ReadCacheOptions): Rea
   ];
   db.exec(triggers.join('\n'));
 
-  /** Whether no other connection has committed since `version` was read; if one has, forgets every entry. */
-  function unchanged(): boolean {
-    const now = dataVersion.get();
-    if (now === version) return true;
-    version = now;
-    entries.clear();
-    return false;
-  }
-
   function keep(k: string, value: V): void {
     entries.set(k, value);
     if (entries.size > capacity) entries.delete(entries.keys().next().value as string);
@@ -84,9 +78,13 @@ export function createReadCache<V>(db: Database, options: ReadCacheOptions): Rea
   return {
     lookup(k, load) {
       const cached = entries.get(k);
-      if (cached !== undefined && unchanged()) return cached;
+      if (cached !== undefined) {
+        // What other connections changed since the last look is forgotten first, `k` perhaps among it.
+        log.catchUp();
+        if (entries.has(k)) return cached;
+      }
       // Safe to keep without reading the version again: this read comes after the version was last
-      // read, so a commit by another connection since then shows at the next hit and empties the cache.
+      // read, so a commit by another connection since then shows at the next hit, in the log.
       const value = load(k);
       if (value !== undefined) keep(k, value);
       return value;

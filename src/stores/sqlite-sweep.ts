@@ -26,8 +26,11 @@ const SWEPT = [
   ['state_records', 'hash'],
 ] as const;
 
-/** `sweepExpired` for a store on `db`: resolves with how many rows went; a call while one runs joins it. */
-export function createSqliteSweep(db: Database, write: GroupCommit['write']): () => Promise<number> {
+/**
+ * `sweepExpired` for a store on `db`: resolves with how many rows went; a call while one runs joins it.
+ * `prune`, run in the first batch, deletes what else no one needs any more (the change log's old rows).
+ */
+export function createSqliteSweep(db: Database, write: GroupCommit['write'], prune: () => void): () => Promise<number> {
   // The subquery form needs no `DELETE … LIMIT` (an optional SQLite build flag); both use the expiry index.
   const statements = SWEPT.map(([table, key]) =>
     db.prepare<[number, number]>(`DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM ${table} WHERE expires_at <= ? LIMIT ?)`),
@@ -44,9 +47,12 @@ export function createSqliteSweep(db: Database, write: GroupCommit['write']): ()
   return oneAtATime(async () => {
     const now = Date.now();
     let swept = 0;
-    for (;;) {
+    for (let first = true; ; first = false) {
       const started = performance.now();
-      const deleted = await write(() => batch(now));
+      const deleted = await write(() => {
+        if (first) prune();
+        return batch(now);
+      });
       swept += deleted;
       if (deleted < SWEEP_BATCH) return swept;
       // As long again before the next batch: the sweep takes at most about half the writer's time.

@@ -15,6 +15,8 @@ import { createSqliteSweep } from './sqlite-sweep.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
 import type { Checkpointer } from './sqlite-checkpointer.js';
 import { createReadCache } from './sqlite-read-cache.js';
+import { changeLogSchema, createChangeLog } from './sqlite-change-log.js';
+import type { LoggedTable } from './sqlite-change-log.js';
 import { sqliteSynchronous } from './sqlite-synchronous.js';
 import type { SqliteSynchronous } from './sqlite-synchronous.js';
 import { hashToken } from '../secrets.js';
@@ -81,6 +83,12 @@ const HOLDER_COLUMN = {
 
 /** The tables whose rows name a client: since schema 8 by a `client_id` column, with no copy of a registered client. */
 const CLIENT_TABLES = ['access_tokens', 'refresh_tokens', 'authorization_codes'];
+
+/** The tables whose rows a connection keeps in memory (its read caches), logged when they change. */
+const CACHED_TABLES: readonly LoggedTable[] = [
+  { table: 'access_tokens', key: 'hash', expiresAt: 'expires_at' },
+  { table: 'clients', key: 'client_id' },
+];
 
 /**
  * Schema versions, applied in order; `PRAGMA user_version` records how many ran. Append, never edit:
@@ -171,6 +179,9 @@ const MIGRATIONS: readonly string[] = [
   DROP INDEX ${table}_client_id;
   CREATE INDEX ${table}_client_id ON ${table} (client_id);`,
   ).join('\n'),
+  // 9: the keys of cached rows other connections change, so a cache forgets those, not everything
+  // (sqlite-change-log.ts).
+  changeLogSchema(CACHED_TABLES),
 ];
 
 function migrate(db: Database.Database): void {
@@ -179,7 +190,8 @@ function migrate(db: Database.Database): void {
   db.transaction(() => {
     const version = db.pragma('user_version', { simple: true }) as number;
     for (const sql of MIGRATIONS.slice(version)) db.exec(sql);
-    db.pragma(`user_version = ${MIGRATIONS.length}`);
+    // Never lowered: a later release's file keeps its number, or that release would run its migrations again.
+    if (version < MIGRATIONS.length) db.pragma(`user_version = ${MIGRATIONS.length}`);
   }).immediate();
 }
 
@@ -466,14 +478,16 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     );
   });
 
-  const sweepExpired = createSqliteSweep(db, write);
+  /** What other connections change in the rows the read caches below keep. */
+  const changes = createChangeLog(db);
+  const sweepExpired = createSqliteSweep(db, write, changes.prune);
   const readClient = (clientId: string) => {
     const row = sql.getClient.get(clientId);
     // Saved already normalised by toClient.
     return row && { client: JSON.parse(row.metadata) as Client, secretHash: row.secret_hash, secret: row.secret };
   };
   /** Clients recently looked up (each token request's), parsed, while their rows are unchanged (sqlite-read-cache.ts). */
-  const recentClients = createReadCache<NonNullable<ReturnType<typeof readClient>>>(db, {
+  const recentClients = createReadCache<NonNullable<ReturnType<typeof readClient>>>(db, changes, {
     table: 'clients',
     key: 'client_id',
     joined: [],
@@ -486,7 +500,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
     return data ? { data, expiresAt: row.expires_at, grantId: row.grant_id } : undefined;
   };
   /** Bearer checks of recently used tokens, without the indexed read while nothing changed (sqlite-read-cache.ts). */
-  const recentAccess = createReadCache<NonNullable<ReturnType<typeof readAccess>>>(db, {
+  const recentAccess = createReadCache<NonNullable<ReturnType<typeof readAccess>>>(db, changes, {
     table: 'access_tokens',
     key: 'hash',
     joined: ['clients'],

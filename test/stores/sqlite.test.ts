@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { storeContract } from '../../src/testing/index.js';
 import { createSqliteStore } from '../../src/stores/sqlite.js';
 import { SWEEP_BATCH } from '../../src/stores/sqlite-sweep.js';
+import { CATCH_UP_LIMIT } from '../../src/stores/sqlite-change-log.js';
 import type { SqliteStoreOptions, SqliteSynchronous } from '../../src/stores/sqlite.js';
 import { randomToken } from '../../src/secrets.js';
 import { TemporarilyUnavailableError } from '../../src/errors.js';
@@ -41,11 +42,13 @@ function rowsBeforeSchema8(db: Database.Database, table: string): Record<string,
     .all() as Record<string, unknown>[];
 }
 
-/** Turns a database of this schema back into one of schema 7, as the release before held it (the inverse of migration 8). */
+/** Turns a database of this schema back into one of schema 7, as the release before held it (the inverse of migrations 9 and 8). */
 function toSchema7(file: string): void {
   const db = new Database(file);
   try {
     db.transaction(() => {
+      for (const trigger of db.prepare<[], string>("SELECT name FROM sqlite_master WHERE type = 'trigger'").pluck().all()) db.exec(`DROP TRIGGER ${trigger}`);
+      db.exec('DROP TABLE cache_changes');
       for (const table of CLIENT_TABLES) {
         db.exec(`
           UPDATE ${table} SET data = json_set(data, '$.client', json((SELECT metadata FROM clients WHERE clients.client_id = ${table}.client_id)))
@@ -196,6 +199,31 @@ describe('sqlite store sweep', () => {
     }
   });
 
+  it(`keeps the latest ${CATCH_UP_LIMIT} rows of the change log, deleting the older ones with the expired tokens`, async () => {
+    const file = join(dir, 'change-log.db');
+    const store = await createSqliteStore({ filename: file });
+    try {
+      const client = await store.saveClient({ client_id: 'c', redirect_uris: [], grant_types: ['client_credentials'] });
+      const future = new Date(Date.now() + 3_600_000);
+      const base = { scope: [], client, user: { id: 'c' }, grantId: 'g' };
+      const revoked = CATCH_UP_LIMIT + 50;
+      await Promise.all(Array.from({ length: revoked }, (_, i) => store.saveToken({ ...base, accessToken: `live-${i}`, accessTokenExpiresAt: future }, client, {})));
+      // Each revoked unexpired token is a logged change; the saved client is one more.
+      await store.revokeTokensOf({ clientId: 'c' });
+      const db = new Database(file, { readonly: true });
+      const logged = db.prepare<[], number>('SELECT count(*) FROM cache_changes').pluck();
+      try {
+        assert.equal(logged.get(), revoked + 1);
+        await store.sweepExpired();
+        assert.equal(logged.get(), CATCH_UP_LIMIT);
+      } finally {
+        db.close();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
   it('a sweep under way when the store closes ends there, without an error', async () => {
     const { store } = await withExpired('closing', SWEEP_BATCH * 3);
     const sweep = store.sweepExpired();
@@ -207,6 +235,25 @@ describe('sqlite store sweep', () => {
 });
 
 describe('sqlite store, migrations', () => {
+  it("leaves a later release's schema version as it is, and runs schema 9 again without an error", async () => {
+    const file = join(dir, 'later.db');
+    await (await createSqliteStore({ filename: file })).close();
+    const db = new Database(file);
+    db.pragma('user_version = 99');
+    db.close();
+    await (await createSqliteStore({ filename: file })).close();
+    const again = new Database(file);
+    assert.equal(again.pragma('user_version', { simple: true }), 99);
+    // As an earlier release would leave it: schema 9's objects there, the version saying 8.
+    again.pragma('user_version = 8');
+    again.close();
+    const store = await createSqliteStore({ filename: file });
+    await store.close();
+    const after = new Database(file, { readonly: true });
+    assert.equal(after.pragma('user_version', { simple: true }), 9);
+    after.close();
+  });
+
   it('brings a database of schema 1 (WITHOUT ROWID token tables) up to date and keeps its tokens', async () => {
     const file = join(dir, 'schema-1.db');
     // The token tables as schema 1 made them, with one token in each.
@@ -243,7 +290,7 @@ describe('sqlite store, migrations', () => {
       assert.equal((await store.getRefreshToken(token.refreshToken) || undefined)?.grantId, 'g');
       assert.equal(await store.revokeToken({ ...token, refreshTokenExpiresAt: token.refreshTokenExpiresAt }), true);
       const db = new Database(file, { readonly: true });
-      assert.equal(db.pragma('user_version', { simple: true }), 8);
+      assert.equal(db.pragma('user_version', { simple: true }), 9);
       db.close();
     } finally {
       await store.close();
@@ -270,7 +317,7 @@ describe('sqlite store, migrations', () => {
     const store = await createSqliteStore({ filename: file });
     try {
       const db = new Database(file, { readonly: true });
-      assert.equal(db.pragma('user_version', { simple: true }), 8);
+      assert.equal(db.pragma('user_version', { simple: true }), 9);
       // Every row names its client; only the described client's row still holds a copy.
       const rows = db.prepare<[], { client_id: string; copy: string | null }>(
         `SELECT client_id, json_extract(data, '$.client.client_id') AS copy FROM access_tokens
