@@ -18,25 +18,47 @@ import { importPeer } from '../peer.js';
 // Every type of the Store contract, the same from each store's entry.
 export type * from './store.js';
 
+/** The requests' limits a connection URL may carry, taken out of it (`takeRequestLimits`). */
+interface RequestLimits {
+  connectionString: string;
+  queryTimeoutMs?: number;
+  statementTimeoutMs?: number;
+  lockTimeoutMs?: number;
+}
+
 /**
- * pg reads `query_timeout` from a connection URL as well, and a URL's value wins over the Pool's own
- * option: `?query_timeout=100` cut a query that `query_timeout: 5000` allowed. Taken out of the URL
- * here, so it limits the requests' queries (as `queryTimeoutMs` does, which still wins) and never
- * reaches the maintenance connection, whose migrations and sweeps must not be cut short. A connection
- * string that is not a URL is left as it is.
+ * pg reads `query_timeout`, `statement_timeout` and `lock_timeout` from a connection URL as well, and
+ * a URL's value wins over the Pool's own option: `?query_timeout=100` cut a query that
+ * `query_timeout: 5000` allowed. Taken out of the URL here, so they limit the requests' queries (for
+ * `query_timeout` as `queryTimeoutMs` does, which still wins) and never reach the maintenance
+ * connection, whose migrations and sweeps must not be cut short (`statement_timeout` and
+ * `lock_timeout` are sent to PostgreSQL when a connection opens, so they would hold for its every
+ * statement). A connection string that is not a URL is left as it is.
  */
-function takeQueryTimeout(connectionString: string): { connectionString: string; queryTimeoutMs?: number } {
+function takeRequestLimits(connectionString: string): RequestLimits {
   let url: URL;
   try {
     url = new URL(connectionString);
   } catch {
     return { connectionString };
   }
-  const given = url.searchParams.getAll('query_timeout');
-  if (given.length === 0) return { connectionString };
-  url.searchParams.delete('query_timeout');
-  // The last one, as pg itself reads a repeated parameter.
-  return { connectionString: url.href, queryTimeoutMs: Number(given.at(-1)) };
+  /** The parameter's last value, as pg itself reads a repeated one; gone from the URL. */
+  const take = (name: string): string | undefined => {
+    const given = url.searchParams.getAll(name).at(-1);
+    url.searchParams.delete(name);
+    return given;
+  };
+  const query = take('query_timeout');
+  // pg's own reading of these two: parseInt, and no limit sent when that gives 0 or NaN.
+  const statement = take('statement_timeout');
+  const lock = take('lock_timeout');
+  const found = [query, statement, lock].some((value) => value !== undefined);
+  return {
+    connectionString: found ? url.href : connectionString,
+    ...(query !== undefined && { queryTimeoutMs: Number(query) }),
+    ...(statement !== undefined && { statementTimeoutMs: Number.parseInt(statement, 10) }),
+    ...(lock !== undefined && { lockTimeoutMs: Number.parseInt(lock, 10) }),
+  };
 }
 
 /** Options of `createPostgresStore`: the database, schema and connection pool. */
@@ -68,10 +90,11 @@ const QUERY_TIMEOUT_MS = 5_000;
 /**
  * SQLSTATEs that mean the database cannot serve or cannot write now: class 08 (connection
  * exception), class 53 (insufficient resources: disk full, out of memory, too many connections),
- * 57P01-57P03 (shutting down, crashed, not yet accepting connections) and 25006 (a read-only
- * transaction: a standby after a failover).
+ * 57P01-57P03 (shutting down, crashed, not yet accepting connections), 25006 (a read-only
+ * transaction: a standby after a failover), and a statement cut by a limit the URL set
+ * (`statement_timeout`: 57014, `lock_timeout`: 55P03), which a retry may pass.
  */
-const UNAVAILABLE_SQLSTATE = /^(08|53|57P0[123]$|25006$)/;
+const UNAVAILABLE_SQLSTATE = /^(08|53|57P0[123]$|25006$|57014$|55P03$)/;
 
 /** What pg itself says when the socket dies or the pool gives up waiting for a connection. */
 const UNAVAILABLE_MESSAGE = /Connection terminated|timeout exceeded when trying to connect|not queryable|Connection ended unexpectedly|Query read timeout/;
@@ -280,7 +303,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
      codes AS (UPDATE ${s}.authorization_codes SET consumed_at = now() WHERE ${column} = $1 AND consumed_at IS NULL),
      consents AS (DELETE FROM ${s}.consents WHERE ${consentColumn} = $1)`;
   const connectTimeout = options.connectTimeoutMs ?? 5000;
-  const { connectionString, queryTimeoutMs: urlQueryTimeout } = takeQueryTimeout(options.connectionString);
+  const { connectionString, queryTimeoutMs: urlQueryTimeout, statementTimeoutMs, lockTimeoutMs } = takeRequestLimits(options.connectionString);
   const queryTimeout = options.queryTimeoutMs ?? urlQueryTimeout ?? QUERY_TIMEOUT_MS;
   // pg reads 0 as "no timeout", which is what the default exists to prevent.
   if (!(queryTimeout > 0 && Number.isFinite(queryTimeout))) {
@@ -292,13 +315,15 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     // Without a limit a request waits forever for a database that does not answer; with one it gets a 503.
     connectionTimeoutMillis: connectTimeout,
     query_timeout: queryTimeout,
+    ...(statementTimeoutMs !== undefined && { statement_timeout: statementTimeoutMs }),
+    ...(lockTimeoutMs !== undefined && { lock_timeout: lockTimeoutMs }),
   });
   // An idle connection that dies (server restart, network) is dropped by the pool and replaced on the
   // next query; without a listener its 'error' event would crash the process.
   pool.on('error', () => {});
   // Work no request waits on, which may take longer than a request's query: migrations (waiting for
   // another process's migration, altering a large table) and sweeps (a backlog of expired rows). One
-  // connection of its own, without the query timeout.
+  // connection of its own, without the requests' limits.
   const maintenance = new pg.Pool({ connectionString, max: 1, connectionTimeoutMillis: connectTimeout });
   maintenance.on('error', () => {});
   try {
