@@ -67,9 +67,10 @@ export interface ChangeLog {
   watch(table: string, watcher: ChangeWatcher): void;
   /**
    * One `data_version` read; when another connection has committed since the last call, the logged
-   * changes are handed to their watchers before this returns.
+   * changes are handed to their watchers before this returns. True when they were: only then can a
+   * watcher have forgotten anything.
    */
-  catchUp(): void;
+  catchUp(): boolean;
   /** Deletes the rows no connection needs any more (run with the sweep, inside a write). */
   prune(): void;
 }
@@ -94,15 +95,16 @@ export function createChangeLog(db: Database): ChangeLog {
     },
     catchUp() {
       const now = dataVersion.get();
-      if (now === version) return;
+      if (now === version) return false;
       version = now;
       const last = top.get() ?? 0;
       const count = last - seen;
       const rows = count > 0 && count <= CATCH_UP_LIMIT ? since.all(seen, last) : [];
       seen = last;
       // Fewer rows than numbers: the oldest were pruned before this connection read them.
-      if (rows.length !== count) return everyone();
-      for (const [table, key] of rows) watchers.get(table)?.forEach((w) => w.changed(key));
+      if (rows.length !== count) everyone();
+      else for (const [table, key] of rows) watchers.get(table)?.forEach((w) => w.changed(key));
+      return true;
     },
     prune() {
       const last = top.get() ?? 0;

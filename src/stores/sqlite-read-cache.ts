@@ -78,11 +78,8 @@ export function createReadCache<V>(db: Database, log: ChangeLog, options: ReadCa
   return {
     lookup(k, load) {
       const cached = entries.get(k);
-      if (cached !== undefined) {
-        // What other connections changed since the last look is forgotten first, `k` perhaps among it.
-        log.catchUp();
-        if (entries.has(k)) return cached;
-      }
+      // What other connections changed since the last look is forgotten first, `k` perhaps among it.
+      if (cached !== undefined && (!log.catchUp() || entries.has(k))) return cached;
       // Safe to keep without reading the version again: this read comes after the version was last
       // read, so a commit by another connection since then shows at the next hit, in the log.
       const value = load(k);

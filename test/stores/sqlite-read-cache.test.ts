@@ -42,6 +42,14 @@ function warm(key: string): void {
   assert.equal(loads, before, `${key} is answered from memory once kept`);
 }
 
+/** Another connection updates row 'c', which no test keeps, `times` times in one commit: each update logs its key twice (before and after). */
+function updateC(times: number): void {
+  const update = other.prepare("UPDATE rows SET value = value WHERE key = 'c'");
+  other.transaction(() => {
+    for (let i = 0; i < times; i++) update.run();
+  })();
+}
+
 function open(capacity = 16): void {
   const file = join(dir, `cache-${++files}.db`);
   db = new Database(file);
@@ -146,10 +154,7 @@ describe('sqlite read cache', () => {
   it(`forgets every kept row, without reading the log, past ${CATCH_UP_LIMIT} changes since its last look`, () => {
     warm('a');
     // Changes to a row not kept: read one by one, they would leave 'a' in memory.
-    other.transaction(() => {
-      const touch = other.prepare("UPDATE rows SET value = value WHERE key = 'c'");
-      for (let i = 0; i <= CATCH_UP_LIMIT / 2; i++) touch.run();
-    })();
+    updateC(CATCH_UP_LIMIT / 2 + 1);
     const before = loads;
     assert.equal(lookup('a'), 'A');
     assert.equal(loads, before + 1);
@@ -157,16 +162,11 @@ describe('sqlite read cache', () => {
 
   it('the log keeps only its latest rows, and a connection that read the older ones still catches up', () => {
     const log = createChangeLog(other);
-    const touch = other.prepare("UPDATE rows SET value = value WHERE key = 'c'");
-    // Each update logs two rows (the key before and after).
-    const touchMany = other.transaction((n: number) => {
-      for (let i = 0; i < n; i++) touch.run();
-    });
     warm('a');
     warm('b');
-    touchMany(CATCH_UP_LIMIT / 4);
+    updateC(CATCH_UP_LIMIT / 4);
     lookup('a');
-    touchMany(CATCH_UP_LIMIT / 4);
+    updateC(CATCH_UP_LIMIT / 4);
     other.prepare("DELETE FROM rows WHERE key = 'b'").run();
     log.prune();
     const { rows, first } = other.prepare<[], { rows: number; first: number }>('SELECT count(*) AS rows, min(seq) AS first FROM cache_changes').get()!;
