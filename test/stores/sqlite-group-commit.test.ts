@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { createGroupCommit } from '../../src/stores/sqlite-group-commit.js';
+import type { GroupCommitOptions } from '../../src/stores/sqlite-group-commit.js';
 
 function setup() {
   const db = new Database(':memory:');
@@ -95,7 +96,7 @@ describe('SQLite group commit, when the disk is full', () => {
 });
 
 /** Two connections to one file: `other` stands for another process (another `--workers` worker). */
-function shared(busyTimeoutMs = 5000) {
+function shared(busyTimeoutMs = 5000, options: GroupCommitOptions = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'tollgate-group-commit-'));
   const file = join(dir, 'shared.db');
   const other = new Database(file);
@@ -108,7 +109,12 @@ function shared(busyTimeoutMs = 5000) {
     other.close();
     rmSync(dir, { recursive: true, force: true });
   };
-  return { db, other, close, ...createGroupCommit(db) };
+  return { db, other, close, ...createGroupCommit(db, options) };
+}
+
+/** Lets the event loop run `n` turns (their setImmediate callbacks), and no timer when timers are mocked. */
+async function turns(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Whether `promise` has settled by the time the event loop has run a few turns. */
@@ -166,6 +172,40 @@ describe('SQLite group commit, with another process writing to the same file', (
     other.exec('ROLLBACK');
     // The next write takes the lock again.
     assert.equal(await write(() => db.prepare('INSERT INTO t VALUES (1)').run().changes), 1);
+    close();
+  });
+
+  it('a lock freed while a batch waits is taken when the next turn ends, not a timer later', async (t) => {
+    // Date and timers stand still: only turns of the event loop can run the batch again.
+    t.mock.timers.enable({ apis: ['Date', 'setTimeout'] });
+    const { db, other, write, close } = shared();
+    other.exec('BEGIN IMMEDIATE');
+    const pending = write(() => db.prepare('INSERT INTO t VALUES (1)').run().changes);
+    assert.equal(await settled(pending), false, 'the write waits while the other process holds the lock');
+    other.exec('COMMIT');
+    assert.equal(await settled(pending), true, 'the write commits within a few turns once the lock is free');
+    assert.equal(await pending, 1);
+    close();
+  });
+
+  it('a lock held for milliseconds is asked for at every turn at first, then once a millisecond (an idle process does not spin)', async (t) => {
+    t.mock.timers.enable({ apis: ['Date', 'setTimeout'] });
+    let asked = 0;
+    const { db, other, write, close } = shared(5000, { beforeBatch: () => asked++ });
+    other.exec('BEGIN IMMEDIATE');
+    const pending = write(() => db.prepare('INSERT INTO t VALUES (1)').run().changes);
+    await turns(10);
+    assert.ok(asked >= 5, `asked ${asked} times in 10 turns of the first milliseconds`);
+    t.mock.timers.tick(2);
+    await turns(2);
+    const after = asked;
+    await turns(10);
+    assert.equal(asked, after, 'no asking at every turn once the lock has been held 2 ms');
+    t.mock.timers.tick(1);
+    assert.equal(asked, after + 1, 'asked again a millisecond later');
+    other.exec('COMMIT');
+    t.mock.timers.tick(1);
+    assert.equal(await pending, 1);
     close();
   });
 
