@@ -78,7 +78,8 @@ function wrk(script, url, connections, seconds) {
     let out = '';
     child.stdout.on('data', (chunk) => (out += chunk));
     child.once('error', reject);
-    child.once('exit', (code) => {
+    // 'close', not 'exit': the process can exit before its stdout has been read to the end.
+    child.once('close', (code) => {
       const rate = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
       if (code !== 0 || Number.isNaN(rate)) return reject(new Error(`wrk exited ${code}: ${out}`));
       resolve({ rate, failed: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0) });

@@ -117,7 +117,8 @@ export function capture(command, args, options = {}) {
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
-    child.once('exit', (code) => {
+    // 'close', not 'exit': the process can exit before its output has been read to the end.
+    child.once('close', (code) => {
       live.delete(child);
       code === 0 ? resolve(stdout) : reject(new Error(`${command} exited with ${code}: ${stderr.trim()}`));
     });
