@@ -12,8 +12,7 @@
  * to 100 ms a try, while the other process takes the lock again and again), stalling every request of
  * the process. So a batch asks for the lock without waiting; when another process holds it, the
  * writes stay queued, the event loop keeps serving (later writes join the queue), and the lock is
- * asked for again as soon as the holder commits (looked for at the end of each turn), then, once it
- * has been held for a few milliseconds, every millisecond.
+ * asked for again a millisecond later.
  */
 import type { Database } from 'better-sqlite3';
 
@@ -35,17 +34,7 @@ interface Queued {
   reject(error: unknown): void;
 }
 
-/**
- * For this long a batch refused the lock watches for the holder's commit, at the end of every turn of
- * the event loop, and asks again as soon as it sees one. Another worker holds the lock only for its
- * batch and commit (under a millisecond under load), and a lock that frees in the middle of a 1 ms wait
- * left both workers' writes waiting for nothing: with `--workers 2` issuing tokens, asking again every
- * millisecond from the start gave 0.69x one worker's rate, asking sooner 1.25x to 1.3x that (issue 17).
- * Watching costs one `PRAGMA data_version` read a turn (about 1.6 µs), where asking costs a refused
- * BEGIN (about 6.6 µs): asking at every turn took a fifth more CPU per request on a mixed load.
- */
-const EAGER_MS = 2;
-/** Past EAGER_MS, how long a batch waits before asking again, whatever it sees: a lock held long (a CLI revoking many tokens, a migration) or released without a commit. */
+/** How long a batch waits before asking again for a lock another process holds. */
 const RETRY_MS = 1;
 
 function busyError(): Error {
@@ -66,8 +55,6 @@ export function createGroupCommit(db: Database, options: GroupCommitOptions = {}
     begin: db.prepare('BEGIN IMMEDIATE'),
     commit: db.prepare('COMMIT'),
     rollback: db.prepare('ROLLBACK'),
-    // Changes when another connection commits (https://www.sqlite.org/pragma.html#pragma_data_version).
-    dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
     // PRAGMA busy_timeout answers a row: run with get, not run.
     noWait: db.prepare('PRAGMA busy_timeout = 0'),
     wait: db.prepare(`PRAGMA busy_timeout = ${busyTimeoutMs}`),
@@ -79,8 +66,6 @@ export function createGroupCommit(db: Database, options: GroupCommitOptions = {}
   let due: { immediate: NodeJS.Immediate } | { timer: NodeJS.Timeout } | undefined;
   /** When the queued writes first found the lock held by another process. */
   let waitingSince: number | undefined;
-  /** `data_version` when the lock was last refused: the holder has committed (and let go) once it moves. */
-  let versionRefused: number | undefined;
 
   /** BEGIN IMMEDIATE takes the write lock now, so another process cannot slip a write in between. */
   function begin(wait: boolean): boolean {
@@ -89,12 +74,8 @@ export function createGroupCommit(db: Database, options: GroupCommitOptions = {}
       control.begin.run();
       return true;
     }
-    // Without SQLite's busy handler: a lock held elsewhere answers SQLITE_BUSY at once. The error
-    // better-sqlite3 throws then is made without a stack trace (the same line every time anyway): a
-    // refusal is expected, and capturing the stack took 4 of the 10.8 µs a refused attempt cost.
+    // Without SQLite's busy handler: a lock held elsewhere answers SQLITE_BUSY at once.
     control.noWait.get();
-    const stackTraceLimit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
     try {
       control.begin.run();
       return true;
@@ -102,7 +83,6 @@ export function createGroupCommit(db: Database, options: GroupCommitOptions = {}
       if (isBusy(error)) return false;
       throw error;
     } finally {
-      Error.stackTraceLimit = stackTraceLimit;
       control.wait.get();
     }
   }
@@ -127,16 +107,9 @@ export function createGroupCommit(db: Database, options: GroupCommitOptions = {}
       return;
     }
     if (!taken) {
-      const now = Date.now();
-      waitingSince ??= now;
-      const waited = now - waitingSince;
-      if (waited < busyTimeoutMs) {
-        if (waited < EAGER_MS) {
-          versionRefused = control.dataVersion.get();
-          due = { immediate: setImmediate(retryOnCommit) };
-        } else {
-          due = { timer: setTimeout(runBatch, RETRY_MS, false) };
-        }
+      waitingSince ??= Date.now();
+      if (Date.now() - waitingSince < busyTimeoutMs) {
+        due = { timer: setTimeout(runBatch, RETRY_MS, false) };
         return;
       }
       rejectAll(takeQueue(), busyError());
@@ -172,13 +145,6 @@ export function createGroupCommit(db: Database, options: GroupCommitOptions = {}
       return;
     }
     for (const { entry, result } of done) entry.resolve(result);
-  }
-
-  /** At a turn's end while EAGER_MS lasts: asks for the lock again once the holder has committed, else looks again next turn. */
-  function retryOnCommit(): void {
-    due = undefined;
-    if (control.dataVersion.get() === versionRefused && Date.now() - (waitingSince ?? 0) < EAGER_MS) due = { immediate: setImmediate(retryOnCommit) };
-    else runBatch(false);
   }
 
   function takeQueue(): Queued[] {
