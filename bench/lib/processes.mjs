@@ -101,6 +101,8 @@ export function run(command, args, options = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { stdio: 'inherit', ...options });
     live.add(child);
+    // A command that cannot start (not installed) rejects instead of crashing the runner.
+    child.once('error', reject);
     child.once('exit', (code) => {
       live.delete(child);
       code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited with ${code}`));
@@ -117,6 +119,8 @@ export function capture(command, args, options = {}) {
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
+    // A command that cannot start (valgrind not installed, for `--instructions`) rejects instead of crashing the runner.
+    child.once('error', reject);
     // 'close', not 'exit': the process can exit before its output has been read to the end.
     child.once('close', (code) => {
       live.delete(child);

@@ -121,7 +121,7 @@ async function turns(n: number): Promise<void> {
 async function settled(promise: Promise<unknown>): Promise<boolean> {
   let done = false;
   promise.then(() => (done = true), () => (done = true));
-  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+  await turns(5);
   return done;
 }
 
