@@ -238,12 +238,11 @@ function onDisk(filename: string): boolean {
 }
 
 /**
- * Hands the WAL checkpoints to a worker thread (sqlite-checkpointer.ts), so no request waits behind
- * one. This connection takes them back (SQLite's own, every 1000 pages) if the worker cannot start
+ * Hands the WAL checkpoints to a worker thread (sqlite-checkpointer.ts), so the serving thread never
+ * runs one. This connection takes them back (SQLite's own, every 1000 pages) if the worker cannot start
  * or dies.
  */
 async function checkpointInWorker(db: Database.Database, filename: string, synchronous: 'FULL' | 'NORMAL'): Promise<Checkpointer | undefined> {
-  const finish = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
   const checkpointHere = (error: unknown): void => {
     console.error(`tollgate: SQLite checkpoints of ${filename} run on the serving thread (the worker thread for them failed: ${error instanceof Error ? error.message : String(error)})`);
     if (db.open) db.pragma('wal_autocheckpoint = 1000');
@@ -253,14 +252,6 @@ async function checkpointInWorker(db: Database.Database, filename: string, synch
       filename,
       driver: createRequire(import.meta.url).resolve('better-sqlite3'),
       synchronous,
-      rewind() {
-        // Between two batches (a message is a turn of its own; batches run within one), so no
-        // transaction is open. PASSIVE never waits for a lock; a failure leaves the log to the next rewind.
-        if (!db.open) return;
-        try {
-          finish.get();
-        } catch {}
-      },
       onFailure: checkpointHere,
     });
     db.pragma('wal_autocheckpoint = 0');
