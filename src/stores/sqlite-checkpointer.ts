@@ -20,11 +20,14 @@
  * loop serving on). A checkpoint run on the serving thread, as this module first did, stopped every
  * request instead, for 1 to 10 ms (growing with the file), about four times a second at full load.
  *
- * Before the FULL one, one more PASSIVE checkpoint copies what was committed during the first,
- * without the lock. Measured under load (wrk, 32 connections, `tollgate serve`): that second pass
- * took about 10 ms whatever it copied (65 to 235 frames), and the FULL one after it held the lock
- * about 2 ms; a FULL checkpoint right after the first held it 10 to 12 ms. Issuance p99 went from
- * about 10 ms (the serving thread's checkpoint) to about 7 ms, alternating runs.
+ * Before the FULL one, two more PASSIVE checkpoints copy what was committed during the one before,
+ * without the lock. Measured under load (wrk, 32 connections, `tollgate serve`, 10 s runs): about
+ * once a cycle one of the checkpoints takes 10 to 14 ms whatever it copies (50 to 250 frames; a sync
+ * that waits, it seems), the others 1 to 4 ms. A FULL checkpoint right after the interval's held the
+ * lock 10 to 12 ms; after one more pass, about 2 ms with `synchronous = FULL` but 12 to 14 ms with
+ * `NORMAL`; after two more, 1 to 2 ms and 3 to 6 ms. Issuance p99, alternating runs: about 10 ms
+ * with the serving thread's checkpoint, 6.7 to 8.5 ms after one pass, 5.3 to 5.9 ms after two
+ * (NORMAL: 9.9 to 12.2 ms after one, 6.1 to 8.8 ms after two).
  *
  * The worker is never terminated: Node 24 aborts the whole process when a worker is terminated
  * while it loads better-sqlite3. `stop` asks it to close its connection and exit instead; and
@@ -65,6 +68,8 @@ const db = new Database(workerData.filename, { fileMustExist: true, timeout: 0 }
 db.pragma('synchronous = ' + workerData.synchronous);
 const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
 const finish = db.prepare('PRAGMA wal_checkpoint(FULL)');
+/** PASSIVE checkpoints run before the FULL one (above). */
+const CATCH_UP_PASSES = 2;
 /** Tries FULL again at once: each try has less left to copy, so one soon falls between two batches. */
 const FULL_TRIES = 10;
 const timer = setInterval(() => {
@@ -73,7 +78,7 @@ const timer = setInterval(() => {
   try {
     const { busy, log } = checkpoint.get();
     if (busy === 0 && log >= workerData.rewindFrames) {
-      checkpoint.get();
+      for (let pass = 0; pass < CATCH_UP_PASSES; pass++) checkpoint.get();
       for (let tries = 0; tries < FULL_TRIES; tries++) if (finish.get().busy === 0) break;
     }
   } catch {}
