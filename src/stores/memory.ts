@@ -104,7 +104,7 @@ export async function createMemoryStore(options: MemoryStoreOptions = {}): Promi
   /** Revokes everything one client or user holds: access tokens removed, refresh tokens and codes consumed, consents dropped. */
   function revokeHeld(holder: TokenHolder): void {
     const now = new Date();
-    const held = (row: { client: ClientEntry; user: User }): boolean => heldBy(holder, { client: row.client.client, user: row.user });
+    const held = (row: { client: ClientEntry; user: User }): boolean => heldBy(holder, { clientId: row.client.client.client_id, user: row.user });
     for (const [hash, row] of accessTokens.entries()) if (held(row)) removeAccessToken(hash);
     for (const row of [...refreshTokens.values(), ...codes.values()]) if (held(row)) row.consumedAt ??= now;
     for (const key of consents.keys()) {
@@ -275,7 +275,7 @@ export async function createMemoryStore(options: MemoryStoreOptions = {}): Promi
       const now = Date.now();
       const live = [...accessTokens.values(), ...[...refreshTokens.values()].filter((row) => !row.consumedAt)]
         .filter((row) => row.expiresAt > now && !row.client.deleted)
-        .map((row) => ({ ...row, client: row.client.client, expiresAt: new Date(row.expiresAt) }));
+        .map((row) => ({ ...row, clientId: row.client.client.client_id, expiresAt: new Date(row.expiresAt) }));
       return collectGrants(live.filter((row) => heldBy(holder, row)));
     },
 

@@ -9,7 +9,7 @@ import type { AccessToken, AuthorizationCode, Client, RefreshToken, Token } from
 import type { SigningKey } from '../tokens/signing-keys.js';
 import { hashToken } from '../secrets.js';
 import { credentialPolicy, isLookupKey } from './policy.js';
-import { collectGrants, optionalConsumedAt, passwordHashOf, recordHash, retrievableSecretOf, secretHashOf, toClient, toStateRecord, toUser } from './records.js';
+import { collectGrants, optionalConsumedAt, passwordHashOf, recordHash, registeredClients, retrievableSecretOf, secretHashOf, toClient, toStateRecord, toUser } from './records.js';
 import type { CodeData, StateRow, TokenData } from './records.js';
 import { errorCode, guardUnavailable, isNetworkError } from './unavailable.js';
 import { createTurnBatch } from './turn-batch.js';
@@ -104,22 +104,26 @@ function isPostgresUnavailable(err: unknown): boolean {
   return err instanceof Error && UNAVAILABLE_MESSAGE.test(err.message);
 }
 
-/** pg parses timestamptz to Date and jsonb to its value. */
+/**
+ * A row's JSON as stored since schema 7: the client's copy only for a client the store does not hold
+ * (records.ts `RegisteredClients`); the row's `client_id` names it either way.
+ */
+type Stored<T extends { client: Client }> = Omit<T, 'client'> & { client?: Client | undefined };
+
+/** pg parses timestamptz to Date and jsonb to its value. `client` is the named client's registration, joined. */
 interface AccessRow {
   grant_id: string;
   expires_at: Date;
-  data: TokenData;
+  data: Stored<TokenData>;
+  client: Client | null;
 }
 
-interface RefreshRow {
-  grant_id: string;
-  expires_at: Date;
+interface RefreshRow extends AccessRow {
   consumed_at: Date | null;
-  data: TokenData;
 }
 
-/** One token row as saveToken writes it: hash, grant id, expiry, data (JSON). */
-type TokenRow = [hash: string, grantId: string, expiresAt: Date, data: string];
+/** One token row as saveToken writes it: hash, grant id, expiry, client id, data (JSON). */
+type TokenRow = [hash: string, grantId: string, expiresAt: Date, clientId: string, data: string];
 
 interface TokenRows {
   access: TokenRow;
@@ -130,7 +134,18 @@ interface CodeRow {
   grant_id: string;
   expires_at: Date;
   consumed_at: Date | null;
-  data: CodeData;
+  data: Stored<CodeData>;
+  client: Client | null;
+}
+
+/**
+ * A row's JSON with its client: the row's own copy when it has one (a client the store did not hold,
+ * or any row written before schema 7), else the registered client's current registration. Null when
+ * neither is there: the client was deleted, and its tokens and codes go with it (RFC 7592 §2.3).
+ */
+function withClient<T extends { client: Client }>(row: { data: Stored<T>; client: Client | null }): T | null {
+  const client = row.data.client ?? row.client;
+  return client === null ? null : ({ ...row.data, client } as T);
 }
 
 interface ClientRow {
@@ -157,9 +172,12 @@ interface KeyRow {
   withdrawn_at: Date | null;
 }
 
-/** A token's or code's holder, read out of its JSON: the same expression in the indexes and the queries, so they use the index. */
+/** Where a row written before schema 7 names its client: inside its copy of the client. */
+const COPIED_CLIENT_ID = "(data->'client'->>'client_id')";
+
+/** A token's or code's holder: the same expression in the indexes and the queries, so they use the index. */
 const HOLDER_COLUMN = {
-  clientId: "(data->'client'->>'client_id')",
+  clientId: `(COALESCE(client_id, ${COPIED_CLIENT_ID}))`,
   userId: "(data->'user'->>'id')",
 } as const;
 
@@ -169,6 +187,9 @@ function holderOf(holder: TokenHolder): { column: string; consentColumn: string;
     ? { column: HOLDER_COLUMN.userId, consentColumn: 'user_id', id: holder.userId, by: 'user' }
     : { column: HOLDER_COLUMN.clientId, consentColumn: 'client_id', id: holder.clientId, by: 'client' };
 }
+
+/** The tables whose rows are a token or code, each naming its client and user. */
+const TOKEN_TABLES = ['access_tokens', 'refresh_tokens', 'authorization_codes'] as const;
 
 /**
  * Schema versions, each applied once and recorded in `tollgate_migrations`. `s` is the quoted
@@ -222,10 +243,10 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
   (s) => `
   ALTER TABLE ${s}.users ADD COLUMN source text;
   CREATE INDEX consents_client_id ON ${s}.consents (client_id);
-  ${['access_tokens', 'refresh_tokens', 'authorization_codes']
+  ${TOKEN_TABLES
     .map(
       (table) => `
-  CREATE INDEX ${table}_client_id ON ${s}.${table} ((${HOLDER_COLUMN.clientId}));
+  CREATE INDEX ${table}_client_id ON ${s}.${table} (${COPIED_CLIENT_ID});
   CREATE INDEX ${table}_user_id ON ${s}.${table} ((${HOLDER_COLUMN.userId}));`,
     )
     .join('')}
@@ -238,6 +259,16 @@ const MIGRATIONS: readonly ((s: string) => string)[] = [
   (s) => `
   ALTER TABLE ${s}.signing_keys ADD COLUMN withdrawn_at timestamptz;
   `,
+  // 7: tokens and codes name their client in a column and keep no copy of a registered client (its
+  // registration is joined when read), as SQLite's schema 8. Rows written before keep their copy and
+  // leave as they expire: none is rewritten, so the migration costs one index build per table.
+  (s) =>
+    TOKEN_TABLES.map(
+      (table) => `
+  ALTER TABLE ${s}.${table} ADD COLUMN client_id text;
+  DROP INDEX ${s}.${table}_client_id;
+  CREATE INDEX ${table}_client_id ON ${s}.${table} (${HOLDER_COLUMN.clientId});`,
+    ).join(''),
 ];
 
 async function inTransaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
@@ -341,13 +372,18 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     return pool.query<R>({ name: `tollgate_${name}`, text, values });
   }
 
+  /** The clients `getClient` answered from the `clients` table: a row of theirs keeps their id alone. */
+  const registered = registeredClients();
+
   /** A token's rows: its access row and, when it has one, its refresh row. */
   function tokenRows(token: Token): TokenRows {
     const { scope, client, user, extra, grantId } = token;
-    const data = (scopeOf: string[]): string => JSON.stringify({ scope: scopeOf, client, user, extra } satisfies TokenData);
-    const access: TokenRow = [hashToken(token.accessToken), grantId, token.accessTokenExpiresAt, data(scope)];
+    const copy = registered.copyOf(client);
+    const data = (scopeOf: string[]): string => JSON.stringify({ scope: scopeOf, client: copy, user, extra } satisfies Stored<TokenData>);
+    const access: TokenRow = [hashToken(token.accessToken), grantId, token.accessTokenExpiresAt, client.client_id, data(scope)];
     if (token.refreshToken === undefined || token.refreshTokenExpiresAt === undefined) return { access };
-    return { access, refresh: [hashToken(token.refreshToken), grantId, token.refreshTokenExpiresAt, data(token.refreshTokenScope ?? scope)] };
+    const refresh: TokenRow = [hashToken(token.refreshToken), grantId, token.refreshTokenExpiresAt, client.client_id, data(token.refreshTokenScope ?? scope)];
+    return { access, refresh };
   }
 
   /**
@@ -357,21 +393,22 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
    */
   const tokenWrites = createTurnBatch<TokenRows, void>(
     async (batch) => {
-      const columns = (rows: TokenRow[]) => [0, 1, 2, 3].map((i) => rows.map((row) => row[i]));
+      const columns = (rows: TokenRow[]) => [0, 1, 2, 3, 4].map((i) => rows.map((row) => row[i]));
       const last = (rows: TokenRow[]) => [...new Map(rows.map((row) => [row[0], row])).values()];
       const access = last(batch.map((pair) => pair.access));
       const refresh = last(batch.flatMap((pair) => (pair.refresh ? [pair.refresh] : [])));
       await query(
         'save_tokens',
         `WITH access AS (
-           INSERT INTO ${s}.access_tokens (hash, grant_id, expires_at, data)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::jsonb[])
-           ON CONFLICT (hash) DO UPDATE SET grant_id = excluded.grant_id, expires_at = excluded.expires_at, data = excluded.data
+           INSERT INTO ${s}.access_tokens (hash, grant_id, expires_at, client_id, data)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::jsonb[])
+           ON CONFLICT (hash) DO UPDATE
+             SET grant_id = excluded.grant_id, expires_at = excluded.expires_at, client_id = excluded.client_id, data = excluded.data
          )
-         INSERT INTO ${s}.refresh_tokens (hash, grant_id, expires_at, data)
-         SELECT * FROM unnest($5::text[], $6::text[], $7::timestamptz[], $8::jsonb[])
+         INSERT INTO ${s}.refresh_tokens (hash, grant_id, expires_at, client_id, data)
+         SELECT * FROM unnest($6::text[], $7::text[], $8::timestamptz[], $9::text[], $10::jsonb[])
          ON CONFLICT (hash) DO UPDATE
-           SET grant_id = excluded.grant_id, expires_at = excluded.expires_at, consumed_at = NULL, data = excluded.data`,
+           SET grant_id = excluded.grant_id, expires_at = excluded.expires_at, client_id = excluded.client_id, consumed_at = NULL, data = excluded.data`,
         [...columns(access), ...columns(refresh)],
       );
       return batch.map(() => undefined);
@@ -381,14 +418,15 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       await query(
         'save_token',
         `WITH access AS (
-           INSERT INTO ${s}.access_tokens (hash, grant_id, expires_at, data) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (hash) DO UPDATE SET grant_id = excluded.grant_id, expires_at = excluded.expires_at, data = excluded.data
+           INSERT INTO ${s}.access_tokens (hash, grant_id, expires_at, client_id, data) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (hash) DO UPDATE
+             SET grant_id = excluded.grant_id, expires_at = excluded.expires_at, client_id = excluded.client_id, data = excluded.data
          )
-         INSERT INTO ${s}.refresh_tokens (hash, grant_id, expires_at, data)
-         SELECT $5, $2, $6, $7 WHERE $5::text IS NOT NULL
+         INSERT INTO ${s}.refresh_tokens (hash, grant_id, expires_at, client_id, data)
+         SELECT $6, $2, $7, $4, $8 WHERE $6::text IS NOT NULL
          ON CONFLICT (hash) DO UPDATE
-           SET grant_id = excluded.grant_id, expires_at = excluded.expires_at, consumed_at = NULL, data = excluded.data`,
-        [...access, ...(refresh ? [refresh[0], refresh[2], refresh[3]] : [null, null, null])],
+           SET grant_id = excluded.grant_id, expires_at = excluded.expires_at, client_id = excluded.client_id, consumed_at = NULL, data = excluded.data`,
+        [...access, ...(refresh ? [refresh[0], refresh[2], refresh[4]] : [null, null, null])],
       );
     },
     isPostgresUnavailable,
@@ -398,21 +436,29 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
    * Reads batched the same way: the rows looked up by key in one turn are read by one indexed
    * `SELECT … WHERE <key> = ANY($1)`, one round trip. Reads commit nothing, so a change committed
    * before the SELECT (a revocation, a client's update or deletion, a consumed code) is seen by it,
-   * exactly as by a query of its own. `select` lists the columns after the key column `key`.
+   * exactly as by a query of its own. `select` lists the columns after the key column `key`, read
+   * `from` (tables with their schema).
    */
-  function batchedReads<R extends QueryResultRow>(name: string, table: string, key: string, select: string) {
+  function batchedReads<R extends QueryResultRow>(name: string, from: string, key: string, select: string) {
     const many = async (keys: string[]): Promise<(R | undefined)[]> => {
-      const { rows } = await query<R & { key: string }>(name, `SELECT ${key} AS key, ${select} FROM ${s}.${table} WHERE ${key} = ANY($1::text[])`, [keys]);
+      const { rows } = await query<R & { key: string }>(name, `SELECT ${key} AS key, ${select} FROM ${from} WHERE ${key} = ANY($1::text[])`, [keys]);
       const byKey = new Map(rows.map((row) => [row.key, row]));
       return keys.map((k) => byKey.get(k));
     };
     return createTurnBatch<string, R | undefined>(many, async (k) => (await many([k]))[0], isPostgresUnavailable);
   }
 
-  const accessReads = batchedReads<AccessRow>('get_access_many', 'access_tokens', 'hash', 'grant_id, expires_at, data');
-  const refreshReads = batchedReads<RefreshRow>('get_refresh_many', 'refresh_tokens', 'hash', 'grant_id, expires_at, consumed_at, data');
-  const codeReads = batchedReads<CodeRow>('get_code_many', 'authorization_codes', 'hash', 'grant_id, expires_at, consumed_at, data');
-  const clientReads = batchedReads<ClientRow>('get_client_many', 'clients', 'client_id', 'metadata, secret_hash, secret');
+  /** A token or code table with its client's registration beside each row (schema 7), for `withClient`. */
+  const withRegistration = (table: string): string => `${s}.${table} t LEFT JOIN ${s}.clients c ON c.client_id = t.client_id`;
+  const accessReads = batchedReads<AccessRow>('get_access_many', withRegistration('access_tokens'), 't.hash', 't.grant_id, t.expires_at, t.data, c.metadata AS client');
+  const refreshReads = batchedReads<RefreshRow>(
+    'get_refresh_many',
+    withRegistration('refresh_tokens'),
+    't.hash',
+    't.grant_id, t.expires_at, t.consumed_at, t.data, c.metadata AS client',
+  );
+  const codeReads = batchedReads<CodeRow>('get_code_many', withRegistration('authorization_codes'), 't.hash', 't.grant_id, t.expires_at, t.consumed_at, t.data, c.metadata AS client');
+  const clientReads = batchedReads<ClientRow>('get_client_many', `${s}.clients`, 'client_id', 'metadata, secret_hash, secret');
 
   /**
    * Single use (RFC 6749 §4.1.2, RFC 9700 §4.14.2), batched: the codes or refresh tokens consumed in
@@ -444,7 +490,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     ...credentialPolicy({
       async findClient(clientId) {
         const row = await clientReads.add(clientId);
-        return row ? { client: row.metadata, secretHash: row.secret_hash, secret: row.secret } : null;
+        return row ? { client: registered.mark(row.metadata), secretHash: row.secret_hash, secret: row.secret } : null;
       },
       async findUser(username) {
         const { rows } = await query<UserRow>(
@@ -464,17 +510,19 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
 
     async getAccessToken(accessToken) {
       const row = await accessReads.add(hashToken(accessToken));
-      if (!row) return null;
-      const token: AccessToken = { ...row.data, accessToken, accessTokenExpiresAt: row.expires_at, grantId: row.grant_id };
+      const data = row && withClient<TokenData>(row);
+      if (!row || !data) return null;
+      const token: AccessToken = { ...data, accessToken, accessTokenExpiresAt: row.expires_at, grantId: row.grant_id };
       return token;
     },
 
     async getRefreshToken(refreshToken) {
       const row = await refreshReads.add(hashToken(refreshToken));
-      if (!row) return null;
+      const data = row && withClient<TokenData>(row);
+      if (!row || !data) return null;
       // `extra` rides along (as in memory.ts) so a rotation can carry it to the new pair.
       const token: RefreshToken & Pick<Token, 'extra'> = {
-        ...row.data,
+        ...data,
         refreshToken,
         refreshTokenExpiresAt: row.expires_at,
         grantId: row.grant_id,
@@ -504,22 +552,25 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
     },
 
     async saveAuthorizationCode(code) {
-      const { authorizationCode, expiresAt, grantId, consumedAt, ...data } = code;
+      const { authorizationCode, expiresAt, grantId, consumedAt, client, ...data } = code;
+      const stored: Stored<CodeData> = { ...data, client: registered.copyOf(client) };
       await query(
         'save_code',
-        `INSERT INTO ${s}.authorization_codes (hash, grant_id, expires_at, consumed_at, data) VALUES ($1, $2, $3, $4, $5)
+        `INSERT INTO ${s}.authorization_codes (hash, grant_id, expires_at, consumed_at, client_id, data) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (hash) DO UPDATE
-           SET grant_id = excluded.grant_id, expires_at = excluded.expires_at, consumed_at = excluded.consumed_at, data = excluded.data`,
-        [hashToken(authorizationCode), grantId, expiresAt, consumedAt ?? null, JSON.stringify(data satisfies CodeData)],
+           SET grant_id = excluded.grant_id, expires_at = excluded.expires_at, consumed_at = excluded.consumed_at,
+             client_id = excluded.client_id, data = excluded.data`,
+        [hashToken(authorizationCode), grantId, expiresAt, consumedAt ?? null, client.client_id, JSON.stringify(stored)],
       );
       return code;
     },
 
     async getAuthorizationCode(authorizationCode) {
       const row = await codeReads.add(hashToken(authorizationCode));
-      if (!row) return null;
+      const data = row && withClient<CodeData>(row);
+      if (!row || !data) return null;
       const code: AuthorizationCode = {
-        ...row.data,
+        ...data,
         authorizationCode,
         expiresAt: row.expires_at,
         grantId: row.grant_id,
@@ -616,12 +667,19 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       if (!isLookupKey(id)) return [];
       const { rows } = await query<AccessRow>(
         `list_grants_${by}`,
-        `SELECT grant_id, expires_at, data FROM ${s}.access_tokens WHERE ${column} = $1 AND expires_at > $2
-         UNION ALL
-         SELECT grant_id, expires_at, data FROM ${s}.refresh_tokens WHERE ${column} = $1 AND expires_at > $2 AND consumed_at IS NULL`,
+        `SELECT t.grant_id, t.expires_at, t.data, c.metadata AS client FROM (
+           SELECT grant_id, expires_at, client_id, data FROM ${s}.access_tokens WHERE ${column} = $1 AND expires_at > $2
+           UNION ALL
+           SELECT grant_id, expires_at, client_id, data FROM ${s}.refresh_tokens WHERE ${column} = $1 AND expires_at > $2 AND consumed_at IS NULL
+         ) t LEFT JOIN ${s}.clients c ON c.client_id = t.client_id`,
         [id, new Date()],
       );
-      return collectGrants(rows.map((row) => ({ ...row.data, grantId: row.grant_id, expiresAt: row.expires_at })));
+      return collectGrants(
+        rows.flatMap((row) => {
+          const data = withClient<TokenData>(row);
+          return data ? [{ ...data, clientId: data.client.client_id, grantId: row.grant_id, expiresAt: row.expires_at }] : [];
+        }),
+      );
     },
 
     async getSigningKeys() {

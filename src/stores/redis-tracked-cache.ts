@@ -18,8 +18,9 @@
  *   without the CLIENT command), nothing is kept or answered from memory until tracking is on again,
  *   over a new subscription: a message missed while disconnected cannot leave a stale value.
  * - a value kept is answered only once the subscriber connection has had Redis's answer to a PING sent
- *   after the look-up began (`synced`): Redis runs commands one at a time and writes to a connection in
- *   order, so every message for a change Redis made before that PING arrives before its answer. A
+ *   after the look-up began (`synced`), or after the request it serves began (`sync()`, given to
+ *   `lookup`): Redis runs commands one at a time and writes to a connection in order, so every
+ *   message for a change Redis made before that PING arrives before its answer. A
  *   request that follows from a writer's answer began its look-up after the change, so the change is
  *   seen: linearizable, whatever the two sockets' order in the kernel. One PING serves every look-up
  *   begun in a poll phase (it is sent once the phase's I/O callbacks have run), so its cost is one short
@@ -38,9 +39,17 @@ export interface TrackedCache<V> {
   /**
    * The value of `id` (the key `<prefix><id>`) from memory when tracked and kept, else from the
    * cache's `load(id)` (kept if nothing changed meanwhile). One loader for all, so a look-up on the
-   * token endpoint allocates neither a closure nor a key.
+   * token endpoint allocates neither a closure nor a key. `since`: a `sync()` begun earlier in the
+   * same request, which a kept value waits for instead of a sync of its own.
    */
-  lookup(id: string): Promise<V>;
+  lookup(id: string, since?: Promise<boolean>): Promise<V>;
+  /**
+   * Begins the wait a kept value is answered after (see `synced` below), for a look-up the caller
+   * will make later in the same request, once it knows the id: the two waits of a request that reads
+   * one cached key to learn the next (a token, then its client) then overlap instead of following
+   * each other. What it guarantees is measured from this call: every change Redis made before it is seen.
+   */
+  sync(): Promise<boolean>;
   /** Forgets `id` now: for this process's own writes. */
   forget(id: string): void;
   /** Quits the subscription. */
@@ -48,6 +57,9 @@ export interface TrackedCache<V> {
 }
 
 const CHANNEL = '__redis__:invalidate';
+
+/** `sync()` while tracking is off: nothing is kept, so a look-up reads Redis. */
+const NOT_TRACKING = Promise.resolve(false);
 
 /**
  * Opt-in tracking (CLIENT TRACKING … OPTIN), for keys anyone can make the store look up: Redis then
@@ -216,8 +228,8 @@ export function createTrackedCache<V>(redis: Redis, prefix: string, load: (id: s
   }
 
   return {
-    async lookup(id) {
-      if (tracking && entries.has(id) && (await synced())) {
+    async lookup(id, since) {
+      if (tracking && entries.has(id) && (await (since ?? synced()))) {
         const kept = entries.get(id);
         if (tracking && (kept !== undefined || entries.has(id))) return kept as V;
       }
@@ -236,6 +248,7 @@ export function createTrackedCache<V>(redis: Redis, prefix: string, load: (id: s
       if (tracking && seen === generation && optIn.keep(tracked)) remember(id, tracked);
       return tracked;
     },
+    sync: () => (tracking ? synced() : NOT_TRACKING),
     forget(id) {
       generation++;
       entries.delete(id);

@@ -6,12 +6,12 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { RecordValue, StateRecord, Store, UserListing } from './store.js';
-import type { AccessToken, AuthorizationCode, RefreshToken, Token } from '../types.js';
+import type { AccessToken, AuthorizationCode, Client, RefreshToken, Token } from '../types.js';
 import type { SigningKey } from '../tokens/signing-keys.js';
 import { hashToken } from '../secrets.js';
 import { credentialPolicy } from './policy.js';
 import type { StoredClient } from './policy.js';
-import { collectGrants, heldBy, optionalConsumedAt, passwordHashOf, recordHash, retrievableSecretOf, secretHashOf, toClient, toUser } from './records.js';
+import { collectGrants, heldBy, optionalConsumedAt, passwordHashOf, recordHash, registeredClients, retrievableSecretOf, secretHashOf, toClient, toUser } from './records.js';
 import type { GrantTokenRow } from './records.js';
 import { guardUnavailable, isNetworkError } from './unavailable.js';
 import { createTurnBatch } from './turn-batch.js';
@@ -47,15 +47,22 @@ const SOCKET_TIMEOUT_MS = 5_000;
 /** Access tokens found by bearer checks and kept in memory, per process: at most this many, the oldest dropped first. */
 const ACCESS_TOKENS_KEPT = 10_000;
 
-/** A token's JSON, kept in the `data` field of its hash; `consumedAt` (ms) is a field of its own. */
-interface TokenRecord extends Pick<Token, 'scope' | 'client' | 'user' | 'extra' | 'grantId'> {
-  expiresAt: number;
+/**
+ * How a token's or code's record names its client: by id, with a copy only of a client the store
+ * does not hold (records.ts `RegisteredClients`); a record written before ids were kept has the copy alone.
+ */
+type ClientRef = { clientId: string; client?: Client | undefined } | { clientId?: undefined; client: Client };
+
+/** The id of the client a record names. */
+function clientIdOf(record: ClientRef): string {
+  return record.clientId ?? record.client.client_id;
 }
 
-interface CodeRecord
-  extends Pick<AuthorizationCode, 'scope' | 'client' | 'user' | 'grantId' | 'redirectUri' | 'codeChallenge' | 'codeChallengeMethod'> {
-  expiresAt: number;
-}
+/** A token's JSON, kept in the `data` field of its hash; `consumedAt` (ms) is a field of its own. */
+type TokenRecord = Pick<Token, 'scope' | 'user' | 'extra' | 'grantId'> & ClientRef & { expiresAt: number };
+
+type CodeRecord = Pick<AuthorizationCode, 'scope' | 'user' | 'grantId' | 'redirectUri' | 'codeChallenge' | 'codeChallengeMethod'> &
+  ClientRef & { expiresAt: number };
 
 /** A token's or code's key under the prefix, with its record and consumed mark (the admin operations' scan). */
 interface StoredToken {
@@ -461,6 +468,13 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     });
   }
 
+  /** The clients read from the store's own keys: a token or code record of theirs names them by id alone. */
+  const registered = registeredClients();
+  const storedClient = (json: string): StoredClient => {
+    const record = JSON.parse(json) as StoredClient;
+    registered.mark(record.client);
+    return record;
+  };
   /**
    * The clients looked up in one event-loop turn (every token request reads its client) are read by
    * one MGET, each client id once and its JSON parsed once (turn-batch.ts): concurrent requests of
@@ -470,12 +484,23 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
   const readClients = async (clientIds: string[]): Promise<(StoredClient | null)[]> => {
     const unique = [...new Set(clientIds)];
     const values = await redis.mget(...unique.map(key.client));
-    const byId = new Map(unique.map((id, i) => [id, values[i] ? (JSON.parse(values[i]) as StoredClient) : null]));
+    const byId = new Map(unique.map((id, i) => [id, values[i] ? storedClient(values[i]) : null]));
     return clientIds.map((id) => byId.get(id) ?? null);
   };
   const clientReads = createTurnBatch<string, StoredClient | null>(readClients, async (clientId) => (await readClients([clientId]))[0] ?? null, isRedisUnavailable);
   /** The last 1024 clients read, kept while Redis tracks their keys unchanged (redis-tracked-cache.ts). */
   const clients = createTrackedCache<StoredClient | null>(redis, key.client(''), (clientId) => clientReads.add(clientId), { capacity: 1024 });
+  /**
+   * The client a record names: its copy when it keeps one, else its registration as it is now, so an
+   * update reaches tokens already issued; null once the client is deleted (RFC 7592 §2.3). `since`:
+   * the clients' `sync()` begun when the request began.
+   */
+  async function clientOf(record: ClientRef, since?: Promise<boolean>): Promise<Client | null> {
+    if (record.clientId === undefined) return record.client;
+    return record.client ?? (await clients.lookup(record.clientId, since))?.client ?? null;
+  }
+  /** What a record keeps of its client (`ClientRef`). */
+  const clientRef = (client: Client): ClientRef => ({ clientId: client.client_id, client: registered.copyOf(client) });
 
   // Bearer checks read on a connection of their own: Redis tracks keys per connection, in one mode,
   // and these are tracked opt-in (only a token found is tracked and kept), the clients above broadcast.
@@ -541,8 +566,9 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
 
     async saveToken(token) {
       const { scope, client, user, extra, grantId } = token;
+      const ref = clientRef(client);
       const record = (expiresAt: Date, scopeOf = scope): string =>
-        JSON.stringify({ scope: scopeOf, client, user, extra, grantId, expiresAt: expiresAt.getTime() } satisfies TokenRecord);
+        JSON.stringify({ scope: scopeOf, ...ref, user, extra, grantId, expiresAt: expiresAt.getTime() } satisfies TokenRecord);
       const keys = [key.grant(grantId), key.access(hashToken(token.accessToken))];
       const args: (string | number)[] = [Date.now(), record(token.accessTokenExpiresAt), token.accessTokenExpiresAt.getTime()];
       if (token.refreshToken !== undefined && token.refreshTokenExpiresAt !== undefined) {
@@ -554,20 +580,33 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     },
 
     async getAccessToken(accessToken) {
+      // The client's registration is read after the token, from memory too: its wait for Redis's
+      // invalidations begins now, beside the token's, so a bearer check waits for one round trip, not two.
+      const clientsSynced = clients.sync();
       const json = await accessTokens.lookup(hashToken(accessToken));
       if (json === null) return null;
-      const { expiresAt, ...rest } = JSON.parse(json) as TokenRecord;
-      const token: AccessToken = { ...rest, accessToken, accessTokenExpiresAt: new Date(expiresAt) };
+      const record = JSON.parse(json) as TokenRecord;
+      const client = await clientOf(record, clientsSynced);
+      if (client === null) return null;
+      const { scope, user, extra, grantId, expiresAt } = record;
+      const token: AccessToken = { accessToken, accessTokenExpiresAt: new Date(expiresAt), scope, client, user, grantId, ...(extra !== undefined && { extra }) };
       return token;
     },
 
     async getRefreshToken(refreshToken) {
       const [json, consumedAt] = await redis.hmget(key.refresh(hashToken(refreshToken)), 'data', 'consumedAt');
       if (!json) return null;
-      const { expiresAt, ...rest } = JSON.parse(json) as TokenRecord;
+      const record = JSON.parse(json) as TokenRecord;
+      const client = await clientOf(record);
+      if (client === null) return null;
+      const { scope, user, extra, grantId, expiresAt } = record;
       // `extra` rides along (as in memory.ts) so a rotation can carry it to the new pair.
       const token: RefreshToken & Pick<Token, 'extra'> = {
-        ...rest,
+        scope,
+        client,
+        user,
+        grantId,
+        ...(extra !== undefined && { extra }),
         refreshToken,
         refreshTokenExpiresAt: new Date(expiresAt),
         ...consumedAtOf(consumedAt),
@@ -601,9 +640,9 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     },
 
     async saveAuthorizationCode(code) {
-      const { authorizationCode, expiresAt, consumedAt, ...rest } = code;
+      const { authorizationCode, expiresAt, consumedAt, client, ...rest } = code;
       const codeKey = key.code(hashToken(authorizationCode));
-      const record = JSON.stringify({ ...rest, expiresAt: expiresAt.getTime() } satisfies CodeRecord);
+      const record = JSON.stringify({ ...rest, ...clientRef(client), expiresAt: expiresAt.getTime() } satisfies CodeRecord);
       const tx = redis.multi().del(codeKey).hset(codeKey, 'data', record);
       if (consumedAt) tx.hset(codeKey, 'consumedAt', consumedAt.getTime());
       await execAll(tx.pexpireat(codeKey, expiresAt.getTime()));
@@ -613,9 +652,13 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
     async getAuthorizationCode(authorizationCode) {
       const [json, consumedAt] = await redis.hmget(key.code(hashToken(authorizationCode)), 'data', 'consumedAt');
       if (!json) return null;
-      const { expiresAt, ...rest } = JSON.parse(json) as CodeRecord;
+      const record = JSON.parse(json) as CodeRecord;
+      const client = await clientOf(record);
+      if (client === null) return null;
+      const { expiresAt, clientId: _id, client: _copy, ...rest } = record;
       const code: AuthorizationCode = {
         ...rest,
+        client,
         authorizationCode,
         expiresAt: new Date(expiresAt),
         ...consumedAtOf(consumedAt),
@@ -712,7 +755,7 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
 
     async revokeTokensOf(holder) {
       await scanTokens(async (tokens, consentKeys) => {
-        const held = tokens.filter(({ record }) => heldBy(holder, record));
+        const held = tokens.filter(({ record }) => heldBy(holder, { clientId: clientIdOf(record), user: record.user }));
         const accessKeys = held.filter(({ kind }) => kind === 'access').map(({ key: k }) => k);
         const consumable = held.filter(({ kind, consumed }) => kind !== 'access' && !consumed).map(({ key: k }) => k);
         if (accessKeys.length + consumable.length > 0) await revokeKeys(accessKeys, consumable);
@@ -726,7 +769,9 @@ export async function createRedisStore(options: RedisStoreOptions): Promise<Stor
       const live: GrantTokenRow[] = [];
       await scanTokens(async (tokens) => {
         for (const { kind, record, consumed } of tokens) {
-          if (kind !== 'code' && !consumed && record.expiresAt > now && heldBy(holder, record)) live.push({ ...record, expiresAt: new Date(record.expiresAt) });
+          if (kind === 'code' || consumed || record.expiresAt <= now) continue;
+          const row = { ...record, clientId: clientIdOf(record), expiresAt: new Date(record.expiresAt) };
+          if (heldBy(holder, row)) live.push(row);
         }
       });
       return collectGrants(live);

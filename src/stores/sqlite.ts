@@ -646,7 +646,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
       const now = Date.now();
       const rows = statements.liveTokens.all(id, now, id, now).flatMap((row) => {
         const data = withClient<TokenData>(row);
-        return data ? [{ ...data, grantId: row.grant_id, expiresAt: new Date(row.expires_at) }] : [];
+        return data ? [{ ...data, clientId: data.client.client_id, grantId: row.grant_id, expiresAt: new Date(row.expires_at) }] : [];
       });
       return collectGrants(rows);
     },

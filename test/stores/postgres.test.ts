@@ -7,6 +7,7 @@ import pg from 'pg';
 import { storeContract } from '../../src/testing/index.js';
 import { createPostgresStore } from '../../src/stores/postgres.js';
 import { POSTGRES_URL, serviceAvailable } from '../helpers/services.js';
+import { clientRecordsTests } from '../helpers/client-records.js';
 import { TemporarilyUnavailableError } from '../../src/errors.js';
 
 /** A 503 temporarily_unavailable with Retry-After, the driver's error kept as its cause (RFC 6749 §4.1.2.1). */
@@ -80,6 +81,29 @@ if (await serviceAvailable('PostgreSQL', POSTGRES_URL)) {
   // A pool of several connections, so the contract's races run on different backends at once.
   storeContract('postgres store', () => createPostgresStore({ connectionString: POSTGRES_URL, schema, poolSize: 8 }), {
     rawContents: dump,
+  });
+
+  describe("postgres store, tokens' and codes' clients", () => {
+    const TABLES = ['access_tokens', 'refresh_tokens', 'authorization_codes'];
+    clientRecordsTests(async () => {
+      const own = `${schema}_${schemas.length}`;
+      schemas.push(own);
+      const s = pg.escapeIdentifier(own);
+      return {
+        open: () => createPostgresStore({ connectionString: POSTGRES_URL, schema: own, poolSize: 2 }),
+        async copiesOf() {
+          const union = TABLES.map((table) => `SELECT data->'client'->>'client_id' AS id FROM ${s}.${table} WHERE data ? 'client'`).join(' UNION ALL ');
+          const { rows } = await admin.query<{ id: string }>(`${union} ORDER BY 1`);
+          return rows.map((row) => row.id);
+        },
+        async asBefore() {
+          for (const table of TABLES) {
+            await admin.query(`UPDATE ${s}.${table} t SET data = jsonb_set(t.data, '{client}', c.metadata) FROM ${s}.clients c WHERE c.client_id = t.client_id AND NOT t.data ? 'client'`);
+            await admin.query(`UPDATE ${s}.${table} SET client_id = NULL`);
+          }
+        },
+      };
+    });
   });
 
   describe('postgres store options', () => {
@@ -318,7 +342,7 @@ if (await serviceAvailable('PostgreSQL', POSTGRES_URL)) {
       try {
         const { rows } = await admin.query(`SELECT version FROM ${pg.escapeIdentifier(target)}.tollgate_migrations ORDER BY version`);
         // Each migration once, however many processes raced to apply it.
-        assert.deepEqual(rows, [{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }, { version: 6 }]);
+        assert.deepEqual(rows, [{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }, { version: 6 }, { version: 7 }]);
         const again = await createPostgresStore({ connectionString: POSTGRES_URL, schema: target });
         await again.close();
       } finally {

@@ -224,6 +224,25 @@ if (await serviceAvailable('Redis', REDIS_URL)) {
       assert.equal(await second, null, 'begun after the change: it waited for a PING Redis ran after it');
     });
 
+    it("a look-up given a sync begun earlier in its request waits for that one, sending no PING of its own: a change made before the sync began shows while its message is held up", async () => {
+      await tracked('a');
+      let pings = 0;
+      const ping = subscriber.ping.bind(subscriber) as () => Promise<'PONG'>;
+      Object.assign(subscriber, { ping: () => (pings++, ping()) });
+      subscriber.stream.pause();
+      await other.del(`${prefix}a`);
+      // A request that follows the change begins its wait, then reads something else first (a bearer check: the token, then its client).
+      const since = cache.sync();
+      await other.get(`${prefix}b`);
+      let settled = false;
+      const served = cache.lookup('a', since).finally(() => (settled = true));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(settled, false, 'nothing is answered from memory while the message is held up');
+      subscriber.stream.resume();
+      assert.equal(await served, null);
+      assert.equal(pings, 1, "the look-up waited for its request's PING");
+    });
+
     it("a PING left unanswered (a half-open subscriber) answers its look-up from Redis once it times out, keeps nothing meanwhile, and the subscriber is connected again", { timeout: 30_000 }, async () => {
       await cache.close();
       cache = createTrackedCache(reading, prefix, load, { capacity: 3, syncTimeoutMs: 200 });

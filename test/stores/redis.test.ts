@@ -10,6 +10,7 @@ import type { Store } from '../../src/stores/redis.js';
 import { hashToken, randomToken } from '../../src/secrets.js';
 import { recordHash } from '../../src/stores/records.js';
 import { REDIS_URL, serviceAvailable } from '../helpers/services.js';
+import { clientRecordsTests } from '../helpers/client-records.js';
 import { TemporarilyUnavailableError } from '../../src/errors.js';
 
 /** A local port nothing listens on: bound once, then released. */
@@ -91,6 +92,38 @@ if (await serviceAvailable('Redis', REDIS_URL)) {
   }
 
   storeContract('redis store', () => createRedisStore({ url: REDIS_URL, prefix }), { rawContents: dump });
+
+  describe("redis store, tokens' and codes' clients", () => {
+    let runs = 0;
+    clientRecordsTests(async () => {
+      const own = `${prefix}records:${++runs}:`;
+      /** Every token and code key under the prefix, with its record. */
+      const records = async (): Promise<Array<[string, { clientId?: string; client?: { client_id: string } }]>> => {
+        const found: Array<[string, { clientId?: string; client?: { client_id: string } }]> = [];
+        for (const kind of ['at', 'rt', 'code']) {
+          let cursor = '0';
+          do {
+            const [next, keys] = await admin.scan(cursor, 'MATCH', `${own}${kind}:*`, 'COUNT', 1000);
+            cursor = next;
+            for (const k of keys) found.push([k, JSON.parse((await admin.hget(k, 'data')) ?? 'null')]);
+          } while (cursor !== '0');
+        }
+        return found;
+      };
+      return {
+        open: () => createRedisStore({ url: REDIS_URL, prefix: own }),
+        async copiesOf() {
+          return (await records()).flatMap(([, record]) => (record.client ? [record.client.client_id] : [])).sort();
+        },
+        async asBefore() {
+          for (const [k, { clientId, ...record }] of await records()) {
+            const client = record.client ?? JSON.parse((await admin.get(`${own}client:${clientId}`)) ?? 'null').client;
+            await admin.hset(k, 'data', JSON.stringify({ ...record, client }));
+          }
+        },
+      };
+    });
+  });
 
   /**
    * A TCP relay to Redis, so the store sees a real lost connection: `cut()` closes it and every socket
