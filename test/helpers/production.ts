@@ -161,12 +161,30 @@ export async function mintCode(baseUrl: string): Promise<string> {
 }
 
 /** A schema of its own in the test database: its store URL (`?schema=`), and `drop()` for after(). */
-export function postgresSchema(): { url: string; drop(): Promise<void> } {
+/** How many token and code rows a store holds, and how many of them keep a copy of their client. */
+export interface ClientCopies {
+  rows: number;
+  copies: number;
+}
+
+export function postgresSchema(): { url: string; drop(): Promise<void>; clientCopies(): Promise<ClientCopies> } {
   const schema = `tollgate_prod_${randomUUID().replaceAll('-', '')}`;
   const url = new URL(POSTGRES_URL);
   url.searchParams.set('schema', schema);
   return {
     url: url.href,
+    async clientCopies() {
+      const client = new pg.Client({ connectionString: POSTGRES_URL });
+      await client.connect();
+      try {
+        const s = pg.escapeIdentifier(schema);
+        const union = ['access_tokens', 'refresh_tokens', 'authorization_codes'].map((table) => `SELECT data ? 'client' AS copy FROM ${s}.${table}`).join(' UNION ALL ');
+        const { rows } = await client.query<{ rows: number; copies: number }>(`SELECT count(*)::int AS rows, count(*) FILTER (WHERE copy)::int AS copies FROM (${union}) t`);
+        return rows[0]!;
+      } finally {
+        await client.end();
+      }
+    },
     async drop() {
       const client = new pg.Client({ connectionString: POSTGRES_URL });
       await client.connect();
@@ -180,12 +198,32 @@ export function postgresSchema(): { url: string; drop(): Promise<void> } {
 }
 
 /** A key prefix of its own in Redis: its store URL (`?prefix=`), and `clear()` for after(). */
-export function redisPrefix(): { url: string; clear(): Promise<void> } {
+export function redisPrefix(): { url: string; clear(): Promise<void>; clientCopies(): Promise<ClientCopies> } {
   const prefix = `tollgate-prod:${randomUUID()}:`;
   const url = new URL(REDIS_URL);
   url.searchParams.set('prefix', prefix);
   return {
     url: url.href,
+    async clientCopies() {
+      const redis = new Redis(REDIS_URL);
+      const counted = { rows: 0, copies: 0 };
+      try {
+        for (const kind of ['at', 'rt', 'code']) {
+          let cursor = '0';
+          do {
+            const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}${kind}:*`, 'COUNT', 1000);
+            for (const key of keys) {
+              counted.rows++;
+              if ((JSON.parse((await redis.hget(key, 'data')) ?? '{}') as { client?: unknown }).client !== undefined) counted.copies++;
+            }
+            cursor = next;
+          } while (cursor !== '0');
+        }
+        return counted;
+      } finally {
+        await redis.quit();
+      }
+    },
     async clear() {
       const redis = new Redis(REDIS_URL);
       try {

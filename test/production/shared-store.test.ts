@@ -8,11 +8,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demoConfig, REDIRECT_URI, writeConfig } from '../helpers/app-server.js';
 import { POSTGRES_URL, REDIS_URL, serviceAvailable } from '../helpers/services.js';
-import type { Served } from '../helpers/production.js';
+import type { ClientCopies, Served } from '../helpers/production.js';
 import { clientToken, mintCode, stopServers, postForm, postgresSchema, redisPrefix, secureStatus, serve } from '../helpers/production.js';
 
 const running: Served[] = [];
@@ -23,17 +24,29 @@ after(async () => {
 });
 
 const backends = [
-  { name: 'PostgreSQL', url: POSTGRES_URL, store: () => { const s = postgresSchema(); return { url: s.url, cleanup: s.drop }; } },
-  { name: 'Redis', url: REDIS_URL, store: () => { const p = redisPrefix(); return { url: p.url, cleanup: p.clear }; } },
+  { name: 'PostgreSQL', url: POSTGRES_URL, store: () => { const s = postgresSchema(); return { url: s.url, cleanup: s.drop, clientCopies: s.clientCopies }; } },
+  { name: 'Redis', url: REDIS_URL, store: () => { const p = redisPrefix(); return { url: p.url, cleanup: p.clear, clientCopies: p.clientCopies }; } },
   {
     name: 'SQLite',
     url: undefined,
     store: () => {
       const dir = mkdtempSync(join(tmpdir(), 'tollgate-shared-'));
-      return { url: `sqlite:${join(dir, 'shared.db')}`, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+      const file = join(dir, 'shared.db');
+      return { url: `sqlite:${file}`, cleanup: async () => rmSync(dir, { recursive: true, force: true }), clientCopies: async () => sqliteClientCopies(file) };
     },
   },
 ];
+
+/** The SQLite file's token and code rows, read as another process would. */
+function sqliteClientCopies(file: string): ClientCopies {
+  const db = new Database(file, { readonly: true });
+  try {
+    const union = ['access_tokens', 'refresh_tokens', 'authorization_codes'].map((table) => `SELECT data ->> '$.client' IS NOT NULL AS copy FROM ${table}`).join(' UNION ALL ');
+    return db.prepare<[], ClientCopies>(`SELECT count(*) AS rows, coalesce(sum(copy), 0) AS copies FROM (${union})`).get()!;
+  } finally {
+    db.close();
+  }
+}
 
 const ROUNDS = 10;
 
@@ -43,8 +56,9 @@ for (const backend of backends) {
   describe(`tollgate serve and tollgate serve --workers 2 on one ${backend.name}`, () => {
     let a: Served;
     let b: Served;
+    let store: ReturnType<(typeof backend)['store']>;
     before(async () => {
-      const store = backend.store();
+      store = backend.store();
       cleanups.push(store.cleanup);
       const file = writeConfig(
         demoConfig({ store: store.url, skyvaultCompat: true, sessionSecret: randomBytes(32).toString('base64url'), logLevel: 'warn' }),
@@ -88,6 +102,18 @@ for (const backend of backends) {
         const introspection = await postForm(checker.url, '/oauth/introspect', { token });
         assert.deepEqual(JSON.parse(introspection.body), { active: false });
       }
+    });
+
+    test('tokens and codes issued through the token and authorization endpoints name their client by id, keeping no copy of its registration', async () => {
+      const code = await mintCode(b.url);
+      const exchanged = await postForm(a.url, '/oauth/token', { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI });
+      assert.equal(exchanged.status, 200);
+      const { refresh_token: refreshToken } = JSON.parse(exchanged.body) as { refresh_token: string };
+      assert.equal((await postForm(b.url, '/oauth/token', { grant_type: 'refresh_token', refresh_token: refreshToken })).status, 200);
+      await clientToken(a.url);
+      const counted = await store.clientCopies();
+      assert.ok(counted.rows >= 6, `rows: ${counted.rows}`);
+      assert.equal(counted.copies, 0);
     });
 
     test('a code replayed at the other process revokes the token issued from it (RFC 6749 §4.1.2)', async () => {
