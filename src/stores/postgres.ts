@@ -9,8 +9,8 @@ import type { AccessToken, AuthorizationCode, Client, RefreshToken, Token } from
 import type { SigningKey } from '../tokens/signing-keys.js';
 import { hashToken } from '../secrets.js';
 import { credentialPolicy, isLookupKey } from './policy.js';
-import { collectGrants, optionalConsumedAt, passwordHashOf, recordHash, registeredClients, retrievableSecretOf, secretHashOf, toClient, toStateRecord, toUser } from './records.js';
-import type { CodeData, StateRow, TokenData } from './records.js';
+import { collectGrants, optionalConsumedAt, passwordHashOf, recordHash, registeredClients, retrievableSecretOf, secretHashOf, toClient, toStateRecord, toUser, withClient } from './records.js';
+import type { CodeData, StateRow, StoredData, TokenData } from './records.js';
 import { errorCode, guardUnavailable, isNetworkError } from './unavailable.js';
 import { createTurnBatch } from './turn-batch.js';
 import { importPeer } from '../peer.js';
@@ -105,16 +105,14 @@ function isPostgresUnavailable(err: unknown): boolean {
 }
 
 /**
- * A row's JSON as stored since schema 7: the client's copy only for a client the store does not hold
- * (records.ts `RegisteredClients`); the row's `client_id` names it either way.
+ * pg parses timestamptz to Date and jsonb to its value. Since schema 7 `data` keeps a copy of the client
+ * only for one the store does not hold (records.ts `RegisteredClients`), the row's `client_id` names it
+ * either way, and `client` is that client's registration, joined.
  */
-type Stored<T extends { client: Client }> = Omit<T, 'client'> & { client?: Client | undefined };
-
-/** pg parses timestamptz to Date and jsonb to its value. `client` is the named client's registration, joined. */
 interface AccessRow {
   grant_id: string;
   expires_at: Date;
-  data: Stored<TokenData>;
+  data: StoredData<TokenData>;
   client: Client | null;
 }
 
@@ -134,18 +132,8 @@ interface CodeRow {
   grant_id: string;
   expires_at: Date;
   consumed_at: Date | null;
-  data: Stored<CodeData>;
+  data: StoredData<CodeData>;
   client: Client | null;
-}
-
-/**
- * A row's JSON with its client: the row's own copy when it has one (a client the store did not hold,
- * or any row written before schema 7), else the registered client's current registration. Null when
- * neither is there: the client was deleted, and its tokens and codes go with it (RFC 7592 §2.3).
- */
-function withClient<T extends { client: Client }>(row: { data: Stored<T>; client: Client | null }): T | null {
-  const client = row.data.client ?? row.client;
-  return client === null ? null : ({ ...row.data, client } as T);
 }
 
 interface ClientRow {
@@ -379,7 +367,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
   function tokenRows(token: Token): TokenRows {
     const { scope, client, user, extra, grantId } = token;
     const copy = registered.copyOf(client);
-    const data = (scopeOf: string[]): string => JSON.stringify({ scope: scopeOf, client: copy, user, extra } satisfies Stored<TokenData>);
+    const data = (scopeOf: string[]): string => JSON.stringify({ scope: scopeOf, client: copy, user, extra } satisfies StoredData<TokenData>);
     const access: TokenRow = [hashToken(token.accessToken), grantId, token.accessTokenExpiresAt, client.client_id, data(scope)];
     if (token.refreshToken === undefined || token.refreshTokenExpiresAt === undefined) return { access };
     const refresh: TokenRow = [hashToken(token.refreshToken), grantId, token.refreshTokenExpiresAt, client.client_id, data(token.refreshTokenScope ?? scope)];
@@ -510,7 +498,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
 
     async getAccessToken(accessToken) {
       const row = await accessReads.add(hashToken(accessToken));
-      const data = row && withClient<TokenData>(row);
+      const data = row && withClient<TokenData>(row.data, row.client);
       if (!row || !data) return null;
       const token: AccessToken = { ...data, accessToken, accessTokenExpiresAt: row.expires_at, grantId: row.grant_id };
       return token;
@@ -518,7 +506,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
 
     async getRefreshToken(refreshToken) {
       const row = await refreshReads.add(hashToken(refreshToken));
-      const data = row && withClient<TokenData>(row);
+      const data = row && withClient<TokenData>(row.data, row.client);
       if (!row || !data) return null;
       // `extra` rides along (as in memory.ts) so a rotation can carry it to the new pair.
       const token: RefreshToken & Pick<Token, 'extra'> = {
@@ -553,7 +541,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
 
     async saveAuthorizationCode(code) {
       const { authorizationCode, expiresAt, grantId, consumedAt, client, ...data } = code;
-      const stored: Stored<CodeData> = { ...data, client: registered.copyOf(client) };
+      const stored: StoredData<CodeData> = { ...data, client: registered.copyOf(client) };
       await query(
         'save_code',
         `INSERT INTO ${s}.authorization_codes (hash, grant_id, expires_at, consumed_at, client_id, data) VALUES ($1, $2, $3, $4, $5, $6)
@@ -567,7 +555,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
 
     async getAuthorizationCode(authorizationCode) {
       const row = await codeReads.add(hashToken(authorizationCode));
-      const data = row && withClient<CodeData>(row);
+      const data = row && withClient<CodeData>(row.data, row.client);
       if (!row || !data) return null;
       const code: AuthorizationCode = {
         ...data,
@@ -676,7 +664,7 @@ export async function createPostgresStore(options: PostgresStoreOptions): Promis
       );
       return collectGrants(
         rows.flatMap((row) => {
-          const data = withClient<TokenData>(row);
+          const data = withClient<TokenData>(row.data, row.client);
           return data ? [{ ...data, clientId: data.client.client_id, grantId: row.grant_id, expiresAt: row.expires_at }] : [];
         }),
       );

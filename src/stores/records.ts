@@ -108,7 +108,7 @@ export function sourceOf(client: Client): RegistrationSource {
  * identity: `getClient` marks each one it answers, and a token or code issued to it is the same
  * object. Such a row names its client by id alone, and the client's registration is read with the
  * row, so an update or a deletion reaches every token already issued, as in the memory and SQLite
- * stores, and the row is a third of the size (issue 17). A client the store does not hold (one
+ * stores, and the row is much smaller (issue 17, docs/stores.md). A client the store does not hold (one
  * described by a client ID metadata document, or one a caller built) has no registration to read:
  * its row keeps a copy, as every row did before.
  */
@@ -128,6 +128,20 @@ export function registeredClients(): RegisteredClients {
     },
     copyOf: (client) => (marked.has(client) ? undefined : client),
   };
+}
+
+/** A token's or code's JSON as an SQL store keeps it: a copy of the client only for one the store does not hold. */
+export type StoredData<T extends { client: Client }> = Omit<T, 'client'> & { client?: Client | undefined };
+
+/**
+ * A row's JSON with its client: the row's own copy when it has one (a client the store did not hold,
+ * or a row written before the store named clients by id), else `registration`, the named client's
+ * registration as it is now. Null when neither is there: the client was deleted, and its tokens and
+ * codes go with it (RFC 7592 §2.3), as in the memory store.
+ */
+export function withClient<T extends { client: Client }>(data: StoredData<T>, registration: Client | null): T | null {
+  const client = data.client ?? registration;
+  return client === null ? null : ({ ...data, client } as T);
 }
 
 /** Whether a token or code (its client's id and its user) belongs to the holder. */

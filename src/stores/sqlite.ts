@@ -21,8 +21,8 @@ import { sqliteSynchronous } from './sqlite-synchronous.js';
 import type { SqliteSynchronous } from './sqlite-synchronous.js';
 import { hashToken } from '../secrets.js';
 import { credentialPolicy } from './policy.js';
-import { collectGrants, optionalConsumedAt, passwordHashOf, recordHash, retrievableSecretOf, secretHashOf, toClient, toStateRecord, toUser } from './records.js';
-import type { CodeData, StateRow, TokenData } from './records.js';
+import { collectGrants, optionalConsumedAt, passwordHashOf, recordHash, retrievableSecretOf, secretHashOf, toClient, toStateRecord, toUser, withClient } from './records.js';
+import type { CodeData, StateRow, StoredData, TokenData } from './records.js';
 import { errorCode, guardUnavailable, storeUnavailable } from './unavailable.js';
 
 export type * from './store.js';
@@ -206,18 +206,10 @@ function isSqliteUnavailable(err: unknown): boolean {
   return UNAVAILABLE.test(errorCode(err) ?? '');
 }
 
-/** A row's JSON as stored: the client's copy only for a client the store does not hold. */
-type Stored<T extends { client: Client }> = Omit<T, 'client'> & { client: Client | undefined };
-
-/**
- * A row's JSON with its client: the row's own copy when it has one (a client the store did not hold), else
- * the registered client's current registration. Null when neither is there (the client was deleted: its
- * tokens and codes go with it, RFC 7592 §2.3), as in the memory store.
- */
-function withClient<T extends { client: Client }>(row: Pick<AccessRow, 'data' | 'metadata'>): T | null {
-  const data = JSON.parse(row.data) as Stored<T>;
-  const client = data.client ?? (row.metadata === null ? undefined : (JSON.parse(row.metadata) as Client));
-  return client === undefined ? null : ({ ...data, client } as T);
+/** A row's JSON with its client (records.ts `withClient`); the joined registration is parsed only for a row without a copy. */
+function rowWithClient<T extends { client: Client }>(row: Pick<AccessRow, 'data' | 'metadata'>): T | null {
+  const data = JSON.parse(row.data) as StoredData<T>;
+  return withClient(data, data.client !== undefined || row.metadata === null ? null : (JSON.parse(row.metadata) as Client));
 }
 
 /**
@@ -399,7 +391,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
   /** The client a row keeps a copy of: none for a registered client, joined from `clients` when read (schema 8). Runs inside the write. */
   const clientCopy = (client: Client): Client | undefined => (sql.isRegistered.get(client.client_id) === undefined ? client : undefined);
   const tokenData = ({ client, user, extra }: Token, scope: string[]): string =>
-    JSON.stringify({ scope, client: clientCopy(client), user, extra } satisfies Stored<TokenData>);
+    JSON.stringify({ scope, client: clientCopy(client), user, extra } satisfies StoredData<TokenData>);
   const saveAccessRow = (token: Token): void => {
     sql.saveAccess.run(hashToken(token.accessToken), token.grantId, token.accessTokenExpiresAt.getTime(), token.client.client_id, tokenData(token, token.scope));
   };
@@ -487,7 +479,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
   });
   const readAccess = (hash: string) => {
     const row = sql.getAccess.get(hash);
-    const data = row && withClient<TokenData>(row);
+    const data = row && rowWithClient<TokenData>(row);
     return data ? { data, expiresAt: row.expires_at, grantId: row.grant_id } : undefined;
   };
   /** Bearer checks of recently used tokens, without the indexed read while nothing changed (sqlite-read-cache.ts). */
@@ -536,7 +528,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
 
     async getRefreshToken(refreshToken) {
       const row = sql.getRefresh.get(hashToken(refreshToken));
-      const data = row && withClient<TokenData>(row);
+      const data = row && rowWithClient<TokenData>(row);
       if (!data) return null;
       // `extra` rides along (as in memory.ts) so a rotation can carry it to the new pair.
       const token: RefreshToken & Pick<Token, 'extra'> = {
@@ -571,7 +563,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
           expiresAt.getTime(),
           consumedAt?.getTime() ?? null,
           data.client.client_id,
-          JSON.stringify({ ...data, client: clientCopy(data.client) } satisfies Stored<CodeData>),
+          JSON.stringify({ ...data, client: clientCopy(data.client) } satisfies StoredData<CodeData>),
         ),
       );
       return code;
@@ -579,7 +571,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
 
     async getAuthorizationCode(authorizationCode) {
       const row = sql.getCode.get(hashToken(authorizationCode));
-      const data = row && withClient<CodeData>(row);
+      const data = row && rowWithClient<CodeData>(row);
       if (!data) return null;
       const code: AuthorizationCode = {
         ...data,
@@ -645,7 +637,7 @@ export async function createSqliteStore(options: SqliteStoreOptions): Promise<St
       const { id, sql: statements } = holderOf(holder);
       const now = Date.now();
       const rows = statements.liveTokens.all(id, now, id, now).flatMap((row) => {
-        const data = withClient<TokenData>(row);
+        const data = rowWithClient<TokenData>(row);
         return data ? [{ ...data, clientId: data.client.client_id, grantId: row.grant_id, expiresAt: new Date(row.expires_at) }] : [];
       });
       return collectGrants(rows);
