@@ -191,19 +191,21 @@ const SERVERS = [
   { id: 'plain-sqlite-normal', label: `plain node:http + SQLite, ${NORMAL}`, reference: true, start: () => node('plain-sqlite.mjs', '--file', sqliteFile('plain-normal').slice(7), '--synchronous', 'normal'), scenarios: LIMIT_SCENARIOS },
   { id: 'plain-pg', label: 'plain node:http + PostgreSQL', reference: true, needs: 'postgres', start: () => node('plain-pg.mjs', '--url', POSTGRES), scenarios: DB_SCENARIOS },
   { id: 'plain-redis', label: 'plain node:http + Redis', reference: true, needs: 'redis', start: () => node('plain-redis.mjs', '--url', REDIS), scenarios: DB_SCENARIOS },
+  // The JWT rows' own limit: the same work with each token an ES256 JWT, signed as tollgate signs.
+  { id: 'plain-jwt', label: 'plain node:http, ES256 JWTs', reference: true, start: () => node('plain-jwt.mjs'), scenarios: LIMIT_SCENARIOS },
   // What two processes doing the plain work give on this machine (node:cluster, as `--workers 2`): the honest
   // measure of a tollgate --workers 2 row. plain.mjs's Map is per process, so its 2-worker row only issues.
   { id: 'plain-2', label: 'plain node:http --workers 2', reference: true, workers: 2, start: () => node('cluster.mjs', '--workers', '2', 'plain.mjs'), scenarios: ['cc-32'] },
   { id: 'plain-sqlite-2', label: 'plain node:http + SQLite --workers 2', reference: true, workers: 2, start: () => node('cluster.mjs', '--workers', '2', 'plain-sqlite.mjs', '--file', sqliteFile('plain2').slice(7)), scenarios: LIMIT_SCENARIOS },
   { id: 'core-memory', core: true, label: 'tollgate core, memory', start: () => node('tollgate-core.mjs', '--store', 'memory', '--client-jwks', JSON.stringify(signer.jwks)), scenarios: ALL },
-  { id: 'core-jwt', core: true, label: 'tollgate core, memory, JWT', start: () => node('tollgate-core.mjs', '--store', 'memory', '--format', 'jwt'), scenarios: ['cc-32', 'bearer', 'dpop'] },
+  { id: 'core-jwt', limit: 'plain-jwt', core: true, label: 'tollgate core, memory, JWT', start: () => node('tollgate-core.mjs', '--store', 'memory', '--format', 'jwt'), scenarios: ['cc-32', 'bearer', 'dpop'] },
   { id: 'core-sqlite', limit: 'plain-sqlite', core: true, label: 'tollgate core, SQLite', start: () => node('tollgate-core.mjs', '--store', sqliteFile('core')), scenarios: DB_SCENARIOS },
   { id: 'core-postgres', limit: 'plain-pg', core: true, label: 'tollgate core, PostgreSQL', needs: 'postgres', start: () => node('tollgate-core.mjs', '--store', POSTGRES), scenarios: DB_SCENARIOS },
   { id: 'core-redis', limit: 'plain-redis', core: true, label: 'tollgate core, Redis', needs: 'redis', start: () => node('tollgate-core.mjs', '--store', REDIS), scenarios: DB_SCENARIOS },
   { id: 'serve-memory', cli: true, label: 'tollgate serve, memory', start: () => cli('memory', 'memory', 'opaque'), scenarios: ['cc-32', 'cc-128', 'cc-pkjwt', 'bearer', 'dpop', 'refresh'] },
   // The default config but `logLevel: "warn"`, measured beside serve-memory: what request logging at `info` costs in req/s.
   { id: 'serve-memory-warn', logged: 'serve-memory', cli: true, label: 'tollgate serve, memory, logLevel warn', start: () => cli('memory-warn', 'memory', 'opaque', 1, { logLevel: 'warn' }), scenarios: ['cc-32', 'bearer'] },
-  { id: 'serve-jwt', cli: true, label: 'tollgate serve, memory, JWT', start: () => cli('jwt', 'memory', 'jwt'), scenarios: ['cc-32', 'bearer'] },
+  { id: 'serve-jwt', limit: 'plain-jwt', cli: true, label: 'tollgate serve, memory, JWT', start: () => cli('jwt', 'memory', 'jwt'), scenarios: ['cc-32', 'bearer'] },
   { id: 'serve-sqlite', limit: 'plain-sqlite', cli: true, label: 'tollgate serve, SQLite', start: () => cli('sqlite', sqliteFile('serve'), 'opaque'), scenarios: ['cc-32', 'bearer'] },
   { id: 'serve-sqlite-normal', limit: 'plain-sqlite-normal', cli: true, label: `tollgate serve, SQLite, ${NORMAL}`, start: () => cli('sqlite-normal', `${sqliteFile('serve-normal')}?${NORMAL}`, 'opaque'), scenarios: ['cc-32', 'bearer'] },
   { id: 'serve-postgres', limit: 'plain-pg', cli: true, label: 'tollgate serve, PostgreSQL', needs: 'postgres', start: () => cli('postgres', postgresSpec(), 'opaque'), cleanup: dropSchema, scenarios: ['cc-32', 'bearer'] },
@@ -548,7 +550,8 @@ for (let round = 1; round <= ROUNDS; round++) {
   }
 }
 
-// Ratios measured in this same run: to plain node:http (a Map), to the store's own limit (plain-<store>), and
+// Ratios measured in this same run: to plain node:http (a Map), to the row's own limit (plain-<store>, or
+// plain-jwt for JWTs), and
 // for a --workers row to the same server with one worker (referencesOf). A paired row's are to the references'
 // figures from its own slices; without pairing (or when a reference's slices were void), to the reference's
 // own row of the same round.

@@ -9,7 +9,9 @@
  *   saveAll(rows: { kind, hash, record, expiresAt }[]): Promise   all rows in one statement (one commit)
  *   take(kind, hash): Promise<{ expiresAt, record } | undefined>  read and delete in one atomic step (single use)
  * so a code exchange or a refresh rotation is the least any server must do: one atomic take of the
- * code (or refresh token), then one write of the new access + refresh pair.
+ * code (or refresh token), then one write of the new access + refresh pair. A backend with
+ *   mintAccessToken(claims): Promise<string>   the client_credentials access token for these claims
+ * issues that instead of 256 random bits (`plain-jwt.mjs`: a signed JWT).
  */
 import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -55,7 +57,7 @@ export function servePlainStore(backend) {
     switch (params.get('grant_type')) {
       case 'client_credentials': {
         const scope = params.get('scope') ?? SCOPE;
-        const accessToken = newToken();
+        const accessToken = backend.mintAccessToken ? await backend.mintAccessToken({ client_id: CLIENT_ID, sub: CLIENT_ID, scope }) : newToken();
         // Answered only once the write is durable, as tollgate's store answers.
         await backend.save(sha256(accessToken), { clientId: CLIENT_ID, user: CLIENT_ID, scope }, Date.now() + TTL * 1000);
         return { access_token: accessToken, token_type: 'Bearer', expires_in: TTL, scope };
