@@ -199,6 +199,9 @@ const SERVERS = [
   { id: 'plain-sqlite-2', label: 'plain node:http + SQLite --workers 2', reference: true, workers: 2, start: () => node('cluster.mjs', '--workers', '2', 'plain-sqlite.mjs', '--file', sqliteFile('plain2').slice(7)), scenarios: LIMIT_SCENARIOS },
   { id: 'core-memory', core: true, label: 'tollgate core, memory', start: () => node('tollgate-core.mjs', '--store', 'memory', '--client-jwks', JSON.stringify(signer.jwks)), scenarios: ALL },
   { id: 'core-jwt', limit: 'plain-jwt', core: true, label: 'tollgate core, memory, JWT', start: () => node('tollgate-core.mjs', '--store', 'memory', '--format', 'jwt'), scenarios: ['cc-32', 'bearer', 'dpop'] },
+  // The core on Fastify with nothing else (tollgate's Fastify plugin): what Fastify costs, beside the core on node:http and serve.
+  { id: 'core-fastify', core: true, label: 'tollgate core on Fastify, memory', start: () => node('tollgate-core.mjs', '--store', 'memory', '--host', 'fastify'), scenarios: ['cc-32', 'bearer'] },
+  { id: 'core-fastify-jwt', limit: 'plain-jwt', core: true, label: 'tollgate core on Fastify, memory, JWT', start: () => node('tollgate-core.mjs', '--store', 'memory', '--format', 'jwt', '--host', 'fastify'), scenarios: ['cc-32', 'bearer'] },
   { id: 'core-sqlite', limit: 'plain-sqlite', core: true, label: 'tollgate core, SQLite', start: () => node('tollgate-core.mjs', '--store', sqliteFile('core')), scenarios: DB_SCENARIOS },
   { id: 'core-postgres', limit: 'plain-pg', core: true, label: 'tollgate core, PostgreSQL', needs: 'postgres', start: () => node('tollgate-core.mjs', '--store', POSTGRES), scenarios: DB_SCENARIOS },
   { id: 'core-redis', limit: 'plain-redis', core: true, label: 'tollgate core, Redis', needs: 'redis', start: () => node('tollgate-core.mjs', '--store', REDIS), scenarios: DB_SCENARIOS },

@@ -2,7 +2,10 @@
  * tollgate's core on bare node:http, through its own node adapter (dist/adapters/node.js): the
  * library as a user embeds it, without the CLI's Fastify app. `/secure` calls `authenticate`.
  *   node tollgate-core.mjs --store memory|sqlite:<path>|postgres://…|redis://… --format opaque|jwt [--alg ES256|EdDSA]
- *                          [--tokens N] [--sweep-seconds S] [--client-jwks <JWK Set JSON>]
+ *                          [--host node|fastify] [--tokens N] [--sweep-seconds S] [--client-jwks <JWK Set JSON>]
+ * `--host fastify` mounts the core on Fastify through tollgate's Fastify plugin (dist/adapters/fastify.js)
+ * and nothing else: no logger, no rate limits, no hooks. Beside `tollgate serve` (a Fastify app with
+ * them), it shows what Fastify itself costs a request, and what serve's own hooks cost on top.
  * `--tokens N` saves N tokens before listening (the growth curve): half live for an hour, half
  * expiring over the next 30 s; `--sweep-seconds S` sweeps expired rows every S seconds as
  * `tollgate serve` does every minute, so the run shows what a sweep costs the requests it meets.
@@ -19,6 +22,7 @@ import { CLIENT_ID, CLIENT_SECRET, JWT_CLIENT_ID, MINT_PATH, REDIRECT_URI, SCOPE
 
 const storeSpec = flag('store', 'memory');
 const format = flag('format', 'opaque');
+const host = flag('host', 'node');
 /** The JWT signing key's algorithm (`createJwtAccessTokenFormat`'s `alg`), for comparing ES256 with EdDSA. */
 const alg = flag('alg', 'ES256');
 
@@ -130,31 +134,46 @@ async function secure(req, res) {
   answer(res, 200, { 'Content-Type': 'text/plain' }, 'Secure Hello!');
 }
 
-async function mint(req, res) {
-  const { kind, n } = JSON.parse(await readBody(req));
+/** The bench's pre-minting: `n` codes or refresh tokens. */
+async function mintMany({ kind, n }) {
   const values = [];
   // Sixteen at a time: a database store answers far sooner with its pool busy.
   for (let i = 0; i < n; i += 16) {
     const batch = Array.from({ length: Math.min(16, n - i) }, () => (kind === 'code' ? mintCode() : mintRefreshToken()));
     values.push(...(await Promise.all(batch)));
   }
+  return values;
+}
+
+async function mint(req, res) {
+  const values = await mintMany(JSON.parse(await readBody(req)));
   answer(res, 200, { 'Content-Type': 'application/json' }, JSON.stringify(values));
 }
 
-const listener = createRequestListener(server, {
-  fallback(req, res) {
-    const path = req.url.split('?', 1)[0];
-    const handler = path === '/secure' ? secure : path === MINT_PATH ? mint : undefined;
-    if (!handler) return void answer(res, 404);
-    handler(req, res).catch((err) => {
-      console.error(err);
-      if (!res.headersSent) res.writeHead(500);
-      res.end();
-    });
-  },
-});
-httpServer.on('request', listener);
-announce(httpServer, `tollgate core (${storeSpec}, ${format})`);
+if (host === 'fastify') {
+  const { default: Fastify } = await import('fastify');
+  const { tollgate } = await import('../../dist/adapters/fastify.js');
+  const app = Fastify({ serverFactory: (handler) => httpServer.on('request', handler) });
+  await app.register(tollgate, { server });
+  app.get('/secure', { preHandler: app.authenticate() }, async (_request, reply) => reply.type('text/plain').send('Secure Hello!'));
+  app.post(MINT_PATH, async (request) => mintMany(request.body));
+  await app.ready();
+} else {
+  const listener = createRequestListener(server, {
+    fallback(req, res) {
+      const path = req.url.split('?', 1)[0];
+      const handler = path === '/secure' ? secure : path === MINT_PATH ? mint : undefined;
+      if (!handler) return void answer(res, 404);
+      handler(req, res).catch((err) => {
+        console.error(err);
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      });
+    },
+  });
+  httpServer.on('request', listener);
+}
+announce(httpServer, `tollgate core (${storeSpec}, ${format}, ${host})`);
 stopOnSignal(httpServer, async () => {
   await store.close();
   await cleanup();
