@@ -554,10 +554,9 @@ for (let round = 1; round <= ROUNDS; round++) {
 }
 
 // Ratios measured in this same run: to plain node:http (a Map), to the row's own limit (plain-<store>, or
-// plain-jwt for JWTs), and
-// for a --workers row to the same server with one worker (referencesOf). A paired row's are to the references'
-// figures from its own slices; without pairing (or when a reference's slices were void), to the reference's
-// own row of the same round.
+// plain-jwt for JWTs), and for a --workers row to the same server with one worker (referencesOf). A paired
+// row's are to the references' figures from its own slices; without pairing (or when a reference's slices
+// were void), to the reference's own row of the same round.
 const usable = (r) => r && !r.void && !r.skipped;
 const inRound = (round, serverId, scenarioId) => measuredRows.find((r) => r.round === round && r.serverId === serverId && r.scenarioId === scenarioId && usable(r));
 for (const row of measuredRows.filter(usable)) {
