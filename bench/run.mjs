@@ -456,10 +456,14 @@ for (const s of wanted) if (!SCENARIOS[s]) throw new Error(`unknown scenario "${
 
 // ---- --instructions: what a request costs on the main thread, counted (bench/lib/instructions.mjs) ----
 
-/** The rows counted: the reference, the core and `tollgate serve` on memory, opaque and JWT, and serve with request logging off. */
+/**
+ * The rows counted: the reference, the core on node:http and on bare Fastify and `tollgate serve`, on memory,
+ * opaque and JWT, and serve with request logging off.
+ */
 const INSTRUCTION_ROWS = [
-  // serve-memory-warn beside serve-memory: what request logging at `info` costs.
-  ...['plain', 'core-memory', 'serve-memory', 'serve-memory-warn', 'core-jwt', 'serve-jwt'].map((id) => SERVERS.find((s) => s.id === id)),
+  // serve-memory-warn beside serve-memory: what request logging at `info` costs; core-fastify between the
+  // core and serve: what Fastify costs, and what serve's own hooks cost on top.
+  ...['plain', 'core-memory', 'core-fastify', 'serve-memory', 'serve-memory-warn', 'core-jwt', 'core-fastify-jwt', 'serve-jwt'].map((id) => SERVERS.find((s) => s.id === id)),
 ];
 
 /** One server under callgrind for one scenario: start, warm up, zero the counts, send the counted requests, stop, read. */
